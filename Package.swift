@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One list for every target: Swift 6 language mode, strict concurrency, explicit `any`.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "MediaEngine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Stages", targets: ["Stages"]),
+        .executable(name: "engine", targets: ["Host"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [
+                .apt([
+                    "libavformat-dev", "libavcodec-dev", "libavutil-dev",
+                    "libswscale-dev", "libswresample-dev",
+                ])
+            ]
+        ),
+        .target(
+            name: "CMediaKernels",
+            dependencies: ["CFFmpeg"],
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        .target(
+            name: "Engine",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Stages",
+            dependencies: [
+                "Engine", "CFFmpeg", "CMediaKernels",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Host",
+            dependencies: [
+                "Engine", "Stages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HostTests", dependencies: ["Host", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

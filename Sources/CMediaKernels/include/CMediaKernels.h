@@ -1,0 +1,7 @@
+#ifndef CMEDIAKERNELS_H
+#define CMEDIAKERNELS_H
+
+#include "mk_sha256.h"
+#include "mk_avlog.h"
+
+#endif

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+/// `engine`: the MediaEngine command line.
+struct EngineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "MediaEngine: collect, download, probe, transcode, checksum and store media.",
+        subcommands: [ProbeCommand.self, ChecksumCommand.self]
+    )
+}
+
+/// Exit codes: 0 success, 1 finished with failed items, 2 usage or configuration error,
+/// 3 could not run (lock held, database too new, dependency missing).
+enum EngineExit {
+    static let failures = ExitCode(1)
+    static let usage = ExitCode(2)
+    static let cannotRun = ExitCode(3)
+}
+
+@main
+enum EngineMain {
+    static func main() async {
+        do {
+            var command = try EngineCommand.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            // Help and version requests exit 0 as ArgumentParser prints them; every other
+            // parse or validation error is a usage error: exit 2.
+            if EngineCommand.exitCode(for: error) == .success {
+                EngineCommand.exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((EngineCommand.fullMessage(for: error) + "\n").utf8))
+            exit(EngineExit.usage.rawValue)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+internal import CFFmpeg
+import Foundation
+
+/// Probes media in-process with libavformat/libavcodec: no ffprobe process is started.
+///
+/// `probe` blocks while libav reads the file; callers on the concurrency pool run it on a
+/// dedicated thread or under a lane permit.
+public struct MediaProber: Sendable {
+    /// How long a network read may stall before libav gives up (URLs only).
+    public var networkTimeout: Duration
+
+    public init(networkTimeout: Duration = .seconds(15)) {
+        self.networkTimeout = networkTimeout
+    }
+
+    /// Probes a path, or a URL libav can read (`http://…`, `file:…`).
+    public func probe(_ input: String) throws(ProbeError) -> ProbeResult {
+        let isURL = input.contains("://")
+        if !isURL { try Self.checkRegularFile(input) }
+        var options: [String: String] = [:]
+        if isURL {
+            let micros = networkTimeout.components.seconds * 1_000_000
+                + networkTimeout.components.attoseconds / 1_000_000_000_000
+            options["rw_timeout"] = String(micros)
+        }
+        do {
+            let context = try InputFormatContext(url: input, options: options)
+            try context.findStreamInfo()
+            guard context.pointer.pointee.nb_streams > 0 else { throw ProbeError.noStreams(path: input) }
+            return Self.result(of: context, filename: input)
+        } catch let error as LibavError {
+            throw .libav(path: input, error)
+        } catch let error as ProbeError {
+            throw error
+        } catch {
+            throw .unreadable(path: input, reason: "\(error)")
+        }
+    }
+
+    /// Rejects what libav cannot or must not open: missing paths, directories, and FIFOs or
+    /// devices (opening a FIFO blocks until a writer appears).
+    private static func checkRegularFile(_ path: String) throws(ProbeError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        let kind: String? =
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: nil
+            case S_IFDIR: "directory"
+            case S_IFIFO: "FIFO (named pipe)"
+            case S_IFSOCK: "socket"
+            case S_IFCHR: "character device"
+            case S_IFBLK: "block device"
+            default: "special file"
+            }
+        if let kind { throw .notARegularFile(path: path, kind: kind) }
+    }
+
+    private static func result(of context: InputFormatContext, filename: String) -> ProbeResult {
+        let ctx = context.pointer.pointee
+        let size = ctx.pb.map { avio_size($0) }.flatMap { $0 >= 0 ? $0 : nil }
+        let format = ProbeResult.Format(
+            filename: filename,
+            formatName: Libav.string(ctx.iformat.pointee.name) ?? "unknown",
+            formatLongName: Libav.string(ctx.iformat.pointee.long_name),
+            nbStreams: Int(ctx.nb_streams),
+            nbPrograms: Int(ctx.nb_programs),
+            startTime: Libav.seconds(ctx.start_time, cffmpeg_time_base_q()),
+            duration: Libav.seconds(ctx.duration, cffmpeg_time_base_q()),
+            size: size,
+            bitRate: ctx.bit_rate > 0 ? ctx.bit_rate : nil,
+            probeScore: Int(ctx.probe_score),
+            tags: Libav.entries(ctx.metadata))
+        let streams = context.streams.compactMap { $0.map { stream(of: $0.pointee) } }
+        return ProbeResult(format: format, streams: streams)
+    }
+
+    private static func stream(of stream: AVStream) -> ProbeResult.Stream {
+        let par = stream.codecpar.pointee
+        let descriptor = avcodec_descriptor_get(par.codec_id)
+        let isVideo = par.codec_type == AVMEDIA_TYPE_VIDEO
+        let isAudio = par.codec_type == AVMEDIA_TYPE_AUDIO
+        var profile = Libav.string(avcodec_profile_name(par.codec_id, par.profile))
+        if profile == nil, par.profile != FF_PROFILE_UNKNOWN { profile = String(par.profile) }
+        return ProbeResult.Stream(
+            index: Int(stream.index),
+            codecName: descriptor.map { String(cString: $0.pointee.name) },
+            codecLongName: descriptor.flatMap { Libav.string($0.pointee.long_name) },
+            profile: profile,
+            codecType: Libav.string(av_get_media_type_string(par.codec_type)) ?? "unknown",
+            width: isVideo ? Int(par.width) : nil,
+            height: isVideo ? Int(par.height) : nil,
+            pixFmt: isVideo ? Libav.string(av_get_pix_fmt_name(AVPixelFormat(par.format))) : nil,
+            sampleFmt: isAudio ? Libav.string(av_get_sample_fmt_name(AVSampleFormat(par.format))) : nil,
+            sampleRate: isAudio ? Int(par.sample_rate) : nil,
+            channels: isAudio ? Int(par.ch_layout.nb_channels) : nil,
+            channelLayout: isAudio ? channelLayoutName(par.ch_layout) : nil,
+            rFrameRate: rational(stream.r_frame_rate),
+            avgFrameRate: rational(stream.avg_frame_rate),
+            timeBase: rational(stream.time_base),
+            startTime: Libav.seconds(stream.start_time, stream.time_base),
+            duration: Libav.seconds(stream.duration, stream.time_base),
+            bitRate: par.bit_rate > 0 ? par.bit_rate : nil,
+            disposition: dispositions(stream.disposition),
+            tags: Libav.entries(stream.metadata))
+    }
+
+    private static func channelLayoutName(_ layout: AVChannelLayout) -> String? {
+        guard layout.order != AV_CHANNEL_ORDER_UNSPEC else { return nil }
+        var copy = layout
+        var buffer = [CChar](repeating: 0, count: 128)
+        guard av_channel_layout_describe(&copy, &buffer, buffer.count) > 0 else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static func rational(_ value: AVRational) -> ProbeResult.Rational {
+        ProbeResult.Rational(num: value.num, den: value.den)
+    }
+
+    /// Every disposition flag libav names, lowest bit first (ffprobe's order).
+    private static func dispositions(_ flags: Int32) -> [(name: String, isSet: Bool)] {
+        (0..<31).compactMap { bit in
+            let flag = Int32(1) << bit
+            return Libav.string(av_disposition_to_string(flag)).map { ($0, flags & flag != 0) }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+public import Engine
+import Foundation
+
+extension ProbeResult {
+    /// The result in ffprobe's `-show_format -show_streams -of json` layout: the same field
+    /// names, order and value types (ffprobe prints sizes, rates and times as strings).
+    public var ffprobeJSON: JSONValue {
+        .object([
+            ("streams", .array(streams.map(\.ffprobeJSON))),
+            ("format", format.ffprobeJSON),
+        ])
+    }
+}
+
+extension ProbeResult.Format {
+    var ffprobeJSON: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("filename", .string(filename)),
+            ("nb_streams", .int(nbStreams)),
+            ("nb_programs", .int(nbPrograms)),
+            ("format_name", .string(formatName)),
+        ]
+        members.append(optional: "format_long_name", formatLongName.map(JSONValue.string))
+        members.append(optional: "start_time", startTime.map(ffprobeTime))
+        members.append(optional: "duration", duration.map(ffprobeTime))
+        members.append(optional: "size", size.map { .string(String($0)) })
+        members.append(optional: "bit_rate", bitRate.map { .string(String($0)) })
+        members.append(("probe_score", .int(probeScore)))
+        members.append(optional: "tags", tags.ffprobeJSON)
+        return .object(members)
+    }
+}
+
+extension ProbeResult.Stream {
+    var ffprobeJSON: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("index", .int(index))]
+        members.append(optional: "codec_name", codecName.map(JSONValue.string))
+        members.append(optional: "codec_long_name", codecLongName.map(JSONValue.string))
+        members.append(optional: "profile", profile.map(JSONValue.string))
+        members.append(("codec_type", .string(codecType)))
+        members.append(optional: "width", width.map(JSONValue.int))
+        members.append(optional: "height", height.map(JSONValue.int))
+        members.append(optional: "pix_fmt", pixFmt.map(JSONValue.string))
+        members.append(optional: "sample_fmt", sampleFmt.map(JSONValue.string))
+        members.append(optional: "sample_rate", sampleRate.map { .string(String($0)) })
+        members.append(optional: "channels", channels.map(JSONValue.int))
+        members.append(optional: "channel_layout", channelLayout.map(JSONValue.string))
+        members.append(("r_frame_rate", .string(rFrameRate.description)))
+        members.append(("avg_frame_rate", .string(avgFrameRate.description)))
+        members.append(("time_base", .string(timeBase.description)))
+        members.append(optional: "start_time", startTime.map(ffprobeTime))
+        members.append(optional: "duration", duration.map(ffprobeTime))
+        members.append(optional: "bit_rate", bitRate.map { .string(String($0)) })
+        members.append(("disposition", .object(disposition.map { ($0.name, .int($0.isSet ? 1 : 0)) })))
+        members.append(optional: "tags", tags.ffprobeJSON)
+        return .object(members)
+    }
+}
+
+extension Array where Element == MediaTag {
+    /// ffprobe omits `tags` when there are none.
+    fileprivate var ffprobeJSON: JSONValue? {
+        isEmpty ? nil : .object(map { ($0.key, .string($0.value)) })
+    }
+}
+
+extension Array where Element == (key: String, value: JSONValue) {
+    fileprivate mutating func append(optional key: String, _ value: JSONValue?) {
+        if let value { append((key, value)) }
+    }
+}
+
+/// ffprobe prints times in seconds with `%f`.
+private func ffprobeTime(_ seconds: Double) -> JSONValue {
+    .string(String(format: "%f", seconds))
+}

@@ -1,0 +1,67 @@
+/// What probing a media file found: the container and each stream, with the values ffprobe
+/// would report for them (same names, same units).
+public struct ProbeResult: Sendable {
+    public struct Rational: Sendable, Hashable, CustomStringConvertible {
+        public let num: Int32
+        public let den: Int32
+        public var description: String { "\(num)/\(den)" }
+        public var value: Double? { den == 0 ? nil : Double(num) / Double(den) }
+    }
+
+    public struct Format: Sendable {
+        public var filename: String
+        public var formatName: String
+        public var formatLongName: String?
+        public var nbStreams: Int
+        public var nbPrograms: Int
+        public var startTime: Double?
+        public var duration: Double?
+        public var size: Int64?
+        public var bitRate: Int64?
+        public var probeScore: Int
+        public var tags: [MediaTag]
+    }
+
+    public struct Stream: Sendable {
+        public var index: Int
+        public var codecName: String?
+        public var codecLongName: String?
+        public var profile: String?
+        public var codecType: String
+        public var width: Int?
+        public var height: Int?
+        public var pixFmt: String?
+        public var sampleFmt: String?
+        public var sampleRate: Int?
+        public var channels: Int?
+        public var channelLayout: String?
+        public var rFrameRate: Rational
+        public var avgFrameRate: Rational
+        public var timeBase: Rational
+        public var startTime: Double?
+        public var duration: Double?
+        public var bitRate: Int64?
+        /// Disposition flags by libav's names, in ffprobe's order (`default`, …, `attached_pic`, …).
+        public var disposition: [(name: String, isSet: Bool)]
+        public var tags: [MediaTag]
+
+        /// A still picture stored with audio (cover art), not video to play.
+        public var isAttachedPicture: Bool {
+            disposition.contains { $0.name == "attached_pic" && $0.isSet }
+        }
+    }
+
+    public var format: Format
+    public var streams: [Stream]
+
+    /// The playable media kind: video when a real (non cover-art) video stream exists.
+    public var mediaKind: MediaKind {
+        if streams.contains(where: { $0.codecType == "video" && !$0.isAttachedPicture }) { return .video }
+        if streams.contains(where: { $0.codecType == "audio" }) { return .audio }
+        return .other
+    }
+
+    public enum MediaKind: String, Sendable {
+        case audio, video, other
+    }
+}

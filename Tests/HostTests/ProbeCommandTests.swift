@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct ProbeCommandTests {
+    @Test(arguments: Fixtures.media)
+    func jsonAgreesWithFFprobe(name: String) throws {
+        let path = Fixtures.media(name)
+        let engine = try Command.engine(["probe", "--json", path])
+        #expect(engine.status == 0, "\(engine.stderr)")
+        let peer = try Command.run("ffprobe", ["-v", "error", "-show_format", "-show_streams", "-of", "json", path])
+        #expect(peer.status == 0)
+        try FFprobeComparison.expectMatch(
+            engine: try #require(try parseJSON(engine.stdout) as? [String: Any]),
+            ffprobe: try #require(try parseJSON(peer.stdout) as? [String: Any]),
+            file: name)
+    }
+
+    @Test func severalFilesPrintAnArrayInArgumentOrder() throws {
+        let names = Array(Fixtures.media.prefix(3))
+        let result = try Command.engine(["probe", "--json"] + names.map(Fixtures.media))
+        #expect(result.status == 0)
+        let documents = try #require(try parseJSON(result.stdout) as? [[String: Any]])
+        let filenames = documents.compactMap { ($0["format"] as? [String: Any])?["filename"] as? String }
+        #expect(filenames == names.map(Fixtures.media))
+    }
+
+    @Test(arguments: Fixtures.bad)
+    func badFixtureExitsOneNamingTheFile(name: String) throws {
+        let path = Fixtures.bad(name)
+        let result = try Command.engine(["probe", path])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("engine: probe: \(path): ") == true, "\(result.stderr)")
+    }
+
+    @Test func oneBadFileAmongGoodOnesStillProbesTheRestAndExitsOne() throws {
+        let good = Fixtures.media("audio-pcm.wav"), bad = Fixtures.bad("not-audio.mp3")
+        let result = try Command.engine(["probe", "--json", good, bad])
+        #expect(result.status == 1)
+        let documents = try #require(try parseJSON(result.stdout) as? [[String: Any]])
+        #expect(documents.count == 2)
+        #expect((documents[0]["format"] as? [String: Any])?["format_name"] as? String == "wav")
+        #expect((documents[1]["error"] as? [String: Any])?["string"] as? String != nil)
+    }
+
+    @Test func fifoAndDirectoryAreErrorsNotHangs() throws {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("probe-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let result = try Command.run("timeout", ["20", Command.engineBinary, "probe", fifo, Fixtures.mediaDirectory.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(fifo): is a FIFO"))
+        #expect(result.stderr.contains("\(Fixtures.mediaDirectory.path): is a directory"))
+    }
+
+    @Test func humanOutputDescribesEachStream() throws {
+        let result = try Command.engine(["probe", Fixtures.media("video-h264-aac.mp4")])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("video h264 (High) 320x240"))
+        #expect(result.stdout.contains("audio aac (LC) 44100 Hz stereo"))
+        #expect(result.stdout.contains("title=Test Pattern"))
+    }
+
+    @Test func noFileIsAUsageError() throws {
+        #expect(try Command.engine(["probe"]).status == 2)
+        #expect(try Command.engine(["probe", "--no-such-flag", "x"]).status == 2)
+    }
+}
