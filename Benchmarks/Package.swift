@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the main build and CI never compile
+// benchmark-only dependencies. Run: ./run.sh (or see README.md).
+let package = Package(
+    name: "MediaEngineBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "MediaEngine", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // ordo-one/benchmark target: in-process probe of every fixture, repeatedly.
+        .executableTarget(
+            name: "ProbeBenchmark",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Stages", package: "MediaEngine"),
+            ],
+            path: "ProbeBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Side-by-side timing against the peer tool, printing both figures and the ratio.
+        .executableTarget(
+            name: "ProbeVsFFprobe",
+            dependencies: [.product(name: "Stages", package: "MediaEngine")],
+            path: "Sources/ProbeVsFFprobe"
+        ),
+    ]
+)
