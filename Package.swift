@@ -19,8 +19,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat",
@@ -38,13 +45,17 @@ let package = Package(
         ),
         .target(
             name: "Engine",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Stages",
             dependencies: [
-                "Engine", "CFFmpeg", "CMediaKernels",
+                "Engine", "CFFmpeg", "CCurl", "CMediaKernels",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

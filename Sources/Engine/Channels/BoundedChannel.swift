@@ -1,0 +1,109 @@
+import Synchronization
+
+/// A bounded multi-producer, multi-consumer channel: `send` suspends while the buffer is full,
+/// which is what carries backpressure from a slow stage back to the source.
+///
+/// The state lives in `BoundedChannelStateMachine` under a `Mutex`; continuations are resumed
+/// only after the lock is released.
+public final class BoundedChannel<Element: Sendable>: Sendable {
+    typealias SendWaiter = UnsafeContinuation<Void, any Error>
+    typealias ReceiveWaiter = UnsafeContinuation<Element?, any Error>
+    typealias StateMachine = BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter>
+
+    private let state: Mutex<StateMachine>
+    private let ids = Atomic<UInt64>(0)
+
+    public init(capacity: Int) {
+        state = Mutex(StateMachine(capacity: capacity))
+    }
+
+    public var capacity: Int { state.withLock { $0.capacity } }
+
+    /// Sends an element, suspending while the channel is full.
+    /// Throws `CancellationError` if the task is cancelled while waiting, and
+    /// `ChannelFinishedError` if the channel was finished.
+    public func send(_ element: Element) async throws {
+        switch state.withLock({ $0.send(element) }) {
+        case .buffered:
+            return
+        case .deliver(let receiver, let element):
+            receiver.resume(returning: element)
+        case .finished:
+            throw ChannelFinishedError()
+        case .full(let element):
+            try await suspendSender(element)
+        }
+    }
+
+    private func suspendSender(_ element: Element) async throws {
+        let id = ids.add(1, ordering: .relaxed).newValue
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (waiter: SendWaiter) in
+                switch state.withLock({ $0.suspendSender(id: id, element: element, waiter: waiter) }) {
+                case .suspended:
+                    break
+                case .resume(let sender, let delivery):
+                    if let (receiver, element) = delivery { receiver.resume(returning: element) }
+                    sender.resume()
+                case .fail(let sender):
+                    sender.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.cancelSender(id: id) }?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// The next element, or nil once the channel is finished and drained.
+    /// Throws `CancellationError` if the task is cancelled while waiting.
+    public func receive() async throws -> Element? {
+        switch state.withLock({ $0.receive() }) {
+        case .element(let element, let sender):
+            sender?.resume()
+            return element
+        case .finished:
+            return nil
+        case .empty:
+            return try await suspendReceiver()
+        }
+    }
+
+    private func suspendReceiver() async throws -> Element? {
+        let id = ids.add(1, ordering: .relaxed).newValue
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (waiter: ReceiveWaiter) in
+                switch state.withLock({ $0.suspendReceiver(id: id, waiter: waiter) }) {
+                case .suspended:
+                    break
+                case .resume(let receiver, let element, let sender):
+                    sender?.resume()
+                    receiver.resume(returning: element)
+                case .fail(let receiver):
+                    receiver.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.cancelReceiver(id: id) }?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// No more elements will be sent; receivers get what is buffered, then nil.
+    public func finish() {
+        for receiver in state.withLock({ $0.finish() }) {
+            receiver.resume(returning: nil)
+        }
+    }
+
+    /// After cancellation: removes and returns everything still in the channel so its owners
+    /// can clean up; waiting senders fail with `CancellationError`.
+    public func drain() -> [Element] {
+        let (elements, senders) = state.withLock { $0.drain() }
+        for sender in senders { sender.resume(throwing: CancellationError()) }
+        return elements
+    }
+}
+
+/// `send` on a channel that was already finished.
+public struct ChannelFinishedError: Error, CustomStringConvertible {
+    public var description: String { "send on a finished channel" }
+}

@@ -1,0 +1,153 @@
+import DequeModule
+
+/// The state of a bounded multi-producer, multi-consumer channel, with no locks and no tasks:
+/// every event is a `mutating func` returning what the caller must do (resume whom, with what)
+/// once it has left the lock. `SendWaiter`/`ReceiveWaiter` are continuations in production and
+/// plain values in tests.
+///
+/// Invariants: `buffer.count <= capacity`; senders wait only while the buffer is full;
+/// receivers wait only while it is empty.
+public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
+    public let capacity: Int
+    private var buffer: Deque<Element> = []
+    private var senders: Deque<(id: UInt64, element: Element, waiter: SendWaiter)> = []
+    private var receivers: Deque<(id: UInt64, waiter: ReceiveWaiter)> = []
+    /// Waiters cancelled before they registered; their registration must fail at once.
+    private var cancelledBeforeWaiting: Set<UInt64> = []
+    private var finished = false
+
+    public init(capacity: Int) {
+        precondition(capacity >= 1, "a bounded channel needs room for at least one element")
+        self.capacity = capacity
+    }
+
+    public var bufferedCount: Int { buffer.count }
+    public var waitingSenders: Int { senders.count }
+    public var waitingReceivers: Int { receivers.count }
+
+    // MARK: sending
+
+    public enum SendResult {
+        /// Stored in the buffer; the sender goes on.
+        case buffered
+        /// A receiver was waiting: resume it with the element; the sender goes on.
+        case deliver(ReceiveWaiter, Element)
+        /// The buffer is full: the sender must suspend (`suspendSender`) with the element back.
+        case full(Element)
+        /// The channel was finished: sending is a programming error or a late producer.
+        case finished
+    }
+
+    public mutating func send(_ element: Element) -> SendResult {
+        if finished { return .finished }
+        if let receiver = receivers.popFirst() { return .deliver(receiver.waiter, element) }
+        if buffer.count < capacity {
+            buffer.append(element)
+            return .buffered
+        }
+        return .full(element)
+    }
+
+    public enum SuspendSenderAction {
+        case suspended
+        /// Room appeared (or a receiver) before the sender registered: resume the sender, and
+        /// the receiver with the element when one is given.
+        case resume(SendWaiter, deliver: (ReceiveWaiter, Element)?)
+        /// Cancelled before registering, or finished: resume the sender with an error.
+        case fail(SendWaiter)
+    }
+
+    public mutating func suspendSender(id: UInt64, element: Element, waiter: SendWaiter) -> SuspendSenderAction {
+        if cancelledBeforeWaiting.remove(id) != nil || finished { return .fail(waiter) }
+        if let receiver = receivers.popFirst() { return .resume(waiter, deliver: (receiver.waiter, element)) }
+        if buffer.count < capacity {
+            buffer.append(element)
+            return .resume(waiter, deliver: nil)
+        }
+        senders.append((id, element, waiter))
+        return .suspended
+    }
+
+    /// A waiting sender's task was cancelled: returns its waiter to fail, if it was waiting.
+    public mutating func cancelSender(id: UInt64) -> SendWaiter? {
+        if let index = senders.firstIndex(where: { $0.id == id }) {
+            return senders.remove(at: index).waiter
+        }
+        cancelledBeforeWaiting.insert(id)
+        return nil
+    }
+
+    // MARK: receiving
+
+    public enum ReceiveResult {
+        /// An element; resume the sender that was waiting for room, when one is given.
+        case element(Element, resumeSender: SendWaiter?)
+        /// Nothing buffered: the receiver must suspend (`suspendReceiver`).
+        case empty
+        /// Finished and drained: the receiver ends.
+        case finished
+    }
+
+    public mutating func receive() -> ReceiveResult {
+        if let element = buffer.popFirst() {
+            return .element(element, resumeSender: admitWaitingSender())
+        }
+        return finished ? .finished : .empty
+    }
+
+    public enum SuspendReceiverAction {
+        case suspended
+        /// Resume the receiver with an element (and a sender that gained room), or with nil when
+        /// the channel finished.
+        case resume(ReceiveWaiter, Element?, resumeSender: SendWaiter?)
+        case fail(ReceiveWaiter)
+    }
+
+    public mutating func suspendReceiver(id: UInt64, waiter: ReceiveWaiter) -> SuspendReceiverAction {
+        if cancelledBeforeWaiting.remove(id) != nil { return .fail(waiter) }
+        if let element = buffer.popFirst() {
+            return .resume(waiter, element, resumeSender: admitWaitingSender())
+        }
+        if finished { return .resume(waiter, nil, resumeSender: nil) }
+        receivers.append((id, waiter))
+        return .suspended
+    }
+
+    public mutating func cancelReceiver(id: UInt64) -> ReceiveWaiter? {
+        if let index = receivers.firstIndex(where: { $0.id == id }) {
+            return receivers.remove(at: index).waiter
+        }
+        cancelledBeforeWaiting.insert(id)
+        return nil
+    }
+
+    /// Moves the first waiting sender's element into the freed slot.
+    private mutating func admitWaitingSender() -> SendWaiter? {
+        guard let sender = senders.popFirst() else { return nil }
+        buffer.append(sender.element)
+        return sender.waiter
+    }
+
+    // MARK: finishing
+
+    /// No more elements will be sent. Buffered elements are still received; waiting receivers
+    /// (there are some only when the buffer is empty) are returned to be resumed with nil.
+    public mutating func finish() -> [ReceiveWaiter] {
+        guard !finished else { return [] }
+        finished = true
+        let waiting = receivers.map(\.waiter)
+        receivers.removeAll()
+        return waiting
+    }
+
+    /// Takes every element still buffered or held by a waiting sender (after cancellation, so
+    /// their owners can clean up), and returns the senders to fail.
+    public mutating func drain() -> (elements: [Element], senders: [SendWaiter]) {
+        let elements = Array(buffer) + senders.map(\.element)
+        let waiting = senders.map(\.waiter)
+        buffer.removeAll()
+        senders.removeAll()
+        finished = true
+        return (elements, waiting)
+    }
+}

@@ -1,0 +1,146 @@
+public import Foundation
+import Synchronization
+
+/// A source followed by stages, joined by bounded channels of `channelCapacity` each.
+///
+/// Items in flight never exceed the channel capacities plus one per worker plus the one the
+/// source is sending: a full channel suspends its producer. An item whose stage throws is
+/// reported as failed and leaves the graph; the graph goes on. Cancelling the task that runs
+/// `run` stops every worker, deletes the temp files of every item still inside, and reports
+/// those items as canceled.
+public struct Graph<Element: Sendable>: Sendable {
+    public let source: any ItemSource<Element>
+    public let stages: [any ItemStage<Element>]
+    public let channelCapacity: Int
+
+    public init(source: any ItemSource<Element>, stages: [any ItemStage<Element>], channelCapacity: Int = 16) {
+        precondition(!stages.isEmpty, "a graph needs at least one stage")
+        precondition(stages.allSatisfy { $0.concurrency >= 1 }, "every stage needs at least one worker")
+        self.source = source
+        self.stages = stages
+        self.channelCapacity = channelCapacity
+    }
+
+    /// The most items that can be inside the graph at once.
+    public var maximumInFlight: Int {
+        stages.count * channelCapacity + stages.reduce(0) { $0 + $1.concurrency } + 1
+    }
+
+    struct Envelope: Sendable {
+        let element: Element
+        let context: StageContext
+    }
+
+    public func run(
+        lanes: Lanes, temporaryDirectory: URL, observer: some GraphObserver<Element>
+    ) async throws {
+        let channels = stages.map { _ in BoundedChannel<Envelope>(capacity: channelCapacity) }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { channels[0].finish() }
+                    try await produce(into: channels[0], temporaryDirectory: temporaryDirectory, observer: observer)
+                }
+                for (index, stage) in stages.enumerated() {
+                    let output = index + 1 < channels.count ? channels[index + 1] : nil
+                    let live = Countdown(stage.concurrency)
+                    for _ in 0..<stage.concurrency {
+                        group.addTask {
+                            defer {
+                                if live.decrement() == 0 { output?.finish() }
+                            }
+                            try await work(stage, input: channels[index], output: output, lanes: lanes, observer: observer)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            for channel in channels {
+                for envelope in channel.drain() {
+                    envelope.context.cleanUp()
+                    await observer.graph(.canceled(envelope.element))
+                }
+            }
+            throw error
+        }
+    }
+
+    private func produce(
+        into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, observer: some GraphObserver<Element>
+    ) async throws {
+        let context = SourceContext { issue in await observer.graph(.sourceIssue(issue)) }
+        do {
+            try await source.produce(
+                into: { element in
+                    await observer.graph(.collected(element))
+                    do {
+                        try await channel.send(Envelope(element: element, context: StageContext(temporaryDirectory: temporaryDirectory)))
+                    } catch {
+                        await observer.graph(.canceled(element))
+                        throw error
+                    }
+                }, context: context)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            await observer.graph(.sourceIssue(SourceIssue(location: source.name, message: "\(error)")))
+        }
+    }
+
+    private func work(
+        _ stage: any ItemStage<Element>, input: BoundedChannel<Envelope>, output: BoundedChannel<Envelope>?,
+        lanes: Lanes, observer: some GraphObserver<Element>
+    ) async throws {
+        while let envelope = try await input.receive() {
+            let item = envelope.element
+            await observer.graph(.started(stage: stage.name, item))
+            let result: StageResult<Element>
+            do {
+                result = try await lanes.withPermit(stage.lane) {
+                    try await stage.process(item, context: envelope.context)
+                }
+            } catch {
+                envelope.context.cleanUp()
+                if Task.isCancelled {
+                    await observer.graph(.canceled(item))
+                    throw CancellationError()
+                }
+                await observer.graph(.failed(stage: stage.name, item, error))
+                continue
+            }
+            switch result {
+            case .skip(let element, let reason):
+                envelope.context.cleanUp()
+                await observer.graph(.skipped(stage: stage.name, element, reason: reason))
+            case .forward(let element):
+                await observer.graph(.finished(stage: stage.name, element))
+                guard let output else {
+                    envelope.context.cleanUp()
+                    await observer.graph(.completed(element))
+                    continue
+                }
+                do {
+                    try await output.send(Envelope(element: element, context: envelope.context))
+                } catch {
+                    envelope.context.cleanUp()
+                    await observer.graph(.canceled(element))
+                    throw error
+                }
+            }
+        }
+    }
+}
+
+/// Counts a stage's live workers; the last one to stop finishes the stage's output channel.
+final class Countdown: Sendable {
+    private let remaining: Atomic<Int>
+
+    init(_ count: Int) {
+        remaining = Atomic(count)
+    }
+
+    /// Returns what remains after this decrement.
+    func decrement() -> Int {
+        remaining.subtract(1, ordering: .acquiringAndReleasing).newValue
+    }
+}

@@ -1,0 +1,21 @@
+/// What happens to items as they pass through a graph, in the order it happens for each item.
+public enum GraphEvent<Element: Sendable>: Sendable {
+    /// The source emitted an item.
+    case collected(Element)
+    /// The source reported a problem with one entry, or failed as a whole.
+    case sourceIssue(SourceIssue)
+    case started(stage: String, Element)
+    case finished(stage: String, Element)
+    case failed(stage: String, Element, any Error)
+    case skipped(stage: String, Element, reason: String)
+    /// The item left the last stage.
+    case completed(Element)
+    /// The run was cancelled while the item was inside the graph.
+    case canceled(Element)
+}
+
+/// Receives every event; called concurrently from the graph's workers.
+public protocol GraphObserver<Element>: Sendable {
+    associatedtype Element: Sendable
+    func graph(_ event: GraphEvent<Element>) async
+}

@@ -1,0 +1,29 @@
+public import Foundation
+import Synchronization
+
+/// Per-item working space that travels with the item through the graph: every temporary file
+/// a stage asks for is registered here and deleted when the item leaves the graph — completed,
+/// failed, skipped or cancelled. A stage that keeps a file renames it into place, after which
+/// the cleanup finds nothing to delete.
+public final class StageContext: Sendable {
+    public let temporaryDirectory: URL
+    private let files = Mutex<[String]>([])
+
+    public init(temporaryDirectory: URL) {
+        self.temporaryDirectory = temporaryDirectory
+    }
+
+    /// A fresh path in the temp directory, owned by this item until it leaves the graph.
+    public func temporaryPath(suffix: String) -> String {
+        let path = temporaryDirectory.appendingPathComponent(UUID().uuidString + suffix).path
+        files.withLock { $0.append(path) }
+        return path
+    }
+
+    /// Deletes every registered file that still exists.
+    public func cleanUp() {
+        for path in files.withLock({ list in defer { list.removeAll() }; return list }) {
+            unlink(path)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Engine
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+
+/// Emits 0..<count.
+struct CountingSource: ItemSource {
+    let count: Int
+    var name: String { "count(\(count))" }
+
+    func produce(into emit: (Int) async throws -> Void, context: SourceContext) async throws {
+        for value in 0..<count { try await emit(value) }
+    }
+}
+
+/// A stage whose work is a closure.
+struct ClosureStage: ItemStage {
+    let name: String
+    var concurrency: Int = 1
+    var lane: LaneKind? = nil
+    let body: @Sendable (Int, StageContext) async throws -> StageResult<Int>
+
+    func process(_ item: Int, context: StageContext) async throws -> StageResult<Int> {
+        try await body(item, context)
+    }
+}
+
+/// Tallies events and the most items inside the graph at once.
+final class TallyObserver: GraphObserver {
+    struct Tally {
+        var inFlight = 0
+        var peakInFlight = 0
+        var completed: [Int] = []
+        var failed: [(stage: String, item: Int, message: String)] = []
+        var canceled = 0
+    }
+    let tally = Mutex(Tally())
+
+    var snapshot: Tally { tally.withLock { $0 } }
+
+    func graph(_ event: GraphEvent<Int>) async {
+        tally.withLock { tally in
+            switch event {
+            case .collected:
+                tally.inFlight += 1
+                tally.peakInFlight = max(tally.peakInFlight, tally.inFlight)
+            case .completed(let item):
+                tally.inFlight -= 1
+                tally.completed.append(item)
+            case .failed(let stage, let item, let error):
+                tally.inFlight -= 1
+                tally.failed.append((stage, item, "\(error)"))
+            case .skipped:
+                tally.inFlight -= 1
+            case .canceled:
+                tally.inFlight -= 1
+                tally.canceled += 1
+            case .started, .finished, .sourceIssue:
+                break
+            }
+        }
+    }
+}
+
+struct Poisoned: Error, CustomStringConvertible {
+    let item: Int
+    var description: String { "item \(item) is poisoned" }
+}
+
+@Suite struct GraphTests {
+    let temp = FileManager.default.temporaryDirectory
+
+    static func pass(_ name: String, concurrency: Int = 1) -> ClosureStage {
+        ClosureStage(name: name, concurrency: concurrency) { item, _ in .forward(item) }
+    }
+
+    @Test func itemsInFlightNeverExceedChannelsPlusWorkers() async throws {
+        let slowSink = ClosureStage(name: "slow-sink") { item, _ in
+            for _ in 0..<20 { await Task.yield() }
+            return .forward(item)
+        }
+        let graph = Graph(
+            source: CountingSource(count: 100_000),
+            stages: [Self.pass("a", concurrency: 2), Self.pass("b", concurrency: 3), slowSink],
+            channelCapacity: 8)
+        let observer = TallyObserver()
+        try await graph.run(lanes: Lanes(), temporaryDirectory: temp, observer: observer)
+        let tally = observer.snapshot
+        #expect(tally.completed.count == 100_000)
+        #expect(tally.peakInFlight <= graph.maximumInFlight)
+        #expect(tally.peakInFlight >= 8, "the slow sink should have filled the channels")
+    }
+
+    @Test func aStageNeverRunsMoreThanItsConcurrency() async throws {
+        let probe = ConcurrencyProbe()
+        let stage = ClosureStage(name: "bounded", concurrency: 3) { item, _ in
+            probe.enter()
+            defer { probe.leave() }
+            try await Task.sleep(for: .milliseconds(1))
+            return .forward(item)
+        }
+        let observer = TallyObserver()
+        try await Graph(source: CountingSource(count: 200), stages: [stage])
+            .run(lanes: Lanes(), temporaryDirectory: temp, observer: observer)
+        #expect(observer.snapshot.completed.count == 200)
+        #expect(probe.peak <= 3)
+        #expect(probe.peak >= 2, "three workers should overlap")
+    }
+
+    @Test func aLaneLimitHoldsAcrossTwoStagesThatShareIt() async throws {
+        let probe = ConcurrencyProbe()
+        let work: @Sendable (Int, StageContext) async throws -> StageResult<Int> = { item, _ in
+            probe.enter()
+            defer { probe.leave() }
+            try await Task.sleep(for: .milliseconds(1))
+            return .forward(item)
+        }
+        let stages = [
+            ClosureStage(name: "first", concurrency: 4, lane: .cpu, body: work),
+            ClosureStage(name: "second", concurrency: 4, lane: .cpu, body: work),
+        ]
+        let observer = TallyObserver()
+        try await Graph(source: CountingSource(count: 200), stages: stages)
+            .run(lanes: Lanes(LaneLimits(cpu: 2)), temporaryDirectory: temp, observer: observer)
+        #expect(observer.snapshot.completed.count == 200)
+        #expect(probe.peak <= 2)
+        #expect(probe.peak == 2, "eight workers should saturate a two-permit lane")
+    }
+
+    @Test func onePoisonedItemDoesNotStopTheOthers() async throws {
+        let poison = ClosureStage(name: "poison", concurrency: 2) { item, _ in
+            if item == 500 { throw Poisoned(item: item) }
+            return .forward(item)
+        }
+        let observer = TallyObserver()
+        try await Graph(source: CountingSource(count: 1000), stages: [Self.pass("before"), poison, Self.pass("after")])
+            .run(lanes: Lanes(), temporaryDirectory: temp, observer: observer)
+        let tally = observer.snapshot
+        #expect(tally.completed.count == 999)
+        #expect(!tally.completed.contains(500))
+        #expect(tally.failed.count == 1)
+        #expect(tally.failed.first?.stage == "poison")
+        #expect(tally.failed.first?.message == "item 500 is poisoned")
+    }
+
+    @Test func skippedItemsLeaveTheGraphAndDeleteTheirTempFiles() async throws {
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = ClosureStage(name: "writer") { item, context in
+            _ = FileManager.default.createFile(atPath: context.temporaryPath(suffix: ".part"), contents: Data([1]))
+            return item.isMultiple(of: 2) ? .skip(item, reason: "even") : .forward(item)
+        }
+        let observer = TallyObserver()
+        try await Graph(source: CountingSource(count: 10), stages: [writer, Self.pass("after")])
+            .run(lanes: Lanes(), temporaryDirectory: dir, observer: observer)
+        #expect(observer.snapshot.completed.sorted() == [1, 3, 5, 7, 9])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test func cancelStopsWorkAndLeavesNoTempFile() async throws {
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reachedStall = Gate()
+        let writer = ClosureStage(name: "writer", concurrency: 2) { item, context in
+            try Data(count: 1024).write(to: URL(fileURLWithPath: context.temporaryPath(suffix: ".part")))
+            return .forward(item)
+        }
+        let stall = ClosureStage(name: "stall", concurrency: 2) { item, context in
+            try Data(count: 1024).write(to: URL(fileURLWithPath: context.temporaryPath(suffix: ".tmp")))
+            reachedStall.open()
+            try await Task.sleep(for: .seconds(3600))
+            return .forward(item)
+        }
+        let observer = TallyObserver()
+        let graph = Graph(source: CountingSource(count: 1000), stages: [writer, stall], channelCapacity: 4)
+        let run = Task { try await graph.run(lanes: Lanes(), temporaryDirectory: dir, observer: observer) }
+        await reachedStall.wait()
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        run.cancel()
+        await #expect(throws: CancellationError.self) { try await run.value }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [])
+        let tally = observer.snapshot
+        #expect(tally.completed.isEmpty)
+        #expect(tally.canceled > 0)
+        #expect(tally.inFlight == 0, "every collected item is accounted for")
+    }
+
+    private func makeTempDirectory() throws -> URL {
+        let dir = temp.appendingPathComponent("graph-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
