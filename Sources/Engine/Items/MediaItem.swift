@@ -1,0 +1,70 @@
+/// One media object moving through the graph: who it is, what the collectors said about it,
+/// and what the stages have added so far.
+public struct MediaItem: Sendable {
+    /// Identity: unique per `(source, remoteID)` in the catalog.
+    public var source: String
+    public var remoteID: String
+
+    // Descriptive metadata from the collector (probe tags may fill gaps).
+    public var title: String
+    /// True when the title is only the file name, so a title tag should replace it.
+    public var titleIsFileName: Bool
+    public var creators: [String]
+    public var collection: CollectionRef?
+    /// 1-based position in the collection.
+    public var position: Int?
+    public var durationHint: Double?
+    /// Where the collector found it (absolute URL: `file:///…`, `https://…`).
+    public var url: String
+
+    // Added by stages.
+    public var catalogID: Int64?
+    public var resolvedURL: String?
+    public var downloadedFile: String?
+    public var byteCount: Int64?
+    public var sha256: String?
+    /// Container and kind from the probe (`mp3`, `audio`).
+    public var containerFormat: String?
+    public var mediaKind: String?
+    public var duration: Double?
+    /// Where the library holds it, relative to the library root.
+    public var locator: String?
+    /// True when its content was already stored (another item, or an earlier run, had it).
+    public var reusedExistingFile = false
+
+    public init(
+        source: String, remoteID: String, title: String, titleIsFileName: Bool = false, creators: [String] = [],
+        collection: CollectionRef? = nil, position: Int? = nil, durationHint: Double? = nil, url: String
+    ) {
+        self.source = source
+        self.remoteID = remoteID
+        self.title = title
+        self.titleIsFileName = titleIsFileName
+        self.creators = creators
+        self.collection = collection
+        self.position = position
+        self.durationHint = durationHint
+        self.url = url
+    }
+
+    /// `source/remote_id`, for messages and logs.
+    public var key: String { "\(source)/\(remoteID)" }
+}
+
+/// A playlist, feed, folder or prefix an item was collected from.
+public struct CollectionRef: Sendable, Hashable {
+    public enum Kind: String, Sendable {
+        case playlist, feed, folder, prefix, list
+    }
+
+    public var kind: Kind
+    /// The collection's own address (playlist path or URL, folder path).
+    public var locator: String
+    public var title: String?
+
+    public init(kind: Kind, locator: String, title: String? = nil) {
+        self.kind = kind
+        self.locator = locator
+        self.title = title
+    }
+}

@@ -1,0 +1,30 @@
+/// The engine's persistent state. SQLite today (`SQLiteJobStore`), PostgreSQL later; every
+/// method is one transaction.
+public protocol JobStore: Sendable {
+    /// Adds the item (and its source, creators and collection link) or refreshes its
+    /// metadata; returns its catalog id.
+    func upsertItem(_ item: MediaItem) async throws -> Int64
+
+    /// The primary stored original of an item, if it has one.
+    func storedOriginal(itemID: Int64) async throws -> StoredFile?
+
+    /// An original already stored with this content, on `backend`.
+    func storedOriginal(sha256: String, backend: String) async throws -> StoredFile?
+
+    /// Records that the item's original is the content `sha256` stored at `locator` on
+    /// `backend`: one asset per distinct content, linked to every item that has it.
+    func recordOriginal(
+        itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String
+    ) async throws -> StoredFile
+
+    func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws
+
+    /// Metadata learned after collection (probe tags, duration, kind).
+    func updateDescription(itemID: Int64, title: String, creators: [String], duration: Double?, mediaKind: String?) async throws
+
+    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws
+    func processorResult(itemID: Int64, processor: String) async throws -> String?
+
+    /// Every item with a stored original, ordered by source, creator, title.
+    func libraryItems() async throws -> [LibraryEntry]
+}

@@ -1,0 +1,231 @@
+import Foundation
+import GRDB
+
+/// The SQLite job store: GRDB pool in WAL mode, `synchronous=NORMAL`, a busy timeout, one
+/// writer at a time, migrations run on open.
+public final class SQLiteJobStore: JobStore {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`. A database written by a
+    /// newer MediaEngine is refused with `StoreError.databaseTooNew`, untouched.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+        let migrator = SQLiteMigrations.migrator
+        let unknown = try pool.read { db in
+            try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
+        }
+        guard unknown.isEmpty else {
+            throw StoreError.databaseTooNew(path: path, unknownMigrations: unknown.sorted())
+        }
+        try migrator.migrate(pool)
+    }
+
+    // MARK: catalog
+
+    public func upsertItem(_ item: MediaItem) async throws -> Int64 {
+        try await pool.write { db in
+            let sourceID = try Self.upsertSource(db, item.source)
+            let itemID = try Int64.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO items (source_id, remote_id, title, url, duration) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (source_id, remote_id) DO UPDATE SET
+                        title = excluded.title, url = excluded.url,
+                        duration = coalesce(items.duration, excluded.duration), updated_at = CURRENT_TIMESTAMP
+                    RETURNING id
+                    """,
+                arguments: [sourceID, item.remoteID, item.title, item.url, item.durationHint])!
+            try Self.replaceCreators(db, itemID: itemID, item.creators)
+            if let collection = item.collection {
+                let collectionID = try Int64.fetchOne(
+                    db,
+                    sql: """
+                        INSERT INTO collections (source_id, kind, locator, title) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (source_id, locator) DO UPDATE SET title = coalesce(excluded.title, collections.title)
+                        RETURNING id
+                        """,
+                    arguments: [sourceID, collection.kind.rawValue, collection.locator, collection.title])!
+                try db.execute(
+                    sql: """
+                        INSERT INTO collection_items (collection_id, item_id, position) VALUES (?, ?, ?)
+                        ON CONFLICT DO UPDATE SET position = excluded.position
+                        """,
+                    arguments: [collectionID, itemID, item.position])
+            }
+            return itemID
+        }
+    }
+
+    public func updateDescription(
+        itemID: Int64, title: String, creators: [String], duration: Double?, mediaKind: String?
+    ) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE items SET title = ?, duration = coalesce(?, duration), media_kind = coalesce(?, media_kind),
+                        updated_at = CURRENT_TIMESTAMP WHERE id = ?
+                    """,
+                arguments: [title, duration, mediaKind, itemID])
+            try Self.replaceCreators(db, itemID: itemID, creators)
+        }
+    }
+
+    public func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE items SET status = ?, last_error = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+                arguments: [status.rawValue, error, itemID])
+        }
+    }
+
+    private static func upsertSource(_ db: Database, _ name: String) throws -> Int64 {
+        try Int64.fetchOne(
+            db, sql: "INSERT INTO sources (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id",
+            arguments: [name])!
+    }
+
+    private static func replaceCreators(_ db: Database, itemID: Int64, _ creators: [String]) throws {
+        try db.execute(sql: "DELETE FROM item_creators WHERE item_id = ?", arguments: [itemID])
+        for (position, name) in creators.enumerated() {
+            let creatorID = try Int64.fetchOne(
+                db, sql: "INSERT INTO creators (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id",
+                arguments: [name])!
+            try db.execute(
+                sql: "INSERT INTO item_creators (item_id, creator_id, position) VALUES (?, ?, ?)",
+                arguments: [itemID, creatorID, position])
+        }
+    }
+
+    // MARK: storage
+
+    private static let storedFileColumns = """
+        a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
+        FROM file_assets a
+        JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
+        JOIN storage_backends b ON b.id = l.backend_id
+        """
+
+    public func storedOriginal(itemID: Int64) async throws -> StoredFile? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Self.storedFileColumns)
+                    JOIN item_assets ia ON ia.asset_id = a.id
+                    WHERE ia.item_id = ? AND a.kind = 'original'
+                    ORDER BY l.is_primary DESC, l.id LIMIT 1
+                    """,
+                arguments: [itemID]
+            ).map(Self.storedFile)
+        }
+    }
+
+    public func storedOriginal(sha256: String, backend: String) async throws -> StoredFile? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Self.storedFileColumns)
+                    WHERE a.sha256 = ? AND a.kind = 'original' AND b.name = ?
+                    ORDER BY l.is_primary DESC, l.id LIMIT 1
+                    """,
+                arguments: [sha256, backend]
+            ).map(Self.storedFile)
+        }
+    }
+
+    public func recordOriginal(
+        itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String
+    ) async throws -> StoredFile {
+        try await pool.write { db in
+            guard let backendID = try Int64.fetchOne(db, sql: "SELECT id FROM storage_backends WHERE name = ?", arguments: [backend])
+            else { throw StoreError.notFound("storage backend '\(backend)'") }
+            let assetID = try Int64.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO file_assets (kind, format, size, sha256) VALUES ('original', ?, ?, ?)
+                    ON CONFLICT (sha256) WHERE kind = 'original' DO UPDATE SET format = coalesce(file_assets.format, excluded.format)
+                    RETURNING id
+                    """,
+                arguments: [format, size, sha256])!
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)", arguments: [itemID, assetID])
+            let hasPrimary = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary)",
+                arguments: [assetID, backendID]) ?? false
+            try db.execute(
+                sql: """
+                    INSERT INTO file_locations (asset_id, backend_id, locator, is_primary) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
+                    """,
+                arguments: [assetID, backendID, locator, !hasPrimary])
+            return StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator)
+        }
+    }
+
+    private static func storedFile(_ row: Row) -> StoredFile {
+        StoredFile(
+            assetID: row["asset_id"], sha256: row["sha256"], size: row["size"], format: row["format"],
+            backend: row["backend"], locator: row["locator"])
+    }
+
+    // MARK: processing
+
+    public func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO processor_results (item_id, processor, version, result) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (item_id, processor) DO UPDATE SET
+                        version = excluded.version, result = excluded.result, created_at = CURRENT_TIMESTAMP
+                    """,
+                arguments: [itemID, processor, version, json])
+        }
+    }
+
+    public func processorResult(itemID: Int64, processor: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT result FROM processor_results WHERE item_id = ? AND processor = ?",
+                arguments: [itemID, processor])
+        }
+    }
+
+    // MARK: listing
+
+    public func libraryItems() async throws -> [LibraryEntry] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind,
+                        (SELECT group_concat(name, char(31)) FROM (
+                            SELECT c.name FROM item_creators ic JOIN creators c ON c.id = ic.creator_id
+                            WHERE ic.item_id = i.id ORDER BY ic.position)) AS creators,
+                        \(Self.storedFileColumns)
+                    JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
+                    JOIN items i ON i.id = ia.item_id
+                    JOIN sources s ON s.id = i.source_id
+                    WHERE l.is_primary
+                    ORDER BY s.name, creators, i.title, i.id
+                    """)
+            return rows.map { row in
+                LibraryEntry(
+                    itemID: row["item_id"], source: row["source"], remoteID: row["remote_id"], title: row["title"],
+                    creators: (row["creators"] as String?)?.split(separator: "\u{1F}").map(String.init) ?? [],
+                    duration: row["duration"], mediaKind: row["media_kind"], file: Self.storedFile(row))
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// Why the store could not open or do what was asked.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The database was written by a newer MediaEngine (it has migrations this one lacks).
+    case databaseTooNew(path: String, unknownMigrations: [String])
+    case cannotOpen(path: String, reason: String)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .databaseTooNew(let path, let unknown):
+            "\(path) was written by a newer version of MediaEngine (unknown migrations: "
+                + "\(unknown.joined(separator: ", "))); upgrade MediaEngine to open it"
+        case .cannotOpen(let path, let reason): "cannot open database \(path): \(reason)"
+        case .notFound(let what): "\(what) not found"
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// A stored file: what it is (asset) and where one copy of it lives (location).
+public struct StoredFile: Sendable, Equatable {
+    public var assetID: Int64
+    public var sha256: String
+    public var size: Int64
+    public var format: String?
+    public var backend: String
+    /// Relative path inside the backend (the library root for `local_fs`).
+    public var locator: String
+
+    public init(assetID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String) {
+        self.assetID = assetID
+        self.sha256 = sha256
+        self.size = size
+        self.format = format
+        self.backend = backend
+        self.locator = locator
+    }
+}
+
+/// One item the library holds, for `engine items`.
+public struct LibraryEntry: Sendable {
+    public var itemID: Int64
+    public var source: String
+    public var remoteID: String
+    public var title: String
+    public var creators: [String]
+    public var duration: Double?
+    public var mediaKind: String?
+    public var file: StoredFile
+}
+
+/// Item statuses kept in the catalog (the job tables will track them per run).
+public enum ItemStatus: String, Sendable {
+    case pending, running, succeeded, failed, skipped, interrupted, canceled
+}

@@ -1,0 +1,93 @@
+import Engine
+import Foundation
+import GRDB
+import Testing
+
+@Suite struct SQLiteJobStoreTests {
+    let dir: URL
+    var path: String { dir.appendingPathComponent("engine.sqlite").path }
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    func item(_ id: String, title: String = "Song", creators: [String] = ["Band"]) -> MediaItem {
+        MediaItem(
+            source: "local", remoteID: id, title: title, creators: creators,
+            collection: CollectionRef(kind: .playlist, locator: "/lists/a.m3u", title: "A"), position: 1,
+            url: "file://\(id)")
+    }
+
+    @Test func itemsAreUniqueBySourceAndRemoteID() async throws {
+        let store = try SQLiteJobStore(path: path)
+        let first = try await store.upsertItem(item("/a.mp3"))
+        let again = try await store.upsertItem(item("/a.mp3", title: "Renamed"))
+        let other = try await store.upsertItem(item("/b.mp3"))
+        #expect(first == again)
+        #expect(first != other)
+    }
+
+    @Test func theSameContentTwiceIsOneAsset() async throws {
+        let store = try SQLiteJobStore(path: path)
+        let a = try await store.upsertItem(item("/a.mp3"))
+        let b = try await store.upsertItem(item("/b.mp3"))
+        let stored = try await store.recordOriginal(
+            itemID: a, sha256: "abc", size: 3, format: "mp3", backend: "library", locator: "local/Band/Song.mp3")
+        #expect(try await store.storedOriginal(sha256: "abc", backend: "library") == stored)
+        let reused = try await store.recordOriginal(
+            itemID: b, sha256: "abc", size: 3, format: "mp3", backend: "library", locator: "local/Band/Song.mp3")
+        #expect(reused.assetID == stored.assetID)
+        #expect(try await store.storedOriginal(itemID: b)?.locator == "local/Band/Song.mp3")
+        let entries = try await store.libraryItems()
+        #expect(entries.count == 2)
+        #expect(Set(entries.map(\.file.assetID)) == [stored.assetID])
+    }
+
+    @Test func libraryListsCreatorsInOrderWithTheirFile() async throws {
+        let store = try SQLiteJobStore(path: path)
+        let id = try await store.upsertItem(item("/a.mp3", creators: ["First", "Second"]))
+        _ = try await store.recordOriginal(itemID: id, sha256: "f00", size: 10, format: "mp3", backend: "library", locator: "x.mp3")
+        try await store.updateDescription(itemID: id, title: "Tagged", creators: ["First", "Second"], duration: 3.5, mediaKind: "audio")
+        let entry = try #require(try await store.libraryItems().first)
+        #expect(entry.title == "Tagged")
+        #expect(entry.creators == ["First", "Second"])
+        #expect(entry.duration == 3.5)
+        #expect(entry.file.size == 10)
+    }
+
+    @Test func dataSurvivesReopening() async throws {
+        do {
+            let store = try SQLiteJobStore(path: path)
+            let id = try await store.upsertItem(item("/a.mp3"))
+            try await store.saveProcessorResult(itemID: id, processor: "probe", version: 1, json: #"{"k":1}"#)
+        }
+        let reopened = try SQLiteJobStore(path: path)
+        let id = try await reopened.upsertItem(item("/a.mp3"))
+        #expect(try await reopened.processorResult(itemID: id, processor: "probe") == #"{"k":1}"#)
+    }
+
+    @Test func aDatabaseFromANewerVersionIsRefusedUntouched() async throws {
+        do {
+            let store = try SQLiteJobStore(path: path)
+            _ = try await store.upsertItem(item("/a.mp3"))
+        }
+        #expect(writeBehindTheStore(path, "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')"))
+        #expect {
+            try SQLiteJobStore(path: path)
+        } throws: { error in
+            "\(error)".contains("newer version of MediaEngine") && "\(error)".contains("v99-from-the-future")
+        }
+    }
+}
+
+/// Writes to the database behind the store's back, as another program would.
+private func writeBehindTheStore(_ path: String, _ sql: String) -> Bool {
+    do {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: sql) }
+        return true
+    } catch {
+        return false
+    }
+}
