@@ -40,7 +40,7 @@ let package = Package(
         ),
         .target(
             name: "CMediaKernels",
-            dependencies: ["CFFmpeg"],
+            dependencies: ["CFFmpeg", "CCurl"],
             linkerSettings: [.linkedLibrary("crypto")]
         ),
         .target(

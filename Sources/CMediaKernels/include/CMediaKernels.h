@@ -3,5 +3,6 @@
 
 #include "mk_sha256.h"
 #include "mk_avlog.h"
+#include "mk_sink.h"
 
 #endif

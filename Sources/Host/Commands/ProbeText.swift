@@ -7,7 +7,7 @@ enum ProbeText {
         let format = result.format
         var header = [format.formatLongName.map { "\(format.formatName) (\($0))" } ?? format.formatName]
         if let duration = format.duration { header.append(String(format: "%.3f s", duration)) }
-        if let size = format.size { header.append(byteCount(size)) }
+        if let size = format.size { header.append(Format.bytes(size)) }
         if let bitRate = format.bitRate { header.append("\(bitRate / 1000) kb/s") }
         var lines = [format.filename, "  format    " + header.joined(separator: ", ")]
         if !format.tags.isEmpty { lines.append("  tags      " + tagList(format.tags)) }
@@ -38,16 +38,5 @@ enum ProbeText {
 
     private static func tagList(_ tags: [MediaTag]) -> String {
         tags.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-    }
-
-    static func byteCount(_ bytes: Int64) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
     }
 }

@@ -35,7 +35,7 @@ enum Libav {
         if av_strerror(code, &buffer, buffer.count) < 0 {
             return "libav error \(code)"
         }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: buffer)
     }
 
     static func string(_ pointer: UnsafePointer<CChar>?) -> String? {

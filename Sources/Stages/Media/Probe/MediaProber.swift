@@ -111,7 +111,7 @@ public struct MediaProber: Sendable {
         var copy = layout
         var buffer = [CChar](repeating: 0, count: 128)
         guard av_channel_layout_describe(&copy, &buffer, buffer.count) > 0 else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: buffer)
     }
 
     private static func rational(_ value: AVRational) -> ProbeResult.Rational {

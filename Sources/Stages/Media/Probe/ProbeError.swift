@@ -25,6 +25,16 @@ public enum ProbeError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The same error about another name (the item's URL rather than the temp file probed).
+    public func with(path: String) -> ProbeError {
+        switch self {
+        case .unreadable(_, let reason): .unreadable(path: path, reason: reason)
+        case .notARegularFile(_, let kind): .notARegularFile(path: path, kind: kind)
+        case .libav(_, let error): .libav(path: path, error)
+        case .noStreams: .noStreams(path: path)
+        }
+    }
+
     /// libav's error code when libav failed, for ffprobe-style `error.code`.
     public var libavCode: Int32? {
         if case .libav(_, let error) = self { return error.code }

@@ -1,0 +1,84 @@
+public import Foundation
+
+/// Where all state lives: database, library, temp. Chosen by `--data-dir`, else
+/// `ENGINE_DATA_DIR`, else `$XDG_DATA_HOME/media-engine` (`~/.local/share/media-engine`).
+/// The program never writes beside its binary.
+public struct DataDirectory: Sendable {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL
+    }
+
+    public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> DataDirectory {
+        if let explicit, !explicit.isEmpty { return DataDirectory(root: URL(fileURLWithPath: explicit)) }
+        if let fromEnvironment = environment["ENGINE_DATA_DIR"], !fromEnvironment.isEmpty {
+            return DataDirectory(root: URL(fileURLWithPath: fromEnvironment))
+        }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
+        return DataDirectory(root: dataHome.appendingPathComponent("media-engine"))
+    }
+
+    public var database: URL { root.appendingPathComponent("engine.sqlite") }
+    public var library: URL { root.appendingPathComponent("library") }
+    public var temporary: URL { root.appendingPathComponent("tmp") }
+    public var lockFile: URL { root.appendingPathComponent("runner.lock") }
+
+    /// Creates the directory and its library and temp folders.
+    public func prepare() throws {
+        for folder in [root, library, temporary] {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw DataDirectoryError.cannotCreate(path: folder.path, reason: error.localizedDescription)
+            }
+        }
+    }
+
+    /// Takes the runner lock: one runner per data directory. Released when the lock is freed
+    /// or the process ends (even by a crash).
+    public func lockRunner() throws -> RunnerLock {
+        let fd = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw DataDirectoryError.cannotCreate(path: lockFile.path, reason: String(cString: strerror(errno)))
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw DataDirectoryError.locked(path: root.path)
+        }
+        return RunnerLock(fd: fd)
+    }
+
+    /// Deletes what a crashed run left in the temp folder. Call only while holding the lock.
+    public func removeStaleTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        for name in names { unlink(temporary.appendingPathComponent(name).path) }
+    }
+}
+
+/// Holds the runner lock of a data directory until deinit.
+public final class RunnerLock: Sendable {
+    private let fd: Int32
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
+
+public enum DataDirectoryError: Error, Sendable, CustomStringConvertible {
+    case cannotCreate(path: String, reason: String)
+    case locked(path: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
+        case .locked(let path): "another engine runner is using the data directory \(path) (runner.lock is held)"
+        }
+    }
+}

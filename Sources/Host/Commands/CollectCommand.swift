@@ -1,0 +1,61 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Stages
+
+/// `engine collect INPUT...`: what the collectors find, without downloading.
+struct CollectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "List the items playlists, folders and URLs name (title, creators, duration, URL), without downloading."
+    )
+
+    @Flag(help: "Print a JSON array.")
+    var json = false
+
+    @Argument(help: "Playlists (M3U, PLS, XSPF, plain list), folders, media files or URLs.")
+    var inputs: [String]
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one INPUT") }
+    }
+
+    func run() async throws {
+        let downloader = Downloader()
+        let temp = FileManager.default.temporaryDirectory
+        let collector = Collector { url in try await downloader.fetchText(url, temporaryDirectory: temp) }
+        var items: [MediaItem] = []
+        var seen: Set<String> = []
+        var problems = 0
+        for input in inputs {
+            let collected = await collector.collect(input)
+            for issue in collected.issues {
+                Output.error("collect", issue.description)
+                problems += 1
+            }
+            items += collected.items.filter { seen.insert($0.key).inserted }
+        }
+        if json {
+            Output.line(JSONValue.array(items.map(Self.json)).serialized())
+        } else {
+            for item in items {
+                let creators = item.creators.isEmpty ? "" : item.creators.joined(separator: ", ") + " — "
+                Output.line("\(creators)\(item.title) [\(Format.duration(item.durationHint))] \(item.url)")
+            }
+        }
+        if problems > 0 { throw EngineExit.failures }
+    }
+
+    static func json(_ item: MediaItem) -> JSONValue {
+        .object([
+            ("title", .string(item.title)),
+            ("creators", .array(item.creators.map(JSONValue.string))),
+            ("duration", item.durationHint.map(JSONValue.double) ?? .null),
+            ("url", .string(item.url)),
+            ("source", .string(item.source)),
+            ("remote_id", .string(item.remoteID)),
+            ("collection", item.collection.map { .string($0.locator) } ?? .null),
+            ("position", item.position.map(JSONValue.int) ?? .null),
+        ])
+    }
+}

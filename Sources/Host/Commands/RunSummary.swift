@@ -1,0 +1,61 @@
+import Engine
+import Foundation
+import Stages
+
+/// The end-of-run summary, as text or JSON.
+struct RunSummary {
+    let tally: IngestTally
+    let wallTime: Duration
+    let dataDirectory: DataDirectory
+    let canceled: Bool
+
+    var text: String {
+        var lines = [
+            "\(canceled ? "canceled" : "done") in \(String(format: "%.2f", Format.seconds(wallTime))) s: "
+                + "\(tally.collected) collected, \(tally.downloaded) downloaded (\(Format.bytes(tally.downloadedBytes))), "
+                + "\(tally.probed) probed, \(tally.stored) stored, \(tally.skipped.count) skipped, \(tally.failed.count) failed"
+                + (tally.canceled > 0 ? ", \(tally.canceled) canceled" : "")
+        ]
+        if tally.downloaded == 0, !tally.skipped.isEmpty, tally.failed.isEmpty {
+            lines.append("nothing to download: \(tally.skipped.count) item(s) already in the library")
+        }
+        if tally.reused > 0 {
+            lines.append("\(tally.reused) item(s) had content the library already held (linked, not copied)")
+        }
+        for (title, problems) in [("failed", tally.failed), ("input problems", tally.issues)] where !problems.isEmpty {
+            lines.append("\(title) (\(problems.count)):")
+            lines += problems.map { "  " + $0.line }
+        }
+        lines.append("library: \(dataDirectory.library.path)")
+        return lines.joined(separator: "\n")
+    }
+
+    var json: JSONValue {
+        func problems(_ list: [IngestTally.Problem]) -> JSONValue {
+            .array(list.map {
+                .object([
+                    ("subject", .string($0.subject)), ("title", $0.title.map(JSONValue.string) ?? .null),
+                    ("stage", .string($0.stage)), ("message", .string($0.message)),
+                ])
+            })
+        }
+        return .object([
+            ("status", .string(canceled ? "canceled" : tally.isClean ? "succeeded" : "completed_with_errors")),
+            ("collected", .int(tally.collected)),
+            ("downloaded", .int(tally.downloaded)),
+            ("bytes", .int(tally.downloadedBytes)),
+            ("probed", .int(tally.probed)),
+            ("stored", .int(tally.stored)),
+            ("reused", .int(tally.reused)),
+            ("skipped", .int(tally.skipped.count)),
+            ("failed", .int(tally.failed.count)),
+            ("canceled", .int(tally.canceled)),
+            ("wall_time_seconds", .double(Format.seconds(wallTime))),
+            ("data_dir", .string(dataDirectory.root.path)),
+            ("library", .string(dataDirectory.library.path)),
+            ("failures", problems(tally.failed)),
+            ("issues", problems(tally.issues)),
+            ("skipped_items", problems(tally.skipped)),
+        ])
+    }
+}

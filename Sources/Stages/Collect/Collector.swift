@@ -1,0 +1,122 @@
+public import Engine
+public import Foundation
+
+/// Turns inputs (playlist files or URLs, folders, media files or URLs) into items.
+/// Malformed entries become issues naming the input and line; they never stop collection.
+public struct Collector: Sendable {
+    /// Fetches a remote playlist's text (the downloader, in the default graph).
+    public typealias Fetch = @Sendable (URL) async throws -> String
+
+    let fetch: Fetch?
+
+    public init(fetch: Fetch? = nil) {
+        self.fetch = fetch
+    }
+
+    public struct Collected: Sendable {
+        public var items: [MediaItem] = []
+        public var issues: [SourceIssue] = []
+    }
+
+    public func collect(_ input: String) async -> Collected {
+        if PlaylistBase.scheme(of: input) != nil, !input.lowercased().hasPrefix("file:") {
+            return await collectURL(input)
+        }
+        let path = input.lowercased().hasPrefix("file:") ? (URL(string: input)?.path ?? input) : input
+        let url = URL(fileURLWithPath: path).standardized
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            return Collected(issues: [SourceIssue(location: input, message: "no such file or directory")])
+        }
+        if isDirectory.boolValue { return scanFolder(url, input: input) }
+        if MediaExtensions.all.contains(url.path.fileExtension) {
+            return Collected(items: [Self.item(url: url.absoluteString, entry: nil, collection: nil, position: nil)])
+        }
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            return Collected(issues: [SourceIssue(location: input, message: "cannot read: \(Self.reason(error))")])
+        }
+        guard let format = PlaylistFormat.detect(path: url.path, content: text) else {
+            // Not a playlist we know: treat it as one media file; the probe will say if it is not.
+            return Collected(items: [Self.item(url: url.absoluteString, entry: nil, collection: nil, position: nil)])
+        }
+        return Self.items(from: format.parse(text, base: PlaylistBase(url: url)), format: format, input: input, locator: url.path)
+    }
+
+    private func collectURL(_ input: String) async -> Collected {
+        switch PlaylistBase(url: URL(fileURLWithPath: "/")).resolve(input) {
+        case .failure(let error):
+            return Collected(issues: [SourceIssue(location: input, message: "\(error)")])
+        case .success(let absolute):
+            guard let url = URL(string: absolute), let format = PlaylistFormat.detect(path: url.path) else {
+                return Collected(items: [Self.item(url: absolute, entry: nil, collection: nil, position: nil)])
+            }
+            guard let fetch else {
+                return Collected(issues: [SourceIssue(location: input, message: "remote playlists need a downloader")])
+            }
+            do {
+                let text = try await fetch(url)
+                return Self.items(from: format.parse(text, base: PlaylistBase(url: url)), format: format, input: input, locator: absolute)
+            } catch {
+                return Collected(issues: [SourceIssue(location: input, message: "cannot fetch playlist: \(error)")])
+            }
+        }
+    }
+
+    private static func items(from playlist: ParsedPlaylist, format: PlaylistFormat, input: String, locator: String) -> Collected {
+        let name = URL(fileURLWithPath: locator).deletingPathExtension().lastPathComponent
+        let collection = CollectionRef(
+            kind: format == .plainList ? .list : .playlist, locator: locator, title: playlist.title ?? name)
+        var collected = Collected()
+        collected.items = playlist.entries.enumerated().map { index, entry in
+            item(url: entry.url, entry: entry, collection: collection, position: index + 1)
+        }
+        collected.issues = playlist.issues.map {
+            SourceIssue(location: $0.line > 0 ? "\(input):\($0.line)" : input, message: $0.message)
+        }
+        return collected
+    }
+
+    private func scanFolder(_ root: URL, input: String) -> Collected {
+        var collected = Collected()
+        let collection = CollectionRef(kind: .folder, locator: root.path, title: root.lastPathComponent)
+        guard let enumerator = FileManager.default.enumerator(
+            at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles],
+            errorHandler: { url, error in
+                collected.issues.append(SourceIssue(location: url.path, message: "cannot read: \(Self.reason(error))"))
+                return true
+            })
+        else {
+            return Collected(issues: [SourceIssue(location: input, message: "cannot read folder")])
+        }
+        var files: [URL] = []
+        for case let url as URL in enumerator where MediaExtensions.all.contains(url.path.fileExtension) {
+            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { files.append(url) }
+        }
+        files.sort { $0.path.localizedStandardCompare($1.path) == .orderedAscending }
+        collected.items = files.enumerated().map { index, url in
+            Self.item(url: url.standardized.absoluteString, entry: nil, collection: collection, position: index + 1)
+        }
+        return collected
+    }
+
+    static func item(url: String, entry: PlaylistEntry?, collection: CollectionRef?, position: Int?) -> MediaItem {
+        let parsed = URL(string: url)
+        let source = entry?.source ?? (parsed?.isFileURL == false ? (parsed?.host ?? "web") : "local")
+        let fileName = parsed.map { $0.deletingPathExtension().lastPathComponent } ?? url
+        let title = entry?.title.flatMap { $0.isEmpty ? nil : $0 }
+        return MediaItem(
+            source: source, remoteID: url, title: title ?? (fileName.isEmpty ? url : fileName),
+            titleIsFileName: title == nil, creators: entry?.creators ?? [], collection: collection, position: position,
+            durationHint: entry?.duration, url: url)
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        return (error as NSError).localizedDescription
+    }
+}

@@ -1,0 +1,28 @@
+/// One entry a playlist or list names, before it becomes an item.
+public struct PlaylistEntry: Sendable, Equatable {
+    /// Absolute URL (`file:///…` for local paths, resolved against the playlist's location).
+    public var url: String
+    public var title: String?
+    public var creators: [String]
+    public var duration: Double?
+    /// A source named by the entry itself (`source,URL` lines of a plain list).
+    public var source: String?
+    /// 1-based line (or track number) in the playlist, for messages.
+    public var line: Int
+
+    public init(url: String, title: String? = nil, creators: [String] = [], duration: Double? = nil, source: String? = nil, line: Int) {
+        self.url = url
+        self.title = title
+        self.creators = creators
+        self.duration = duration
+        self.source = source
+        self.line = line
+    }
+}
+
+/// What parsing found: the good entries, and one issue per malformed entry.
+public struct ParsedPlaylist: Sendable {
+    public var title: String?
+    public var entries: [PlaylistEntry] = []
+    public var issues: [(line: Int, message: String)] = []
+}

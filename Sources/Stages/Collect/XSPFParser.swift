@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// XSPF: `<trackList><track><location/><title/><creator/><duration/>` (duration in ms).
+enum XSPFParser {
+    static func parse(_ text: String, base: PlaylistBase) -> ParsedPlaylist {
+        let delegate = Delegate()
+        let parser = XMLParser(data: Data(text.utf8))
+        parser.delegate = delegate
+        var result = ParsedPlaylist()
+        if !parser.parse() {
+            let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
+            result.issues.append((parser.lineNumber, "not valid XSPF: \(reason)"))
+        }
+        result.title = delegate.playlistTitle
+        for (number, track) in delegate.tracks.enumerated() {
+            guard let location = track.location else {
+                result.issues.append((track.line, "track \(number + 1) has no <location>"))
+                continue
+            }
+            switch base.resolve(location) {
+            case .success(let url):
+                var duration: Double?
+                if let text = track.duration {
+                    if let ms = Double(text), ms >= 0 {
+                        duration = ms / 1000
+                    } else {
+                        result.issues.append((track.line, "track \(number + 1) duration '\(text)' is not a number of milliseconds"))
+                    }
+                }
+                result.entries.append(PlaylistEntry(
+                    url: url, title: track.title, creators: track.creator.map { [$0] } ?? [], duration: duration, line: track.line))
+            case .failure(let error):
+                result.issues.append((track.line, "track \(number + 1): \(error)"))
+            }
+        }
+        return result
+    }
+
+    struct Track {
+        var line: Int
+        var location, title, creator, duration: String?
+    }
+
+    /// Collects tracks; only the parser's thread touches it, during `parse()`.
+    final class Delegate: NSObject, XMLParserDelegate {
+        var tracks: [Track] = []
+        var playlistTitle: String?
+        private var current: Track?
+        private var text = ""
+        private var depth: [String] = []
+
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            depth.append(name)
+            text = ""
+            if name == "track" { current = Track(line: parser.lineNumber) }
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            text += string
+        }
+
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            depth.removeLast()
+            if name == "track", let track = current {
+                tracks.append(track)
+                current = nil
+            } else if current != nil, depth.last == "track" {
+                switch name {
+                case "location": if current?.location == nil { current?.location = value }
+                case "title": current?.title = value
+                case "creator": current?.creator = value
+                case "duration": current?.duration = value
+                default: break
+                }
+            } else if name == "title", depth.last == "playlist" {
+                playlistTitle = value
+            }
+            text = ""
+        }
+    }
+}

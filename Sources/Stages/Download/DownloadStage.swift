@@ -1,0 +1,33 @@
+public import Engine
+import Foundation
+
+/// Downloads the resolved URL into an item-owned temp file (`.part` while it arrives, renamed
+/// when complete) and records its size and SHA-256, taken on the way.
+public struct DownloadStage: ItemStage {
+    public let downloader: Downloader
+    public let concurrency: Int
+
+    public init(downloader: Downloader, concurrency: Int) {
+        self.downloader = downloader
+        self.concurrency = concurrency
+    }
+
+    public var name: String { "download" }
+    public var lane: LaneKind? { .network }
+
+    public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
+        let url = item.resolvedURL ?? item.url
+        let part = context.temporaryPath(suffix: ".part")
+        let result = try await downloader.download(url, to: part)
+        let ext = url.fileExtension
+        let complete = context.temporaryPath(suffix: ext.isEmpty ? ".download" : ".\(ext)")
+        guard rename(part, complete) == 0 else {
+            throw DownloadError.cannotWrite(path: complete, reason: String(cString: strerror(errno)))
+        }
+        var item = item
+        item.downloadedFile = complete
+        item.byteCount = Int64(result.bytes)
+        item.sha256 = result.sha256.hex
+        return .forward(item)
+    }
+}

@@ -1,0 +1,38 @@
+/// Counts of an ingest run, as the summary and progress line show them.
+public struct IngestTally: Sendable {
+    public struct Problem: Sendable {
+        /// The item's URL (or the input and line for a collection issue).
+        public var subject: String
+        public var title: String?
+        /// The stage that failed (or `collect`).
+        public var stage: String
+        public var message: String
+
+        /// One line: `[stage] subject: message`, without repeating the subject when the
+        /// message already names it.
+        public var line: String {
+            message.contains(subject) ? "[\(stage)] \(message)" : "[\(stage)] \(subject): \(message)"
+        }
+    }
+
+    public var collected = 0
+    /// Items each stage holds right now.
+    public var active: [String: Int] = [:]
+    public var downloaded = 0
+    public var downloadedBytes: Int64 = 0
+    public var probed = 0
+    /// Items that left the last stage with their file in the library.
+    public var stored = 0
+    /// Of `stored`, those whose content the library already had (no new file).
+    public var reused = 0
+    public var skipped: [Problem] = []
+    public var failed: [Problem] = []
+    /// Malformed playlist entries and unreadable inputs.
+    public var issues: [Problem] = []
+    public var canceled = 0
+
+    public init() {}
+
+    /// True when every collected item succeeded or was skipped and every input was readable.
+    public var isClean: Bool { failed.isEmpty && issues.isEmpty && canceled == 0 }
+}

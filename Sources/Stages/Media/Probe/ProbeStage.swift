@@ -1,0 +1,60 @@
+public import Engine
+
+/// Probes the downloaded file in-process, keeps the result (ffprobe JSON) as the item's
+/// `probe` processor result, and fills what the collector did not know (title and artist
+/// tags, duration, media kind). A file with no audio or video fails the item.
+public struct ProbeStage: ItemStage {
+    public static let processorVersion = 1
+
+    public let store: any JobStore
+    public let prober: MediaProber
+
+    public init(store: any JobStore, prober: MediaProber = MediaProber()) {
+        self.store = store
+        self.prober = prober
+    }
+
+    public var name: String { "probe" }
+    public var concurrency: Int { LaneLimits.cores }
+    public var lane: LaneKind? { .cpu }
+
+    public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
+        guard let file = item.downloadedFile else { throw ProbeError.unreadable(path: item.key, reason: "nothing was downloaded") }
+        let prober = prober
+        let result: ProbeResult
+        do {
+            result = try await BlockingIO.run { try prober.probe(file) }.withFilename(item.url)
+        } catch let error as ProbeError {
+            throw error.with(path: item.url)
+        }
+        guard result.mediaKind != .other else {
+            throw ProbeError.noStreams(path: item.url)
+        }
+        var item = item
+        item.containerFormat = result.format.formatName
+        item.mediaKind = result.mediaKind.rawValue
+        item.duration = result.format.duration ?? item.durationHint
+        let tags = result.format.tags
+        if item.titleIsFileName, let title = tags.value(for: "title"), !title.isEmpty {
+            item.title = title
+            item.titleIsFileName = false
+        }
+        if item.creators.isEmpty, let artist = tags.value(for: "artist") ?? tags.value(for: "album_artist"), !artist.isEmpty {
+            item.creators = [artist]
+        }
+        if let id = item.catalogID {
+            try await store.saveProcessorResult(
+                itemID: id, processor: "probe", version: Self.processorVersion, json: result.ffprobeJSON.serialized(pretty: false))
+        }
+        return .forward(item)
+    }
+}
+
+extension ProbeResult {
+    /// The same result reported under another name (the item's URL rather than a temp path).
+    func withFilename(_ name: String) -> ProbeResult {
+        var copy = self
+        copy.format.filename = name
+        return copy
+    }
+}
