@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs a program to completion and captures its output: the real peers (ffprobe,
 /// sha256sum) and the built `engine` binary.
@@ -9,8 +9,11 @@ public struct CommandResult: Sendable {
 }
 
 public enum Command {
-    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+    public static func run(
+        _ executable: String, _ arguments: [String], stdin: String? = nil, directory: URL? = nil
+    ) throws -> CommandResult {
         let process = Process()
+        if let directory { process.currentDirectoryURL = directory }
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
         process.arguments = arguments
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)")
@@ -49,8 +52,8 @@ public enum Command {
             ?? candidates.last!.path
     }
 
-    public static func engine(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
-        try run(engineBinary, arguments, stdin: stdin)
+    public static func engine(_ arguments: [String], stdin: String? = nil, directory: URL? = nil) throws -> CommandResult {
+        try run(engineBinary, arguments, stdin: stdin, directory: directory)
     }
 
     public static func which(_ name: String) throws -> String {

@@ -1,0 +1,165 @@
+import Engine
+import Foundation
+import Testing
+import TestSupport
+
+/// `engine run` end to end through the built binary.
+@Suite struct RunCommandTests {
+    func run(_ arguments: [String], dataDir: TemporaryDirectory, directory: URL? = nil) throws -> (CommandResult, [String: Any]) {
+        let result = try Command.engine(["run", "--json", "--data-dir", dataDir.path] + arguments, directory: directory)
+        let summary = try #require(try parseJSON(result.stdout) as? [String: Any], "no JSON summary: \(result.stdout) \(result.stderr)")
+        return (result, summary)
+    }
+
+    func libraryItems(_ dataDir: TemporaryDirectory) throws -> [[String: Any]] {
+        let result = try Command.engine(["items", "--json", "--data-dir", dataDir.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try parseJSON(result.stdout) as? [[String: Any]])
+    }
+
+    func failures(_ summary: [String: Any]) -> [String: String] {
+        let list = summary["failures"] as? [[String: Any]] ?? []
+        return Dictionary(list.map { ($0["subject"] as? String ?? "", $0["message"] as? String ?? "") }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func demoCatalogIsStoredCompletelyFromAnyDirectoryAndASecondRunIsANoOp() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let elsewhere = try TemporaryDirectory("cwd")
+        let demo = try String(contentsOf: Fixtures.packageRoot.appendingPathComponent("fixtures/demo/demo.m3u8"), encoding: .utf8)
+        let entries = demo.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }.count
+
+        let (first, summary) = try run([], dataDir: dataDir, directory: elsewhere.url)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(summary["collected"] as? Int == entries)
+        #expect(summary["stored"] as? Int == entries)
+        #expect(summary["failed"] as? Int == 0)
+        let items = try libraryItems(dataDir)
+        #expect(items.count == entries)
+        for item in items {
+            let path = try #require(item["path"] as? String)
+            #expect(path.hasPrefix(dataDir.url.appendingPathComponent("library").path + "/"))
+            #expect(FileManager.default.fileExists(atPath: path))
+            #expect((item["sha256"] as? String)?.count == 64)
+            #expect(item["duration"] as? Double != nil)
+            #expect((item["creators"] as? [String])?.isEmpty == false)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dataDir.file("tmp").path).isEmpty)
+
+        let (second, again) = try run([], dataDir: dataDir, directory: elsewhere.url)
+        #expect(second.status == 0)
+        #expect(again["downloaded"] as? Int == 0)
+        #expect(again["skipped"] as? Int == entries)
+        let text = try Command.engine(["run", "--data-dir", dataDir.path])
+        #expect(text.stdout.contains("nothing to download"), "\(text.stdout)")
+        #expect(try libraryItems(dataDir).count == entries)
+    }
+
+    @Test func brokenEntriesFailWithTheirReasonsAndTheGoodOnesAreStored() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let lists = try TemporaryDirectory("lists")
+        let good = [Fixtures.media("audio-pcm.wav"), Fixtures.media("audio-vorbis.ogg")]
+        let bad = ["/nonexistent/missing.mp3", Fixtures.bad("not-audio.mp3"), Fixtures.bad("truncated.mp4"), Fixtures.bad("empty.mp4")]
+        let playlist = try lists.write("broken.m3u", "#EXTM3U\n" + (good + bad).joined(separator: "\n") + "\nftp://example.com/song.mp3\n")
+
+        let (result, summary) = try run(["--input", playlist], dataDir: dataDir)
+        #expect(result.status == 1)
+        #expect(summary["stored"] as? Int == good.count)
+        let failed = failures(summary)
+        #expect(failed.count == bad.count)
+        #expect(failed["file:///nonexistent/missing.mp3"]?.contains("missing.mp3") == true)
+        #expect(failed["file://\(Fixtures.bad("not-audio.mp3"))"] != nil)
+        #expect(failed["file://\(Fixtures.bad("truncated.mp4"))"]?.contains("moov atom not found") == true)
+        #expect(failed["file://\(Fixtures.bad("empty.mp4"))"] != nil)
+        let issues = summary["issues"] as? [[String: Any]] ?? []
+        #expect(issues.count == 1)
+        #expect((issues.first?["message"] as? String)?.contains("ftp") == true)
+        #expect(try libraryItems(dataDir).count == good.count)
+    }
+
+    @Test func httpFaultsAreItemErrorsWhileTheOtherItemsComplete() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let server = try FaultServer(root: Fixtures.mediaDirectory, slowSeconds: 30)
+        let good = ["/files/audio-id3.mp3", "/files/video-h264-aac.mp4", "/redirect/2/audio-aac.m4a"].map(server.url)
+        let faults = [
+            server.url("/status/404"): "HTTP 404",
+            server.url("/status/500"): "HTTP 500",
+            server.url("/slow/audio-pcm.wav"): "timed out",
+            server.url("/drop/audio-vorbis-comments.flac"): "connection closed after",
+        ]
+        let lists = try TemporaryDirectory("lists")
+        let playlist = try lists.write("remote.txt", (good + faults.keys.sorted()).joined(separator: "\n") + "\n")
+
+        let (result, summary) = try run(["--input", playlist, "--stall-timeout", "1"], dataDir: dataDir)
+        #expect(result.status == 1)
+        #expect(summary["stored"] as? Int == good.count)
+        let failed = failures(summary)
+        #expect(failed.count == faults.count)
+        for (url, reason) in faults {
+            #expect(failed[url]?.contains(reason) == true, "\(url): \(failed[url] ?? "no failure")")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dataDir.file("tmp").path).isEmpty)
+    }
+
+    @Test func hostileTitlesLandInsideTheLibraryWithReadableNames() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let lists = try TemporaryDirectory("lists")
+        let long = String(repeating: "Very Long Title ", count: 32) + "End"  // over 500 characters
+        let titles = ["../../etc/passwd", "Bell\u{07}and\tTab\u{1B}[31mEscape", long]
+        let files = [Fixtures.media("audio-id3.mp3"), Fixtures.media("audio-pcm.wav"), Fixtures.media("audio-aac.m4a")]
+        let playlist = zip(titles, files).map { "#EXTINF:1,\($0)\n\($1)" }.joined(separator: "\n")
+        let path = try lists.write("hostile.m3u8", "#EXTM3U\n\(playlist)\n")
+
+        let (result, summary) = try run(["--input", path], dataDir: dataDir)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(summary["stored"] as? Int == 3)
+        let library = dataDir.url.appendingPathComponent("library").standardizedFileURL.path
+        let names = try libraryItems(dataDir).map { item -> String in
+            let path = item["path"] as? String ?? ""
+            #expect(URL(fileURLWithPath: path).standardizedFileURL.path.hasPrefix(library + "/"))
+            #expect(FileManager.default.fileExists(atPath: path))
+            for component in (item["locator"] as? String ?? "").split(separator: "/") {
+                #expect(component.utf8.count <= 255)
+                #expect(!component.hasPrefix("."))
+                #expect(!component.unicodeScalars.contains { $0.properties.generalCategory == .control })
+            }
+            return URL(fileURLWithPath: path).lastPathComponent
+        }
+        #expect(names.contains { $0.contains("etc⧸passwd") })
+        #expect(names.contains { $0.hasPrefix("Bell and Tab [31mEscape") })
+        #expect(names.contains { $0.hasPrefix(String(long.prefix(100))) })
+        #expect(FileManager.default.fileExists(atPath: "/etc/passwd"))
+    }
+
+    @Test func theSameBytesTwiceAreOneFile() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let copies = try TemporaryDirectory("copies")
+        for name in ["first.mp3", "second.mp3"] {
+            try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: copies.file(name).path)
+        }
+        let (result, summary) = try run(["--input", copies.path], dataDir: dataDir)
+        #expect(result.status == 0)
+        #expect(summary["stored"] as? Int == 2)
+        #expect(summary["reused"] as? Int == 1)
+        let items = try libraryItems(dataDir)
+        #expect(items.count == 2)
+        #expect(Set(items.compactMap { $0["path"] as? String }).count == 1)
+        let stored = try FileManager.default.subpathsOfDirectory(atPath: dataDir.file("library").path)
+            .filter { $0.hasSuffix(".mp3") }
+        #expect(stored.count == 1, "\(stored)")
+    }
+
+    @Test func aSecondRunnerOnTheSameDataDirectoryIsRefused() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let lock = try DataDirectory(root: dataDir.url).lockRunner()
+        let result = try Command.engine(["run", "--data-dir", dataDir.path])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("runner.lock is held"))
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test func unknownGraphIsAUsageError() throws {
+        let result = try Command.engine(["run", "--graph", "nonsense"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unknown graph"))
+    }
+}

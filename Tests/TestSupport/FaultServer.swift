@@ -1,0 +1,43 @@
+public import Foundation
+
+/// scripts/fault-http-server.py on a loopback port: a real HTTP server whose routes inject
+/// faults (`/status/404`, `/slow/x`, `/drop/x`). Stopped on deinit.
+public final class FaultServer: @unchecked Sendable {  // immutable after init; Process is thread-safe to terminate
+    public let port: Int
+    private let process: Process
+
+    public init(root: URL, slowSeconds: Double = 30) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Command.which("python3"))
+        process.arguments = [
+            Fixtures.packageRoot.appendingPathComponent("scripts/fault-http-server.py").path,
+            "--root", root.path, "--slow-seconds", String(slowSeconds),
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "),
+            let port = Int(text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            process.terminate()
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "fault server did not start"])
+        }
+        self.port = port
+        self.process = process
+    }
+
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    deinit {
+        // SIGKILL: a test runner may start children with SIGTERM ignored.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

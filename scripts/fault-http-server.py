@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""A real HTTP server on loopback with injectable faults, for tests and benchmarks.
+
+    fault-http-server.py --root DIR [--port 0] [--slow-seconds 30]
+
+Prints "PORT <n>" on its first line once listening. Routes:
+    /files/<name>          the file, with Content-Length (keep-alive, HTTP/1.1)
+    /status/<code>         that status and a short body
+    /slow/<name>           waits --slow-seconds before answering at all
+    /drop/<name>           announces the full length, sends half the body, then closes
+    /redirect/<n>/<name>   redirects n times, then serves /files/<name>
+"""
+import argparse
+import os
+import signal
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FaultServer/1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        parts = [p for p in self.path.split("?")[0].split("/") if p]
+        if not parts:
+            return self.status(404)
+        route, rest = parts[0], parts[1:]
+        if route == "files" and rest:
+            return self.send_file(rest[0])
+        if route == "status" and rest and rest[0].isdigit():
+            return self.status(int(rest[0]))
+        if route == "slow" and rest:
+            time.sleep(self.server.slow_seconds)
+            return self.send_file(rest[0])
+        if route == "drop" and rest:
+            return self.send_file(rest[0], drop=True)
+        if route == "redirect" and len(rest) >= 2 and rest[0].isdigit():
+            n = int(rest[0])
+            target = f"/redirect/{n - 1}/{rest[1]}" if n > 1 else f"/files/{rest[1]}"
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        return self.status(404)
+
+    def status(self, code):
+        body = f"status {code}\n".encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_file(self, name, drop=False):
+        path = os.path.join(self.server.root, os.path.basename(name))
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return self.status(404)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if drop:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        self.wfile.write(data)
+
+
+def main():
+    # A parent (a test runner) may have started us with SIGTERM ignored; restore the default.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--slow-seconds", type=float, default=30)
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.root = args.root
+    server.slow_seconds = args.slow_seconds
+    print(f"PORT {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
