@@ -62,7 +62,7 @@ extension String {
     /// Lines without BOM, carriage returns or surrounding whitespace.
     var playlistLines: [String] {
         let text = hasPrefix("\u{FEFF}") ? String(dropFirst()) : self
-        return text.split(separator: "\n", omittingEmptySubsequences: false)
+        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 }

@@ -21,8 +21,8 @@ public struct PlaylistBase: Sendable {
             }
             return .success(url.absoluteString)
         }
-        if trimmed.hasPrefix("/") { return .success(URL(fileURLWithPath: trimmed).standardized.absoluteString) }
         if url.isFileURL {
+            if trimmed.hasPrefix("/") { return .success(URL(fileURLWithPath: trimmed).standardized.absoluteString) }
             let path = url.deletingLastPathComponent().appendingPathComponent(trimmed).standardized
             return .success(path.absoluteString)
         }

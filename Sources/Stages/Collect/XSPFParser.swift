@@ -13,6 +13,8 @@ enum XSPFParser {
         if !parser.parse() {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
             result.issues.append((parser.lineNumber, "not valid XSPF: \(reason)"))
+        } else if !delegate.openElements.isEmpty {
+            result.issues.append((parser.lineNumber, "not valid XSPF: the document ends inside <\(delegate.openElements.last!)>"))
         }
         result.title = delegate.playlistTitle
         for (number, track) in delegate.tracks.enumerated() {
@@ -50,10 +52,10 @@ enum XSPFParser {
         var playlistTitle: String?
         private var current: Track?
         private var text = ""
-        private var depth: [String] = []
+        private(set) var openElements: [String] = []
 
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-            depth.append(name)
+            openElements.append(name)
             text = ""
             if name == "track" { current = Track(line: parser.lineNumber) }
         }
@@ -64,11 +66,11 @@ enum XSPFParser {
 
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            depth.removeLast()
+            openElements.removeLast()
             if name == "track", let track = current {
                 tracks.append(track)
                 current = nil
-            } else if current != nil, depth.last == "track" {
+            } else if current != nil, openElements.last == "track" {
                 switch name {
                 case "location": if current?.location == nil { current?.location = value }
                 case "title": current?.title = value
@@ -76,7 +78,7 @@ enum XSPFParser {
                 case "duration": current?.duration = value
                 default: break
                 }
-            } else if name == "title", depth.last == "playlist" {
+            } else if name == "title", openElements.last == "playlist" {
                 playlistTitle = value
             }
             text = ""
