@@ -21,6 +21,16 @@ let package = Package(
             path: "ProbeBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // ordo-one/benchmark target: the graph runtime alone (no-op stages).
+        .executableTarget(
+            name: "GraphBenchmark",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Engine", package: "MediaEngine"),
+            ],
+            path: "GraphBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Side-by-side timing against the peer tool, printing both figures and the ratio.
         .executableTarget(
             name: "ProbeVsFFprobe",

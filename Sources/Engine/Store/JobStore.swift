@@ -2,8 +2,8 @@
 /// method is one transaction.
 public protocol JobStore: Sendable {
     /// Adds the item (and its source, creators and collection link) or refreshes its
-    /// metadata; returns its catalog id.
-    func upsertItem(_ item: MediaItem) async throws -> Int64
+    /// metadata; returns its catalog id and the original the library already holds for it.
+    func upsertItem(_ item: MediaItem) async throws -> CatalogEntry
 
     /// The primary stored original of an item, if it has one.
     func storedOriginal(itemID: Int64) async throws -> StoredFile?
@@ -12,15 +12,15 @@ public protocol JobStore: Sendable {
     func storedOriginal(sha256: String, backend: String) async throws -> StoredFile?
 
     /// Records that the item's original is the content `sha256` stored at `locator` on
-    /// `backend`: one asset per distinct content, linked to every item that has it.
+    /// `backend`: one asset per distinct content, linked to every item that has it. With a
+    /// `description` (what the probe learned), also updates the item and marks it succeeded,
+    /// in the same transaction.
     func recordOriginal(
-        itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String
+        itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String,
+        description: ItemDescription?
     ) async throws -> StoredFile
 
     func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws
-
-    /// Metadata learned after collection (probe tags, duration, kind).
-    func updateDescription(itemID: Int64, title: String, creators: [String], duration: Double?, mediaKind: String?) async throws
 
     func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws
     func processorResult(itemID: Int64, processor: String) async throws -> String?

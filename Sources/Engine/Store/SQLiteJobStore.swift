@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 
 /// The SQLite job store: GRDB pool in WAL mode, `synchronous=NORMAL`, a busy timeout, one
-/// writer at a time, migrations run on open.
+/// writer with group commits (`BatchedWriter`), concurrent readers, migrations run on open.
 public final class SQLiteJobStore: JobStore {
     let pool: DatabasePool
+    private let writer: BatchedWriter
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`. A database written by a
@@ -29,81 +30,71 @@ public final class SQLiteJobStore: JobStore {
             throw StoreError.databaseTooNew(path: path, unknownMigrations: unknown.sorted())
         }
         try migrator.migrate(pool)
+        writer = BatchedWriter(pool: pool)
     }
 
     // MARK: catalog
 
-    public func upsertItem(_ item: MediaItem) async throws -> Int64 {
-        try await pool.write { db in
+    public func upsertItem(_ item: MediaItem) async throws -> CatalogEntry {
+        try await writer.write { db in
             let sourceID = try Self.upsertSource(db, item.source)
             let itemID = try Int64.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO items (source_id, remote_id, title, url, duration) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (source_id, remote_id) DO UPDATE SET
-                        title = excluded.title, url = excluded.url,
-                        duration = coalesce(items.duration, excluded.duration), updated_at = CURRENT_TIMESTAMP
-                    RETURNING id
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO items (source_id, remote_id, title, url, duration) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (source_id, remote_id) DO UPDATE SET
+                            title = excluded.title, url = excluded.url,
+                            duration = coalesce(items.duration, excluded.duration), updated_at = CURRENT_TIMESTAMP
+                        RETURNING id
+                        """),
                 arguments: [sourceID, item.remoteID, item.title, item.url, item.durationHint])!
             try Self.replaceCreators(db, itemID: itemID, item.creators)
             if let collection = item.collection {
                 let collectionID = try Int64.fetchOne(
-                    db,
-                    sql: """
-                        INSERT INTO collections (source_id, kind, locator, title) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (source_id, locator) DO UPDATE SET title = coalesce(excluded.title, collections.title)
-                        RETURNING id
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            INSERT INTO collections (source_id, kind, locator, title) VALUES (?, ?, ?, ?)
+                            ON CONFLICT (source_id, locator) DO UPDATE SET title = coalesce(excluded.title, collections.title)
+                            RETURNING id
+                            """),
                     arguments: [sourceID, collection.kind.rawValue, collection.locator, collection.title])!
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO collection_items (collection_id, item_id, position) VALUES (?, ?, ?)
                         ON CONFLICT DO UPDATE SET position = excluded.position
-                        """,
-                    arguments: [collectionID, itemID, item.position])
+                        """
+                ).execute(arguments: [collectionID, itemID, item.position])
             }
-            return itemID
-        }
-    }
-
-    public func updateDescription(
-        itemID: Int64, title: String, creators: [String], duration: Double?, mediaKind: String?
-    ) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE items SET title = ?, duration = coalesce(?, duration), media_kind = coalesce(?, media_kind),
-                        updated_at = CURRENT_TIMESTAMP WHERE id = ?
-                    """,
-                arguments: [title, duration, mediaKind, itemID])
-            try Self.replaceCreators(db, itemID: itemID, creators)
+            return CatalogEntry(itemID: itemID, storedOriginal: try Self.storedOriginal(db, itemID: itemID))
         }
     }
 
     public func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE items SET status = ?, last_error = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
-                arguments: [status.rawValue, error, itemID])
+        try await writer.write { db in
+            try Self.setStatus(db, itemID: itemID, status, error: error)
         }
+    }
+
+    private static func setStatus(_ db: Database, itemID: Int64, _ status: ItemStatus, error: String?) throws {
+        try db.cachedStatement(sql: "UPDATE items SET status = ?, last_error = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?")
+            .execute(arguments: [status.rawValue, error, itemID])
     }
 
     private static func upsertSource(_ db: Database, _ name: String) throws -> Int64 {
         try Int64.fetchOne(
-            db, sql: "INSERT INTO sources (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id",
+            db.cachedStatement(sql: "INSERT INTO sources (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id"),
             arguments: [name])!
     }
 
     private static func replaceCreators(_ db: Database, itemID: Int64, _ creators: [String]) throws {
-        try db.execute(sql: "DELETE FROM item_creators WHERE item_id = ?", arguments: [itemID])
+        try db.cachedStatement(sql: "DELETE FROM item_creators WHERE item_id = ?").execute(arguments: [itemID])
         for (position, name) in creators.enumerated() {
             let creatorID = try Int64.fetchOne(
-                db, sql: "INSERT INTO creators (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id",
+                db.cachedStatement(
+                    sql: "INSERT INTO creators (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id"),
                 arguments: [name])!
-            try db.execute(
-                sql: "INSERT INTO item_creators (item_id, creator_id, position) VALUES (?, ?, ?)",
-                arguments: [itemID, creatorID, position])
+            try db.cachedStatement(sql: "INSERT INTO item_creators (item_id, creator_id, position) VALUES (?, ?, ?)")
+                .execute(arguments: [itemID, creatorID, position])
         }
     }
 
@@ -117,59 +108,73 @@ public final class SQLiteJobStore: JobStore {
         """
 
     public func storedOriginal(itemID: Int64) async throws -> StoredFile? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
+        try await pool.read { db in try Self.storedOriginal(db, itemID: itemID) }
+    }
+
+    private static func storedOriginal(_ db: Database, itemID: Int64) throws -> StoredFile? {
+        try Row.fetchOne(
+            db.cachedStatement(
                 sql: """
-                    SELECT \(Self.storedFileColumns)
+                    SELECT \(storedFileColumns)
                     JOIN item_assets ia ON ia.asset_id = a.id
                     WHERE ia.item_id = ? AND a.kind = 'original'
                     ORDER BY l.is_primary DESC, l.id LIMIT 1
-                    """,
-                arguments: [itemID]
-            ).map(Self.storedFile)
-        }
+                    """),
+            arguments: [itemID]
+        ).map(storedFile)
     }
 
     public func storedOriginal(sha256: String, backend: String) async throws -> StoredFile? {
         try await pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT \(Self.storedFileColumns)
-                    WHERE a.sha256 = ? AND a.kind = 'original' AND b.name = ?
-                    ORDER BY l.is_primary DESC, l.id LIMIT 1
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(Self.storedFileColumns)
+                        WHERE a.sha256 = ? AND a.kind = 'original' AND b.name = ?
+                        ORDER BY l.is_primary DESC, l.id LIMIT 1
+                        """),
                 arguments: [sha256, backend]
             ).map(Self.storedFile)
         }
     }
 
     public func recordOriginal(
-        itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String
+        itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String,
+        description: ItemDescription?
     ) async throws -> StoredFile {
-        try await pool.write { db in
-            guard let backendID = try Int64.fetchOne(db, sql: "SELECT id FROM storage_backends WHERE name = ?", arguments: [backend])
+        try await writer.write { db in
+            guard let backendID = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM storage_backends WHERE name = ?"), arguments: [backend])
             else { throw StoreError.notFound("storage backend '\(backend)'") }
             let assetID = try Int64.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO file_assets (kind, format, size, sha256) VALUES ('original', ?, ?, ?)
-                    ON CONFLICT (sha256) WHERE kind = 'original' DO UPDATE SET format = coalesce(file_assets.format, excluded.format)
-                    RETURNING id
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO file_assets (kind, format, size, sha256) VALUES ('original', ?, ?, ?)
+                        ON CONFLICT (sha256) WHERE kind = 'original' DO UPDATE SET format = coalesce(file_assets.format, excluded.format)
+                        RETURNING id
+                        """),
                 arguments: [format, size, sha256])!
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)", arguments: [itemID, assetID])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
+                .execute(arguments: [itemID, assetID])
             let hasPrimary = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary)",
+                db.cachedStatement(
+                    sql: "SELECT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary)"),
                 arguments: [assetID, backendID]) ?? false
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO file_locations (asset_id, backend_id, locator, is_primary) VALUES (?, ?, ?, ?)
                     ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
-                    """,
-                arguments: [assetID, backendID, locator, !hasPrimary])
+                    """
+            ).execute(arguments: [assetID, backendID, locator, !hasPrimary])
+            if let description {
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE items SET title = ?, duration = coalesce(?, duration), media_kind = coalesce(?, media_kind),
+                            status = 'succeeded', last_error = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = ?
+                        """
+                ).execute(arguments: [description.title, description.duration, description.mediaKind, itemID])
+                try Self.replaceCreators(db, itemID: itemID, description.creators)
+            }
             return StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator)
         }
     }
@@ -183,14 +188,14 @@ public final class SQLiteJobStore: JobStore {
     // MARK: processing
 
     public func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws {
-        try await pool.write { db in
-            try db.execute(
+        try await writer.write { db in
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO processor_results (item_id, processor, version, result) VALUES (?, ?, ?, ?)
                     ON CONFLICT (item_id, processor) DO UPDATE SET
                         version = excluded.version, result = excluded.result, created_at = CURRENT_TIMESTAMP
-                    """,
-                arguments: [itemID, processor, version, json])
+                    """
+            ).execute(arguments: [itemID, processor, version, json])
         }
     }
 

@@ -34,3 +34,24 @@ public struct LibraryEntry: Sendable {
 public enum ItemStatus: String, Sendable {
     case pending, running, succeeded, failed, skipped, interrupted, canceled
 }
+
+/// An item's catalog row id, and the original the library already holds for it, if any.
+public struct CatalogEntry: Sendable {
+    public var itemID: Int64
+    public var storedOriginal: StoredFile?
+}
+
+/// What is known about an item once its file is in hand (probe tags, duration, kind).
+public struct ItemDescription: Sendable {
+    public var title: String
+    public var creators: [String]
+    public var duration: Double?
+    public var mediaKind: String?
+
+    public init(title: String, creators: [String], duration: Double?, mediaKind: String?) {
+        self.title = title
+        self.creators = creators
+        self.duration = duration
+        self.mediaKind = mediaKind
+    }
+}

@@ -1,8 +1,8 @@
 public import Engine
 import Synchronization
 
-/// Tallies an ingest run and records each item's outcome (succeeded, failed with its error,
-/// skipped, canceled) in the catalog.
+/// Tallies an ingest run and records each item's outcome (failed with its error, skipped,
+/// canceled) in the catalog; success is recorded by the library stage with the file itself.
 public final class IngestObserver: GraphObserver {
     public let store: any JobStore
     private let tally = Mutex(IngestTally())
@@ -50,7 +50,7 @@ public final class IngestObserver: GraphObserver {
                 $0.stored += 1
                 if item.reusedExistingFile { $0.reused += 1 }
             }
-            await record(item, .succeeded, error: nil)
+            // The library stage marked it succeeded in the transaction that recorded its file.
         case .canceled(let item):
             tally.withLock { $0.canceled += 1 }
             await record(item, .canceled, error: nil)

@@ -15,9 +15,9 @@ public struct CatalogStage: ItemStage {
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         var item = item
-        let id = try await store.upsertItem(item)
-        item.catalogID = id
-        if let stored = try await store.storedOriginal(itemID: id), library.holds(stored.locator, size: stored.size) {
+        let entry = try await store.upsertItem(item)
+        item.catalogID = entry.itemID
+        if let stored = entry.storedOriginal, library.holds(stored.locator, size: stored.size) {
             item.locator = stored.locator
             item.sha256 = stored.sha256
             return .skip(item, reason: "already in the library at \(stored.locator)")

@@ -2,7 +2,7 @@ public import Engine
 import Foundation
 
 /// Last stage of the default graph: moves the download into the local library and records
-/// it. The same content twice is one file asset: a second item with those bytes links to the
+/// it, marking the item succeeded in the same transaction. The same content twice is one file asset: a second item with those bytes links to the
 /// stored file and its download is discarded, never stored as a copy. A different file that
 /// wants a taken name gets ` [<sha256 prefix>]` added.
 ///
@@ -35,9 +35,9 @@ public struct LibraryStage: ItemStage {
         }
         _ = try await store.recordOriginal(
             itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
-            locator: locator)
-        try await store.updateDescription(
-            itemID: id, title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind)
+            locator: locator,
+            description: ItemDescription(
+                title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind))
         item.locator = locator
         item.downloadedFile = nil
         return .forward(item)

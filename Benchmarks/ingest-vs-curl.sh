@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The default graph (`engine run`: download + SHA-256 + probe + catalog + library) over N media
+# files of 64 KiB served by nginx on loopback, against `curl -Z --parallel-max 8` fetching the
+# same URLs to disk, in the same run. Prints both wall times (median of ROUNDS) and the ratio.
+# Usage: Benchmarks/ingest-vs-curl.sh [N=1000] [ROUNDS=3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000}
+ROUNDS=${2:-3}
+./scripts/setup.sh
+if ! command -v nginx >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+  "${SUDO[@]}" apt-get install -y -q nginx-light >/dev/null || "${SUDO[@]}" apt-get install -y -q nginx >/dev/null
+fi
+swift build -c release --product engine >/dev/null
+ENGINE="$(swift build -c release --show-bin-path)/engine"
+
+work=$(mktemp -d)
+nginx_pid=""
+cleanup() { [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+mkdir -p "$work/files"
+chmod 755 "$work" "$work/files"  # nginx workers run as another user
+
+# One 64 KiB MP3, then N distinct copies (a unique 8-byte tail changes the checksum, not the probe).
+ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i "sine=frequency=440:duration=5" \
+  -c:a libmp3lame -b:a 128k "$work/base.mp3"
+head -c 65528 "$work/base.mp3" > "$work/body"
+for i in $(seq 1 "$N"); do { cat "$work/body"; printf '%08d' "$i"; } > "$work/files/f$i.mp3"; done
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 100000;
+  client_body_temp_path $work/tmp-body;
+  proxy_temp_path $work/tmp-proxy;
+  fastcgi_temp_path $work/tmp-fastcgi;
+  uwsgi_temp_path $work/tmp-uwsgi;
+  scgi_temp_path $work/tmp-scgi;
+  server { listen 127.0.0.1:$port; root $work/files; }
+}
+CONF
+nginx -c "$work/nginx.conf" &
+nginx_pid=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/f1.mp3" -o /dev/null && break; sleep 0.1; done
+
+: > "$work/urls.txt"
+: > "$work/curl.cfg"
+for i in $(seq 1 "$N"); do
+  echo "http://127.0.0.1:$port/f$i.mp3" >> "$work/urls.txt"
+  printf 'url = "http://127.0.0.1:%s/f%s.mp3"\noutput = "%s/curl-out/f%s.mp3"\n' "$port" "$i" "$work" "$i" >> "$work/curl.cfg"
+done
+
+now() { date +%s.%N; }
+engine_times=()
+curl_times=()
+for round in $(seq 1 "$ROUNDS"); do
+  rm -rf "$work/data" "$work/curl-out"; mkdir -p "$work/curl-out"; sync
+  t0=$(now); "$ENGINE" run --input "$work/urls.txt" --data-dir "$work/data" --workers 8 --json > "$work/summary.json" || true; t1=$(now)
+  engine_times+=("$(echo "$t1 - $t0" | bc)")
+  stored=$(python3 -c "import json; print(json.load(open('$work/summary.json'))['stored'])")
+  [ "$stored" = "$N" ] || { echo "engine stored $stored of $N:"; head -c 2000 "$work/summary.json"; exit 1; }
+  t0=$(now); curl -Z --parallel-max 8 -s -f -K "$work/curl.cfg"; t1=$(now)
+  curl_times+=("$(echo "$t1 - $t0" | bc)")
+  [ "$(ls "$work/curl-out" | wc -l)" = "$N" ] || { echo "curl fetched too few files"; exit 1; }
+done
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+e=$(median "${engine_times[@]}")
+c=$(median "${curl_times[@]}")
+mib=$(echo "scale=2; $N * 65536 / 1048576" | bc)
+echo "ingest: $N files x 64 KiB ($mib MiB) from nginx on loopback, 8 parallel, median of $ROUNDS"
+printf '  engine run (download+sha256+probe+catalog+library): %6.3f s  %7.0f files/s\n' "$e" "$(echo "$N / $e" | bc -l)"
+printf '  curl -Z --parallel-max 8 (download only):          %6.3f s  %7.0f files/s\n' "$c" "$(echo "$N / $c" | bc -l)"
+printf '  ratio (curl time / engine time): %.2fx\n' "$(echo "$c / $e" | bc -l)"

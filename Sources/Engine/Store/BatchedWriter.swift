@@ -1,0 +1,75 @@
+import GRDB
+import Synchronization
+
+/// Group commit: writes submitted while a transaction is running are queued and then run
+/// together in the next one, each inside its own savepoint (one failing write does not undo
+/// the others). A caller resumes only after the transaction holding its write has committed.
+/// Under load this turns thousands of small transactions into a few dozen.
+final class BatchedWriter: Sendable {
+    private struct Job: Sendable {
+        let execute: @Sendable (Database) -> Void
+        let complete: @Sendable ((any Error)?) -> Void
+    }
+
+    private let pool: DatabasePool
+    private let state = Mutex<(pending: [Job], flushing: Bool)>(([], false))
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let box = ResultBox<T>()
+            let job = Job(
+                execute: { db in
+                    box.result = Result {
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try body(db)
+                            return .commit
+                        }
+                        return value!
+                    }
+                },
+                complete: { commitError in
+                    if let commitError {
+                        continuation.resume(throwing: commitError)
+                    } else {
+                        continuation.resume(with: box.result ?? .failure(StoreError.notFound("write result")))
+                    }
+                })
+            let startFlush = state.withLock { state in
+                state.pending.append(job)
+                defer { state.flushing = true }
+                return !state.flushing
+            }
+            if startFlush { Task { await flush() } }
+        }
+    }
+
+    private func flush() async {
+        while true {
+            let batch = state.withLock { state in
+                defer { state.pending.removeAll() }
+                if state.pending.isEmpty { state.flushing = false }
+                return state.pending
+            }
+            if batch.isEmpty { return }
+            do {
+                try await pool.write { db in
+                    for job in batch { job.execute(db) }
+                }
+                for job in batch { job.complete(nil) }
+            } catch {
+                for job in batch { job.complete(error) }
+            }
+        }
+    }
+}
+
+/// A write's result, set on the writer's queue and read after the commit, in that order.
+/// @unchecked Sendable: the flush sequence (execute, then complete) orders the two accesses.
+private final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
