@@ -12,6 +12,8 @@ public struct CatalogStage: ItemStage {
     }
 
     public var name: String { "catalog" }
+    /// Several at once, so their writes share group commits.
+    public var concurrency: Int { 8 }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         var item = item

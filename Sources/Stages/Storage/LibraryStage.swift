@@ -1,19 +1,26 @@
 public import Engine
 import Foundation
+import Synchronization
 
 /// Last stage of the default graph: moves the download into the local library and records
-/// it, marking the item succeeded in the same transaction. The same content twice is one file asset: a second item with those bytes links to the
-/// stored file and its download is discarded, never stored as a copy. A different file that
-/// wants a taken name gets ` [<sha256 prefix>]` added.
+/// it, marking the item succeeded in the same transaction. The same content twice is one file
+/// asset: a second item with those bytes links to the stored file and its download is
+/// discarded, never stored as a copy. A different file that wants a taken name gets
+/// ` [<sha256 prefix>]` added.
 ///
-/// One worker: placement decisions (is this content stored? is this name free?) are serial.
+/// Placement (is this content stored? is this name free? link it) is one short critical
+/// section, so workers never store the same content twice; the database writes around it run
+/// concurrently and are group-committed.
 public struct LibraryStage: ItemStage {
     public let store: any JobStore
     public let library: LocalLibrary
+    public let concurrency: Int
+    private let placements = Placements()
 
-    public init(store: any JobStore, library: LocalLibrary) {
+    public init(store: any JobStore, library: LocalLibrary, concurrency: Int = 4) {
         self.store = store
         self.library = library
+        self.concurrency = concurrency
     }
 
     public var name: String { "store" }
@@ -23,22 +30,18 @@ public struct LibraryStage: ItemStage {
         guard let id = item.catalogID, let file = item.downloadedFile, let sha256 = item.sha256, let size = item.byteCount else {
             throw StorageError.cannotWrite(path: item.key, reason: "the item reached the library without a download")
         }
-        var item = item
-        let locator: String
-        if let existing = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName),
-            library.holds(existing.locator, size: existing.size)
-        {
-            locator = existing.locator
-            item.reusedExistingFile = true
-        } else {
-            locator = try placeNew(file, item: item, sha256: sha256)
-        }
+        let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName)
+        let (locator, reused) = try placements.place(file, sha256: sha256, storedLocator: stored.flatMap {
+            library.holds($0.locator, size: $0.size) ? $0.locator : nil
+        }) { try placeNew(file, item: item, sha256: sha256) }
         _ = try await store.recordOriginal(
             itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
             locator: locator,
             description: ItemDescription(
                 title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind))
+        var item = item
         item.locator = locator
+        item.reusedExistingFile = reused
         item.downloadedFile = nil
         return .forward(item)
     }
@@ -57,5 +60,24 @@ public struct LibraryStage: ItemStage {
             }
         }
         throw StorageError.taken(locator: base)
+    }
+}
+
+/// What this run has placed, by content: with the database (earlier runs) it answers "is this
+/// content stored already?" even before this run's records are committed.
+final class Placements: Sendable {
+    private let placed = Mutex<[String: String]>([:])
+
+    /// The locator holding `sha256` and whether it was already there; `placeNew` runs (inside
+    /// the critical section) only when neither this run nor the database has the content.
+    func place(
+        _ file: String, sha256: String, storedLocator: String?, placeNew: () throws -> String
+    ) throws -> (locator: String, reused: Bool) {
+        try placed.withLock { placed in
+            if let locator = placed[sha256] ?? storedLocator { return (locator, true) }
+            let locator = try placeNew()
+            placed[sha256] = locator
+            return (locator, false)
+        }
     }
 }
