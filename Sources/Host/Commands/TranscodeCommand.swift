@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Stages
+
+/// `engine transcode IN OUT --profile NAME`: one rendition, in-process.
+struct TranscodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transcode",
+        abstract: "Make one rendition of a file in-process (libav): audio, video, remux, trim or thumbnail.",
+        discussion: "Profiles: \(TranscodeProfile.builtIn.keys.sorted().joined(separator: ", ")). Options override the profile."
+    )
+
+    @Argument(help: "Input media file.") var input: String
+    @Argument(help: "Output file (written under a temporary name, renamed when complete).") var output: String
+    @Option(help: "Profile name.") var profile: String
+
+    @Option(help: "Video encoder (e.g. libx264).") var videoCodec: String?
+    @Option(help: "Audio encoder (e.g. aac, libopus, libmp3lame, flac).") var audioCodec: String?
+    @Option(help: "x264 constant rate factor.") var crf: Int?
+    @Option(help: "x264 preset.") var preset: String?
+    @Option(help: "Video bitrate, bits/s.") var videoBitrate: Int?
+    @Option(help: "Audio bitrate, bits/s.") var audioBitrate: Int?
+    @Option(help: "Maximum width (never upscaled, aspect kept).") var maxWidth: Int?
+    @Option(help: "Maximum height.") var maxHeight: Int?
+    @Option(help: "Frame rate cap.") var fps: Double?
+    @Option(help: "Audio sample rate, Hz.") var sampleRate: Int?
+    @Option(help: "Audio channels.") var channels: Int?
+    @Option(help: "Trim: start, seconds.") var start: Double?
+    @Option(help: "Trim: duration, seconds.") var duration: Double?
+    @Option(help: "Thumbnail: time, seconds (default 10% in).") var at: Double?
+    @Option(help: "Codec threads (0: automatic).") var threads: Int?
+
+    func validate() throws {
+        for (name, value) in [("--max-width", maxWidth), ("--max-height", maxHeight), ("--sample-rate", sampleRate), ("--channels", channels)] {
+            if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
+        }
+        if let start, start < 0 { throw ValidationError("--start must not be negative") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
+    }
+
+    func run() async throws {
+        var settings: TranscodeProfile
+        do {
+            settings = try TranscodeProfile.named(profile)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        settings.videoCodec = videoCodec ?? settings.videoCodec
+        settings.audioCodec = audioCodec ?? settings.audioCodec
+        settings.crf = crf ?? settings.crf
+        settings.preset = preset ?? settings.preset
+        settings.videoBitrate = videoBitrate ?? settings.videoBitrate
+        settings.audioBitrate = audioBitrate ?? settings.audioBitrate
+        settings.maxWidth = maxWidth ?? settings.maxWidth
+        settings.maxHeight = maxHeight ?? settings.maxHeight
+        settings.maxFPS = fps ?? settings.maxFPS
+        settings.sampleRate = sampleRate ?? settings.sampleRate
+        settings.channels = channels ?? settings.channels
+        settings.start = start ?? settings.start
+        settings.duration = duration ?? settings.duration
+        settings.thumbnailTime = at ?? settings.thumbnailTime
+        settings.threads = threads ?? settings.threads
+        if settings.name == "trim", settings.duration == nil, settings.start == nil {
+            throw ValidationError("the trim profile needs --start and/or --duration")
+        }
+
+        let terminal = isatty(STDERR_FILENO) == 1
+        let progress: Transcoder.Progress? = terminal ? Self.drawProgress : nil
+        let task = Task { try await Transcoder().transcode(input: input, output: output, profile: settings, progress: progress) }
+        let interrupt = Interrupt.onSIGINT { task.cancel() }
+        defer { interrupt.cancel() }
+        do {
+            try await task.value
+            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        } catch is CancellationError {
+            Output.error("transcode", "\(input): canceled; no output was left")
+            throw EngineExit.failures
+        } catch {
+            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            Output.error("transcode", "\(error)")
+            throw EngineExit.failures
+        }
+    }
+
+    @Sendable static func drawProgress(done: Double, total: Double) {
+        var line = String(format: "\r\u{1B}[Ktranscode: %.1f of %.1f s", done, total)
+        if total > 0 { line += String(format: " (%.0f%%)", min(100, done / total * 100)) }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

@@ -1,0 +1,131 @@
+internal import CMediaKernels
+import Engine
+import Foundation
+
+/// Runs the C frame path (`mk_transcode`) for one input and profile. The output is written
+/// under a temporary name beside it and renamed into place only when complete: a failed or
+/// cancelled transcode leaves nothing behind.
+public struct Transcoder: Sendable {
+    public typealias Progress = @Sendable (_ done: Double, _ total: Double) -> Void
+
+    public init() {
+        Libav.initialize()
+    }
+
+    public func transcode(
+        input: String, output: String, profile: TranscodeProfile, progress: Progress? = nil
+    ) async throws -> Void {
+        let control = TranscodeControl(progress: progress)
+        try await withTaskCancellationHandler {
+            try await BlockingIO.run {
+                try Self.run(input: input, output: output, profile: profile, control: control)
+            }
+        } onCancel: {
+            control.cancel()
+        }
+    }
+
+    private static func run(input: String, output: String, profile: TranscodeProfile, control: TranscodeControl) throws {
+        let folder = (output as NSString).deletingLastPathComponent
+        let name = (output as NSString).lastPathComponent
+        // Same extension as the output: libav picks the muxer from it when the profile names none.
+        let ext = (name as NSString).pathExtension
+        let stem = (name as NSString).deletingPathExtension
+        let temporary = (folder.isEmpty ? "." : folder) + "/.\(stem).partial-\(UUID().uuidString.prefix(8))"
+            + (ext.isEmpty ? "" : ".\(ext)")
+        var options = mk_transcode_options()
+        mk_transcode_options_init(&options)
+        var error = [CChar](repeating: 0, count: 1024)
+        let status = withOptions(profile, &options) { options in
+            mk_transcode(
+                input, temporary, options,
+                { opaque, done, total in
+                    Unmanaged<TranscodeControl>.fromOpaque(opaque!).takeUnretainedValue().report(done, total)
+                },
+                Unmanaged.passUnretained(control).toOpaque(), control.flag, &error, error.count)
+        }
+        if status == Int32(MK_TRANSCODE_CANCELED) || control.isCancelled {
+            unlink(temporary)
+            throw CancellationError()
+        }
+        guard status == 0 else {
+            unlink(temporary)
+            throw TranscodeError.failed(input: input, reason: String(nulTerminated: error))
+        }
+        guard rename(temporary, output) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw TranscodeError.cannotWrite(path: output, reason: reason)
+        }
+    }
+
+    /// Fills the C options from the profile; its C strings live only inside `body`.
+    private static func withOptions<T>(
+        _ profile: TranscodeProfile, _ options: inout mk_transcode_options,
+        _ body: (UnsafePointer<mk_transcode_options>) -> T
+    ) -> T {
+        options.faststart = profile.faststart ? 1 : 0
+        options.video = mk_stream_mode(rawValue: UInt32(profile.video.rawValue))
+        options.video_required = profile.kind == .video || profile.kind == .image ? 1 : 0
+        options.crf = Int32(profile.crf ?? -1)
+        options.video_bitrate = Int64(profile.videoBitrate ?? 0)
+        options.max_width = Int32(profile.maxWidth ?? 0)
+        options.max_height = Int32(profile.maxHeight ?? 0)
+        options.max_fps = profile.maxFPS ?? 0
+        options.quality = Int32(profile.quality ?? 0)
+        options.audio = mk_stream_mode(rawValue: UInt32(profile.audio.rawValue))
+        options.audio_required = profile.kind == .audio ? 1 : 0
+        options.audio_bitrate = Int64(profile.audioBitrate ?? 0)
+        options.sample_rate = Int32(profile.sampleRate ?? 0)
+        options.channels = Int32(profile.channels ?? 0)
+        options.start = profile.start ?? 0
+        options.duration = profile.duration ?? 0
+        options.thumbnail = profile.kind == .image ? 1 : 0
+        options.thumbnail_time = profile.thumbnailTime ?? -1
+        options.threads = Int32(profile.threads ?? 0)
+        return withOptionalCString(profile.container) { container in
+            withOptionalCString(profile.videoCodec) { videoCodec in
+                withOptionalCString(profile.audioCodec) { audioCodec in
+                    withOptionalCString(profile.preset) { preset in
+                        options.container = container
+                        options.video_codec = videoCodec
+                        options.audio_codec = audioCodec
+                        options.preset = preset
+                        return withUnsafePointer(to: options, body)
+                    }
+                }
+            }
+        }
+    }
+
+    private static func withOptionalCString<T>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+        guard let string else { return body(nil) }
+        return string.withCString { body($0) }
+    }
+}
+
+/// The cancel flag and progress sink of one transcode. @unchecked Sendable: `flag` is written
+/// only through `mk_cancel_flag_raise` (atomic) and read by C; `progress` is immutable.
+final class TranscodeControl: @unchecked Sendable {
+    let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private let progress: Transcoder.Progress?
+
+    init(progress: Transcoder.Progress?) {
+        self.progress = progress
+        flag.initialize(to: 0)
+    }
+
+    func cancel() {
+        mk_cancel_flag_raise(flag)
+    }
+
+    var isCancelled: Bool { flag.pointee != 0 }
+
+    func report(_ done: Double, _ total: Double) {
+        progress?(done, total)
+    }
+
+    deinit {
+        flag.deallocate()
+    }
+}
