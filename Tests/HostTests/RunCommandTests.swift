@@ -44,6 +44,7 @@ import TestSupport
             #expect((item["creators"] as? [String])?.isEmpty == false)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dataDir.file("tmp").path).isEmpty)
+        try expectStandardRenditions(items)
 
         let (second, again) = try run([], dataDir: dataDir, directory: elsewhere.url)
         #expect(second.status == 0)
@@ -52,6 +53,39 @@ import TestSupport
         let text = try Command.engine(["run", "--data-dir", dataDir.path])
         #expect(text.stdout.contains("nothing to download"), "\(text.stdout)")
         #expect(try libraryItems(dataDir).count == entries)
+    }
+
+    /// Audio items have an AAC rendition, video items 720p H.264 and a JPEG thumbnail, each
+    /// beside the original and readable by ffprobe.
+    func expectStandardRenditions(_ items: [[String: Any]]) throws {
+        for item in items {
+            let kind = item["media_kind"] as? String
+            let renditions = item["renditions"] as? [[String: Any]] ?? []
+            let profiles = renditions.compactMap { $0["profile"] as? String }.sorted()
+            #expect(profiles == (kind == "video" ? ["h264-720p", "thumbnail"] : ["aac-128k"]), "\(item["title"] ?? "")")
+            let folder = ((item["path"] as? String ?? "") as NSString).deletingLastPathComponent
+            for rendition in renditions {
+                let path = try #require(rendition["path"] as? String)
+                #expect((path as NSString).deletingLastPathComponent == folder, "stored beside the original")
+                let report = try #require(try FFprobeReport.of(path), "ffprobe cannot read \(path)")
+                let codec = rendition["profile"] as? String == "thumbnail" ? "mjpeg" : rendition["profile"] as? String == "aac-128k" ? "aac" : "h264"
+                #expect(report.streams.contains { $0["codec_name"] == codec })
+            }
+        }
+    }
+
+    @Test func renditionsCanBeTurnedOffAndAddedLaterWithoutDownloadingAgain() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let (plain, plainSummary) = try run(["--no-renditions"], dataDir: dataDir)
+        #expect(plain.status == 0)
+        #expect(plainSummary["renditions"] as? Int == 0)
+        #expect(try libraryItems(dataDir).allSatisfy { ($0["renditions"] as? [Any])?.isEmpty == true })
+
+        let (later, laterSummary) = try run([], dataDir: dataDir)
+        #expect(later.status == 0)
+        #expect(laterSummary["downloaded"] as? Int == 0)
+        #expect(laterSummary["renditions_only"] as? Int == plainSummary["stored"] as? Int)
+        try expectStandardRenditions(try libraryItems(dataDir))
     }
 
     @Test func brokenEntriesFailWithTheirReasonsAndTheGoodOnesAreStored() throws {

@@ -31,6 +31,10 @@ public struct MediaItem: Sendable {
     public var locator: String?
     /// True when its content was already stored (another item, or an earlier run, had it).
     public var reusedExistingFile = false
+    /// The library held its original already (an earlier run): only missing renditions are made.
+    public var originalAlreadyStored = false
+    /// Profiles of the renditions the library holds for it.
+    public var renditions: Set<String> = []
 
     public init(
         source: String, remoteID: String, title: String, titleIsFileName: Bool = false, creators: [String] = [],

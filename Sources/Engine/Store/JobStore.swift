@@ -20,11 +20,18 @@ public protocol JobStore: Sendable {
         description: ItemDescription?
     ) async throws -> StoredFile
 
+    /// Records a rendition of the original with content `originalSHA256`: a file asset of kind
+    /// `rendition` (one per original and profile) at `locator` on `backend`, linked to the item.
+    func recordRendition(
+        itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
+        backend: String, locator: String
+    ) async throws -> StoredRendition
+
     func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws
 
     func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws
     func processorResult(itemID: Int64, processor: String) async throws -> String?
 
-    /// Every item with a stored original, ordered by source, creator, title.
+    /// Every item with a stored original (and its renditions), ordered by source, creator, title.
     func libraryItems() async throws -> [LibraryEntry]
 }

@@ -65,7 +65,11 @@ public final class SQLiteJobStore: JobStore {
                         """
                 ).execute(arguments: [collectionID, itemID, item.position])
             }
-            return CatalogEntry(itemID: itemID, storedOriginal: try Self.storedOriginal(db, itemID: itemID))
+            let original = try Self.storedOriginal(db, itemID: itemID)
+            return CatalogEntry(
+                itemID: itemID, storedOriginal: original,
+                mediaKind: try String.fetchOne(db.cachedStatement(sql: "SELECT media_kind FROM items WHERE id = ?"), arguments: [itemID]),
+                renditionProfiles: Set(try original.map { try Self.renditions(db, of: $0.assetID).map(\.profile) } ?? []))
         }
     }
 
@@ -179,6 +183,54 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func recordRendition(
+        itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
+        backend: String, locator: String
+    ) async throws -> StoredRendition {
+        try await writer.write { db in
+            guard let backendID = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM storage_backends WHERE name = ?"), arguments: [backend])
+            else { throw StoreError.notFound("storage backend '\(backend)'") }
+            guard let parentID = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM file_assets WHERE kind = 'original' AND sha256 = ?"),
+                arguments: [originalSHA256])
+            else { throw StoreError.notFound("original \(originalSHA256)") }
+            let assetID = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256)
+                        VALUES ('rendition', ?, ?, ?, ?, ?)
+                        ON CONFLICT (parent_asset_id, profile) WHERE kind = 'rendition' DO UPDATE SET
+                            format = excluded.format, size = excluded.size, sha256 = excluded.sha256
+                        RETURNING id
+                        """),
+                arguments: [parentID, profile, format, size, sha256])!
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
+                .execute(arguments: [itemID, assetID])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO file_locations (asset_id, backend_id, locator, is_primary) VALUES (?, ?, ?, 1)
+                    ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
+                    """
+            ).execute(arguments: [assetID, backendID, locator])
+            return StoredRendition(
+                profile: profile,
+                file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator))
+        }
+    }
+
+    private static func renditions(_ db: Database, of originalAssetID: Int64) throws -> [StoredRendition] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT a.profile, \(storedFileColumns)
+                    WHERE a.kind = 'rendition' AND a.parent_asset_id = ? AND l.is_primary
+                    ORDER BY a.profile
+                    """),
+            arguments: [originalAssetID]
+        ).map { StoredRendition(profile: $0["profile"], file: storedFile($0)) }
+    }
+
     private static func storedFile(_ row: Row) -> StoredFile {
         StoredFile(
             assetID: row["asset_id"], sha256: row["sha256"], size: row["size"], format: row["format"],
@@ -225,11 +277,13 @@ public final class SQLiteJobStore: JobStore {
                     WHERE l.is_primary
                     ORDER BY s.name, creators, i.title, i.id
                     """)
-            return rows.map { row in
-                LibraryEntry(
+            return try rows.map { row in
+                let file = Self.storedFile(row)
+                return LibraryEntry(
                     itemID: row["item_id"], source: row["source"], remoteID: row["remote_id"], title: row["title"],
                     creators: (row["creators"] as String?)?.split(separator: "\u{1F}").map(String.init) ?? [],
-                    duration: row["duration"], mediaKind: row["media_kind"], file: Self.storedFile(row))
+                    duration: row["duration"], mediaKind: row["media_kind"], file: file,
+                    renditions: try Self.renditions(db, of: file.assetID))
             }
         }
     }

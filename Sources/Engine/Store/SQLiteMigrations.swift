@@ -6,6 +6,7 @@ enum SQLiteMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-catalog-storage-processing", migrate: v1)
+        migrator.registerMigration("v2-renditions", migrate: v2)
         return migrator
     }
 
@@ -104,6 +105,15 @@ enum SQLiteMigrations {
                     created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
                     PRIMARY KEY (item_id, processor)
                 );
+                """)
+    }
+
+    /// One rendition per original and profile.
+    private static func v2(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE UNIQUE INDEX file_assets_rendition_profile ON file_assets (parent_asset_id, profile)
+                    WHERE kind = 'rendition';
                 """)
     }
 }

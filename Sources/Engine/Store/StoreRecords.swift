@@ -28,6 +28,7 @@ public struct LibraryEntry: Sendable {
     public var duration: Double?
     public var mediaKind: String?
     public var file: StoredFile
+    public var renditions: [StoredRendition]
 }
 
 /// Item statuses kept in the catalog (the job tables will track them per run).
@@ -39,6 +40,16 @@ public enum ItemStatus: String, Sendable {
 public struct CatalogEntry: Sendable {
     public var itemID: Int64
     public var storedOriginal: StoredFile?
+    /// The media kind the probe found on an earlier run (`audio`, `video`).
+    public var mediaKind: String?
+    /// Profiles of the renditions already stored for that original.
+    public var renditionProfiles: Set<String> = []
+}
+
+/// A rendition made from an item's original.
+public struct StoredRendition: Sendable, Equatable {
+    public var profile: String
+    public var file: StoredFile
 }
 
 /// What is known about an item once its file is in hand (probe tags, duration, kind).

@@ -36,6 +36,9 @@ struct ItemsCommand: AsyncParsableCommand {
         for entry in entries {
             let creators = entry.creators.isEmpty ? "" : entry.creators.joined(separator: ", ") + " — "
             Output.line("\(creators)\(entry.title) [\(Format.duration(entry.duration)), \(Format.bytes(entry.file.size))] \(entry.file.locator)")
+            for rendition in entry.renditions {
+                Output.line("    \(rendition.profile): \(rendition.file.locator) (\(Format.bytes(rendition.file.size)))")
+            }
         }
     }
 
@@ -52,6 +55,15 @@ struct ItemsCommand: AsyncParsableCommand {
             ("remote_id", .string(entry.remoteID)),
             ("media_kind", entry.mediaKind.map(JSONValue.string) ?? .null),
             ("format", entry.file.format.map(JSONValue.string) ?? .null),
+            ("renditions", .array(entry.renditions.map { rendition in
+                .object([
+                    ("profile", .string(rendition.profile)),
+                    ("size", .int(rendition.file.size)),
+                    ("sha256", .string(rendition.file.sha256)),
+                    ("locator", .string(rendition.file.locator)),
+                    ("path", library.path(for: rendition.file.locator).map(JSONValue.string) ?? .null),
+                ])
+            })),
         ])
     }
 }

@@ -30,7 +30,7 @@ final class ProgressLine: Sendable {
     }
 
     private static func draw(_ tally: IngestTally, elapsed: Double) {
-        let stages = ["catalog", "resolve", "download", "probe", "store"]
+        let stages = ["catalog", "resolve", "download", "probe", "store", "transcode"]
             .map { "\($0) \(max(0, tally.active[$0] ?? 0))" }.joined(separator: " · ")
         let rate = elapsed > 0 ? Int64(Double(tally.downloadedBytes) / elapsed) : 0
         let line = "collected \(tally.collected) · \(stages) · stored \(tally.stored) · skipped \(tally.skipped.count)"

@@ -31,6 +31,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds allowed to connect.")
     var connectTimeout: Double = 15
 
+    @Flag(help: "Make no renditions (store originals only).")
+    var noRenditions = false
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -62,7 +65,8 @@ struct RunCommand: AsyncParsableCommand {
         let options = DefaultGraph.Options(
             inputs: inputs, limit: limit, downloadWorkers: workers,
             download: DownloadOptions(
-                connectTimeout: .milliseconds(Int(connectTimeout * 1000)), stallTimeout: .milliseconds(Int(stallTimeout * 1000))))
+                connectTimeout: .milliseconds(Int(connectTimeout * 1000)), stallTimeout: .milliseconds(Int(stallTimeout * 1000))),
+            renditions: noRenditions ? .none : .standard)
         let library = LocalLibrary(root: directory.library)
         let graph = DefaultGraph.make(options, store: store, library: library, temporaryDirectory: directory.temporary)
         let observer = IngestObserver(store: store)

@@ -13,11 +13,15 @@ struct RunSummary {
         var lines = [
             "\(canceled ? "canceled" : "done") in \(String(format: "%.2f", Format.seconds(wallTime))) s: "
                 + "\(tally.collected) collected, \(tally.downloaded) downloaded (\(Format.bytes(tally.downloadedBytes))), "
-                + "\(tally.probed) probed, \(tally.stored) stored, \(tally.skipped.count) skipped, \(tally.failed.count) failed"
+                + "\(tally.probed) probed, \(tally.stored) stored, \(tally.renditions) renditions, "
+                + "\(tally.skipped.count) skipped, \(tally.failed.count) failed"
                 + (tally.canceled > 0 ? ", \(tally.canceled) canceled" : "")
         ]
         if tally.downloaded == 0, !tally.skipped.isEmpty, tally.failed.isEmpty {
             lines.append("nothing to download: \(tally.skipped.count) item(s) already in the library")
+        }
+        if tally.renditionsOnly > 0 {
+            lines.append("\(tally.renditionsOnly) stored item(s) got their missing renditions")
         }
         if tally.reused > 0 {
             lines.append("\(tally.reused) item(s) had content the library already held (linked, not copied)")
@@ -47,6 +51,8 @@ struct RunSummary {
             ("probed", .int(tally.probed)),
             ("stored", .int(tally.stored)),
             ("reused", .int(tally.reused)),
+            ("renditions", .int(tally.renditions)),
+            ("renditions_only", .int(tally.renditionsOnly)),
             ("skipped", .int(tally.skipped.count)),
             ("failed", .int(tally.failed.count)),
             ("canceled", .int(tally.canceled)),

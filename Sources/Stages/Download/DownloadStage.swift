@@ -16,6 +16,7 @@ public struct DownloadStage: ItemStage {
     public var lane: LaneKind? { .network }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
+        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         let url = item.resolvedURL ?? item.url
         let part = context.temporaryPath(suffix: ".part")
         let result = try await downloader.download(url, to: part)

@@ -1,7 +1,7 @@
 public import Engine
 public import Foundation
 
-/// `--graph default`: collect → catalog → resolve → download → probe → store.
+/// `--graph default`: collect → catalog → resolve → download → probe → store → transcode.
 public enum DefaultGraph {
     public struct Options: Sendable {
         public var inputs: [String]
@@ -10,11 +10,14 @@ public enum DefaultGraph {
         public var downloadWorkers: Int
         public var download: DownloadOptions
         public var channelCapacity: Int
+        /// Renditions made after storing each original.
+        public var renditions: RenditionPlan
 
         public init(
             inputs: [String], limit: Int? = nil, downloadWorkers: Int = 8, download: DownloadOptions = DownloadOptions(),
-            channelCapacity: Int = 16
+            channelCapacity: Int = 16, renditions: RenditionPlan = .standard
         ) {
+            self.renditions = renditions
             self.inputs = inputs
             self.limit = limit
             self.downloadWorkers = downloadWorkers
@@ -31,11 +34,12 @@ public enum DefaultGraph {
         return Graph(
             source: CollectorSource(inputs: options.inputs, limit: options.limit, collector: collector),
             stages: [
-                CatalogStage(store: store, library: library),
+                CatalogStage(store: store, library: library, renditions: options.renditions),
                 ResolveStage(),
                 DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
                 ProbeStage(store: store),
                 LibraryStage(store: store, library: library),
+                TranscodeStage(plan: options.renditions, store: store, library: library),
             ],
             channelCapacity: options.channelCapacity)
     }

@@ -26,6 +26,7 @@ public final class IngestObserver: GraphObserver {
         case .finished(let stage, let item):
             tally.withLock {
                 $0.active[stage, default: 0] -= 1
+                guard !item.originalAlreadyStored else { return }  // passed through: nothing fetched
                 if stage == "download" {
                     $0.downloaded += 1
                     $0.downloadedBytes += item.byteCount ?? 0
@@ -47,10 +48,17 @@ public final class IngestObserver: GraphObserver {
             await record(item, .skipped, error: nil)
         case .completed(let item):
             tally.withLock {
-                $0.stored += 1
-                if item.reusedExistingFile { $0.reused += 1 }
+                $0.renditions += item.renditions.count
+                if item.originalAlreadyStored {
+                    $0.renditionsOnly += 1
+                } else {
+                    $0.stored += 1
+                    if item.reusedExistingFile { $0.reused += 1 }
+                }
             }
-            // The library stage marked it succeeded in the transaction that recorded its file.
+            // The library stage marked it succeeded in the transaction that recorded its file; an
+            // item that only needed renditions is marked here.
+            if item.originalAlreadyStored { await record(item, .succeeded, error: nil) }
         case .canceled(let item):
             tally.withLock { $0.canceled += 1 }
             await record(item, .canceled, error: nil)

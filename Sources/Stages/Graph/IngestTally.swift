@@ -25,6 +25,10 @@ public struct IngestTally: Sendable {
     public var stored = 0
     /// Of `stored`, those whose content the library already had (no new file).
     public var reused = 0
+    /// Items whose missing renditions were made (their original was stored already).
+    public var renditionsOnly = 0
+    /// Renditions the items that completed hold (made now or earlier).
+    public var renditions = 0
     public var skipped: [Problem] = []
     public var failed: [Problem] = []
     /// Malformed playlist entries and unreadable inputs.

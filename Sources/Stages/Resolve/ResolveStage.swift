@@ -12,6 +12,7 @@ public struct ResolveStage: ItemStage {
     public var concurrency: Int { 4 }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
+        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         var best: Candidate?
         for resolver in resolvers {
             for candidate in try await resolver.candidates(for: item) where candidate.score > (best?.score ?? -.infinity) {

@@ -1,14 +1,17 @@
 public import Engine
 
 /// First stage: records the item in the catalog, and skips it when the library already holds
-/// its original (a second run over the same input downloads nothing).
+/// its original and every planned rendition (a second run over the same input downloads
+/// nothing). When only renditions are missing, the item goes on to make just those.
 public struct CatalogStage: ItemStage {
     public let store: any JobStore
     public let library: LocalLibrary
+    public let renditions: RenditionPlan
 
-    public init(store: any JobStore, library: LocalLibrary) {
+    public init(store: any JobStore, library: LocalLibrary, renditions: RenditionPlan = .none) {
         self.store = store
         self.library = library
+        self.renditions = renditions
     }
 
     public var name: String { "catalog" }
@@ -22,7 +25,12 @@ public struct CatalogStage: ItemStage {
         if let stored = entry.storedOriginal, library.holds(stored.locator, size: stored.size) {
             item.locator = stored.locator
             item.sha256 = stored.sha256
-            return .skip(item, reason: "already in the library at \(stored.locator)")
+            item.byteCount = stored.size
+            item.mediaKind = entry.mediaKind
+            item.renditions = entry.renditionProfiles
+            item.originalAlreadyStored = true
+            let missing = renditions.profiles(for: entry.mediaKind).filter { !entry.renditionProfiles.contains($0.name) }
+            if missing.isEmpty { return .skip(item, reason: "already in the library at \(stored.locator)") }
         }
         return .forward(item)
     }

@@ -69,6 +69,15 @@ public enum LibraryPath {
         return folder.isEmpty ? name : "\(folder)/\(name)"
     }
 
+    /// Where a rendition of the original at `locator` lives: beside it, `<stem>.<profile>.<ext>`.
+    public static func rendition(of locator: String, profile: String, ext: String) -> String {
+        let url = URL(fileURLWithPath: locator)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let folder = (locator as NSString).deletingLastPathComponent
+        let name = "\(stem).\(component(profile, fallback: "rendition")).\(sanitizeExtension(ext))"
+        return folder.isEmpty ? name : "\(folder)/\(name)"
+    }
+
     /// A file extension for a probed container when the URL gave none.
     public static func extensionFor(format: String?) -> String {
         guard let format else { return "" }

@@ -27,6 +27,7 @@ public struct LibraryStage: ItemStage {
     public var lane: LaneKind? { .disk }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
+        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         guard let id = item.catalogID, let file = item.downloadedFile, let sha256 = item.sha256, let size = item.byteCount else {
             throw StorageError.cannotWrite(path: item.key, reason: "the item reached the library without a download")
         }

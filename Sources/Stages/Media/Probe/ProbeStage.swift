@@ -19,6 +19,7 @@ public struct ProbeStage: ItemStage {
     public var lane: LaneKind? { .cpu }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
+        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         guard let file = item.downloadedFile else { throw ProbeError.unreadable(path: item.key, reason: "nothing was downloaded") }
         let prober = prober
         let result: ProbeResult

@@ -1,0 +1,44 @@
+public import Engine
+import Foundation
+
+/// Makes the planned renditions of each stored original, beside it in the library
+/// (`<title>.<profile>.<ext>`), and records each as a file asset of kind rendition linked to
+/// the original. Renditions the library already has are not made again.
+public struct TranscodeStage: ItemStage {
+    public let plan: RenditionPlan
+    public let store: any JobStore
+    public let library: LocalLibrary
+    private let transcoder = Transcoder()
+
+    public init(plan: RenditionPlan, store: any JobStore, library: LocalLibrary) {
+        self.plan = plan
+        self.store = store
+        self.library = library
+    }
+
+    public var name: String { "transcode" }
+    public var concurrency: Int { LaneLimits.cores }
+    public var lane: LaneKind? { .cpu }
+
+    public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
+        let wanted = plan.profiles(for: item.mediaKind).filter { !item.renditions.contains($0.name) }
+        guard !wanted.isEmpty else { return .forward(item) }
+        guard let id = item.catalogID, let locator = item.locator, let sha256 = item.sha256,
+            let original = library.path(for: locator)
+        else {
+            throw StorageError.cannotWrite(path: item.key, reason: "the item reached transcoding without a stored original")
+        }
+        var item = item
+        for profile in wanted {
+            let renditionLocator = LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension)
+            guard let output = library.path(for: renditionLocator) else { throw StorageError.outsideLibrary(locator: renditionLocator) }
+            try await transcoder.transcode(input: original, output: output, profile: profile)
+            let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: output)
+            _ = try await store.recordRendition(
+                itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
+                format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator)
+            item.renditions.insert(profile.name)
+        }
+        return .forward(item)
+    }
+}
