@@ -37,5 +37,10 @@ let package = Package(
             dependencies: [.product(name: "Stages", package: "MediaEngine")],
             path: "Sources/ProbeVsFFprobe"
         ),
+        .executableTarget(
+            name: "TranscodeVsFFmpeg",
+            dependencies: [.product(name: "Stages", package: "MediaEngine")],
+            path: "Sources/TranscodeVsFFmpeg"
+        ),
     ]
 )

@@ -242,19 +242,25 @@ static int open_video(mk_tc *t) {
 }
 
 static int encode_video_frame(mk_tc *t, AVFrame *f, double at) {
-    t->sws = sws_getCachedContext(t->sws, f->width, f->height, f->format, t->venc->width, t->venc->height,
-                                  t->venc->pix_fmt, SWS_BICUBIC, NULL, NULL, NULL);
-    if (!t->sws) return fail(t, AVERROR(EINVAL), "cannot scale video");
-    int ret = av_frame_make_writable(t->vframe);
-    if (ret < 0) return fail(t, ret, "cannot scale video");
-    sws_scale(t->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, t->vframe->data, t->vframe->linesize);
+    AVFrame *out = t->vframe;
+    if (f->width == t->venc->width && f->height == t->venc->height && f->format == t->venc->pix_fmt) {
+        out = f; /* already the encoder's size and format: no copy through swscale */
+    } else {
+        t->sws = sws_getCachedContext(t->sws, f->width, f->height, f->format, t->venc->width, t->venc->height,
+                                      t->venc->pix_fmt, SWS_BICUBIC, NULL, NULL, NULL);
+        if (!t->sws) return fail(t, AVERROR(EINVAL), "cannot scale video");
+        int ret = av_frame_make_writable(t->vframe);
+        if (ret < 0) return fail(t, ret, "cannot scale video");
+        sws_scale(t->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, t->vframe->data, t->vframe->linesize);
+    }
     int64_t pts = t->o->thumbnail ? 0 : llrint((at - t->start) / av_q2d(t->venc->time_base));
     if (pts <= t->last_pts) pts = t->last_pts + 1;
     t->last_pts = pts;
-    t->vframe->pts = pts;
-    t->vframe->pict_type = AV_PICTURE_TYPE_NONE;
-    if (t->o->quality > 0) t->vframe->quality = t->venc->global_quality;
-    return encode(t, t->venc, t->vout, t->vframe);
+    out->pts = pts;
+    out->pict_type = AV_PICTURE_TYPE_NONE;
+    out->sample_aspect_ratio = t->venc->sample_aspect_ratio;
+    if (t->o->quality > 0) out->quality = t->venc->global_quality;
+    return encode(t, t->venc, t->vout, out);
 }
 
 static int process_video(mk_tc *t, AVFrame *f) {
