@@ -6,7 +6,7 @@ struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "MediaEngine: collect, download, probe, transcode, checksum and store media.",
-        subcommands: [RunCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self]
+        subcommands: [RunCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self]
     )
 }
 

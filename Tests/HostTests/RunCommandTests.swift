@@ -88,6 +88,35 @@ import TestSupport
         try expectStandardRenditions(try libraryItems(dataDir))
     }
 
+    @Test func aGraphFileSetsTheRenditionsWithItsOwnProfiles() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let files = try TemporaryDirectory("graph")
+        let graph = try files.write("graph.yaml", """
+            graph: default
+            profiles:
+              opus-low: {base: opus-96k, audio_bitrate: 32000}
+            renditions:
+              audio: [opus-low]
+              video: []
+            """)
+        let (result, summary) = try run(["--graph", graph, "--input", Fixtures.media("audio-id3.mp3"),
+                                         "--input", Fixtures.media("video-h264-aac.mp4")], dataDir: dataDir)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(summary["renditions"] as? Int == 1)
+        let items = try libraryItems(dataDir)
+        let audio = try #require(items.first { $0["media_kind"] as? String == "audio" })
+        let rendition = try #require((audio["renditions"] as? [[String: Any]])?.first)
+        #expect(rendition["profile"] as? String == "opus-low")
+        let report = try #require(try FFprobeReport.of(rendition["path"] as? String ?? ""))
+        #expect(report.first("audio")?["codec_name"] == "opus")
+        #expect((items.first { $0["media_kind"] as? String == "video" }?["renditions"] as? [Any])?.isEmpty == true)
+
+        let broken = try files.write("broken.yaml", "renditions:\n  video: [nope]\n")
+        let refused = try Command.engine(["run", "--graph", broken, "--data-dir", dataDir.path])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("broken.yaml:2: unknown profile 'nope'"))
+    }
+
     @Test func brokenEntriesFailWithTheirReasonsAndTheGoodOnesAreStored() throws {
         let dataDir = try TemporaryDirectory("data")
         let lists = try TemporaryDirectory("lists")

@@ -11,7 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "With no --input, ingests the bundled demo catalog (fixtures/demo)."
     )
 
-    @Option(help: "The graph to run (only the built-in 'default' for now).")
+    @Option(help: "The graph: 'default' (built in; `engine graph` prints it) or a graph file (YAML).")
     var graph = "default"
 
     @Option(name: .customLong("input"), help: "A playlist (M3U, PLS, XSPF, plain list), folder, media file or URL. Repeatable.")
@@ -19,17 +19,17 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var data: DataDirOptions
 
-    @Option(help: "Concurrent downloads (the network lane).")
-    var workers = 8
+    @Option(help: "Concurrent downloads (the network lane; default from the graph: 8).")
+    var workers: Int?
 
     @Option(help: "Stop collecting after this many items.")
     var limit: Int?
 
-    @Option(help: "Seconds a download may move no data before it fails.")
-    var stallTimeout: Double = 30
+    @Option(help: "Seconds a download may move no data before it fails (default from the graph: 30).")
+    var stallTimeout: Double?
 
-    @Option(help: "Seconds allowed to connect.")
-    var connectTimeout: Double = 15
+    @Option(help: "Seconds allowed to connect (default from the graph: 15).")
+    var connectTimeout: Double?
 
     @Flag(help: "Make no renditions (store originals only).")
     var noRenditions = false
@@ -38,15 +38,27 @@ struct RunCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard graph == "default" else {
-            throw ValidationError("unknown graph '\(graph)': only the built-in 'default' graph exists so far")
+        if graph != "default", !graph.hasSuffix(".yaml"), !graph.hasSuffix(".yml"), !FileManager.default.fileExists(atPath: graph) {
+            throw ValidationError("unknown graph '\(graph)': give 'default' or the path of a graph file (YAML)")
         }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
-        guard stallTimeout > 0, connectTimeout > 0 else { throw ValidationError("timeouts must be positive") }
+        for timeout in [stallTimeout, connectTimeout] {
+            if let timeout, timeout <= 0 { throw ValidationError("timeouts must be positive") }
+        }
     }
 
     func run() async throws {
+        let file: GraphFile
+        do {
+            file = try GraphFile.load(graph)
+        } catch {
+            Output.error("run", error.description)
+            throw EngineExit.usage
+        }
+        let workers = self.workers ?? file.downloadWorkers ?? 8
+        let stallTimeout = self.stallTimeout ?? file.stallTimeout ?? 30
+        let connectTimeout = self.connectTimeout ?? file.connectTimeout ?? 15
         let directory = data.directory
         let inputs: [String]
         let lock: RunnerLock
@@ -66,7 +78,7 @@ struct RunCommand: AsyncParsableCommand {
             inputs: inputs, limit: limit, downloadWorkers: workers,
             download: DownloadOptions(
                 connectTimeout: .milliseconds(Int(connectTimeout * 1000)), stallTimeout: .milliseconds(Int(stallTimeout * 1000))),
-            renditions: noRenditions ? .none : .standard)
+            renditions: noRenditions ? .none : file.renditions)
         let library = LocalLibrary(root: directory.library)
         let graph = DefaultGraph.make(options, store: store, library: library, temporaryDirectory: directory.temporary)
         let observer = IngestObserver(store: store)

@@ -15,7 +15,7 @@ public enum DefaultGraph {
 
         public init(
             inputs: [String], limit: Int? = nil, downloadWorkers: Int = 8, download: DownloadOptions = DownloadOptions(),
-            channelCapacity: Int = 16, renditions: RenditionPlan = .standard
+            channelCapacity: Int = 16, renditions: RenditionPlan = GraphFile.builtInDefault.renditions
         ) {
             self.renditions = renditions
             self.inputs = inputs

@@ -1,0 +1,51 @@
+import Stages
+import Testing
+
+@Suite struct GraphFileTests {
+    @Test func theBuiltInDefaultGraphSetsTheStandardRenditions() {
+        let graph = GraphFile.builtInDefault
+        #expect(graph.renditions.audio.map(\.name) == ["aac-128k"])
+        #expect(graph.renditions.video.map(\.name) == ["h264-720p", "thumbnail"])
+        #expect(graph.downloadWorkers == 8)
+    }
+
+    @Test func profilesDefinedInTheFileCanBeRenditions() throws {
+        let graph = try GraphFile.parse(
+            """
+            graph: default
+            profiles:
+              mp3-low: {base: mp3-192k, audio_bitrate: 64000, sample_rate: 22050}
+              h264-small: {base: h264-720p, max_width: 320, crf: 30}
+            renditions:
+              audio: [mp3-low]
+              video: [h264-small, aac-128k]
+            """, file: "g.yaml")
+        #expect(graph.renditions.audio.first?.audioBitrate == 64_000)
+        #expect(graph.renditions.audio.first?.sampleRate == 22_050)
+        #expect(graph.renditions.audio.first?.audioCodec == "libmp3lame")
+        #expect(graph.renditions.video.map(\.name) == ["h264-small", "aac-128k"])
+        #expect(graph.renditions.video.first?.maxWidth == 320)
+    }
+
+    @Test func renditionsCanBeTurnedOff() throws {
+        #expect(try GraphFile.parse("graph: default\nrenditions: none\n", file: "g.yaml").renditions.isEmpty)
+        #expect(try GraphFile.parse("renditions: {audio: [], video: []}\n", file: "g.yaml").renditions.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("graph: default\ndownload:\n  workerz: 3\n", "g.yaml:3: unknown key 'workerz' in download"),
+        ("renditions:\n  audio: [aac-128k]\n  video: [h265]\n", "g.yaml:3: unknown profile 'h265' in renditions.video"),
+        ("renditions:\n  audio: [thumbnail]\n", "g.yaml:2: profile 'thumbnail' makes image, it cannot be an audio rendition"),
+        ("profiles:\n  x: {crf: 20}\n", "g.yaml:2: profile 'x' needs a base profile"),
+        ("download: {workers: 0}\n", "g.yaml:1: download.workers must be a whole number ≥ 1"),
+        ("graph: other\n", "g.yaml:1: unknown graph 'other'"),
+        ("renditions: [\n", "g.yaml:2: not valid YAML"),
+    ])
+    func errorsNameTheFileTheLineAndTheProblem(text: String, expected: String) {
+        #expect {
+            try GraphFile.parse(text, file: "g.yaml")
+        } throws: { error in
+            "\(error)".hasPrefix(expected)
+        }
+    }
+}
