@@ -42,7 +42,7 @@ typedef struct mk_tc {
     struct SwsContext *sws;
     AVFrame *vframe, *last_video;
     double min_interval, last_kept;
-    int64_t last_pts;
+    int64_t last_pts, last_slot;
     int video_done, video_frames, thumbnail_written;
     double thumbnail_at;
 
@@ -237,6 +237,7 @@ static int open_video(mk_tc *t) {
     t->vframe->height = out_h;
     ret = av_frame_get_buffer(t->vframe, 0);
     t->last_pts = INT64_MIN;
+    t->last_slot = INT64_MIN;
     t->last_kept = -INFINITY;
     return ret < 0 ? fail(t, ret, "cannot allocate frames") : 0;
 }
@@ -253,7 +254,9 @@ static int encode_video_frame(mk_tc *t, AVFrame *f, double at) {
         if (ret < 0) return fail(t, ret, "cannot scale video");
         sws_scale(t->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, t->vframe->data, t->vframe->linesize);
     }
-    int64_t pts = t->o->thumbnail ? 0 : llrint((at - t->start) / av_q2d(t->venc->time_base));
+    int64_t pts = t->o->thumbnail ? 0
+                  : t->min_interval > 0 ? t->last_slot /* capped: time base is one slot */
+                                        : llrint((at - t->start) / av_q2d(t->venc->time_base));
     if (pts <= t->last_pts) pts = t->last_pts + 1;
     t->last_pts = pts;
     out->pts = pts;
@@ -281,7 +284,12 @@ static int process_video(mk_tc *t, AVFrame *f) {
         t->video_done = 1;
         return 0;
     }
-    if (t->min_interval > 0 && at - t->last_kept < t->min_interval * 0.999) return 0;
+    if (t->min_interval > 0) {
+        /* Frame-rate cap: one frame per output slot (the first input frame that reaches it). */
+        int64_t slot = (int64_t)floor((at - t->start) / t->min_interval + 1e-6);
+        if (slot <= t->last_slot) return 0;
+        t->last_slot = slot;
+    }
     t->last_kept = at;
     return encode_video_frame(t, f, at);
 }

@@ -116,6 +116,17 @@ import TestSupport
         #expect(video["height"] == "150")
     }
 
+    @Test func frameRateIsCappedWithoutChangingTheDuration() async throws {
+        var profile = try TranscodeProfile.named("h264-720p")
+        profile.maxFPS = 10
+        let dir = try TemporaryDirectory("transcode")
+        let output = dir.file("slow.mp4").path
+        try await Transcoder().transcode(input: Fixtures.media("video-h264-aac.mp4"), output: output, profile: profile)
+        let report = try #require(try FFprobeReport.of(output))
+        #expect(report.video?["avg_frame_rate"] == "10/1")
+        #expect(abs((report.duration ?? 0) - 2.0) <= 0.1)
+    }
+
     @Test(arguments: Fixtures.bad)
     func badInputFailsWithLibavsReasonAndLeavesNothing(name: String) async throws {
         let dir = try TemporaryDirectory("transcode")
