@@ -32,8 +32,14 @@ public struct TranscodeStage: ItemStage {
         for profile in wanted {
             let renditionLocator = LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension)
             guard let output = library.path(for: renditionLocator) else { throw StorageError.outsideLibrary(locator: renditionLocator) }
-            try await transcoder.transcode(input: original, output: output, profile: profile)
-            let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: output)
+            // Made in the item's temp space (cleaned on failure, cancel, or the next start after a
+            // crash), then renamed into the library: the library never holds a partial file.
+            let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
+            try await transcoder.transcode(input: original, output: made, profile: profile)
+            let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
+            guard rename(made, output) == 0 else {
+                throw StorageError.cannotWrite(path: output, reason: String(cString: strerror(errno)))
+            }
             _ = try await store.recordRendition(
                 itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
                 format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator)
