@@ -51,8 +51,9 @@ public struct LibraryStage: ItemStage {
         var ext = URL(string: item.url)?.pathExtension ?? ""
         if !MediaExtensions.all.contains(ext.lowercased()) { ext = LibraryPath.extensionFor(format: item.containerFormat) }
         let base = LibraryPath.locator(source: item.source, creator: item.creators.first, title: item.title, ext: ext)
-        for candidate in [base, LibraryPath.disambiguated(base, tag: String(sha256.prefix(8))),
-                          LibraryPath.disambiguated(base, tag: sha256)] {
+        // The readable name first; only when another file has it, a content-tagged one.
+        for tag in [nil, String(sha256.prefix(8)), sha256] {
+            let candidate = tag.map { LibraryPath.disambiguated(base, tag: $0) } ?? base
             do {
                 try library.place(file, at: candidate)
                 return candidate
