@@ -10,7 +10,7 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes) {
     sink->bytes = 0;
     sink->max_bytes = max_bytes;
     sink->expected_bytes = -1;
-    sink->cancel = 0;
+    /* `cancel` is left as it is: a cancel raised before the transfer starts must hold. */
     sink->error = 0;
 }
 

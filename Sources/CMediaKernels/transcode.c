@@ -31,7 +31,8 @@ typedef struct mk_tc {
     AVFormatContext *ic, *oc;
     AVPacket *pkt, *opkt;
     AVFrame *frame;
-    double start, end;     /* trim window, seconds (end = INFINITY when open) */
+    double origin;         /* the input's start time: media times are taken relative to it */
+    double start, end;     /* trim window, seconds from the origin (end = INFINITY when open) */
     double total;          /* expected output seconds, 0 if unknown */
     double done, reported; /* output seconds written / last reported */
 
@@ -54,11 +55,15 @@ typedef struct mk_tc {
     AVAudioFifo *fifo;
     AVFrame *aframe;
     uint8_t **conv;
-    int conv_capacity, frame_size, audio_done, audio_frames;
+    int conv_capacity, frame_size, audio_done, audio_frames, audio_started;
     int64_t samples_out;
+    /* what the resampler was built for; a change mid-stream rebuilds it */
+    int swr_format, swr_rate;
+    AVChannelLayout swr_layout;
 
-    /* stream copy: input index -> output stream, or NULL */
+    /* stream copy: input index -> output stream, or NULL (streams added later are not copied) */
     AVStream **copy_out;
+    unsigned copy_count;
 } mk_tc;
 
 static int interrupted(void *opaque) {
@@ -141,9 +146,10 @@ static int open_decoder(mk_tc *t, int index, AVCodecContext **out) {
     return ret < 0 ? fail(t, ret, "cannot open decoder") : 0;
 }
 
-static double frame_time(const AVFrame *f, AVRational tb) {
+/* Seconds from the input's origin (MPEG-TS and others do not start at 0). */
+static double frame_time(const mk_tc *t, const AVFrame *f, AVRational tb) {
     int64_t ts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
-    return ts == AV_NOPTS_VALUE ? NAN : ts * av_q2d(tb);
+    return ts == AV_NOPTS_VALUE ? NAN : ts * av_q2d(tb) - t->origin;
 }
 
 /* ---------------------------------------------------------------- video */
@@ -268,7 +274,7 @@ static int encode_video_frame(mk_tc *t, AVFrame *f, double at) {
 
 static int process_video(mk_tc *t, AVFrame *f) {
     t->video_frames++;
-    double at = frame_time(f, t->ic->streams[t->vin]->time_base);
+    double at = frame_time(t, f, t->ic->streams[t->vin]->time_base);
     if (isnan(at)) at = t->last_kept < 0 ? t->start : t->last_kept + av_q2d(av_inv_q(t->venc->framerate));
     if (t->o->thumbnail) {
         if (t->thumbnail_written) return 0;
@@ -377,10 +383,21 @@ static int open_audio(mk_tc *t) {
     return ret < 0 ? fail(t, ret, "cannot allocate audio buffers") : 0;
 }
 
-/* The resampler is built from the first decoded frame: some decoders only know their output
-   format once they have decoded one. */
+static int process_audio(mk_tc *t, AVFrame *f);
+
+/* The resampler is built from the first decoded frame (some decoders only know their output
+   format once they have decoded one), and rebuilt when the format changes mid-stream
+   (HE-AAC switching, concatenated files): the old one is drained first. */
 static int ensure_resampler(mk_tc *t, const AVFrame *f) {
-    if (t->swr) return 0;
+    if (t->swr) {
+        if (f->format == t->swr_format && f->sample_rate == t->swr_rate &&
+            !av_channel_layout_compare(&f->ch_layout, &t->swr_layout))
+            return 0;
+        int ret = process_audio(t, NULL); /* flush what the old context holds */
+        if (ret < 0) return ret;
+        swr_free(&t->swr);
+        av_channel_layout_uninit(&t->swr_layout);
+    }
     AVChannelLayout in_layout;
     if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || !f->ch_layout.nb_channels)
         av_channel_layout_default(&in_layout, f->ch_layout.nb_channels ? f->ch_layout.nb_channels : t->adec->ch_layout.nb_channels);
@@ -390,7 +407,11 @@ static int ensure_resampler(mk_tc *t, const AVFrame *f) {
                                   &in_layout, f->format, f->sample_rate, 0, NULL);
     av_channel_layout_uninit(&in_layout);
     if (ret >= 0) ret = swr_init(t->swr);
-    return ret < 0 ? fail(t, ret, "cannot resample audio") : 0;
+    if (ret < 0) return fail(t, ret, "cannot resample audio");
+    t->swr_format = f->format;
+    t->swr_rate = f->sample_rate;
+    av_channel_layout_copy(&t->swr_layout, &f->ch_layout);
+    return 0;
 }
 
 static int ensure_conversion_buffer(mk_tc *t, int samples) {
@@ -454,7 +475,7 @@ static int process_audio(mk_tc *t, AVFrame *f) {
         t->audio_frames++;
         int ret = ensure_resampler(t, f);
         if (ret < 0) return ret;
-        at = frame_time(f, t->ic->streams[t->ain]->time_base);
+        at = frame_time(t, f, t->ic->streams[t->ain]->time_base);
         if (isnan(at)) at = t->start + (double)t->samples_out / t->aenc->sample_rate;
         if (at >= t->end) {
             t->audio_done = 1;
@@ -473,6 +494,12 @@ static int process_audio(mk_tc *t, AVFrame *f) {
         double rate = t->aenc->sample_rate;
         if (at < t->start) skip = (int)fmin(n, llrint((t->start - at) * rate));
         if (isfinite(t->end) && at + (double)n / rate > t->end) keep = (int)fmax(0, llrint((t->end - at) * rate));
+    }
+    if (!t->audio_started && keep > skip) {
+        /* The first kept sample sets the output clock: audio that starts after the video (or
+           after the trim start) keeps its offset. */
+        t->audio_started = 1;
+        t->samples_out = llrint(fmax(0, at + (double)skip / t->aenc->sample_rate - t->start) * t->aenc->sample_rate);
     }
     ret = fifo_write_range(t, skip, keep - skip);
     if (ret < 0) return ret;
@@ -511,8 +538,13 @@ static int copy_packet(mk_tc *t, AVPacket *p) {
 
 /* Stream copy: the chosen streams, plus (for video) any cover art the container can hold. */
 static int open_copy(mk_tc *t) {
+    if (t->o->start > 0 || t->o->duration > 0) {
+        snprintf(t->err, t->errlen, "cannot trim a stream copy: use an encoding profile (trim) instead");
+        return AVERROR(EINVAL);
+    }
     t->copy_out = av_calloc(t->ic->nb_streams, sizeof *t->copy_out);
     if (!t->copy_out) return fail(t, AVERROR(ENOMEM), "cannot copy streams");
+    t->copy_count = t->ic->nb_streams;
     for (unsigned i = 0; i < t->ic->nb_streams; i++) {
         AVStream *in = t->ic->streams[i];
         int primary = ((int)i == t->vin && t->o->video == MK_STREAM_COPY) || ((int)i == t->ain && t->o->audio == MK_STREAM_COPY);
@@ -589,6 +621,7 @@ static int run(mk_tc *t, const char *input, const char *output) {
     if (t->vin < 0 && t->ain < 0) return fail(t, MK_TRANSCODE_NOTHING_TO_DO, "cannot transcode");
 
     double input_duration = t->ic->duration != AV_NOPTS_VALUE ? t->ic->duration / (double)AV_TIME_BASE : 0;
+    t->origin = t->ic->start_time != AV_NOPTS_VALUE ? t->ic->start_time / (double)AV_TIME_BASE : 0;
     t->start = o->start > 0 ? o->start : 0;
     t->end = o->duration > 0 ? t->start + o->duration : INFINITY;
     t->total = isfinite(t->end) ? o->duration : fmax(0, input_duration - t->start);
@@ -600,8 +633,11 @@ static int run(mk_tc *t, const char *input, const char *output) {
         seek_to = at;
         t->total = 0;
     }
-    if (seek_to > 0) {
-        int64_t ts = (int64_t)(seek_to * AV_TIME_BASE);
+    /* Demuxers with timestamp discontinuities (MPEG-TS/PS) seek by byte estimate and can land
+       past the last keyframe before the target: decode from the start instead (frames before
+       the target are dropped either way). */
+    if (seek_to > 0 && !(t->ic->iformat->flags & AVFMT_TS_DISCONT)) {
+        int64_t ts = (int64_t)((seek_to + t->origin) * AV_TIME_BASE);
         if (avformat_seek_file(t->ic, -1, INT64_MIN, ts, ts, 0) < 0) av_seek_frame(t->ic, -1, 0, AVSEEK_FLAG_BACKWARD);
     }
 
@@ -630,7 +666,7 @@ static int run(mk_tc *t, const char *input, const char *output) {
         int index = t->pkt->stream_index;
         if (index == t->vin && t->vdec && !t->video_done) ret = decode_packet(t, t->vdec, t->pkt, 1);
         else if (index == t->ain && t->adec && !t->audio_done) ret = decode_packet(t, t->adec, t->pkt, 0);
-        else if (t->copy_out && t->copy_out[index]) ret = copy_packet(t, t->pkt);
+        else if (t->copy_out && (unsigned)index < t->copy_count && t->copy_out[index]) ret = copy_packet(t, t->pkt);
         else ret = 0;
         av_packet_unref(t->pkt);
         if (ret < 0) return ret;
@@ -667,6 +703,7 @@ static void release(mk_tc *t) {
     avcodec_free_context(&t->aenc);
     sws_freeContext(t->sws);
     swr_free(&t->swr);
+    av_channel_layout_uninit(&t->swr_layout);
     if (t->fifo) av_audio_fifo_free(t->fifo);
     if (t->conv) av_freep(&t->conv[0]);
     av_freep(&t->conv);

@@ -127,6 +127,43 @@ import TestSupport
         #expect(abs((report.duration ?? 0) - 2.0) <= 0.1)
     }
 
+    /// MPEG-TS starts its clock at ~1.4 s: outputs start at 0 with audio and video together, and
+    /// a trim counts from the start of the media.
+    @Test func inputsWhoseClockDoesNotStartAtZeroStayInSync() async throws {
+        let dir = try TemporaryDirectory("transcode")
+        let input = dir.file("clip.ts").path
+        let made = try Command.run("ffmpeg", ["-v", "error", "-i", Fixtures.media("video-h264-aac.mp4"), "-c", "copy", input])
+        #expect(made.status == 0)
+        let source = try #require(try FFprobeReport.of(input))
+        #expect((Double(source.format["start_time"] ?? "0") ?? 0) > 1, "the TS clock starts late")
+
+        let full = dir.file("full.mp4").path
+        try await Transcoder().transcode(input: input, output: full, profile: try TranscodeProfile.named("h264-720p"))
+        let report = try #require(try FFprobeReport.of(full))
+        for stream in report.streams {
+            #expect(abs(Double(stream["start_time"] ?? "9") ?? 9) <= 0.1, "\(stream["codec_type"] ?? ""): \(stream["start_time"] ?? "")")
+        }
+        #expect(abs((report.duration ?? 0) - 2) <= 0.1)
+
+        var trim = try TranscodeProfile.named("trim")
+        trim.start = 0.5
+        trim.duration = 1
+        let cut = dir.file("cut.mp4").path
+        try await Transcoder().transcode(input: input, output: cut, profile: trim)
+        #expect(abs((try FFprobeReport.of(cut)?.duration ?? 0) - 1) <= 0.1)
+    }
+
+    @Test func aStreamCopyCannotBeTrimmed() async throws {
+        var profile = try TranscodeProfile.named("remux")
+        profile.duration = 1
+        let dir = try TemporaryDirectory("transcode")
+        await #expect {
+            try await Transcoder().transcode(input: Fixtures.media("video-h264-aac.mp4"), output: dir.file("x.mkv").path, profile: profile)
+        } throws: { error in
+            "\(error)".contains("cannot trim a stream copy")
+        }
+    }
+
     @Test(arguments: Fixtures.bad)
     func badInputFailsWithLibavsReasonAndLeavesNothing(name: String) async throws {
         let dir = try TemporaryDirectory("transcode")

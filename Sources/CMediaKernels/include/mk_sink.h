@@ -29,6 +29,7 @@ enum {
     MK_SINK_DIGEST_FAILED = -3,
 };
 
+/* Sets every field but `cancel` (zero it once when the sink is allocated). */
 void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes);
 /* Sets WRITEFUNCTION/WRITEDATA and XFERINFOFUNCTION/XFERINFODATA/NOPROGRESS on `curl_easy`. */
 int mk_sink_install(void *curl_easy, mk_sink *sink);

@@ -11,7 +11,6 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     typealias StateMachine = BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter>
 
     private let state: Mutex<StateMachine>
-    private let ids = Atomic<UInt64>(0)
 
     public init(capacity: Int) {
         state = Mutex(StateMachine(capacity: capacity))
@@ -30,13 +29,12 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
             receiver.resume(returning: element)
         case .finished:
             throw ChannelFinishedError()
-        case .full(let element):
-            try await suspendSender(element)
+        case .full(let element, let id):
+            try await suspendSender(element, id: id)
         }
     }
 
-    private func suspendSender(_ element: Element) async throws {
-        let id = ids.add(1, ordering: .relaxed).newValue
+    private func suspendSender(_ element: Element, id: UInt64) async throws {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (waiter: SendWaiter) in
                 switch state.withLock({ $0.suspendSender(id: id, element: element, waiter: waiter) }) {
@@ -47,6 +45,8 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
                     sender.resume()
                 case .fail(let sender):
                     sender.resume(throwing: CancellationError())
+                case .finished(let sender):
+                    sender.resume(throwing: ChannelFinishedError())
                 }
             }
         } onCancel: {
@@ -63,14 +63,13 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
             return element
         case .finished:
             return nil
-        case .empty:
-            return try await suspendReceiver()
+        case .empty(let id):
+            return try await suspendReceiver(id: id)
         }
     }
 
-    private func suspendReceiver() async throws -> Element? {
-        let id = ids.add(1, ordering: .relaxed).newValue
-        return try await withTaskCancellationHandler {
+    private func suspendReceiver(id: UInt64) async throws -> Element? {
+        try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (waiter: ReceiveWaiter) in
                 switch state.withLock({ $0.suspendReceiver(id: id, waiter: waiter) }) {
                 case .suspended:
@@ -97,8 +96,9 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// After cancellation: removes and returns everything still in the channel so its owners
     /// can clean up; waiting senders fail with `CancellationError`.
     public func drain() -> [Element] {
-        let (elements, senders) = state.withLock { $0.drain() }
+        let (elements, senders, receivers) = state.withLock { $0.drain() }
         for sender in senders { sender.resume(throwing: CancellationError()) }
+        for receiver in receivers { receiver.resume(returning: nil) }
         return elements
     }
 }

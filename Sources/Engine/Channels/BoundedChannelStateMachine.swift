@@ -12,8 +12,11 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
     private var buffer: Deque<Element> = []
     private var senders: Deque<(id: UInt64, element: Element, waiter: SendWaiter)> = []
     private var receivers: Deque<(id: UInt64, waiter: ReceiveWaiter)> = []
-    /// Waiters cancelled before they registered; their registration must fail at once.
+    /// Ids handed out with `.full`/`.empty`, whose waiter has not registered yet.
+    private var pending: Set<UInt64> = []
+    /// Of those, the ones cancelled before registering: their registration fails at once.
     private var cancelledBeforeWaiting: Set<UInt64> = []
+    private var nextID: UInt64 = 0
     private var finished = false
 
     public init(capacity: Int) {
@@ -32,8 +35,9 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         case buffered
         /// A receiver was waiting: resume it with the element; the sender goes on.
         case deliver(ReceiveWaiter, Element)
-        /// The buffer is full: the sender must suspend (`suspendSender`) with the element back.
-        case full(Element)
+        /// The buffer is full: the sender must suspend (`suspendSender`) with the element back,
+        /// under this id (which `cancelSender` also takes).
+        case full(Element, id: UInt64)
         /// The channel was finished: sending is a programming error or a late producer.
         case finished
     }
@@ -45,7 +49,26 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
             buffer.append(element)
             return .buffered
         }
-        return .full(element)
+        return .full(element, id: takeID())
+    }
+
+    private mutating func takeID() -> UInt64 {
+        nextID &+= 1
+        pending.insert(nextID)
+        return nextID
+    }
+
+    /// Registration of a waiter with an id from `.full`/`.empty`: false when it was cancelled
+    /// in between (it must fail at once).
+    private mutating func register(_ id: UInt64) -> Bool {
+        pending.remove(id)
+        return cancelledBeforeWaiting.remove(id) == nil
+    }
+
+    /// A cancelled waiter that is not in a queue: if it has yet to register, remember to fail
+    /// it then; if it was already resumed, there is nothing to do.
+    private mutating func cancelUnqueued(_ id: UInt64) {
+        if pending.contains(id) { cancelledBeforeWaiting.insert(id) }
     }
 
     public enum SuspendSenderAction {
@@ -53,12 +76,15 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         /// Room appeared (or a receiver) before the sender registered: resume the sender, and
         /// the receiver with the element when one is given.
         case resume(SendWaiter, deliver: (ReceiveWaiter, Element)?)
-        /// Cancelled before registering, or finished: resume the sender with an error.
+        /// Cancelled before registering: resume the sender with `CancellationError`.
         case fail(SendWaiter)
+        /// The channel was finished meanwhile: resume the sender with `ChannelFinishedError`.
+        case finished(SendWaiter)
     }
 
     public mutating func suspendSender(id: UInt64, element: Element, waiter: SendWaiter) -> SuspendSenderAction {
-        if cancelledBeforeWaiting.remove(id) != nil || finished { return .fail(waiter) }
+        guard register(id) else { return .fail(waiter) }
+        if finished { return .finished(waiter) }
         if let receiver = receivers.popFirst() { return .resume(waiter, deliver: (receiver.waiter, element)) }
         if buffer.count < capacity {
             buffer.append(element)
@@ -73,7 +99,7 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         if let index = senders.firstIndex(where: { $0.id == id }) {
             return senders.remove(at: index).waiter
         }
-        cancelledBeforeWaiting.insert(id)
+        cancelUnqueued(id)
         return nil
     }
 
@@ -82,8 +108,8 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
     public enum ReceiveResult {
         /// An element; resume the sender that was waiting for room, when one is given.
         case element(Element, resumeSender: SendWaiter?)
-        /// Nothing buffered: the receiver must suspend (`suspendReceiver`).
-        case empty
+        /// Nothing buffered: the receiver must suspend (`suspendReceiver`) under this id.
+        case empty(id: UInt64)
         /// Finished and drained: the receiver ends.
         case finished
     }
@@ -92,7 +118,7 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         if let element = buffer.popFirst() {
             return .element(element, resumeSender: admitWaitingSender())
         }
-        return finished ? .finished : .empty
+        return finished ? .finished : .empty(id: takeID())
     }
 
     public enum SuspendReceiverAction {
@@ -104,7 +130,7 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
     }
 
     public mutating func suspendReceiver(id: UInt64, waiter: ReceiveWaiter) -> SuspendReceiverAction {
-        if cancelledBeforeWaiting.remove(id) != nil { return .fail(waiter) }
+        guard register(id) else { return .fail(waiter) }
         if let element = buffer.popFirst() {
             return .resume(waiter, element, resumeSender: admitWaitingSender())
         }
@@ -117,7 +143,7 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         if let index = receivers.firstIndex(where: { $0.id == id }) {
             return receivers.remove(at: index).waiter
         }
-        cancelledBeforeWaiting.insert(id)
+        cancelUnqueued(id)
         return nil
     }
 
@@ -141,13 +167,15 @@ public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
     }
 
     /// Takes every element still buffered or held by a waiting sender (after cancellation, so
-    /// their owners can clean up), and returns the senders to fail.
-    public mutating func drain() -> (elements: [Element], senders: [SendWaiter]) {
+    /// their owners can clean up), and returns the senders to fail and the receivers to end.
+    public mutating func drain() -> (elements: [Element], senders: [SendWaiter], receivers: [ReceiveWaiter]) {
         let elements = Array(buffer) + senders.map(\.element)
-        let waiting = senders.map(\.waiter)
+        let waitingSenders = senders.map(\.waiter)
+        let waitingReceivers = receivers.map(\.waiter)
         buffer.removeAll()
         senders.removeAll()
+        receivers.removeAll()
         finished = true
-        return (elements, waiting)
+        return (elements, waitingSenders, waitingReceivers)
     }
 }

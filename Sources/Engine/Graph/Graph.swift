@@ -91,7 +91,9 @@ public struct Graph<Element: Sendable>: Sendable {
         _ stage: any ItemStage<Element>, input: BoundedChannel<Envelope>, output: BoundedChannel<Envelope>?,
         lanes: Lanes, observer: some GraphObserver<Element>
     ) async throws {
-        while let envelope = try await input.receive() {
+        while true {
+            try Task.checkCancellation()  // the channel's fast path does not check
+            guard let envelope = try await input.receive() else { return }
             let item = envelope.element
             await observer.graph(.started(stage: stage.name, item))
             let result: StageResult<Element>

@@ -6,7 +6,6 @@ public final class Lane: Sendable {
 
     public let name: String
     private let state: Mutex<LaneStateMachine<Waiter>>
-    private let ids = Atomic<UInt64>(0)
 
     public init(name: String, limit: Int) {
         self.name = name
@@ -18,8 +17,7 @@ public final class Lane: Sendable {
 
     /// Waits for a permit (first come, first served). Throws `CancellationError` if cancelled.
     public func acquire() async throws {
-        if state.withLock({ $0.tryAcquire() }) { return }
-        let id = ids.add(1, ordering: .relaxed).newValue
+        guard case .wait(let id) = state.withLock({ $0.acquire() }) else { return }
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (waiter: Waiter) in
                 switch state.withLock({ $0.suspend(id: id, waiter: waiter) }) {

@@ -7,7 +7,11 @@ public struct LaneStateMachine<Waiter> {
     public let limit: Int
     public private(set) var inUse = 0
     private var waiters: Deque<(id: UInt64, waiter: Waiter)> = []
+    /// Ids handed out by `acquire` whose waiter has not registered yet, and those of them
+    /// cancelled meanwhile.
+    private var pending: Set<UInt64> = []
     private var cancelledBeforeWaiting: Set<UInt64> = []
+    private var nextID: UInt64 = 0
 
     public init(limit: Int) {
         precondition(limit >= 1, "a lane needs at least one permit")
@@ -16,8 +20,21 @@ public struct LaneStateMachine<Waiter> {
 
     public var waiting: Int { waiters.count }
 
-    /// Takes a permit when one is free and nobody is queued ahead; false means suspend.
-    public mutating func tryAcquire() -> Bool {
+    public enum AcquireResult: Equatable {
+        case granted
+        /// Suspend (`suspend`) under this id.
+        case wait(id: UInt64)
+    }
+
+    /// Takes a permit when one is free and nobody is queued ahead.
+    public mutating func acquire() -> AcquireResult {
+        if takeFreePermit() { return .granted }
+        nextID &+= 1
+        pending.insert(nextID)
+        return .wait(id: nextID)
+    }
+
+    private mutating func takeFreePermit() -> Bool {
         guard inUse < limit, waiters.isEmpty else { return false }
         inUse += 1
         return true
@@ -32,8 +49,9 @@ public struct LaneStateMachine<Waiter> {
     }
 
     public mutating func suspend(id: UInt64, waiter: Waiter) -> SuspendAction {
+        pending.remove(id)
         if cancelledBeforeWaiting.remove(id) != nil { return .fail(waiter) }
-        if tryAcquire() { return .resume(waiter) }
+        if takeFreePermit() { return .resume(waiter) }
         waiters.append((id, waiter))
         return .suspended
     }
@@ -50,7 +68,7 @@ public struct LaneStateMachine<Waiter> {
         if let index = waiters.firstIndex(where: { $0.id == id }) {
             return waiters.remove(at: index).waiter
         }
-        cancelledBeforeWaiting.insert(id)
+        if pending.contains(id) { cancelledBeforeWaiting.insert(id) }  // else: already resumed
         return nil
     }
 }

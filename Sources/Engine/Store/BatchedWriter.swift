@@ -58,7 +58,12 @@ final class BatchedWriter: Sendable {
             if batch.isEmpty { return }
             do {
                 try await pool.write { db in
-                    for job in batch { job.execute(db) }
+                    for job in batch {
+                        // An error that makes SQLite roll back the whole transaction (disk full,
+                        // I/O) must not let the rest of the batch run outside it.
+                        guard db.isInsideTransaction else { throw StoreError.batchRolledBack }
+                        job.execute(db)
+                    }
                 }
                 for job in batch { job.complete(nil) }
             } catch {

@@ -4,6 +4,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case databaseTooNew(path: String, unknownMigrations: [String])
     case cannotOpen(path: String, reason: String)
     case notFound(String)
+    /// SQLite rolled back the whole batch (disk full, I/O error): nothing of it was written.
+    case batchRolledBack
 
     public var description: String {
         switch self {
@@ -12,6 +14,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
                 + "\(unknown.joined(separator: ", "))); upgrade MediaEngine to open it"
         case .cannotOpen(let path, let reason): "cannot open database \(path): \(reason)"
         case .notFound(let what): "\(what) not found"
+        case .batchRolledBack: "the database rolled back the transaction (disk full or I/O error); nothing was written"
         }
     }
 }

@@ -118,7 +118,7 @@ final class SinkBox: @unchecked Sendable {
     let pointer = UnsafeMutablePointer<mk_sink>.allocate(capacity: 1)
 
     init() {
-        mk_sink_init(pointer, -1, nil, -1)
+        pointer.initialize(to: mk_sink())  // all zero: not cancelled
     }
 
     func cancel() {
@@ -126,6 +126,7 @@ final class SinkBox: @unchecked Sendable {
     }
 
     deinit {
+        pointer.deinitialize(count: 1)
         pointer.deallocate()
     }
 }
