@@ -7,17 +7,15 @@ import Synchronization
 /// the cleanup finds nothing to delete.
 public final class StageContext: Sendable {
     public let temporaryDirectory: URL
-    private let directoryPath: String
     private let files = Mutex<[String]>([])
 
     public init(temporaryDirectory: URL) {
         self.temporaryDirectory = temporaryDirectory
-        directoryPath = temporaryDirectory.path
     }
 
     /// A fresh path in the temp directory, owned by this item until it leaves the graph.
     public func temporaryPath(suffix: String) -> String {
-        let path = directoryPath + "/" + UUID().uuidString + suffix
+        let path = temporaryDirectory.path + "/" + UUID().uuidString + suffix
         files.withLock { $0.append(path) }
         return path
     }
