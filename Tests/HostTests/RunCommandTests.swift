@@ -117,6 +117,39 @@ import TestSupport
         #expect(refused.stderr.contains("broken.yaml:2: unknown profile 'nope'"))
     }
 
+    @Test func originalsWithTheSameNameKeepRenditionsOfTheirOwn() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let lists = try TemporaryDirectory("lists")
+        let playlist = try lists.write("same.m3u", """
+            #EXTINF:2,Band - Song
+            \(Fixtures.media("audio-id3.mp3"))
+            #EXTINF:2,Band - Song
+            \(Fixtures.media("audio-vorbis-comments.flac"))
+
+            """)
+        let (result, _) = try run(["--input", playlist], dataDir: dataDir)
+        #expect(result.status == 0, "\(result.stdout)")
+        let renditions = try libraryItems(dataDir).flatMap { $0["renditions"] as? [[String: Any]] ?? [] }
+        let paths = renditions.compactMap { $0["path"] as? String }
+        #expect(paths.count == 2)
+        #expect(Set(paths).count == 2, "\(paths)")
+        #expect(Set(renditions.compactMap { $0["sha256"] as? String }).count == 2)
+        #expect(paths.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+    }
+
+    @Test func aSecondRunKeepsWhatTheTagsSaid() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let folder = try TemporaryDirectory("folder")
+        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: folder.file("track01.mp3").path)
+        for _ in 0..<2 {
+            let (result, _) = try run(["--input", folder.path, "--no-renditions"], dataDir: dataDir)
+            #expect(result.status == 0)
+            let item = try #require(try libraryItems(dataDir).first)
+            #expect(item["title"] as? String == "Sine 440")
+            #expect(item["creators"] as? [String] == ["Fixture Band"])
+        }
+    }
+
     @Test func brokenEntriesFailWithTheirReasonsAndTheGoodOnesAreStored() throws {
         let dataDir = try TemporaryDirectory("data")
         let lists = try TemporaryDirectory("lists")

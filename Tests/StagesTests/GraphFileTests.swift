@@ -27,6 +27,13 @@ import Testing
         #expect(graph.renditions.video.first?.maxWidth == 320)
     }
 
+    @Test func keysAFileLeavesOutKeepTheBuiltInDefaults() throws {
+        let graph = try GraphFile.parse("graph: default\ndownload: {workers: 3}\n", file: "g.yaml")
+        #expect(graph.downloadWorkers == 3)
+        #expect(graph.stallTimeout == 30)
+        #expect(graph.renditions == GraphFile.builtInDefault.renditions)
+    }
+
     @Test func renditionsCanBeTurnedOff() throws {
         #expect(try GraphFile.parse("graph: default\nrenditions: none\n", file: "g.yaml").renditions.isEmpty)
         #expect(try GraphFile.parse("renditions: {audio: [], video: []}\n", file: "g.yaml").renditions.isEmpty)
@@ -37,7 +44,8 @@ import Testing
         ("renditions:\n  audio: [aac-128k]\n  video: [h265]\n", "g.yaml:3: unknown profile 'h265' in renditions.video"),
         ("renditions:\n  audio: [thumbnail]\n", "g.yaml:2: profile 'thumbnail' makes image, it cannot be an audio rendition"),
         ("profiles:\n  x: {crf: 20}\n", "g.yaml:2: profile 'x' needs a base profile"),
-        ("download: {workers: 0}\n", "g.yaml:1: download.workers must be a whole number ≥ 1"),
+        ("download: {workers: 0}\n", "g.yaml:1: download.workers must be a whole number from 1"),
+        ("profiles:\n  big: {base: h264-720p, max_width: 99999999999}\n", "g.yaml:2: max_width must be a whole number from 1"),
         ("graph: other\n", "g.yaml:1: unknown graph 'other'"),
         ("renditions: [\n", "g.yaml:2: not valid YAML"),
     ])

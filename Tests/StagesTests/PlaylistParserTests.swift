@@ -23,6 +23,35 @@ import TestSupport
         #expect(parsed.entries.map(\.url) == ["https://example.com/lists/songs/a%20b.mp3", "https://example.com/root.mp3"])
     }
 
+    @Test func aRemotePlaylistMayNotNameLocalFilesAndKeepsItsEscapes() {
+        let parsed = PlaylistFormat.m3u.parse("file:///etc/passwd\nMy%20Song.mp3?sig=a%2Fb\n", base: remote)
+        #expect(parsed.entries.map(\.url) == ["https://example.com/lists/My%20Song.mp3?sig=a%2Fb"])
+        #expect(parsed.issues.first?.message.contains("may not name local files") == true)
+    }
+
+    @Test func xspfLocationsAreURIReferences() {
+        let text = "<playlist><trackList><track><location>My%20Song.mp3</location></track></trackList></playlist>"
+        #expect(PlaylistFormat.xspf.parse(text, base: local).entries.map(\.url) == ["file:///music/lists/My%20Song.mp3"])
+    }
+
+    @Test func latin1PlaylistsAreRead() async throws {
+        let dir = try TemporaryDirectory("latin1")
+        let path = dir.file("old.m3u").path
+        try Data("#EXTINF:1,Beyonc\u{E9} - Caf\u{E9}\nsong.mp3\n".unicodeScalars.map { UInt8($0.value) }).write(to: URL(fileURLWithPath: path))
+        let collected = await Collector().collect(path)
+        #expect(collected.issues.isEmpty)
+        #expect(collected.items.first?.title == "Café")
+        #expect(collected.items.first?.creators == ["Beyoncé"])
+    }
+
+    @Test func aFileOfUnknownKindIsCollectedAsMediaWithoutReadingItAll() async throws {
+        let dir = try TemporaryDirectory("unknown")
+        let path = try dir.write("audiobook.m4b", "\u{0}\u{0}\u{0} ftypM4B binary")
+        let collected = await Collector().collect(path)
+        #expect(collected.issues.isEmpty)
+        #expect(collected.items.count == 1)
+    }
+
     @Test func m3uMalformedEntriesAreReportedNotFatal() {
         let text = "#EXTM3U\n#EXTINF:abc,Bad Duration\ngood.mp3\nftp://host/x.mp3\n#EXTINF:10,Dangling\n"
         let parsed = PlaylistFormat.m3u.parse(text, base: local)

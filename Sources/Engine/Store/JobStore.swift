@@ -27,6 +27,10 @@ public protocol JobStore: Sendable {
         backend: String, locator: String
     ) async throws -> StoredRendition
 
+    /// The rendition `profile` of the original with content `originalSHA256`, if one is stored;
+    /// when there is one, it is linked to `itemID` too (items that share content share renditions).
+    func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition?
+
     func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws
 
     func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws

@@ -43,12 +43,14 @@ public final class SQLiteJobStore: JobStore {
                     sql: """
                         INSERT INTO items (source_id, remote_id, title, url, duration) VALUES (?, ?, ?, ?, ?)
                         ON CONFLICT (source_id, remote_id) DO UPDATE SET
-                            title = excluded.title, url = excluded.url,
+                            title = CASE WHEN ? THEN items.title ELSE excluded.title END, url = excluded.url,
                             duration = coalesce(items.duration, excluded.duration), updated_at = CURRENT_TIMESTAMP
                         RETURNING id
                         """),
-                arguments: [sourceID, item.remoteID, item.title, item.url, item.durationHint])!
-            try Self.replaceCreators(db, itemID: itemID, item.creators)
+                arguments: [sourceID, item.remoteID, item.title, item.url, item.durationHint, item.titleIsFileName])!
+            // A file-name title or an empty creator list says nothing new: keep what the probe's
+            // tags gave on an earlier run.
+            if !item.creators.isEmpty { try Self.replaceCreators(db, itemID: itemID, item.creators) }
             if let collection = item.collection {
                 let collectionID = try Int64.fetchOne(
                     db.cachedStatement(
@@ -216,6 +218,19 @@ public final class SQLiteJobStore: JobStore {
             return StoredRendition(
                 profile: profile,
                 file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator))
+        }
+    }
+
+    public func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition? {
+        try await writer.write { db in
+            guard let parentID = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM file_assets WHERE kind = 'original' AND sha256 = ?"),
+                arguments: [originalSHA256])
+            else { return nil }
+            guard let rendition = try Self.renditions(db, of: parentID).first(where: { $0.profile == profile }) else { return nil }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
+                .execute(arguments: [itemID, rendition.file.assetID])
+            return rendition
         }
     }
 

@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
         for timeout in [stallTimeout, connectTimeout] {
-            if let timeout, timeout <= 0 { throw ValidationError("timeouts must be positive") }
+            if let timeout, !(timeout > 0 && timeout <= 86_400) { throw ValidationError("timeouts must be from 0 to 86400 seconds") }
         }
     }
 

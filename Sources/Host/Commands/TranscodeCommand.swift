@@ -31,12 +31,18 @@ struct TranscodeCommand: AsyncParsableCommand {
     @Option(help: "Codec threads (0: automatic).") var threads: Int?
 
     func validate() throws {
-        for (name, value) in [("--max-width", maxWidth), ("--max-height", maxHeight), ("--sample-rate", sampleRate), ("--channels", channels)] {
-            if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
+        let counts = [("--max-width", maxWidth), ("--max-height", maxHeight), ("--sample-rate", sampleRate), ("--channels", channels),
+                      ("--video-bitrate", videoBitrate), ("--audio-bitrate", audioBitrate)]
+        for (name, value) in counts {
+            if let value, !(1...Int(Int32.max)).contains(value) { throw ValidationError("\(name) must be from 1 to \(Int32.max)") }
         }
-        if let start, start < 0 { throw ValidationError("--start must not be negative") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
-        if let fps, fps <= 0 { throw ValidationError("--fps must be positive") }
+        if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be from 0 to 63") }
+        if let threads, !(0...64).contains(threads) { throw ValidationError("--threads must be from 0 to 64") }
+        for (name, value) in [("--start", start), ("--at", at)] {
+            if let value, !(value >= 0 && value <= 1e9) { throw ValidationError("\(name) must be a number of seconds ≥ 0") }
+        }
+        if let duration, !(duration > 0 && duration <= 1e9) { throw ValidationError("--duration must be a positive number of seconds") }
+        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be from 0 to 1000") }
     }
 
     func run() async throws {

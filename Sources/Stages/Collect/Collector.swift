@@ -32,16 +32,32 @@ public struct Collector: Sendable {
         if MediaExtensions.all.contains(url.path.fileExtension) {
             return Collected(items: [Self.item(url: url.absoluteString, entry: nil, collection: nil, position: nil)])
         }
-        let text: String
+        let format: PlaylistFormat
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            if let byExtension = PlaylistFormat.detect(path: url.path) {
+                format = byExtension
+            } else {
+                // Sniff the head only: a large media file with an unlisted extension is not read.
+                let handle = try FileHandle(forReadingFrom: url)
+                defer { try? handle.close() }
+                let head = try handle.read(upToCount: 64 << 10) ?? Data()
+                guard let sniffed = PlaylistFormat.detect(path: url.path, content: String(decoding: head, as: UTF8.self)) else {
+                    // Not a playlist we know: one media file; the probe will say if it is not.
+                    return Collected(items: [Self.item(url: url.absoluteString, entry: nil, collection: nil, position: nil)])
+                }
+                format = sniffed
+            }
         } catch {
             return Collected(issues: [SourceIssue(location: input, message: "cannot read: \(Self.reason(error))")])
         }
-        guard let format = PlaylistFormat.detect(path: url.path, content: text) else {
-            // Not a playlist we know: treat it as one media file; the probe will say if it is not.
-            return Collected(items: [Self.item(url: url.absoluteString, entry: nil, collection: nil, position: nil)])
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            return Collected(issues: [SourceIssue(location: input, message: "cannot read: \(Self.reason(error))")])
         }
+        // UTF-8, else Latin-1: the traditional encoding of .m3u and .pls files.
+        let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) ?? ""
         return Self.items(from: format.parse(text, base: PlaylistBase(url: url)), format: format, input: input, locator: url.path)
     }
 

@@ -11,23 +11,28 @@ public struct PlaylistBase: Sendable {
 
     /// An absolute URL for `location`: a URL with a scheme as is; an absolute path as a file
     /// URL; a relative path (or URL reference) against the playlist. Nil when it is not usable.
-    public func resolve(_ location: String) -> Result<String, LocationError> {
+    public func resolve(_ location: String, isURIReference: Bool = false) -> Result<String, LocationError> {
         let trimmed = location.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return .failure(.empty) }
         if let scheme = Self.scheme(of: trimmed) {
             guard ["http", "https", "file"].contains(scheme) else { return .failure(.unsupportedScheme(scheme)) }
+            // A playlist from the network may not point into this machine's files.
+            if scheme == "file", !url.isFileURL { return .failure(.localFileFromRemotePlaylist(trimmed)) }
             guard let url = URL(string: trimmed), url.host != nil || scheme == "file" else {
                 return .failure(.malformed(trimmed))
             }
             return .success(url.absoluteString)
         }
         if url.isFileURL {
-            if trimmed.hasPrefix("/") { return .success(URL(fileURLWithPath: trimmed).standardized.absoluteString) }
-            let path = url.deletingLastPathComponent().appendingPathComponent(trimmed).standardized
-            return .success(path.absoluteString)
+            // XSPF locations are URI references (`My%20Song.mp3`); M3U/PLS hold plain paths.
+            let path = isURIReference ? (trimmed.removingPercentEncoding ?? trimmed) : trimmed
+            if path.hasPrefix("/") { return .success(URL(fileURLWithPath: path).standardized.absoluteString) }
+            return .success(url.deletingLastPathComponent().appendingPathComponent(path).standardized.absoluteString)
         }
-        let escaped = trimmed.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? trimmed
-        guard let resolved = URL(string: escaped, relativeTo: url)?.absoluteURL else { return .failure(.malformed(trimmed)) }
+        // Relative to a remote playlist: as written if it is a valid reference, else escaped.
+        let reference = URL(string: trimmed, relativeTo: url)
+            ?? URL(string: trimmed.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? trimmed, relativeTo: url)
+        guard let resolved = reference?.absoluteURL else { return .failure(.malformed(trimmed)) }
         return .success(resolved.absoluteString)
     }
 
@@ -46,12 +51,14 @@ public struct PlaylistBase: Sendable {
         case empty
         case unsupportedScheme(String)
         case malformed(String)
+        case localFileFromRemotePlaylist(String)
 
         public var description: String {
             switch self {
             case .empty: "empty location"
             case .unsupportedScheme(let scheme): "unsupported URL scheme '\(scheme)' (http, https and file are)"
             case .malformed(let text): "'\(text)' is not a valid URL"
+            case .localFileFromRemotePlaylist(let text): "'\(text)': a remote playlist may not name local files"
             }
         }
     }

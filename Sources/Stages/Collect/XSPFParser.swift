@@ -22,7 +22,7 @@ enum XSPFParser {
                 result.issues.append((track.line, "track \(number + 1) has no <location>"))
                 continue
             }
-            switch base.resolve(location) {
+            switch base.resolve(location, isURIReference: true) {
             case .success(let url):
                 var duration: Double?
                 if let text = track.duration {

@@ -20,7 +20,7 @@ public struct DownloadStage: ItemStage {
         let url = item.resolvedURL ?? item.url
         let part = context.temporaryPath(suffix: ".part")
         let result = try await downloader.download(url, to: part)
-        let ext = url.fileExtension
+        let ext = LibraryPath.sanitizeExtension(URL(string: url)?.pathExtension ?? "")  // no query strings in names
         let complete = context.temporaryPath(suffix: ext.isEmpty ? ".download" : ".\(ext)")
         guard rename(part, complete) == 0 else {
             throw DownloadError.cannotWrite(path: complete, reason: String(cString: strerror(errno)))

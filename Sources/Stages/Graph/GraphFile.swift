@@ -37,10 +37,11 @@ public struct GraphFile: Sendable {
 
         """
 
-    public static var builtInDefault: GraphFile {
-        // The built-in text is part of the program; failing to parse it is a programming error.
-        try! parse(builtInDefaultText, file: "<built-in default graph>")
-    }
+    /// The built-in text is part of the program (a test parses it); it sets every key.
+    public static let builtInDefault: GraphFile = {
+        var reader = Reader(file: "<built-in default graph>", defaults: nil)
+        return try! reader.graph(try! Yams.compose(yaml: builtInDefaultText)!)
+    }()
 
     /// `default`, or the path of a YAML graph file.
     public static func load(_ nameOrPath: String) throws(GraphFileError) -> GraphFile {
@@ -68,7 +69,7 @@ public struct GraphFile: Sendable {
         } catch {
             throw GraphFileError(file: file, line: nil, message: "not valid YAML: \(error)")
         }
-        var reader = Reader(file: file)
+        var reader = Reader(file: file, defaults: builtInDefault)
         return try reader.graph(root)
     }
 }
@@ -85,6 +86,8 @@ public struct GraphFileError: Error, Sendable, CustomStringConvertible {
 /// Walks the YAML nodes, naming the file and line of anything wrong.
 private struct Reader {
     let file: String
+    /// What a key the file leaves out means (the built-in default graph's value).
+    let defaults: GraphFile?
 
     func error(_ node: Node?, _ message: String) -> GraphFileError {
         GraphFileError(file: file, line: node?.mark?.line, message: message)
@@ -104,13 +107,16 @@ private struct Reader {
     }
 
     func int(_ node: Node, _ what: String, minimum: Int = 1) throws(GraphFileError) -> Int {
-        guard let value = node.int, value >= minimum else { throw error(node, "\(what) must be a whole number ≥ \(minimum)") }
+        let maximum = Int(Int32.max)
+        guard let value = node.int, value >= minimum, value <= maximum else {
+            throw error(node, "\(what) must be a whole number from \(minimum) to \(maximum)")
+        }
         return value
     }
 
     func number(_ node: Node, _ what: String) throws(GraphFileError) -> Double {
-        guard let value = node.float ?? node.int.map(Double.init), value >= 0 else {
-            throw error(node, "\(what) must be a number ≥ 0")
+        guard let value = node.float ?? node.int.map(Double.init), value.isFinite, value >= 0, value <= 1e9 else {
+            throw error(node, "\(what) must be a number from 0 to 1e9")
         }
         return value
     }
@@ -121,7 +127,8 @@ private struct Reader {
     }
 
     mutating func graph(_ root: Node) throws(GraphFileError) -> GraphFile {
-        var result = GraphFile(renditions: .none, profiles: [:])
+        var result = defaults ?? GraphFile(renditions: .none, profiles: [:])
+        result.profiles = [:]
         var renditionsNode: Node?
         for (key, node) in try mapping(root, "the graph file", allowed: ["graph", "download", "renditions", "profiles"]) {
             switch key {

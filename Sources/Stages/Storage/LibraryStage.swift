@@ -35,11 +35,20 @@ public struct LibraryStage: ItemStage {
         let (locator, reused) = try placements.place(file, sha256: sha256, storedLocator: stored.flatMap {
             library.holds($0.locator, size: $0.size) ? $0.locator : nil
         }) { try placeNew(file, item: item, sha256: sha256) }
-        _ = try await store.recordOriginal(
-            itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
-            locator: locator,
-            description: ItemDescription(
-                title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind))
+        do {
+            _ = try await store.recordOriginal(
+                itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
+                locator: locator,
+                description: ItemDescription(
+                    title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind))
+        } catch {
+            // Not recorded: a file this item placed must not stay in the library unaccounted for.
+            if !reused {
+                placements.forget(sha256)
+                if let path = library.path(for: locator) { unlink(path) }
+            }
+            throw error
+        }
         var item = item
         item.locator = locator
         item.reusedExistingFile = reused
@@ -81,5 +90,9 @@ final class Placements: Sendable {
             placed[sha256] = locator
             return (locator, false)
         }
+    }
+
+    func forget(_ sha256: String) {
+        _ = placed.withLock { $0.removeValue(forKey: sha256) }
     }
 }

@@ -23,9 +23,11 @@ public struct LocalLibrary: Sendable {
         return (attributes[.size] as? NSNumber)?.int64Value == size
     }
 
-    /// Moves `file` into place at `locator` (rename; copy then delete across volumes).
-    /// Never overwrites: a taken locator is an error the caller resolves.
-    public func place(_ file: String, at locator: String) throws {
+    /// Moves `file` into place at `locator`. Never overwrites unless `replacing` (a taken
+    /// locator is `StorageError.taken`, for the caller to resolve). Across volumes the file is
+    /// copied to a hidden temporary name beside the destination first, so the final name only
+    /// ever holds a complete file.
+    public func place(_ file: String, at locator: String, replacing: Bool = false) throws {
         guard let destination = path(for: locator) else {
             throw StorageError.outsideLibrary(locator: locator)
         }
@@ -35,22 +37,37 @@ public struct LocalLibrary: Sendable {
         } catch {
             throw StorageError.cannotWrite(path: folder, reason: "\(error.localizedDescription)")
         }
-        // link + unlink never replaces an existing file (rename would).
-        if link(file, destination) == 0 {
-            unlink(file)
-            return
+        var source = file
+        if !sameVolume(file, folder) {
+            source = folder + "/.incoming-" + UUID().uuidString
+            do {
+                try FileManager.default.copyItem(atPath: file, toPath: source)
+            } catch {
+                unlink(source)
+                throw StorageError.cannotWrite(path: destination, reason: error.localizedDescription)
+            }
         }
-        let linkError = errno
-        if linkError == EEXIST { throw StorageError.taken(locator: locator) }
-        guard linkError == EXDEV || linkError == EPERM else {
-            throw StorageError.cannotWrite(path: destination, reason: String(cString: strerror(linkError)))
+        defer { if source != file { unlink(source) } }
+        // rename replaces; link + unlink never does.
+        var status = replacing ? rename(source, destination) : link(source, destination)
+        var code = errno
+        if status != 0, !replacing, [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK].contains(code) {
+            // No hard links here: check, then rename (placements are serialized by the caller).
+            if FileManager.default.fileExists(atPath: destination) { throw StorageError.taken(locator: locator) }
+            status = rename(source, destination)
+            code = errno
         }
-        do {
-            try FileManager.default.copyItem(atPath: file, toPath: destination)
-            unlink(file)
-        } catch {
-            throw StorageError.cannotWrite(path: destination, reason: error.localizedDescription)
+        guard status == 0 else {
+            if code == EEXIST { throw StorageError.taken(locator: locator) }
+            throw StorageError.cannotWrite(path: destination, reason: String(cString: strerror(code)))
         }
+        if !replacing { unlink(source) }
+        if source != file { unlink(file) }
+    }
+
+    private func sameVolume(_ a: String, _ b: String) -> Bool {
+        var first = stat(), second = stat()
+        return stat(a, &first) == 0 && stat(b, &second) == 0 && first.st_dev == second.st_dev
     }
 }
 

@@ -30,21 +30,40 @@ public struct TranscodeStage: ItemStage {
         }
         var item = item
         for profile in wanted {
-            let renditionLocator = LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension)
-            guard let output = library.path(for: renditionLocator) else { throw StorageError.outsideLibrary(locator: renditionLocator) }
-            // Made in the item's temp space (cleaned on failure, cancel, or the next start after a
-            // crash), then renamed into the library: the library never holds a partial file.
+            // Content another item already had may have this rendition: share it.
+            if let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id),
+                library.holds(stored.file.locator, size: stored.file.size)
+            {
+                item.renditions.insert(profile.name)
+                continue
+            }
+            // Made in the item's temp space (cleaned on failure, cancel, or the next start after
+            // a crash), then placed into the library: the library never holds a partial file.
             let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
             try await transcoder.transcode(input: original, output: made, profile: profile)
             let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
-            guard rename(made, output) == 0 else {
-                throw StorageError.cannotWrite(path: output, reason: String(cString: strerror(errno)))
-            }
+            let renditionLocator = try place(made, original: locator, originalSHA256: sha256, profile: profile)
             _ = try await store.recordRendition(
                 itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
                 format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator)
             item.renditions.insert(profile.name)
         }
         return .forward(item)
+    }
+
+    /// `<stem>.<profile>.<ext>` beside the original; when another original with the same name
+    /// (`Song.mp3` and `Song.flac`) has it, `<stem> [<sha8>].<profile>.<ext>`, which is this
+    /// original's own and may be replaced (a leftover of an interrupted run).
+    private func place(_ file: String, original: String, originalSHA256: String, profile: TranscodeProfile) throws -> String {
+        let plain = LibraryPath.rendition(of: original, profile: profile.name, ext: profile.fileExtension)
+        do {
+            try library.place(file, at: plain)
+            return plain
+        } catch StorageError.taken {
+            let own = LibraryPath.disambiguated(original, tag: String(originalSHA256.prefix(8)))
+            let tagged = LibraryPath.rendition(of: own, profile: profile.name, ext: profile.fileExtension)
+            try library.place(file, at: tagged, replacing: true)
+            return tagged
+        }
     }
 }

@@ -67,22 +67,22 @@ public struct Transcoder: Sendable {
         options.faststart = profile.faststart ? 1 : 0
         options.video = mk_stream_mode(rawValue: UInt32(profile.video.rawValue))
         options.video_required = profile.kind == .video || profile.kind == .image ? 1 : 0
-        options.crf = Int32(profile.crf ?? -1)
+        options.crf = Int32(clamping: profile.crf ?? -1)
         options.video_bitrate = Int64(profile.videoBitrate ?? 0)
-        options.max_width = Int32(profile.maxWidth ?? 0)
-        options.max_height = Int32(profile.maxHeight ?? 0)
+        options.max_width = Int32(clamping: profile.maxWidth ?? 0)
+        options.max_height = Int32(clamping: profile.maxHeight ?? 0)
         options.max_fps = profile.maxFPS ?? 0
-        options.quality = Int32(profile.quality ?? 0)
+        options.quality = Int32(clamping: profile.quality ?? 0)
         options.audio = mk_stream_mode(rawValue: UInt32(profile.audio.rawValue))
         options.audio_required = profile.kind == .audio ? 1 : 0
         options.audio_bitrate = Int64(profile.audioBitrate ?? 0)
-        options.sample_rate = Int32(profile.sampleRate ?? 0)
-        options.channels = Int32(profile.channels ?? 0)
+        options.sample_rate = Int32(clamping: profile.sampleRate ?? 0)
+        options.channels = Int32(clamping: profile.channels ?? 0)
         options.start = profile.start ?? 0
         options.duration = profile.duration ?? 0
         options.thumbnail = profile.kind == .image ? 1 : 0
         options.thumbnail_time = profile.thumbnailTime ?? -1
-        options.threads = Int32(profile.threads ?? 0)
+        options.threads = Int32(clamping: profile.threads ?? 0)
         return withOptionalCString(profile.container) { container in
             withOptionalCString(profile.videoCodec) { videoCodec in
                 withOptionalCString(profile.audioCodec) { audioCodec in
