@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `engine`: the MediaEngine command line.
 struct EngineCommand: AsyncParsableCommand {
@@ -21,6 +22,12 @@ enum EngineExit {
 @main
 enum EngineMain {
     static func main() async {
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .error
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         do {
             var command = try EngineCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 import Synchronization
 
 /// A source followed by stages, joined by bounded channels of `channelCapacity` each.
@@ -25,6 +26,8 @@ public struct Graph<Element: Sendable>: Sendable {
     public var maximumInFlight: Int {
         stages.count * channelCapacity + stages.reduce(0) { $0 + $1.concurrency } + 1
     }
+
+    private static var logger: Logger { Logger(label: "engine.graph") }
 
     struct Envelope: Sendable {
         let element: Element
@@ -107,6 +110,7 @@ public struct Graph<Element: Sendable>: Sendable {
                     await observer.graph(.canceled(item))
                     throw CancellationError()
                 }
+                Self.logger.debug("item failed", metadata: ["stage": "\(stage.name)", "error": "\(error)"])
                 await observer.graph(.failed(stage: stage.name, item, error))
                 continue
             }

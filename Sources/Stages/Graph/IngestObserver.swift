@@ -1,4 +1,5 @@
 public import Engine
+import Logging
 import Synchronization
 
 /// Tallies an ingest run and records each item's outcome (failed with its error, skipped,
@@ -6,6 +7,7 @@ import Synchronization
 public final class IngestObserver: GraphObserver {
     public let store: any JobStore
     private let tally = Mutex(IngestTally())
+    private let logger = Logger(label: "stages.ingest")
 
     public init(store: any JobStore) {
         self.store = store
@@ -35,6 +37,7 @@ public final class IngestObserver: GraphObserver {
             }
         case .failed(let stage, let item, let error):
             let problem = IngestTally.Problem(subject: item.url, title: item.title, stage: stage, message: "\(error)")
+            logger.warning("item failed", metadata: ["item.key": "\(item.key)", "stage": "\(stage)", "error": "\(error)"])
             tally.withLock {
                 $0.active[stage, default: 0] -= 1
                 $0.failed.append(problem)
@@ -47,6 +50,9 @@ public final class IngestObserver: GraphObserver {
             }
             await record(item, .skipped, error: nil)
         case .completed(let item):
+            logger.info("item stored", metadata: [
+                "item.key": "\(item.key)", "locator": "\(item.locator ?? "")", "renditions": "\(item.renditions.sorted())",
+            ])
             tally.withLock {
                 $0.renditions += item.renditions.count
                 if item.originalAlreadyStored {
