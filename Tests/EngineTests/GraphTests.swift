@@ -144,23 +144,41 @@ struct Poisoned: Error, CustomStringConvertible {
         #expect(tally.failed.first?.message == "item 500 is poisoned")
     }
 
+    @Test func itemsAStageDoesNotHandlePassItByUnprocessed() async throws {
+        struct OddsOnly: ItemStage {
+            let lanes: Lanes
+            var name: String { "odds" }
+            var lane: LaneKind? { .network }
+            func handles(_ item: Int) -> Bool { item % 2 == 1 }
+            func process(_ item: Int, context: StageContext) async throws -> StageResult<Int> {
+                #expect(item % 2 == 1, "only handled items are processed")
+                #expect(lanes.network.inUse == 1, "under the stage's lane permit")
+                return .forward(item * 10)
+            }
+        }
+        let lanes = Lanes(LaneLimits(network: 1))
+        let observer = TallyObserver()
+        try await Graph(source: CountingSource(count: 6), stages: [OddsOnly(lanes: lanes), Self.pass("after")])
+            .run(lanes: lanes, temporaryDirectory: temp, observer: observer)
+        #expect(observer.snapshot.completed.sorted() == [0, 2, 4, 10, 30, 50])
+        #expect(lanes.network.inUse == 0)
+    }
+
     @Test func skippedItemsLeaveTheGraphAndDeleteTheirTempFiles() async throws {
-        let dir = try makeTempDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryDirectory("graph")
         let writer = ClosureStage(name: "writer") { item, context in
             _ = FileManager.default.createFile(atPath: context.temporaryPath(suffix: ".part"), contents: Data([1]))
             return item.isMultiple(of: 2) ? .skip(item, reason: "even") : .forward(item)
         }
         let observer = TallyObserver()
         try await Graph(source: CountingSource(count: 10), stages: [writer, Self.pass("after")])
-            .run(lanes: Lanes(), temporaryDirectory: dir, observer: observer)
+            .run(lanes: Lanes(), temporaryDirectory: dir.url, observer: observer)
         #expect(observer.snapshot.completed.sorted() == [1, 3, 5, 7, 9])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
     @Test func cancelStopsWorkAndLeavesNoTempFile() async throws {
-        let dir = try makeTempDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TemporaryDirectory("graph")
         let reachedStall = Gate()
         let writer = ClosureStage(name: "writer", concurrency: 2) { item, context in
             try Data(count: 1024).write(to: URL(fileURLWithPath: context.temporaryPath(suffix: ".part")))
@@ -174,7 +192,7 @@ struct Poisoned: Error, CustomStringConvertible {
         }
         let observer = TallyObserver()
         let graph = Graph(source: CountingSource(count: 1000), stages: [writer, stall], channelCapacity: 4)
-        let run = Task { try await graph.run(lanes: Lanes(), temporaryDirectory: dir, observer: observer) }
+        let run = Task { try await graph.run(lanes: Lanes(), temporaryDirectory: dir.url, observer: observer) }
         await reachedStall.wait()
         #expect(try !FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
         run.cancel()
@@ -184,11 +202,5 @@ struct Poisoned: Error, CustomStringConvertible {
         #expect(tally.completed.isEmpty)
         #expect(tally.canceled > 0)
         #expect(tally.inFlight == 0, "every collected item is accounted for")
-    }
-
-    private func makeTempDirectory() throws -> URL {
-        let dir = temp.appendingPathComponent("graph-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
     }
 }

@@ -2,14 +2,14 @@ import Engine
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 @Suite struct SQLiteJobStoreTests {
-    let dir: URL
-    var path: String { dir.appendingPathComponent("engine.sqlite").path }
+    let dir: TemporaryDirectory
+    var path: String { dir.file("engine.sqlite").path }
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        dir = try TemporaryDirectory("store")
     }
 
     func item(_ id: String, title: String = "Song", creators: [String] = ["Band"]) -> MediaItem {

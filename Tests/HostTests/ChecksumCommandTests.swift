@@ -13,11 +13,8 @@ import TestSupport
     }
 
     @Test func nameWithBackslashIsEscapedLikeSha256sum() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sum-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("back\\slash.txt").path
-        try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
+        let dir = try TemporaryDirectory("sum")
+        let path = try dir.write("back\\slash.txt", "hello")
         #expect(try Command.engine(["checksum", path]).stdout == (try Command.run("sha256sum", [path])).stdout)
     }
 

@@ -98,6 +98,10 @@ public struct Graph<Element: Sendable>: Sendable {
             try Task.checkCancellation()  // the channel's fast path does not check
             guard let envelope = try await input.receive() else { return }
             let item = envelope.element
+            guard stage.handles(item) else {
+                try await pass(envelope, to: output, observer: observer)
+                continue
+            }
             await observer.graph(.started(stage: stage.name, item))
             let result: StageResult<Element>
             do {
@@ -120,19 +124,26 @@ public struct Graph<Element: Sendable>: Sendable {
                 await observer.graph(.skipped(stage: stage.name, element, reason: reason))
             case .forward(let element):
                 await observer.graph(.finished(stage: stage.name, element))
-                guard let output else {
-                    envelope.context.cleanUp()
-                    await observer.graph(.completed(element))
-                    continue
-                }
-                do {
-                    try await output.send(Envelope(element: element, context: envelope.context))
-                } catch {
-                    envelope.context.cleanUp()
-                    await observer.graph(.canceled(element))
-                    throw error
-                }
+                try await pass(Envelope(element: element, context: envelope.context), to: output, observer: observer)
             }
+        }
+    }
+
+    /// Hands an item to the next stage, or out of the graph after the last one.
+    private func pass(
+        _ envelope: Envelope, to output: BoundedChannel<Envelope>?, observer: some GraphObserver<Element>
+    ) async throws {
+        guard let output else {
+            envelope.context.cleanUp()
+            await observer.graph(.completed(envelope.element))
+            return
+        }
+        do {
+            try await output.send(envelope)
+        } catch {
+            envelope.context.cleanUp()
+            await observer.graph(.canceled(envelope.element))
+            throw error
         }
     }
 }

@@ -6,12 +6,16 @@ public protocol ItemStage<Element>: Sendable {
     var name: String { get }
     var concurrency: Int { get }
     var lane: LaneKind? { get }
+    /// False for an item this stage has nothing to do with: it goes straight on to the next
+    /// stage, without a lane permit and without started/finished events.
+    func handles(_ item: Element) -> Bool
     func process(_ item: Element, context: StageContext) async throws -> StageResult<Element>
 }
 
 extension ItemStage {
     public var concurrency: Int { 1 }
     public var lane: LaneKind? { nil }
+    public func handles(_ item: Element) -> Bool { true }
 }
 
 /// What a stage did with an item.

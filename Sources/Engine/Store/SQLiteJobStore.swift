@@ -149,9 +149,7 @@ public final class SQLiteJobStore: JobStore {
         description: ItemDescription?
     ) async throws -> StoredFile {
         try await writer.write { db in
-            guard let backendID = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM storage_backends WHERE name = ?"), arguments: [backend])
-            else { throw StoreError.notFound("storage backend '\(backend)'") }
+            let backendID = try Self.backendID(db, backend)
             let assetID = try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
@@ -160,18 +158,8 @@ public final class SQLiteJobStore: JobStore {
                         RETURNING id
                         """),
                 arguments: [format, size, sha256])!
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
-                .execute(arguments: [itemID, assetID])
-            let hasPrimary = try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary)"),
-                arguments: [assetID, backendID]) ?? false
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO file_locations (asset_id, backend_id, locator, is_primary) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
-                    """
-            ).execute(arguments: [assetID, backendID, locator, !hasPrimary])
+            try Self.link(db, itemID: itemID, assetID: assetID)
+            try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
             if let description {
                 try db.cachedStatement(
                     sql: """
@@ -190,13 +178,10 @@ public final class SQLiteJobStore: JobStore {
         backend: String, locator: String
     ) async throws -> StoredRendition {
         try await writer.write { db in
-            guard let backendID = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM storage_backends WHERE name = ?"), arguments: [backend])
-            else { throw StoreError.notFound("storage backend '\(backend)'") }
-            guard let parentID = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM file_assets WHERE kind = 'original' AND sha256 = ?"),
-                arguments: [originalSHA256])
-            else { throw StoreError.notFound("original \(originalSHA256)") }
+            let backendID = try Self.backendID(db, backend)
+            guard let parentID = try Self.originalAssetID(db, sha256: originalSHA256) else {
+                throw StoreError.notFound("original \(originalSHA256)")
+            }
             let assetID = try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
@@ -207,14 +192,8 @@ public final class SQLiteJobStore: JobStore {
                         RETURNING id
                         """),
                 arguments: [parentID, profile, format, size, sha256])!
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
-                .execute(arguments: [itemID, assetID])
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO file_locations (asset_id, backend_id, locator, is_primary) VALUES (?, ?, ?, 1)
-                    ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
-                    """
-            ).execute(arguments: [assetID, backendID, locator])
+            try Self.link(db, itemID: itemID, assetID: assetID)
+            try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
             return StoredRendition(
                 profile: profile,
                 file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator))
@@ -223,15 +202,42 @@ public final class SQLiteJobStore: JobStore {
 
     public func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition? {
         try await writer.write { db in
-            guard let parentID = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM file_assets WHERE kind = 'original' AND sha256 = ?"),
-                arguments: [originalSHA256])
+            guard let parentID = try Self.originalAssetID(db, sha256: originalSHA256),
+                let rendition = try Self.renditions(db, of: parentID).first(where: { $0.profile == profile })
             else { return nil }
-            guard let rendition = try Self.renditions(db, of: parentID).first(where: { $0.profile == profile }) else { return nil }
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
-                .execute(arguments: [itemID, rendition.file.assetID])
+            try Self.link(db, itemID: itemID, assetID: rendition.file.assetID)
             return rendition
         }
+    }
+
+    private static func backendID(_ db: Database, _ name: String) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM storage_backends WHERE name = ?"), arguments: [name])
+        else { throw StoreError.notFound("storage backend '\(name)'") }
+        return id
+    }
+
+    private static func originalAssetID(_ db: Database, sha256: String) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM file_assets WHERE kind = 'original' AND sha256 = ?"), arguments: [sha256])
+    }
+
+    private static func link(_ db: Database, itemID: Int64, assetID: Int64) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
+            .execute(arguments: [itemID, assetID])
+    }
+
+    /// Records where a copy of the asset lives; the first on a backend is its primary there.
+    private static func addLocation(_ db: Database, assetID: Int64, backendID: Int64, locator: String) throws {
+        let hasPrimary = try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary)"),
+            arguments: [assetID, backendID]) ?? false
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO file_locations (asset_id, backend_id, locator, is_primary) VALUES (?, ?, ?, ?)
+                ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
+                """
+        ).execute(arguments: [assetID, backendID, locator, !hasPrimary])
     }
 
     private static func renditions(_ db: Database, of originalAssetID: Int64) throws -> [StoredRendition] {

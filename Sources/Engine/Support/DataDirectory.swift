@@ -41,7 +41,7 @@ public struct DataDirectory: Sendable {
     public func lockRunner() throws -> RunnerLock {
         let fd = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw DataDirectoryError.cannotCreate(path: lockFile.path, reason: String(cString: strerror(errno)))
+            throw DataDirectoryError.cannotCreate(path: lockFile.path, reason: String(errno: errno))
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)

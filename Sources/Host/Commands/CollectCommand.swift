@@ -21,9 +21,7 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let downloader = Downloader()
-        let temp = FileManager.default.temporaryDirectory
-        let collector = Collector { url in try await downloader.fetchText(url, temporaryDirectory: temp) }
+        let collector = Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory)
         var items: [MediaItem] = []
         var seen: Set<String> = []
         var problems = 0

@@ -22,13 +22,13 @@ public final class FileChecksummer {
     /// The digest and byte count of the file at `path`, or of standard input for `-`.
     public func sha256(path: String) throws(ChecksumError) -> (digest: SHA256Digest, bytes: UInt64) {
         let fd: Int32 = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(errno: errno)) }
         defer { if fd != STDIN_FILENO { close(fd) } }
         var total: UInt64 = 0
         let status = mk_sha256_update_fd(hasher.context, fd, buffer.baseAddress, buffer.count, &total)
         if status < 0 {
             _ = try? hasher.finalize()  // reset for the next file
-            throw .readFailed(path: path, reason: String(cString: strerror(-status)))
+            throw .readFailed(path: path, reason: String(errno: -status))
         }
         return (try hasher.finalize(), total)
     }

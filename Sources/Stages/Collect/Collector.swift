@@ -13,6 +13,11 @@ public struct Collector: Sendable {
         self.fetch = fetch
     }
 
+    /// A collector that fetches remote playlists with `downloader`, through `temporaryDirectory`.
+    public init(downloader: Downloader, temporaryDirectory: URL) {
+        self.init { url in try await downloader.fetchText(url, temporaryDirectory: temporaryDirectory) }
+    }
+
     public struct Collected: Sendable {
         public var items: [MediaItem] = []
         public var issues: [SourceIssue] = []
@@ -131,7 +136,7 @@ public struct Collector: Sendable {
 
     static func reason(_ error: any Error) -> String {
         if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(posix.code)))
+            return String(errno: Int32(posix.code))
         }
         return (error as NSError).localizedDescription
     }

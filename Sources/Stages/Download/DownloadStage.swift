@@ -3,7 +3,7 @@ import Foundation
 
 /// Downloads the resolved URL into an item-owned temp file (`.part` while it arrives, renamed
 /// when complete) and records its size and SHA-256, taken on the way.
-public struct DownloadStage: ItemStage {
+public struct DownloadStage: OriginalStage {
     public let downloader: Downloader
     public let concurrency: Int
 
@@ -16,14 +16,13 @@ public struct DownloadStage: ItemStage {
     public var lane: LaneKind? { .network }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
-        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         let url = item.resolvedURL ?? item.url
         let part = context.temporaryPath(suffix: ".part")
         let result = try await downloader.download(url, to: part)
         let ext = LibraryPath.sanitizeExtension(URL(string: url)?.pathExtension ?? "")  // no query strings in names
         let complete = context.temporaryPath(suffix: ext.isEmpty ? ".download" : ".\(ext)")
         guard rename(part, complete) == 0 else {
-            throw DownloadError.cannotWrite(path: complete, reason: String(cString: strerror(errno)))
+            throw DownloadError.cannotWrite(path: complete, reason: String(errno: errno))
         }
         var item = item
         item.downloadedFile = complete

@@ -47,7 +47,7 @@ public final class Downloader: Sendable {
         guard available > 0 else { throw DownloadError.noSpace(directory: directory, needed: nil, available: max(0, available)) }
 
         let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DownloadError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw DownloadError.cannotWrite(path: path, reason: String(errno: errno)) }
         defer { close(fd) }
         let hasher = try SHA256Hasher()
         mk_sink_init(sink.pointer, fd, hasher.context, available)
@@ -74,6 +74,8 @@ public final class Downloader: Sendable {
         }
         let detail = String(nulTerminated: errorBuffer)
         let state = sink.pointer.pointee
+        let expected = state.expected_bytes >= 0 ? state.expected_bytes : nil
+        let failure = DownloadError.transfer(url: url, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
         switch code {
         case CURLE_OK:
             return Result(bytes: state.bytes, sha256: try hasher.finalize())
@@ -84,29 +86,27 @@ public final class Downloader: Sendable {
         case CURLE_OPERATION_TIMEDOUT:
             throw DownloadError.timedOut(url: url, reason: detail.isEmpty ? "no data" : detail)
         case CURLE_PARTIAL_FILE:
-            throw DownloadError.truncated(
-                url: url, received: state.bytes, expected: state.expected_bytes >= 0 ? state.expected_bytes : nil)
+            throw DownloadError.truncated(url: url, received: state.bytes, expected: expected)
         case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR:
             switch state.error {
             case Int32(MK_SINK_CANCELED): throw CancellationError()
             case Int32(MK_SINK_NO_SPACE):
-                throw DownloadError.noSpace(
-                    directory: directory, needed: state.expected_bytes >= 0 ? state.expected_bytes : nil, available: available)
+                throw DownloadError.noSpace(directory: directory, needed: expected, available: available)
             case Int32(MK_SINK_DIGEST_FAILED): throw ChecksumError.digestFailed("EVP_DigestUpdate")
             case let errnoValue where errnoValue > 0:
-                throw DownloadError.cannotWrite(path: path, reason: String(cString: strerror(errnoValue)))
+                throw DownloadError.cannotWrite(path: path, reason: String(errno: errnoValue))
             default:
-                throw DownloadError.transfer(url: url, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+                throw failure
             }
         default:
-            throw DownloadError.transfer(url: url, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+            throw failure
         }
     }
 
     private static func freeBytes(_ directory: String) throws -> Int64 {
         var info = statvfs()
         guard statvfs(directory, &info) == 0 else {
-            throw DownloadError.cannotWrite(path: directory, reason: String(cString: strerror(errno)))
+            throw DownloadError.cannotWrite(path: directory, reason: String(errno: errno))
         }
         return Int64(info.f_bavail) * Int64(info.f_frsize)
     }

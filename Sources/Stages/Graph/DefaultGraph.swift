@@ -30,7 +30,7 @@ public enum DefaultGraph {
         _ options: Options, store: any JobStore, library: LocalLibrary, temporaryDirectory: URL
     ) -> Graph<MediaItem> {
         let downloader = Downloader(options: options.download)
-        let collector = Collector { url in try await downloader.fetchText(url, temporaryDirectory: temporaryDirectory) }
+        let collector = Collector(downloader: downloader, temporaryDirectory: temporaryDirectory)
         return Graph(
             source: CollectorSource(inputs: options.inputs, limit: options.limit, collector: collector),
             stages: [

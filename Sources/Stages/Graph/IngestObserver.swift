@@ -28,7 +28,6 @@ public final class IngestObserver: GraphObserver {
         case .finished(let stage, let item):
             tally.withLock {
                 $0.active[stage, default: 0] -= 1
-                guard !item.originalAlreadyStored else { return }  // passed through: nothing fetched
                 if stage == "download" {
                     $0.downloaded += 1
                     $0.downloadedBytes += item.byteCount ?? 0

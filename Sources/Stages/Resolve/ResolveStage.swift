@@ -1,7 +1,7 @@
 public import Engine
 
 /// Asks every resolver for candidates and keeps the best-scored one.
-public struct ResolveStage: ItemStage {
+public struct ResolveStage: OriginalStage {
     public let resolvers: [any Resolver]
 
     public init(resolvers: [any Resolver] = [DirectResolver()]) {
@@ -12,7 +12,6 @@ public struct ResolveStage: ItemStage {
     public var concurrency: Int { 4 }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
-        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         var best: Candidate?
         for resolver in resolvers {
             for candidate in try await resolver.candidates(for: item) where candidate.score > (best?.score ?? -.infinity) {

@@ -61,21 +61,20 @@ public enum LibraryPath {
     /// The locator with ` [<tag>]` before the extension, for a different file that would
     /// otherwise take an existing name.
     public static func disambiguated(_ locator: String, tag: String) -> String {
-        let url = URL(fileURLWithPath: locator)
-        let ext = url.pathExtension
-        let stem = url.deletingPathExtension().lastPathComponent
-        let folder = (locator as NSString).deletingLastPathComponent
-        let name = ext.isEmpty ? "\(stem) [\(tag)]" : "\(stem) [\(tag)].\(ext)"
-        return folder.isEmpty ? name : "\(folder)/\(name)"
+        renamed(locator) { stem, ext in ext.isEmpty ? "\(stem) [\(tag)]" : "\(stem) [\(tag)].\(ext)" }
     }
 
     /// Where a rendition of the original at `locator` lives: beside it, `<stem>.<profile>.<ext>`.
     public static func rendition(of locator: String, profile: String, ext: String) -> String {
+        renamed(locator) { stem, _ in "\(stem).\(component(profile, fallback: "rendition")).\(sanitizeExtension(ext))" }
+    }
+
+    /// The locator with its file name rebuilt from its stem and extension, in the same folder.
+    private static func renamed(_ locator: String, _ name: (_ stem: String, _ ext: String) -> String) -> String {
         let url = URL(fileURLWithPath: locator)
-        let stem = url.deletingPathExtension().lastPathComponent
+        let file = name(url.deletingPathExtension().lastPathComponent, url.pathExtension)
         let folder = (locator as NSString).deletingLastPathComponent
-        let name = "\(stem).\(component(profile, fallback: "rendition")).\(sanitizeExtension(ext))"
-        return folder.isEmpty ? name : "\(folder)/\(name)"
+        return folder.isEmpty ? file : "\(folder)/\(file)"
     }
 
     /// A file extension for a probed container when the URL gave none.

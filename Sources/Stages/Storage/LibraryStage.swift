@@ -11,7 +11,7 @@ import Synchronization
 /// Placement (is this content stored? is this name free? link it) is one short critical
 /// section, so workers never store the same content twice; the database writes around it run
 /// concurrently and are group-committed.
-public struct LibraryStage: ItemStage {
+public struct LibraryStage: OriginalStage {
     public let store: any JobStore
     public let library: LocalLibrary
     public let concurrency: Int
@@ -27,7 +27,6 @@ public struct LibraryStage: ItemStage {
     public var lane: LaneKind? { .disk }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
-        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         guard let id = item.catalogID, let file = item.downloadedFile, let sha256 = item.sha256, let size = item.byteCount else {
             throw StorageError.cannotWrite(path: item.key, reason: "the item reached the library without a download")
         }

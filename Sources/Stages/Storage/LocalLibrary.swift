@@ -59,7 +59,7 @@ public struct LocalLibrary: Sendable {
         }
         guard status == 0 else {
             if code == EEXIST { throw StorageError.taken(locator: locator) }
-            throw StorageError.cannotWrite(path: destination, reason: String(cString: strerror(code)))
+            throw StorageError.cannotWrite(path: destination, reason: String(errno: code))
         }
         if !replacing { unlink(source) }
         if source != file { unlink(file) }

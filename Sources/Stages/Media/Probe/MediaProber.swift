@@ -42,7 +42,7 @@ public struct MediaProber: Sendable {
     private static func checkRegularFile(_ path: String) throws(ProbeError) {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            throw .unreadable(path: path, reason: String(errno: errno))
         }
         let kind: String? =
             switch info.st_mode & S_IFMT {

@@ -3,7 +3,7 @@ public import Engine
 /// Probes the downloaded file in-process, keeps the result (ffprobe JSON) as the item's
 /// `probe` processor result, and fills what the collector did not know (title and artist
 /// tags, duration, media kind). A file with no audio or video fails the item.
-public struct ProbeStage: ItemStage {
+public struct ProbeStage: OriginalStage {
     public static let processorVersion = 1
 
     public let store: any JobStore
@@ -19,7 +19,6 @@ public struct ProbeStage: ItemStage {
     public var lane: LaneKind? { .cpu }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
-        if item.originalAlreadyStored { return .forward(item) }  // only renditions are missing
         guard let file = item.downloadedFile else { throw ProbeError.unreadable(path: item.key, reason: "nothing was downloaded") }
         let prober = prober
         let result: ProbeResult

@@ -53,7 +53,7 @@ public struct Transcoder: Sendable {
             throw TranscodeError.failed(input: input, reason: String(nulTerminated: error))
         }
         guard rename(temporary, output) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = String(errno: errno)
             unlink(temporary)
             throw TranscodeError.cannotWrite(path: output, reason: reason)
         }
