@@ -74,6 +74,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "HostTests", dependencies: ["Host", "Engine", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HostTests", dependencies: ["Host", "Engine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
     ]
 )

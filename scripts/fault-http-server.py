@@ -9,6 +9,7 @@ Prints "PORT <n>" on its first line once listening. Routes:
     /slow/<name>           waits --slow-seconds before answering at all
     /drop/<name>           announces the full length, sends half the body, then closes
     /redirect/<n>/<name>   redirects n times, then serves /files/<name>
+    /stream/<n>/<name>     n bytes of generated data, chunked (no Content-Length up front)
 """
 import argparse
 import os
@@ -40,6 +41,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_file(rest[0])
         if route == "drop" and rest:
             return self.send_file(rest[0], drop=True)
+        if route == "stream" and rest and rest[0].isdigit():
+            return self.stream(int(rest[0]))
         if route == "redirect" and len(rest) >= 2 and rest[0].isdigit():
             n = int(rest[0])
             target = f"/redirect/{n - 1}/{rest[1]}" if n > 1 else f"/files/{rest[1]}"
@@ -57,6 +60,22 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def stream(self, total):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = bytes(range(256)) * 256  # 64 KiB
+        sent = 0
+        try:
+            while sent < total:
+                piece = chunk[: min(len(chunk), total - sent)]
+                self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
+                sent += len(piece)
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def send_file(self, name, drop=False):
         path = os.path.join(self.server.root, os.path.basename(name))

@@ -1,4 +1,5 @@
 import Engine
+import Synchronization
 import Testing
 import TestSupport
 
@@ -7,16 +8,20 @@ import TestSupport
         let channel = BoundedChannel<Int>(capacity: 2)
         try await channel.send(1)
         try await channel.send(2)
-        let sent = Gate()
+        let sent = Atomic<Bool>(false)
         let sender = Task {
             try await channel.send(3)
-            sent.open()
+            sent.store(true, ordering: .sequentiallyConsistent)
         }
-        // The third send cannot complete until there is room.
-        for _ in 0..<100 { await Task.yield() }
+        // The third send waits for room: it is suspended in the channel and has not returned.
+        try await waitUntil("the third sender is suspended") { channel.waitingSenders == 1 }
+        let completedEarly = sent.load(ordering: .sequentiallyConsistent)
+        #expect(!completedEarly, "a send into a full channel must not complete")
         #expect(try await channel.receive() == 1)
-        await sent.wait()
         try await sender.value
+        let completed = sent.load(ordering: .sequentiallyConsistent)
+        #expect(completed)
+        #expect(channel.waitingSenders == 0)
         channel.finish()
         #expect(try await channel.receive() == 2)
         #expect(try await channel.receive() == 3)
@@ -27,7 +32,7 @@ import TestSupport
         let channel = BoundedChannel<Int>(capacity: 1)
         try await channel.send(1)
         let sender = Task { try await channel.send(2) }
-        for _ in 0..<100 { await Task.yield() }
+        try await waitUntil("the second sender is suspended") { channel.waitingSenders == 1 }
         sender.cancel()
         await #expect(throws: CancellationError.self) { try await sender.value }
         channel.finish()

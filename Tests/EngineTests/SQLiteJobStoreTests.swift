@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Foundation
 import GRDB
 import Testing
@@ -91,6 +91,10 @@ import TestSupport
         #expect(Set(outcomes.compactMap(\.upsert)).count == 200)
         #expect(outcomes.filter(\.failed).count == 4)
         #expect(try await store.libraryItems().isEmpty)
+        // 204 writes submitted together went through far fewer transactions.
+        let transactions = store.committedTransactions - 1  // the first upsert committed alone
+        #expect(transactions >= 1)
+        #expect(transactions < 204 / 4, "writes were not grouped: \(transactions) transactions for 204 writes")
     }
 
     @Test func aDatabaseFromANewerVersionIsRefusedUntouched() async throws {
@@ -99,11 +103,54 @@ import TestSupport
             _ = try await store.upsertItem(item("/a.mp3"))
         }
         #expect(writeBehindTheStore(path, "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')"))
+        let before = FileManager.default.contents(atPath: path)
+        #expect(before != nil)
         #expect {
             try SQLiteJobStore(path: path)
         } throws: { error in
             "\(error)".contains("newer version of MediaEngine") && "\(error)".contains("v99-from-the-future")
         }
+        // The database is byte for byte as it was, and no change waits in a write-ahead log
+        // (the read-only check may leave SQLite's empty -wal and its -shm index behind).
+        #expect(FileManager.default.contents(atPath: path) == before, "the refused database was modified")
+        #expect((FileManager.default.contents(atPath: path + "-wal")?.count ?? 0) == 0, "the refused database has a pending write")
+    }
+
+    /// A database made by the first release (only the v1 migration), with rows in it, opens
+    /// with the current schema and keeps every row.
+    @Test func aVersion1DatabaseIsMigratedWithItsRowsKept() async throws {
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteMigrations.migrator.migrate(queue, upTo: "v1-catalog-storage-processing")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO sources (id, name) VALUES (1, 'local');
+                        INSERT INTO items (id, source_id, remote_id, title, url, media_kind, status)
+                            VALUES (1, 1, '/a.mp3', 'Old Song', 'file:///a.mp3', 'audio', 'succeeded');
+                        INSERT INTO creators (id, name) VALUES (1, 'Old Band');
+                        INSERT INTO item_creators (item_id, creator_id, position) VALUES (1, 1, 0);
+                        INSERT INTO file_assets (id, kind, format, size, sha256) VALUES (1, 'original', 'mp3', 3, 'aaa');
+                        INSERT INTO file_assets (id, kind, parent_asset_id, profile, format, size, sha256)
+                            VALUES (2, 'rendition', 1, 'aac-128k', 'mp4', 2, 'bbb');
+                        INSERT INTO item_assets (item_id, asset_id) VALUES (1, 1), (1, 2);
+                        INSERT INTO file_locations (asset_id, backend_id, locator, is_primary)
+                            VALUES (1, 1, 'local/Old Band/Old Song.mp3', 1), (2, 1, 'local/Old Band/Old Song.aac-128k.m4a', 1);
+                        """)
+            }
+            #expect(try await queue.read { try SQLiteMigrations.migrator.appliedIdentifiers($0) } == ["v1-catalog-storage-processing"])
+        }
+        let store = try SQLiteJobStore(path: path)
+        let applied = try await store.pool.read { try SQLiteMigrations.migrator.appliedIdentifiers($0) }
+        #expect(applied == Set(SQLiteMigrations.migrator.migrations))
+        let entry = try #require(try await store.libraryItems().first)
+        #expect(entry.title == "Old Song")
+        #expect(entry.creators == ["Old Band"])
+        #expect(entry.file.locator == "local/Old Band/Old Song.mp3")
+        #expect(entry.renditions.map(\.profile) == ["aac-128k"])
+        // The old rows work with the new schema: the same item, and its rendition found by content.
+        #expect(try await store.upsertItem(item("/a.mp3")).itemID == 1)
+        #expect(try await store.storedRendition(originalSHA256: "aaa", profile: "aac-128k", linkTo: 1)?.file.sha256 == "bbb")
     }
 }
 

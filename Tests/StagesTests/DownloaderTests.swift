@@ -16,12 +16,14 @@ import TestSupport
         #expect(try FileChecksummer().sha256(path: target).digest == expected.digest)
     }
 
-    @Test func missingLocalFileNamesThePath() async throws {
+    @Test func missingLocalFileNamesThePathAndTheCause() async throws {
         let dir = try TemporaryDirectory("dl")
+        let url = "file:///nonexistent/song.mp3"
         await #expect {
-            try await Downloader().download("file:///nonexistent/song.mp3", to: dir.file("x.part").path)
+            try await Downloader().download(url, to: dir.file("x.part").path)
         } throws: { error in
-            "\(error)".contains("/nonexistent/song.mp3")
+            // curl's cause, after the URL: not the path again, which the URL already has.
+            "\(error)".hasPrefix("\(url): ") && "\(error)".dropFirst(url.count + 2).hasPrefix("Couldn't open file")
         }
     }
 
@@ -43,11 +45,34 @@ import TestSupport
         await #expect {
             try await downloader.download(server.url("/redirect/3/audio-pcm.wav"), to: dir.file("x").path)
         } throws: { error in
-            "\(error)".contains("redirect")
+            "\(error)" == "\(server.url("/redirect/3/audio-pcm.wav")): Maximum (2) redirects followed"
         }
     }
 
-    /// Cancelling a graph while a download is stalled stops it and leaves no `.part` behind.
+    /// The free space runs out while the file arrives (its length was not announced, so the
+    /// check before the start cannot refuse it): the item fails saying so, and no partial file
+    /// stays in the temp folder.
+    @Test func runningOutOfSpaceMidDownloadIsAClearErrorAndLeavesNoPartialFile() async throws {
+        let server = try FaultServer(root: Fixtures.mediaDirectory)
+        let temp = try TemporaryDirectory("tmp")
+        var info = statvfs()
+        #expect(statvfs(temp.path, &info) == 0)
+        let free = Int64(info.f_bavail) * Int64(info.f_frsize)
+        // 8 MiB of room above the reserve; the server streams 64 MiB.
+        let downloader = Downloader(options: DownloadOptions(freeSpaceReserve: free - (8 << 20)))
+        let item = MediaItem(source: "test", remoteID: "big", title: "big", url: server.url("/stream/\(64 << 20)/big.mp3"))
+        let observer = CountingObserver()
+        try await withDeadline("the download fails") {
+            try await Graph(source: ListSource(items: [item]), stages: [ResolveStage(), DownloadStage(downloader: downloader, concurrency: 1)])
+                .run(lanes: Lanes(), temporaryDirectory: temp.url, observer: observer)
+        }
+        let failures = observer.failures.withLock { $0 }
+        #expect(failures.count == 1)
+        #expect(failures.first?.hasPrefix("not enough free space in \(temp.path): ") == true, "\(failures)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == [])
+    }
+
+    /// Cancelling a graph while a download is stalled stops it and leaves no partial file behind.
     @Test func cancelDuringADownloadLeavesNoTempFile() async throws {
         let server = try FaultServer(root: Fixtures.mediaDirectory, slowSeconds: 60)
         let temp = try TemporaryDirectory("tmp")
@@ -59,8 +84,8 @@ import TestSupport
             stages: [ResolveStage(), DownloadStage(downloader: Downloader(), concurrency: 2)])
         let observer = CountingObserver()
         let run = Task { try await graph.run(lanes: Lanes(), temporaryDirectory: temp.url, observer: observer) }
-        while (try FileManager.default.contentsOfDirectory(atPath: temp.path)).count < 2 {
-            try await Task.sleep(for: .milliseconds(10))
+        try await waitUntil("two downloads have started") {
+            try FileManager.default.contentsOfDirectory(atPath: temp.path).count >= 2
         }
         run.cancel()
         await #expect(throws: CancellationError.self) { try await run.value }
@@ -82,8 +107,13 @@ import Synchronization
 
 final class CountingObserver: GraphObserver {
     let canceled = Mutex(0)
+    let failures = Mutex<[String]>([])
 
     func graph(_ event: GraphEvent<MediaItem>) async {
-        if case .canceled = event { canceled.withLock { $0 += 1 } }
+        switch event {
+        case .canceled: canceled.withLock { $0 += 1 }
+        case .failed(_, _, let error): failures.withLock { $0.append("\(error)") }
+        default: break
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import Stages
 import Testing
 import TestSupport
@@ -44,10 +45,33 @@ import TestSupport
         #expect(collected.items.first?.creators == ["Beyoncé"])
     }
 
+    /// The file is a FIFO whose writer gives one sniff window (64 KiB) of non-playlist bytes
+    /// and then holds the pipe open: a collector that read past the window would wait forever,
+    /// so the deadline fails it.
     @Test func aFileOfUnknownKindIsCollectedAsMediaWithoutReadingItAll() async throws {
         let dir = try TemporaryDirectory("unknown")
-        let path = try dir.write("audiobook.m4b", "\u{0}\u{0}\u{0} ftypM4B binary")
-        let collected = await Collector().collect(path)
+        let path = dir.file("audiobook.m4b").path
+        #expect(mkfifo(path, 0o600) == 0)
+        let writer = Mutex<Int32>(-1)
+        let written = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)  // waits for the collector to open it
+            writer.withLock { $0 = fd }
+            var head = Array("\u{0}\u{0}\u{0} ftypM4B binary".utf8)
+            head += [UInt8](repeating: 0, count: (64 << 10) - head.count)
+            _ = head.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            written.signal()
+        }
+        defer {
+            // Unblocks the writer if nobody opened the FIFO, and ends any read still waiting.
+            let reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            written.wait()
+            close(writer.withLock { $0 })
+            close(reader)
+        }
+        let collected = try await withDeadline("collecting a FIFO that never ends", timeout: .seconds(10)) {
+            await Collector().collect(path)
+        }
         #expect(collected.issues.isEmpty)
         #expect(collected.items.count == 1)
     }

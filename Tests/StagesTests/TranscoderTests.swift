@@ -112,8 +112,10 @@ import TestSupport
         let output = dir.file("small.mp4").path
         try await Transcoder().transcode(input: Fixtures.media("video-h264-aac.mp4"), output: output, profile: profile)
         let video = try #require(try FFprobeReport.of(output)?.video)
+        let source = try #require(try FFprobeReport.of(Fixtures.media("video-h264-aac.mp4"))?.video)
+        let (width, height) = (Double(source["width"]!)!, Double(source["height"]!)!)
         #expect(video["width"] == "200")
-        #expect(video["height"] == "150")
+        #expect(video["height"] == String(Int((200 * height / width).rounded()) & ~1), "aspect kept, even")
     }
 
     @Test func frameRateIsCappedWithoutChangingTheDuration() async throws {
@@ -123,8 +125,9 @@ import TestSupport
         let output = dir.file("slow.mp4").path
         try await Transcoder().transcode(input: Fixtures.media("video-h264-aac.mp4"), output: output, profile: profile)
         let report = try #require(try FFprobeReport.of(output))
+        let inputDuration = try #require(try FFprobeReport.of(Fixtures.media("video-h264-aac.mp4"))?.duration)
         #expect(report.video?["avg_frame_rate"] == "10/1")
-        #expect(abs((report.duration ?? 0) - 2.0) <= 0.1)
+        #expect(abs((report.duration ?? 0) - inputDuration) <= 0.1)
     }
 
     /// MPEG-TS starts its clock at ~1.4 s: outputs start at 0 with audio and video together, and
@@ -143,7 +146,8 @@ import TestSupport
         for stream in report.streams {
             #expect(abs(Double(stream["start_time"] ?? "9") ?? 9) <= 0.1, "\(stream["codec_type"] ?? ""): \(stream["start_time"] ?? "")")
         }
-        #expect(abs((report.duration ?? 0) - 2) <= 0.1)
+        let sourceDuration = try #require(try FFprobeReport.of(Fixtures.media("video-h264-aac.mp4"))?.duration)
+        #expect(abs((report.duration ?? 0) - sourceDuration) <= 0.1)
 
         var trim = try TranscodeProfile.named("trim")
         trim.start = 0.5
@@ -151,6 +155,42 @@ import TestSupport
         let cut = dir.file("cut.mp4").path
         try await Transcoder().transcode(input: input, output: cut, profile: trim)
         #expect(abs((try FFprobeReport.of(cut)?.duration ?? 0) - 1) <= 0.1)
+    }
+
+    /// A read error in the middle of the input (here EIO, from a pseudo-terminal whose other
+    /// side closed after 60 % of an MPEG-TS file) fails the transcode and leaves no output;
+    /// the same bytes ending at a file's end of data are a truncated input, which keeps what
+    /// decoded.
+    @Test func aReadErrorMidFileFailsTheTranscodeButATruncatedFileDoesNot() async throws {
+        let dir = try TemporaryDirectory("transcode")
+        let clip = dir.file("clip.ts").path
+        let made = try Command.run("ffmpeg", ["-v", "error", "-i", Fixtures.media("video-h264-aac.mp4"), "-c", "copy", clip])
+        #expect(made.status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+        let prefix = bytes.prefix(bytes.count * 6 / 10)
+        let profile = try TranscodeProfile.named("aac-128k")
+
+        let cut = dir.file("cut.ts")
+        try prefix.write(to: cut)
+        let short = dir.file("short.m4a").path
+        try await Transcoder().transcode(input: cut.path, output: short, profile: profile)
+        let duration = try #require(try FFprobeReport.of(short)?.duration)
+        let full = try #require(try FFprobeReport.of(clip)?.duration)
+        #expect(duration > 0 && duration < full, "a truncated input keeps what decoded: \(duration) of \(full) s")
+
+        let out = try TemporaryDirectory("out")
+        let terminal = try PseudoTerminal()
+        let feeder = Thread {
+            terminal.writeAndHangUp(prefix)
+        }
+        feeder.start()
+        defer { terminal.close() }
+        await #expect {
+            try await Transcoder().transcode(input: "pipe:\(terminal.master)", output: out.file("eio.m4a").path, profile: profile)
+        } throws: { error in
+            "\(error)" == "pipe:\(terminal.master): cannot read input: Input/output error"
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty, "no output after a read error")
     }
 
     @Test func aStreamCopyCannotBeTrimmed() async throws {

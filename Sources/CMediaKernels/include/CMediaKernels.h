@@ -4,6 +4,7 @@
 #include "mk_sha256.h"
 #include "mk_avlog.h"
 #include "mk_sink.h"
+#include "mk_cancel.h"
 #include "mk_transcode.h"
 
 #endif

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mk_cancel.h"
+
 /* What to do with one kind of stream. */
 typedef enum mk_stream_mode {
     MK_STREAM_DROP = 0,
@@ -65,15 +67,14 @@ enum {
 
 /*
  * Transcodes `input` into `output`. Returns 0, or a negative code with a one-line message in
- * `error` ("<operation>: <reason>"). `cancel` is polled between packets and from libav's I/O
- * interrupt callback; set it from any thread to stop within a packet. On failure the output
+ * `error` ("<operation>: <reason>"). Only the input's end of data ends it early (a truncated
+ * tail keeps what decoded); any other read error (EIO from a failing disk or network file
+ * system) fails it. `cancel` (may be NULL) is polled between packets and from libav's I/O
+ * interrupt callback; raise it from any thread to stop within a packet. On failure the output
  * may be partial: the caller deletes it.
  */
 int mk_transcode(const char *input, const char *output, const mk_transcode_options *options,
-                 mk_progress_fn progress, void *opaque, const volatile int *cancel,
+                 mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
                  char *error, size_t error_size);
-
-/* Raises a cancel flag from any thread. */
-static inline void mk_cancel_flag_raise(volatile int *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
 
 #endif

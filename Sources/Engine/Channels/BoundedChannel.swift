@@ -18,6 +18,9 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
 
     public var capacity: Int { state.withLock { $0.capacity } }
 
+    /// Senders suspended because the channel is full (a measure of backpressure).
+    public var waitingSenders: Int { state.withLock { $0.waitingSenders } }
+
     /// Sends an element, suspending while the channel is full.
     /// Throws `CancellationError` if the task is cancelled while waiting, and
     /// `ChannelFinishedError` if the channel was finished.

@@ -13,6 +13,10 @@ final class BatchedWriter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex<(pending: [Job], flushing: Bool)>(([], false))
+    private let commits = Atomic<Int>(0)
+
+    /// Transactions committed so far: with group commit, far fewer than writes under load.
+    var committedTransactions: Int { commits.load(ordering: .relaxed) }
 
     init(pool: DatabasePool) {
         self.pool = pool
@@ -36,7 +40,7 @@ final class BatchedWriter: Sendable {
                     if let commitError {
                         continuation.resume(throwing: commitError)
                     } else {
-                        continuation.resume(with: box.result ?? .failure(StoreError.notFound("write result")))
+                        continuation.resume(with: box.result ?? .failure(StoreError.writeNotRun))
                     }
                 })
             let startFlush = state.withLock { state in
@@ -65,6 +69,7 @@ final class BatchedWriter: Sendable {
                         job.execute(db)
                     }
                 }
+                commits.add(1, ordering: .relaxed)
                 for job in batch { job.complete(nil) }
             } catch {
                 for job in batch { job.complete(error) }

@@ -12,6 +12,27 @@ public final class SQLiteJobStore: JobStore {
     /// newer MediaEngine is refused with `StoreError.databaseTooNew`, untouched.
     public init(path: String) throws {
         self.path = path
+        let migrator = SQLiteMigrations.migrator
+        // A database from a newer MediaEngine is refused before anything opens it for writing:
+        // the check reads it through a read-only connection, so the file stays as it was.
+        if FileManager.default.fileExists(atPath: path) {
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            readOnly.busyMode = .timeout(10)
+            let unknown: Set<String>
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: readOnly)
+                unknown = try queue.read { db in
+                    try db.tableExists("grdb_migrations")
+                        ? try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) : []
+                }
+            } catch {
+                throw StoreError.cannotOpen(path: path, reason: "\(error)")
+            }
+            guard unknown.isEmpty else {
+                throw StoreError.databaseTooNew(path: path, unknownMigrations: unknown.sorted())
+            }
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -22,16 +43,12 @@ public final class SQLiteJobStore: JobStore {
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        let migrator = SQLiteMigrations.migrator
-        let unknown = try pool.read { db in
-            try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
-        }
-        guard unknown.isEmpty else {
-            throw StoreError.databaseTooNew(path: path, unknownMigrations: unknown.sorted())
-        }
         try migrator.migrate(pool)
         writer = BatchedWriter(pool: pool)
     }
+
+    /// Write transactions committed through this store (group commit: many writes each).
+    public var committedTransactions: Int { writer.committedTransactions }
 
     // MARK: catalog
 

@@ -6,6 +6,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case notFound(String)
     /// SQLite rolled back the whole batch (disk full, I/O error): nothing of it was written.
     case batchRolledBack
+    /// The batch holding the write ended (committed) without running it: a defect of the writer.
+    case writeNotRun
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .cannotOpen(let path, let reason): "cannot open database \(path): \(reason)"
         case .notFound(let what): "\(what) not found"
         case .batchRolledBack: "the database rolled back the transaction (disk full or I/O error); nothing was written"
+        case .writeNotRun: "the store committed a batch without running one of its writes; nothing of that write was stored"
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Stages
+import Synchronization
 
 /// `engine collect INPUT...`: what the collectors find, without downloading.
 struct CollectCommand: AsyncParsableCommand {
@@ -21,18 +22,18 @@ struct CollectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let collector = Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory)
+        // The graph's own source, so `collect` lists exactly what `run` would take in.
+        let source = CollectorSource(
+            inputs: inputs,
+            collector: Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory))
+        let problems = Mutex(0)
         var items: [MediaItem] = []
-        var seen: Set<String> = []
-        var problems = 0
-        for input in inputs {
-            let collected = await collector.collect(input)
-            for issue in collected.issues {
+        try await source.produce(
+            into: { items.append($0) },
+            context: SourceContext { issue in
                 Output.error("collect", issue.description)
-                problems += 1
-            }
-            items += collected.items.filter { seen.insert($0.key).inserted }
-        }
+                problems.withLock { $0 += 1 }
+            })
         if json {
             Output.line(JSONValue.array(items.map(Self.json)).serialized())
         } else {
@@ -41,7 +42,7 @@ struct CollectCommand: AsyncParsableCommand {
                 Output.line("\(creators)\(item.title) [\(Format.duration(item.durationHint))] \(item.url)")
             }
         }
-        if problems > 0 { throw EngineExit.failures }
+        if problems.withLock({ $0 }) > 0 { throw EngineExit.failures }
     }
 
     static func json(_ item: MediaItem) -> JSONValue {

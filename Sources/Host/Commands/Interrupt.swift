@@ -15,7 +15,8 @@ final class Interrupt {
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let count = ManagedCounter()
         source.setEventHandler {
-            if count.increment() > 1 { exit(130) }
+            // Signals that arrive together are delivered as one event: `data` says how many.
+            if count.add(Int(source.data)) > 1 { exit(130) }
             FileHandle.standardError.write(Data("\nengine: interrupted, cancelling (Ctrl-C again to quit now)\n".utf8))
             handler()
         }
@@ -33,8 +34,8 @@ final class Interrupt {
 private final class ManagedCounter: @unchecked Sendable {
     private var value = 0
 
-    func increment() -> Int {
-        value += 1
+    func add(_ signals: Int) -> Int {
+        value += max(1, signals)
         return value
     }
 }

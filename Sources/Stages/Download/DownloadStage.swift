@@ -1,8 +1,9 @@
 public import Engine
 import Foundation
 
-/// Downloads the resolved URL into an item-owned temp file (`.part` while it arrives, renamed
-/// when complete) and records its size and SHA-256, taken on the way.
+/// Downloads the resolved URL into an item-owned temp file (under a hidden partial name while
+/// it arrives, renamed when complete: `AtomicFile`) and records its size and SHA-256, taken on
+/// the way.
 public struct DownloadStage: OriginalStage {
     public let downloader: Downloader
     public let concurrency: Int
@@ -17,12 +18,13 @@ public struct DownloadStage: OriginalStage {
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         let url = item.resolvedURL ?? item.url
-        let part = context.temporaryPath(suffix: ".part")
-        let result = try await downloader.download(url, to: part)
         let ext = LibraryPath.sanitizeExtension(URL(string: url)?.pathExtension ?? "")  // no query strings in names
         let complete = context.temporaryPath(suffix: ext.isEmpty ? ".download" : ".\(ext)")
-        guard rename(part, complete) == 0 else {
-            throw DownloadError.cannotWrite(path: complete, reason: String(errno: errno))
+        let result: Downloader.Result
+        do {
+            result = try await AtomicFile.write(to: complete) { part in try await downloader.download(url, to: part) }
+        } catch let error as AtomicFileError {
+            throw DownloadError.cannotWrite(path: complete, reason: error.reason)
         }
         var item = item
         item.downloadedFile = complete

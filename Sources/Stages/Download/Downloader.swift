@@ -55,6 +55,7 @@ public final class Downloader: Sendable {
         guard let handle = handles.checkOut() else { throw DownloadError.transfer(url: url, reason: "curl_easy_init failed") }
         defer { handles.checkIn(handle) }
         let h = handle.pointer
+        let stallSeconds = max(1, options.stallTimeout.milliseconds / 1000)
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
             _ = ccurl_setopt_string(h, CURLOPT_URL, url)
@@ -65,7 +66,7 @@ public final class Downloader: Sendable {
             _ = ccurl_setopt_long(h, CURLOPT_MAXREDIRS, options.maxRedirects)
             _ = ccurl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
             _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 1)
-            _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, max(1, options.stallTimeout.milliseconds / 1000))
+            _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, stallSeconds)
             _ = ccurl_setopt_long(h, CURLOPT_FAILONERROR, 1)
             _ = ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
             _ = ccurl_setopt_string(h, CURLOPT_USERAGENT, options.userAgent)
@@ -84,7 +85,11 @@ public final class Downloader: Sendable {
             _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
             throw DownloadError.http(url: url, status: status)
         case CURLE_OPERATION_TIMEDOUT:
-            throw DownloadError.timedOut(url: url, reason: detail.isEmpty ? "no data" : detail)
+            // Connected (a connect time is known) and then silent: the stall limit, not the connect one.
+            var connected: curl_off_t = 0
+            _ = ccurl_getinfo_off(h, CURLINFO_CONNECT_TIME_T, &connected)
+            if connected > 0 { throw DownloadError.stalled(url: url, seconds: stallSeconds) }
+            throw DownloadError.timedOut(url: url, reason: detail.isEmpty ? "no connection" : detail)
         case CURLE_PARTIAL_FILE:
             throw DownloadError.truncated(url: url, received: state.bytes, expected: expected)
         case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR:

@@ -64,6 +64,13 @@ public enum LibraryPath {
         renamed(locator) { stem, ext in ext.isEmpty ? "\(stem) [\(tag)]" : "\(stem) [\(tag)].\(ext)" }
     }
 
+    /// The names a file may take, in order (`LocalLibrary.place(_:sha256:candidates:)`): the
+    /// readable `base`, then `base` tagged with the first 8 characters of `sha256`, then with
+    /// all of it; each passed through `name` (a rendition's name is built from its original's).
+    public static func candidates(_ base: String, sha256: String, name: (String) -> String = { $0 }) -> [String] {
+        [name(base), name(disambiguated(base, tag: String(sha256.prefix(8)))), name(disambiguated(base, tag: sha256))]
+    }
+
     /// Where a rendition of the original at `locator` lives: beside it, `<stem>.<profile>.<ext>`.
     public static func rendition(of locator: String, profile: String, ext: String) -> String {
         renamed(locator) { stem, _ in "\(stem).\(component(profile, fallback: "rendition")).\(sanitizeExtension(ext))" }

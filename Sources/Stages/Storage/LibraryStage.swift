@@ -28,29 +28,30 @@ public struct LibraryStage: OriginalStage {
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         guard let id = item.catalogID, let file = item.downloadedFile, let sha256 = item.sha256, let size = item.byteCount else {
-            throw StorageError.cannotWrite(path: item.key, reason: "the item reached the library without a download")
+            throw StageInputError(item: item.key, stage: name, missing: "a download")
         }
         let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName)
-        let (locator, reused) = try placements.place(file, sha256: sha256, storedLocator: stored.flatMap {
+        let placement = try placements.place(file, sha256: sha256, storedLocator: stored.flatMap {
             library.holds($0.locator, size: $0.size) ? $0.locator : nil
         }) { try placeNew(file, item: item, sha256: sha256) }
         do {
             _ = try await store.recordOriginal(
                 itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
-                locator: locator,
+                locator: placement.locator,
                 description: ItemDescription(
                     title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind))
         } catch {
-            // Not recorded: a file this item placed must not stay in the library unaccounted for.
-            if !reused {
-                placements.forget(sha256)
-                if let path = library.path(for: locator) { unlink(path) }
+            // Not recorded: a file placed in this run must not stay in the library unaccounted
+            // for, unless another item that shares it recorded it (or still may).
+            if placement.tracked, let orphan = placements.finished(sha256, recorded: false), let path = library.path(for: orphan) {
+                unlink(path)
             }
             throw error
         }
+        if placement.tracked { _ = placements.finished(sha256, recorded: true) }
         var item = item
-        item.locator = locator
-        item.reusedExistingFile = reused
+        item.locator = placement.locator
+        item.reusedExistingFile = placement.reused
         item.downloadedFile = nil
         return .forward(item)
     }
@@ -60,38 +61,60 @@ public struct LibraryStage: OriginalStage {
         if !MediaExtensions.all.contains(ext.lowercased()) { ext = LibraryPath.extensionFor(format: item.containerFormat) }
         let base = LibraryPath.locator(source: item.source, creator: item.creators.first, title: item.title, ext: ext)
         // The readable name first; only when another file has it, a content-tagged one.
-        for tag in [nil, String(sha256.prefix(8)), sha256] {
-            let candidate = tag.map { LibraryPath.disambiguated(base, tag: $0) } ?? base
-            do {
-                try library.place(file, at: candidate)
-                return candidate
-            } catch StorageError.taken {
-                continue
-            }
-        }
-        throw StorageError.taken(locator: base)
+        return try library.place(file, sha256: sha256, candidates: LibraryPath.candidates(base, sha256: sha256))
     }
 }
 
 /// What this run has placed, by content: with the database (earlier runs) it answers "is this
-/// content stored already?" even before this run's records are committed.
+/// content stored already?" even before this run's records are committed. Each placed file
+/// counts the items that use it until they have recorded it, so an item whose record fails
+/// deletes the file only when no other item recorded it or may still.
 final class Placements: Sendable {
-    private let placed = Mutex<[String: String]>([:])
+    struct Placement {
+        var locator: String
+        /// The content was already in the library (this run or an earlier one).
+        var reused: Bool
+        /// Placed in this run: the item must report `finished` once its record is done.
+        var tracked: Bool
+    }
 
-    /// The locator holding `sha256` and whether it was already there; `placeNew` runs (inside
-    /// the critical section) only when neither this run nor the database has the content.
-    func place(
-        _ file: String, sha256: String, storedLocator: String?, placeNew: () throws -> String
-    ) throws -> (locator: String, reused: Bool) {
+    private struct Entry {
+        var locator: String
+        var holders: Int
+        var recorded: Bool
+    }
+
+    private let placed = Mutex<[String: Entry]>([:])
+
+    /// Where `sha256` is; `placeNew` runs (inside the critical section) only when neither this
+    /// run nor the database has the content.
+    func place(_ file: String, sha256: String, storedLocator: String?, placeNew: () throws -> String) throws -> Placement {
         try placed.withLock { placed in
-            if let locator = placed[sha256] ?? storedLocator { return (locator, true) }
+            if var entry = placed[sha256] {
+                entry.holders += 1
+                placed[sha256] = entry
+                return Placement(locator: entry.locator, reused: true, tracked: true)
+            }
+            if let storedLocator { return Placement(locator: storedLocator, reused: true, tracked: false) }
             let locator = try placeNew()
-            placed[sha256] = locator
-            return (locator, false)
+            placed[sha256] = Entry(locator: locator, holders: 1, recorded: false)
+            return Placement(locator: locator, reused: false, tracked: true)
         }
     }
 
-    func forget(_ sha256: String) {
-        _ = placed.withLock { $0.removeValue(forKey: sha256) }
+    /// One item that used the file placed for `sha256` is done; returns the locator to delete
+    /// when it was the last and no item recorded the file.
+    func finished(_ sha256: String, recorded: Bool) -> String? {
+        placed.withLock { placed in
+            guard var entry = placed[sha256] else { return nil }
+            entry.holders -= 1
+            entry.recorded = entry.recorded || recorded
+            if entry.holders > 0 || entry.recorded {
+                placed[sha256] = entry
+                return nil
+            }
+            placed[sha256] = nil
+            return entry.locator
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Engine
 public import Foundation
 
 /// The local library backend (`local_fs`): files under `root`, addressed by relative locators.
@@ -23,46 +24,59 @@ public struct LocalLibrary: Sendable {
         return (attributes[.size] as? NSNumber)?.int64Value == size
     }
 
-    /// Moves `file` into place at `locator`. Never overwrites unless `replacing` (a taken
-    /// locator is `StorageError.taken`, for the caller to resolve). Across volumes the file is
-    /// copied to a hidden temporary name beside the destination first, so the final name only
-    /// ever holds a complete file.
-    public func place(_ file: String, at locator: String, replacing: Bool = false) throws {
+    /// The one naming policy of the library: `file` (whose content is `sha256`) goes to the
+    /// first of `candidates` that is free (`LibraryPath.candidates`: the readable name, then
+    /// content-tagged ones). A candidate that already holds these very bytes (a file placed by
+    /// a run that stopped before recording it) is taken as it is and `file` is dropped; one that
+    /// holds other bytes is never overwritten.
+    public func place(_ file: String, sha256: String, candidates: [String]) throws -> String {
+        for locator in candidates {
+            do {
+                try place(file, at: locator)
+                return locator
+            } catch StorageError.taken {
+                if let path = path(for: locator), Self.size(of: path) == Self.size(of: file),
+                    (try? FileChecksummer().sha256(path: path).digest.hex) == sha256
+                {
+                    unlink(file)
+                    return locator
+                }
+            }
+        }
+        throw StorageError.taken(locator: candidates.last ?? "")
+    }
+
+    /// Moves `file` into place at `locator`; never overwrites (a taken locator is
+    /// `StorageError.taken`). Across volumes the file is copied to a hidden temporary name
+    /// beside the destination first (`AtomicFile`), so the final name only ever holds a
+    /// complete file.
+    public func place(_ file: String, at locator: String) throws {
         guard let destination = path(for: locator) else {
             throw StorageError.outsideLibrary(locator: locator)
         }
         let folder = (destination as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw StorageError.cannotWrite(path: folder, reason: "\(error.localizedDescription)")
-        }
-        var source = file
-        if !sameVolume(file, folder) {
-            source = folder + "/.incoming-" + UUID().uuidString
-            do {
-                try FileManager.default.copyItem(atPath: file, toPath: source)
-            } catch {
-                unlink(source)
-                throw StorageError.cannotWrite(path: destination, reason: error.localizedDescription)
+            if sameVolume(file, folder) {
+                try AtomicFile.publish(file, at: destination, replacing: false)
+            } else {
+                try AtomicFile.write(to: destination, replacing: false) { temporary in
+                    try FileManager.default.copyItem(atPath: file, toPath: temporary)
+                }
+                unlink(file)
             }
+        } catch AtomicFileError.exists {
+            throw StorageError.taken(locator: locator)
+        } catch let error as AtomicFileError {
+            throw StorageError.cannotWrite(path: destination, reason: error.reason)
+        } catch {
+            throw StorageError.cannotWrite(path: destination, reason: error.localizedDescription)
         }
-        defer { if source != file { unlink(source) } }
-        // rename replaces; link + unlink never does.
-        var status = replacing ? rename(source, destination) : link(source, destination)
-        var code = errno
-        if status != 0, !replacing, [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK].contains(code) {
-            // No hard links here: check, then rename (placements are serialized by the caller).
-            if FileManager.default.fileExists(atPath: destination) { throw StorageError.taken(locator: locator) }
-            status = rename(source, destination)
-            code = errno
-        }
-        guard status == 0 else {
-            if code == EEXIST { throw StorageError.taken(locator: locator) }
-            throw StorageError.cannotWrite(path: destination, reason: String(errno: code))
-        }
-        if !replacing { unlink(source) }
-        if source != file { unlink(file) }
+    }
+
+    private static func size(of path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
     private func sameVolume(_ a: String, _ b: String) -> Bool {

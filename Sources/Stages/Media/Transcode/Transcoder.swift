@@ -3,8 +3,8 @@ import Engine
 import Foundation
 
 /// Runs the C frame path (`mk_transcode`) for one input and profile. The output is written
-/// under a temporary name beside it and renamed into place only when complete: a failed or
-/// cancelled transcode leaves nothing behind.
+/// under a temporary name beside it and renamed into place only when complete (`AtomicFile`):
+/// a failed or cancelled transcode leaves nothing behind.
 public struct Transcoder: Sendable {
     public typealias Progress = @Sendable (_ done: Double, _ total: Double) -> Void
 
@@ -26,36 +26,24 @@ public struct Transcoder: Sendable {
     }
 
     private static func run(input: String, output: String, profile: TranscodeProfile, control: TranscodeControl) throws {
-        let folder = (output as NSString).deletingLastPathComponent
-        let name = (output as NSString).lastPathComponent
-        // Same extension as the output: libav picks the muxer from it when the profile names none.
-        let ext = (name as NSString).pathExtension
-        let stem = (name as NSString).deletingPathExtension
-        let temporary = (folder.isEmpty ? "." : folder) + "/.\(stem).partial-\(UUID().uuidString.prefix(8))"
-            + (ext.isEmpty ? "" : ".\(ext)")
-        var options = mk_transcode_options()
-        mk_transcode_options_init(&options)
-        var error = [CChar](repeating: 0, count: 1024)
-        let status = withOptions(profile, &options) { options in
-            mk_transcode(
-                input, temporary, options,
-                { opaque, done, total in
-                    Unmanaged<TranscodeControl>.fromOpaque(opaque!).takeUnretainedValue().report(done, total)
-                },
-                Unmanaged.passUnretained(control).toOpaque(), control.flag, &error, error.count)
-        }
-        if status == Int32(MK_TRANSCODE_CANCELED) || control.isCancelled {
-            unlink(temporary)
-            throw CancellationError()
-        }
-        guard status == 0 else {
-            unlink(temporary)
-            throw TranscodeError.failed(input: input, reason: String(nulTerminated: error))
-        }
-        guard rename(temporary, output) == 0 else {
-            let reason = String(errno: errno)
-            unlink(temporary)
-            throw TranscodeError.cannotWrite(path: output, reason: reason)
+        do {
+            try AtomicFile.write(to: output) { temporary in
+                var options = mk_transcode_options()
+                mk_transcode_options_init(&options)
+                var error = [CChar](repeating: 0, count: 1024)
+                let status = withOptions(profile, &options) { options in
+                    mk_transcode(
+                        input, temporary, options,
+                        { opaque, done, total in
+                            Unmanaged<TranscodeControl>.fromOpaque(opaque!).takeUnretainedValue().report(done, total)
+                        },
+                        Unmanaged.passUnretained(control).toOpaque(), control.flag, &error, error.count)
+                }
+                if status == Int32(MK_TRANSCODE_CANCELED) || control.isCancelled { throw CancellationError() }
+                guard status == 0 else { throw TranscodeError.failed(input: input, reason: String(nulTerminated: error)) }
+            }
+        } catch let error as AtomicFileError {
+            throw TranscodeError.cannotWrite(path: output, reason: error.reason)
         }
     }
 
@@ -104,28 +92,29 @@ public struct Transcoder: Sendable {
     }
 }
 
-/// The cancel flag and progress sink of one transcode. @unchecked Sendable: `flag` is written
-/// only through `mk_cancel_flag_raise` (atomic) and read by C; `progress` is immutable.
+/// The cancel flag and progress sink of one transcode. @unchecked Sendable: `flag` is a C11
+/// atomic (`mk_cancel`) raised from any thread and polled by C; `progress` is immutable.
 final class TranscodeControl: @unchecked Sendable {
-    let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    let flag: OpaquePointer
     private let progress: Transcoder.Progress?
 
     init(progress: Transcoder.Progress?) {
         self.progress = progress
-        flag.initialize(to: 0)
+        guard let flag = mk_cancel_create() else { fatalError("out of memory allocating a cancel flag") }
+        self.flag = flag
     }
 
     func cancel() {
-        mk_cancel_flag_raise(flag)
+        mk_cancel_raise(flag)
     }
 
-    var isCancelled: Bool { flag.pointee != 0 }
+    var isCancelled: Bool { mk_cancel_is_raised(flag) != 0 }
 
     func report(_ done: Double, _ total: Double) {
         progress?(done, total)
     }
 
     deinit {
-        flag.deallocate()
+        mk_cancel_free(flag)
     }
 }

@@ -1,0 +1,43 @@
+/* Stream copy: packets of the chosen streams (and cover art) go to the output unchanged. */
+#include "transcode_internal.h"
+
+#include <stdio.h>
+
+int mk_tc_open_copy(mk_tc *t) {
+    if (t->o->start > 0 || t->o->duration > 0) {
+        snprintf(t->err, t->errlen, "cannot trim a stream copy: use an encoding profile (trim) instead");
+        return AVERROR(EINVAL);
+    }
+    t->copy_out = av_calloc(t->ic->nb_streams, sizeof *t->copy_out);
+    if (!t->copy_out) return mk_tc_fail(t, AVERROR(ENOMEM), "cannot copy streams");
+    t->copy_count = t->ic->nb_streams;
+    for (unsigned i = 0; i < t->ic->nb_streams; i++) {
+        AVStream *in = t->ic->streams[i];
+        int primary = ((int)i == t->vin && t->o->video == MK_STREAM_COPY) || ((int)i == t->ain && t->o->audio == MK_STREAM_COPY);
+        int cover = t->o->video == MK_STREAM_COPY && (in->disposition & AV_DISPOSITION_ATTACHED_PIC);
+        if (!primary && !cover) continue;
+        if (avformat_query_codec(t->oc->oformat, in->codecpar->codec_id, FF_COMPLIANCE_NORMAL) == 0) {
+            if (!primary) continue;
+            snprintf(t->err, t->errlen, "cannot copy: %s does not fit the %s container", avcodec_get_name(in->codecpar->codec_id),
+                     t->oc->oformat->name);
+            return AVERROR(EINVAL);
+        }
+        AVStream *out = avformat_new_stream(t->oc, NULL);
+        if (!out) return mk_tc_fail(t, AVERROR(ENOMEM), "cannot copy streams");
+        int ret = avcodec_parameters_copy(out->codecpar, in->codecpar);
+        if (ret < 0) return mk_tc_fail(t, ret, "cannot copy streams");
+        out->codecpar->codec_tag = 0;
+        out->time_base = in->time_base;
+        out->avg_frame_rate = in->avg_frame_rate;
+        out->disposition = in->disposition;
+        if ((ret = av_dict_copy(&out->metadata, in->metadata, 0)) < 0) return mk_tc_fail(t, ret, "cannot copy streams");
+        t->copy_out[i] = out;
+    }
+    return 0;
+}
+
+int mk_tc_copy_packet(mk_tc *t, AVPacket *p) {
+    AVStream *in = t->ic->streams[p->stream_index];
+    p->pos = -1;
+    return mk_tc_write_packet(t, p, in->time_base, t->copy_out[p->stream_index]);
+}

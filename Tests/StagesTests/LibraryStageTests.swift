@@ -1,0 +1,125 @@
+import Engine
+import Foundation
+import Stages
+import Testing
+import TestSupport
+
+/// The library stage's compensation: a file placed for an item whose record failed is removed,
+/// unless another item with the same content recorded it.
+@Suite struct LibraryStageTests {
+    let dir: TemporaryDirectory
+    let store: SQLiteJobStore
+    let library: LocalLibrary
+
+    init() throws {
+        dir = try TemporaryDirectory("library-stage")
+        store = try SQLiteJobStore(path: dir.file("engine.sqlite").path)
+        library = LocalLibrary(root: dir.file("library"))
+    }
+
+    /// A downloaded item as the stage receives it: its own copy of the fixture in the temp folder.
+    func downloaded(_ name: String) async throws -> MediaItem {
+        var item = MediaItem(source: "test", remoteID: name, title: "Song", creators: ["Band"], url: "file:///\(name).mp3")
+        item.catalogID = try await store.upsertItem(item).itemID
+        let file = dir.file("\(name).download").path
+        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: file)
+        let (digest, bytes) = try FileChecksummer().sha256(path: file)
+        item.downloadedFile = file
+        item.sha256 = digest.hex
+        item.byteCount = Int64(bytes)
+        return item
+    }
+
+    func context() -> StageContext { StageContext(temporaryDirectory: dir.url) }
+
+    @Test func aFilePlacedForAnItemWhoseRecordFailsIsRemoved() async throws {
+        let item = try await downloaded("only")
+        let failing = FailingRecordStore(base: store, failing: [item.catalogID!])
+        await #expect(throws: InjectedFailure.self) {
+            _ = try await LibraryStage(store: failing, library: library).process(item, context: context())
+        }
+        let left = try FileManager.default.subpathsOfDirectory(atPath: library.root.path).filter { $0.hasSuffix(".mp3") }
+        #expect(left.isEmpty, "no unrecorded file stays in the library: \(left)")
+    }
+
+    /// A places the file; B, the same bytes, reuses it and records it; then A's record fails.
+    /// The file B references must stay.
+    @Test func theFileAnotherItemRecordedIsKeptWhenTheFirstRecordFails() async throws {
+        let a = try await downloaded("a"), b = try await downloaded("b")
+        let failing = FailingRecordStore(base: store, failing: [a.catalogID!], afterAnotherRecord: true)
+        let stage = LibraryStage(store: failing, library: library)
+        let first = Task { try await stage.process(a, context: context()) }
+        try await withDeadline("A reaches its record") { await failing.failingRecordStarted.wait() }
+        let second = try await withDeadline("B is stored") { try await stage.process(b, context: self.context()) }
+        guard case .forward(let stored) = second else { Issue.record("B was not forwarded"); return }
+        #expect(stored.reusedExistingFile, "B has the same bytes as A: it reuses A's file")
+        await #expect(throws: InjectedFailure.self) { try await first.value }
+
+        let locator = try #require(stored.locator)
+        #expect(try await store.storedOriginal(itemID: b.catalogID!)?.locator == locator)
+        #expect(library.holds(locator, size: b.byteCount!), "the file B's record points at must still be there")
+    }
+}
+
+struct InjectedFailure: Error, CustomStringConvertible {
+    var description: String { "injected: the database refused the write" }
+}
+
+/// The real SQLite store, except that `recordOriginal` fails for the `failing` items; with
+/// `afterAnotherRecord`, only once another item's record has been committed.
+final class FailingRecordStore: JobStore {
+    let base: SQLiteJobStore
+    let failing: Set<Int64>
+    let afterAnotherRecord: Bool
+    let failingRecordStarted = Gate()
+    private let otherRecorded = Gate()
+
+    init(base: SQLiteJobStore, failing: Set<Int64>, afterAnotherRecord: Bool = false) {
+        self.base = base
+        self.failing = failing
+        self.afterAnotherRecord = afterAnotherRecord
+    }
+
+    func recordOriginal(
+        itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String,
+        description: ItemDescription?
+    ) async throws -> StoredFile {
+        if failing.contains(itemID) {
+            failingRecordStarted.open()
+            if afterAnotherRecord { await otherRecorded.wait() }
+            throw InjectedFailure()
+        }
+        let stored = try await base.recordOriginal(
+            itemID: itemID, sha256: sha256, size: size, format: format, backend: backend, locator: locator,
+            description: description)
+        otherRecorded.open()
+        return stored
+    }
+
+    func upsertItem(_ item: MediaItem) async throws -> CatalogEntry { try await base.upsertItem(item) }
+    func storedOriginal(itemID: Int64) async throws -> StoredFile? { try await base.storedOriginal(itemID: itemID) }
+    func storedOriginal(sha256: String, backend: String) async throws -> StoredFile? {
+        try await base.storedOriginal(sha256: sha256, backend: backend)
+    }
+    func recordRendition(
+        itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
+        backend: String, locator: String
+    ) async throws -> StoredRendition {
+        try await base.recordRendition(
+            itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
+            backend: backend, locator: locator)
+    }
+    func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition? {
+        try await base.storedRendition(originalSHA256: originalSHA256, profile: profile, linkTo: itemID)
+    }
+    func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws {
+        try await base.setStatus(itemID: itemID, status, error: error)
+    }
+    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws {
+        try await base.saveProcessorResult(itemID: itemID, processor: processor, version: version, json: json)
+    }
+    func processorResult(itemID: Int64, processor: String) async throws -> String? {
+        try await base.processorResult(itemID: itemID, processor: processor)
+    }
+    func libraryItems() async throws -> [LibraryEntry] { try await base.libraryItems() }
+}
