@@ -31,8 +31,8 @@ public struct LibraryEntry: Sendable {
     public var renditions: [StoredRendition]
 }
 
-/// Item statuses kept in the catalog (the job tables will track them per run).
-public enum ItemStatus: String, Sendable {
+/// An item's status, in the catalog and per job item (`job_items`).
+public enum ItemStatus: String, Sendable, Codable, CaseIterable {
     case pending, running, succeeded, failed, skipped, interrupted, canceled
 }
 

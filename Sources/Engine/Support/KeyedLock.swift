@@ -16,6 +16,11 @@ public final class KeyedLock<Key: Hashable & Sendable>: Sendable {
         return try await body()
     }
 
+    /// How many wait for `key` (not counting its holder).
+    public func waiting(for key: Key) -> Int {
+        held.withLock { $0[key]?.count ?? 0 }
+    }
+
     private func acquire(_ key: Key) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = held.withLock { held in

@@ -1,0 +1,217 @@
+public import Foundation
+
+/// What a job does (DESIGN, State; after the seed operator's practice).
+public enum JobType: String, Sendable, CaseIterable, Codable {
+    /// collect → download → process → store
+    case ingest
+    /// collect into the catalog only
+    case collectOnly = "collect_only"
+    /// catalog items not yet stored (optionally of some sources or collections)
+    case downloadOnly = "download_only"
+    /// probe and renditions again for stored items
+    case reprocess
+
+    /// Jobs with a download stage run one at a time in the `download` lane; others in `general`.
+    public var lane: String { self == .reprocess || self == .collectOnly ? "general" : "download" }
+}
+
+/// Which items a job covers, beside its inputs.
+public struct JobScope: Sendable, Codable, Equatable {
+    public var sources: [String]
+    public var collections: [String]
+    public var limit: Int?
+
+    public init(sources: [String] = [], collections: [String] = [], limit: Int? = nil) {
+        self.sources = sources
+        self.collections = collections
+        self.limit = limit
+    }
+}
+
+/// A job to create: its type, inputs (collected in order, each remembered once done), scope,
+/// and the graph options as run (a JSON snapshot, so a resumed job runs as it started).
+public struct JobSpec: Sendable {
+    public var type: JobType
+    public var inputs: [String]
+    public var scope: JobScope
+    public var options: String
+    public var stages: [String]
+
+    public init(type: JobType, inputs: [String] = [], scope: JobScope = JobScope(), options: String = "{}", stages: [String]) {
+        self.type = type
+        self.inputs = inputs
+        self.scope = scope
+        self.options = options
+        self.stages = stages
+    }
+}
+
+public struct JobRecord: Sendable {
+    public var id: Int64
+    public var type: JobType
+    public var status: JobStatus
+    public var scope: JobScope
+    public var options: String
+    /// Items written into the job by its collectors so far.
+    public var collected: Int
+    /// Every input has been collected.
+    public var collectionDone: Bool
+    public var runner: String?
+    public var error: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+}
+
+/// One input of a job and whether its collection is finished.
+public struct JobInput: Sendable, Equatable {
+    public var position: Int
+    public var input: String
+    public var done: Bool
+}
+
+/// How many items of a job are in each status.
+public struct JobCounters: Sendable, Equatable {
+    public var byStatus: [ItemStatus: Int] = [:]
+    public init() {}
+    public subscript(_ status: ItemStatus) -> Int { byStatus[status] ?? 0 }
+    public var total: Int { byStatus.values.reduce(0, +) }
+    /// Not yet settled: pending, interrupted or running.
+    public var open: Int { self[.pending] + self[.interrupted] + self[.running] }
+}
+
+/// A stage of a job and the items that finished it, failed in it, or were skipped by it.
+public struct JobStageCounters: Sendable, Equatable {
+    public var name: String
+    public var finished: Int
+    public var failed: Int
+    public var skipped: Int
+
+    public init(name: String, finished: Int = 0, failed: Int = 0, skipped: Int = 0) {
+        self.name = name
+        self.finished = finished
+        self.failed = failed
+        self.skipped = skipped
+    }
+}
+
+/// The right to work on one job item: held by one runner, for one attempt. Every write for the
+/// item carries it and changes nothing once the lease has passed on (fencing).
+public struct ItemLease: Sendable, Hashable {
+    public var jobItemID: Int64
+    public var token: String
+
+    public init(jobItemID: Int64, token: String) {
+        self.jobItemID = jobItemID
+        self.token = token
+    }
+}
+
+/// A job item a runner claimed: the collected item, its attempt, and the lease for it.
+public struct ClaimedItem: Sendable {
+    public var lease: ItemLease
+    public var itemKey: String
+    public var attempt: Int
+    public var item: MediaItem
+}
+
+/// How a job item ended its attempt.
+public enum ItemOutcome: Sendable, Equatable {
+    case succeeded(bytes: Int64?)
+    case failed(error: String)
+    case skipped(reason: String)
+    case canceled
+    /// The runner stopped before the item finished: back to the queue, as `interrupted`.
+    case interrupted
+}
+
+/// A job item that is being worked on, for `jobs show`.
+public struct RunningItem: Sendable {
+    public var itemKey: String
+    public var title: String
+    public var step: String?
+    public var attempt: Int
+    public var holder: String?
+    public var startedAt: Date?
+}
+
+/// A job item with its last error, for `jobs show`.
+public struct FailedItem: Sendable {
+    public var itemKey: String
+    public var title: String
+    public var error: String
+    public var attempts: Int
+}
+
+public enum JobCommandKind: String, Sendable, CaseIterable, Codable {
+    case pause, resume, cancel
+    case retryItem = "retry_item"
+    case forceRetryItem = "force_retry_item"
+}
+
+/// A command for a job, written by any process and consumed by the job's runner.
+public struct JobCommand: Sendable {
+    public var id: Int64
+    public var jobID: Int64
+    public var kind: JobCommandKind
+    /// `retry_item`: the item key, or nil for every failed item. `pause`: "immediate" or nil (drain).
+    public var argument: String?
+    public var createdAt: Date
+}
+
+/// Something that happened to a job (a state change, a notable moment).
+public struct JobEvent: Sendable {
+    public var at: Date
+    public var kind: String
+    public var message: String
+}
+
+/// A runner process, as it last reported itself.
+public struct JobWorker: Sendable {
+    public var id: String
+    public var host: String
+    public var pid: Int32
+    public var jobID: Int64?
+    public var heartbeatAt: Date
+    public var currentItem: String?
+    public var bytesPerSecond: Double?
+    public var stoppedAt: Date?
+}
+
+/// The collected part of an item (what a collector found), as a job item keeps it.
+struct CollectedItemPayload: Codable {
+    var source: String
+    var remoteID: String
+    var title: String
+    var titleIsFileName: Bool
+    var creators: [String]
+    var collectionKind: String?
+    var collectionLocator: String?
+    var collectionTitle: String?
+    var position: Int?
+    var durationHint: Double?
+    var url: String
+
+    init(_ item: MediaItem) {
+        source = item.source
+        remoteID = item.remoteID
+        title = item.title
+        titleIsFileName = item.titleIsFileName
+        creators = item.creators
+        collectionKind = item.collection?.kind.rawValue
+        collectionLocator = item.collection?.locator
+        collectionTitle = item.collection?.title
+        position = item.position
+        durationHint = item.durationHint
+        url = item.url
+    }
+
+    var item: MediaItem {
+        MediaItem(
+            source: source, remoteID: remoteID, title: title, titleIsFileName: titleIsFileName, creators: creators,
+            collection: collectionKind.flatMap(CollectionRef.Kind.init(rawValue:)).map {
+                CollectionRef(kind: $0, locator: collectionLocator ?? "", title: collectionTitle)
+            },
+            position: position, durationHint: durationHint, url: url)
+    }
+}
