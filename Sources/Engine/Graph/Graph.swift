@@ -34,15 +34,19 @@ public struct Graph<Element: Sendable>: Sendable {
         let context: StageContext
     }
 
+    /// Runs the graph to its end. A `ledger` records each item's steps and how it left the
+    /// graph, awaited, before the item goes on (a job's durable record); a ledger that throws
+    /// stops the whole graph. Observers only count and display.
     public func run(
-        lanes: Lanes, temporaryDirectory: URL, observer: some GraphObserver<Element>
+        lanes: Lanes, temporaryDirectory: URL, observer: some GraphObserver<Element>, ledger: (any ItemLedger<Element>)? = nil
     ) async throws {
+        let ledger = ledger ?? NoLedger()
         let channels = stages.map { _ in BoundedChannel<Envelope>(capacity: channelCapacity) }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     defer { channels[0].finish() }
-                    try await produce(into: channels[0], temporaryDirectory: temporaryDirectory, observer: observer)
+                    try await produce(into: channels[0], temporaryDirectory: temporaryDirectory, observer: observer, ledger: ledger)
                 }
                 for (index, stage) in stages.enumerated() {
                     let output = index + 1 < channels.count ? channels[index + 1] : nil
@@ -52,7 +56,8 @@ public struct Graph<Element: Sendable>: Sendable {
                             defer {
                                 if live.decrement() == 0 { output?.finish() }
                             }
-                            try await work(stage, input: channels[index], output: output, lanes: lanes, observer: observer)
+                            try await work(
+                                stage, input: channels[index], output: output, lanes: lanes, observer: observer, ledger: ledger)
                         }
                     }
                 }
@@ -63,6 +68,7 @@ public struct Graph<Element: Sendable>: Sendable {
                 for envelope in channel.drain() {
                     envelope.context.cleanUp()
                     await observer.graph(.canceled(envelope.element))
+                    try? await ledger.settle(envelope.element, .stopped)
                 }
             }
             throw error
@@ -70,7 +76,8 @@ public struct Graph<Element: Sendable>: Sendable {
     }
 
     private func produce(
-        into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, observer: some GraphObserver<Element>
+        into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, observer: some GraphObserver<Element>,
+        ledger: any ItemLedger<Element>
     ) async throws {
         let context = SourceContext { issue in await observer.graph(.sourceIssue(issue)) }
         do {
@@ -81,6 +88,7 @@ public struct Graph<Element: Sendable>: Sendable {
                         try await channel.send(Envelope(element: element, context: StageContext(temporaryDirectory: temporaryDirectory)))
                     } catch {
                         await observer.graph(.canceled(element))
+                        try? await ledger.settle(element, .stopped)
                         throw error
                     }
                 }, context: context)
@@ -92,19 +100,20 @@ public struct Graph<Element: Sendable>: Sendable {
 
     private func work(
         _ stage: any ItemStage<Element>, input: BoundedChannel<Envelope>, output: BoundedChannel<Envelope>?,
-        lanes: Lanes, observer: some GraphObserver<Element>
+        lanes: Lanes, observer: some GraphObserver<Element>, ledger: any ItemLedger<Element>
     ) async throws {
         while true {
             try Task.checkCancellation()  // the channel's fast path does not check
             guard let envelope = try await input.receive() else { return }
             let item = envelope.element
             guard stage.handles(item) else {
-                try await pass(envelope, to: output, observer: observer)
+                try await pass(envelope, to: output, observer: observer, ledger: ledger)
                 continue
             }
             await observer.graph(.started(stage: stage.name, item))
             let result: StageResult<Element>
             do {
+                try await ledger.step(item, stage: stage.name)
                 result = try await lanes.withPermit(stage.lane) {
                     try await stage.process(item, context: envelope.context)
                 }
@@ -112,29 +121,34 @@ public struct Graph<Element: Sendable>: Sendable {
                 envelope.context.cleanUp()
                 if Task.isCancelled {
                     await observer.graph(.canceled(item))
+                    try? await ledger.settle(item, .stopped)
                     throw CancellationError()
                 }
                 Self.logger.debug("item failed", metadata: ["stage": "\(stage.name)", "error": "\(error)"])
                 await observer.graph(.failed(stage: stage.name, item, error))
+                try await ledger.settle(item, .failed(stage: stage.name, error))
                 continue
             }
             switch result {
             case .skip(let element, let reason):
                 envelope.context.cleanUp()
                 await observer.graph(.skipped(stage: stage.name, element, reason: reason))
+                try await ledger.settle(element, .skipped(stage: stage.name, reason: reason))
             case .forward(let element):
                 await observer.graph(.finished(stage: stage.name, element))
-                try await pass(Envelope(element: element, context: envelope.context), to: output, observer: observer)
+                try await pass(Envelope(element: element, context: envelope.context), to: output, observer: observer, ledger: ledger)
             }
         }
     }
 
     /// Hands an item to the next stage, or out of the graph after the last one.
     private func pass(
-        _ envelope: Envelope, to output: BoundedChannel<Envelope>?, observer: some GraphObserver<Element>
+        _ envelope: Envelope, to output: BoundedChannel<Envelope>?, observer: some GraphObserver<Element>,
+        ledger: any ItemLedger<Element>
     ) async throws {
         guard let output else {
             envelope.context.cleanUp()
+            try await ledger.settle(envelope.element, .completed)
             await observer.graph(.completed(envelope.element))
             return
         }
@@ -143,6 +157,7 @@ public struct Graph<Element: Sendable>: Sendable {
         } catch {
             envelope.context.cleanUp()
             await observer.graph(.canceled(envelope.element))
+            try? await ledger.settle(envelope.element, .stopped)
             throw error
         }
     }

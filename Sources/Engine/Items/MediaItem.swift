@@ -35,6 +35,8 @@ public struct MediaItem: Sendable {
     public var originalAlreadyStored = false
     /// Profiles of the renditions the library holds for it.
     public var renditions: Set<String> = []
+    /// The job item attempt it belongs to: every store write for it carries this lease.
+    public var lease: ItemLease?
 
     public init(
         source: String, remoteID: String, title: String, titleIsFileName: Bool = false, creators: [String] = [],
@@ -51,8 +53,8 @@ public struct MediaItem: Sendable {
         self.url = url
     }
 
-    /// `source/remote_id`, for messages and logs.
-    public var key: String { "\(source)/\(remoteID)" }
+    /// `source:remote_id`: the item's key in a job, in messages and in logs.
+    public var key: String { "\(source):\(remoteID)" }
 }
 
 /// A playlist, feed, folder or prefix an item was collected from.

@@ -1,9 +1,18 @@
-/// The engine's persistent state. SQLite today (`SQLiteJobStore`), PostgreSQL later; every
-/// method is one transaction.
-public protocol JobStore: Sendable {
+/// The engine's persistent state: the catalog, storage and processing results (`CatalogStore`)
+/// and the job queue (`JobQueue`). SQLite today (`SQLiteJobStore`), PostgreSQL later; every
+/// method is one transaction, and nothing in either protocol is specific to SQLite.
+public typealias JobStore = CatalogStore & JobQueue
+
+/// What the stages read and write: items, stored files, renditions, processor results. A write
+/// made for a job item carries its `ItemLease` and changes nothing once the lease has passed
+/// to another attempt (it throws `StoreError.leaseLost`).
+public protocol CatalogStore: Sendable {
     /// Adds the item (and its source, creators and collection link) or refreshes its
     /// metadata; returns its catalog id and the original the library already holds for it.
     func upsertItem(_ item: MediaItem) async throws -> CatalogEntry
+
+    /// What the catalog holds for an item already in it (no write).
+    func catalogEntry(itemID: Int64) async throws -> CatalogEntry
 
     /// The primary stored original of an item, if it has one.
     func storedOriginal(itemID: Int64) async throws -> StoredFile?
@@ -17,14 +26,14 @@ public protocol JobStore: Sendable {
     /// in the same transaction.
     func recordOriginal(
         itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String,
-        description: ItemDescription?
+        description: ItemDescription?, lease: ItemLease?
     ) async throws -> StoredFile
 
     /// Records a rendition of the original with content `originalSHA256`: a file asset of kind
     /// `rendition` (one per original and profile) at `locator` on `backend`, linked to the item.
     func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        backend: String, locator: String
+        backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition
 
     /// The rendition `profile` of the original with content `originalSHA256`, if one is stored;

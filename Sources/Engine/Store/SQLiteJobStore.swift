@@ -3,9 +3,9 @@ import GRDB
 
 /// The SQLite job store: GRDB pool in WAL mode, `synchronous=NORMAL`, a busy timeout, one
 /// writer with group commits (`BatchedWriter`), concurrent readers, migrations run on open.
-public final class SQLiteJobStore: JobStore {
+public final class SQLiteJobStore: CatalogStore {
     let pool: DatabasePool
-    private let writer: BatchedWriter
+    let writer: BatchedWriter
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`. A database written by a
@@ -54,42 +54,55 @@ public final class SQLiteJobStore: JobStore {
 
     public func upsertItem(_ item: MediaItem) async throws -> CatalogEntry {
         try await writer.write { db in
-            let sourceID = try Self.upsertSource(db, item.source)
-            let itemID = try Int64.fetchOne(
+            try Self.catalogEntry(db, itemID: try Self.upsertCatalogItem(db, item))
+        }
+    }
+
+    public func catalogEntry(itemID: Int64) async throws -> CatalogEntry {
+        try await pool.read { db in try Self.catalogEntry(db, itemID: itemID) }
+    }
+
+    /// Adds the item (source, creators, collection link) or refreshes its metadata; its id.
+    static func upsertCatalogItem(_ db: Database, _ item: MediaItem) throws -> Int64 {
+        let sourceID = try Self.upsertSource(db, item.source)
+        let itemID = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO items (source_id, remote_id, title, url, duration) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (source_id, remote_id) DO UPDATE SET
+                        title = CASE WHEN ? THEN items.title ELSE excluded.title END, url = excluded.url,
+                        duration = coalesce(items.duration, excluded.duration), updated_at = CURRENT_TIMESTAMP
+                    RETURNING id
+                    """),
+            arguments: [sourceID, item.remoteID, item.title, item.url, item.durationHint, item.titleIsFileName])!
+        // A file-name title or an empty creator list says nothing new: keep what the probe's
+        // tags gave on an earlier run.
+        if !item.creators.isEmpty { try Self.replaceCreators(db, itemID: itemID, item.creators) }
+        if let collection = item.collection {
+            let collectionID = try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        INSERT INTO items (source_id, remote_id, title, url, duration) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (source_id, remote_id) DO UPDATE SET
-                            title = CASE WHEN ? THEN items.title ELSE excluded.title END, url = excluded.url,
-                            duration = coalesce(items.duration, excluded.duration), updated_at = CURRENT_TIMESTAMP
+                        INSERT INTO collections (source_id, kind, locator, title) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (source_id, locator) DO UPDATE SET title = coalesce(excluded.title, collections.title)
                         RETURNING id
                         """),
-                arguments: [sourceID, item.remoteID, item.title, item.url, item.durationHint, item.titleIsFileName])!
-            // A file-name title or an empty creator list says nothing new: keep what the probe's
-            // tags gave on an earlier run.
-            if !item.creators.isEmpty { try Self.replaceCreators(db, itemID: itemID, item.creators) }
-            if let collection = item.collection {
-                let collectionID = try Int64.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            INSERT INTO collections (source_id, kind, locator, title) VALUES (?, ?, ?, ?)
-                            ON CONFLICT (source_id, locator) DO UPDATE SET title = coalesce(excluded.title, collections.title)
-                            RETURNING id
-                            """),
-                    arguments: [sourceID, collection.kind.rawValue, collection.locator, collection.title])!
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO collection_items (collection_id, item_id, position) VALUES (?, ?, ?)
-                        ON CONFLICT DO UPDATE SET position = excluded.position
-                        """
-                ).execute(arguments: [collectionID, itemID, item.position])
-            }
-            let original = try Self.storedOriginal(db, itemID: itemID)
-            return CatalogEntry(
-                itemID: itemID, storedOriginal: original,
-                mediaKind: try String.fetchOne(db.cachedStatement(sql: "SELECT media_kind FROM items WHERE id = ?"), arguments: [itemID]),
-                renditionProfiles: Set(try original.map { try Self.renditions(db, of: $0.assetID).map(\.profile) } ?? []))
+                arguments: [sourceID, collection.kind.rawValue, collection.locator, collection.title])!
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO collection_items (collection_id, item_id, position) VALUES (?, ?, ?)
+                    ON CONFLICT DO UPDATE SET position = excluded.position
+                    """
+            ).execute(arguments: [collectionID, itemID, item.position])
         }
+        return itemID
+    }
+
+    private static func catalogEntry(_ db: Database, itemID: Int64) throws -> CatalogEntry {
+        let original = try Self.storedOriginal(db, itemID: itemID)
+        return CatalogEntry(
+            itemID: itemID, storedOriginal: original,
+            mediaKind: try String.fetchOne(db.cachedStatement(sql: "SELECT media_kind FROM items WHERE id = ?"), arguments: [itemID]),
+            renditionProfiles: Set(try original.map { try Self.renditions(db, of: $0.assetID).map(\.profile) } ?? []))
     }
 
     public func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws {
@@ -98,7 +111,7 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    private static func setStatus(_ db: Database, itemID: Int64, _ status: ItemStatus, error: String?) throws {
+    static func setStatus(_ db: Database, itemID: Int64, _ status: ItemStatus, error: String?) throws {
         try db.cachedStatement(sql: "UPDATE items SET status = ?, last_error = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?")
             .execute(arguments: [status.rawValue, error, itemID])
     }
@@ -163,9 +176,10 @@ public final class SQLiteJobStore: JobStore {
 
     public func recordOriginal(
         itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String,
-        description: ItemDescription?
+        description: ItemDescription?, lease: ItemLease?
     ) async throws -> StoredFile {
         try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "store") }
             let backendID = try Self.backendID(db, backend)
             let assetID = try Int64.fetchOne(
                 db.cachedStatement(
@@ -192,9 +206,10 @@ public final class SQLiteJobStore: JobStore {
 
     public func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        backend: String, locator: String
+        backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition {
         try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "transcode") }
             let backendID = try Self.backendID(db, backend)
             guard let parentID = try Self.originalAssetID(db, sha256: originalSHA256) else {
                 throw StoreError.notFound("original \(originalSHA256)")

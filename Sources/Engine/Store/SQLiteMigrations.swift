@@ -7,6 +7,7 @@ enum SQLiteMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-catalog-storage-processing", migrate: v1)
         migrator.registerMigration("v2-renditions", migrate: v2)
+        migrator.registerMigration("v3-jobs", migrate: v3)
         return migrator
     }
 
@@ -114,6 +115,102 @@ enum SQLiteMigrations {
             sql: """
                 CREATE UNIQUE INDEX file_assets_rendition_profile ON file_assets (parent_asset_id, profile)
                     WHERE kind = 'rendition';
+                """)
+    }
+
+    /// The job tables (DESIGN, State: jobs): runs, their inputs and stages, items with leases,
+    /// workers, commands and events; and one primary location per asset and backend.
+    private static func v3(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE job_runs (
+                    id INTEGER PRIMARY KEY,
+                    type TEXT NOT NULL CHECK (type IN ('ingest', 'collect_only', 'download_only', 'reprocess')),
+                    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'pause_requested',
+                        'paused', 'completed', 'completed_with_errors', 'failed', 'canceled')),
+                    scope TEXT NOT NULL DEFAULT '{}',
+                    options TEXT NOT NULL DEFAULT '{}',
+                    collected INTEGER NOT NULL DEFAULT 0,
+                    collection_done INTEGER NOT NULL DEFAULT 0,
+                    runner_id TEXT,
+                    error TEXT,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX job_runs_status ON job_runs (status, id);
+                CREATE TABLE job_inputs (
+                    job_id INTEGER NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    input TEXT NOT NULL,
+                    done INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (job_id, position)
+                );
+                CREATE TABLE job_stages (
+                    job_id INTEGER NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    finished INTEGER NOT NULL DEFAULT 0,
+                    failed INTEGER NOT NULL DEFAULT 0,
+                    skipped INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (job_id, name)
+                );
+                CREATE TABLE job_items (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+                    item_key TEXT NOT NULL,
+                    item_id INTEGER REFERENCES items(id),
+                    title TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                        ('pending', 'running', 'succeeded', 'failed', 'skipped', 'interrupted', 'canceled')),
+                    current_step TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL,
+                    last_error TEXT,
+                    bytes INTEGER,
+                    lease_holder TEXT,
+                    lease_token TEXT,
+                    lease_expires_at REAL,
+                    started_at REAL,
+                    finished_at REAL,
+                    created_at REAL NOT NULL,
+                    UNIQUE (job_id, item_key)
+                );
+                CREATE INDEX job_items_queue ON job_items (job_id, status, id);
+                CREATE INDEX job_items_held ON job_items (lease_holder) WHERE status = 'running';
+                CREATE TABLE job_workers (
+                    id TEXT PRIMARY KEY,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    job_id INTEGER,
+                    started_at REAL NOT NULL,
+                    heartbeat_at REAL NOT NULL,
+                    current_item TEXT,
+                    bytes_per_second REAL,
+                    stopped_at REAL
+                );
+                CREATE TABLE job_commands (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('pause', 'resume', 'cancel', 'retry_item', 'force_retry_item')),
+                    argument TEXT,
+                    created_at REAL NOT NULL,
+                    consumed_at REAL,
+                    consumed_by TEXT,
+                    result TEXT
+                );
+                CREATE INDEX job_commands_open ON job_commands (job_id) WHERE consumed_at IS NULL;
+                CREATE TABLE job_events (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+                    at REAL NOT NULL,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX job_events_job ON job_events (job_id, id);
+                CREATE UNIQUE INDEX file_locations_one_primary ON file_locations (asset_id, backend_id) WHERE is_primary;
                 """)
     }
 }

@@ -8,6 +8,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case batchRolledBack
     /// The batch holding the write ended (committed) without running it: a defect of the writer.
     case writeNotRun
+    /// The item's lease passed to another attempt (expired, rescued, released): the write was refused.
+    case leaseLost(jobItemID: Int64)
+    /// A job, command or item that does not exist.
+    case noSuchJob(Int64)
 
     public var description: String {
         switch self {
@@ -17,6 +21,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .cannotOpen(let path, let reason): "cannot open database \(path): \(reason)"
         case .notFound(let what): "\(what) not found"
         case .batchRolledBack: "the database rolled back the transaction (disk full or I/O error); nothing was written"
+        case .leaseLost(let id): "job item \(id): its lease has passed to another attempt; this attempt's write was refused"
+        case .noSuchJob(let id): "no job \(id)"
         case .writeNotRun: "the store committed a batch without running one of its writes; nothing of that write was stored"
         }
     }

@@ -44,9 +44,16 @@ public struct DataDirectory: Sendable {
             throw DataDirectoryError.cannotCreate(path: lockFile.path, reason: String(errno: errno))
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &buffer, buffer.count, 0)
             close(fd)
-            throw DataDirectoryError.locked(path: root.path)
+            let holder = count > 0 ? Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+            throw DataDirectoryError.locked(path: root.path, pid: holder)
         }
+        // The holder's pid, for the message a second runner gets.
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
         return RunnerLock(fd: fd)
     }
 
@@ -73,12 +80,13 @@ public final class RunnerLock: Sendable {
 
 public enum DataDirectoryError: Error, Sendable, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
-    case locked(path: String)
+    case locked(path: String, pid: Int32?)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
-        case .locked(let path): "another engine runner is using the data directory \(path) (runner.lock is held)"
+        case .locked(let path, let pid):
+            "another engine runner\(pid.map { " (pid \($0))" } ?? "") is using the data directory \(path) (runner.lock is held)"
         }
     }
 }

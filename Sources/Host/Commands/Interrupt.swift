@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 
-/// Turns Ctrl-C into a cancellation of the run instead of killing the process mid-write.
-/// A second Ctrl-C exits at once.
+/// Turns Ctrl-C into steps instead of killing the process mid-write: the handler hears each
+/// press with its number (1: pause, 2: cancel, in `engine run`); a third press exits at once
+/// with 130, whatever is still running (what it leaves is cleaned on the next start).
 final class Interrupt {
     private let source: any DispatchSourceSignal
 
@@ -10,15 +11,16 @@ final class Interrupt {
         self.source = source
     }
 
-    static func onSIGINT(_ handler: @escaping @Sendable () -> Void) -> Interrupt {
+    static func onSIGINT(_ handler: @escaping @Sendable (_ press: Int) -> Void) -> Interrupt {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let count = ManagedCounter()
         source.setEventHandler {
             // Signals that arrive together are delivered as one event: `data` says how many.
-            if count.add(Int(source.data)) > 1 { exit(130) }
-            FileHandle.standardError.write(Data("\nengine: interrupted, cancelling (Ctrl-C again to quit now)\n".utf8))
-            handler()
+            let before = count.value
+            let now = count.add(Int(source.data))
+            if now >= 3 { exit(130) }
+            for press in (before + 1)...now { handler(press) }
         }
         source.resume()
         return Interrupt(source: source)
@@ -32,7 +34,7 @@ final class Interrupt {
 
 /// @unchecked Sendable: touched only from the signal source's serial handler.
 private final class ManagedCounter: @unchecked Sendable {
-    private var value = 0
+    private(set) var value = 0
 
     func add(_ signals: Int) -> Int {
         value += max(1, signals)

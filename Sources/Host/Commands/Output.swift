@@ -10,4 +10,9 @@ enum Output {
     static func error(_ command: String, _ message: String) {
         FileHandle.standardError.write(Data("engine: \(command): \(message)\n".utf8))
     }
+
+    /// A notice on stderr (`engine: <message>`): what the user should know, not the result.
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("engine: \(message)\n".utf8))
+    }
 }

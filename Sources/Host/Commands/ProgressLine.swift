@@ -33,8 +33,8 @@ final class ProgressLine: Sendable {
         let stages = ["catalog", "resolve", "download", "probe", "store", "transcode"]
             .map { "\($0) \(max(0, tally.active[$0] ?? 0))" }.joined(separator: " · ")
         let rate = elapsed > 0 ? Int64(Double(tally.downloadedBytes) / elapsed) : 0
-        let line = "collected \(tally.collected) · \(stages) · stored \(tally.stored) · skipped \(tally.skipped.count)"
-            + " · failed \(tally.failed.count) · \(Format.bytes(tally.downloadedBytes)) (\(Format.bytes(rate))/s)"
+        let line = "collected \(tally.collected) · \(stages) · stored \(tally.stored) · skipped \(tally.skipped)"
+            + " · failed \(tally.failedCount) · \(Format.bytes(tally.downloadedBytes)) (\(Format.bytes(rate))/s)"
         FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
 }

@@ -34,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Make no renditions (store originals only).")
     var noRenditions = false
 
+    @Flag(help: "Continue the newest unfinished job instead of starting one (its inputs and options as it started).")
+    var resume = false
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -46,62 +49,156 @@ struct RunCommand: AsyncParsableCommand {
         for timeout in [stallTimeout, connectTimeout] {
             if let timeout, !(timeout > 0 && timeout <= 86_400) { throw ValidationError("timeouts must be from 0 to 86400 seconds") }
         }
+        if resume, !inputs.isEmpty { throw ValidationError("--resume continues a job with its own inputs: give no --input") }
     }
 
     func run() async throws {
-        let file: GraphFile
+        var options = JobOptions(
+            graph: graph, workers: workers, stallTimeout: stallTimeout, connectTimeout: connectTimeout, noRenditions: noRenditions)
         do {
-            file = try GraphFile.load(graph)
-        } catch {
+            if graph != "default" { options.graphText = try String(contentsOfFile: graph, encoding: .utf8) }
+            _ = try options.graphFile()
+        } catch let error as GraphFileError {
             Output.error("run", error.description)
             throw EngineExit.usage
+        } catch {
+            Output.error("run", "\(graph): \(error.localizedDescription)")
+            throw EngineExit.usage
         }
-        let workers = self.workers ?? file.downloadWorkers ?? 8
-        let stallTimeout = self.stallTimeout ?? file.stallTimeout ?? 30
-        let connectTimeout = self.connectTimeout ?? file.connectTimeout ?? 15
         let directory = data.directory
-        let inputs: [String]
-        let lock: RunnerLock
-        let store: SQLiteJobStore
+        let host: RunnerHost
         do {
-            inputs = self.inputs.isEmpty ? [try DemoCatalog.locate()] : self.inputs
-            try directory.prepare()
-            lock = try directory.lockRunner()
-            store = try SQLiteJobStore(path: directory.database.path)
+            host = try await RunnerHost.start(directory)
         } catch {
             Output.error("run", "\(error)")
             throw EngineExit.cannotRun
         }
-        directory.removeStaleTemporaryFiles()
+        defer { host.stop() }
+        let store = host.store
 
-        let options = DefaultGraph.Options(
-            inputs: inputs, limit: limit, downloadWorkers: workers,
-            download: DownloadOptions(
-                connectTimeout: .milliseconds(Int(connectTimeout * 1000)), stallTimeout: .milliseconds(Int(stallTimeout * 1000))),
-            renditions: noRenditions ? .none : file.renditions)
-        let library = LocalLibrary(root: directory.library)
-        let graph = DefaultGraph.make(options, store: store, library: library, temporaryDirectory: directory.temporary)
-        let observer = IngestObserver(store: store)
-        let lanes = Lanes(LaneLimits(network: workers))
+        var job: JobRecord
+        if resume {
+            guard let unfinished = try await store.newestUnfinishedJob() else {
+                Output.error("run", "no unfinished job to resume in \(directory.root.path)")
+                throw EngineExit.usage
+            }
+            job = unfinished
+            if job.status == .running || job.status == .pauseRequested {
+                job = try await store.transitionJob(job.id, to: .paused, runner: nil, error: nil)
+            }
+        } else {
+            let inputs: [String]
+            do {
+                inputs = self.inputs.isEmpty ? [try DemoCatalog.locate()] : self.inputs
+            } catch {
+                Output.error("run", "\(error)")
+                throw EngineExit.cannotRun
+            }
+            job = try await store.createJob(
+                JobSpec(
+                    type: .ingest, inputs: inputs, scope: JobScope(limit: limit), options: options.encoded,
+                    stages: JobAssembly.stageNames(.ingest)))
+        }
+        Output.note("job \(job.id)" + (resume ? " resumed" : ""))
 
+        let observer = IngestObserver()
         let clock = ContinuousClock()
         let start = clock.now
         let progress = ProgressLine.startIfTerminal(observer: observer)
-        let runTask = Task { try await graph.run(lanes: lanes, temporaryDirectory: directory.temporary, observer: observer) }
-        let interrupt = Interrupt.onSIGINT { runTask.cancel() }
-        var canceled = false
+        let current = CurrentRun()
+        let interrupt = Interrupt.onSIGINT { press in
+            if press == 1 {
+                Output.note("interrupted: pausing, in-flight items finish (Ctrl-C again to cancel, a third time to quit now)")
+                current.pausedHere = true
+                current.run?.requestPause()
+            } else {
+                Output.note("canceling (Ctrl-C again to quit now)")
+                current.canceledHere = true
+                current.run?.requestCancel()
+            }
+        }
+        var end: JobRunEnd
         do {
-            try await runTask.value
+            while true {
+                let run = try JobAssembly.makeRun(job, store: store, directory: directory, runner: host.runner)
+                current.run = run
+                if current.canceledHere { run.requestCancel() } else if current.pausedHere { run.requestPause() }
+                end = try await run.run(observer: observer)
+                current.run = nil
+                guard end == .paused, !current.pausedHere, !current.canceledHere else { break }
+                // Paused from another process: wait here until it is resumed or canceled.
+                Output.note("job \(job.id) paused from elsewhere; waiting (`engine jobs resume \(job.id)` continues it)")
+                guard try await waitWhilePaused(job.id, store: store, runner: host.runner, current: current) else {
+                    end = .canceled
+                    break
+                }
+                Output.note("job \(job.id) resumed")
+            }
         } catch {
-            canceled = true
+            interrupt.cancel()
+            await progress?.stop()
+            Output.error("run", "job \(job.id): \(error)")
+            throw EngineExit.cannotRun
         }
         interrupt.cancel()
         await progress?.stop()
-        withExtendedLifetime(lock) {}
 
+        let status = try await store.job(job.id)?.status ?? .failed
         let summary = RunSummary(
-            tally: observer.snapshot, wallTime: clock.now - start, dataDirectory: directory, canceled: canceled)
+            tally: observer.snapshot, wallTime: clock.now - start, dataDirectory: directory, jobID: job.id, status: status)
         Output.line(json ? summary.json.serialized() : summary.text)
-        if !summary.tally.isClean || canceled { throw EngineExit.failures }
+        if end == .paused { Output.note("job \(job.id) paused: `engine run --resume` (or `engine jobs resume \(job.id)`) continues it") }
+        if current.pausedHere || current.canceledHere { throw ExitCode(130) }
+        if status != .completed { throw EngineExit.failures }
+    }
+
+    /// Polls the job's commands while it is paused; true when resumed, false when canceled.
+    private func waitWhilePaused(_ jobID: Int64, store: SQLiteJobStore, runner: String, current: CurrentRun) async throws -> Bool {
+        while true {
+            if current.canceledHere {
+                try await store.cancelOpenItems(jobID: jobID)
+                try await store.transitionJob(jobID, to: .canceled, runner: nil, error: nil)
+                return false
+            }
+            if current.pausedHere { return false }
+            for command in try await store.takeCommands(jobID: jobID, consumer: runner) {
+                switch command.kind {
+                case .resume:
+                    try await store.completeCommand(command.id, result: "resumed")
+                    return true
+                case .cancel:
+                    try await store.cancelOpenItems(jobID: jobID)
+                    try await store.transitionJob(jobID, to: .canceled, runner: nil, error: nil)
+                    try await store.completeCommand(command.id, result: "canceled")
+                    return false
+                case .retryItem, .forceRetryItem:
+                    let n = try await store.retryItems(jobID: jobID, itemKey: command.argument, force: command.kind == .forceRetryItem)
+                    try await store.completeCommand(command.id, result: "requeued \(n) item(s)")
+                case .pause:
+                    try await store.completeCommand(command.id, result: "already paused")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}
+
+/// The run the Ctrl-C handler steers. @unchecked Sendable: every field is behind `lock`.
+final class CurrentRun: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _run: JobRun?
+    private var _paused = false, _canceled = false
+
+    var run: JobRun? {
+        get { lock.withLock { _run } }
+        set { lock.withLock { _run = newValue } }
+    }
+    var pausedHere: Bool {
+        get { lock.withLock { _paused } }
+        set { lock.withLock { _paused = newValue } }
+    }
+    var canceledHere: Bool {
+        get { lock.withLock { _canceled } }
+        set { lock.withLock { _canceled = newValue } }
     }
 }

@@ -7,18 +7,19 @@ struct RunSummary {
     let tally: IngestTally
     let wallTime: Duration
     let dataDirectory: DataDirectory
-    let canceled: Bool
+    let jobID: Int64
+    let status: JobStatus
 
     var text: String {
         var lines = [
-            "\(canceled ? "canceled" : "done") in \(String(format: "%.2f", Format.seconds(wallTime))) s: "
+            "job \(jobID) \(status == .completed || status == .completedWithErrors ? "done" : status.rawValue) in \(String(format: "%.2f", Format.seconds(wallTime))) s: "
                 + "\(tally.collected) collected, \(tally.downloaded) downloaded (\(Format.bytes(tally.downloadedBytes))), "
                 + "\(tally.probed) probed, \(tally.stored) stored, \(tally.renditions) renditions, "
-                + "\(tally.skipped.count) skipped, \(tally.failed.count) failed"
+                + "\(tally.skipped) skipped, \(tally.failedCount) failed"
                 + (tally.canceled > 0 ? ", \(tally.canceled) canceled" : "")
         ]
-        if tally.downloaded == 0, !tally.skipped.isEmpty, tally.failed.isEmpty {
-            lines.append("nothing to download: \(tally.skipped.count) item(s) already in the library")
+        if tally.downloaded == 0, tally.skipped > 0, tally.failedCount == 0 {
+            lines.append("nothing to download: \(tally.skipped) item(s) already in the library")
         }
         if tally.renditionsOnly > 0 {
             lines.append("\(tally.renditionsOnly) stored item(s) got their missing renditions")
@@ -44,7 +45,8 @@ struct RunSummary {
             })
         }
         return .object([
-            ("status", .string(canceled ? "canceled" : tally.isClean ? "succeeded" : "completed_with_errors")),
+            ("job_id", .int(Int(jobID))),
+            ("status", .string(status.rawValue)),
             ("collected", .int(tally.collected)),
             ("downloaded", .int(tally.downloaded)),
             ("bytes", .int(tally.downloadedBytes)),
@@ -53,15 +55,14 @@ struct RunSummary {
             ("reused", .int(tally.reused)),
             ("renditions", .int(tally.renditions)),
             ("renditions_only", .int(tally.renditionsOnly)),
-            ("skipped", .int(tally.skipped.count)),
-            ("failed", .int(tally.failed.count)),
+            ("skipped", .int(tally.skipped)),
+            ("failed", .int(tally.failedCount)),
             ("canceled", .int(tally.canceled)),
             ("wall_time_seconds", .double(Format.seconds(wallTime))),
             ("data_dir", .string(dataDirectory.root.path)),
             ("library", .string(dataDirectory.library.path)),
             ("failures", problems(tally.failed)),
             ("issues", problems(tally.issues)),
-            ("skipped_items", problems(tally.skipped)),
         ])
     }
 }

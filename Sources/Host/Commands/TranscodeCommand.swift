@@ -74,7 +74,7 @@ struct TranscodeCommand: AsyncParsableCommand {
         let terminal = isatty(STDERR_FILENO) == 1
         let progress: Transcoder.Progress? = terminal ? Self.drawProgress : nil
         let task = Task { try await Transcoder().transcode(input: input, output: output, profile: settings, progress: progress) }
-        let interrupt = Interrupt.onSIGINT { task.cancel() }
+        let interrupt = Interrupt.onSIGINT { _ in task.cancel() }
         defer { interrupt.cancel() }
         do {
             try await task.value

@@ -26,21 +26,44 @@ public enum DefaultGraph {
         }
     }
 
+    /// The item pipeline of an `ingest` job: catalog → resolve → download → probe → store →
+    /// transcode (the job's collector feeds it through the store).
+    public static func stages(
+        _ options: Options, store: any CatalogStore, library: LocalLibrary, downloader: Downloader
+    ) -> [any ItemStage<MediaItem>] {
+        [
+            CatalogStage(store: store, library: library, renditions: options.renditions),
+            ResolveStage(),
+            DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
+            ProbeStage(store: store),
+            LibraryStage(store: store, library: library),
+            TranscodeStage(plan: options.renditions, store: store, library: library),
+        ]
+    }
+
+    /// The default graph in memory, its source the collectors (no job, no store queue).
     public static func make(
-        _ options: Options, store: any JobStore, library: LocalLibrary, temporaryDirectory: URL
+        _ options: Options, store: any CatalogStore, library: LocalLibrary, temporaryDirectory: URL
     ) -> Graph<MediaItem> {
         let downloader = Downloader(options: options.download)
         let collector = Collector(downloader: downloader, temporaryDirectory: temporaryDirectory)
         return Graph(
             source: CollectorSource(inputs: options.inputs, limit: options.limit, collector: collector),
-            stages: [
-                CatalogStage(store: store, library: library, renditions: options.renditions),
-                ResolveStage(),
-                DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
-                ProbeStage(store: store),
-                LibraryStage(store: store, library: library),
-                TranscodeStage(plan: options.renditions, store: store, library: library),
-            ],
+            stages: stages(options, store: store, library: library, downloader: downloader),
             channelCapacity: options.channelCapacity)
+    }
+}
+
+/// A job's collector: each input through `Collector` (playlists, folders, files, URLs).
+public struct CollectorInputs: JobCollector {
+    public let collector: Collector
+
+    public init(_ collector: Collector) {
+        self.collector = collector
+    }
+
+    public func collect(_ input: String) async -> (items: [MediaItem], issues: [SourceIssue]) {
+        let collected: Collector.Collected = await collector.collect(input)
+        return (collected.items, collected.issues)
     }
 }

@@ -2,16 +2,13 @@ public import Engine
 import Logging
 import Synchronization
 
-/// Tallies an ingest run and records each item's outcome (failed with its error, skipped,
-/// canceled) in the catalog; success is recorded by the library stage with the file itself.
+/// Tallies an ingest run for its progress line and summary. It records nothing: outcomes are
+/// written by the job runtime under each item's lease.
 public final class IngestObserver: GraphObserver {
-    public let store: any JobStore
     private let tally = Mutex(IngestTally())
     private let logger = Logger(label: "stages.ingest")
 
-    public init(store: any JobStore) {
-        self.store = store
-    }
+    public init() {}
 
     public var snapshot: IngestTally { tally.withLock { $0 } }
 
@@ -39,15 +36,14 @@ public final class IngestObserver: GraphObserver {
             logger.warning("item failed", metadata: ["item.key": "\(item.key)", "stage": "\(stage)", "error": "\(error)"])
             tally.withLock {
                 $0.active[stage, default: 0] -= 1
-                $0.failed.append(problem)
+                if $0.failed.count < IngestTally.keptProblems { $0.failed.append(problem) }
+                $0.failedCount += 1
             }
-            await record(item, .failed, error: problem.line)
-        case .skipped(let stage, let item, let reason):
+        case .skipped(let stage, _, _):
             tally.withLock {
                 $0.active[stage, default: 0] -= 1
-                $0.skipped.append(.init(subject: item.url, title: item.title, stage: stage, message: reason))
+                $0.skipped += 1
             }
-            await record(item, .skipped, error: nil)
         case .completed(let item):
             logger.info("item stored", metadata: [
                 "item.key": "\(item.key)", "locator": "\(item.locator ?? "")", "renditions": "\(item.renditions.sorted())",
@@ -61,18 +57,8 @@ public final class IngestObserver: GraphObserver {
                     if item.reusedExistingFile { $0.reused += 1 }
                 }
             }
-            // The library stage marked it succeeded in the transaction that recorded its file; an
-            // item that only needed renditions is marked here.
-            if item.originalAlreadyStored { await record(item, .succeeded, error: nil) }
-        case .canceled(let item):
+        case .canceled:
             tally.withLock { $0.canceled += 1 }
-            await record(item, .canceled, error: nil)
         }
-    }
-
-    private func record(_ item: MediaItem, _ status: ItemStatus, error: String?) async {
-        guard let id = item.catalogID else { return }
-        // A store that cannot record an outcome must not stop the run; the summary still has it.
-        try? await store.setStatus(itemID: id, status, error: error)
     }
 }

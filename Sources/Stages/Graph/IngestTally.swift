@@ -29,8 +29,11 @@ public struct IngestTally: Sendable {
     public var renditionsOnly = 0
     /// Renditions the items that completed hold (made now or earlier).
     public var renditions = 0
-    public var skipped: [Problem] = []
+    public var skipped = 0
+    /// The first `keptProblems` failures, with their reasons (the job's store has them all).
     public var failed: [Problem] = []
+    public var failedCount = 0
+    public static let keptProblems = 1000
     /// Malformed playlist entries and unreadable inputs.
     public var issues: [Problem] = []
     public var canceled = 0
@@ -38,5 +41,5 @@ public struct IngestTally: Sendable {
     public init() {}
 
     /// True when every collected item succeeded or was skipped and every input was readable.
-    public var isClean: Bool { failed.isEmpty && issues.isEmpty && canceled == 0 }
+    public var isClean: Bool { failedCount == 0 && issues.isEmpty && canceled == 0 }
 }

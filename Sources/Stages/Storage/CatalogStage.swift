@@ -1,14 +1,14 @@
 public import Engine
 
-/// First stage: records the item in the catalog, and skips it when the library already holds
+/// First stage: records the item in the catalog (unless its job did), and skips it when the library already holds
 /// its original and every planned rendition (a second run over the same input downloads
 /// nothing). When only renditions are missing, the item goes on to make just those.
 public struct CatalogStage: ItemStage {
-    public let store: any JobStore
+    public let store: any CatalogStore
     public let library: LocalLibrary
     public let renditions: RenditionPlan
 
-    public init(store: any JobStore, library: LocalLibrary, renditions: RenditionPlan = .none) {
+    public init(store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none) {
         self.store = store
         self.library = library
         self.renditions = renditions
@@ -20,7 +20,9 @@ public struct CatalogStage: ItemStage {
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         var item = item
-        let entry = try await store.upsertItem(item)
+        // A job's items are in the catalog already (written when collected): only read.
+        let entry: CatalogEntry
+        if let id = item.catalogID { entry = try await store.catalogEntry(itemID: id) } else { entry = try await store.upsertItem(item) }
         item.catalogID = entry.itemID
         if let stored = entry.storedOriginal, library.holds(stored.locator, size: stored.size) {
             item.locator = stored.locator

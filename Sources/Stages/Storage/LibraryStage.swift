@@ -12,12 +12,12 @@ import Synchronization
 /// section, so workers never store the same content twice; the database writes around it run
 /// concurrently and are group-committed.
 public struct LibraryStage: OriginalStage {
-    public let store: any JobStore
+    public let store: any CatalogStore
     public let library: LocalLibrary
     public let concurrency: Int
     private let placements = Placements()
 
-    public init(store: any JobStore, library: LocalLibrary, concurrency: Int = 4) {
+    public init(store: any CatalogStore, library: LocalLibrary, concurrency: Int = 4) {
         self.store = store
         self.library = library
         self.concurrency = concurrency
@@ -39,7 +39,8 @@ public struct LibraryStage: OriginalStage {
                 itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
                 locator: placement.locator,
                 description: ItemDescription(
-                    title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind))
+                    title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind),
+                lease: item.lease)
         } catch {
             // Not recorded: a file placed in this run must not stay in the library unaccounted
             // for, unless another item that shares it recorded it (or still may).

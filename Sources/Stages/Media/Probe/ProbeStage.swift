@@ -6,10 +6,10 @@ public import Engine
 public struct ProbeStage: OriginalStage {
     public static let processorVersion = 1
 
-    public let store: any JobStore
+    public let store: any CatalogStore
     public let prober: MediaProber
 
-    public init(store: any JobStore, prober: MediaProber = MediaProber()) {
+    public init(store: any CatalogStore, prober: MediaProber = MediaProber()) {
         self.store = store
         self.prober = prober
     }

@@ -6,12 +6,12 @@ import Foundation
 /// the original. Renditions the library already has are not made again.
 public struct TranscodeStage: ItemStage {
     public let plan: RenditionPlan
-    public let store: any JobStore
+    public let store: any CatalogStore
     public let library: LocalLibrary
     private let transcoder = Transcoder()
     private let making = KeyedLock<String>()
 
-    public init(plan: RenditionPlan, store: any JobStore, library: LocalLibrary) {
+    public init(plan: RenditionPlan, store: any CatalogStore, library: LocalLibrary) {
         self.plan = plan
         self.store = store
         self.library = library
@@ -34,7 +34,8 @@ public struct TranscodeStage: ItemStage {
             // Items with the same content make each rendition once: the second waits for the
             // first and then finds it stored.
             try await making.withLock("\(sha256)/\(profile.name)") {
-                try await makeRendition(profile, original: original, locator: locator, sha256: sha256, itemID: id, context: context)
+                try await makeRendition(
+                    profile, original: original, locator: locator, sha256: sha256, itemID: id, lease: item.lease, context: context)
             }
             item.renditions.insert(profile.name)
         }
@@ -42,7 +43,8 @@ public struct TranscodeStage: ItemStage {
     }
 
     private func makeRendition(
-        _ profile: TranscodeProfile, original: String, locator: String, sha256: String, itemID id: Int64, context: StageContext
+        _ profile: TranscodeProfile, original: String, locator: String, sha256: String, itemID id: Int64, lease: ItemLease?,
+        context: StageContext
     ) async throws {
         // Content another item already had may have this rendition: share it.
         if let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id),
@@ -64,6 +66,7 @@ public struct TranscodeStage: ItemStage {
             })
         _ = try await store.recordRendition(
             itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
-            format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator)
+            format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator,
+            lease: lease)
     }
 }

@@ -1,0 +1,373 @@
+public import Foundation
+import Logging
+import Synchronization
+
+/// Collects one input of a job: every item it names, in order, and problems with its entries.
+public protocol JobCollector: Sendable {
+    func collect(_ input: String) async -> (items: [MediaItem], issues: [SourceIssue])
+}
+
+/// How a runner works a job.
+public struct JobRunSettings: Sendable {
+    /// Items claimed per store round trip.
+    public var claimBatch = 32
+    /// The collector waits while the job holds this many pending items.
+    public var highWater = 10_000
+    /// Collected items written per transaction.
+    public var enqueueBatch = 500
+    /// A lease lasts this long without renewal; the heartbeat renews it well before.
+    public var leaseDuration: Duration = .seconds(30)
+    public var heartbeat: Duration = .seconds(3)
+    /// Commands are read this often (the runner acts within half a second).
+    public var commandPoll: Duration = .milliseconds(200)
+    /// With nothing to claim yet (collection still running), the claim is retried this often.
+    public var idlePoll: Duration = .milliseconds(50)
+    public var channelCapacity = 16
+
+    public init() {}
+}
+
+/// How a run of a job ended.
+public enum JobRunEnd: Sendable, Equatable {
+    /// Every item settled: completed, completed_with_errors.
+    case finished(JobStatus)
+    /// Paused (a pause command, or Ctrl-C): resumable.
+    case paused
+    case canceled
+    /// The runner was told to stop (SIGTERM): in-flight items went back to the queue; the job is paused.
+    case stopped
+}
+
+/// One runner working one job: claims its items from the store with leases, runs them through
+/// the stages, records every step and outcome under the lease, collects its inputs alongside
+/// (pausing above the high-water mark), renews its leases, and obeys the job's commands.
+/// Nothing only this process knows is needed to continue: a restart resumes from the store.
+public final class JobRun: Sendable {
+    public let store: any JobStore
+    public let jobID: Int64
+    public let runner: String
+    let stages: [any ItemStage<MediaItem>]
+    let collector: (any JobCollector)?
+    let settings: JobRunSettings
+    let lanes: Lanes
+    let temporaryDirectory: URL
+    private static var logger: Logger { Logger(label: "engine.jobs") }
+
+    enum Stop: Sendable, Equatable {
+        case pause(immediate: Bool)
+        case cancel
+        case shutdown
+    }
+
+    private struct Control {
+        var stop: Stop?
+        var graph: Task<Void, any Error>?
+        var collectionDone = false
+    }
+
+    private let control = Mutex(Control())
+
+    public init(
+        store: any JobStore, jobID: Int64, runner: String, stages: [any ItemStage<MediaItem>], collector: (any JobCollector)?,
+        lanes: Lanes, temporaryDirectory: URL, settings: JobRunSettings = JobRunSettings()
+    ) {
+        self.store = store
+        self.jobID = jobID
+        self.runner = runner
+        self.stages = stages
+        self.collector = collector
+        self.lanes = lanes
+        self.temporaryDirectory = temporaryDirectory
+        self.settings = settings
+    }
+
+    // MARK: steering (any thread)
+
+    /// Takes no new items; in-flight ones finish (or, `immediate`, go back to the queue).
+    public func requestPause(immediate: Bool = false) {
+        stop(.pause(immediate: immediate), cancelGraph: immediate)
+    }
+
+    /// Stops at once: in-flight items are canceled with their temp files, open ones too.
+    public func requestCancel() {
+        stop(.cancel, cancelGraph: true)
+    }
+
+    /// The runner is going away (SIGTERM): takes no new items, gives in-flight ones `grace`,
+    /// then interrupts them back into the queue. The job is left paused.
+    public func requestShutdown(grace: Duration) {
+        stop(.shutdown, cancelGraph: false)
+        Task { [weak self] in
+            try await Task.sleep(for: grace)
+            self?.control.withLock { $0.graph }?.cancel()
+        }
+    }
+
+    private func stop(_ reason: Stop, cancelGraph: Bool) {
+        let graph = control.withLock { control -> Task<Void, any Error>? in
+            // A cancel overrides a pause; nothing overrides a cancel.
+            if control.stop != .cancel { control.stop = reason }
+            return cancelGraph ? control.graph : nil
+        }
+        graph?.cancel()
+    }
+
+    var stopReason: Stop? { control.withLock { $0.stop } }
+
+    // MARK: running
+
+    /// Runs the job until its items are all settled, or it is paused, cancelled or stopped.
+    /// The job must be claimable by this runner (queued, paused, or released by a dead one).
+    public func run(observer: some GraphObserver<MediaItem>) async throws -> JobRunEnd {
+        try await store.transitionJob(jobID, to: .running, runner: runner, error: nil)
+        let counting = StageCountingObserver(observer)
+        let ledger = JobLedger(store: store, run: self)
+        let graph = Graph(
+            source: ClaimSource(run: self, observer: observer), stages: stages, channelCapacity: settings.channelCapacity)
+        let graphTask = Task { [lanes, temporaryDirectory] in
+            try await graph.run(lanes: lanes, temporaryDirectory: temporaryDirectory, observer: counting, ledger: ledger)
+        }
+        control.withLock { $0.graph = graphTask }
+        if case .cancel = stopReason { graphTask.cancel() }
+
+        let helpers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.collectLoop(observer: observer) }
+                group.addTask { await self.heartbeatLoop(counting) }
+                group.addTask { await self.commandLoop() }
+            }
+        }
+        var graphError: (any Error)?
+        do {
+            try await graphTask.value
+        } catch {
+            graphError = error
+        }
+        helpers.cancel()
+        await helpers.value
+        try? await store.addStageCounts(jobID: jobID, counting.takeDeltas())
+        return try await finish(graphError: graphError)
+    }
+
+    private func finish(graphError: (any Error)?) async throws -> JobRunEnd {
+        switch stopReason {
+        case .cancel:
+            try await store.cancelOpenItems(jobID: jobID)
+            try await store.transitionJob(jobID, to: .canceled, runner: nil, error: nil)
+            return .canceled
+        case .pause:
+            try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
+            return .paused
+        case .shutdown:
+            try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
+            try? await store.appendEvent(jobID: jobID, kind: "released", message: "runner \(runner) stopped; the job waits to be resumed")
+            return .stopped
+        case nil:
+            if let graphError, !(graphError is CancellationError) {
+                // The store (or the graph itself) failed: the job stays resumable from the store.
+                _ = try? await store.transitionJob(jobID, to: .failed, runner: nil, error: "\(graphError)")
+                throw graphError
+            }
+            let counters = try await store.counters(jobID: jobID)
+            let status: JobStatus = counters[.failed] > 0 ? .completedWithErrors : .completed
+            try await store.transitionJob(jobID, to: status, runner: nil, error: nil)
+            return .finished(status)
+        }
+    }
+
+    // MARK: the loops beside the graph
+
+    var collectionDone: Bool { control.withLock { $0.collectionDone } }
+
+    private func collectLoop(observer: some GraphObserver<MediaItem>) async {
+        do {
+            guard let job = try await store.job(jobID) else { return }
+            if !job.collectionDone {
+                var collected = job.collected
+                for input in try await store.jobInputs(jobID) where !input.done {
+                    guard stopReason == nil else { return }
+                    if let limit = job.scope.limit, collected >= limit { break }
+                    let found = await collector?.collect(input.input) ?? (items: [], issues: [])
+                    for issue in found.issues {
+                        await observer.graph(.sourceIssue(issue))
+                        try await store.appendEvent(jobID: jobID, kind: "issue", message: issue.description)
+                    }
+                    var items = found.items[...]
+                    if let limit = job.scope.limit { items = items.prefix(max(0, limit - collected)) }
+                    repeat {
+                        try await waitBelowHighWater()
+                        guard stopReason == nil else { return }
+                        let batch = items.prefix(settings.enqueueBatch)
+                        items = items.dropFirst(batch.count)
+                        collected += try await store.enqueue(
+                            jobID: jobID, items: Array(batch), completingInput: items.isEmpty ? input.position : nil)
+                    } while !items.isEmpty
+                }
+                try await store.finishCollection(jobID: jobID)
+            }
+            control.withLock { $0.collectionDone = true }
+        } catch is CancellationError {
+        } catch {
+            Self.logger.error("collection failed", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+            try? await store.appendEvent(jobID: jobID, kind: "error", message: "collection failed: \(error)")
+            control.withLock { $0.collectionDone = true }
+        }
+    }
+
+    private func waitBelowHighWater() async throws {
+        while stopReason == nil {
+            let counters = try await store.counters(jobID: jobID)
+            if counters[.pending] + counters[.interrupted] < settings.highWater { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    private func heartbeatLoop(_ counting: StageCountingObserver) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: settings.heartbeat)
+                try await store.renewLeases(holder: runner, leaseDuration: settings.leaseDuration)
+                try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: nil, bytesPerSecond: nil)
+                try await store.addStageCounts(jobID: jobID, counting.takeDeltas())
+            } catch is CancellationError {
+                return
+            } catch {
+                Self.logger.error("heartbeat failed", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func commandLoop() async {
+        while !Task.isCancelled {
+            do {
+                for command in try await store.takeCommands(jobID: jobID, consumer: runner) {
+                    let result = try await obey(command)
+                    try await store.completeCommand(command.id, result: result)
+                }
+                try await Task.sleep(for: settings.commandPoll)
+            } catch is CancellationError {
+                return
+            } catch {
+                Self.logger.error("reading commands failed", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+                try? await Task.sleep(for: settings.commandPoll)
+            }
+        }
+    }
+
+    private func obey(_ command: JobCommand) async throws -> String {
+        switch command.kind {
+        case .pause:
+            let immediate = command.argument == "immediate"
+            _ = try? await store.transitionJob(jobID, to: .pauseRequested, runner: runner, error: nil)
+            requestPause(immediate: immediate)
+            return immediate ? "pausing now: in-flight items go back to the queue" : "pausing: in-flight items finish first"
+        case .resume:
+            return "not paused"
+        case .cancel:
+            requestCancel()
+            return "canceling"
+        case .retryItem, .forceRetryItem:
+            let count = try await store.retryItems(jobID: jobID, itemKey: command.argument, force: command.kind == .forceRetryItem)
+            return "requeued \(count) item(s)"
+        }
+    }
+}
+
+/// The claiming head of a job's graph: claims pending items in batches under fresh leases
+/// and emits them, until the job is paused or stopped, or collection is done and nothing is
+/// left to claim.
+struct ClaimSource<Observer: GraphObserver<MediaItem>>: ItemSource {
+    let run: JobRun
+    let observer: Observer
+    var name: String { "job \(run.jobID)" }
+
+    func produce(into emit: (MediaItem) async throws -> Void, context: SourceContext) async throws {
+        while run.stopReason == nil {
+            let done = run.collectionDone  // read before the claim: an empty claim after it is final
+            let claimed = try await run.store.claim(
+                jobID: run.jobID, holder: run.runner, limit: run.settings.claimBatch, leaseDuration: run.settings.leaseDuration)
+            if claimed.isEmpty {
+                if done { return }
+                try await Task.sleep(for: run.settings.idlePoll)
+                continue
+            }
+            for (index, claim) in claimed.enumerated() {
+                guard run.stopReason == nil else {
+                    try await release(claimed[index...])
+                    return
+                }
+                do {
+                    try await emit(claim.item)
+                } catch {
+                    try? await release(claimed[(index + 1)...])
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Claimed but never started: back to the queue.
+    private func release(_ claims: ArraySlice<ClaimedItem>) async throws {
+        for claim in claims { try? await run.store.settle(claim.lease, .interrupted) }
+    }
+}
+
+/// Records each item's steps and outcome under its lease. A write refused because the lease
+/// has passed on drops the item: the newer attempt owns it.
+struct JobLedger: ItemLedger {
+    let store: any JobStore
+    let run: JobRun
+
+    func step(_ item: MediaItem, stage: String) async throws {
+        guard let lease = item.lease else { return }
+        try await store.recordStep(lease, step: stage)
+    }
+
+    func settle(_ item: MediaItem, _ outcome: GraphOutcome) async throws {
+        guard let lease = item.lease else { return }
+        let end: ItemOutcome =
+            switch outcome {
+            case .completed: .succeeded(bytes: item.byteCount)
+            case .failed(_, let error): .failed(error: "\(error)")
+            case .skipped(_, let reason): .skipped(reason: reason)
+            case .stopped: run.stopReason == .cancel ? .canceled : .interrupted
+            }
+        do {
+            try await store.settle(lease, end)
+        } catch StoreError.leaseLost {
+            Logger(label: "engine.jobs").warning("lease lost; the item's newer attempt owns it", metadata: ["item.key": "\(item.key)"])
+        }
+    }
+}
+
+/// Counts, per stage, the items that finished it, failed in it or were skipped by it, for the
+/// job's stage counters; passes every event on.
+final class StageCountingObserver: GraphObserver {
+    private let inner: any GraphObserver<MediaItem>
+    private let deltas = Mutex<[String: JobStageCounters]>([:])
+
+    init(_ inner: any GraphObserver<MediaItem>) {
+        self.inner = inner
+    }
+
+    func graph(_ event: GraphEvent<MediaItem>) async {
+        switch event {
+        case .finished(let stage, _): count(stage) { $0.finished += 1 }
+        case .failed(let stage, _, _): count(stage) { $0.failed += 1 }
+        case .skipped(let stage, _, _): count(stage) { $0.skipped += 1 }
+        default: break
+        }
+        await inner.graph(event)
+    }
+
+    private func count(_ stage: String, _ change: (inout JobStageCounters) -> Void) {
+        deltas.withLock { deltas in change(&deltas[stage, default: JobStageCounters(name: stage)]) }
+    }
+
+    func takeDeltas() -> [JobStageCounters] {
+        deltas.withLock { deltas in
+            defer { deltas.removeAll() }
+            return Array(deltas.values)
+        }
+    }
+}

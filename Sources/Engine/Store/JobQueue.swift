@@ -1,0 +1,79 @@
+public import Foundation
+
+/// The store as the queue of jobs (DESIGN, State: jobs). A job's items are rows before any work
+/// on them starts; a runner claims a batch with a lease (holder, token, expiry) that its
+/// heartbeat renews, and every write for a claimed item names the lease and is refused with
+/// `StoreError.leaseLost` once the item has passed to another attempt. Written so that a
+/// PostgreSQL store can implement it with `FOR UPDATE SKIP LOCKED` and several runners; the
+/// contract tests (`JobQueueContract`) run against any implementation.
+public protocol JobQueue: Sendable {
+    // MARK: jobs
+    func createJob(_ spec: JobSpec) async throws -> JobRecord
+    func job(_ id: Int64) async throws -> JobRecord?
+    /// Newest first.
+    func jobs(limit: Int) async throws -> [JobRecord]
+    /// The oldest job waiting for a runner (`queued`).
+    func nextQueuedJob() async throws -> JobRecord?
+    /// The newest job that has not finished, whatever its status (`engine run --resume`).
+    func newestUnfinishedJob() async throws -> JobRecord?
+    /// Moves the job to `status` when the status machine allows it from where it is; throws
+    /// `IllegalTransition` (and changes nothing) otherwise. `runner` is recorded as the holder
+    /// (nil clears it); an `error` is kept with the job.
+    @discardableResult
+    func transitionJob(_ id: Int64, to status: JobStatus, runner: String?, error: String?) async throws -> JobRecord
+    func jobInputs(_ id: Int64) async throws -> [JobInput]
+    func jobStages(_ id: Int64) async throws -> [JobStageCounters]
+    /// Adds to the per-stage counters (the runner flushes what it counted every few seconds).
+    func addStageCounts(jobID: Int64, _ deltas: [JobStageCounters]) async throws
+
+    // MARK: items
+    /// Writes collected items into the job (and the catalog), keeping the first of each item
+    /// key; with `completingInput`, marks that input collected in the same transaction.
+    /// Returns how many were new.
+    @discardableResult
+    func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int
+    /// Every input is collected: once the queue is empty, the job is done.
+    func finishCollection(jobID: Int64) async throws
+    /// Up to `limit` claimable items of the job (pending or interrupted, due), oldest first,
+    /// each now `running` under a fresh lease held by `holder` until `leaseDuration` from now.
+    func claim(jobID: Int64, holder: String, limit: Int, leaseDuration: Duration) async throws -> [ClaimedItem]
+    /// Extends every lease `holder` still has; returns how many.
+    @discardableResult
+    func renewLeases(holder: String, leaseDuration: Duration) async throws -> Int
+    /// The step the item is at, under its lease.
+    func recordStep(_ lease: ItemLease, step: String) async throws
+    /// Ends the item's attempt under its lease (and records the outcome on the catalog item).
+    func settle(_ lease: ItemLease, _ outcome: ItemOutcome) async throws
+    /// Running items of `holders` (runners known to be gone) become `interrupted`, claimable
+    /// again; returns how many.
+    @discardableResult
+    func interruptItems(heldBy holders: [String]) async throws -> Int
+    /// Running items whose lease expired (their runner stopped renewing) become `interrupted`.
+    @discardableResult
+    func interruptExpiredLeases() async throws -> Int
+    /// Failed and canceled items (with `force`, succeeded and skipped ones too) of the job, or
+    /// only `itemKey`, go back to pending; returns how many.
+    @discardableResult
+    func retryItems(jobID: Int64, itemKey: String?, force: Bool) async throws -> Int
+    /// Items not yet started (pending, interrupted) become canceled; returns how many.
+    @discardableResult
+    func cancelOpenItems(jobID: Int64) async throws -> Int
+    func counters(jobID: Int64) async throws -> JobCounters
+    func runningItems(jobID: Int64, limit: Int) async throws -> [RunningItem]
+    func failedItems(jobID: Int64, limit: Int) async throws -> [FailedItem]
+
+    // MARK: commands, events, workers
+    @discardableResult
+    func submitCommand(jobID: Int64, kind: JobCommandKind, argument: String?) async throws -> Int64
+    /// The job's unconsumed commands, oldest first, marked consumed by `consumer`.
+    func takeCommands(jobID: Int64, consumer: String) async throws -> [JobCommand]
+    func completeCommand(_ id: Int64, result: String) async throws
+    func appendEvent(jobID: Int64, kind: String, message: String) async throws
+    /// The newest `limit` events, oldest first.
+    func events(jobID: Int64, limit: Int) async throws -> [JobEvent]
+    func registerWorker(id: String, host: String, pid: Int32) async throws
+    func workerHeartbeat(id: String, jobID: Int64?, currentItem: String?, bytesPerSecond: Double?) async throws
+    func stopWorker(id: String) async throws
+    /// Workers not stopped (live, or dead without having said so).
+    func activeWorkers() async throws -> [JobWorker]
+}

@@ -1,0 +1,434 @@
+import Foundation
+import GRDB
+
+/// The job queue on SQLite. Times are seconds since 1970 (REAL); a claim is one
+/// `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`, the single-writer form of what
+/// PostgreSQL does with `FOR UPDATE SKIP LOCKED`.
+extension SQLiteJobStore: JobQueue {
+    static var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: jobs
+
+    public func createJob(_ spec: JobSpec) async throws -> JobRecord {
+        let scope = String(decoding: try JSONEncoder().encode(spec.scope), as: UTF8.self)
+        return try await writer.write { db in
+            let now = Self.now
+            try db.execute(
+                sql: "INSERT INTO job_runs (type, scope, options, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [spec.type.rawValue, scope, spec.options, now, now])
+            let id = db.lastInsertedRowID
+            for (position, input) in spec.inputs.enumerated() {
+                try db.execute(sql: "INSERT INTO job_inputs (job_id, position, input) VALUES (?, ?, ?)", arguments: [id, position, input])
+            }
+            for (position, stage) in spec.stages.enumerated() {
+                try db.execute(sql: "INSERT INTO job_stages (job_id, position, name) VALUES (?, ?, ?)", arguments: [id, position, stage])
+            }
+            try Self.event(db, id, "created", "\(spec.type.rawValue) job with \(spec.inputs.count) input(s)")
+            return try Self.job(db, id)!
+        }
+    }
+
+    public func job(_ id: Int64) async throws -> JobRecord? {
+        try await pool.read { db in try Self.job(db, id) }
+    }
+
+    public func jobs(limit: Int) async throws -> [JobRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job_runs ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.jobRecord)
+        }
+    }
+
+    public func nextQueuedJob() async throws -> JobRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM job_runs WHERE status = 'queued' ORDER BY id LIMIT 1").map(Self.jobRecord)
+        }
+    }
+
+    public func newestUnfinishedJob() async throws -> JobRecord? {
+        let finished = JobStatus.allCases.filter(\.isFinished).map(\.rawValue)
+        return try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM job_runs WHERE status NOT IN (\(Self.placeholders(finished.count))) ORDER BY id DESC LIMIT 1",
+                arguments: StatementArguments(finished)
+            ).map(Self.jobRecord)
+        }
+    }
+
+    @discardableResult
+    public func transitionJob(_ id: Int64, to status: JobStatus, runner: String?, error: String?) async throws -> JobRecord {
+        try await writer.write { db in
+            guard let current = try Self.job(db, id) else { throw StoreError.noSuchJob(id) }
+            guard current.status.canMove(to: status) else {
+                throw IllegalTransition(subject: "job \(id)", from: current.status.rawValue, to: status.rawValue)
+            }
+            let now = Self.now
+            try db.execute(
+                sql: """
+                    UPDATE job_runs SET status = ?, runner_id = ?, error = coalesce(?, error), updated_at = ?,
+                        started_at = CASE WHEN ? = 'running' THEN coalesce(started_at, ?) ELSE started_at END,
+                        finished_at = CASE WHEN ? THEN ? ELSE NULL END
+                    WHERE id = ? AND status = ?
+                    """,
+                arguments: [
+                    status.rawValue, runner, error, now, status.rawValue, now, status.isFinished, now, id, current.status.rawValue,
+                ])
+            try Self.event(db, id, status.rawValue, "\(current.status.rawValue) → \(status.rawValue)" + (error.map { ": \($0)" } ?? ""))
+            return try Self.job(db, id)!
+        }
+    }
+
+    public func jobInputs(_ id: Int64) async throws -> [JobInput] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT position, input, done FROM job_inputs WHERE job_id = ? ORDER BY position", arguments: [id])
+                .map { JobInput(position: $0["position"], input: $0["input"], done: $0["done"]) }
+        }
+    }
+
+    public func jobStages(_ id: Int64) async throws -> [JobStageCounters] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT name, finished, failed, skipped FROM job_stages WHERE job_id = ? ORDER BY position", arguments: [id]
+            ).map { JobStageCounters(name: $0["name"], finished: $0["finished"], failed: $0["failed"], skipped: $0["skipped"]) }
+        }
+    }
+
+    public func addStageCounts(jobID: Int64, _ deltas: [JobStageCounters]) async throws {
+        guard !deltas.isEmpty else { return }
+        try await writer.write { db in
+            for delta in deltas {
+                try db.cachedStatement(
+                    sql: "UPDATE job_stages SET finished = finished + ?, failed = failed + ?, skipped = skipped + ? WHERE job_id = ? AND name = ?"
+                ).execute(arguments: [delta.finished, delta.failed, delta.skipped, jobID, delta.name])
+            }
+        }
+    }
+
+    // MARK: items
+
+    @discardableResult
+    public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int {
+        let encoder = JSONEncoder()
+        let payloads = try items.map { String(decoding: try encoder.encode(CollectedItemPayload($0)), as: UTF8.self) }
+        return try await writer.write { db in
+            let now = Self.now
+            var added = 0
+            for (item, payload) in zip(items, payloads) {
+                let key = item.key
+                // The first collection of a key wins; a second listing of the item changes nothing.
+                guard try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM job_items WHERE job_id = ? AND item_key = ?"), arguments: [jobID, key]) == nil
+                else { continue }
+                let itemID = try Self.upsertCatalogItem(db, item)
+                try db.cachedStatement(
+                    sql: "INSERT INTO job_items (job_id, item_key, item_id, title, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                ).execute(arguments: [jobID, key, itemID, item.title, payload, now])
+                added += 1
+            }
+            try db.cachedStatement(sql: "UPDATE job_runs SET collected = collected + ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [added, now, jobID])
+            if let completingInput {
+                try db.cachedStatement(sql: "UPDATE job_inputs SET done = 1 WHERE job_id = ? AND position = ?")
+                    .execute(arguments: [jobID, completingInput])
+            }
+            return added
+        }
+    }
+
+    public func finishCollection(jobID: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE job_runs SET collection_done = 1, updated_at = ? WHERE id = ?", arguments: [Self.now, jobID])
+        }
+    }
+
+    public func claim(jobID: Int64, holder: String, limit: Int, leaseDuration: Duration) async throws -> [ClaimedItem] {
+        let rows = try await writer.write { db in
+            let now = Self.now
+            return try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE job_items SET status = 'running', lease_holder = ?, lease_token = lower(hex(randomblob(12))),
+                            lease_expires_at = ?, attempts = attempts + 1, started_at = ?, finished_at = NULL, current_step = NULL
+                        WHERE id IN (
+                            SELECT id FROM job_items WHERE job_id = ? AND status IN ('pending', 'interrupted')
+                                AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                            ORDER BY id LIMIT ?)
+                        RETURNING id, item_key, item_id, payload, attempts, lease_token
+                        """),
+                arguments: [holder, now + leaseDuration.seconds, now, jobID, now, limit]
+            ).map { row in
+                (id: row["id"] as Int64, key: row["item_key"] as String, itemID: row["item_id"] as Int64?,
+                 payload: row["payload"] as String, attempts: row["attempts"] as Int, token: row["lease_token"] as String)
+            }
+        }
+        let decoder = JSONDecoder()
+        return try rows.map { row in
+            var item = try decoder.decode(CollectedItemPayload.self, from: Data(row.payload.utf8)).item
+            item.catalogID = row.itemID
+            let lease = ItemLease(jobItemID: row.id, token: row.token)
+            item.lease = lease
+            return ClaimedItem(lease: lease, itemKey: row.key, attempt: row.attempts, item: item)
+        }.sorted { $0.lease.jobItemID < $1.lease.jobItemID }
+    }
+
+    @discardableResult
+    public func renewLeases(holder: String, leaseDuration: Duration) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE job_items SET lease_expires_at = ? WHERE lease_holder = ? AND status = 'running'",
+                arguments: [Self.now + leaseDuration.seconds, holder])
+            return db.changesCount
+        }
+    }
+
+    public func recordStep(_ lease: ItemLease, step: String) async throws {
+        try await writer.write { db in try Self.fence(db, lease, step: step) }
+    }
+
+    public func settle(_ lease: ItemLease, _ outcome: ItemOutcome) async throws {
+        try await writer.write { db in
+            let (status, error, bytes): (ItemStatus, String?, Int64?) =
+                switch outcome {
+                case .succeeded(let bytes): (.succeeded, nil, bytes)
+                case .failed(let error): (.failed, error, nil)
+                case .skipped(let reason): (.skipped, reason, nil)
+                case .canceled: (.canceled, nil, nil)
+                case .interrupted: (.interrupted, nil, nil)
+                }
+            let open = status == .interrupted
+            let itemID = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE job_items SET status = ?, last_error = ?, bytes = coalesce(?, bytes),
+                            finished_at = CASE WHEN ? THEN NULL ELSE ? END,
+                            lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
+                        WHERE id = ? AND lease_token = ? AND status = 'running'
+                        RETURNING item_id
+                        """),
+                arguments: [status.rawValue, error, bytes, open, Self.now, lease.jobItemID, lease.token])
+            guard db.changesCount == 1 else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }
+            // The catalog item keeps what it is (a stored item stays succeeded when a rerun skips
+            // it); only a failure or a success changes it.
+            if let itemID, status == .failed || status == .succeeded {
+                try Self.setStatus(db, itemID: itemID, status, error: error)
+            }
+        }
+    }
+
+    @discardableResult
+    public func interruptItems(heldBy holders: [String]) async throws -> Int {
+        guard !holders.isEmpty else { return 0 }
+        return try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job_items SET status = 'interrupted', lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
+                    WHERE status = 'running' AND lease_holder IN (\(Self.placeholders(holders.count)))
+                    """,
+                arguments: StatementArguments(holders))
+            return db.changesCount
+        }
+    }
+
+    @discardableResult
+    public func interruptExpiredLeases() async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job_items SET status = 'interrupted', lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
+                    WHERE status = 'running' AND lease_expires_at < ?
+                    """,
+                arguments: [Self.now])
+            return db.changesCount
+        }
+    }
+
+    @discardableResult
+    public func retryItems(jobID: Int64, itemKey: String?, force: Bool) async throws -> Int {
+        let statuses: [ItemStatus] = force ? [.failed, .canceled, .succeeded, .skipped] : [.failed, .canceled]
+        return try await writer.write { db in
+            var arguments: StatementArguments = [jobID]
+            arguments += StatementArguments(statuses.map(\.rawValue))
+            if let itemKey { arguments += [itemKey] }
+            try db.execute(
+                sql: """
+                    UPDATE job_items SET status = 'pending', last_error = NULL, next_attempt_at = NULL, finished_at = NULL
+                    WHERE job_id = ? AND status IN (\(Self.placeholders(statuses.count)))\(itemKey == nil ? "" : " AND item_key = ?")
+                    """,
+                arguments: arguments)
+            return db.changesCount
+        }
+    }
+
+    @discardableResult
+    public func cancelOpenItems(jobID: Int64) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE job_items SET status = 'canceled', finished_at = ? WHERE job_id = ? AND status IN ('pending', 'interrupted')",
+                arguments: [Self.now, jobID])
+            return db.changesCount
+        }
+    }
+
+    public func counters(jobID: Int64) async throws -> JobCounters {
+        try await pool.read { db in
+            var counters = JobCounters()
+            for row in try Row.fetchAll(
+                db, sql: "SELECT status, count(*) AS n FROM job_items WHERE job_id = ? GROUP BY status", arguments: [jobID])
+            {
+                if let status = ItemStatus(rawValue: row["status"]) { counters.byStatus[status] = row["n"] }
+            }
+            return counters
+        }
+    }
+
+    public func runningItems(jobID: Int64, limit: Int) async throws -> [RunningItem] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT item_key, title, current_step, attempts, lease_holder, started_at FROM job_items
+                    WHERE job_id = ? AND status = 'running' ORDER BY started_at, id LIMIT ?
+                    """,
+                arguments: [jobID, limit]
+            ).map {
+                RunningItem(
+                    itemKey: $0["item_key"], title: $0["title"], step: $0["current_step"], attempt: $0["attempts"],
+                    holder: $0["lease_holder"], startedAt: ($0["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            }
+        }
+    }
+
+    public func failedItems(jobID: Int64, limit: Int) async throws -> [FailedItem] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT item_key, title, last_error, attempts FROM job_items WHERE job_id = ? AND status = 'failed' ORDER BY id LIMIT ?",
+                arguments: [jobID, limit]
+            ).map { FailedItem(itemKey: $0["item_key"], title: $0["title"], error: $0["last_error"] ?? "", attempts: $0["attempts"]) }
+        }
+    }
+
+    // MARK: commands, events, workers
+
+    @discardableResult
+    public func submitCommand(jobID: Int64, kind: JobCommandKind, argument: String?) async throws -> Int64 {
+        try await writer.write { db in
+            guard try Self.job(db, jobID) != nil else { throw StoreError.noSuchJob(jobID) }
+            try db.execute(
+                sql: "INSERT INTO job_commands (job_id, kind, argument, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [jobID, kind.rawValue, argument, Self.now])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func takeCommands(jobID: Int64, consumer: String) async throws -> [JobCommand] {
+        try await writer.write { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE job_commands SET consumed_at = ?, consumed_by = ? WHERE job_id = ? AND consumed_at IS NULL
+                        RETURNING id, job_id, kind, argument, created_at
+                        """),
+                arguments: [Self.now, consumer, jobID]
+            ).compactMap { row in
+                JobCommandKind(rawValue: row["kind"]).map {
+                    JobCommand(
+                        id: row["id"], jobID: row["job_id"], kind: $0, argument: row["argument"],
+                        createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                }
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    public func completeCommand(_ id: Int64, result: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE job_commands SET result = ? WHERE id = ?", arguments: [result, id])
+        }
+    }
+
+    public func appendEvent(jobID: Int64, kind: String, message: String) async throws {
+        try await writer.write { db in try Self.event(db, jobID, kind, message) }
+    }
+
+    public func events(jobID: Int64, limit: Int) async throws -> [JobEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT at, kind, message FROM job_events WHERE job_id = ? ORDER BY id DESC LIMIT ?", arguments: [jobID, limit]
+            ).reversed().map { JobEvent(at: Date(timeIntervalSince1970: $0["at"]), kind: $0["kind"], message: $0["message"]) }
+        }
+    }
+
+    public func registerWorker(id: String, host: String, pid: Int32) async throws {
+        try await writer.write { db in
+            let now = Self.now
+            try db.execute(
+                sql: """
+                    INSERT INTO job_workers (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, stopped_at = NULL
+                    """,
+                arguments: [id, host, pid, now, now])
+        }
+    }
+
+    public func workerHeartbeat(id: String, jobID: Int64?, currentItem: String?, bytesPerSecond: Double?) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE job_workers SET heartbeat_at = ?, job_id = ?, current_item = ?, bytes_per_second = ? WHERE id = ?",
+                arguments: [Self.now, jobID, currentItem, bytesPerSecond, id])
+        }
+    }
+
+    public func stopWorker(id: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE job_workers SET stopped_at = ?, job_id = NULL, current_item = NULL WHERE id = ?", arguments: [Self.now, id])
+        }
+    }
+
+    public func activeWorkers() async throws -> [JobWorker] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job_workers WHERE stopped_at IS NULL ORDER BY started_at").map {
+                JobWorker(
+                    id: $0["id"], host: $0["host"], pid: $0["pid"], jobID: $0["job_id"],
+                    heartbeatAt: Date(timeIntervalSince1970: $0["heartbeat_at"]), currentItem: $0["current_item"],
+                    bytesPerSecond: $0["bytes_per_second"], stoppedAt: nil)
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    /// The write is for the attempt holding `lease`: records its step, or refuses the whole
+    /// transaction's write (its savepoint) when the lease has passed on.
+    static func fence(_ db: Database, _ lease: ItemLease, step: String) throws {
+        try db.cachedStatement(sql: "UPDATE job_items SET current_step = ? WHERE id = ? AND lease_token = ? AND status = 'running'")
+            .execute(arguments: [step, lease.jobItemID, lease.token])
+        guard db.changesCount == 1 else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }
+    }
+
+    private static func event(_ db: Database, _ jobID: Int64, _ kind: String, _ message: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO job_events (job_id, at, kind, message) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [jobID, now, kind, message])
+    }
+
+    private static func job(_ db: Database, _ id: Int64) throws -> JobRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM job_runs WHERE id = ?", arguments: [id]).map(jobRecord)
+    }
+
+    private static func jobRecord(_ row: Row) -> JobRecord {
+        JobRecord(
+            id: row["id"], type: JobType(rawValue: row["type"]) ?? .ingest, status: JobStatus(rawValue: row["status"]) ?? .failed,
+            scope: (try? JSONDecoder().decode(JobScope.self, from: Data((row["scope"] as String).utf8))) ?? JobScope(),
+            options: row["options"], collected: row["collected"], collectionDone: row["collection_done"], runner: row["runner_id"],
+            error: row["error"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            startedAt: (row["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

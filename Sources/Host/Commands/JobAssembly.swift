@@ -1,0 +1,63 @@
+import Engine
+import Foundation
+import Stages
+
+/// The options a job runs with, kept with the job as a JSON snapshot so that a resumed job (or
+/// a worker that picks it up) runs as it was submitted: the graph file's text, not its path.
+struct JobOptions: Codable {
+    var graph = "default"
+    var graphText: String?
+    var workers: Int?
+    var stallTimeout: Double?
+    var connectTimeout: Double?
+    var noRenditions = false
+
+    var encoded: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
+
+    static func decode(_ text: String) -> JobOptions {
+        (try? JSONDecoder().decode(JobOptions.self, from: Data(text.utf8))) ?? JobOptions()
+    }
+
+    /// The graph file these options name (its saved text when there is one).
+    func graphFile() throws(GraphFileError) -> GraphFile {
+        if let graphText { return try GraphFile.parse(graphText, file: graph) }
+        return try GraphFile.load(graph)
+    }
+}
+
+/// Puts together what runs a job of any type: its stages, collector and lanes.
+enum JobAssembly {
+    static func stageNames(_ type: JobType) -> [String] {
+        switch type {
+        case .ingest: ["catalog", "resolve", "download", "probe", "store", "transcode"]
+        case .collectOnly: ["catalog"]
+        case .downloadOnly: ["catalog", "resolve", "download", "probe", "store"]
+        case .reprocess: ["catalog", "transcode"]
+        }
+    }
+
+    static func makeRun(
+        _ job: JobRecord, store: SQLiteJobStore, directory: DataDirectory, runner: String
+    ) throws -> JobRun {
+        let options = JobOptions.decode(job.options)
+        let file = try options.graphFile()
+        let workers = options.workers ?? file.downloadWorkers ?? 8
+        let stall = options.stallTimeout ?? file.stallTimeout ?? 30
+        let connect = options.connectTimeout ?? file.connectTimeout ?? 15
+        let graphOptions = DefaultGraph.Options(
+            inputs: [], downloadWorkers: workers,
+            download: DownloadOptions(connectTimeout: .milliseconds(Int(connect * 1000)), stallTimeout: .milliseconds(Int(stall * 1000))),
+            renditions: options.noRenditions ? .none : file.renditions)
+        let library = LocalLibrary(root: directory.library)
+        let downloader = Downloader(options: graphOptions.download)
+        let all = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader)
+        let wanted = Set(stageNames(job.type))
+        let stages: [any ItemStage<MediaItem>] =
+            job.type == .collectOnly
+            ? [CatalogStage(store: store, library: library, renditions: .none)] : all.filter { wanted.contains($0.name) }
+        return JobRun(
+            store: store, jobID: job.id, runner: runner, stages: stages,
+            collector: CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary)),
+            lanes: Lanes(LaneLimits(network: workers)), temporaryDirectory: directory.temporary)
+    }
+}

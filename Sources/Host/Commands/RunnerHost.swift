@@ -1,0 +1,48 @@
+import Engine
+import Foundation
+
+/// What a process that runs jobs holds: the data directory's runner lock (one runner per
+/// data directory; a second gets the holder's pid), the store, and its runner id, registered
+/// as a worker. Starting it recovers what a dead runner left: its temp files, its running
+/// items (interrupted, requeued) and its jobs (paused).
+final class RunnerHost: Sendable {
+    let store: SQLiteJobStore
+    let runner: String
+    let recovered: JobRecovery.Report
+    private let lock: RunnerLock
+
+    private init(store: SQLiteJobStore, runner: String, recovered: JobRecovery.Report, lock: RunnerLock) {
+        self.store = store
+        self.runner = runner
+        self.recovered = recovered
+        self.lock = lock
+    }
+
+    static func start(_ directory: DataDirectory) async throws -> RunnerHost {
+        try directory.prepare()
+        let lock = try directory.lockRunner()
+        let store = try SQLiteJobStore(path: directory.database.path)
+        directory.removeStaleTemporaryFiles()
+        let runner = JobRecovery.newRunnerID()
+        try await store.registerWorker(id: runner, host: ProcessInfo.processInfo.hostName, pid: getpid())
+        let recovered = try await JobRecovery.recover(store: store, runner: runner)
+        if recovered.interruptedItems > 0 || !recovered.pausedJobs.isEmpty {
+            Output.note(
+                "recovered from a runner that died: \(recovered.interruptedItems) item(s) requeued, "
+                    + "job(s) \(recovered.pausedJobs.map(String.init).joined(separator: ", ")) paused")
+        }
+        return RunnerHost(store: store, runner: runner, recovered: recovered, lock: lock)
+    }
+
+    /// Marks the worker stopped (the lock goes with the process).
+    func stop() {
+        let store = store, runner = runner
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            try? await store.stopWorker(id: runner)
+            done.signal()
+        }
+        done.wait()
+        withExtendedLifetime(lock) {}
+    }
+}
