@@ -7,16 +7,21 @@ struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "MediaEngine: collect, download, probe, transcode, checksum and store media.",
-        subcommands: [RunCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self]
+        subcommands: [
+            RunCommand.self, JobsCommand.self, WorkerCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self,
+        ]
     )
 }
 
 /// Exit codes: 0 success, 1 finished with failed items, 2 usage or configuration error,
-/// 3 could not run (lock held, database too new, dependency missing).
+/// 3 could not run (lock held, database too new, dependency missing), 130 stopped by Ctrl-C,
+/// 143 stopped cleanly by SIGTERM.
 enum EngineExit {
     static let failures = ExitCode(1)
     static let usage = ExitCode(2)
     static let cannotRun = ExitCode(3)
+    static let interrupted = ExitCode(130)
+    static let terminated = ExitCode(143)
 }
 
 @main

@@ -28,7 +28,7 @@ public struct JobRunSettings: Sendable {
 }
 
 /// How a run of a job ended.
-public enum JobRunEnd: Sendable, Equatable {
+public enum JobRunEnd: Sendable, Equatable, CustomStringConvertible {
     /// Every item settled: completed, completed_with_errors.
     case finished(JobStatus)
     /// Paused (a pause command, or Ctrl-C): resumable.
@@ -36,6 +36,15 @@ public enum JobRunEnd: Sendable, Equatable {
     case canceled
     /// The runner was told to stop (SIGTERM): in-flight items went back to the queue; the job is paused.
     case stopped
+
+    public var description: String {
+        switch self {
+        case .finished(let status): status.rawValue
+        case .paused: "paused"
+        case .canceled: "canceled"
+        case .stopped: "stopped (paused, resumable)"
+        }
+    }
 }
 
 /// One runner working one job: claims its items from the store with leases, runs them through

@@ -1,0 +1,213 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `engine jobs`: watch and steer jobs from any process; commands go through the store.
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "List, show, submit, pause, resume, cancel and retry jobs (from any process).",
+        subcommands: [
+            JobsListCommand.self, JobsShowCommand.self, JobsSubmitCommand.self, JobsPauseCommand.self, JobsResumeCommand.self,
+            JobsCancelCommand.self, JobsRetryCommand.self,
+        ]
+    )
+}
+
+/// The data directory's store, for commands that steer jobs without running them.
+struct JobStoreAccess {
+    let store: SQLiteJobStore
+
+    init(_ data: DataDirOptions, command: String) throws {
+        let directory = data.directory
+        guard FileManager.default.fileExists(atPath: directory.database.path) else {
+            Output.error(command, "no jobs yet in \(directory.root.path)")
+            throw EngineExit.usage
+        }
+        do {
+            store = try SQLiteJobStore(path: directory.database.path)
+        } catch {
+            Output.error(command, "\(error)")
+            throw EngineExit.cannotRun
+        }
+    }
+
+    func job(_ id: Int64, command: String) async throws -> JobRecord {
+        guard let job = try await store.job(id) else {
+            Output.error(command, "no job \(id)")
+            throw EngineExit.usage
+        }
+        return job
+    }
+
+    /// A runner is alive and holds the job (its heartbeat is recent): commands go to it.
+    func isRunByLiveRunner(_ job: JobRecord) async throws -> Bool {
+        guard let runner = job.runner, job.status == .running || job.status == .pauseRequested else { return false }
+        return try await store.activeWorkers().contains { $0.id == runner && Date().timeIntervalSince($0.heartbeatAt) < 15 }
+    }
+}
+
+extension JobRecord {
+    func json(counters: JobCounters) -> JSONValue {
+        .object([
+            ("id", .int(id)), ("type", .string(type.rawValue)), ("status", .string(status.rawValue)),
+            ("collected", .int(Int64(collected))), ("collection_done", .bool(collectionDone)),
+            ("items", .object(ItemStatus.allCases.map { ($0.rawValue, JSONValue.int(Int64(counters[$0]))) })),
+            ("runner", runner.map(JSONValue.string) ?? .null), ("error", error.map(JSONValue.string) ?? .null),
+            ("created_at", .string(ISO8601DateFormatter().string(from: createdAt))),
+            ("started_at", startedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+            ("finished_at", finishedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+        ])
+    }
+}
+
+struct JobsListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The newest jobs, with their status and items.")
+
+    @OptionGroup var data: DataDirOptions
+    @Flag(help: "Print a JSON array.") var json = false
+    @Option(help: "How many jobs.") var limit = 50
+
+    func run() async throws {
+        let access = try JobStoreAccess(data, command: "jobs list")
+        var rows: [JSONValue] = []
+        for job in try await access.store.jobs(limit: limit) {
+            let counters = try await access.store.counters(jobID: job.id)
+            if json {
+                rows.append(job.json(counters: counters))
+            } else {
+                let done = counters[.succeeded] + counters[.skipped]
+                Output.line(
+                    "\(job.id)\t\(job.type.rawValue)\t\(job.status.rawValue)\t\(done)/\(counters.total) done, "
+                        + "\(counters[.failed]) failed\t\(ISO8601DateFormatter().string(from: job.createdAt))")
+            }
+        }
+        if json { Output.line(JSONValue.array(rows).serialized()) }
+    }
+}
+
+struct JobsSubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit", abstract: "Queue a job for `engine worker` (or `engine run --resume`).")
+
+    @Argument(help: "ingest | collect_only") var type: String
+    @Option(name: .customLong("input"), help: "A playlist, folder, media file or URL. Repeatable.") var inputs: [String] = []
+    @Option(help: "Stop collecting after this many items.") var limit: Int?
+    @Flag(help: "Make no renditions.") var noRenditions = false
+    @OptionGroup var data: DataDirOptions
+    @Flag(help: "Print the job as JSON.") var json = false
+
+    func validate() throws {
+        guard let type = JobType(rawValue: type) else {
+            throw ValidationError("unknown job type '\(type)' (known: \(JobType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard type == .ingest || type == .collectOnly else {
+            throw ValidationError("'\(type.rawValue)' jobs cannot be submitted yet: ingest and collect_only can")
+        }
+        if inputs.isEmpty { throw ValidationError("give at least one --input") }
+    }
+
+    func run() async throws {
+        let directory = data.directory
+        try directory.prepare()
+        let store = try SQLiteJobStore(path: directory.database.path)
+        let type = JobType(rawValue: type)!
+        let job = try await store.createJob(
+            JobSpec(
+                type: type, inputs: inputs, scope: JobScope(limit: limit), options: JobOptions(noRenditions: noRenditions).encoded,
+                stages: JobAssembly.stageNames(type)))
+        Output.line(json ? job.json(counters: JobCounters()).serialized() : "job \(job.id) queued")
+    }
+}
+
+struct JobsPauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Pause a job: in-flight items finish (or, --immediate, go back to the queue).")
+
+    @Argument(help: "The job id.") var id: Int64
+    @Flag(help: "Interrupt in-flight items instead of letting them finish.") var immediate = false
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        let access = try JobStoreAccess(data, command: "jobs pause")
+        let job = try await access.job(id, command: "jobs pause")
+        if try await access.isRunByLiveRunner(job) {
+            try await access.store.submitCommand(jobID: id, kind: .pause, argument: immediate ? "immediate" : nil)
+            Output.line("job \(id): pause sent to its runner")
+        } else if job.status == .queued || job.status == .running || job.status == .pauseRequested {
+            try await access.store.transitionJob(id, to: .paused, runner: nil, error: nil)
+            Output.line("job \(id) paused")
+        } else {
+            Output.error("jobs pause", "job \(id) is \(job.status.rawValue): nothing to pause")
+            throw EngineExit.usage
+        }
+    }
+}
+
+struct JobsResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused job where it stopped.")
+
+    @Argument(help: "The job id.") var id: Int64
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        let access = try JobStoreAccess(data, command: "jobs resume")
+        let job = try await access.job(id, command: "jobs resume")
+        guard job.status == .paused else {
+            Output.error("jobs resume", "job \(id) is \(job.status.rawValue), not paused")
+            throw EngineExit.usage
+        }
+        // Queued for whichever runner comes next; a foreground `engine run` waiting on it hears the command.
+        try await access.store.transitionJob(id, to: .queued, runner: nil, error: nil)
+        try await access.store.submitCommand(jobID: id, kind: .resume, argument: nil)
+        Output.line("job \(id) resumed (queued: a waiting `engine run`, `engine worker` or `engine run --resume` runs it)")
+    }
+}
+
+struct JobsCancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a job: in-flight items stop, their temp files go, open items are canceled.")
+
+    @Argument(help: "The job id.") var id: Int64
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        let access = try JobStoreAccess(data, command: "jobs cancel")
+        let job = try await access.job(id, command: "jobs cancel")
+        if try await access.isRunByLiveRunner(job) {
+            try await access.store.submitCommand(jobID: id, kind: .cancel, argument: nil)
+            Output.line("job \(id): cancel sent to its runner")
+        } else if !job.status.isFinished {
+            try await access.store.cancelOpenItems(jobID: id)
+            try await access.store.transitionJob(id, to: .canceled, runner: nil, error: nil)
+            try await access.store.submitCommand(jobID: id, kind: .cancel, argument: nil)  // for a run waiting on it
+            Output.line("job \(id) canceled")
+        } else {
+            Output.error("jobs cancel", "job \(id) is \(job.status.rawValue) already")
+            throw EngineExit.usage
+        }
+    }
+}
+
+struct JobsRetryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Requeue a job's failed items (or one item; --force also succeeded ones).")
+
+    @Argument(help: "The job id.") var id: Int64
+    @Option(help: "Only this item (its key, as `jobs show` lists it).") var item: String?
+    @Flag(help: "Requeue succeeded and skipped items too.") var force = false
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        let access = try JobStoreAccess(data, command: "jobs retry")
+        let job = try await access.job(id, command: "jobs retry")
+        if try await access.isRunByLiveRunner(job) {
+            try await access.store.submitCommand(jobID: id, kind: force ? .forceRetryItem : .retryItem, argument: item)
+            Output.line("job \(id): retry sent to its runner")
+            return
+        }
+        let count = try await access.store.retryItems(jobID: id, itemKey: item, force: force)
+        if count > 0, job.status.isFinished { try await access.store.transitionJob(id, to: .queued, runner: nil, error: nil) }
+        Output.line("job \(id): \(count) item(s) requeued" + (count > 0 && job.status.isFinished ? "; the job is queued again" : ""))
+    }
+}
