@@ -33,11 +33,11 @@ import TestSupport
         let a = try await store.upsertItem(item("/a.mp3")).itemID
         let b = try await store.upsertItem(item("/b.mp3")).itemID
         let stored = try await store.recordOriginal(
-            itemID: a, sha256: "abc", size: 3, format: "mp3", backend: "library", locator: "local/Band/Song.mp3", description: nil)
+            itemID: a, sha256: "abc", size: 3, format: "mp3", backend: "library", locator: "local/Band/Song.mp3", description: nil, lease: nil)
         #expect(try await store.storedOriginal(sha256: "abc", backend: "library") == stored)
         #expect(try await store.upsertItem(item("/a.mp3")).storedOriginal == stored)
         let reused = try await store.recordOriginal(
-            itemID: b, sha256: "abc", size: 3, format: "mp3", backend: "library", locator: "local/Band/Song.mp3", description: nil)
+            itemID: b, sha256: "abc", size: 3, format: "mp3", backend: "library", locator: "local/Band/Song.mp3", description: nil, lease: nil)
         #expect(reused.assetID == stored.assetID)
         #expect(try await store.storedOriginal(itemID: b)?.locator == "local/Band/Song.mp3")
         let entries = try await store.libraryItems()
@@ -50,7 +50,7 @@ import TestSupport
         let id = try await store.upsertItem(item("/a.mp3", creators: ["Collected"])).itemID
         _ = try await store.recordOriginal(
             itemID: id, sha256: "f00", size: 10, format: "mp3", backend: "library", locator: "x.mp3",
-            description: ItemDescription(title: "Tagged", creators: ["First", "Second"], duration: 3.5, mediaKind: "audio"))
+            description: ItemDescription(title: "Tagged", creators: ["First", "Second"], duration: 3.5, mediaKind: "audio"), lease: nil)
         let entry = try #require(try await store.libraryItems().first)
         #expect(entry.title == "Tagged")
         #expect(entry.creators == ["First", "Second"])
@@ -81,7 +81,7 @@ import TestSupport
                     group.addTask {
                         let result = try? await store.recordOriginal(
                             itemID: first, sha256: "x\(n)", size: 1, format: nil, backend: "nope", locator: "x\(n)",
-                            description: nil)
+                            description: nil, lease: nil)
                         return (nil, result == nil)
                     }
                 }

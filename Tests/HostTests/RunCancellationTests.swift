@@ -4,52 +4,59 @@ import Testing
 import TestSupport
 
 @Suite struct RunCancellationTests {
-    /// Ctrl-C while downloads are stalled: the run stops, reports the items as canceled,
-    /// deletes its temp files, and the store stays usable.
-    @Test func ctrlCStopsTheRunAndLeavesNoTempFiles() async throws {
+    /// Ctrl-C while downloads are stalled: the first press pauses (in-flight items may finish),
+    /// the second cancels: the run stops at once, reports the items as canceled, deletes its
+    /// temp files, exits 130, and the store stays usable with the job canceled.
+    @Test func ctrlCPausesThenCancelsAndLeavesNoTempFiles() async throws {
         let server = try FaultServer(root: Fixtures.mediaDirectory, slowSeconds: 120)
         let dataDir = try TemporaryDirectory("data")
         let lists = try TemporaryDirectory("lists")
         let urls = (1...3).map { server.url("/slow/audio-pcm.wav?\($0)") } + [server.url("/files/audio-id3.mp3")]
         let playlist = try lists.write("slow.txt", urls.joined(separator: "\n") + "\n")
-        let output = lists.file("summary.json")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let output = lists.file("summary.json"), errors = lists.file("stderr.txt")
+        for file in [output, errors] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Command.engineBinary)
         process.arguments = ["run", "--json", "--data-dir", dataDir.path, "--input", playlist]
         process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(60))
-            kill(process.processIdentifier, SIGKILL)
-        }
-        defer { watchdog.cancel() }
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let temp = dataDir.file("tmp").path
-        while ((try? FileManager.default.contentsOfDirectory(atPath: temp)) ?? []).count < 3, process.isRunning {
-            try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("three downloads have started") {
+            ((try? FileManager.default.contentsOfDirectory(atPath: temp)) ?? []).count >= 3 || !process.isRunning
         }
         kill(process.processIdentifier, SIGINT)
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        try await waitUntil("the engine says it is pausing") {
+            (try String(contentsOf: errors, encoding: .utf8)).contains("interrupted: pausing")
+        }
+        #expect(process.isRunning, "a pause lets the stalled downloads go on")
+        kill(process.processIdentifier, SIGINT)
+        try await waitUntil("the engine stops after the second Ctrl-C") { !process.isRunning }
 
         #expect(process.terminationReason == .exit, "the engine must exit, not die of the signal")
-        #expect(process.terminationStatus == 1)
+        #expect(process.terminationStatus == 130)
         let summary = try #require(try parseJSON(String(contentsOf: output, encoding: .utf8)) as? [String: Any])
         #expect(summary["status"] as? String == "canceled")
         #expect((summary["canceled"] as? Int ?? 0) >= 3)
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp) == [])
+        let job = try Command.engine(["jobs", "show", "\(summary["job_id"] as? Int ?? 0)", "--json", "--data-dir", dataDir.path])
+        #expect(job.status == 0, "\(job.stderr)")
+        let shown = try #require(try parseJSON(job.stdout) as? [String: Any])
+        #expect(shown["status"] as? String == "canceled")
+        #expect((shown["items"] as? [String: Any])?["running"] as? Int == 0)
         let items = try Command.engine(["items", "--json", "--data-dir", dataDir.path])
         #expect(items.status == 0)
         #expect((try parseJSON(items.stdout) as? [Any]) != nil)
     }
 
-    /// The first Ctrl-C asks for a clean stop. While that stop is held up (here another program
-    /// holds the database's write lock, so recording the canceled items waits out the busy
-    /// timeout), a second Ctrl-C ends the process at once with 130, and nothing is lost: the
-    /// next run clears the temp folder and stores what it is given.
-    @Test func aSecondCtrlCQuitsAtOnceWhileTheCleanStopIsHeldUp() async throws {
+    /// The first Ctrl-C pauses, the second cancels. While that cancel is held up (here another
+    /// program holds the database's write lock, so recording the canceled items waits out the
+    /// busy timeout), a third Ctrl-C ends the process at once with 130, and nothing is lost:
+    /// the next run clears the temp folder and stores what it is given.
+    @Test func aThirdCtrlCQuitsAtOnceWhileTheCleanStopIsHeldUp() async throws {
         let server = try FaultServer(root: Fixtures.mediaDirectory, slowSeconds: 120)
         let dataDir = try TemporaryDirectory("data")
         let lists = try TemporaryDirectory("lists")
@@ -77,13 +84,17 @@ import TestSupport
         try await locker.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
 
         kill(process.processIdentifier, SIGINT)
-        try await waitUntil("the engine says it is cancelling") {
-            (try String(contentsOf: errors, encoding: .utf8)).contains("interrupted, cancelling")
+        try await waitUntil("the engine says it is pausing") {
+            (try String(contentsOf: errors, encoding: .utf8)).contains("interrupted: pausing")
+        }
+        kill(process.processIdentifier, SIGINT)
+        try await waitUntil("the engine says it is canceling") {
+            (try String(contentsOf: errors, encoding: .utf8)).contains("canceling")
         }
         #expect(process.isRunning, "the clean stop is held up by the locked database")
         kill(process.processIdentifier, SIGINT)
         // Well before the busy timeout (10 s) would have let the clean stop finish.
-        try await waitUntil("the second Ctrl-C ends the engine", timeout: .seconds(5)) { !process.isRunning }
+        try await waitUntil("the third Ctrl-C ends the engine", timeout: .seconds(5)) { !process.isRunning }
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 130)
         try await locker.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }

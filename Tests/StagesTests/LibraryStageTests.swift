@@ -67,7 +67,7 @@ struct InjectedFailure: Error, CustomStringConvertible {
 
 /// The real SQLite store, except that `recordOriginal` fails for the `failing` items; with
 /// `afterAnotherRecord`, only once another item's record has been committed.
-final class FailingRecordStore: JobStore {
+final class FailingRecordStore: CatalogStore {
     let base: SQLiteJobStore
     let failing: Set<Int64>
     let afterAnotherRecord: Bool
@@ -82,7 +82,7 @@ final class FailingRecordStore: JobStore {
 
     func recordOriginal(
         itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String,
-        description: ItemDescription?
+        description: ItemDescription?, lease: ItemLease?
     ) async throws -> StoredFile {
         if failing.contains(itemID) {
             failingRecordStarted.open()
@@ -91,23 +91,24 @@ final class FailingRecordStore: JobStore {
         }
         let stored = try await base.recordOriginal(
             itemID: itemID, sha256: sha256, size: size, format: format, backend: backend, locator: locator,
-            description: description)
+            description: description, lease: lease)
         otherRecorded.open()
         return stored
     }
 
     func upsertItem(_ item: MediaItem) async throws -> CatalogEntry { try await base.upsertItem(item) }
     func storedOriginal(itemID: Int64) async throws -> StoredFile? { try await base.storedOriginal(itemID: itemID) }
+    func catalogEntry(itemID: Int64) async throws -> CatalogEntry { try await base.catalogEntry(itemID: itemID) }
     func storedOriginal(sha256: String, backend: String) async throws -> StoredFile? {
         try await base.storedOriginal(sha256: sha256, backend: backend)
     }
     func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        backend: String, locator: String
+        backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition {
         try await base.recordRendition(
             itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-            backend: backend, locator: locator)
+            backend: backend, locator: locator, lease: lease)
     }
     func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition? {
         try await base.storedRendition(originalSHA256: originalSHA256, profile: profile, linkTo: itemID)
