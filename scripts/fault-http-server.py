@@ -10,12 +10,16 @@ Prints "PORT <n>" on its first line once listening. Routes:
     /drop/<name>           announces the full length, sends half the body, then closes
     /redirect/<n>/<name>   redirects n times, then serves /files/<name>
     /stream/<n>/<name>     n bytes of generated data, chunked (no Content-Length up front)
+    /delay/<ms>/<name>     waits ms milliseconds, then serves the file
+    /trickle/<name>        the file in 64 KiB pieces, 5 ms apart (a kill lands mid-file)
+    /fail-once/<name>      HTTP 500 the first time a path is asked for, the file after that
 """
 import argparse
 import os
 import signal
 import socket
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -41,6 +45,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_file(rest[0])
         if route == "drop" and rest:
             return self.send_file(rest[0], drop=True)
+        if route == "delay" and len(rest) >= 2 and rest[0].isdigit():
+            time.sleep(int(rest[0]) / 1000)
+            return self.send_file(rest[1])
+        if route == "trickle" and rest:
+            return self.send_file(rest[0], trickle=True)
+        if route == "fail-once" and rest:
+            with self.server.lock:
+                first = self.path not in self.server.failed
+                self.server.failed.add(self.path)
+            return self.status(500) if first else self.send_file(rest[0])
         if route == "stream" and rest and rest[0].isdigit():
             return self.stream(int(rest[0]))
         if route == "redirect" and len(rest) >= 2 and rest[0].isdigit():
@@ -77,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def send_file(self, name, drop=False):
+    def send_file(self, name, drop=False, trickle=False):
         path = os.path.join(self.server.root, os.path.basename(name))
         try:
             with open(path, "rb") as f:
@@ -94,6 +108,15 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
+        if trickle:
+            try:
+                for start in range(0, len(data), 65536):
+                    self.wfile.write(data[start:start + 65536])
+                    self.wfile.flush()
+                    time.sleep(0.005)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            return
         self.wfile.write(data)
 
 
@@ -109,6 +132,8 @@ def main():
     server.daemon_threads = True
     server.root = args.root
     server.slow_seconds = args.slow_seconds
+    server.failed = set()
+    server.lock = threading.Lock()
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

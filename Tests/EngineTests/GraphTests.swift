@@ -56,6 +56,8 @@ final class TallyObserver: GraphObserver {
             case .canceled:
                 tally.inFlight -= 1
                 tally.canceled += 1
+            case .released:
+                tally.inFlight -= 1
             case .started, .finished, .sourceIssue:
                 break
             }

@@ -38,7 +38,8 @@ public struct Graph<Element: Sendable>: Sendable {
     /// graph, awaited, before the item goes on (a job's durable record); a ledger that throws
     /// stops the whole graph. Observers only count and display.
     public func run(
-        lanes: Lanes, temporaryDirectory: URL, observer: some GraphObserver<Element>, ledger: (any ItemLedger<Element>)? = nil
+        lanes: Lanes, temporaryDirectory: URL, observer: some GraphObserver<Element>, ledger: (any ItemLedger<Element>)? = nil,
+        intake: GraphIntake = GraphIntake()
     ) async throws {
         let ledger = ledger ?? NoLedger()
         let channels = stages.map { _ in BoundedChannel<Envelope>(capacity: channelCapacity) }
@@ -57,7 +58,8 @@ public struct Graph<Element: Sendable>: Sendable {
                                 if live.decrement() == 0 { output?.finish() }
                             }
                             try await work(
-                                stage, input: channels[index], output: output, lanes: lanes, observer: observer, ledger: ledger)
+                                stage, input: channels[index], output: output, lanes: lanes, observer: observer, ledger: ledger,
+                                intake: intake)
                         }
                     }
                 }
@@ -100,12 +102,18 @@ public struct Graph<Element: Sendable>: Sendable {
 
     private func work(
         _ stage: any ItemStage<Element>, input: BoundedChannel<Envelope>, output: BoundedChannel<Envelope>?,
-        lanes: Lanes, observer: some GraphObserver<Element>, ledger: any ItemLedger<Element>
+        lanes: Lanes, observer: some GraphObserver<Element>, ledger: any ItemLedger<Element>, intake: GraphIntake
     ) async throws {
         while true {
             try Task.checkCancellation()  // the channel's fast path does not check
             guard let envelope = try await input.receive() else { return }
             let item = envelope.element
+            if intake.isStopped, !envelope.context.hasStartedWork {
+                envelope.context.cleanUp()
+                await observer.graph(.released(item))
+                try await ledger.settle(item, .released)
+                continue
+            }
             guard stage.handles(item) else {
                 try await pass(envelope, to: output, observer: observer, ledger: ledger)
                 continue
@@ -114,6 +122,7 @@ public struct Graph<Element: Sendable>: Sendable {
             let result: StageResult<Element>
             do {
                 try await ledger.step(item, stage: stage.name)
+                if stage.lane != nil { envelope.context.markStartedWork() }
                 result = try await lanes.withPermit(stage.lane) {
                     try await stage.process(item, context: envelope.context)
                 }

@@ -12,6 +12,9 @@ public enum GraphEvent<Element: Sendable>: Sendable {
     case completed(Element)
     /// The run was cancelled while the item was inside the graph.
     case canceled(Element)
+    /// The graph's intake was stopped (a pause) before the item began any work that holds a
+    /// lane: it left the graph unprocessed, for a later run to take.
+    case released(Element)
 }
 
 /// Receives every event; called concurrently from the graph's workers.

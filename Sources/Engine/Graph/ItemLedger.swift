@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How an item left a graph.
 public enum GraphOutcome: Sendable {
     /// Through the last stage.
@@ -6,6 +8,8 @@ public enum GraphOutcome: Sendable {
     case skipped(stage: String, reason: String)
     /// The graph was stopped (cancelled) while the item was inside.
     case stopped
+    /// The intake was stopped before the item began lane-bound work: it was not processed.
+    case released
 }
 
 /// The durable record of a graph's items: each step as it starts, and how each item left.
@@ -21,4 +25,16 @@ public protocol ItemLedger<Element>: Sendable {
 struct NoLedger<Element: Sendable>: ItemLedger {
     func step(_ element: Element, stage: String) async throws {}
     func settle(_ element: Element, _ outcome: GraphOutcome) async throws {}
+}
+
+/// The graph's intake: once stopped (a pause), workers let items that have not begun any
+/// lane-bound work leave the graph unprocessed (`GraphEvent.released`, ledger `.stopped`);
+/// items already downloading or transcoding finish.
+public final class GraphIntake: Sendable {
+    private let stopped = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func stop() { stopped.store(true, ordering: .relaxed) }
+    public var isStopped: Bool { stopped.load(ordering: .relaxed) }
 }

@@ -8,6 +8,11 @@ import Synchronization
 public final class StageContext: Sendable {
     public let temporaryDirectory: URL
     private let files = Mutex<[String]>([])
+    private let started = Atomic<Bool>(false)
+
+    /// The item has begun work that holds a lane (a download, a transcode): a pause lets it finish.
+    public var hasStartedWork: Bool { started.load(ordering: .relaxed) }
+    func markStartedWork() { started.store(true, ordering: .relaxed) }
 
     public init(temporaryDirectory: URL) {
         self.temporaryDirectory = temporaryDirectory

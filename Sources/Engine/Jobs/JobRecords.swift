@@ -123,6 +123,8 @@ public enum ItemOutcome: Sendable, Equatable {
     case canceled
     /// The runner stopped before the item finished: back to the queue, as `interrupted`.
     case interrupted
+    /// Claimed but never started (a pause stopped the intake): back to the queue, as `pending`.
+    case released
 }
 
 /// A job item that is being worked on, for `jobs show`.

@@ -75,6 +75,7 @@ public final class JobRun: Sendable {
     }
 
     private let control = Mutex(Control())
+    private let intake = GraphIntake()
 
     public init(
         store: any JobStore, jobID: Int64, runner: String, stages: [any ItemStage<MediaItem>], collector: (any JobCollector)?,
@@ -113,6 +114,7 @@ public final class JobRun: Sendable {
     }
 
     private func stop(_ reason: Stop, cancelGraph: Bool) {
+        intake.stop()
         let graph = control.withLock { control -> Task<Void, any Error>? in
             // A cancel overrides a pause; nothing overrides a cancel.
             if control.stop != .cancel { control.stop = reason }
@@ -134,7 +136,8 @@ public final class JobRun: Sendable {
         let graph = Graph(
             source: ClaimSource(run: self, observer: observer), stages: stages, channelCapacity: settings.channelCapacity)
         let graphTask = Task { [lanes, temporaryDirectory] in
-            try await graph.run(lanes: lanes, temporaryDirectory: temporaryDirectory, observer: counting, ledger: ledger)
+            try await graph.run(
+                lanes: lanes, temporaryDirectory: temporaryDirectory, observer: counting, ledger: ledger, intake: self.intake)
         }
         control.withLock { $0.graph = graphTask }
         if case .cancel = stopReason { graphTask.cancel() }
@@ -302,7 +305,7 @@ struct ClaimSource<Observer: GraphObserver<MediaItem>>: ItemSource {
             }
             for (index, claim) in claimed.enumerated() {
                 guard run.stopReason == nil else {
-                    try await release(claimed[index...])
+                    try await release(claimed[index...])  // never started: pending again
                     return
                 }
                 do {
@@ -317,7 +320,7 @@ struct ClaimSource<Observer: GraphObserver<MediaItem>>: ItemSource {
 
     /// Claimed but never started: back to the queue.
     private func release(_ claims: ArraySlice<ClaimedItem>) async throws {
-        for claim in claims { try? await run.store.settle(claim.lease, .interrupted) }
+        for claim in claims { try? await run.store.settle(claim.lease, .released) }
     }
 }
 
@@ -340,6 +343,7 @@ struct JobLedger: ItemLedger {
             case .failed(_, let error): .failed(error: "\(error)")
             case .skipped(_, let reason): .skipped(reason: reason)
             case .stopped: run.stopReason == .cancel ? .canceled : .interrupted
+            case .released: .released
             }
         do {
             try await store.settle(lease, end)

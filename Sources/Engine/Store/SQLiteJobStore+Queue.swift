@@ -193,18 +193,20 @@ extension SQLiteJobStore: JobQueue {
                 case .skipped(let reason): (.skipped, reason, nil)
                 case .canceled: (.canceled, nil, nil)
                 case .interrupted: (.interrupted, nil, nil)
+                case .released: (.pending, nil, nil)
                 }
-            let open = status == .interrupted
+            let open = status == .interrupted || status == .pending
             let itemID = try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
                         UPDATE job_items SET status = ?, last_error = ?, bytes = coalesce(?, bytes),
                             finished_at = CASE WHEN ? THEN NULL ELSE ? END,
+                            attempts = CASE WHEN ? THEN attempts - 1 ELSE attempts END,
                             lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
                         WHERE id = ? AND lease_token = ? AND status = 'running'
                         RETURNING item_id
                         """),
-                arguments: [status.rawValue, error, bytes, open, Self.now, lease.jobItemID, lease.token])
+                arguments: [status.rawValue, error, bytes, open, Self.now, outcome == .released, lease.jobItemID, lease.token])
             guard db.changesCount == 1 else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }
             // The catalog item keeps what it is (a stored item stays succeeded when a rerun skips
             // it); only a failure or a success changes it.

@@ -59,6 +59,8 @@ public final class IngestObserver: GraphObserver {
             }
         case .canceled:
             tally.withLock { $0.canceled += 1 }
+        case .released:
+            tally.withLock { $0.released += 1 }
         }
     }
 }

@@ -37,6 +37,8 @@ public struct IngestTally: Sendable {
     /// Malformed playlist entries and unreadable inputs.
     public var issues: [Problem] = []
     public var canceled = 0
+    /// Items a pause sent back to the job's queue before they began (the next run takes them).
+    public var released = 0
 
     public init() {}
 

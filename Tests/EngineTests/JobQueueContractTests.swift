@@ -1,0 +1,142 @@
+import Engine
+import Foundation
+import Testing
+import TestSupport
+
+/// The queue's contract, for any `JobStore`: each test runs against every implementation in
+/// `Kind` (SQLite today; a PostgreSQL store adds its case and runs the same tests unchanged).
+@Suite struct JobQueueContractTests {
+    enum Kind: String, CaseIterable, CustomStringConvertible {
+        case sqlite
+        var description: String { rawValue }
+    }
+
+    /// A fresh store of `kind`; the directory keeps it alive for the test.
+    func makeStore(_ kind: Kind) throws -> (any JobStore, TemporaryDirectory) {
+        let dir = try TemporaryDirectory("queue")
+        switch kind {
+        case .sqlite: return (try SQLiteJobStore(path: dir.file("engine.sqlite").path), dir)
+        }
+    }
+
+    func items(_ count: Int, prefix: String = "i") -> [MediaItem] {
+        (0..<count).map { MediaItem(source: "test", remoteID: "\(prefix)\($0)", title: "T\($0)", url: "file:///\(prefix)\($0).mp3") }
+    }
+
+    func job(_ store: any JobStore, inputs: [String] = ["a", "b"]) async throws -> JobRecord {
+        try await store.createJob(JobSpec(type: .ingest, inputs: inputs, stages: ["catalog", "download"]))
+    }
+
+    @Test(arguments: Kind.allCases)
+    func enqueueKeepsTheFirstOfEachKeyAndRemembersFinishedInputs(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        #expect(try await store.enqueue(jobID: job.id, items: items(3), completingInput: nil) == 3)
+        #expect(try await store.enqueue(jobID: job.id, items: items(5), completingInput: 0) == 2, "three keys were there already")
+        let inputs = try await store.jobInputs(job.id)
+        #expect(inputs.map(\.done) == [true, false])
+        #expect(try await store.counters(jobID: job.id)[.pending] == 5)
+        #expect(try await store.job(job.id)?.collected == 5)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func aClaimTakesEachItemOnceWithAFreshLease(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.enqueue(jobID: job.id, items: items(10), completingInput: nil)
+        let first = try await store.claim(jobID: job.id, holder: "r1", limit: 4, leaseDuration: .seconds(30))
+        let second = try await store.claim(jobID: job.id, holder: "r2", limit: 100, leaseDuration: .seconds(30))
+        #expect(first.count == 4 && second.count == 6)
+        #expect(Set((first + second).map(\.lease.jobItemID)).count == 10, "no item claimed twice")
+        #expect(Set((first + second).map(\.lease.token)).count == 10, "a token per attempt")
+        #expect(first.map(\.item.remoteID) == ["i0", "i1", "i2", "i3"], "oldest first")
+        #expect(first.allSatisfy { $0.item.catalogID != nil && $0.item.lease == $0.lease && $0.attempt == 1 })
+        #expect(try await store.claim(jobID: job.id, holder: "r3", limit: 10, leaseDuration: .seconds(30)).isEmpty)
+        #expect(try await store.counters(jobID: job.id)[.running] == 10)
+    }
+
+    /// Fencing: once a lease has passed to another attempt, the old holder's writes change
+    /// nothing (settle, step, and the catalog writes that carry the lease).
+    @Test(arguments: Kind.allCases)
+    func aWriteUnderALeaseThatPassedOnIsRefusedAndChangesNothing(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.enqueue(jobID: job.id, items: items(1), completingInput: nil)
+        let stale = try #require(try await store.claim(jobID: job.id, holder: "old", limit: 1, leaseDuration: .milliseconds(1)).first)
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try await store.interruptExpiredLeases() == 1)
+        let fresh = try #require(try await store.claim(jobID: job.id, holder: "new", limit: 1, leaseDuration: .seconds(30)).first)
+        #expect(fresh.attempt == 2 && fresh.lease != stale.lease)
+
+        await #expect(throws: StoreError.self) { try await store.settle(stale.lease, .failed(error: "old attempt")) }
+        await #expect(throws: StoreError.self) { try await store.recordStep(stale.lease, step: "download") }
+        await #expect(throws: StoreError.self) {
+            _ = try await store.recordOriginal(
+                itemID: stale.item.catalogID!, sha256: "aaa", size: 1, format: nil, backend: "library", locator: "x.mp3",
+                description: nil, lease: stale.lease)
+        }
+        #expect(try await store.storedOriginal(sha256: "aaa", backend: "library") == nil, "the refused write left no asset")
+        #expect(try await store.counters(jobID: job.id)[.running] == 1, "the new attempt still owns the item")
+
+        try await store.recordStep(fresh.lease, step: "store")
+        try await store.settle(fresh.lease, .succeeded(bytes: 1))
+        #expect(try await store.counters(jobID: job.id)[.succeeded] == 1)
+        await #expect(throws: StoreError.self) { try await store.settle(fresh.lease, .failed(error: "twice")) }
+    }
+
+    @Test(arguments: Kind.allCases)
+    func aHeartbeatKeepsTheLeaseAndADeadHoldersItemsAreRequeued(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.enqueue(jobID: job.id, items: items(4), completingInput: nil)
+        let alive = try await store.claim(jobID: job.id, holder: "alive", limit: 2, leaseDuration: .milliseconds(1))
+        _ = try await store.claim(jobID: job.id, holder: "dead", limit: 2, leaseDuration: .seconds(60))
+        #expect(try await store.renewLeases(holder: "alive", leaseDuration: .seconds(60)) == 2)
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try await store.interruptExpiredLeases() == 0, "renewed leases have not expired")
+        #expect(try await store.interruptItems(heldBy: ["dead"]) == 2)
+        let counters = try await store.counters(jobID: job.id)
+        #expect(counters[.interrupted] == 2 && counters[.running] == 2)
+        let again = try await store.claim(jobID: job.id, holder: "next", limit: 10, leaseDuration: .seconds(30))
+        #expect(again.count == 2 && again.allSatisfy { $0.attempt == 2 })
+        for claim in alive { try await store.settle(claim.lease, .succeeded(bytes: nil)) }
+    }
+
+    @Test(arguments: Kind.allCases)
+    func retryRequeuesFailedItemsAndForceAlsoSucceededOnes(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.enqueue(jobID: job.id, items: items(3), completingInput: nil)
+        let claimed = try await store.claim(jobID: job.id, holder: "r", limit: 3, leaseDuration: .seconds(30))
+        try await store.settle(claimed[0].lease, .failed(error: "HTTP 500"))
+        try await store.settle(claimed[1].lease, .succeeded(bytes: 10))
+        try await store.settle(claimed[2].lease, .interrupted)
+        #expect(try await store.failedItems(jobID: job.id, limit: 10).map(\.error) == ["HTTP 500"])
+        #expect(try await store.retryItems(jobID: job.id, itemKey: nil, force: false) == 1)
+        #expect(try await store.retryItems(jobID: job.id, itemKey: claimed[1].itemKey, force: true) == 1)
+        let counters = try await store.counters(jobID: job.id)
+        #expect(counters[.pending] == 2 && counters[.interrupted] == 1)
+        #expect(try await store.cancelOpenItems(jobID: job.id) == 3)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func commandsAreTakenOnceInOrderAndEventsKept(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.submitCommand(jobID: job.id, kind: .pause, argument: nil)
+        try await store.submitCommand(jobID: job.id, kind: .retryItem, argument: "test:i1")
+        let taken = try await store.takeCommands(jobID: job.id, consumer: "r")
+        #expect(taken.map(\.kind) == [.pause, .retryItem])
+        #expect(taken.last?.argument == "test:i1")
+        #expect(try await store.takeCommands(jobID: job.id, consumer: "other").isEmpty)
+        await #expect(throws: StoreError.self) { try await store.submitCommand(jobID: 999, kind: .cancel, argument: nil) }
+        try await store.appendEvent(jobID: job.id, kind: "note", message: "hello")
+        #expect(try await store.events(jobID: job.id, limit: 1).map(\.message) == ["hello"])
+    }
+}
