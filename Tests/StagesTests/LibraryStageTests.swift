@@ -32,6 +32,26 @@ import TestSupport
 
     func context() -> StageContext { StageContext(temporaryDirectory: dir.url) }
 
+    /// A run killed between placing a file and recording it leaves the file under its final
+    /// name: the next attempt takes that file as it is (same bytes), not a tagged copy; a file
+    /// with other bytes under the name is never overwritten.
+    @Test func aNameHoldingTheSameBytesIsTakenAndOneWithOtherBytesIsNot() async throws {
+        let item = try await downloaded("leftover")
+        let base = "test/Band/Song.mp3"
+        try FileManager.default.createDirectory(at: library.root.appendingPathComponent("test/Band"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: item.downloadedFile!, toPath: library.path(for: base)!)
+        let candidates = LibraryPath.candidates(base, sha256: item.sha256!)
+        #expect(try library.place(item.downloadedFile!, sha256: item.sha256!, candidates: candidates) == base)
+        #expect(!FileManager.default.fileExists(atPath: item.downloadedFile!), "the new copy was dropped")
+
+        let other = try await downloaded("other")
+        let otherBytes = dir.file("other.bytes").path
+        try Data("not the same".utf8).write(to: URL(fileURLWithPath: otherBytes))
+        let tagged = try library.place(otherBytes, sha256: "0123456789abcdef", candidates: LibraryPath.candidates(base, sha256: "0123456789abcdef"))
+        #expect(tagged == "test/Band/Song [01234567].mp3")
+        #expect(library.holds(base, size: other.byteCount!), "the first file is untouched")
+    }
+
     @Test func aFilePlacedForAnItemWhoseRecordFailsIsRemoved() async throws {
         let item = try await downloaded("only")
         let failing = FailingRecordStore(base: store, failing: [item.catalogID!])
