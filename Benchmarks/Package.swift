@@ -37,6 +37,12 @@ let package = Package(
             dependencies: [.product(name: "Stages", package: "MediaEngine")],
             path: "Sources/ProbeVsFFprobe"
         ),
+        // The job runtime's cost: a no-op pipeline with every transition in SQLite vs in memory.
+        .executableTarget(
+            name: "DurableVsMemory",
+            dependencies: [.product(name: "Engine", package: "MediaEngine")],
+            path: "Sources/DurableVsMemory"
+        ),
         .executableTarget(
             name: "TranscodeVsFFmpeg",
             dependencies: [.product(name: "Stages", package: "MediaEngine")],

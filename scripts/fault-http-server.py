@@ -13,6 +13,7 @@ Prints "PORT <n>" on its first line once listening. Routes:
     /delay/<ms>/<name>     waits ms milliseconds, then serves the file
     /trickle/<name>        the file in 64 KiB pieces, 5 ms apart (a kill lands mid-file)
     /fail-once/<name>      HTTP 500 the first time a path is asked for, the file after that
+    /hold/<name>           waits while the file <root>/hold exists (a test's gate), then serves
 """
 import argparse
 import os
@@ -48,6 +49,10 @@ class Handler(BaseHTTPRequestHandler):
         if route == "delay" and len(rest) >= 2 and rest[0].isdigit():
             time.sleep(int(rest[0]) / 1000)
             return self.send_file(rest[1])
+        if route == "hold" and rest:
+            while os.path.exists(os.path.join(self.server.root, "hold")):
+                time.sleep(0.02)
+            return self.send_file(rest[0])
         if route == "trickle" and rest:
             return self.send_file(rest[0], trickle=True)
         if route == "fail-once" and rest:

@@ -13,10 +13,19 @@ import TestSupport
 
     func count(_ job: [String: Any], _ status: String) -> Int { (job["items"] as? [String: Any])?[status] as? Int ?? -1 }
 
-    /// A playlist of `count` copies of a fixture served with a delay, so the run lasts a while.
-    func slowPlaylist(_ server: FaultServer, _ lists: TemporaryDirectory, count: Int, delayMilliseconds: Int) throws -> String {
-        let urls = (0..<count).map { server.url("/delay/\(delayMilliseconds)/audio-id3.mp3?copy=\($0)") }
-        return try lists.write("slow.txt", urls.joined(separator: "\n") + "\n")
+    /// `held` items that the server holds back while the gate (`<root>/hold`) exists: the job
+    /// cannot finish before the test opens it, however late the test's own polling wakes on a
+    /// busy machine.
+    func heldPlaylist(_ server: FaultServer, root: TemporaryDirectory, _ lists: TemporaryDirectory, held: Int) throws -> String {
+        try root.write("hold", "")
+        let urls = (0..<held).map { server.url("/hold/audio-id3.mp3?copy=\($0)") }
+        return try lists.write("held.txt", urls.joined(separator: "\n") + "\n")
+    }
+
+    func servedFixture() throws -> TemporaryDirectory {
+        let root = try TemporaryDirectory("served")
+        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: root.file("audio-id3.mp3").path)
+        return root
     }
 
     func jobID(of run: EngineProcess) async throws -> Int {
@@ -28,15 +37,18 @@ import TestSupport
     /// Pause from another process: the runner takes no item after it acknowledged the pause,
     /// the foreground run says it waits, and a resume from elsewhere lets it complete the job.
     @Test func pauseFromAnotherProcessStopsNewWorkAndResumeCompletesTheJob() async throws {
-        let server = try FaultServer(root: Fixtures.mediaDirectory)
+        let root = try servedFixture()
+        let server = try FaultServer(root: root.url)
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let playlist = try slowPlaylist(server, lists, count: 40, delayMilliseconds: 150)
+        let playlist = try heldPlaylist(server, root: root, lists, held: 40)
         let run = try EngineProcess(["run", "--json", "--no-renditions", "--workers", "2", "--data-dir", dataDir.path, "--input", playlist])
         let id = try await jobID(of: run)
-        try await waitUntil("some items are done") { (try? self.count(self.jobShow(id, dataDir), "succeeded")) ?? 0 >= 4 }
+        try await waitUntil("the runner has claimed items") { (try? self.count(self.jobShow(id, dataDir), "running")) ?? 0 > 0 }
 
         let pause = try Command.engine(["jobs", "pause", "\(id)", "--data-dir", dataDir.path])
         #expect(pause.status == 0, "\(pause.stderr)")
+        try await waitUntil("the runner took the pause") { try self.jobShow(id, dataDir)["status"] as? String == "pause_requested" }
+        try FileManager.default.removeItem(at: root.file("hold"))  // the held downloads in flight finish
         try await waitUntil("the job is paused") { try self.jobShow(id, dataDir)["status"] as? String == "paused" }
         try await waitUntil("the run says it waits") { run.errors.contains("paused from elsewhere; waiting") }
         #expect(run.isRunning, "a foreground run waits for the resume")
@@ -64,12 +76,13 @@ import TestSupport
     /// Cancel from another process: the run stops promptly, leaves no temp file, and the
     /// store is consistent (no item left running, integrity check ok).
     @Test func cancelFromAnotherProcessStopsTheRunAndLeavesTheStoreConsistent() async throws {
-        let server = try FaultServer(root: Fixtures.mediaDirectory)
+        let root = try servedFixture()
+        let server = try FaultServer(root: root.url)
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let playlist = try slowPlaylist(server, lists, count: 40, delayMilliseconds: 300)
+        let playlist = try heldPlaylist(server, root: root, lists, held: 40)
         let run = try EngineProcess(["run", "--json", "--no-renditions", "--data-dir", dataDir.path, "--input", playlist])
         let id = try await jobID(of: run)
-        try await waitUntil("downloads are running") { (try? self.count(self.jobShow(id, dataDir), "running")) ?? 0 > 0 }
+        try await waitUntil("held downloads are running") { (try? self.count(self.jobShow(id, dataDir), "running")) ?? 0 > 0 }
         #expect(try Command.engine(["jobs", "cancel", "\(id)", "--data-dir", dataDir.path]).status == 0)
         #expect(try await run.wait(timeout: .seconds(20)) == 1)
         let job = try jobShow(id, dataDir)

@@ -22,6 +22,8 @@ public struct JobRunSettings: Sendable {
     public var commandPoll: Duration = .milliseconds(200)
     /// With nothing to claim yet (collection still running), the claim is retried this often.
     public var idlePoll: Duration = .milliseconds(50)
+    /// Items' current steps are written this often (the latest of each).
+    public var stepInterval: Duration = .milliseconds(100)
     public var channelCapacity = 16
 
     public init() {}
@@ -76,6 +78,7 @@ public final class JobRun: Sendable {
 
     private let control = Mutex(Control())
     private let intake = GraphIntake()
+    let steps = StepBuffer()
 
     public init(
         store: any JobStore, jobID: Int64, runner: String, stages: [any ItemStage<MediaItem>], collector: (any JobCollector)?,
@@ -147,6 +150,7 @@ public final class JobRun: Sendable {
                 group.addTask { await self.collectLoop(observer: observer) }
                 group.addTask { await self.heartbeatLoop(counting) }
                 group.addTask { await self.commandLoop() }
+                group.addTask { await self.stepLoop() }
             }
         }
         var graphError: (any Error)?
@@ -157,6 +161,8 @@ public final class JobRun: Sendable {
         }
         helpers.cancel()
         await helpers.value
+        writeSteps()
+        try await store.flush()  // every queued step and outcome is written before the job is judged
         try? await store.addStageCounts(jobID: jobID, counting.takeDeltas())
         return try await finish(graphError: graphError)
     }
@@ -249,6 +255,22 @@ public final class JobRun: Sendable {
         }
     }
 
+    private func stepLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: settings.stepInterval)
+            } catch {
+                return
+            }
+            writeSteps()
+        }
+    }
+
+    private func writeSteps() {
+        let latest = steps.take()
+        if !latest.isEmpty { store.submitSteps(latest) }
+    }
+
     private func commandLoop() async {
         while !Task.isCancelled {
             do {
@@ -294,27 +316,46 @@ struct ClaimSource<Observer: GraphObserver<MediaItem>>: ItemSource {
     var name: String { "job \(run.jobID)" }
 
     func produce(into emit: (MediaItem) async throws -> Void, context: SourceContext) async throws {
-        while run.stopReason == nil {
-            let done = run.collectionDone  // read before the claim: an empty claim after it is final
-            let claimed = try await run.store.claim(
-                jobID: run.jobID, holder: run.runner, limit: run.settings.claimBatch, leaseDuration: run.settings.leaseDuration)
+        // The next batch is claimed while this one is emitted, so the pipeline never waits for
+        // a claim's commit.
+        var next: Task<(claimed: [ClaimedItem], final: Bool), any Error>? = claimTask()
+        defer { next?.cancel() }
+        while let pending = next {
+            let (claimed, final) = try await pending.value
+            next = nil
             if claimed.isEmpty {
-                if done { return }
+                if final || run.stopReason != nil { return }
                 try await Task.sleep(for: run.settings.idlePoll)
+                next = claimTask()
                 continue
             }
+            if run.stopReason == nil { next = claimTask() }
             for (index, claim) in claimed.enumerated() {
                 guard run.stopReason == nil else {
                     try await release(claimed[index...])  // never started: pending again
+                    if let next { try await release(try await next.value.claimed[...]) }
                     return
                 }
                 do {
                     try await emit(claim.item)
                 } catch {
                     try? await release(claimed[(index + 1)...])
+                    if let next { try? await release(try await next.value.claimed[...]) }
                     throw error
                 }
             }
+        }
+    }
+
+    /// Claims a batch; `final` when collection was done before the claim (so an empty claim
+    /// means the job has nothing left).
+    private func claimTask() -> Task<(claimed: [ClaimedItem], final: Bool), any Error> {
+        Task { [run] in
+            let final = run.collectionDone
+            guard run.stopReason == nil else { return ([], final) }
+            let claimed = try await run.store.claim(
+                jobID: run.jobID, holder: run.runner, limit: run.settings.claimBatch, leaseDuration: run.settings.leaseDuration)
+            return (claimed, final)
         }
     }
 
@@ -324,15 +365,18 @@ struct ClaimSource<Observer: GraphObserver<MediaItem>>: ItemSource {
     }
 }
 
-/// Records each item's steps and outcome under its lease. A write refused because the lease
-/// has passed on drops the item: the newer attempt owns it.
+/// Records each item's steps and outcome under its lease, queued for the next group commit
+/// (the run flushes before it counts its items). Steps are kept as each item's latest and
+/// written together every `stepInterval`: a step an item passes in microseconds costs no write
+/// of its own. A write refused because the lease has passed
+/// on changes nothing: the newer attempt owns the item.
 struct JobLedger: ItemLedger {
     let store: any JobStore
     let run: JobRun
 
     func step(_ item: MediaItem, stage: String) async throws {
         guard let lease = item.lease else { return }
-        try await store.recordStep(lease, step: stage)
+        run.steps.set(lease, stage)
     }
 
     func settle(_ item: MediaItem, _ outcome: GraphOutcome) async throws {
@@ -345,11 +389,8 @@ struct JobLedger: ItemLedger {
             case .stopped: run.stopReason == .cancel ? .canceled : .interrupted
             case .released: .released
             }
-        do {
-            try await store.settle(lease, end)
-        } catch StoreError.leaseLost {
-            Logger(label: "engine.jobs").warning("lease lost; the item's newer attempt owns it", metadata: ["item.key": "\(item.key)"])
-        }
+        run.steps.remove(lease)  // a later step write would find the item settled
+        store.submitSettle(lease, end)
     }
 }
 
@@ -381,6 +422,21 @@ final class StageCountingObserver: GraphObserver {
         deltas.withLock { deltas in
             defer { deltas.removeAll() }
             return Array(deltas.values)
+        }
+    }
+}
+
+/// Each running item's latest step, until the next write.
+final class StepBuffer: Sendable {
+    private let latest = Mutex<[ItemLease: String]>([:])
+
+    func set(_ lease: ItemLease, _ step: String) { latest.withLock { $0[lease] = step } }
+    func remove(_ lease: ItemLease) { _ = latest.withLock { $0.removeValue(forKey: lease) } }
+
+    func take() -> [(lease: ItemLease, step: String)] {
+        latest.withLock { latest in
+            defer { latest.removeAll(keepingCapacity: true) }
+            return latest.map { (lease: $0.key, step: $0.value) }
         }
     }
 }

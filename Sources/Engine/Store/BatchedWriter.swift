@@ -52,6 +52,29 @@ final class BatchedWriter: Sendable {
         }
     }
 
+    /// Queues a write for the next group commit without waiting for it; `failed` hears its
+    /// error, if any. Writes run in the order they were queued, so a later `write` that
+    /// returns has everything queued before it committed (or failed) too.
+    /// `body` must change nothing when it throws (one statement, or a check before any
+    /// change): it runs without a savepoint of its own.
+    func submit(_ body: @escaping @Sendable (Database) throws -> Void, failed: @escaping @Sendable (any Error) -> Void) {
+        let job = Job(
+            execute: { db in
+                do {
+                    try body(db)
+                } catch {
+                    failed(error)
+                }
+            },
+            complete: { commitError in if let commitError { failed(commitError) } })
+        let startFlush = state.withLock { state in
+            state.pending.append(job)
+            defer { state.flushing = true }
+            return !state.flushing
+        }
+        if startFlush { Task { await flush() } }
+    }
+
     private func flush() async {
         while true {
             let batch = state.withLock { state in

@@ -44,6 +44,14 @@ public protocol JobQueue: Sendable {
     func recordStep(_ lease: ItemLease, step: String) async throws
     /// Ends the item's attempt under its lease (and records the outcome on the catalog item).
     func settle(_ lease: ItemLease, _ outcome: ItemOutcome) async throws
+    /// `recordStep` (for many items at once; a step whose lease has passed on is skipped) and
+    /// `settle` without waiting for the commit: written, in order, with the next group commit;
+    /// a refused or failed write is logged (a refused one only means a newer attempt owns the
+    /// item). `flush` returns once everything submitted before it is written. A crash before
+    /// the commit leaves the item running, to be recovered and redone: every step is idempotent.
+    func submitSteps(_ steps: [(lease: ItemLease, step: String)])
+    func submitSettle(_ lease: ItemLease, _ outcome: ItemOutcome)
+    func flush() async throws
     /// Running items of `holders` (runners known to be gone) become `interrupted`, claimable
     /// again; returns how many.
     @discardableResult

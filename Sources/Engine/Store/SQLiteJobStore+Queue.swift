@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 
 /// The job queue on SQLite. Times are seconds since 1970 (REAL); a claim is one
 /// `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`, the single-writer form of what
@@ -185,34 +186,70 @@ extension SQLiteJobStore: JobQueue {
     }
 
     public func settle(_ lease: ItemLease, _ outcome: ItemOutcome) async throws {
-        try await writer.write { db in
-            let (status, error, bytes): (ItemStatus, String?, Int64?) =
-                switch outcome {
-                case .succeeded(let bytes): (.succeeded, nil, bytes)
-                case .failed(let error): (.failed, error, nil)
-                case .skipped(let reason): (.skipped, reason, nil)
-                case .canceled: (.canceled, nil, nil)
-                case .interrupted: (.interrupted, nil, nil)
-                case .released: (.pending, nil, nil)
-                }
-            let open = status == .interrupted || status == .pending
-            let itemID = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        UPDATE job_items SET status = ?, last_error = ?, bytes = coalesce(?, bytes),
-                            finished_at = CASE WHEN ? THEN NULL ELSE ? END,
-                            attempts = CASE WHEN ? THEN attempts - 1 ELSE attempts END,
-                            lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
-                        WHERE id = ? AND lease_token = ? AND status = 'running'
-                        RETURNING item_id
-                        """),
-                arguments: [status.rawValue, error, bytes, open, Self.now, outcome == .released, lease.jobItemID, lease.token])
-            guard db.changesCount == 1 else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }
-            // The catalog item keeps what it is (a stored item stays succeeded when a rerun skips
-            // it); only a failure or a success changes it.
-            if let itemID, status == .failed || status == .succeeded {
-                try Self.setStatus(db, itemID: itemID, status, error: error)
+        try await writer.write { db in try Self.settle(db, lease, outcome) }
+    }
+
+    public func submitSteps(_ steps: [(lease: ItemLease, step: String)]) {
+        writer.submit(
+            { db in
+                let statement = try db.cachedStatement(
+                    sql: "UPDATE job_items SET current_step = ? WHERE id = ? AND lease_token = ? AND status = 'running'")
+                for (lease, step) in steps { try statement.execute(arguments: [step, lease.jobItemID, lease.token]) }
+            }, failed: Self.logSubmitted)
+    }
+
+    public func submitSettle(_ lease: ItemLease, _ outcome: ItemOutcome) {
+        // A failure's two statements stand or fall together (a savepoint of their own); any
+        // other outcome is one statement, which changes nothing when the lease has passed on.
+        if case .failed = outcome {
+            writer.submit({ db in try db.inSavepoint { try Self.settle(db, lease, outcome); return .commit } }, failed: Self.logSubmitted)
+        } else {
+            writer.submit({ db in try Self.settle(db, lease, outcome) }, failed: Self.logSubmitted)
+        }
+    }
+
+    public func flush() async throws {
+        try await writer.write { _ in }
+    }
+
+    private static func logSubmitted(_ error: any Error) {
+        if case StoreError.leaseLost = error {
+            Logger(label: "engine.store").info("a late write was refused: a newer attempt owns the item", metadata: ["error": "\(error)"])
+        } else {
+            Logger(label: "engine.store").error("a queued write failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func settle(_ db: Database, _ lease: ItemLease, _ outcome: ItemOutcome) throws {
+        let (status, error, bytes): (ItemStatus, String?, Int64?) =
+            switch outcome {
+            case .succeeded(let bytes): (.succeeded, nil, bytes)
+            case .failed(let error): (.failed, error, nil)
+            case .skipped(let reason): (.skipped, reason, nil)
+            case .canceled: (.canceled, nil, nil)
+            case .interrupted: (.interrupted, nil, nil)
+            case .released: (.pending, nil, nil)
             }
+        let open = status == .interrupted || status == .pending
+        try db.cachedStatement(
+            sql: """
+                UPDATE job_items SET status = ?, last_error = ?, bytes = coalesce(?, bytes),
+                    finished_at = CASE WHEN ? THEN NULL ELSE ? END,
+                    attempts = CASE WHEN ? THEN attempts - 1 ELSE attempts END,
+                    lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
+                WHERE id = ? AND lease_token = ? AND status = 'running'
+                """
+        ).execute(arguments: [status.rawValue, error, bytes, open, Self.now, outcome == .released, lease.jobItemID, lease.token])
+        guard db.changesCount == 1 else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }
+        // The catalog item keeps what it is (a stored item stays succeeded when a rerun skips
+        // it, and recording its original marked it succeeded); only a failure changes it.
+        if status == .failed {
+            try db.cachedStatement(
+                sql: """
+                    UPDATE items SET status = 'failed', last_error = ?, updated_at = CURRENT_TIMESTAMP
+                    WHERE id = (SELECT item_id FROM job_items WHERE id = ?)
+                    """
+            ).execute(arguments: [error, lease.jobItemID])
         }
     }
 

@@ -85,10 +85,13 @@ public final class Downloader: Sendable {
             _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
             throw DownloadError.http(url: url, status: status)
         case CURLE_OPERATION_TIMEDOUT:
-            // Connected (a connect time is known) and then silent: the stall limit, not the connect one.
+            // Connected and then silent: the stall limit, not the connect one.
             var connected: curl_off_t = 0
             _ = ccurl_getinfo_off(h, CURLINFO_CONNECT_TIME_T, &connected)
-            if connected > 0 { throw DownloadError.stalled(url: url, seconds: stallSeconds) }
+            // A reused keep-alive connection has no connect time of its own: curl's low-speed text says it.
+            if connected > 0 || detail.hasPrefix("Operation too slow") {
+                throw DownloadError.stalled(url: url, seconds: stallSeconds)
+            }
             throw DownloadError.timedOut(url: url, reason: detail.isEmpty ? "no connection" : detail)
         case CURLE_PARTIAL_FILE:
             throw DownloadError.truncated(url: url, received: state.bytes, expected: expected)

@@ -1,0 +1,83 @@
+import Engine
+import Foundation
+
+// Durable overhead: the same no-op 6-stage item pipeline run (a) as a job, every claim, step
+// and outcome recorded in SQLite under a lease (group-committed), and (b) in memory; items/s
+// of each and the peak RSS of the process.
+//   swift run -c release --package-path Benchmarks DurableVsMemory [ITEMS=100000] [durable|memory|both]
+
+struct Pass: ItemStage {
+    let name: String
+    let concurrency: Int
+    func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> { .forward(item) }
+}
+
+struct Items: ItemSource {
+    let count: Int
+    var name: String { "items" }
+    func produce(into emit: (MediaItem) async throws -> Void, context: SourceContext) async throws {
+        for n in 0..<count { try await emit(item(n)) }
+    }
+}
+
+struct Discard: GraphObserver {
+    func graph(_ event: GraphEvent<MediaItem>) async {}
+}
+
+func item(_ n: Int) -> MediaItem {
+    MediaItem(source: "bench", remoteID: "item-\(n)", title: "Item \(n)", url: "file:///bench/\(n).mp3")
+}
+
+let stages: [any ItemStage<MediaItem>] = (1...6).map { Pass(name: "stage\($0)", concurrency: 8) }
+let arguments = CommandLine.arguments.dropFirst()
+let count = arguments.first.flatMap(Int.init) ?? 100_000
+let mode = arguments.dropFirst().first ?? "both"
+let clock = ContinuousClock()
+
+func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+if mode == "durable" || mode == "both" {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("durable-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let store = try SQLiteJobStore(path: dir.appendingPathComponent("engine.sqlite").path)
+    let job = try await store.createJob(JobSpec(type: .ingest, stages: stages.map(\.name)))
+    let enqueueStart = clock.now
+    var next = 0
+    while next < count {
+        let batch = (next..<min(count, next + 1000)).map(item)
+        try await store.enqueue(jobID: job.id, items: batch, completingInput: nil)
+        next += batch.count
+    }
+    try await store.finishCollection(jobID: job.id)
+    let enqueued = clock.now - enqueueStart
+    var settings = JobRunSettings()
+    settings.claimBatch = 256
+    settings.channelCapacity = 64
+    let run = JobRun(
+        store: store, jobID: job.id, runner: "bench", stages: stages, collector: nil, lanes: Lanes(),
+        temporaryDirectory: dir, settings: settings)
+    let start = clock.now
+    let end = try await run.run(observer: Discard())
+    let elapsed = clock.now - start
+    let counters = try await store.counters(jobID: job.id)
+    print(String(
+        format: "durable: %d items in %.2f s = %.0f items/s (%@, %d succeeded; %d transactions); enqueue %.0f items/s; peak RSS %.1f MiB",
+        count, seconds(elapsed), Double(count) / seconds(elapsed), end.description, counters[.succeeded],
+        store.committedTransactions, Double(count) / seconds(enqueued), peakRSSMiB()))
+}
+
+if mode == "memory" || mode == "both" {
+    let graph = Graph(source: Items(count: count), stages: stages, channelCapacity: 64)
+    let start = clock.now
+    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: Discard())
+    let elapsed = clock.now - start
+    print(String(format: "memory:  %d items in %.2f s = %.0f items/s; peak RSS %.1f MiB", count, seconds(elapsed),
+                 Double(count) / seconds(elapsed), peakRSSMiB()))
+}
