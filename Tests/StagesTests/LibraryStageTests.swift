@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The library stage's compensation: a file placed for an item whose record failed is removed,
-/// unless another item with the same content recorded it.
+/// and an item with the same content waiting its turn stores it itself.
 @Suite struct LibraryStageTests {
     let dir: TemporaryDirectory
     let store: SQLiteJobStore
@@ -62,22 +62,24 @@ import TestSupport
         #expect(left.isEmpty, "no unrecorded file stays in the library: \(left)")
     }
 
-    /// A places the file; B, the same bytes, reuses it and records it; then A's record fails.
-    /// The file B references must stay.
-    @Test func theFileAnotherItemRecordedIsKeptWhenTheFirstRecordFails() async throws {
+    /// A places the file and its record fails while B, the same bytes, waits its turn: A's file
+    /// goes, and B stores the content itself, so the file B's record points at exists.
+    @Test func theSecondItemWithTheSameBytesIsStoredWhenTheFirstRecordFails() async throws {
         let a = try await downloaded("a"), b = try await downloaded("b")
-        let failing = FailingRecordStore(base: store, failing: [a.catalogID!], afterAnotherRecord: true)
+        let failing = FailingRecordStore(base: store, failing: [a.catalogID!])
         let stage = LibraryStage(store: failing, library: library)
         let first = Task { try await stage.process(a, context: context()) }
-        try await withDeadline("A reaches its record") { await failing.failingRecordStarted.wait() }
-        let second = try await withDeadline("B is stored") { try await stage.process(b, context: self.context()) }
-        guard case .forward(let stored) = second else { Issue.record("B was not forwarded"); return }
-        #expect(stored.reusedExistingFile, "B has the same bytes as A: it reuses A's file")
-        await #expect(throws: InjectedFailure.self) { try await first.value }
-
+        let second = Task { try await stage.process(b, context: context()) }
+        await #expect(throws: InjectedFailure.self) { _ = try await first.value }
+        guard case .forward(let stored) = try await second.value else {
+            Issue.record("B was not forwarded")
+            return
+        }
         let locator = try #require(stored.locator)
         #expect(try await store.storedOriginal(itemID: b.catalogID!)?.locator == locator)
-        #expect(library.holds(locator, size: b.byteCount!), "the file B's record points at must still be there")
+        #expect(library.holds(locator, size: b.byteCount!), "the file B's record points at must be there")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: library.root.path).filter { $0.hasSuffix(".mp3") }
+        #expect(files == [locator], "one file for the content, no leftover of A's")
     }
 }
 
@@ -85,35 +87,24 @@ struct InjectedFailure: Error, CustomStringConvertible {
     var description: String { "injected: the database refused the write" }
 }
 
-/// The real SQLite store, except that `recordOriginal` fails for the `failing` items; with
-/// `afterAnotherRecord`, only once another item's record has been committed.
+/// The real SQLite store, except that `recordOriginal` fails for the `failing` items.
 final class FailingRecordStore: CatalogStore {
     let base: SQLiteJobStore
     let failing: Set<Int64>
-    let afterAnotherRecord: Bool
-    let failingRecordStarted = Gate()
-    private let otherRecorded = Gate()
 
-    init(base: SQLiteJobStore, failing: Set<Int64>, afterAnotherRecord: Bool = false) {
+    init(base: SQLiteJobStore, failing: Set<Int64>) {
         self.base = base
         self.failing = failing
-        self.afterAnotherRecord = afterAnotherRecord
     }
 
     func recordOriginal(
         itemID: Int64, sha256: String, size: Int64, format: String?, backend: String, locator: String,
         description: ItemDescription?, lease: ItemLease?
     ) async throws -> StoredFile {
-        if failing.contains(itemID) {
-            failingRecordStarted.open()
-            if afterAnotherRecord { await otherRecorded.wait() }
-            throw InjectedFailure()
-        }
-        let stored = try await base.recordOriginal(
+        if failing.contains(itemID) { throw InjectedFailure() }
+        return try await base.recordOriginal(
             itemID: itemID, sha256: sha256, size: size, format: format, backend: backend, locator: locator,
             description: description, lease: lease)
-        otherRecorded.open()
-        return stored
     }
 
     func upsertItem(_ item: MediaItem) async throws -> CatalogEntry { try await base.upsertItem(item) }

@@ -254,22 +254,21 @@ public final class SQLiteJobStore: CatalogStore {
     }
 
     private static func link(_ db: Database, itemID: Int64, assetID: Int64) throws {
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO item_assets (item_id, asset_id) VALUES (?, ?)")
+        try db.cachedStatement(sql: "INSERT INTO item_assets (item_id, asset_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .execute(arguments: [itemID, assetID])
     }
 
     /// Records where a copy of the asset lives; the first on a backend is its primary there.
     private static func addLocation(_ db: Database, assetID: Int64, backendID: Int64, locator: String) throws {
-        let hasPrimary = try Bool.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary)"),
-            arguments: [assetID, backendID]) ?? false
+        // One statement: the first location of the asset on the backend is its primary there
+        // (the partial unique index file_locations_one_primary keeps it one).
         try db.cachedStatement(
             sql: """
-                INSERT INTO file_locations (asset_id, backend_id, locator, is_primary) VALUES (?, ?, ?, ?)
+                INSERT INTO file_locations (asset_id, backend_id, locator, is_primary)
+                VALUES (?, ?, ?, NOT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary))
                 ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
                 """
-        ).execute(arguments: [assetID, backendID, locator, !hasPrimary])
+        ).execute(arguments: [assetID, backendID, locator, assetID, backendID])
     }
 
     private static func renditions(_ db: Database, of originalAssetID: Int64) throws -> [StoredRendition] {
