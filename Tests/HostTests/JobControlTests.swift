@@ -120,3 +120,43 @@ import TestSupport
         #expect(count(done, "succeeded") == 2 && count(done, "failed") == 0)
     }
 }
+
+/// SIGTERM, as a service manager sends it: in-flight items get the grace period, then go back
+/// to the queue; the process exits 143 with the job paused, and the next runner finishes it.
+@Suite struct TerminationTests {
+    @Test(arguments: ["run", "worker"])
+    func sigtermLeavesTheJobPausedAndResumable(_ command: String) async throws {
+        let root = try TemporaryDirectory("served")
+        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: root.file("audio-id3.mp3").path)
+        try root.write("hold", "")
+        let server = try FaultServer(root: root.url)
+        let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
+        let playlist = try lists.write("held.txt", (0..<12).map { server.url("/hold/audio-id3.mp3?copy=\($0)") }.joined(separator: "\n") + "\n")
+        let arguments: [String]
+        if command == "worker" {
+            let submit = try Command.engine(["jobs", "submit", "ingest", "--input", playlist, "--no-renditions", "--data-dir", dataDir.path])
+            #expect(submit.status == 0, "\(submit.stderr)")
+            arguments = ["worker", "--grace", "1", "--data-dir", dataDir.path]
+        } else {
+            arguments = ["run", "--no-renditions", "--grace", "1", "--data-dir", dataDir.path, "--input", playlist]
+        }
+        let runner = try EngineProcess(arguments)
+        try await waitUntil("downloads are held in flight") {
+            let show = try Command.engine(["jobs", "show", "1", "--json", "--data-dir", dataDir.path])
+            return ((try? parseJSON(show.stdout) as? [String: Any])?["items"] as? [String: Any])?["running"] as? Int ?? 0 > 0
+        }
+        runner.signal(SIGTERM)
+        #expect(try await runner.wait(timeout: .seconds(30)) == 143, "\(runner.errors)")
+        let show = try #require(try parseJSON(Command.engine(["jobs", "show", "1", "--json", "--data-dir", dataDir.path]).stdout) as? [String: Any])
+        #expect(show["status"] as? String == "paused")
+        #expect((show["items"] as? [String: Any])?["running"] as? Int == 0, "in-flight items went back to the queue")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dataDir.file("tmp").path) == [])
+
+        try FileManager.default.removeItem(at: root.file("hold"))
+        let resumed = try Command.engine(["run", "--resume", "--json", "--data-dir", dataDir.path])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let done = try #require(try parseJSON(Command.engine(["jobs", "show", "1", "--json", "--data-dir", dataDir.path]).stdout) as? [String: Any])
+        #expect(done["status"] as? String == "completed")
+        #expect((done["items"] as? [String: Any])?["succeeded"] as? Int == 12)
+    }
+}

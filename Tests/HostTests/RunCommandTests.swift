@@ -276,7 +276,10 @@ import TestSupport
         let lock = try DataDirectory(root: dataDir.url).lockRunner()
         let result = try Command.engine(["run", "--data-dir", dataDir.path])
         #expect(result.status == 3)
-        #expect(result.stderr.contains("runner.lock is held"))
+        #expect(result.stderr.contains("another engine runner (pid \(getpid())) is using the data directory"), "\(result.stderr)")
+        let worker = try Command.engine(["worker", "--data-dir", dataDir.path])
+        #expect(worker.status == 3)
+        #expect(worker.stderr.contains("(pid \(getpid()))"))
         withExtendedLifetime(lock) {}
     }
 

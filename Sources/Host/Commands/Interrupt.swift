@@ -6,9 +6,11 @@ import Foundation
 /// with 130, whatever is still running (what it leaves is cleaned on the next start).
 final class Interrupt {
     private let source: any DispatchSourceSignal
+    private let signalNumber: Int32
 
-    private init(source: any DispatchSourceSignal) {
+    private init(source: any DispatchSourceSignal, signal: Int32 = SIGINT) {
         self.source = source
+        self.signalNumber = signal
     }
 
     static func onSIGINT(_ handler: @escaping @Sendable (_ press: Int) -> Void) -> Interrupt {
@@ -26,9 +28,18 @@ final class Interrupt {
         return Interrupt(source: source)
     }
 
+    /// SIGTERM (a service manager stopping the run): `handler` once, for a clean stop.
+    static func onSIGTERM(_ handler: @escaping @Sendable () -> Void) -> Interrupt {
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return Interrupt(source: source, signal: SIGTERM)
+    }
+
     func cancel() {
         source.cancel()
-        signal(SIGINT, SIG_DFL)
+        signal(signalNumber, SIG_DFL)
     }
 }
 

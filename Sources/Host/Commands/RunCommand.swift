@@ -34,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Make no renditions (store originals only).")
     var noRenditions = false
 
+    @Option(help: "Seconds in-flight items get to finish after SIGTERM before going back to the queue.")
+    var grace: Double = 10
+
     @Flag(help: "Continue the newest unfinished job instead of starting one (its inputs and options as it started).")
     var resume = false
 
@@ -49,6 +52,7 @@ struct RunCommand: AsyncParsableCommand {
         for timeout in [stallTimeout, connectTimeout] {
             if let timeout, !(timeout > 0 && timeout <= 86_400) { throw ValidationError("timeouts must be from 0 to 86400 seconds") }
         }
+        if !(grace >= 0 && grace <= 3600) { throw ValidationError("--grace must be from 0 to 3600 seconds") }
         if resume, !inputs.isEmpty { throw ValidationError("--resume continues a job with its own inputs: give no --input") }
     }
 
@@ -117,19 +121,26 @@ struct RunCommand: AsyncParsableCommand {
                 current.run?.requestCancel()
             }
         }
+        let termination = Interrupt.onSIGTERM {
+            Output.note("terminated: in-flight items get \(grace) s, then go back to the queue; the job stays resumable")
+            current.terminated = true
+            current.run?.requestShutdown(grace: .milliseconds(Int(grace * 1000)))
+        }
+        defer { termination.cancel() }
         var end: JobRunEnd
         do {
             while true {
                 let run = try JobAssembly.makeRun(job, store: store, directory: directory, runner: host.runner)
                 current.run = run
                 if current.canceledHere { run.requestCancel() } else if current.pausedHere { run.requestPause() }
+                if current.terminated { run.requestShutdown(grace: .milliseconds(Int(grace * 1000))) }
                 end = try await run.run(observer: observer)
                 current.run = nil
-                guard end == .paused, !current.pausedHere, !current.canceledHere else { break }
+                guard end == .paused, !current.pausedHere, !current.canceledHere, !current.terminated else { break }
                 // Paused from another process: wait here until it is resumed or canceled.
                 Output.note("job \(job.id) paused from elsewhere; waiting (`engine jobs resume \(job.id)` continues it)")
-                guard try await waitWhilePaused(job.id, store: store, runner: host.runner, current: current) else {
-                    end = .canceled
+                if let stop = try await waitWhilePaused(job.id, store: store, runner: host.runner, current: current) {
+                    end = stop
                     break
                 }
                 Output.note("job \(job.id) resumed")
@@ -147,30 +158,38 @@ struct RunCommand: AsyncParsableCommand {
         let summary = RunSummary(
             tally: observer.snapshot, wallTime: clock.now - start, dataDirectory: directory, jobID: job.id, status: status)
         Output.line(json ? summary.json.serialized() : summary.text)
-        if end == .paused { Output.note("job \(job.id) paused: `engine run --resume` (or `engine jobs resume \(job.id)`) continues it") }
-        if current.pausedHere || current.canceledHere { throw ExitCode(130) }
+        if end == .paused || end == .stopped {
+            Output.note("job \(job.id) paused: `engine run --resume` (or `engine jobs resume \(job.id)`) continues it")
+        }
+        if current.terminated { throw EngineExit.terminated }
+        if current.pausedHere || current.canceledHere { throw EngineExit.interrupted }
         if status != .completed { throw EngineExit.failures }
     }
 
-    /// Polls the job's commands while it is paused; true when resumed, false when canceled.
-    private func waitWhilePaused(_ jobID: Int64, store: SQLiteJobStore, runner: String, current: CurrentRun) async throws -> Bool {
+    /// Polls the job's commands while it is paused, heartbeating as a live runner; nil once it
+    /// is resumed, else how the wait ended (canceled, or left paused by Ctrl-C or SIGTERM).
+    private func waitWhilePaused(_ jobID: Int64, store: SQLiteJobStore, runner: String, current: CurrentRun) async throws -> JobRunEnd? {
         while true {
             if current.canceledHere {
                 try await store.cancelOpenItems(jobID: jobID)
                 try await store.transitionJob(jobID, to: .canceled, runner: nil, error: nil)
-                return false
+                return .canceled
             }
-            if current.pausedHere { return false }
+            if current.pausedHere || current.terminated { return .paused }
+            try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: nil, bytesPerSecond: nil)
             for command in try await store.takeCommands(jobID: jobID, consumer: runner) {
                 switch command.kind {
                 case .resume:
                     try await store.completeCommand(command.id, result: "resumed")
-                    return true
+                    return nil
                 case .cancel:
-                    try await store.cancelOpenItems(jobID: jobID)
-                    try await store.transitionJob(jobID, to: .canceled, runner: nil, error: nil)
+                    // `jobs cancel` of a job nobody runs cancels it itself; only finish the job here otherwise.
+                    if try await store.job(jobID)?.status.isFinished == false {
+                        try await store.cancelOpenItems(jobID: jobID)
+                        try await store.transitionJob(jobID, to: .canceled, runner: nil, error: nil)
+                    }
                     try await store.completeCommand(command.id, result: "canceled")
-                    return false
+                    return .canceled
                 case .retryItem, .forceRetryItem:
                     let n = try await store.retryItems(jobID: jobID, itemKey: command.argument, force: command.kind == .forceRetryItem)
                     try await store.completeCommand(command.id, result: "requeued \(n) item(s)")
@@ -187,7 +206,7 @@ struct RunCommand: AsyncParsableCommand {
 final class CurrentRun: @unchecked Sendable {
     private let lock = NSLock()
     private var _run: JobRun?
-    private var _paused = false, _canceled = false
+    private var _paused = false, _canceled = false, _terminated = false
 
     var run: JobRun? {
         get { lock.withLock { _run } }
@@ -200,5 +219,9 @@ final class CurrentRun: @unchecked Sendable {
     var canceledHere: Bool {
         get { lock.withLock { _canceled } }
         set { lock.withLock { _canceled = newValue } }
+    }
+    var terminated: Bool {
+        get { lock.withLock { _terminated } }
+        set { lock.withLock { _terminated = newValue } }
     }
 }
