@@ -313,6 +313,49 @@ public final class SQLiteJobStore: CatalogStore {
 
     // MARK: listing
 
+    public func itemsWithoutOriginal(on backend: String, sources: [String], collections: [String]) async throws -> [MediaItem] {
+        try await pool.read { db in
+            var filters = ""
+            var arguments: StatementArguments = [backend]
+            if !sources.isEmpty {
+                filters += " AND s.name IN (\(Array(repeating: "?", count: sources.count).joined(separator: ", ")))"
+                arguments += StatementArguments(sources)
+            }
+            if !collections.isEmpty {
+                let marks = Array(repeating: "?", count: collections.count).joined(separator: ", ")
+                filters += """
+                     AND EXISTS (SELECT 1 FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+                        WHERE ci.item_id = i.id AND (c.locator IN (\(marks)) OR c.title IN (\(marks))))
+                    """
+                arguments += StatementArguments(collections) + StatementArguments(collections)
+            }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.id, s.name AS source, i.remote_id, i.title, i.url, i.duration,
+                        (SELECT group_concat(name, char(31)) FROM (
+                            SELECT c.name FROM item_creators ic JOIN creators c ON c.id = ic.creator_id
+                            WHERE ic.item_id = i.id ORDER BY ic.position)) AS creators
+                    FROM items i JOIN sources s ON s.id = i.source_id
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id AND a.kind = 'original'
+                        JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
+                        JOIN storage_backends b ON b.id = l.backend_id AND b.name = ?
+                        WHERE ia.item_id = i.id)\(filters)
+                    ORDER BY i.id
+                    """,
+                arguments: arguments)
+            return rows.map { row in
+                var item = MediaItem(
+                    source: row["source"], remoteID: row["remote_id"], title: row["title"],
+                    creators: (row["creators"] as String?)?.split(separator: "\u{1F}").map(String.init) ?? [],
+                    durationHint: row["duration"], url: row["url"])
+                item.catalogID = row["id"]
+                return item
+            }
+        }
+    }
+
     public func libraryItems() async throws -> [LibraryEntry] {
         try await pool.read { db in
             let rows = try Row.fetchAll(

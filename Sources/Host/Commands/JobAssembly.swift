@@ -55,9 +55,12 @@ enum JobAssembly {
         let stages: [any ItemStage<MediaItem>] =
             job.type == .collectOnly
             ? [CatalogStage(store: store, library: library, renditions: .none)] : all.filter { wanted.contains($0.name) }
+        let collector: any JobCollector =
+            job.type == .downloadOnly
+            ? CatalogCollector(store: store, scope: job.scope, backend: LocalLibrary.backendName)
+            : CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary))
         return JobRun(
-            store: store, jobID: job.id, runner: runner, stages: stages,
-            collector: CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary)),
+            store: store, jobID: job.id, runner: runner, stages: stages, collector: collector,
             lanes: Lanes(LaneLimits(network: workers)), temporaryDirectory: directory.temporary)
     }
 }

@@ -90,8 +90,12 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit", abstract: "Queue a job for `engine worker` (or `engine run --resume`).")
 
-    @Argument(help: "ingest | collect_only") var type: String
-    @Option(name: .customLong("input"), help: "A playlist, folder, media file or URL. Repeatable.") var inputs: [String] = []
+    @Argument(help: "ingest | collect_only | download_only") var type: String
+    @Option(name: .customLong("input"), help: "A playlist, folder, media file or URL (ingest, collect_only). Repeatable.")
+    var inputs: [String] = []
+    @Option(name: .customLong("source"), help: "download_only: only items of this source. Repeatable.") var sources: [String] = []
+    @Option(name: .customLong("collection"), help: "download_only: only items of this collection (locator or title). Repeatable.")
+    var collections: [String] = []
     @Option(help: "Stop collecting after this many items.") var limit: Int?
     @Flag(help: "Make no renditions.") var noRenditions = false
     @OptionGroup var data: DataDirOptions
@@ -101,10 +105,14 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         guard let type = JobType(rawValue: type) else {
             throw ValidationError("unknown job type '\(type)' (known: \(JobType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard type == .ingest || type == .collectOnly else {
-            throw ValidationError("'\(type.rawValue)' jobs cannot be submitted yet: ingest and collect_only can")
+        switch type {
+        case .ingest, .collectOnly:
+            if inputs.isEmpty { throw ValidationError("give at least one --input") }
+        case .downloadOnly:
+            if !inputs.isEmpty { throw ValidationError("download_only takes its items from the catalog: give --source/--collection, not --input") }
+        case .reprocess:
+            throw ValidationError("'reprocess' jobs cannot be submitted yet: ingest, collect_only and download_only can")
         }
-        if inputs.isEmpty { throw ValidationError("give at least one --input") }
     }
 
     func run() async throws {
@@ -114,8 +122,9 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         let type = JobType(rawValue: type)!
         let job = try await store.createJob(
             JobSpec(
-                type: type, inputs: inputs, scope: JobScope(limit: limit), options: JobOptions(noRenditions: noRenditions).encoded,
-                stages: JobAssembly.stageNames(type)))
+                type: type, inputs: type == .downloadOnly ? [CatalogCollector.input] : inputs,
+                scope: JobScope(sources: sources, collections: collections, limit: limit),
+                options: JobOptions(noRenditions: noRenditions).encoded, stages: JobAssembly.stageNames(type)))
         Output.line(json ? job.json(counters: JobCounters()).serialized() : "job \(job.id) queued")
     }
 }
