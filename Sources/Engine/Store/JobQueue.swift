@@ -32,6 +32,9 @@ public protocol JobQueue: Sendable {
     /// Returns how many were new.
     @discardableResult
     func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int
+    /// Catalog items with no active original on `backend`, optionally only of these sources or
+    /// collections (by locator or title), oldest first: what a `download_only` job takes.
+    func itemsWithoutOriginal(on backend: String, sources: [String], collections: [String]) async throws -> [MediaItem]
     /// Every input is collected: once the queue is empty, the job is done.
     func finishCollection(jobID: Int64) async throws
     /// Up to `limit` claimable items of the job (pending or interrupted, due), oldest first,

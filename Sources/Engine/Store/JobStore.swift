@@ -45,10 +45,6 @@ public protocol CatalogStore: Sendable {
     func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws
     func processorResult(itemID: Int64, processor: String) async throws -> String?
 
-    /// Catalog items with no active original on `backend`, optionally only of these sources or
-    /// collections (by locator or title), oldest first: what a `download_only` job takes.
-    func itemsWithoutOriginal(on backend: String, sources: [String], collections: [String]) async throws -> [MediaItem]
-
     /// Every item with a stored original (and its renditions), ordered by source, creator, title.
     func libraryItems() async throws -> [LibraryEntry]
 }

@@ -1,15 +1,70 @@
-import Dispatch
+import Foundation
+import DequeModule
 
-/// Runs blocking C work (libav, curl easy, file I/O) off the cooperative thread pool, which has
-/// only as many threads as cores. Callers bound how many run at once with a lane permit.
+/// Runs blocking C work (libav, curl easy, file I/O, hashing) off the cooperative thread pool,
+/// which has only as many threads as cores, on a fixed set of threads of its own. A call whose
+/// task is cancelled before a thread takes it never runs (it throws `CancellationError`), the
+/// shape of swift-nio's `NIOThreadPool.runIfActive`. Callers bound how many run at once with
+/// lane permits; the pool's size only has to cover the lanes (downloads, transcodes, disk).
 public enum BlockingIO {
-    private static let queue = DispatchQueue(label: "media-engine.blocking", attributes: .concurrent)
+    /// 8 per core, at least 32: room for every lane's permits at their defaults.
+    static let pool = BlockingPool(threads: max(32, 8 * ProcessInfo.processInfo.activeProcessorCount))
 
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withUnsafeThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try body() })
+        let work = BlockingWork()
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
+                pool.submit {
+                    guard !work.isCancelled else {
+                        continuation.resume(throwing: CancellationError())
+                        return
+                    }
+                    continuation.resume(with: Result { try body() })
+                }
             }
+        } onCancel: {
+            work.cancel()
+        }
+    }
+}
+
+/// The cancel mark of one call. @unchecked Sendable: `cancelled` is only touched under `lock`.
+final class BlockingWork: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    func cancel() { lock.withLock { cancelled = true } }
+    var isCancelled: Bool { lock.withLock { cancelled } }
+}
+
+/// A fixed number of threads taking closures from one queue, oldest first.
+/// @unchecked Sendable: `queue` is only touched while holding `condition`'s lock.
+final class BlockingPool: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: Deque<@Sendable () -> Void> = []
+
+    init(threads: Int) {
+        for index in 0..<threads {
+            let thread = Thread { [self] in work() }
+            thread.name = "media-engine.blocking.\(index)"
+            thread.start()
+        }
+    }
+
+    func submit(_ body: @escaping @Sendable () -> Void) {
+        condition.lock()
+        queue.append(body)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while queue.isEmpty { condition.wait() }
+            let body = queue.removeFirst()
+            condition.unlock()
+            body()
         }
     }
 }

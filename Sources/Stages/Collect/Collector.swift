@@ -27,6 +27,15 @@ public struct Collector: Sendable {
         if PlaylistBase.scheme(of: input) != nil, !input.lowercased().hasPrefix("file:") {
             return await collectURL(input)
         }
+        // Reading playlists and walking folders blocks: off the cooperative pool.
+        do {
+            return try await BlockingIO.run { self.collectLocal(input) }
+        } catch {
+            return Collected(issues: [SourceIssue(location: input, message: "not collected: \(error)")])
+        }
+    }
+
+    private func collectLocal(_ input: String) -> Collected {
         let path = input.lowercased().hasPrefix("file:") ? (URL(string: input)?.path ?? input) : input
         let url = URL(fileURLWithPath: path).standardized
         var isDirectory: ObjCBool = false

@@ -58,12 +58,15 @@ public struct TranscodeStage: ItemStage {
         // same name has that; the library never holds a partial file.
         let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
         try await transcoder.transcode(input: original, output: made, profile: profile)
-        let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
-        let renditionLocator = try library.place(
-            made, sha256: digest.hex,
-            candidates: LibraryPath.candidates(locator, sha256: sha256) {
-                LibraryPath.rendition(of: $0, profile: profile.name, ext: profile.fileExtension)
-            })
+        let (digest, bytes, renditionLocator) = try await BlockingIO.run { [library] in
+            let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
+            let placed = try library.place(
+                made, sha256: digest.hex,
+                candidates: LibraryPath.candidates(locator, sha256: sha256) {
+                    LibraryPath.rendition(of: $0, profile: profile.name, ext: profile.fileExtension)
+                })
+            return (digest, bytes, placed)
+        }
         _ = try await store.recordRendition(
             itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
             format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator,
