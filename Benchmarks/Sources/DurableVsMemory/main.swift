@@ -4,7 +4,7 @@ import Foundation
 // Durable overhead: the same no-op 6-stage item pipeline run (a) as a job, every claim, step
 // and outcome recorded in SQLite under a lease (group-committed), and (b) in memory; items/s
 // of each and the peak RSS of the process.
-//   swift run -c release --package-path Benchmarks DurableVsMemory [ITEMS=100000] [durable|memory|both]
+//   swift run -c release --package-path Benchmarks DurableVsMemory [ITEMS=100000] [durable|memory|both|graph]
 
 struct Pass: ItemStage {
     let name: String
@@ -80,4 +80,28 @@ if mode == "memory" || mode == "both" {
     let elapsed = clock.now - start
     print(String(format: "memory:  %d items in %.2f s = %.0f items/s; peak RSS %.1f MiB", count, seconds(elapsed),
                  Double(count) / seconds(elapsed), peakRSSMiB()))
+}
+
+// The graph runtime alone, as GraphBenchmark measures it (Int items, 6 stages of 1-2 workers).
+struct IntPass: ItemStage {
+    let name: String
+    let concurrency: Int
+    func process(_ item: Int, context: StageContext) async throws -> StageResult<Int> { .forward(item) }
+}
+struct Ints: ItemSource {
+    let count: Int
+    var name: String { "ints" }
+    func produce(into emit: (Int) async throws -> Void, context: SourceContext) async throws {
+        for value in 0..<count { try await emit(value) }
+    }
+}
+struct DiscardInts: GraphObserver {
+    func graph(_ event: GraphEvent<Int>) async {}
+}
+if mode == "graph" {
+    let graph = Graph(source: Ints(count: count), stages: (1...6).map { IntPass(name: "stage\($0)", concurrency: $0 % 2 + 1) }, channelCapacity: 64)
+    let start = clock.now
+    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: DiscardInts())
+    let elapsed = clock.now - start
+    print(String(format: "graph (Int items): %d items in %.2f s = %.0f items/s", count, seconds(elapsed), Double(count) / seconds(elapsed)))
 }

@@ -8,11 +8,8 @@ public enum JobType: String, Sendable, CaseIterable, Codable {
     case collectOnly = "collect_only"
     /// catalog items not yet stored (optionally of some sources or collections)
     case downloadOnly = "download_only"
-    /// probe and renditions again for stored items
+    /// probe and renditions again for stored items (not runnable yet: `jobs submit` refuses it)
     case reprocess
-
-    /// Jobs with a download stage run one at a time in the `download` lane; others in `general`.
-    public var lane: String { self == .reprocess || self == .collectOnly ? "general" : "download" }
 }
 
 /// Which items a job covers, beside its inputs.

@@ -1,7 +1,7 @@
 /// A job's status (DESIGN, State): queued → running → (pause_requested → paused → running) →
 /// completed | completed_with_errors | failed | canceled. `allowed` is the whole machine; the
-/// store applies a transition only from a status that allows it (a conditional update), so
-/// two processes can never move a job along an illegal edge.
+/// store applies a transition only from the status it read, in the same transaction
+/// (`UPDATE … WHERE status = <read>`), so no process can move a job along an illegal edge.
 public enum JobStatus: String, Sendable, CaseIterable, Codable {
     case queued, running
     case pauseRequested = "pause_requested"
@@ -26,15 +26,8 @@ public enum JobStatus: String, Sendable, CaseIterable, Codable {
 
     public func canMove(to next: JobStatus) -> Bool { Self.allowed[self]?.contains(next) ?? false }
 
-    /// The statuses from which `target` may be reached.
-    public static func sources(of target: JobStatus) -> [JobStatus] {
-        allCases.filter { $0.canMove(to: target) }
-    }
-
     /// Nothing more will happen unless someone retries it.
     public var isFinished: Bool { [.completed, .completedWithErrors, .failed, .canceled].contains(self) }
-    /// Waiting for a runner, or being run.
-    public var isActive: Bool { [.queued, .running, .pauseRequested].contains(self) }
 }
 
 extension ItemStatus {
@@ -53,13 +46,6 @@ extension ItemStatus {
     ]
 
     public func canMove(to next: ItemStatus) -> Bool { Self.allowed[self]?.contains(next) ?? false }
-
-    public static func sources(of target: ItemStatus) -> [ItemStatus] {
-        allCases.filter { $0.canMove(to: target) }
-    }
-
-    /// A runner may take it.
-    public var isClaimable: Bool { self == .pending || self == .interrupted }
 }
 
 /// A job status change the machine refuses: names the job and both statuses.
