@@ -94,9 +94,10 @@ import TestSupport
                     WHERE ia.item_id = i.id AND a.kind = 'original')
                 """) == "0", "\(context): items without a stored original")
         #expect(try await value("SELECT count(*) FROM items") == "\(items)")
-        // The kills landed while items were in flight: each restart recovered some, and some
-        // items took more than one attempt.
-        #expect(try await value("SELECT count(*) FROM job_events WHERE kind = 'recovered'") == "\(kills.count)", "\(context)")
+        // The kills landed while items were in flight: restarts recovered a running job (a kill
+        // before the job started has nothing to recover), and some items took more than one attempt.
+        let recovered = Int(try await value("SELECT count(*) FROM job_events WHERE kind = 'recovered'") ?? "0") ?? 0
+        #expect(recovered > 0 && recovered <= kills.count, "\(context): \(recovered) recoveries")
         let attempts = Int(try await value("SELECT sum(attempts) FROM job_items") ?? "0") ?? 0
         #expect(attempts > items, "\(context): no item was ever interrupted (\(attempts) attempts for \(items) items)")
         #expect(try await value("SELECT count(*) FROM file_assets WHERE kind = 'original'") == "\(contents)", "\(context)")

@@ -74,6 +74,8 @@ public final class JobRun: Sendable {
         var stop: Stop?
         var graph: Task<Void, any Error>?
         var collectionDone = false
+        /// Collection stopped on an error (not one input's problem: the store, say).
+        var collectionError: String?
     }
 
     private let control = Mutex(Control())
@@ -137,7 +139,7 @@ public final class JobRun: Sendable {
         let counting = StageCountingObserver(observer)
         let ledger = JobLedger(store: store, run: self)
         let graph = Graph(
-            source: ClaimSource(run: self, observer: observer), stages: stages, channelCapacity: settings.channelCapacity)
+            source: ClaimSource(run: self), stages: stages, channelCapacity: settings.channelCapacity)
         let graphTask = Task { [lanes, temporaryDirectory] in
             try await graph.run(
                 lanes: lanes, temporaryDirectory: temporaryDirectory, observer: counting, ledger: ledger, intake: self.intake)
@@ -186,7 +188,17 @@ public final class JobRun: Sendable {
                 _ = try? await store.transitionJob(jobID, to: .failed, runner: nil, error: "\(graphError)")
                 throw graphError
             }
+            if let collectionError = control.withLock({ $0.collectionError }) {
+                try await store.transitionJob(jobID, to: .failed, runner: nil, error: collectionError)
+                return .finished(.failed)
+            }
             let counters = try await store.counters(jobID: jobID)
+            if counters.open > 0 {
+                // Items this runner did not settle (their leases passed on): not done, resumable.
+                try await store.appendEvent(jobID: jobID, kind: "open", message: "\(counters.open) item(s) still open when the run ended")
+                try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
+                return .paused
+            }
             let status: JobStatus = counters[.failed] > 0 ? .completedWithErrors : .completed
             try await store.transitionJob(jobID, to: status, runner: nil, error: nil)
             return .finished(status)
@@ -228,7 +240,10 @@ public final class JobRun: Sendable {
         } catch {
             Self.logger.error("collection failed", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
             try? await store.appendEvent(jobID: jobID, kind: "error", message: "collection failed: \(error)")
-            control.withLock { $0.collectionDone = true }
+            control.withLock {
+                $0.collectionError = "collection failed: \(error)"
+                $0.collectionDone = true
+            }
         }
     }
 
@@ -310,9 +325,8 @@ public final class JobRun: Sendable {
 /// The claiming head of a job's graph: claims pending items in batches under fresh leases
 /// and emits them, until the job is paused or stopped, or collection is done and nothing is
 /// left to claim.
-struct ClaimSource<Observer: GraphObserver<MediaItem>>: ItemSource {
+struct ClaimSource: ItemSource {
     let run: JobRun
-    let observer: Observer
     var name: String { "job \(run.jobID)" }
 
     func produce(into emit: (MediaItem) async throws -> Void, context: SourceContext) async throws {

@@ -77,7 +77,16 @@ struct RunCommand: AsyncParsableCommand {
             Output.error("run", "\(error)")
             throw EngineExit.cannotRun
         }
-        defer { host.stop() }
+        do {
+            try await runJob(host: host, options: options, directory: directory)
+        } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
+    }
+
+    private func runJob(host: RunnerHost, options: JobOptions, directory: DataDirectory) async throws {
         let store = host.store
 
         var job: JobRecord

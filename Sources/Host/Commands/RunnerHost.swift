@@ -35,14 +35,8 @@ final class RunnerHost: Sendable {
     }
 
     /// Marks the worker stopped (the lock goes with the process).
-    func stop() {
-        let store = store, runner = runner
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            try? await store.stopWorker(id: runner)
-            done.signal()
-        }
-        done.wait()
+    func stop() async {
+        try? await store.stopWorker(id: runner)
         withExtendedLifetime(lock) {}
     }
 }

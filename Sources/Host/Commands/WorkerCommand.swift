@@ -26,7 +26,6 @@ struct WorkerCommand: AsyncParsableCommand {
             Output.error("worker", "\(error)")
             throw EngineExit.cannotRun
         }
-        defer { host.stop() }
         let worker = WorkerService(host: host, directory: data.directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: untilIdle)
         let group = ServiceGroup(
             configuration: .init(
@@ -35,7 +34,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let signal = WorkerSignal()
         let watcher = SignalWatch.start(signal)
         defer { watcher.cancel() }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
         if let received = signal.received { throw received == SIGTERM ? EngineExit.terminated : EngineExit.interrupted }
     }
 }
