@@ -139,4 +139,25 @@ import TestSupport
         try await store.appendEvent(jobID: job.id, kind: "note", message: "hello")
         #expect(try await store.events(jobID: job.id, limit: 1).map(\.message) == ["hello"])
     }
+
+    /// A runner takes a job only from the statuses it names: a pause or cancel that reached
+    /// the store first wins. A new lock holder requeues items of every other holder.
+    @Test(arguments: Kind.allCases)
+    func aJobIsTakenOnlyFromTheNamedStatusesAndOtherHoldersItemsAreRequeued(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.transitionJob(job.id, to: .paused, runner: nil, error: nil)
+        await #expect(throws: IllegalTransition.self) { try await store.startJob(job.id, runner: "w", from: [.queued]) }
+        #expect(try await store.job(job.id)?.status == .paused)
+        #expect(try await store.startJob(job.id, runner: "w", from: [.queued, .paused]).status == .running)
+        #expect(try await store.jobs(in: [.running]).map(\.id) == [job.id])
+
+        try await store.enqueue(jobID: job.id, items: items(3), completingInput: nil)
+        _ = try await store.claim(jobID: job.id, holder: "stopped-runner", limit: 2, leaseDuration: .seconds(60))
+        _ = try await store.claim(jobID: job.id, holder: "me", limit: 1, leaseDuration: .seconds(60))
+        #expect(try await store.interruptItems(notHeldBy: "me") == 2)
+        let counters = try await store.counters(jobID: job.id)
+        #expect(counters[.interrupted] == 2 && counters[.running] == 1)
+    }
 }

@@ -12,11 +12,9 @@ public struct CatalogCollector: JobCollector {
         self.backend = backend
     }
 
-    public func collect(_ input: String) async -> (items: [MediaItem], issues: [SourceIssue]) {
-        do {
-            return (try await store.itemsWithoutOriginal(on: backend, sources: scope.sources, collections: scope.collections), [])
-        } catch {
-            return ([], [SourceIssue(location: input, message: "cannot read the catalog: \(error)")])
-        }
+    /// A catalog that cannot be read stops the collection (the job is queued again), rather
+    /// than looking like an empty one.
+    public func collect(_ input: String) async throws -> (items: [MediaItem], issues: [SourceIssue]) {
+        (try await store.itemsWithoutOriginal(on: backend, sources: scope.sources, collections: scope.collections), [])
     }
 }

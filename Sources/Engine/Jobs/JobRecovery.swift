@@ -12,9 +12,11 @@ public enum JobRecovery {
     public static func recover(store: any JobStore, runner: String) async throws -> Report {
         var report = Report()
         let gone = try await store.activeWorkers().map(\.id).filter { $0 != runner }
-        report.interruptedItems = try await store.interruptItems(heldBy: gone)
+        // The lock is ours: whoever holds a running item (a registered runner, or one that
+        // marked itself stopped with items it never settled) is gone.
+        report.interruptedItems = try await store.interruptItems(notHeldBy: runner)
         for id in gone { try await store.stopWorker(id: id) }
-        while let job = try await store.newestUnfinishedJob(), job.status == .running || job.status == .pauseRequested {
+        for job in try await store.jobs(in: [.running, .pauseRequested]) {
             try await store.transitionJob(job.id, to: .paused, runner: nil, error: nil)
             try await store.appendEvent(
                 jobID: job.id, kind: "recovered",

@@ -3,8 +3,9 @@ import Logging
 import Synchronization
 
 /// Collects one input of a job: every item it names, in order, and problems with its entries.
+/// It throws only when collecting cannot go on at all (the store is gone), not for a bad input.
 public protocol JobCollector: Sendable {
-    func collect(_ input: String) async -> (items: [MediaItem], issues: [SourceIssue])
+    func collect(_ input: String) async throws -> (items: [MediaItem], issues: [SourceIssue])
 }
 
 /// How a runner works a job.
@@ -38,6 +39,9 @@ public enum JobRunEnd: Sendable, Equatable, CustomStringConvertible {
     case canceled
     /// The runner was told to stop (SIGTERM): in-flight items went back to the queue; the job is paused.
     case stopped
+    /// The run ended with items still to do (collection or claiming stopped on an error, or
+    /// items came back to the queue): the job is queued again for the next run.
+    case incomplete
 
     public var description: String {
         switch self {
@@ -45,6 +49,7 @@ public enum JobRunEnd: Sendable, Equatable, CustomStringConvertible {
         case .paused: "paused"
         case .canceled: "canceled"
         case .stopped: "stopped (paused, resumable)"
+        case .incomplete: "incomplete (queued again)"
         }
     }
 }
@@ -74,8 +79,9 @@ public final class JobRun: Sendable {
         var stop: Stop?
         var graph: Task<Void, any Error>?
         var collectionDone = false
-        /// Collection stopped on an error (not one input's problem: the store, say).
+        /// Collection or claiming stopped on an error (not one input's problem: the store, say).
         var collectionError: String?
+        var claimError: String?
     }
 
     private let control = Mutex(Control())
@@ -130,12 +136,18 @@ public final class JobRun: Sendable {
 
     var stopReason: Stop? { control.withLock { $0.stop } }
 
+    func noteClaimError(_ error: any Error) {
+        if !(error is CancellationError) { control.withLock { $0.claimError = "claiming items failed: \(error)" } }
+    }
+
     // MARK: running
 
     /// Runs the job until its items are all settled, or it is paused, cancelled or stopped.
     /// The job must be claimable by this runner (queued, paused, or released by a dead one).
-    public func run(observer: some GraphObserver<MediaItem>) async throws -> JobRunEnd {
-        try await store.transitionJob(jobID, to: .running, runner: runner, error: nil)
+    /// `from`: the statuses the job may be taken from (a worker takes only queued jobs, so a
+    /// pause or cancel that reaches the store first wins).
+    public func run(observer: some GraphObserver<MediaItem>, from: Set<JobStatus> = [.queued, .paused]) async throws -> JobRunEnd {
+        try await store.startJob(jobID, runner: runner, from: from)
         let counting = StageCountingObserver(observer)
         let ledger = JobLedger(store: store, run: self)
         let graph = Graph(
@@ -188,16 +200,17 @@ public final class JobRun: Sendable {
                 _ = try? await store.transitionJob(jobID, to: .failed, runner: nil, error: "\(graphError)")
                 throw graphError
             }
-            if let collectionError = control.withLock({ $0.collectionError }) {
-                try await store.transitionJob(jobID, to: .failed, runner: nil, error: collectionError)
-                return .finished(.failed)
-            }
+            // Nothing of this run can still be working: an item it left running (an outcome
+            // whose write failed) goes back to the queue.
+            try await store.interruptItems(heldBy: [runner])
+            let (collectionDone, problem) = control.withLock { ($0.collectionDone, $0.claimError ?? $0.collectionError) }
             let counters = try await store.counters(jobID: jobID)
-            if counters.open > 0 {
-                // Items this runner did not settle (their leases passed on): not done, resumable.
-                try await store.appendEvent(jobID: jobID, kind: "open", message: "\(counters.open) item(s) still open when the run ended")
-                try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
-                return .paused
+            if counters.open > 0 || !collectionDone || problem != nil {
+                // Not done: queued again, with what stopped it, for this runner's next pass or the next runner.
+                let why = problem ?? (collectionDone ? "\(counters.open) item(s) still open" : "collection not finished")
+                try await store.appendEvent(jobID: jobID, kind: "incomplete", message: why)
+                try await store.transitionJob(jobID, to: .queued, runner: nil, error: problem)
+                return .incomplete
             }
             let status: JobStatus = counters[.failed] > 0 ? .completedWithErrors : .completed
             try await store.transitionJob(jobID, to: status, runner: nil, error: nil)
@@ -217,7 +230,7 @@ public final class JobRun: Sendable {
                 for input in try await store.jobInputs(jobID) where !input.done {
                     guard stopReason == nil else { return }
                     if let limit = job.scope.limit, collected >= limit { break }
-                    let found = await collector?.collect(input.input) ?? (items: [], issues: [])
+                    let found = try await collector?.collect(input.input) ?? (items: [], issues: [])
                     for issue in found.issues {
                         await observer.graph(.sourceIssue(issue))
                         try await store.appendEvent(jobID: jobID, kind: "issue", message: issue.description)
@@ -335,7 +348,14 @@ struct ClaimSource: ItemSource {
         var next: Task<(claimed: [ClaimedItem], final: Bool), any Error>? = claimTask()
         defer { next?.cancel() }
         while let pending = next {
-            let (claimed, final) = try await pending.value
+            let claimed: [ClaimedItem], final: Bool
+            do {
+                (claimed, final) = try await pending.value
+            } catch {
+                // The graph would take a failing source for an input problem: the run must know.
+                run.noteClaimError(error)
+                throw error
+            }
             next = nil
             if claimed.isEmpty {
                 if final || run.stopReason != nil { return }

@@ -21,6 +21,12 @@ public protocol JobQueue: Sendable {
     /// (nil clears it); an `error` is kept with the job.
     @discardableResult
     func transitionJob(_ id: Int64, to status: JobStatus, runner: String?, error: String?) async throws -> JobRecord
+    /// A runner takes the job: to `running`, only from one of `from` (as read in the same
+    /// transaction); throws `IllegalTransition` otherwise (a cancel or pause that came first wins).
+    @discardableResult
+    func startJob(_ id: Int64, runner: String, from: Set<JobStatus>) async throws -> JobRecord
+    /// Jobs in any of `statuses`, oldest first.
+    func jobs(in statuses: Set<JobStatus>) async throws -> [JobRecord]
     func jobInputs(_ id: Int64) async throws -> [JobInput]
     func jobStages(_ id: Int64) async throws -> [JobStageCounters]
     /// Adds to the per-stage counters (the runner flushes what it counted every few seconds).
@@ -59,6 +65,10 @@ public protocol JobQueue: Sendable {
     /// again; returns how many.
     @discardableResult
     func interruptItems(heldBy holders: [String]) async throws -> Int
+    /// Running items held by anyone but `runner` become `interrupted` (for a runner that holds
+    /// the only runner lock of its data directory: every other holder is gone).
+    @discardableResult
+    func interruptItems(notHeldBy runner: String) async throws -> Int
     /// Running items whose lease expired (their runner stopped renewing) become `interrupted`.
     @discardableResult
     func interruptExpiredLeases() async throws -> Int

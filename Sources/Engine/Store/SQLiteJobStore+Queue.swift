@@ -57,25 +57,44 @@ extension SQLiteJobStore: JobQueue {
 
     @discardableResult
     public func transitionJob(_ id: Int64, to status: JobStatus, runner: String?, error: String?) async throws -> JobRecord {
-        try await writer.write { db in
-            guard let current = try Self.job(db, id) else { throw StoreError.noSuchJob(id) }
-            guard current.status.canMove(to: status) else {
-                throw IllegalTransition(subject: "job \(id)", from: current.status.rawValue, to: status.rawValue)
-            }
-            let now = Self.now
-            try db.execute(
-                sql: """
-                    UPDATE job_runs SET status = ?, runner_id = ?, error = coalesce(?, error), updated_at = ?,
-                        started_at = CASE WHEN ? = 'running' THEN coalesce(started_at, ?) ELSE started_at END,
-                        finished_at = CASE WHEN ? THEN ? ELSE NULL END
-                    WHERE id = ? AND status = ?
-                    """,
-                arguments: [
-                    status.rawValue, runner, error, now, status.rawValue, now, status.isFinished, now, id, current.status.rawValue,
-                ])
-            try Self.event(db, id, status.rawValue, "\(current.status.rawValue) → \(status.rawValue)" + (error.map { ": \($0)" } ?? ""))
-            return try Self.job(db, id)!
+        try await writer.write { db in try Self.transition(db, id, to: status, runner: runner, error: error, from: nil) }
+    }
+
+    @discardableResult
+    public func startJob(_ id: Int64, runner: String, from: Set<JobStatus>) async throws -> JobRecord {
+        try await writer.write { db in try Self.transition(db, id, to: .running, runner: runner, error: nil, from: from) }
+    }
+
+    public func jobs(in statuses: Set<JobStatus>) async throws -> [JobRecord] {
+        let names = statuses.map(\.rawValue)
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM job_runs WHERE status IN (\(Self.placeholders(names.count))) ORDER BY id",
+                arguments: StatementArguments(names)
+            ).map(Self.jobRecord)
         }
+    }
+
+    private static func transition(
+        _ db: Database, _ id: Int64, to status: JobStatus, runner: String?, error: String?, from: Set<JobStatus>?
+    ) throws -> JobRecord {
+        guard let current = try Self.job(db, id) else { throw StoreError.noSuchJob(id) }
+        guard current.status.canMove(to: status), from?.contains(current.status) ?? true else {
+            throw IllegalTransition(subject: "job \(id)", from: current.status.rawValue, to: status.rawValue)
+        }
+        let now = Self.now
+        try db.execute(
+            sql: """
+                UPDATE job_runs SET status = ?, runner_id = ?, error = ?, updated_at = ?,
+                    started_at = CASE WHEN ? = 'running' THEN coalesce(started_at, ?) ELSE started_at END,
+                    finished_at = CASE WHEN ? THEN ? ELSE NULL END
+                WHERE id = ? AND status = ?
+                """,
+            arguments: [
+                status.rawValue, runner, error, now, status.rawValue, now, status.isFinished, now, id, current.status.rawValue,
+            ])
+        try Self.event(db, id, status.rawValue, "\(current.status.rawValue) → \(status.rawValue)" + (error.map { ": \($0)" } ?? ""))
+        return try Self.job(db, id)!
     }
 
     public func jobInputs(_ id: Int64) async throws -> [JobInput] {
@@ -142,7 +161,10 @@ extension SQLiteJobStore: JobQueue {
     }
 
     public func claim(jobID: Int64, holder: String, limit: Int, leaseDuration: Duration) async throws -> [ClaimedItem] {
-        let rows = try await writer.write { db in
+        // Decoded inside the write: a payload that cannot be read rolls the whole claim back
+        // instead of leaving its batch running with nobody working on it.
+        try await writer.write { db in
+            let decoder = JSONDecoder()
             let now = Self.now
             return try Row.fetchAll(
                 db.cachedStatement(
@@ -157,18 +179,13 @@ extension SQLiteJobStore: JobQueue {
                         """),
                 arguments: [holder, now + leaseDuration.seconds, now, jobID, now, limit]
             ).map { row in
-                (id: row["id"] as Int64, key: row["item_key"] as String, itemID: row["item_id"] as Int64?,
-                 payload: row["payload"] as String, attempts: row["attempts"] as Int, token: row["lease_token"] as String)
-            }
+                var item = try decoder.decode(CollectedItemPayload.self, from: Data((row["payload"] as String).utf8)).item
+                item.catalogID = row["item_id"]
+                let lease = ItemLease(jobItemID: row["id"], token: row["lease_token"])
+                item.lease = lease
+                return ClaimedItem(lease: lease, itemKey: row["item_key"], attempt: row["attempts"], item: item)
+            }.sorted { $0.lease.jobItemID < $1.lease.jobItemID }
         }
-        let decoder = JSONDecoder()
-        return try rows.map { row in
-            var item = try decoder.decode(CollectedItemPayload.self, from: Data(row.payload.utf8)).item
-            item.catalogID = row.itemID
-            let lease = ItemLease(jobItemID: row.id, token: row.token)
-            item.lease = lease
-            return ClaimedItem(lease: lease, itemKey: row.key, attempt: row.attempts, item: item)
-        }.sorted { $0.lease.jobItemID < $1.lease.jobItemID }
     }
 
     @discardableResult
@@ -263,6 +280,19 @@ extension SQLiteJobStore: JobQueue {
                     WHERE status = 'running' AND lease_holder IN (\(Self.placeholders(holders.count)))
                     """,
                 arguments: StatementArguments(holders))
+            return db.changesCount
+        }
+    }
+
+    @discardableResult
+    public func interruptItems(notHeldBy runner: String) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job_items SET status = 'interrupted', lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
+                    WHERE status = 'running' AND lease_holder IS NOT ?
+                    """,
+                arguments: [runner])
             return db.changesCount
         }
     }

@@ -216,7 +216,9 @@ struct JobsRetryCommand: AsyncParsableCommand {
             return
         }
         let count = try await access.store.retryItems(jobID: id, itemKey: item, force: force)
-        if count > 0, job.status.isFinished { try await access.store.transitionJob(id, to: .queued, runner: nil, error: nil) }
-        Output.line("job \(id): \(count) item(s) requeued" + (count > 0 && job.status.isFinished ? "; the job is queued again" : ""))
+        // A job that failed as a whole (its store or collection) is queued again even with no failed item.
+        let requeue = job.status.isFinished && (count > 0 || job.status == .failed)
+        if requeue { try await access.store.transitionJob(id, to: .queued, runner: nil, error: nil) }
+        Output.line("job \(id): \(count) item(s) requeued" + (requeue ? "; the job is queued again" : ""))
     }
 }

@@ -137,6 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { termination.cancel() }
         var end: JobRunEnd
+        var incompleteRuns = 0
         do {
             while true {
                 let run = try JobAssembly.makeRun(job, store: store, directory: directory, runner: host.runner)
@@ -145,6 +146,15 @@ struct RunCommand: AsyncParsableCommand {
                 if current.terminated { run.requestShutdown(grace: .milliseconds(Int(grace * 1000))) }
                 end = try await run.run(observer: observer)
                 current.run = nil
+                if end == .incomplete, !current.pausedHere, !current.canceledHere, !current.terminated {
+                    // Items came back to the queue (or claiming stopped on an error): take them
+                    // again, a few times; then leave the job queued for later.
+                    incompleteRuns += 1
+                    if incompleteRuns < 3 { continue }
+                    Output.error("run", "job \(job.id) is still incomplete after \(incompleteRuns) passes; it stays queued (`engine jobs show \(job.id)`)")
+                    break
+                }
+                incompleteRuns = 0
                 guard end == .paused, !current.pausedHere, !current.canceledHere, !current.terminated else { break }
                 // Paused from another process: wait here until it is resumed or canceled.
                 Output.note("job \(job.id) paused from elsewhere; waiting (`engine jobs resume \(job.id)` continues it)")

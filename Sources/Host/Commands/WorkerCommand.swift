@@ -55,6 +55,7 @@ struct WorkerService: Service {
     func run() async throws {
         let current = Mutex<JobRun?>(nil)
         let shuttingDown = Atomic<Bool>(false)
+        var incomplete: [Int64: Int] = [:]
         try await withGracefulShutdownHandler {
             while !shuttingDown.load(ordering: .relaxed) {
                 guard let job = try await host.store.nextQueuedJob() else {
@@ -63,13 +64,30 @@ struct WorkerService: Service {
                     try? await Task.sleep(for: .milliseconds(500))
                     continue
                 }
-                let run = try JobAssembly.makeRun(job, store: host.store, directory: directory, runner: host.runner)
-                current.withLock { $0 = run }
-                if shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
-                Output.note("worker: running job \(job.id)")
-                let end = try await run.run(observer: QuietObserver())
-                current.withLock { $0 = nil }
-                Output.note("worker: job \(job.id) ended: \(end)")
+                // One job's trouble (a graph that no longer parses, a cancel that came first, a
+                // store error) is that job's, never the worker's.
+                do {
+                    let run = try JobAssembly.makeRun(job, store: host.store, directory: directory, runner: host.runner)
+                    current.withLock { $0 = run }
+                    if shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
+                    Output.note("worker: running job \(job.id)")
+                    let end = try await run.run(observer: QuietObserver(), from: [.queued])
+                    current.withLock { $0 = nil }
+                    Output.note("worker: job \(job.id) ended: \(end)")
+                    incomplete[job.id] = end == .incomplete ? (incomplete[job.id] ?? 0) + 1 : nil
+                    if (incomplete[job.id] ?? 0) >= 3 {
+                        try await host.store.transitionJob(job.id, to: .paused, runner: nil, error: "still incomplete after 3 passes")
+                        incomplete[job.id] = nil
+                    }
+                } catch is IllegalTransition {
+                    current.withLock { $0 = nil }  // paused or canceled before this worker took it
+                } catch {
+                    current.withLock { $0 = nil }
+                    Output.error("worker", "job \(job.id): \(error)")
+                    if let latest = try? await host.store.job(job.id), !latest.status.isFinished {
+                        _ = try? await host.store.transitionJob(job.id, to: latest.status == .queued ? .paused : .failed, runner: nil, error: "\(error)")
+                    }
+                }
             }
         } onGracefulShutdown: {
             shuttingDown.store(true, ordering: .relaxed)

@@ -67,9 +67,16 @@ public struct TranscodeStage: ItemStage {
                 })
             return (digest, bytes, placed)
         }
-        _ = try await store.recordRendition(
-            itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
-            format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator,
-            lease: lease)
+        do {
+            _ = try await store.recordRendition(
+                itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
+                format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator,
+                lease: lease)
+        } catch {
+            // Not recorded: the file must not stay in the library unaccounted for (nobody else
+            // can have recorded it: renditions of one content and profile take turns).
+            if let path = library.path(for: renditionLocator) { unlink(path) }
+            throw error
+        }
     }
 }
