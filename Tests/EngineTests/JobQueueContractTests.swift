@@ -79,6 +79,10 @@ import TestSupport
                 description: nil, lease: stale.lease)
         }
         #expect(try await store.storedOriginal(sha256: "aaa", backend: "library") == nil, "the refused write left no asset")
+        await #expect(throws: StoreError.self) {
+            try await store.saveProcessorResult(itemID: stale.item.catalogID!, processor: "probe", version: 1, json: "{}", lease: stale.lease)
+        }
+        #expect(try await store.processorResult(itemID: stale.item.catalogID!, processor: "probe") == nil)
         #expect(try await store.counters(jobID: job.id)[.running] == 1, "the new attempt still owns the item")
 
         try await store.recordStep(fresh.lease, step: "store")

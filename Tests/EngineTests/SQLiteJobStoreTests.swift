@@ -62,7 +62,7 @@ import TestSupport
         do {
             let store = try SQLiteJobStore(path: path)
             let id = try await store.upsertItem(item("/a.mp3")).itemID
-            try await store.saveProcessorResult(itemID: id, processor: "probe", version: 1, json: #"{"k":1}"#)
+            try await store.saveProcessorResult(itemID: id, processor: "probe", version: 1, json: #"{"k":1}"#, lease: nil)
         }
         let reopened = try SQLiteJobStore(path: path)
         let id = try await reopened.upsertItem(item("/a.mp3")).itemID
@@ -150,7 +150,7 @@ import TestSupport
         #expect(entry.renditions.map(\.profile) == ["aac-128k"])
         // The old rows work with the new schema: the same item, and its rendition found by content.
         #expect(try await store.upsertItem(item("/a.mp3")).itemID == 1)
-        #expect(try await store.storedRendition(originalSHA256: "aaa", profile: "aac-128k", linkTo: 1)?.file.sha256 == "bbb")
+        #expect(try await store.storedRendition(originalSHA256: "aaa", profile: "aac-128k", linkTo: 1, lease: nil)?.file.sha256 == "bbb")
     }
 }
 

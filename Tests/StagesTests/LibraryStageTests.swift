@@ -121,14 +121,14 @@ final class FailingRecordStore: CatalogStore {
             itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
             backend: backend, locator: locator, lease: lease)
     }
-    func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition? {
-        try await base.storedRendition(originalSHA256: originalSHA256, profile: profile, linkTo: itemID)
+    func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64, lease: ItemLease?) async throws -> StoredRendition? {
+        try await base.storedRendition(originalSHA256: originalSHA256, profile: profile, linkTo: itemID, lease: lease)
     }
     func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws {
         try await base.setStatus(itemID: itemID, status, error: error)
     }
-    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws {
-        try await base.saveProcessorResult(itemID: itemID, processor: processor, version: version, json: json)
+    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String, lease: ItemLease?) async throws {
+        try await base.saveProcessorResult(itemID: itemID, processor: processor, version: version, json: json, lease: lease)
     }
     func processorResult(itemID: Int64, processor: String) async throws -> String? {
         try await base.processorResult(itemID: itemID, processor: processor)

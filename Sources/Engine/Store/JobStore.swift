@@ -38,11 +38,11 @@ public protocol CatalogStore: Sendable {
 
     /// The rendition `profile` of the original with content `originalSHA256`, if one is stored;
     /// when there is one, it is linked to `itemID` too (items that share content share renditions).
-    func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition?
+    func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64, lease: ItemLease?) async throws -> StoredRendition?
 
     func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws
 
-    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws
+    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String, lease: ItemLease?) async throws
     func processorResult(itemID: Int64, processor: String) async throws -> String?
 
     /// Every item with a stored original (and its renditions), ordered by source, creator, title.

@@ -232,8 +232,11 @@ public final class SQLiteJobStore: CatalogStore {
         }
     }
 
-    public func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64) async throws -> StoredRendition? {
+    public func storedRendition(
+        originalSHA256: String, profile: String, linkTo itemID: Int64, lease: ItemLease?
+    ) async throws -> StoredRendition? {
         try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "transcode") }
             guard let parentID = try Self.originalAssetID(db, sha256: originalSHA256),
                 let rendition = try Self.renditions(db, of: parentID).first(where: { $0.profile == profile })
             else { return nil }
@@ -291,8 +294,9 @@ public final class SQLiteJobStore: CatalogStore {
 
     // MARK: processing
 
-    public func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String) async throws {
+    public func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String, lease: ItemLease?) async throws {
         try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "probe") }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO processor_results (item_id, processor, version, result) VALUES (?, ?, ?, ?)

@@ -7,8 +7,9 @@ import DequeModule
 /// shape of swift-nio's `NIOThreadPool.runIfActive`. Callers bound how many run at once with
 /// lane permits; the pool's size only has to cover the lanes (downloads, transcodes, disk).
 public enum BlockingIO {
-    /// 8 per core, at least 32: room for every lane's permits at their defaults.
-    static let pool = BlockingPool(threads: max(32, 8 * ProcessInfo.processInfo.activeProcessorCount))
+    /// 16 per core, at least 64: room for every lane's permits with headroom (an embedding
+    /// host, or a test process, may run several graphs at once). Idle threads cost a stack each.
+    static let pool = BlockingPool(threads: max(64, 16 * ProcessInfo.processInfo.activeProcessorCount))
 
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let work = BlockingWork()

@@ -98,12 +98,16 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     var collections: [String] = []
     @Option(help: "Stop collecting after this many items.") var limit: Int?
     @Flag(help: "Make no renditions.") var noRenditions = false
+    @Option(help: "Seconds a download may move no data before it fails (default from the graph: 30).") var stallTimeout: Double?
     @OptionGroup var data: DataDirOptions
     @Flag(help: "Print the job as JSON.") var json = false
 
     func validate() throws {
         guard let type = JobType(rawValue: type) else {
             throw ValidationError("unknown job type '\(type)' (known: \(JobType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if let stallTimeout, !(stallTimeout > 0 && stallTimeout <= 86_400) {
+            throw ValidationError("--stall-timeout must be from 0 to 86400 seconds")
         }
         switch type {
         case .ingest, .collectOnly:
@@ -124,7 +128,7 @@ struct JobsSubmitCommand: AsyncParsableCommand {
             JobSpec(
                 type: type, inputs: type == .downloadOnly ? [CatalogCollector.input] : inputs,
                 scope: JobScope(sources: sources, collections: collections, limit: limit),
-                options: JobOptions(noRenditions: noRenditions).encoded, stages: JobAssembly.stageNames(type)))
+                options: JobOptions(stallTimeout: stallTimeout, noRenditions: noRenditions).encoded, stages: JobAssembly.stageNames(type)))
         Output.line(json ? job.json(counters: JobCounters()).serialized() : "job \(job.id) queued")
     }
 }

@@ -44,7 +44,8 @@ public struct ProbeStage: OriginalStage {
         }
         if let id = item.catalogID {
             try await store.saveProcessorResult(
-                itemID: id, processor: "probe", version: Self.processorVersion, json: result.ffprobeJSON.serialized(pretty: false))
+                itemID: id, processor: "probe", version: Self.processorVersion, json: result.ffprobeJSON.serialized(pretty: false),
+                lease: item.lease)
         }
         return .forward(item)
     }

@@ -47,7 +47,7 @@ public struct TranscodeStage: ItemStage {
         context: StageContext
     ) async throws {
         // Content another item already had may have this rendition: share it.
-        if let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id),
+        if let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: lease),
             library.holds(stored.file.locator, size: stored.file.size)
         {
             return
