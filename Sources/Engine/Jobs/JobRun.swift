@@ -175,6 +175,12 @@ public final class JobRun: Sendable {
         }
         helpers.cancel()
         await helpers.value
+        // Commands sent while the graph was finishing: obeyed before the job is judged (a retry
+        // then leaves open items, so the job is queued again and the next pass takes them).
+        for command in (try? await store.takeCommands(jobID: jobID, consumer: runner)) ?? [] {
+            let result = (try? await obey(command)) ?? "not done: the run was ending"
+            try? await store.completeCommand(command.id, result: result)
+        }
         writeSteps()
         try await store.flush()  // every queued step and outcome is written before the job is judged
         try? await store.addStageCounts(jobID: jobID, counting.takeDeltas())
@@ -273,6 +279,7 @@ public final class JobRun: Sendable {
             do {
                 try await Task.sleep(for: settings.heartbeat)
                 try await store.renewLeases(holder: runner, leaseDuration: settings.leaseDuration)
+                try await store.interruptExpiredLeases()  // another runner's, which stopped renewing
                 try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: nil, bytesPerSecond: nil)
                 try await store.addStageCounts(jobID: jobID, counting.takeDeltas())
             } catch is CancellationError {
