@@ -164,4 +164,21 @@ import TestSupport
         let counters = try await store.counters(jobID: job.id)
         #expect(counters[.interrupted] == 2 && counters[.running] == 1)
     }
+
+    /// A claimed item is what the collector found: every collected field comes back.
+    @Test(arguments: Kind.allCases)
+    func aClaimedItemIsWhatTheCollectorFound(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        let found = MediaItem(
+            source: "radio", remoteID: "ep-7", title: "Episode 7", titleIsFileName: true, creators: ["Host A", "Guest B"],
+            collection: CollectionRef(kind: .feed, locator: "https://example.com/feed.xml", title: "The Show"), position: 7,
+            durationHint: 1800.5, url: "https://example.com/ep7.mp3")
+        try await store.enqueue(jobID: job.id, items: [found], completingInput: nil)
+        let item = try #require(try await store.claim(jobID: job.id, holder: "r", limit: 1, leaseDuration: .seconds(30)).first?.item)
+        #expect(item.key == found.key && item.title == found.title && item.titleIsFileName && item.url == found.url)
+        #expect(item.creators == ["Host A", "Guest B"])
+        #expect(item.collection == found.collection && item.position == 7 && item.durationHint == 1800.5)
+    }
 }

@@ -127,12 +127,10 @@ extension SQLiteJobStore: JobQueue {
 
     @discardableResult
     public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int {
-        let encoder = JSONEncoder()
-        let payloads = try items.map { String(decoding: try encoder.encode(CollectedItemPayload($0)), as: UTF8.self) }
-        return try await writer.write { db in
+        try await writer.write { db in
             let now = Self.now
             var added = 0
-            for (item, payload) in zip(items, payloads) {
+            for item in items {
                 let key = item.key
                 // The first collection of a key wins; a second listing of the item changes nothing.
                 guard try Int64.fetchOne(
@@ -140,8 +138,16 @@ extension SQLiteJobStore: JobQueue {
                 else { continue }
                 let itemID = try Self.upsertCatalogItem(db, item)
                 try db.cachedStatement(
-                    sql: "INSERT INTO job_items (job_id, item_key, item_id, title, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)"
-                ).execute(arguments: [jobID, key, itemID, item.title, payload, now])
+                    sql: """
+                        INSERT INTO job_items (job_id, item_key, item_id, title, source, remote_id, url, title_is_file_name, creators,
+                            collection_kind, collection_locator, collection_title, position, duration_hint, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    jobID, key, itemID, item.title, item.source, item.remoteID, item.url, item.titleIsFileName,
+                    item.creators.joined(separator: "\u{1F}"), item.collection?.kind.rawValue, item.collection?.locator,
+                    item.collection?.title, item.position, item.durationHint, now,
+                ])
                 added += 1
             }
             try db.cachedStatement(sql: "UPDATE job_runs SET collected = collected + ?, updated_at = ? WHERE id = ?")
@@ -161,10 +167,7 @@ extension SQLiteJobStore: JobQueue {
     }
 
     public func claim(jobID: Int64, holder: String, limit: Int, leaseDuration: Duration) async throws -> [ClaimedItem] {
-        // Decoded inside the write: a payload that cannot be read rolls the whole claim back
-        // instead of leaving its batch running with nobody working on it.
         try await writer.write { db in
-            let decoder = JSONDecoder()
             let now = Self.now
             return try Row.fetchAll(
                 db.cachedStatement(
@@ -175,11 +178,19 @@ extension SQLiteJobStore: JobQueue {
                             SELECT id FROM job_items WHERE job_id = ? AND status IN ('pending', 'interrupted')
                                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                             ORDER BY id LIMIT ?)
-                        RETURNING id, item_key, item_id, payload, attempts, lease_token
+                        RETURNING id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
+                            creators, collection_kind, collection_locator, collection_title, position, duration_hint
                         """),
                 arguments: [holder, now + leaseDuration.seconds, now, jobID, now, limit]
             ).map { row in
-                var item = try decoder.decode(CollectedItemPayload.self, from: Data((row["payload"] as String).utf8)).item
+                let creators: String = row["creators"]
+                var item = MediaItem(
+                    source: row["source"], remoteID: row["remote_id"], title: row["title"], titleIsFileName: row["title_is_file_name"],
+                    creators: creators.isEmpty ? [] : creators.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init),
+                    collection: (row["collection_kind"] as String?).flatMap(CollectionRef.Kind.init(rawValue:)).map {
+                        CollectionRef(kind: $0, locator: row["collection_locator"] ?? "", title: row["collection_title"])
+                    },
+                    position: row["position"], durationHint: row["duration_hint"], url: row["url"])
                 item.catalogID = row["item_id"]
                 let lease = ItemLease(jobItemID: row["id"], token: row["lease_token"])
                 item.lease = lease

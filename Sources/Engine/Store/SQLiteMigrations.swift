@@ -162,7 +162,17 @@ enum SQLiteMigrations {
                     item_key TEXT NOT NULL,
                     item_id INTEGER REFERENCES items(id),
                     title TEXT NOT NULL,
-                    payload TEXT NOT NULL,
+                    -- what the collector found, as the pipeline gets it back
+                    source TEXT NOT NULL,
+                    remote_id TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    title_is_file_name INTEGER NOT NULL DEFAULT 0,
+                    creators TEXT NOT NULL DEFAULT '',
+                    collection_kind TEXT,
+                    collection_locator TEXT,
+                    collection_title TEXT,
+                    position INTEGER,
+                    duration_hint REAL,
                     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
                         ('pending', 'running', 'succeeded', 'failed', 'skipped', 'interrupted', 'canceled')),
                     current_step TEXT,
