@@ -21,6 +21,19 @@ public func waitUntil(
     }
 }
 
+/// `waitUntil` for a condition that has to await (a store read).
+public func waitUntil(
+    _ what: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(10),
+    _ condition: () async throws -> Bool
+) async throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while try await !condition() {
+        guard clock.now < deadline else { throw DeadlineExceeded(what: what, after: timeout) }
+        try await Task.sleep(for: interval)
+    }
+}
+
 /// The value of `operation`, or `DeadlineExceeded` after `timeout` (the operation is then
 /// cancelled and left to end on its own: it may be stuck in a blocking call).
 public func withDeadline<T: Sendable>(
