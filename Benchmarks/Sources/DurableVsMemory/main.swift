@@ -6,29 +6,31 @@ import Foundation
 // of each and the peak RSS of the process.
 //   swift run -c release --package-path Benchmarks DurableVsMemory [ITEMS=100000] [durable|memory|both|graph]
 
-struct Pass: ItemStage {
+/// A stage that does nothing, a source of `count` made elements, an observer that ignores all.
+struct Pass<Element: Sendable>: ItemStage {
     let name: String
     let concurrency: Int
-    func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> { .forward(item) }
+    func process(_ item: Element, context: StageContext) async throws -> StageResult<Element> { .forward(item) }
 }
 
-struct Items: ItemSource {
+struct Made<Element: Sendable>: ItemSource {
     let count: Int
-    var name: String { "items" }
-    func produce(into emit: (MediaItem) async throws -> Void, context: SourceContext) async throws {
-        for n in 0..<count { try await emit(item(n)) }
+    let make: @Sendable (Int) -> Element
+    var name: String { "made" }
+    func produce(into emit: (Element) async throws -> Void, context: SourceContext) async throws {
+        for n in 0..<count { try await emit(make(n)) }
     }
 }
 
-struct Discard: GraphObserver {
-    func graph(_ event: GraphEvent<MediaItem>) async {}
+struct Discard<Element: Sendable>: GraphObserver {
+    func graph(_ event: GraphEvent<Element>) async {}
 }
 
 func item(_ n: Int) -> MediaItem {
     MediaItem(source: "bench", remoteID: "item-\(n)", title: "Item \(n)", url: "file:///bench/\(n).mp3")
 }
 
-let stages: [any ItemStage<MediaItem>] = (1...6).map { Pass(name: "stage\($0)", concurrency: 8) }
+let stages: [any ItemStage<MediaItem>] = (1...6).map { Pass<MediaItem>(name: "stage\($0)", concurrency: 8) }
 let arguments = CommandLine.arguments.dropFirst()
 let count = arguments.first.flatMap(Int.init) ?? 100_000
 let mode = arguments.dropFirst().first ?? "both"
@@ -64,7 +66,7 @@ if mode == "durable" || mode == "both" {
         store: store, jobID: job.id, runner: "bench", stages: stages, collector: nil, lanes: Lanes(),
         temporaryDirectory: dir, settings: settings)
     let start = clock.now
-    let end = try await run.run(observer: Discard())
+    let end = try await run.run(observer: Discard<MediaItem>())
     let elapsed = clock.now - start
     let counters = try await store.counters(jobID: job.id)
     print(String(
@@ -74,34 +76,21 @@ if mode == "durable" || mode == "both" {
 }
 
 if mode == "memory" || mode == "both" {
-    let graph = Graph(source: Items(count: count), stages: stages, channelCapacity: 64)
+    let graph = Graph(source: Made(count: count, make: item), stages: stages, channelCapacity: 64)
     let start = clock.now
-    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: Discard())
+    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: Discard<MediaItem>())
     let elapsed = clock.now - start
     print(String(format: "memory:  %d items in %.2f s = %.0f items/s; peak RSS %.1f MiB", count, seconds(elapsed),
                  Double(count) / seconds(elapsed), peakRSSMiB()))
 }
 
 // The graph runtime alone, as GraphBenchmark measures it (Int items, 6 stages of 1-2 workers).
-struct IntPass: ItemStage {
-    let name: String
-    let concurrency: Int
-    func process(_ item: Int, context: StageContext) async throws -> StageResult<Int> { .forward(item) }
-}
-struct Ints: ItemSource {
-    let count: Int
-    var name: String { "ints" }
-    func produce(into emit: (Int) async throws -> Void, context: SourceContext) async throws {
-        for value in 0..<count { try await emit(value) }
-    }
-}
-struct DiscardInts: GraphObserver {
-    func graph(_ event: GraphEvent<Int>) async {}
-}
 if mode == "graph" {
-    let graph = Graph(source: Ints(count: count), stages: (1...6).map { IntPass(name: "stage\($0)", concurrency: $0 % 2 + 1) }, channelCapacity: 64)
+    let graph = Graph(
+        source: Made(count: count) { $0 }, stages: (1...6).map { Pass<Int>(name: "stage\($0)", concurrency: $0 % 2 + 1) },
+        channelCapacity: 64)
     let start = clock.now
-    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: DiscardInts())
+    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: Discard<Int>())
     let elapsed = clock.now - start
     print(String(format: "graph (Int items): %d items in %.2f s = %.0f items/s", count, seconds(elapsed), Double(count) / seconds(elapsed)))
 }

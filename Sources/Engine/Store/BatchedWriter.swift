@@ -43,12 +43,7 @@ final class BatchedWriter: Sendable {
                         continuation.resume(with: box.result ?? .failure(StoreError.writeNotRun))
                     }
                 })
-            let startFlush = state.withLock { state in
-                state.pending.append(job)
-                defer { state.flushing = true }
-                return !state.flushing
-            }
-            if startFlush { Task { await flush() } }
+            enqueue(job)
         }
     }
 
@@ -67,6 +62,11 @@ final class BatchedWriter: Sendable {
                 }
             },
             complete: { commitError in if let commitError { failed(commitError) } })
+        enqueue(job)
+    }
+
+    /// Queues `job`; the first job queued while no flush runs starts one.
+    private func enqueue(_ job: Job) {
         let startFlush = state.withLock { state in
             state.pending.append(job)
             defer { state.flushing = true }

@@ -284,39 +284,28 @@ extension SQLiteJobStore: JobQueue {
     @discardableResult
     public func interruptItems(heldBy holders: [String]) async throws -> Int {
         guard !holders.isEmpty else { return 0 }
-        return try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE job_items SET status = 'interrupted', lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
-                    WHERE status = 'running' AND lease_holder IN (\(Self.placeholders(holders.count)))
-                    """,
-                arguments: StatementArguments(holders))
-            return db.changesCount
-        }
+        return try await interrupt(where: "lease_holder IN (\(Self.placeholders(holders.count)))", StatementArguments(holders))
     }
 
     @discardableResult
     public func interruptItems(notHeldBy runner: String) async throws -> Int {
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE job_items SET status = 'interrupted', lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
-                    WHERE status = 'running' AND lease_holder IS NOT ?
-                    """,
-                arguments: [runner])
-            return db.changesCount
-        }
+        try await interrupt(where: "lease_holder IS NOT ?", [runner])
     }
 
     @discardableResult
     public func interruptExpiredLeases() async throws -> Int {
+        try await interrupt(where: "lease_expires_at < ?", [Self.now])
+    }
+
+    /// Running items matching `condition` lose their lease and become `interrupted` (claimable).
+    private func interrupt(where condition: String, _ arguments: StatementArguments) async throws -> Int {
         try await writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE job_items SET status = 'interrupted', lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
-                    WHERE status = 'running' AND lease_expires_at < ?
+                    WHERE status = 'running' AND \(condition)
                     """,
-                arguments: [Self.now])
+                arguments: arguments)
             return db.changesCount
         }
     }
@@ -503,7 +492,8 @@ extension SQLiteJobStore: JobQueue {
             finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
-    private static func placeholders(_ count: Int) -> String {
+    /// `?, ?, …`: `count` parameter marks for an `IN (…)` list.
+    static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")
     }
 }

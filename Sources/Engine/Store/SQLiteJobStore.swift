@@ -322,11 +322,11 @@ public final class SQLiteJobStore: CatalogStore {
             var filters = ""
             var arguments: StatementArguments = [backend]
             if !sources.isEmpty {
-                filters += " AND s.name IN (\(Array(repeating: "?", count: sources.count).joined(separator: ", ")))"
+                filters += " AND s.name IN (\(Self.placeholders(sources.count)))"
                 arguments += StatementArguments(sources)
             }
             if !collections.isEmpty {
-                let marks = Array(repeating: "?", count: collections.count).joined(separator: ", ")
+                let marks = Self.placeholders(collections.count)
                 filters += """
                      AND EXISTS (SELECT 1 FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
                         WHERE ci.item_id = i.id AND (c.locator IN (\(marks)) OR c.title IN (\(marks))))
