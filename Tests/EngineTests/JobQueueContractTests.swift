@@ -80,7 +80,7 @@ import TestSupport
         }
         #expect(try await store.storedOriginal(sha256: "aaa", backend: "library") == nil, "the refused write left no asset")
         await #expect(throws: StoreError.self) {
-            try await store.saveProcessorResult(itemID: stale.item.catalogID!, processor: "probe", version: 1, json: "{}", lease: stale.lease)
+            try await store.saveProcessorResult(itemID: stale.item.catalogID!, processor: "probe", version: 1, json: "{}", description: nil, lease: stale.lease)
         }
         #expect(try await store.processorResult(itemID: stale.item.catalogID!, processor: "probe") == nil)
         #expect(try await store.counters(jobID: job.id)[.running] == 1, "the new attempt still owns the item")
@@ -89,6 +89,50 @@ import TestSupport
         try await store.settle(fresh.lease, .succeeded(bytes: 1))
         #expect(try await store.counters(jobID: job.id)[.succeeded] == 1)
         await #expect(throws: StoreError.self) { try await store.settle(fresh.lease, .failed(error: "twice")) }
+    }
+
+    /// Content placing is claimed by one live attempt at a time: others are told to wait; the
+    /// claim dies with its attempt (settled, or its lease expired) and only its holder releases
+    /// it; recording the content makes it placed, which `replacing` claims again.
+    @Test(arguments: Kind.allCases)
+    func contentIsClaimedByOneLiveAttemptAtATimeAndPlacedOnceRecorded(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.enqueue(jobID: job.id, items: items(4), completingInput: nil)
+        let claims = try await store.claim(jobID: job.id, holder: "r", limit: 3, leaseDuration: .seconds(30))
+        let (a, b, c) = (claims[0].lease, claims[1].lease, claims[2])
+        let content = ContentKey.original(sha256: "abc")
+        func claim(_ lease: ItemLease, _ key: ContentKey = content, replacing: Bool = false) async throws -> ContentClaim {
+            try await store.claimContent(key, backend: "library", lease: lease, replacing: replacing)
+        }
+        #expect(try await claim(a) == .claimed)
+        #expect(try await claim(a) == .claimed, "an attempt's own claim")
+        #expect(try await claim(b) == .busy)
+        try await store.settle(a, .failed(error: "placing failed"))
+        #expect(try await claim(b) == .claimed, "the claim died with its attempt")
+        try await store.releaseContent(content, backend: "library", lease: a)
+        #expect(try await claim(c.lease) == .busy, "a stale attempt's release leaves the holder's claim")
+        _ = try await store.recordOriginal(
+            itemID: claims[1].item.catalogID!, sha256: "abc", size: 3, format: nil, backend: "library", locator: "abc.mp3",
+            description: nil, lease: b)
+        #expect(try await claim(c.lease) == .placed)
+        #expect(try await claim(c.lease, replacing: true) == .claimed)
+        try await store.releaseContent(content, backend: "library", lease: c.lease)
+        #expect(try await claim(b) == .claimed, "released")
+
+        let rendition = ContentKey.rendition(of: "abc", profile: "aac")
+        #expect(try await claim(c.lease, rendition) == .claimed, "a rendition is its own content")
+        _ = try await store.recordRendition(
+            itemID: c.item.catalogID!, originalSHA256: "abc", profile: "aac", sha256: "def", size: 2, format: "m4a",
+            backend: "library", locator: "abc.aac.m4a", lease: c.lease)
+        #expect(try await claim(b, rendition) == .placed)
+
+        let short = try #require(try await store.claim(jobID: job.id, holder: "gone", limit: 1, leaseDuration: .milliseconds(1)).first)
+        let other = ContentKey.original(sha256: "fff")
+        #expect(try await claim(short.lease, other) == .claimed)
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try await claim(b, other) == .claimed, "a holder whose lease expired no longer holds it")
     }
 
     @Test(arguments: Kind.allCases)

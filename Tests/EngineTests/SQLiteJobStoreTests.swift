@@ -62,7 +62,7 @@ import TestSupport
         do {
             let store = try SQLiteJobStore(path: path)
             let id = try await store.upsertItem(item("/a.mp3")).itemID
-            try await store.saveProcessorResult(itemID: id, processor: "probe", version: 1, json: #"{"k":1}"#, lease: nil)
+            try await store.saveProcessorResult(itemID: id, processor: "probe", version: 1, json: #"{"k":1}"#, description: nil, lease: nil)
         }
         let reopened = try SQLiteJobStore(path: path)
         let id = try await reopened.upsertItem(item("/a.mp3")).itemID

@@ -81,6 +81,34 @@ import TestSupport
         let files = try FileManager.default.subpathsOfDirectory(atPath: library.root.path).filter { $0.hasSuffix(".mp3") }
         #expect(files == [locator], "one file for the content, no leftover of A's")
     }
+
+    /// Two processes (two stages, each with a lock of its own) with the same content: while one
+    /// job item's attempt holds the store's claim on it, the other waits, and once it is
+    /// recorded, links to that file instead of placing another.
+    @Test func anotherProcessPlacingTheSameContentIsWaitedFor() async throws {
+        let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["test"], stages: ["store"]))
+        try await store.enqueue(
+            jobID: job.id, items: ["a", "b"].map { MediaItem(source: "test", remoteID: $0, title: "Song", url: "file:///\($0).mp3") },
+            completingInput: nil)
+        let leases = try await store.claim(jobID: job.id, holder: "r", limit: 2, leaseDuration: .seconds(60)).map(\.lease)
+        var a = try await downloaded("a"), b = try await downloaded("b")
+        (a.lease, b.lease) = (leases[0], leases[1])
+        let content = ContentKey.original(sha256: a.sha256!)
+        #expect(try await store.claimContent(content, backend: LocalLibrary.backendName, lease: leases[0], replacing: false) == .claimed)
+
+        let waiting = Task { [b] in try await LibraryStage(store: store, library: library).process(b, context: context()) }
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await store.storedOriginal(itemID: b.catalogID!) == nil, "B waits while A's attempt places the content")
+        guard case .forward(let first) = try await LibraryStage(store: store, library: library).process(a, context: context()),
+            case .forward(let second) = try await waiting.value
+        else {
+            Issue.record("an item was not forwarded")
+            return
+        }
+        #expect(!first.reusedExistingFile && second.reusedExistingFile && second.locator == first.locator)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: library.root.path).filter { $0.hasSuffix(".mp3") }
+        #expect(files == [first.locator], "one file for the content")
+    }
 }
 
 struct InjectedFailure: Error, CustomStringConvertible {
@@ -127,8 +155,17 @@ final class FailingRecordStore: CatalogStore {
     func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws {
         try await base.setStatus(itemID: itemID, status, error: error)
     }
-    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String, lease: ItemLease?) async throws {
-        try await base.saveProcessorResult(itemID: itemID, processor: processor, version: version, json: json, lease: lease)
+    func saveProcessorResult(
+        itemID: Int64, processor: String, version: Int, json: String, description: ItemDescription?, lease: ItemLease?
+    ) async throws {
+        try await base.saveProcessorResult(
+            itemID: itemID, processor: processor, version: version, json: json, description: description, lease: lease)
+    }
+    func claimContent(_ content: ContentKey, backend: String, lease: ItemLease, replacing: Bool) async throws -> ContentClaim {
+        try await base.claimContent(content, backend: backend, lease: lease, replacing: replacing)
+    }
+    func releaseContent(_ content: ContentKey, backend: String, lease: ItemLease) async throws {
+        try await base.releaseContent(content, backend: backend, lease: lease)
     }
     func processorResult(itemID: Int64, processor: String) async throws -> String? {
         try await base.processorResult(itemID: itemID, processor: processor)

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The store as the queue of jobs (DESIGN, State: jobs). A job's items are rows before any work
 /// on them starts; a runner claims a batch with a lease (holder, token, expiry) that its
@@ -38,9 +38,10 @@ public protocol JobQueue: Sendable {
     /// Returns how many were new.
     @discardableResult
     func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int
-    /// Catalog items with no active original on `backend`, optionally only of these sources or
-    /// collections (by locator or title), oldest first: what a `download_only` job takes.
-    func itemsWithoutOriginal(on backend: String, sources: [String], collections: [String]) async throws -> [MediaItem]
+    /// Catalog items with (`stored`) or without an active original on `backend`, optionally only
+    /// of these sources or collections (by locator or title), oldest first: what a `reprocess`
+    /// or a `download_only` job takes.
+    func catalogItems(stored: Bool, on backend: String, sources: [String], collections: [String]) async throws -> [MediaItem]
     /// Every input is collected: once the queue is empty, the job is done.
     func finishCollection(jobID: Int64) async throws
     /// Up to `limit` claimable items of the job (pending or interrupted, due), oldest first,

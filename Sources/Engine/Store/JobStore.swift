@@ -40,9 +40,23 @@ public protocol CatalogStore: Sendable {
     /// when there is one, it is linked to `itemID` too (items that share content share renditions).
     func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64, lease: ItemLease?) async throws -> StoredRendition?
 
+    /// Claims the placing of `content` on `backend` for the attempt `lease`, so that two runners
+    /// (processes, machines) never place the same content twice: `.placed` when it is recorded
+    /// already (unless `replacing`, for content recorded but missing or to be made again),
+    /// `.busy` while another attempt whose lease is alive places it, and `.claimed` otherwise
+    /// (no claim yet, the caller's own, or one left by an attempt that died or lost its lease).
+    /// Recording the content (`recordOriginal`, `recordRendition`) marks it placed.
+    func claimContent(_ content: ContentKey, backend: String, lease: ItemLease, replacing: Bool) async throws -> ContentClaim
+    /// Gives up `lease`'s claim on `content` (its placing failed); another claim's is untouched.
+    func releaseContent(_ content: ContentKey, backend: String, lease: ItemLease) async throws
+
     func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws
 
-    func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String, lease: ItemLease?) async throws
+    /// Keeps a processor's result for the item (one per processor); with a `description` (what a
+    /// probe of the stored original learned), also updates the item, in the same transaction.
+    func saveProcessorResult(
+        itemID: Int64, processor: String, version: Int, json: String, description: ItemDescription?, lease: ItemLease?
+    ) async throws
     func processorResult(itemID: Int64, processor: String) async throws -> String?
 
     /// Every item with a stored original (and its renditions), ordered by source, creator, title.

@@ -191,17 +191,21 @@ public final class SQLiteJobStore: CatalogStore {
                 arguments: [format, size, sha256])!
             try Self.link(db, itemID: itemID, assetID: assetID)
             try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
-            if let description {
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE items SET title = ?, duration = coalesce(?, duration), media_kind = coalesce(?, media_kind),
-                            status = 'succeeded', last_error = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = ?
-                        """
-                ).execute(arguments: [description.title, description.duration, description.mediaKind, itemID])
-                try Self.replaceCreators(db, itemID: itemID, description.creators)
-            }
+            try Self.markPlaced(db, .original(sha256: sha256), backendID: backendID)
+            if let description { try Self.describe(db, itemID: itemID, description) }
             return StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator)
         }
+    }
+
+    /// What the probe learned about a stored item; it is `succeeded` (its original is stored).
+    private static func describe(_ db: Database, itemID: Int64, _ description: ItemDescription) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE items SET title = ?, duration = coalesce(?, duration), media_kind = coalesce(?, media_kind),
+                    status = 'succeeded', last_error = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = ?
+                """
+        ).execute(arguments: [description.title, description.duration, description.mediaKind, itemID])
+        try replaceCreators(db, itemID: itemID, description.creators)
     }
 
     public func recordRendition(
@@ -226,6 +230,7 @@ public final class SQLiteJobStore: CatalogStore {
                 arguments: [parentID, profile, format, size, sha256])!
             try Self.link(db, itemID: itemID, assetID: assetID)
             try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
+            try Self.markPlaced(db, .rendition(of: originalSHA256, profile: profile), backendID: backendID)
             return StoredRendition(
                 profile: profile,
                 file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator))
@@ -243,6 +248,62 @@ public final class SQLiteJobStore: CatalogStore {
             try Self.link(db, itemID: itemID, assetID: rendition.file.assetID)
             return rendition
         }
+    }
+
+    public func claimContent(_ content: ContentKey, backend: String, lease: ItemLease, replacing: Bool) async throws -> ContentClaim {
+        try await writer.write { db in
+            let backendID = try Self.backendID(db, backend)
+            if let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT state, holder_item_id, holder_token FROM content_claims WHERE backend_id = ? AND content_key = ?"),
+                arguments: [backendID, content.value])
+            {
+                let holder: ItemLease? = (row["holder_item_id"] as Int64?).flatMap { id in
+                    (row["holder_token"] as String?).map { ItemLease(jobItemID: id, token: $0) }
+                }
+                if row["state"] == "placed", !replacing { return .placed }
+                if row["state"] == "placing", let holder, holder != lease, try Self.isLive(db, holder) { return .busy }
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO content_claims (backend_id, content_key, state, holder_item_id, holder_token, updated_at)
+                    VALUES (?, ?, 'placing', ?, ?, ?)
+                    ON CONFLICT (backend_id, content_key) DO UPDATE SET state = 'placing',
+                        holder_item_id = excluded.holder_item_id, holder_token = excluded.holder_token, updated_at = excluded.updated_at
+                    """
+            ).execute(arguments: [backendID, content.value, lease.jobItemID, lease.token, Self.now])
+            return .claimed
+        }
+    }
+
+    public func releaseContent(_ content: ContentKey, backend: String, lease: ItemLease) async throws {
+        try await writer.write { db in
+            try db.cachedStatement(
+                sql: """
+                    DELETE FROM content_claims WHERE backend_id = (SELECT id FROM storage_backends WHERE name = ?)
+                        AND content_key = ? AND state = 'placing' AND holder_item_id = ? AND holder_token = ?
+                    """
+            ).execute(arguments: [backend, content.value, lease.jobItemID, lease.token])
+        }
+    }
+
+    /// True while the attempt holds its item: running under that token, the lease not expired.
+    private static func isLive(_ db: Database, _ lease: ItemLease) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT 1 FROM job_items WHERE id = ? AND lease_token = ? AND status = 'running' AND lease_expires_at > ?"),
+            arguments: [lease.jobItemID, lease.token, now]) ?? false
+    }
+
+    /// The content is stored on the backend: its claim, whoever held it, is `placed`.
+    private static func markPlaced(_ db: Database, _ content: ContentKey, backendID: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO content_claims (backend_id, content_key, state, updated_at) VALUES (?, ?, 'placed', ?)
+                ON CONFLICT (backend_id, content_key) DO UPDATE SET state = 'placed', holder_item_id = NULL,
+                    holder_token = NULL, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [backendID, content.value, now])
     }
 
     private static func backendID(_ db: Database, _ name: String) throws -> Int64 {
@@ -294,9 +355,12 @@ public final class SQLiteJobStore: CatalogStore {
 
     // MARK: processing
 
-    public func saveProcessorResult(itemID: Int64, processor: String, version: Int, json: String, lease: ItemLease?) async throws {
+    public func saveProcessorResult(
+        itemID: Int64, processor: String, version: Int, json: String, description: ItemDescription?, lease: ItemLease?
+    ) async throws {
         try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "probe") }
+            if let description { try Self.describe(db, itemID: itemID, description) }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO processor_results (item_id, processor, version, result) VALUES (?, ?, ?, ?)
@@ -317,7 +381,7 @@ public final class SQLiteJobStore: CatalogStore {
 
     // MARK: listing
 
-    public func itemsWithoutOriginal(on backend: String, sources: [String], collections: [String]) async throws -> [MediaItem] {
+    public func catalogItems(stored: Bool, on backend: String, sources: [String], collections: [String]) async throws -> [MediaItem] {
         try await pool.read { db in
             var filters = ""
             var arguments: StatementArguments = [backend]
@@ -341,7 +405,7 @@ public final class SQLiteJobStore: CatalogStore {
                             SELECT c.name FROM item_creators ic JOIN creators c ON c.id = ic.creator_id
                             WHERE ic.item_id = i.id ORDER BY ic.position)) AS creators
                     FROM items i JOIN sources s ON s.id = i.source_id
-                    WHERE NOT EXISTS (
+                    WHERE \(stored ? "" : "NOT ")EXISTS (
                         SELECT 1 FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id AND a.kind = 'original'
                         JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
                         JOIN storage_backends b ON b.id = l.backend_id AND b.name = ?

@@ -8,6 +8,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v1-catalog-storage-processing", migrate: v1)
         migrator.registerMigration("v2-renditions", migrate: v2)
         migrator.registerMigration("v3-jobs", migrate: v3)
+        migrator.registerMigration("v4-content-claims", migrate: v4)
         return migrator
     }
 
@@ -221,6 +222,34 @@ enum SQLiteMigrations {
                 );
                 CREATE INDEX job_events_job ON job_events (job_id, id);
                 CREATE UNIQUE INDEX file_locations_one_primary ON file_locations (asset_id, backend_id) WHERE is_primary;
+                """)
+    }
+
+    /// One row per content a backend holds or is being given (`CatalogStore.claimContent`):
+    /// an original by its SHA-256, a rendition as `<original SHA-256>/<profile>`. `placing`
+    /// names the job item attempt (id and lease token) that is writing it; `placed` once it is
+    /// recorded. What earlier versions stored is `placed` from the start.
+    private static func v4(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE content_claims (
+                    backend_id INTEGER NOT NULL REFERENCES storage_backends(id),
+                    content_key TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('placing', 'placed')),
+                    holder_item_id INTEGER,
+                    holder_token TEXT,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (backend_id, content_key)
+                ) WITHOUT ROWID;
+                INSERT OR IGNORE INTO content_claims (backend_id, content_key, state, updated_at)
+                    SELECT DISTINCT l.backend_id, a.sha256, 'placed', unixepoch()
+                    FROM file_assets a JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
+                    WHERE a.kind = 'original';
+                INSERT OR IGNORE INTO content_claims (backend_id, content_key, state, updated_at)
+                    SELECT DISTINCT l.backend_id, p.sha256 || '/' || a.profile, 'placed', unixepoch()
+                    FROM file_assets a JOIN file_assets p ON p.id = a.parent_asset_id
+                    JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
+                    WHERE a.kind = 'rendition';
                 """)
     }
 }

@@ -66,3 +66,27 @@ public struct ItemDescription: Sendable {
         self.mediaKind = mediaKind
     }
 }
+
+/// What a backend holds, or is being given, as one content: an original by its SHA-256, a
+/// rendition by its original's SHA-256 and its profile.
+public struct ContentKey: Sendable, Hashable, CustomStringConvertible {
+    public let value: String
+
+    public static func original(sha256: String) -> ContentKey { ContentKey(value: sha256) }
+    public static func rendition(of originalSHA256: String, profile: String) -> ContentKey {
+        ContentKey(value: "\(originalSHA256)/\(profile)")
+    }
+
+    public var description: String { value }
+}
+
+/// The answer to `CatalogStore.claimContent`.
+public enum ContentClaim: Sendable, Equatable {
+    /// The caller's attempt now places the content; recording it marks it placed, and a
+    /// failed attempt releases it.
+    case claimed
+    /// Another live attempt (its lease still running) is placing it: ask again later.
+    case busy
+    /// It is recorded as stored.
+    case placed
+}

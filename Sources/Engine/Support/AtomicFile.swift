@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Files that appear complete or not at all: written under a hidden temporary name in the
 /// destination's folder (same volume), then renamed, or linked, into place. A crash leaves at

@@ -18,6 +18,21 @@ struct JobOptions: Codable {
         (try? JSONDecoder().decode(JobOptions.self, from: Data(text.utf8))) ?? JobOptions()
     }
 
+    /// Reads and checks the graph file these options name, keeping its text; a missing or
+    /// invalid file is a one-line error for `command` (exit 2).
+    mutating func loadGraph(command: String) throws {
+        do {
+            if graph != "default" { graphText = try String(contentsOfFile: graph, encoding: .utf8) }
+            _ = try graphFile()
+        } catch let error as GraphFileError {
+            Output.error(command, error.description)
+            throw EngineExit.usage
+        } catch {
+            Output.error(command, "\(graph): \(error.localizedDescription)")
+            throw EngineExit.usage
+        }
+    }
+
     /// The graph file these options name (its saved text when there is one).
     func graphFile() throws(GraphFileError) -> GraphFile {
         if let graphText { return try GraphFile.parse(graphText, file: graph) }
@@ -32,7 +47,7 @@ enum JobAssembly {
         case .ingest: ["catalog", "resolve", "download", "probe", "store", "transcode"]
         case .collectOnly: ["catalog"]
         case .downloadOnly: ["catalog", "resolve", "download", "probe", "store"]
-        case .reprocess: ["catalog", "transcode"]
+        case .reprocess: ["catalog", "probe", "transcode"]
         }
     }
 
@@ -50,15 +65,27 @@ enum JobAssembly {
             renditions: options.noRenditions ? .none : file.renditions)
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
-        let all = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader)
-        let wanted = Set(stageNames(job.type))
-        let stages: [any ItemStage<MediaItem>] =
-            job.type == .collectOnly
-            ? [CatalogStage(store: store, library: library, renditions: .none)] : all.filter { wanted.contains($0.name) }
+        let stages: [any ItemStage<MediaItem>]
+        switch job.type {
+        case .ingest, .downloadOnly:
+            let wanted = Set(stageNames(job.type))
+            stages = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader)
+                .filter { wanted.contains($0.name) }
+        case .collectOnly:
+            stages = [CatalogStage(store: store, library: library)]
+        case .reprocess:
+            stages = [
+                CatalogStage(store: store, library: library, renditions: graphOptions.renditions, reprocess: true),
+                ProbeStage(store: store, storedOriginals: library),
+                TranscodeStage(plan: graphOptions.renditions, store: store, library: library, remake: true),
+            ]
+        }
         let collector: any JobCollector =
-            job.type == .downloadOnly
-            ? CatalogCollector(store: store, scope: job.scope, backend: LocalLibrary.backendName)
-            : CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary))
+            switch job.type {
+            case .downloadOnly, .reprocess:
+                CatalogCollector(store: store, scope: job.scope, backend: LocalLibrary.backendName, stored: job.type == .reprocess)
+            case .ingest, .collectOnly: CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary))
+            }
         return JobRun(
             store: store, jobID: job.id, runner: runner, stages: stages, collector: collector,
             lanes: Lanes(LaneLimits(network: workers)), temporaryDirectory: directory.temporary)

@@ -90,12 +90,15 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit", abstract: "Queue a job for `engine worker` (or `engine run --resume`).")
 
-    @Argument(help: "ingest | collect_only | download_only") var type: String
+    @Argument(help: "ingest | collect_only | download_only | reprocess") var type: String
     @Option(name: .customLong("input"), help: "A playlist, folder, media file or URL (ingest, collect_only). Repeatable.")
     var inputs: [String] = []
-    @Option(name: .customLong("source"), help: "download_only: only items of this source. Repeatable.") var sources: [String] = []
-    @Option(name: .customLong("collection"), help: "download_only: only items of this collection (locator or title). Repeatable.")
+    @Option(name: .customLong("source"), help: "download_only, reprocess: only items of this source. Repeatable.")
+    var sources: [String] = []
+    @Option(
+        name: .customLong("collection"), help: "download_only, reprocess: only items of this collection (locator or title). Repeatable.")
     var collections: [String] = []
+    @Option(help: "A graph file: its renditions and download settings (the job keeps its text).") var graph = "default"
     @Option(help: "Stop collecting after this many items.") var limit: Int?
     @Flag(help: "Make no renditions.") var noRenditions = false
     @Option(help: "Seconds a download may move no data before it fails (default from the graph: 30).") var stallTimeout: Double?
@@ -112,10 +115,10 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         switch type {
         case .ingest, .collectOnly:
             if inputs.isEmpty { throw ValidationError("give at least one --input") }
-        case .downloadOnly:
-            if !inputs.isEmpty { throw ValidationError("download_only takes its items from the catalog: give --source/--collection, not --input") }
-        case .reprocess:
-            throw ValidationError("'reprocess' jobs cannot be submitted yet: ingest, collect_only and download_only can")
+        case .downloadOnly, .reprocess:
+            if !inputs.isEmpty {
+                throw ValidationError("\(type.rawValue) takes its items from the catalog: give --source/--collection, not --input")
+            }
         }
     }
 
@@ -124,11 +127,13 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         try directory.prepare()
         let store = try SQLiteJobStore(path: directory.database.path)
         let type = JobType(rawValue: type)!
+        var options = JobOptions(graph: graph, stallTimeout: stallTimeout, noRenditions: noRenditions)
+        try options.loadGraph(command: "jobs submit")
         let job = try await store.createJob(
             JobSpec(
-                type: type, inputs: type == .downloadOnly ? [CatalogCollector.input] : inputs,
+                type: type, inputs: type == .downloadOnly || type == .reprocess ? [CatalogCollector.input] : inputs,
                 scope: JobScope(sources: sources, collections: collections, limit: limit),
-                options: JobOptions(stallTimeout: stallTimeout, noRenditions: noRenditions).encoded, stages: JobAssembly.stageNames(type)))
+                options: options.encoded, stages: JobAssembly.stageNames(type)))
         Output.line(json ? job.json(counters: JobCounters()).serialized() : "job \(job.id) queued")
     }
 }

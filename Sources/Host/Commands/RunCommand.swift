@@ -59,16 +59,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var options = JobOptions(
             graph: graph, workers: workers, stallTimeout: stallTimeout, connectTimeout: connectTimeout, noRenditions: noRenditions)
-        do {
-            if graph != "default" { options.graphText = try String(contentsOfFile: graph, encoding: .utf8) }
-            _ = try options.graphFile()
-        } catch let error as GraphFileError {
-            Output.error("run", error.description)
-            throw EngineExit.usage
-        } catch {
-            Output.error("run", "\(graph): \(error.localizedDescription)")
-            throw EngineExit.usage
-        }
+        try options.loadGraph(command: "run")
         let directory = data.directory
         let host: RunnerHost
         do {

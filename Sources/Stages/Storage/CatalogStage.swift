@@ -3,15 +3,20 @@ public import Engine
 /// First stage: records the item in the catalog (unless its job did), and skips it when the library already holds
 /// its original and every planned rendition (a second run over the same input downloads
 /// nothing). When only renditions are missing, the item goes on to make just those.
+///
+/// With `reprocess`, a stored item always goes on (to be probed and have its renditions made
+/// again), and an item whose original the library does not hold fails, naming where it should be.
 public struct CatalogStage: ItemStage {
     public let store: any CatalogStore
     public let library: LocalLibrary
     public let renditions: RenditionPlan
+    public let reprocess: Bool
 
-    public init(store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none) {
+    public init(store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none, reprocess: Bool = false) {
         self.store = store
         self.library = library
         self.renditions = renditions
+        self.reprocess = reprocess
     }
 
     public var name: String { "catalog" }
@@ -32,8 +37,23 @@ public struct CatalogStage: ItemStage {
             item.renditions = entry.renditionProfiles
             item.originalAlreadyStored = true
             let missing = renditions.profiles(for: entry.mediaKind).filter { !entry.renditionProfiles.contains($0.name) }
-            if missing.isEmpty { return .skip(item, reason: "already in the library at \(stored.locator)") }
+            if missing.isEmpty, !reprocess { return .skip(item, reason: "already in the library at \(stored.locator)") }
+        } else if reprocess {
+            throw CatalogError.originalMissing(
+                item: item.key, path: entry.storedOriginal.map { library.path(for: $0.locator) ?? $0.locator })
         }
         return .forward(item)
+    }
+}
+
+public enum CatalogError: Error, Sendable, CustomStringConvertible {
+    /// A stored item (`reprocess`) whose original the library does not hold.
+    case originalMissing(item: String, path: String?)
+
+    public var description: String {
+        switch self {
+        case .originalMissing(let item, let path?): "\(item): its original is not in the library (recorded at \(path))"
+        case .originalMissing(let item, nil): "\(item): it has no stored original to reprocess"
+        }
     }
 }

@@ -6,10 +6,12 @@ import Foundation
 /// with those bytes links to the stored file and its download is discarded, never stored as a
 /// copy. A different file that wants a taken name gets ` [<sha256 prefix>]` added.
 ///
-/// Items with the same content take turns (a `KeyedLock` on the SHA-256, held across the
-/// placement and its record): the second finds the first's committed record and links to it.
-/// Different contents are placed side by side; the file work runs off the cooperative pool.
-/// Nothing is kept per content once an item is done, so memory stays flat.
+/// Items with the same content take turns: in one process a `KeyedLock` on the SHA-256, held
+/// across the placement and its record; across processes the store's content claim
+/// (`claimContent`), which a job item's attempt holds until it records the file. The second
+/// finds the first's committed record and links to it. Different contents are placed side by
+/// side; the file work runs off the cooperative pool. Nothing is kept per content once an item
+/// is done, so memory stays flat.
 public struct LibraryStage: OriginalStage {
     public let store: any CatalogStore
     public let library: LocalLibrary
@@ -31,26 +33,38 @@ public struct LibraryStage: OriginalStage {
         }
         let description = ItemDescription(title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind)
         let (locator, reused) = try await placing.withLock(sha256) { () async throws -> (String, Bool) in
-            if let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName),
-                library.holds(stored.locator, size: stored.size)
-            {
-                _ = try await store.recordOriginal(
-                    itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
-                    locator: stored.locator, description: description, lease: item.lease)
-                return (stored.locator, true)
+            var replacing = false
+            while true {
+                // Across processes: the store's claim (in this one, the lock already serializes).
+                let claim = try await library.claim(.original(sha256: sha256), lease: item.lease, store: store, replacing: replacing)
+                if claim == .busy {
+                    try await Task.sleep(for: LocalLibrary.claimPoll)
+                    continue
+                }
+                if let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName),
+                    library.holds(stored.locator, size: stored.size)
+                {
+                    _ = try await store.recordOriginal(
+                        itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
+                        locator: stored.locator, description: description, lease: item.lease)
+                    return (stored.locator, true)
+                }
+                // Recorded, but its file is gone from the library: claim it to be placed again.
+                if claim == .placed {
+                    replacing = true
+                    continue
+                }
+                let placed = try await BlockingIO.run { try placeNew(file, item: item, sha256: sha256) }
+                do {
+                    _ = try await store.recordOriginal(
+                        itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
+                        locator: placed, description: description, lease: item.lease)
+                } catch {
+                    await library.abandon(placed, claim: .original(sha256: sha256), lease: item.lease, store: store, after: error)
+                    throw error
+                }
+                return (placed, false)
             }
-            let placed = try await BlockingIO.run { try placeNew(file, item: item, sha256: sha256) }
-            do {
-                _ = try await store.recordOriginal(
-                    itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
-                    locator: placed, description: description, lease: item.lease)
-            } catch {
-                // Not recorded: the file this item placed must not stay in the library
-                // unaccounted for (no other item can have recorded it: they wait for this one).
-                if let path = library.path(for: placed) { unlink(path) }
-                throw error
-            }
-            return (placed, false)
         }
         var item = item
         item.locator = locator

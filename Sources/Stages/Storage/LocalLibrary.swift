@@ -47,10 +47,10 @@ public struct LocalLibrary: Sendable {
     }
 
     /// Moves `file` into place at `locator`; never overwrites (a taken locator is
-    /// `StorageError.taken`). Across volumes the file is copied to a hidden temporary name
+    /// `StorageError.taken`) unless `replacing` (a rendition made again over its old file). Across volumes the file is copied to a hidden temporary name
     /// beside the destination first (`AtomicFile`), so the final name only ever holds a
     /// complete file.
-    public func place(_ file: String, at locator: String) throws {
+    public func place(_ file: String, at locator: String, replacing: Bool = false) throws {
         guard let destination = path(for: locator) else {
             throw StorageError.outsideLibrary(locator: locator)
         }
@@ -58,9 +58,9 @@ public struct LocalLibrary: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             if sameVolume(file, folder) {
-                try AtomicFile.publish(file, at: destination, replacing: false)
+                try AtomicFile.publish(file, at: destination, replacing: replacing)
             } else {
-                try AtomicFile.write(to: destination, replacing: false) { temporary in
+                try AtomicFile.write(to: destination, replacing: replacing) { temporary in
                     try FileManager.default.copyItem(atPath: file, toPath: temporary)
                 }
                 unlink(file)
@@ -72,6 +72,27 @@ public struct LocalLibrary: Sendable {
         } catch {
             throw StorageError.cannotWrite(path: destination, reason: error.localizedDescription)
         }
+    }
+
+    /// How often an item asks again for content another process is placing.
+    public static let claimPoll = Duration.milliseconds(200)
+
+    /// Claims the placing of `content` here for a job item's attempt (`CatalogStore.claimContent`);
+    /// nil without a lease (a graph outside a job, one process: its `KeyedLock` suffices).
+    func claim(_ content: ContentKey, lease: ItemLease?, store: any CatalogStore, replacing: Bool) async throws -> ContentClaim? {
+        guard let lease else { return nil }
+        return try await store.claimContent(content, backend: Self.backendName, lease: lease, replacing: replacing)
+    }
+
+    /// What an attempt does with a file it placed but could not record: removes it, so the
+    /// library holds nothing unaccounted for, and gives back its claim on the content. Unless
+    /// the lease passed on: then the item's newer attempt owns the claim and may have adopted
+    /// that very file (`place` takes same bytes as they are). A release that fails leaves a
+    /// claim that dies with the attempt's lease.
+    func abandon(_ locator: String, claim: ContentKey, lease: ItemLease?, store: any CatalogStore, after error: any Error) async {
+        if case StoreError.leaseLost = error { return }
+        if let path = path(for: locator) { unlink(path) }
+        if let lease { try? await store.releaseContent(claim, backend: Self.backendName, lease: lease) }
     }
 
     private static func size(of path: String) -> Int64? {

@@ -3,23 +3,32 @@ public import Engine
 /// Probes the downloaded file in-process, keeps the result (ffprobe JSON) as the item's
 /// `probe` processor result, and fills what the collector did not know (title and artist
 /// tags, duration, media kind). A file with no audio or video fails the item.
+///
+/// With `storedOriginals` (a `reprocess` job) it probes what the library holds instead of a
+/// download, and the item's description is updated with the result.
 public struct ProbeStage: OriginalStage {
     public static let processorVersion = 1
 
     public let store: any CatalogStore
     public let prober: MediaProber
+    public let storedOriginals: LocalLibrary?
 
-    public init(store: any CatalogStore, prober: MediaProber = MediaProber()) {
+    public init(store: any CatalogStore, prober: MediaProber = MediaProber(), storedOriginals: LocalLibrary? = nil) {
         self.store = store
         self.prober = prober
+        self.storedOriginals = storedOriginals
     }
+
+    public func handles(_ item: MediaItem) -> Bool { storedOriginals != nil || !item.originalAlreadyStored }
 
     public var name: String { "probe" }
     public var concurrency: Int { LaneLimits.cores }
     public var lane: LaneKind? { .cpu }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
-        guard let file = item.downloadedFile else { throw ProbeError.unreadable(path: item.key, reason: "nothing was downloaded") }
+        guard let file = storedOriginals.map({ library in item.locator.flatMap(library.path(for:)) }) ?? item.downloadedFile else {
+            throw StageInputError(item: item.key, stage: name, missing: storedOriginals == nil ? "a download" : "a stored original")
+        }
         let prober = prober
         let result: ProbeResult
         do {
@@ -43,9 +52,13 @@ public struct ProbeStage: OriginalStage {
             item.creators = [artist]
         }
         if let id = item.catalogID {
+            // An ingest records the description with the original it stores; a reprocess here.
+            let description =
+                storedOriginals == nil
+                ? nil : ItemDescription(title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind)
             try await store.saveProcessorResult(
                 itemID: id, processor: "probe", version: Self.processorVersion, json: result.ffprobeJSON.serialized(pretty: false),
-                lease: item.lease)
+                description: description, lease: item.lease)
         }
         return .forward(item)
     }

@@ -3,18 +3,25 @@ import Foundation
 
 /// Makes the planned renditions of each stored original, beside it in the library
 /// (`<title>.<profile>.<ext>`), and records each as a file asset of kind rendition linked to
-/// the original. Renditions the library already has are not made again.
+/// the original. Renditions the library already has are not made again, except by a
+/// `reprocess` job (`remake`): it makes every planned rendition anew and replaces the stored
+/// file where the new one's bytes differ.
+///
+/// Items with the same content make each rendition once: in one process they take turns on a
+/// `KeyedLock`, across processes on the store's content claim (`claimContent`).
 public struct TranscodeStage: ItemStage {
     public let plan: RenditionPlan
     public let store: any CatalogStore
     public let library: LocalLibrary
+    public let remake: Bool
     private let transcoder = Transcoder()
     private let making = KeyedLock<String>()
 
-    public init(plan: RenditionPlan, store: any CatalogStore, library: LocalLibrary) {
+    public init(plan: RenditionPlan, store: any CatalogStore, library: LocalLibrary, remake: Bool = false) {
         self.plan = plan
         self.store = store
         self.library = library
+        self.remake = remake
     }
 
     public var name: String { "transcode" }
@@ -22,7 +29,7 @@ public struct TranscodeStage: ItemStage {
     public var lane: LaneKind? { .cpu }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
-        let wanted = plan.profiles(for: item.mediaKind).filter { !item.renditions.contains($0.name) }
+        let wanted = plan.profiles(for: item.mediaKind).filter { remake || !item.renditions.contains($0.name) }
         guard !wanted.isEmpty else { return .forward(item) }
         guard let id = item.catalogID, let locator = item.locator, let sha256 = item.sha256,
             let original = library.path(for: locator)
@@ -31,11 +38,11 @@ public struct TranscodeStage: ItemStage {
         }
         var item = item
         for profile in wanted {
-            // Items with the same content make each rendition once: the second waits for the
-            // first and then finds it stored.
-            try await making.withLock("\(sha256)/\(profile.name)") {
+            let content = ContentKey.rendition(of: sha256, profile: profile.name)
+            try await making.withLock(content.value) {
                 try await makeRendition(
-                    profile, original: original, locator: locator, sha256: sha256, itemID: id, lease: item.lease, context: context)
+                    profile, content: content, original: original, locator: locator, sha256: sha256, itemID: id,
+                    lease: item.lease, context: context)
             }
             item.renditions.insert(profile.name)
         }
@@ -43,23 +50,45 @@ public struct TranscodeStage: ItemStage {
     }
 
     private func makeRendition(
-        _ profile: TranscodeProfile, original: String, locator: String, sha256: String, itemID id: Int64, lease: ItemLease?,
-        context: StageContext
+        _ profile: TranscodeProfile, content: ContentKey, original: String, locator: String, sha256: String, itemID id: Int64,
+        lease: ItemLease?, context: StageContext
     ) async throws {
-        // Content another item already had may have this rendition: share it.
-        if let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: lease),
-            library.holds(stored.file.locator, size: stored.file.size)
-        {
-            return
+        var replacing = remake
+        var stored: StoredRendition?
+        while true {
+            let claim = try await library.claim(content, lease: lease, store: store, replacing: replacing)
+            if claim == .busy {
+                try await Task.sleep(for: LocalLibrary.claimPoll)
+                continue
+            }
+            // Content another item already had may have this rendition: share it.
+            stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: lease)
+                .flatMap { library.holds($0.file.locator, size: $0.file.size) ? $0 : nil }
+            if stored != nil, !remake { return }
+            // Recorded, but its file is gone from the library: claim it to be made again.
+            if stored == nil, claim == .placed {
+                replacing = true
+                continue
+            }
+            break
         }
         // Made in the item's temp space (cleaned on failure, cancel, or the next start after a
         // crash), then placed into the library under the library's naming policy: beside the
         // original as `<stem>.<profile>.<ext>`, content-tagged when another original of the
-        // same name has that; the library never holds a partial file.
+        // same name has that; made again, over the file it replaces. The library never holds a
+        // partial file.
         let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
         try await transcoder.transcode(input: original, output: made, profile: profile)
-        let (digest, bytes, renditionLocator) = try await BlockingIO.run { [library] in
+        let (digest, bytes, renditionLocator) = try await BlockingIO.run { [library, stored] in
             let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
+            if let stored {
+                if stored.file.sha256 == digest.hex {
+                    unlink(made)
+                } else {
+                    try library.place(made, at: stored.file.locator, replacing: true)
+                }
+                return (digest, bytes, stored.file.locator)
+            }
             let placed = try library.place(
                 made, sha256: digest.hex,
                 candidates: LibraryPath.candidates(locator, sha256: sha256) {
@@ -73,9 +102,10 @@ public struct TranscodeStage: ItemStage {
                 format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator,
                 lease: lease)
         } catch {
-            // Not recorded: the file must not stay in the library unaccounted for (nobody else
-            // can have recorded it: renditions of one content and profile take turns).
-            if let path = library.path(for: renditionLocator) { unlink(path) }
+            // A replaced file stays: the rendition's record names that locator either way.
+            if stored == nil {
+                await library.abandon(renditionLocator, claim: content, lease: lease, store: store, after: error)
+            }
             throw error
         }
     }
