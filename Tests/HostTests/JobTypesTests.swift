@@ -30,4 +30,73 @@ import TestSupport
         #expect(downloaded["type"] as? String == "download_only")
         #expect((downloaded["items"] as? [String: Any])?["succeeded"] as? Int == 2)
     }
+
+    /// `reprocess` probes what the library holds and makes its renditions again: a profile whose
+    /// settings changed replaces the stored file in place (same locator, new bytes, recorded);
+    /// an unchanged one leaves it as it was; an item whose original is gone fails, naming it.
+    @Test func reprocessRemakesChangedRenditionsInPlace() throws {
+        let dataDir = try TemporaryDirectory("data"), files = try TemporaryDirectory("graphs")
+        func graph(_ name: String, bitrate: Int) throws -> String {
+            try files.write(name, """
+                profiles:
+                  aac-small: {base: aac-128k, audio_bitrate: \(bitrate)}
+                renditions:
+                  audio: [aac-small]
+                  video: []
+                """)
+        }
+        func engine(_ arguments: [String], status: Int32 = 0) throws -> CommandResult {
+            let result = try Command.engine(arguments + ["--data-dir", dataDir.path])
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            return result
+        }
+        func renditions() throws -> [String: [String: Any]] {
+            let items = try #require(try parseJSON(engine(["items", "--json"]).stdout) as? [[String: Any]])
+            var byTitle: [String: [String: Any]] = [:]
+            for item in items {
+                let all = item["renditions"] as? [[String: Any]] ?? []
+                #expect(all.count == 1, "one rendition per item: \(all)")
+                byTitle[item["path"] as? String ?? ""] = all.first
+            }
+            return byTitle
+        }
+        let inputs = ["audio-id3.mp3", "audio-vorbis-comments.flac"].flatMap { ["--input", Fixtures.media($0)] }
+        _ = try engine(["run", "--graph", try graph("big.yaml", bitrate: 128000)] + inputs)
+        let before = try renditions()
+        #expect(before.count == 2)
+
+        func reprocess(_ graphFile: String, job: Int) throws -> [String: Any] {
+            _ = try engine(["jobs", "submit", "reprocess", "--graph", graphFile])
+            _ = try engine(["worker", "--until-idle"])
+            return try #require(try parseJSON(engine(["jobs", "show", "\(job)", "--json"]).stdout) as? [String: Any])
+        }
+        let same = try reprocess(try graph("same.yaml", bitrate: 128000), job: 2)
+        #expect(same["status"] as? String == "completed")
+        #expect((same["items"] as? [String: Any])?["succeeded"] as? Int == 2)
+        #expect(try renditions().mapValues { $0["sha256"] as? String } == before.mapValues { $0["sha256"] as? String },
+                "the same settings make the same bytes: nothing replaced")
+
+        let smaller = try reprocess(try graph("small.yaml", bitrate: 32000), job: 3)
+        #expect((smaller["items"] as? [String: Any])?["succeeded"] as? Int == 2, "\(smaller)")
+        let after = try renditions()
+        for (title, old) in before {
+            let new = try #require(after[title])
+            let path = try #require(new["path"] as? String)
+            #expect(path == old["path"] as? String, "replaced in place")
+            #expect(new["sha256"] as? String != old["sha256"] as? String, "\(title): made again with the new settings")
+            #expect(try Command.run("sha256sum", [path]).stdout.hasPrefix(new["sha256"] as? String ?? "-"), "the record is the file")
+            #expect((new["size"] as? Int ?? .max) < (old["size"] as? Int ?? 0), "\(title): 32 kb/s is smaller")
+            #expect(try FFprobeReport.of(path)?.first("audio")?["codec_name"] == "aac")
+        }
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: dataDir.file("library").path).filter { $0.contains(".partial-") }
+        #expect(leftovers.isEmpty)
+
+        let items = try #require(try parseJSON(engine(["items", "--json"]).stdout) as? [[String: Any]])
+        let gone = try #require(items.first?["path"] as? String)
+        try FileManager.default.removeItem(atPath: gone)
+        let failed = try reprocess(try graph("again.yaml", bitrate: 32000), job: 4)
+        #expect((failed["items"] as? [String: Any])?["failed"] as? Int == 1)
+        let error = ((failed["failed_items"] as? [[String: Any]])?.first?["error"] as? String) ?? ""
+        #expect(error.contains("its original is not in the library") && error.contains(gone), "\(error)")
+    }
 }
