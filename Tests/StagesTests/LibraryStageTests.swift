@@ -18,11 +18,11 @@ import TestSupport
     }
 
     /// A downloaded item as the stage receives it: its own copy of the fixture in the temp folder.
-    func downloaded(_ name: String) async throws -> MediaItem {
+    func downloaded(_ name: String, fixture: String = "audio-id3.mp3") async throws -> MediaItem {
         var item = MediaItem(source: "test", remoteID: name, title: "Song", creators: ["Band"], url: "file:///\(name).mp3")
         item.catalogID = try await store.upsertItem(item).itemID
         let file = dir.file("\(name).download").path
-        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: file)
+        try FileManager.default.copyItem(atPath: Fixtures.media(fixture), toPath: file)
         let (digest, bytes) = try FileChecksummer().sha256(path: file)
         item.downloadedFile = file
         item.sha256 = digest.hex
@@ -109,6 +109,33 @@ import TestSupport
         let files = try FileManager.default.subpathsOfDirectory(atPath: library.root.path).filter { $0.hasSuffix(".mp3") }
         #expect(files == [first.locator], "one file for the content")
     }
+
+    /// An item waiting for another process's claim holds no disk slot: with one slot, an item
+    /// of other content that comes after it is placed while it still waits.
+    @Test func anItemWaitingForAClaimHoldsNoLane() async throws {
+        let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["test"], stages: ["store"]))
+        try await store.enqueue(
+            jobID: job.id,
+            items: ["a", "b", "elsewhere"].map { MediaItem(source: "test", remoteID: $0, title: $0, url: "file:///\($0).mp3") },
+            completingInput: nil)
+        let leases = try await store.claim(jobID: job.id, holder: "r", limit: 3, leaseDuration: .seconds(60)).map(\.lease)
+        var a = try await downloaded("a"), b = try await downloaded("b", fixture: "audio-pcm.wav")
+        (a.lease, b.lease) = (leases[0], leases[1])
+        let content = ContentKey.original(sha256: a.sha256!)
+        #expect(try await store.claimContent(content, backend: LocalLibrary.backendName, lease: leases[2], replacing: false) == .claimed)
+
+        let graph = Graph(source: SpacedSource(items: [a, b]), stages: [LibraryStage(store: store, library: library, concurrency: 2)])
+        let run = Task { [dir] in
+            try await graph.run(lanes: Lanes(LaneLimits(disk: 1)), temporaryDirectory: dir.url, observer: CountingObserver())
+        }
+        try await waitUntil("B is stored while A waits for the claim", timeout: .seconds(20)) {
+            try await store.storedOriginal(itemID: b.catalogID!) != nil
+        }
+        #expect(try await store.storedOriginal(itemID: a.catalogID!) == nil)
+        try await store.releaseContent(content, backend: LocalLibrary.backendName, lease: leases[2])
+        try await withDeadline("A is stored once the claim is given up") { try await run.value }
+        #expect(try await store.storedOriginal(itemID: a.catalogID!) != nil)
+    }
 }
 
 struct InjectedFailure: Error, CustomStringConvertible {
@@ -171,4 +198,17 @@ final class FailingRecordStore: CatalogStore {
         try await base.processorResult(itemID: itemID, processor: processor)
     }
     func libraryItems() async throws -> [LibraryEntry] { try await base.libraryItems() }
+}
+
+/// Emits its items 0.3 s apart, so the first is at work before the next arrives.
+struct SpacedSource: ItemSource {
+    let items: [MediaItem]
+    var name: String { "spaced" }
+
+    func produce(into emit: (MediaItem) async throws -> Void, context: SourceContext) async throws {
+        for (index, item) in items.enumerated() {
+            if index > 0 { try await Task.sleep(for: .milliseconds(300)) }
+            try await emit(item)
+        }
+    }
 }

@@ -47,7 +47,9 @@ public struct Graph<Element: Sendable>: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     defer { channels[0].finish() }
-                    try await produce(into: channels[0], temporaryDirectory: temporaryDirectory, observer: observer, ledger: ledger)
+                    try await produce(
+                        into: channels[0], context: { StageContext(temporaryDirectory: temporaryDirectory, lanes: lanes) }, observer: observer,
+                        ledger: ledger)
                 }
                 for (index, stage) in stages.enumerated() {
                     let output = index + 1 < channels.count ? channels[index + 1] : nil
@@ -78,7 +80,8 @@ public struct Graph<Element: Sendable>: Sendable {
     }
 
     private func produce(
-        into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, observer: some GraphObserver<Element>,
+        into channel: BoundedChannel<Envelope>, context makeContext: @escaping @Sendable () -> StageContext,
+        observer: some GraphObserver<Element>,
         ledger: any ItemLedger<Element>
     ) async throws {
         let context = SourceContext { issue in await observer.graph(.sourceIssue(issue)) }
@@ -87,7 +90,7 @@ public struct Graph<Element: Sendable>: Sendable {
                 into: { element in
                     await observer.graph(.collected(element))
                     do {
-                        try await channel.send(Envelope(element: element, context: StageContext(temporaryDirectory: temporaryDirectory)))
+                        try await channel.send(Envelope(element: element, context: makeContext()))
                     } catch {
                         await observer.graph(.canceled(element))
                         try? await ledger.settle(element, .stopped)
@@ -123,7 +126,7 @@ public struct Graph<Element: Sendable>: Sendable {
             do {
                 try await ledger.step(item, stage: stage.name)
                 if stage.lane != nil { envelope.context.markStartedWork() }
-                result = try await lanes.withPermit(stage.lane) {
+                result = try await lanes.withPermit(stage.takesLaneItself ? nil : stage.lane) {
                     try await stage.process(item, context: envelope.context)
                 }
             } catch {

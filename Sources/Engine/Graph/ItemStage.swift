@@ -1,11 +1,15 @@
 /// One step of a graph. Its runner starts `concurrency` workers, each taking the next item from
 /// the stage's bounded input channel and holding a permit of `lane` (when declared) while
-/// `process` runs. A thrown error fails that item only; the graph goes on.
+/// `process` runs — or, for a stage that `takesLaneItself`, leaving it to the stage to hold
+/// the permit around its use of the resource (`StageContext.withLane`). A thrown error fails
+/// that item only; the graph goes on.
 public protocol ItemStage<Element>: Sendable {
     associatedtype Element: Sendable
     var name: String { get }
     var concurrency: Int { get }
     var lane: LaneKind? { get }
+    /// True when `process` takes its `lane` itself, around the resource use only.
+    var takesLaneItself: Bool { get }
     /// False for an item this stage has nothing to do with: it goes straight on to the next
     /// stage, without a lane permit and without started/finished events.
     func handles(_ item: Element) -> Bool
@@ -15,6 +19,7 @@ public protocol ItemStage<Element>: Sendable {
 extension ItemStage {
     public var concurrency: Int { 1 }
     public var lane: LaneKind? { nil }
+    public var takesLaneItself: Bool { false }
     public func handles(_ item: Element) -> Bool { true }
 }
 

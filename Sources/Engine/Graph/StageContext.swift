@@ -7,6 +7,8 @@ import Synchronization
 /// the cleanup finds nothing to delete.
 public final class StageContext: Sendable {
     public let temporaryDirectory: URL
+    /// The run's lanes (nil: no limits, a stage called on its own).
+    let lanes: Lanes?
     private let files = Mutex<[String]>([])
     private let started = Atomic<Bool>(false)
 
@@ -14,8 +16,17 @@ public final class StageContext: Sendable {
     public var hasStartedWork: Bool { started.load(ordering: .relaxed) }
     func markStartedWork() { started.store(true, ordering: .relaxed) }
 
-    public init(temporaryDirectory: URL) {
+    public init(temporaryDirectory: URL, lanes: Lanes? = nil) {
         self.temporaryDirectory = temporaryDirectory
+        self.lanes = lanes
+    }
+
+    /// Runs `body` under a permit of `kind`: what a stage that takes its lane itself
+    /// (`ItemStage.takesLaneItself`) wraps around the resource use only, so that its database
+    /// writes and waits hold no permit.
+    public func withLane<T>(_ kind: LaneKind, _ body: () async throws -> T) async throws -> T {
+        guard let lanes else { return try await body() }
+        return try await lanes[kind].withPermit(body)
     }
 
     /// A fresh path in the temp directory, owned by this item until it leaves the graph.

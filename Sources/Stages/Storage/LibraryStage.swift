@@ -26,6 +26,8 @@ public struct LibraryStage: OriginalStage {
 
     public var name: String { "store" }
     public var lane: LaneKind? { .disk }
+    /// The disk slot covers placing the file, not the claim, the wait for another process or the record.
+    public var takesLaneItself: Bool { true }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         guard let id = item.catalogID, let file = item.downloadedFile, let sha256 = item.sha256, let size = item.byteCount else {
@@ -54,7 +56,7 @@ public struct LibraryStage: OriginalStage {
                     replacing = true
                     continue
                 }
-                let placed = try await BlockingIO.run { try placeNew(file, item: item, sha256: sha256) }
+                let placed = try await context.withLane(.disk) { try await BlockingIO.run { try placeNew(file, item: item, sha256: sha256) } }
                 do {
                     _ = try await store.recordOriginal(
                         itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,

@@ -24,6 +24,8 @@ public struct ProbeStage: OriginalStage {
     public var name: String { "probe" }
     public var concurrency: Int { LaneLimits.cores }
     public var lane: LaneKind? { .cpu }
+    /// The cpu slot covers the probe, not the commit of its result.
+    public var takesLaneItself: Bool { true }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         guard let file = storedOriginals.map({ library in item.locator.flatMap(library.path(for:)) }) ?? item.downloadedFile else {
@@ -32,7 +34,7 @@ public struct ProbeStage: OriginalStage {
         let prober = prober
         let result: ProbeResult
         do {
-            result = try await BlockingIO.run { try prober.probe(file) }.withFilename(item.url)
+            result = try await context.withLane(.cpu) { try await BlockingIO.run { try prober.probe(file) } }.withFilename(item.url)
         } catch let error as ProbeError {
             throw error.with(path: item.url)
         }

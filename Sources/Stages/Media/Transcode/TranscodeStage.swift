@@ -27,6 +27,9 @@ public struct TranscodeStage: ItemStage {
     public var name: String { "transcode" }
     public var concurrency: Int { LaneLimits.cores }
     public var lane: LaneKind? { .cpu }
+    /// A cpu slot per rendition while it is made; the claims, the hash and place (a disk slot)
+    /// and the records hold none.
+    public var takesLaneItself: Bool { true }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         let wanted = plan.profiles(for: item.mediaKind).filter { remake || !item.renditions.contains($0.name) }
@@ -78,8 +81,8 @@ public struct TranscodeStage: ItemStage {
         // same name has that; made again, over the file it replaces. The library never holds a
         // partial file.
         let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
-        try await transcoder.transcode(input: original, output: made, profile: profile)
-        let (digest, bytes, renditionLocator) = try await BlockingIO.run { [library, stored] in
+        try await context.withLane(.cpu) { try await transcoder.transcode(input: original, output: made, profile: profile) }
+        let (digest, bytes, renditionLocator) = try await context.withLane(.disk) { try await BlockingIO.run { [library, stored] in
             let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
             if let stored {
                 if stored.file.sha256 == digest.hex {
@@ -95,7 +98,7 @@ public struct TranscodeStage: ItemStage {
                     LibraryPath.rendition(of: $0, profile: profile.name, ext: profile.fileExtension)
                 })
             return (digest, bytes, placed)
-        }
+        } }
         do {
             _ = try await store.recordRendition(
                 itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
