@@ -24,9 +24,10 @@ public final class StageContext: Sendable {
     /// Runs `body` under a permit of `kind`: what a stage that takes its lane itself
     /// (`ItemStage.takesLaneItself`) wraps around the resource use only, so that its database
     /// writes and waits hold no permit.
-    public func withLane<T>(_ kind: LaneKind, _ body: () async throws -> T) async throws -> T {
+    /// `weight`: the permits the use counts as (a codec's threads against the cpu lane).
+    public func withLane<T>(_ kind: LaneKind, weight: Int = 1, _ body: () async throws -> T) async throws -> T {
         guard let lanes else { return try await body() }
-        return try await lanes[kind].withPermit(body)
+        return try await lanes[kind].withPermit(weight: weight, body)
     }
 
     /// A fresh path in the temp directory, owned by this item until it leaves the graph.

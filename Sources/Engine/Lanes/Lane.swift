@@ -1,6 +1,7 @@
 import Synchronization
 
-/// A shared resource limit (`network`, `disk`, `cpu`): at most `limit` holders at once.
+/// A shared resource limit (`network`, `disk`, `cpu`): at most `limit` permits out at once; a
+/// holder takes one, or (`weight`) several.
 public final class Lane: Sendable {
     typealias Waiter = UnsafeContinuation<Void, any Error>
 
@@ -15,30 +16,33 @@ public final class Lane: Sendable {
     public var limit: Int { state.withLock { $0.limit } }
     public var inUse: Int { state.withLock { $0.inUse } }
 
-    /// Waits for a permit (first come, first served). Throws `CancellationError` if cancelled.
-    public func acquire() async throws {
-        guard case .wait(let id) = state.withLock({ $0.acquire() }) else { return }
+    /// Waits for `weight` permits (first come, first served; more than the limit takes the
+    /// whole lane). Throws `CancellationError` if cancelled.
+    public func acquire(weight: Int = 1) async throws {
+        guard case .wait(let id) = state.withLock({ $0.acquire(weight: weight) }) else { return }
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (waiter: Waiter) in
-                switch state.withLock({ $0.suspend(id: id, waiter: waiter) }) {
+                switch state.withLock({ $0.suspend(id: id, weight: weight, waiter: waiter) }) {
                 case .suspended: break
                 case .resume(let waiter): waiter.resume()
                 case .fail(let waiter): waiter.resume(throwing: CancellationError())
                 }
             }
         } onCancel: {
-            state.withLock { $0.cancel(id: id) }?.resume(throwing: CancellationError())
+            let (cancelled, granted) = state.withLock { $0.cancel(id: id) }
+            cancelled?.resume(throwing: CancellationError())
+            for waiter in granted { waiter.resume() }
         }
     }
 
-    public func release() {
-        state.withLock { $0.release() }?.resume()
+    public func release(weight: Int = 1) {
+        for waiter in state.withLock({ $0.release(weight: weight) }) { waiter.resume() }
     }
 
-    /// Runs `body` holding a permit, released however `body` ends.
-    public func withPermit<T>(_ body: () async throws -> T) async throws -> T {
-        try await acquire()
-        defer { release() }
+    /// Runs `body` holding `weight` permits, released however `body` ends.
+    public func withPermit<T>(weight: Int = 1, _ body: () async throws -> T) async throws -> T {
+        try await acquire(weight: weight)
+        defer { release(weight: weight) }
         return try await body()
     }
 }

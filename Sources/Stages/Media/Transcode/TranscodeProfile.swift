@@ -49,6 +49,12 @@ public struct TranscodeProfile: Sendable, Equatable {
     public var thumbnailTime: Double?
     public var threads: Int?
 
+    /// The cpu permits a transcode with this profile counts as: the codec threads it sets
+    /// (`threads: N`); one when libav picks them (`threads` unset or 0). Counting an automatic
+    /// video encode as every core would make each cheap probe wait behind a long encode in the
+    /// lane's queue.
+    public var cpuWeight: Int { max(threads ?? 1, 1) }
+
     public init(name: String, kind: Kind, container: String?, fileExtension: String) {
         self.name = name
         self.kind = kind

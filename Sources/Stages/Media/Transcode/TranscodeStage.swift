@@ -27,8 +27,9 @@ public struct TranscodeStage: ItemStage {
     public var name: String { "transcode" }
     public var concurrency: Int { LaneLimits.cores }
     public var lane: LaneKind? { .cpu }
-    /// A cpu slot per rendition while it is made; the claims, the hash and place (a disk slot)
-    /// and the records hold none.
+    /// Cpu permits while each rendition is made, as many as its codec threads
+    /// (`TranscodeProfile.cpuWeight`); the claims, the hash and place (a disk slot) and the
+    /// records hold none.
     public var takesLaneItself: Bool { true }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
@@ -81,7 +82,9 @@ public struct TranscodeStage: ItemStage {
         // same name has that; made again, over the file it replaces. The library never holds a
         // partial file.
         let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
-        try await context.withLane(.cpu) { try await transcoder.transcode(input: original, output: made, profile: profile) }
+        try await context.withLane(.cpu, weight: profile.cpuWeight) {
+            try await transcoder.transcode(input: original, output: made, profile: profile)
+        }
         let (digest, bytes, renditionLocator) = try await context.withLane(.disk) { try await BlockingIO.run { [library, stored] in
             let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
             if let stored {
