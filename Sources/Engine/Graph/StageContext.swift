@@ -21,10 +21,9 @@ public final class StageContext: Sendable {
         self.lanes = lanes
     }
 
-    /// Runs `body` under a permit of `kind`: what a stage that takes its lane itself
-    /// (`ItemStage.takesLaneItself`) wraps around the resource use only, so that its database
-    /// writes and waits hold no permit.
-    /// `weight`: the permits the use counts as (a codec's threads against the cpu lane).
+    /// Runs `body` under `weight` permits of `kind` (a codec's threads against the cpu lane):
+    /// what a stage that takes its lane itself (`ItemStage.takesLaneItself`) wraps around the
+    /// resource use only, so that its database writes and waits hold no permit.
     public func withLane<T>(_ kind: LaneKind, weight: Int = 1, _ body: () async throws -> T) async throws -> T {
         guard let lanes else { return try await body() }
         return try await lanes[kind].withPermit(weight: weight, body)
