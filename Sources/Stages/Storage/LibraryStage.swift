@@ -43,7 +43,8 @@ public struct LibraryStage: OriginalStage {
                     try await Task.sleep(for: LocalLibrary.claimPoll)
                     continue
                 }
-                if let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName),
+                // A fresh claim means nothing is recorded: no need to look.
+                if claim != .claimed, let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName),
                     library.holds(stored.locator, size: stored.size)
                 {
                     _ = try await store.recordOriginal(

@@ -65,7 +65,9 @@ public struct TranscodeStage: ItemStage {
                 try await Task.sleep(for: LocalLibrary.claimPoll)
                 continue
             }
-            // Content another item already had may have this rendition: share it.
+            // Content another item already had may have this rendition: share it (a fresh claim
+            // means none is recorded; a remake needs the one it replaces).
+            guard claim != .claimed || remake else { break }
             stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: lease)
                 .flatMap { library.holds($0.file.locator, size: $0.file.size) ? $0 : nil }
             if stored != nil, !remake { return }
