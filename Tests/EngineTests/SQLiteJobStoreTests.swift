@@ -19,6 +19,26 @@ import TestSupport
             url: "file://\(id)")
     }
 
+    /// Several processes opening a new database at once (a run and a `jobs show` polling it):
+    /// each migration runs once and every opener gets the migrated store.
+    @Test func storesOpenedAtOnceOnANewDatabaseAllOpen() async throws {
+        for round in 0..<5 {
+            let path = dir.file("race-\(round).sqlite").path
+            let failures = await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        do {
+                            _ = try await BlockingIO.run { try SQLiteJobStore(path: path) }
+                            return nil
+                        } catch { return "\(error)" }
+                    }
+                }
+                return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+            }
+            #expect(failures.isEmpty, "round \(round): \(failures.first ?? "")")
+        }
+    }
+
     @Test func itemsAreUniqueBySourceAndRemoteID() async throws {
         let store = try SQLiteJobStore(path: path)
         let first = try await store.upsertItem(item("/a.mp3")).itemID

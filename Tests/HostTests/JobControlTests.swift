@@ -148,6 +148,7 @@ import TestSupport
         }
         let runner = try EngineProcess(arguments)
         try await waitUntil("downloads are held in flight") {
+            try #require(runner.isRunning, "engine \(command) ended early: \(runner.errors)")
             let show = try Command.engine(["jobs", "show", "1", "--json", "--data-dir", dataDir.path])
             return ((try? parseJSON(show.stdout) as? [String: Any])?["items"] as? [String: Any])?["running"] as? Int ?? 0 > 0
         }

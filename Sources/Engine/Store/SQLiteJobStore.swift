@@ -38,13 +38,28 @@ public final class SQLiteJobStore: CatalogStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
         }
-        try migrator.migrate(pool)
+        self.pool = pool
+        // Two processes opening a new database at once (a run and a `jobs show`) would both
+        // find a migration unapplied: GRDB reads the applied ones outside a transaction. They
+        // take turns on a lock file beside the database.
+        try Self.withExclusiveLock(path + "-migrate.lock") { try migrator.migrate(pool) }
         writer = BatchedWriter(pool: pool)
+    }
+
+    private static func withExclusiveLock<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {
+        let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.cannotOpen(path: lockPath, reason: String(errno: errno)) }
+        defer { close(fd) }  // closing releases the lock
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreError.cannotOpen(path: lockPath, reason: String(errno: errno)) }
+        }
+        return try body()
     }
 
     /// Write transactions committed through this store (group commit: many writes each).
