@@ -1,10 +1,21 @@
 #!/usr/bin/env python3
 """A real HTTP server on loopback with injectable faults, for tests and benchmarks.
 
-    fault-http-server.py --root DIR [--port 0] [--slow-seconds 30]
+    fault-http-server.py --root DIR [--port 0] [--slow-seconds 30] [--drop-after 1048576] [--log FILE]
 
-Prints "PORT <n>" on its first line once listening. Routes:
-    /files/<name>          the file, with Content-Length (keep-alive, HTTP/1.1)
+Prints "PORT <n>" on its first line once listening. Options:
+    --root DIR             the files served (<name> is always a plain file name in DIR)
+    --port N               the port (0, the default, picks a free one)
+    --slow-seconds S       how long /slow waits (default 30)
+    --drop-after N         how many body bytes /ranged-drop sends before closing (default 1 MiB)
+    --log FILE             append one JSON line per request once its response finished (or failed):
+                           {"path", "range", "if_range", "status", "body_bytes"}; range and if_range
+                           are the request's headers or null, body_bytes what reached the socket
+                           after the headers (chunk framing included for /stream)
+
+Routes:
+    /files/<name>          the file, with Content-Length (keep-alive, HTTP/1.1); ignores Range and
+                           sends no ETag or Accept-Ranges (a server without range support)
     /status/<code>         that status and a short body
     /slow/<name>           waits --slow-seconds before answering at all
     /drop/<name>           announces the full length, sends half the body, then closes
@@ -13,9 +24,31 @@ Prints "PORT <n>" on its first line once listening. Routes:
     /delay/<ms>/<name>     waits ms milliseconds, then serves the file
     /trickle/<name>        the file in 64 KiB pieces, 5 ms apart (a kill lands mid-file)
     /fail-once/<name>      HTTP 500 the first time a path is asked for, the file after that
+    /fail-times/<n>/<code>/<name>
+                           HTTP <code> the first n times that exact path (query included) is asked
+                           for, then the file as /files serves it; a 429 or 503 carries
+                           Retry-After: <s> when the query has retry_after=<s>
     /hold/<name>           waits while the file <root>/hold exists (a test's gate), then serves
+    /ranged/<name>         the file with Accept-Ranges: bytes, ETag and Last-Modified; honors a
+                           single Range (bytes=N-, bytes=N-M, bytes=-N) with 206 and Content-Range,
+                           416 with Content-Range: bytes */total when unsatisfiable; an If-Range that
+                           is neither the ETag (strong compare) nor the Last-Modified string makes it
+                           ignore the Range and send 200 with the whole file. The ETag is
+                           "<size hex>-<mtime_ns hex>", or the stripped content of <root>/<name>.etag
+                           when that file exists (the server adds the quotes)
+    /ranged-drop/<name>    as /ranged, but a response whose body is longer than --drop-after
+                           announces its full length, sends --drop-after bytes, then closes; a
+                           client resuming with Range gets one more piece each time
+    /ranged-trickle/<name> as /ranged, in 64 KiB pieces 5 ms apart (a kill lands mid-file)
+    /endless/<name>        200 audio/mpeg, Connection: close, no Content-Length nor chunking: the
+                           file's bytes repeated (zeros if it does not exist) until the client leaves
+    /icy/<name>            as /endless, with icy-name: Test Radio, icy-metaint: 16000, icy-br: 128
+                           (headers only: no metadata blocks are interleaved in the body)
 """
 import argparse
+import email.utils
+import io
+import json
 import os
 import signal
 import socket
@@ -23,6 +56,33 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+PIECE = 65536
+
+
+class CountingWriter(io.BufferedIOBase):
+    """The handler's wfile: writes straight to the socket (as the stdlib's unbuffered writer
+    does) and counts the bytes the kernel took, so a failed write still counts what went out."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self.count = 0
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        view = memoryview(b).cast("B")
+        total = view.nbytes
+        while view.nbytes:
+            n = self._sock.send(view)
+            self.count += n
+            view = view[n:]
+        return total
+
+    def fileno(self):
+        return self._sock.fileno()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -31,6 +91,47 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        self.wfile = CountingWriter(self.connection)
+
+    def handle_one_request(self):
+        self.command = None
+        self.path = None
+        self.headers = None
+        self._status = None
+        self._body_start = None
+        try:
+            super().handle_one_request()
+        finally:
+            if self.command is not None or self._status is not None:
+                self.log_request_line()
+
+    def send_response(self, code, message=None):
+        self._status = code
+        super().send_response(code, message)
+
+    def end_headers(self):
+        super().end_headers()
+        self._body_start = self.wfile.count
+
+    def log_request_line(self):
+        log = self.server.log_path
+        if not log:
+            return
+        headers = self.headers
+        line = json.dumps({
+            "path": self.path,
+            "range": headers.get("Range") if headers is not None else None,
+            "if_range": headers.get("If-Range") if headers is not None else None,
+            "status": self._status,
+            "body_bytes": self.wfile.count - self._body_start if self._body_start is not None else 0,
+        })
+        with self.server.log_lock:
+            with open(log, "a") as f:
+                f.write(line + "\n")
+                f.flush()
 
     def do_GET(self):
         parts = [p for p in self.path.split("?")[0].split("/") if p]
@@ -60,6 +161,27 @@ class Handler(BaseHTTPRequestHandler):
                 first = self.path not in self.server.failed
                 self.server.failed.add(self.path)
             return self.status(500) if first else self.send_file(rest[0])
+        if route == "fail-times" and len(rest) >= 3 and rest[0].isdigit() and rest[1].isdigit():
+            with self.server.lock:
+                seen = self.server.fail_counts.get(self.path, 0)
+                self.server.fail_counts[self.path] = seen + 1
+            if seen >= int(rest[0]):
+                return self.send_file(rest[2])
+            code, extra = int(rest[1]), {}
+            query = parse_qs(self.path.partition("?")[2])
+            if code in (429, 503) and query.get("retry_after"):
+                extra["Retry-After"] = query["retry_after"][0]
+            return self.status(code, extra)
+        if route == "ranged" and rest:
+            return self.send_ranged(rest[0])
+        if route == "ranged-drop" and rest:
+            return self.send_ranged(rest[0], drop_after=self.server.drop_after)
+        if route == "ranged-trickle" and rest:
+            return self.send_ranged(rest[0], trickle=True)
+        if route == "endless" and rest:
+            return self.endless(rest[0])
+        if route == "icy" and rest:
+            return self.endless(rest[0], {"icy-name": "Test Radio", "icy-metaint": "16000", "icy-br": "128"})
         if route == "stream" and rest and rest[0].isdigit():
             return self.stream(int(rest[0]))
         if route == "redirect" and len(rest) >= 2 and rest[0].isdigit():
@@ -72,11 +194,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         return self.status(404)
 
-    def status(self, code):
+    def status(self, code, extra_headers=None):
         body = f"status {code}\n".encode()
         self.send_response(code)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
+        for key, value in (extra_headers or {}).items():
+            self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -124,6 +248,118 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(data)
 
+    def send_ranged(self, name, drop_after=None, trickle=False):
+        name = os.path.basename(name)
+        path = os.path.join(self.server.root, name)
+        try:
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                data = f.read()
+        except OSError:
+            return self.status(404)
+        total = len(data)
+        try:
+            with open(path + ".etag") as f:
+                etag = f'"{f.read().strip()}"'
+        except OSError:
+            etag = f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+        last_modified = email.utils.formatdate(st.st_mtime, usegmt=True)
+
+        byte_range = parse_range(self.headers.get("Range"))
+        if_range = self.headers.get("If-Range")
+        if if_range is not None and if_range.strip() not in (etag, last_modified):
+            byte_range = None  # the representation changed: the whole file, not a piece of it
+
+        def headers(code, length):
+            self.send_response(code)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(length))
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", last_modified)
+
+        if byte_range is None:
+            start, end = 0, total  # end exclusive
+            headers(200, total)
+        else:
+            first, last = byte_range
+            if first is None:  # suffix: the last `last` bytes
+                first, last = max(0, total - last), total - 1
+            if last is None or last >= total:
+                last = total - 1
+            if first >= total or (byte_range[0] is None and byte_range[1] == 0):
+                headers(416, 0)
+                self.send_header("Content-Range", f"bytes */{total}")
+                self.end_headers()
+                return
+            start, end = first, last + 1
+            headers(206, end - start)
+            self.send_header("Content-Range", f"bytes {first}-{last}/{total}")
+        self.end_headers()
+
+        limit = end if drop_after is None or end - start <= drop_after else start + drop_after
+        try:
+            for offset in range(start, limit, PIECE):
+                self.wfile.write(data[offset:min(offset + PIECE, limit)])
+                self.wfile.flush()
+                if trickle:
+                    time.sleep(0.005)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return
+        if limit < end:
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.close_connection = True
+
+    def endless(self, name, extra_headers=None):
+        try:
+            with open(os.path.join(self.server.root, os.path.basename(name)), "rb") as f:
+                data = f.read()
+        except OSError:
+            data = b""
+        if not data:
+            data = bytes(PIECE)
+        # The file repeated, long enough that any PIECE-long window starting inside the first copy fits.
+        cycle = data * (PIECE // len(data) + 2)
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/mpeg")
+        self.send_header("Connection", "close")
+        for key, value in (extra_headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.close_connection = True
+        offset = 0
+        try:
+            while True:
+                self.wfile.write(cycle[offset:offset + PIECE])
+                self.wfile.flush()
+                offset = (offset + PIECE) % len(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+def parse_range(value):
+    """A single "bytes=N-", "bytes=N-M" or "bytes=-N" as (first, last) with last inclusive and None
+    for an open end (first None: a suffix of `last` bytes); None for anything else, which, as a
+    server may, we ignore."""
+    if not value:
+        return None
+    unit, _, spec = value.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not dash or (first and not first.isdigit()) or (last and not last.isdigit()):
+        return None
+    if not first:
+        return (None, int(last)) if last else None
+    if last and int(last) < int(first):
+        return None
+    return (int(first), int(last) if last else None)
+
 
 def main():
     # A parent (a test runner) may have started us with SIGTERM ignored; restore the default.
@@ -132,12 +368,18 @@ def main():
     parser.add_argument("--root", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--slow-seconds", type=float, default=30)
+    parser.add_argument("--drop-after", type=int, default=1 << 20)
+    parser.add_argument("--log")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.root = args.root
     server.slow_seconds = args.slow_seconds
+    server.drop_after = args.drop_after
+    server.log_path = args.log
+    server.log_lock = threading.Lock()
     server.failed = set()
+    server.fail_counts = {}
     server.lock = threading.Lock()
     print(f"PORT {server.server_address[1]}", flush=True)
     try:

@@ -29,7 +29,7 @@ enum EngineMain {
     static func main() async {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .error
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = StreamLogHandler(label: label, stream: RedactingStandardError())
             handler.logLevel = level
             return handler
         }

@@ -6,13 +6,15 @@ public final class FaultServer: @unchecked Sendable {  // immutable after init; 
     public let port: Int
     private let process: Process
 
-    public init(root: URL, slowSeconds: Double = 30) throws {
+    /// `log`: a file the server appends one JSON line per request to (path, range, if_range,
+    /// status, body_bytes). `dropAfter`: how many body bytes `/ranged-drop/` sends before it cuts.
+    public init(root: URL, slowSeconds: Double = 30, log: URL? = nil, dropAfter: Int? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Command.which("python3"))
         process.arguments = [
             Fixtures.packageRoot.appendingPathComponent("scripts/fault-http-server.py").path,
             "--root", root.path, "--slow-seconds", String(slowSeconds),
-        ]
+        ] + (log.map { ["--log", $0.path] } ?? []) + (dropAfter.map { ["--drop-after", String($0)] } ?? [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -24,3 +24,11 @@ public final class TemporaryDirectory: Sendable {
         try? FileManager.default.removeItem(at: url)
     }
 }
+
+/// What a data directory's temp folder holds besides partial downloads (`item-N.part` and its
+/// `.meta`), which stay while their job items are open so a later attempt continues them.
+public func temporaryLeftovers(_ folder: String) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+        $0.range(of: #"^item-[0-9]+\.part(\.meta)?$"#, options: .regularExpression) == nil
+    }
+}

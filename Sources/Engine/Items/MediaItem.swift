@@ -37,6 +37,8 @@ public struct MediaItem: Sendable {
     public var renditions: Set<String> = []
     /// The job item attempt it belongs to: every store write for it carries this lease.
     public var lease: ItemLease?
+    /// Which try of its job item this is (1 for the first; 0 outside a job).
+    public var attempt = 0
 
     public init(
         source: String, remoteID: String, title: String, titleIsFileName: Bool = false, creators: [String] = [],

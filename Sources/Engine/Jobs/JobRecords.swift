@@ -115,7 +115,10 @@ public struct ClaimedItem: Sendable {
 /// How a job item ended its attempt.
 public enum ItemOutcome: Sendable, Equatable {
     case succeeded(bytes: Int64?)
-    case failed(error: String)
+    case failed(error: String, kind: ItemErrorKind? = nil)
+    /// A transient failure with tries left: back to the queue as `pending`, not claimable
+    /// before `at` (seconds since 1970).
+    case retry(error: String, kind: ItemErrorKind?, at: Double)
     case skipped(reason: String)
     case canceled
     /// The runner stopped before the item finished: back to the queue, as `interrupted`.
@@ -134,12 +137,27 @@ public struct RunningItem: Sendable {
     public var startedAt: Date?
 }
 
-/// A job item with its last error, for `jobs show`.
+/// A job item with its last error and every failed try, for `jobs show`.
 public struct FailedItem: Sendable {
     public var itemKey: String
     public var title: String
     public var error: String
+    public var kind: ItemErrorKind?
     public var attempts: Int
+    /// Failed tries, oldest first.
+    public var history: [AttemptRecord]
+    /// When the next try may start: set while the item waits for a retry.
+    public var nextAttemptAt: Date?
+}
+
+/// One failed try of a job item.
+public struct AttemptRecord: Sendable {
+    public var attempt: Int
+    public var endedAt: Date
+    /// `failed` or `retry`.
+    public var outcome: String
+    public var error: String
+    public var kind: ItemErrorKind?
 }
 
 public enum JobCommandKind: String, Sendable, CaseIterable, Codable {

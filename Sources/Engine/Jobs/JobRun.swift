@@ -26,6 +26,8 @@ public struct JobRunSettings: Sendable {
     /// Items' current steps are written this often (the latest of each).
     public var stepInterval: Duration = .milliseconds(100)
     public var channelCapacity = 16
+    /// Items that fail on a transient error are tried again after a backoff, up to its attempts.
+    public var retry = RetryPolicy()
 
     public init() {}
 }
@@ -87,6 +89,9 @@ public final class JobRun: Sendable {
     private let control = Mutex(Control())
     private let intake = GraphIntake()
     let steps = StepBuffer()
+    /// Items this run emitted into the graph and has not settled: one may still come back to
+    /// the queue for a retry, so the claiming head waits for them before it ends.
+    let inFlight = Atomic<Int>(0)
 
     public init(
         store: any JobStore, jobID: Int64, runner: String, stages: [any ItemStage<MediaItem>], collector: (any JobCollector)?,
@@ -184,7 +189,9 @@ public final class JobRun: Sendable {
         writeSteps()
         try await store.flush()  // every queued step and outcome is written before the job is judged
         try? await store.addStageCounts(jobID: jobID, counting.takeDeltas())
-        return try await finish(graphError: graphError)
+        let end = try await finish(graphError: graphError)
+        try? await PartialDownloads.sweep(temporaryDirectory, store: store)  // a canceled or failed item's partial goes
+        return end
     }
 
     private func finish(graphError: (any Error)?) async throws -> JobRunEnd {
@@ -365,7 +372,12 @@ struct ClaimSource: ItemSource {
             }
             next = nil
             if claimed.isEmpty {
-                if final || run.stopReason != nil { return }
+                if run.stopReason != nil { return }
+                if final {
+                    // Nothing claimable now. Done unless an item in the graph may still come
+                    // back for a retry, or one waits for its next try.
+                    if run.inFlight.load(ordering: .relaxed) == 0, try await run.store.earliestOpenItem(jobID: run.jobID) == nil { return }
+                }
                 try await Task.sleep(for: run.settings.idlePoll)
                 next = claimTask()
                 continue
@@ -377,9 +389,11 @@ struct ClaimSource: ItemSource {
                     if let next { try await release(try await next.value.claimed[...]) }
                     return
                 }
+                run.inFlight.add(1, ordering: .relaxed)
                 do {
                     try await emit(claim.item)
                 } catch {
+                    run.inFlight.subtract(1, ordering: .relaxed)
                     try? await release(claimed[(index + 1)...])
                     if let next { try? await release(try await next.value.claimed[...]) }
                     throw error
@@ -425,13 +439,27 @@ struct JobLedger: ItemLedger {
         let end: ItemOutcome =
             switch outcome {
             case .completed: .succeeded(bytes: item.byteCount)
-            case .failed(_, let error): .failed(error: "\(error)")
+            case .failed(_, let error): failure(error, attempt: item.attempt)
             case .skipped(_, let reason): .skipped(reason: reason)
             case .stopped: run.stopReason == .cancel ? .canceled : .interrupted
             case .released: .released
             }
         run.steps.remove(lease)  // a later step write would find the item settled
         store.submitSettle(lease, end)
+        run.inFlight.subtract(1, ordering: .relaxed)
+    }
+
+    /// A transient error with tries left is a retry after the policy's backoff; any other
+    /// error fails the item at once.
+    private func failure(_ error: any Error, attempt: Int) -> ItemOutcome {
+        let classified = error as? any ClassifiedError
+        let message = Redaction.scrub("\(error)")
+        if let classified, classified.isTransient,
+            let delay = run.settings.retry.delay(after: attempt, retryAfter: classified.retryAfter, random: Double.random(in: 0..<1))
+        {
+            return .retry(error: message, kind: classified.kind, at: Date().timeIntervalSince1970 + delay.seconds)
+        }
+        return .failed(error: message, kind: classified?.kind ?? .other)
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The store as the queue of jobs (DESIGN, State: jobs). A job's items are rows before any work
 /// on them starts; a runner claims a batch with a lease (holder, token, expiry) that its
@@ -74,7 +74,7 @@ public protocol JobQueue: Sendable {
     @discardableResult
     func interruptExpiredLeases() async throws -> Int
     /// Failed and canceled items (with `force`, succeeded and skipped ones too) of the job, or
-    /// only `itemKey`, go back to pending; returns how many.
+    /// only `itemKey`, go back to pending with a fresh set of tries; returns how many.
     @discardableResult
     func retryItems(jobID: Int64, itemKey: String?, force: Bool) async throws -> Int
     /// Items not yet started (pending, interrupted) become canceled; returns how many.
@@ -83,6 +83,13 @@ public protocol JobQueue: Sendable {
     func counters(jobID: Int64) async throws -> JobCounters
     func runningItems(jobID: Int64, limit: Int) async throws -> [RunningItem]
     func failedItems(jobID: Int64, limit: Int) async throws -> [FailedItem]
+    /// Items waiting for their next try after a transient failure, with their failed tries.
+    func retryingItems(jobID: Int64, limit: Int) async throws -> [FailedItem]
+    /// When the job's first open item (pending or interrupted) may be claimed: the distant past
+    /// when one is claimable now, nil when none is open.
+    func earliestOpenItem(jobID: Int64) async throws -> Date?
+    /// Which of these job items are open (pending, interrupted or running).
+    func openJobItems(_ ids: Set<Int64>) async throws -> Set<Int64>
 
     // MARK: commands, events, workers
     @discardableResult

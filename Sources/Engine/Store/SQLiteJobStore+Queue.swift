@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 import Logging
 
@@ -91,7 +91,7 @@ extension SQLiteJobStore: JobQueue {
                 WHERE id = ? AND status = ?
                 """,
             arguments: [
-                status.rawValue, runner, error, now, status.rawValue, now, status.isFinished, now, id, current.status.rawValue,
+                status.rawValue, runner, error.map(Redaction.scrub), now, status.rawValue, now, status.isFinished, now, id, current.status.rawValue,
             ])
         try Self.event(db, id, status.rawValue, "\(current.status.rawValue) → \(status.rawValue)" + (error.map { ": \($0)" } ?? ""))
         return try Self.job(db, id)!
@@ -192,6 +192,7 @@ extension SQLiteJobStore: JobQueue {
                     },
                     position: row["position"], durationHint: row["duration_hint"], url: row["url"])
                 item.catalogID = row["item_id"]
+                item.attempt = row["attempts"]
                 let lease = ItemLease(jobItemID: row["id"], token: row["lease_token"])
                 item.lease = lease
                 return ClaimedItem(lease: lease, itemKey: row["item_key"], attempt: row["attempts"], item: item)
@@ -227,11 +228,12 @@ extension SQLiteJobStore: JobQueue {
     }
 
     public func submitSettle(_ lease: ItemLease, _ outcome: ItemOutcome) {
-        // A failure's two statements stand or fall together (a savepoint of their own); any
+        // A failure's statements stand or fall together (a savepoint of their own); any
         // other outcome is one statement, which changes nothing when the lease has passed on.
-        if case .failed = outcome {
+        switch outcome {
+        case .failed, .retry:
             writer.submit({ db in try db.inSavepoint { try Self.settle(db, lease, outcome); return .commit } }, failed: Self.logSubmitted)
-        } else {
+        default:
             writer.submit({ db in try Self.settle(db, lease, outcome) }, failed: Self.logSubmitted)
         }
     }
@@ -249,26 +251,39 @@ extension SQLiteJobStore: JobQueue {
     }
 
     private static func settle(_ db: Database, _ lease: ItemLease, _ outcome: ItemOutcome) throws {
-        let (status, error, bytes): (ItemStatus, String?, Int64?) =
-            switch outcome {
-            case .succeeded(let bytes): (.succeeded, nil, bytes)
-            case .failed(let error): (.failed, error, nil)
-            case .skipped(let reason): (.skipped, reason, nil)
-            case .canceled: (.canceled, nil, nil)
-            case .interrupted: (.interrupted, nil, nil)
-            case .released: (.pending, nil, nil)
-            }
+        var kind: ItemErrorKind?, nextAttempt: Double?
+        let (status, error, bytes): (ItemStatus, String?, Int64?)
+        switch outcome {
+        case .succeeded(let count): (status, error, bytes) = (.succeeded, nil, count)
+        case .failed(let message, let errorKind): (status, error, bytes, kind) = (.failed, message, nil, errorKind)
+        case .retry(let message, let errorKind, let at): (status, error, bytes, kind, nextAttempt) = (.pending, message, nil, errorKind, at)
+        case .skipped(let reason): (status, error, bytes) = (.skipped, reason, nil)
+        case .canceled: (status, error, bytes) = (.canceled, nil, nil)
+        case .interrupted: (status, error, bytes) = (.interrupted, nil, nil)
+        case .released: (status, error, bytes) = (.pending, nil, nil)
+        }
         let open = status == .interrupted || status == .pending
+        let now = Self.now
         try db.cachedStatement(
             sql: """
-                UPDATE job_items SET status = ?, last_error = ?, bytes = coalesce(?, bytes),
+                UPDATE job_items SET status = ?, last_error = ?, error_kind = ?, next_attempt_at = ?, bytes = coalesce(?, bytes),
                     finished_at = CASE WHEN ? THEN NULL ELSE ? END,
                     attempts = CASE WHEN ? THEN attempts - 1 ELSE attempts END,
                     lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
                 WHERE id = ? AND lease_token = ? AND status = 'running'
                 """
-        ).execute(arguments: [status.rawValue, error, bytes, open, Self.now, outcome == .released, lease.jobItemID, lease.token])
+        ).execute(arguments: [
+            status.rawValue, error.map(Redaction.scrub), kind?.rawValue, nextAttempt, bytes, open, now, outcome == .released, lease.jobItemID, lease.token,
+        ])
         guard db.changesCount == 1 else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }
+        if let error, status == .failed || nextAttempt != nil {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO job_item_attempts (job_item_id, attempt, ended_at, outcome, error, error_kind)
+                    SELECT id, attempts, ?, ?, ?, ? FROM job_items WHERE id = ?
+                    """
+            ).execute(arguments: [now, status == .failed ? "failed" : "retry", Redaction.scrub(error), kind?.rawValue, lease.jobItemID])
+        }
         // The catalog item keeps what it is (a stored item stays succeeded when a rerun skips
         // it, and recording its original marked it succeeded); only a failure changes it.
         if status == .failed {
@@ -277,7 +292,7 @@ extension SQLiteJobStore: JobQueue {
                     UPDATE items SET status = 'failed', last_error = ?, updated_at = CURRENT_TIMESTAMP
                     WHERE id = (SELECT item_id FROM job_items WHERE id = ?)
                     """
-            ).execute(arguments: [error, lease.jobItemID])
+            ).execute(arguments: [error.map(Redaction.scrub), lease.jobItemID])
         }
     }
 
@@ -319,7 +334,8 @@ extension SQLiteJobStore: JobQueue {
             if let itemKey { arguments += [itemKey] }
             try db.execute(
                 sql: """
-                    UPDATE job_items SET status = 'pending', last_error = NULL, next_attempt_at = NULL, finished_at = NULL
+                    UPDATE job_items SET status = 'pending', last_error = NULL, error_kind = NULL, next_attempt_at = NULL,
+                        finished_at = NULL, attempts = 0
                     WHERE job_id = ? AND status IN (\(Self.placeholders(statuses.count)))\(itemKey == nil ? "" : " AND item_key = ?")
                     """,
                 arguments: arguments)
@@ -367,12 +383,66 @@ extension SQLiteJobStore: JobQueue {
     }
 
     public func failedItems(jobID: Int64, limit: Int) async throws -> [FailedItem] {
+        try await attemptedItems(jobID: jobID, where: "status = 'failed'", limit: limit)
+    }
+
+    public func retryingItems(jobID: Int64, limit: Int) async throws -> [FailedItem] {
+        try await attemptedItems(jobID: jobID, where: "status IN ('pending', 'interrupted') AND next_attempt_at IS NOT NULL", limit: limit)
+    }
+
+    private func attemptedItems(jobID: Int64, where condition: String, limit: Int) async throws -> [FailedItem] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT item_key, title, last_error, attempts FROM job_items WHERE job_id = ? AND status = 'failed' ORDER BY id LIMIT ?",
+                sql: """
+                    SELECT id, item_key, title, last_error, error_kind, attempts, next_attempt_at FROM job_items
+                    WHERE job_id = ? AND \(condition) ORDER BY id LIMIT ?
+                    """,
                 arguments: [jobID, limit]
-            ).map { FailedItem(itemKey: $0["item_key"], title: $0["title"], error: $0["last_error"] ?? "", attempts: $0["attempts"]) }
+            ).map { row in
+                let history = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT attempt, ended_at, outcome, error, error_kind FROM job_item_attempts WHERE job_item_id = ? ORDER BY id"),
+                    arguments: [row["id"] as Int64]
+                ).map {
+                    AttemptRecord(
+                        attempt: $0["attempt"], endedAt: Date(timeIntervalSince1970: $0["ended_at"]), outcome: $0["outcome"],
+                        error: $0["error"], kind: ($0["error_kind"] as String?).flatMap(ItemErrorKind.init(rawValue:)))
+                }
+                return FailedItem(
+                    itemKey: row["item_key"], title: row["title"], error: row["last_error"] ?? "",
+                    kind: (row["error_kind"] as String?).flatMap(ItemErrorKind.init(rawValue:)), attempts: row["attempts"],
+                    history: history, nextAttemptAt: (row["next_attempt_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            }
+        }
+    }
+
+    public func earliestOpenItem(jobID: Int64) async throws -> Date? {
+        try await pool.read { db in
+            try Double.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT min(coalesce(next_attempt_at, 0)) FROM job_items
+                        WHERE job_id = ? AND status IN ('pending', 'interrupted')
+                        """),
+                arguments: [jobID]
+            ).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    public func openJobItems(_ ids: Set<Int64>) async throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            var open = Set<Int64>()
+            for chunk in Array(ids).chunked(500) {
+                open.formUnion(try Int64.fetchAll(
+                    db, sql: """
+                        SELECT id FROM job_items WHERE id IN (\(Self.placeholders(chunk.count)))
+                        AND status IN ('pending', 'interrupted', 'running')
+                        """,
+                    arguments: StatementArguments(chunk)))
+            }
+            return open
         }
     }
 
@@ -475,7 +545,7 @@ extension SQLiteJobStore: JobQueue {
 
     private static func event(_ db: Database, _ jobID: Int64, _ kind: String, _ message: String) throws {
         try db.cachedStatement(sql: "INSERT INTO job_events (job_id, at, kind, message) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [jobID, now, kind, message])
+            .execute(arguments: [jobID, now, kind, Redaction.scrub(message)])
     }
 
     private static func job(_ db: Database, _ id: Int64) throws -> JobRecord? {
@@ -495,6 +565,12 @@ extension SQLiteJobStore: JobQueue {
     /// `?, ?, …`: `count` parameter marks for an `IN (…)` list.
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
 

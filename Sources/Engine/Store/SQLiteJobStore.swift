@@ -38,6 +38,9 @@ public final class SQLiteJobStore: CatalogStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // A new database is its owner's only (its WAL and shared-memory files take its mode).
+        let created = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if created >= 0 { close(created) }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -9,6 +9,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v2-renditions", migrate: v2)
         migrator.registerMigration("v3-jobs", migrate: v3)
         migrator.registerMigration("v4-content-claims", migrate: v4)
+        migrator.registerMigration("v5-attempts", migrate: v5)
         return migrator
     }
 
@@ -250,6 +251,25 @@ enum SQLiteMigrations {
                     FROM file_assets a JOIN file_assets p ON p.id = a.parent_asset_id
                     JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
                     WHERE a.kind = 'rendition';
+                """)
+    }
+
+    /// Transfers that survive the network: each item's error kind, and one row per failed try
+    /// (a retry or the final failure) with its error.
+    private static func v5(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE job_items ADD COLUMN error_kind TEXT;
+                CREATE TABLE job_item_attempts (
+                    id INTEGER PRIMARY KEY,
+                    job_item_id INTEGER NOT NULL REFERENCES job_items(id) ON DELETE CASCADE,
+                    attempt INTEGER NOT NULL,
+                    ended_at REAL NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('retry', 'failed')),
+                    error TEXT NOT NULL,
+                    error_kind TEXT
+                );
+                CREATE INDEX job_item_attempts_item ON job_item_attempts (job_item_id, id);
                 """)
     }
 }

@@ -25,11 +25,13 @@ public struct DataDirectory: Sendable {
     public var temporary: URL { root.appendingPathComponent("tmp") }
     public var lockFile: URL { root.appendingPathComponent("runner.lock") }
 
-    /// Creates the directory and its library and temp folders.
+    /// Creates the directory and its library and temp folders; a data directory made here is
+    /// for its owner only (0700: the database holds the URLs it downloads, passwords and all).
     public func prepare() throws {
         for folder in [root, library, temporary] {
             do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let attributes: [FileAttributeKey: Any]? = folder == root ? [.posixPermissions: 0o700] : nil
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: attributes)
             } catch {
                 throw DataDirectoryError.cannotCreate(path: folder.path, reason: error.localizedDescription)
             }
@@ -57,10 +59,13 @@ public struct DataDirectory: Sendable {
         return RunnerLock(fd: fd)
     }
 
-    /// Deletes what a crashed run left in the temp folder. Call only while holding the lock.
+    /// Deletes what a crashed run left in the temp folder, but for partial downloads (which
+    /// `PartialDownloads.sweep` keeps while their items are open). Call only while holding the lock.
     public func removeStaleTemporaryFiles() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
-        for name in names { unlink(temporary.appendingPathComponent(name).path) }
+        for name in names where PartialDownloads.jobItemID(ofFile: name) == nil {
+            unlink(temporary.appendingPathComponent(name).path)
+        }
     }
 }
 

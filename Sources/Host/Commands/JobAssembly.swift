@@ -11,6 +11,10 @@ struct JobOptions: Codable {
     var stallTimeout: Double?
     var connectTimeout: Double?
     var noRenditions = false
+    var attempts: Int?
+    var retryDelay: Double?
+    var limitRate: Int64?
+    var maxSize: Int64?
 
     var encoded: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 
@@ -59,10 +63,15 @@ enum JobAssembly {
         let workers = options.workers ?? file.downloadWorkers ?? 8
         let stall = options.stallTimeout ?? file.stallTimeout ?? 30
         let connect = options.connectTimeout ?? file.connectTimeout ?? 15
+        let download = DownloadOptions(
+            connectTimeout: .milliseconds(Int(connect * 1000)), stallTimeout: .milliseconds(Int(stall * 1000)),
+            maxSize: options.maxSize ?? file.maxSize ?? 4 << 30, limitRate: options.limitRate ?? file.limitRate)
+        var settings = JobRunSettings()
+        settings.retry = RetryPolicy(
+            attempts: options.attempts ?? file.attempts ?? 5,
+            baseDelay: .milliseconds(Int((options.retryDelay ?? file.retryDelay ?? 1) * 1000)))
         let graphOptions = DefaultGraph.Options(
-            inputs: [], downloadWorkers: workers,
-            download: DownloadOptions(connectTimeout: .milliseconds(Int(connect * 1000)), stallTimeout: .milliseconds(Int(stall * 1000))),
-            renditions: options.noRenditions ? .none : file.renditions)
+            inputs: [], downloadWorkers: workers, download: download, renditions: options.noRenditions ? .none : file.renditions)
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         let stages: [any ItemStage<MediaItem>]
@@ -88,6 +97,6 @@ enum JobAssembly {
             }
         return JobRun(
             store: store, jobID: job.id, runner: runner, stages: stages, collector: collector,
-            lanes: Lanes(LaneLimits(network: workers)), temporaryDirectory: directory.temporary)
+            lanes: Lanes(LaneLimits(network: workers)), temporaryDirectory: directory.temporary, settings: settings)
     }
 }

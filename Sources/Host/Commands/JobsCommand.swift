@@ -101,16 +101,13 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     @Option(help: "A graph file: its renditions and download settings (the job keeps its text).") var graph = "default"
     @Option(help: "Stop collecting after this many items.") var limit: Int?
     @Flag(help: "Make no renditions.") var noRenditions = false
-    @Option(help: "Seconds a download may move no data before it fails (default from the graph: 30).") var stallTimeout: Double?
+    @OptionGroup var transfer: TransferOptions
     @OptionGroup var data: DataDirOptions
     @Flag(help: "Print the job as JSON.") var json = false
 
     func validate() throws {
         guard let type = JobType(rawValue: type) else {
             throw ValidationError("unknown job type '\(type)' (known: \(JobType.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        if let stallTimeout, !(stallTimeout > 0 && stallTimeout <= 86_400) {
-            throw ValidationError("--stall-timeout must be from 0 to 86400 seconds")
         }
         switch type {
         case .ingest, .collectOnly:
@@ -127,7 +124,8 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         try directory.prepare()
         let store = try SQLiteJobStore(path: directory.database.path)
         let type = JobType(rawValue: type)!
-        var options = JobOptions(graph: graph, stallTimeout: stallTimeout, noRenditions: noRenditions)
+        var options = JobOptions(graph: graph, noRenditions: noRenditions)
+        transfer.apply(to: &options)
         try options.loadGraph(command: "jobs submit")
         let job = try await store.createJob(
             JobSpec(

@@ -39,6 +39,7 @@ struct JobView {
     let stages: [JobStageCounters]
     let running: [RunningItem]
     let failed: [FailedItem]
+    let retrying: [FailedItem]
     let workers: [JobWorker]
     let events: [JobEvent]
 
@@ -46,6 +47,7 @@ struct JobView {
         JobView(
             job: job, counters: try await store.counters(jobID: job.id), stages: try await store.jobStages(job.id),
             running: try await store.runningItems(jobID: job.id, limit: 20), failed: try await store.failedItems(jobID: job.id, limit: 20),
+            retrying: try await store.retryingItems(jobID: job.id, limit: 20),
             workers: try await store.activeWorkers().filter { $0.jobID == job.id },
             events: try await store.events(jobID: job.id, limit: 10))
     }
@@ -65,9 +67,20 @@ struct JobView {
         for worker in workers {
             lines.append("  worker \(worker.id) (pid \(worker.pid)), heartbeat \(Int(Date().timeIntervalSince(worker.heartbeatAt))) s ago")
         }
+        let time = DateFormatter()
+        time.dateFormat = "HH:mm:ss"
+        if !retrying.isEmpty {
+            lines.append("waiting to retry:")
+            lines += retrying.map { item in
+                "  \(item.itemKey): try \(item.attempts + 1) at \(item.nextAttemptAt.map(time.string(from:)) ?? "?") after \(item.error)"
+            }
+        }
         if !failed.isEmpty {
             lines.append("failed (\(counters[.failed])):")
-            lines += failed.map { "  \($0.itemKey): \($0.error)" }
+            for item in failed {
+                lines.append("  \(item.itemKey): \(item.error)" + (item.attempts > 1 ? " (\(item.attempts) tries)" : ""))
+                lines += item.history.dropLast().map { "    try \($0.attempt): \($0.error)" }
+            }
         }
         if !events.isEmpty {
             lines.append("events:")
@@ -89,10 +102,8 @@ struct JobView {
                 .object([("item_key", .string($0.itemKey)), ("title", .string($0.title)), ("step", $0.step.map(JSONValue.string) ?? .null),
                          ("attempt", .int(Int64($0.attempt))), ("holder", $0.holder.map(JSONValue.string) ?? .null)])
             })),
-            ("failed_items", .array(failed.map {
-                .object([("item_key", .string($0.itemKey)), ("title", .string($0.title)), ("error", .string($0.error)),
-                         ("attempts", .int(Int64($0.attempts)))])
-            })),
+            ("failed_items", .array(failed.map { Self.json($0, format) })),
+            ("retrying_items", .array(retrying.map { Self.json($0, format) })),
             ("workers", .array(workers.map {
                 .object([("id", .string($0.id)), ("host", .string($0.host)), ("pid", .int(Int64($0.pid))),
                          ("heartbeat_at", .string(format.string(from: $0.heartbeatAt)))])
@@ -102,5 +113,18 @@ struct JobView {
             })),
         ]
         return .object(members)
+    }
+
+    /// An item with its failed tries: `history` oldest first, `next_attempt_at` while it waits.
+    static func json(_ item: FailedItem, _ format: ISO8601DateFormatter) -> JSONValue {
+        .object([
+            ("item_key", .string(item.itemKey)), ("title", .string(item.title)), ("error", .string(item.error)),
+            ("error_kind", item.kind.map { .string($0.rawValue) } ?? .null), ("attempts", .int(Int64(item.attempts))),
+            ("next_attempt_at", item.nextAttemptAt.map { .string(format.string(from: $0)) } ?? .null),
+            ("history", .array(item.history.map {
+                .object([("attempt", .int(Int64($0.attempt))), ("outcome", .string($0.outcome)), ("error", .string($0.error)),
+                         ("error_kind", $0.kind.map { .string($0.rawValue) } ?? .null), ("ended_at", .string(format.string(from: $0.endedAt)))])
+            })),
+        ])
     }
 }

@@ -26,7 +26,7 @@ final class ProgressLine: Sendable {
     func stop() async {
         task.cancel()
         await task.value
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Terminal.clearProgress()
     }
 
     private static func draw(_ tally: IngestTally, elapsed: Double) {
@@ -35,6 +35,6 @@ final class ProgressLine: Sendable {
         let rate = elapsed > 0 ? Int64(Double(tally.downloadedBytes) / elapsed) : 0
         let line = "collected \(tally.collected) · \(stages) · stored \(tally.stored) · skipped \(tally.skipped)"
             + " · failed \(tally.failedCount) · \(Format.bytes(tally.downloadedBytes)) (\(Format.bytes(rate))/s)"
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+        Terminal.drawProgress([String(line.prefix(Terminal.width - 1))])
     }
 }

@@ -25,11 +25,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop collecting after this many items.")
     var limit: Int?
 
-    @Option(help: "Seconds a download may move no data before it fails (default from the graph: 30).")
-    var stallTimeout: Double?
-
-    @Option(help: "Seconds allowed to connect (default from the graph: 15).")
-    var connectTimeout: Double?
+    @OptionGroup var transfer: TransferOptions
 
     @Flag(help: "Make no renditions (store originals only).")
     var noRenditions = false
@@ -49,16 +45,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
-        for timeout in [stallTimeout, connectTimeout] {
-            if let timeout, !(timeout > 0 && timeout <= 86_400) { throw ValidationError("timeouts must be from 0 to 86400 seconds") }
-        }
         if !(grace >= 0 && grace <= 3600) { throw ValidationError("--grace must be from 0 to 3600 seconds") }
         if resume, !inputs.isEmpty { throw ValidationError("--resume continues a job with its own inputs: give no --input") }
     }
 
     func run() async throws {
-        var options = JobOptions(
-            graph: graph, workers: workers, stallTimeout: stallTimeout, connectTimeout: connectTimeout, noRenditions: noRenditions)
+        var options = JobOptions(graph: graph, workers: workers, noRenditions: noRenditions)
+        transfer.apply(to: &options)
         try options.loadGraph(command: "run")
         let directory = data.directory
         let host: RunnerHost

@@ -26,6 +26,7 @@ final class RunnerHost: Sendable {
         let runner = JobRecovery.newRunnerID()
         try await store.registerWorker(id: runner, host: ProcessInfo.processInfo.hostName, pid: getpid())
         let recovered = try await JobRecovery.recover(store: store, runner: runner)
+        try await PartialDownloads.sweep(directory.temporary, store: store)  // after recovery: interrupted items keep theirs
         if recovered.interruptedItems > 0 || !recovered.pausedJobs.isEmpty {
             Output.note(
                 "recovered from a runner that died: \(recovered.interruptedItems) item(s) requeued, "

@@ -132,13 +132,15 @@ public struct Collector: Sendable {
         return collected
     }
 
+    /// The item a URL names. Its identity (`remote_id`, so its key) is the URL without secrets:
+    /// the same file behind a fresh token is the same item, and no key shows a password.
     static func item(url: String, entry: PlaylistEntry?, collection: CollectionRef?, position: Int?) -> MediaItem {
         let parsed = URL(string: url)
         let source = entry?.source ?? (parsed?.isFileURL == false ? (parsed?.host ?? "web") : "local")
         let fileName = parsed.map { $0.deletingPathExtension().lastPathComponent } ?? url
         let title = entry?.title.flatMap { $0.isEmpty ? nil : $0 }
         return MediaItem(
-            source: source, remoteID: url, title: title ?? (fileName.isEmpty ? url : fileName),
+            source: source, remoteID: Redaction.url(url), title: title ?? (fileName.isEmpty ? url : fileName),
             titleIsFileName: title == nil, creators: entry?.creators ?? [], collection: collection, position: position,
             durationHint: entry?.duration, url: url)
     }

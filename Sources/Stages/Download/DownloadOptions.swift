@@ -8,16 +8,23 @@ public struct DownloadOptions: Sendable {
     /// Free space to leave on the temp volume; a download that would eat into it is refused.
     public var freeSpaceReserve: Int64
     public var userAgent: String
+    /// A response past this size is stopped (a live stream that never ends): `download.max_size`.
+    public var maxSize: Int64?
+    /// All transfers of this downloader together stay under this many bytes per second.
+    public var limitRate: Int64?
 
     public init(
         connectTimeout: Duration = .seconds(15), stallTimeout: Duration = .seconds(30), maxRedirects: Int = 5,
-        freeSpaceReserve: Int64 = 256 << 20, userAgent: String = "MediaEngine/0.1"
+        freeSpaceReserve: Int64 = 256 << 20, userAgent: String = "MediaEngine/0.1", maxSize: Int64? = 4 << 30,
+        limitRate: Int64? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.stallTimeout = stallTimeout
         self.maxRedirects = maxRedirects
         self.freeSpaceReserve = freeSpaceReserve
         self.userAgent = userAgent
+        self.maxSize = maxSize
+        self.limitRate = limitRate
     }
 }
 

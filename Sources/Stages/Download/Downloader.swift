@@ -1,30 +1,41 @@
 internal import CCurl
 internal import CMediaKernels
-import Engine
+public import Engine
 public import Foundation
 
 /// Fetches file://, http:// and https:// URLs with libcurl into a file, taking the SHA-256 of
-/// the bytes as they arrive (in C, no second read).
+/// the bytes as they arrive (in C, no second read). An HTTP download into a resumable file
+/// continues where an earlier attempt stopped (a Range request guarded by If-Range); all
+/// transfers of one downloader share its bandwidth cap.
 public final class Downloader: Sendable {
     public let options: DownloadOptions
     private let handles = CurlHandlePool()
+    private let bandwidth: BandwidthLimit?
 
     public init(options: DownloadOptions = DownloadOptions()) {
         self.options = options
+        bandwidth = options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) }
     }
 
     public struct Result: Sendable {
+        /// The file's size.
         public var bytes: UInt64
         public var sha256: SHA256Digest
+        /// Bytes that came over the network this time (less than `bytes` after a resume).
+        public var received: UInt64
+        /// Bytes an earlier attempt had left that this one kept.
+        public var resumedFrom: UInt64
     }
 
-    /// Downloads `url` into `path` (created or truncated). On failure or cancellation the
-    /// partial file is left for the caller's cleanup (it is a registered temp file).
-    public func download(_ url: String, to path: String) async throws -> Result {
+    /// Downloads `url` into `path`. `resumable`: the file (and its validator, `path.meta`) is
+    /// kept from an earlier attempt at the same URL and continued when the server still has
+    /// the same file; otherwise `path` is created or truncated. On failure or cancellation the
+    /// partial file is left for the caller.
+    public func download(_ url: String, to path: String, resumable: Bool = false) async throws -> Result {
         let sink = SinkBox()
         return try await withTaskCancellationHandler {
-            try await BlockingIO.run { [options, handles] in
-                try Self.perform(url: url, path: path, sink: sink, options: options, handles: handles)
+            try await BlockingIO.run { [self] in
+                try perform(url: url, path: path, resumable: resumable, sink: sink)
             }
         } onCancel: {
             sink.cancel()
@@ -39,23 +50,44 @@ public final class Downloader: Sendable {
         return try String(contentsOfFile: path, encoding: .utf8)
     }
 
-    private static func perform(
-        url: String, path: String, sink: SinkBox, options: DownloadOptions, handles: CurlHandlePool
-    ) throws -> Result {
+    /// The validator file beside a resumable download.
+    public static func metaPath(_ path: String) -> String { path + ".meta" }
+
+    private func perform(url: String, path: String, resumable: Bool, sink: SinkBox) throws -> Result {
+        let shown = Redaction.url(url)
+        if let local = URL(string: url), local.isFileURL { try Self.requireRegularFile(local.path) }
         let directory = (path as NSString).deletingLastPathComponent
-        let available = try freeBytes(directory) - options.freeSpaceReserve
+        let available = try Self.freeBytes(directory) - options.freeSpaceReserve
         guard available > 0 else { throw DownloadError.noSpace(directory: directory, needed: nil, available: max(0, available)) }
 
-        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | (resumable ? 0 : O_TRUNC), 0o600)
         guard fd >= 0 else { throw DownloadError.cannotWrite(path: path, reason: String(errno: errno)) }
         defer { close(fd) }
         let hasher = try SHA256Hasher()
-        mk_sink_init(sink.pointer, fd, hasher.context, available)
+        let validator = resumable ? try Self.resumePoint(fd: fd, path: path, url: url, hasher: hasher) : nil
+        let resumeFrom = validator?.bytes ?? 0
+        mk_sink_init(sink.pointer, fd, hasher.context, available + resumeFrom, options.maxSize ?? -1)
+        sink.pointer.pointee.resume_from = resumeFrom
+        sink.pointer.pointee.bytes = UInt64(resumeFrom)
+        let metaPath = strdup(Self.metaPath(path)), urlCopy = strdup(url)
+        defer { free(metaPath); free(urlCopy) }
+        if resumable, url.lowercased().hasPrefix("http") {
+            sink.pointer.pointee.meta_path = UnsafePointer(metaPath)
+            sink.pointer.pointee.url = UnsafePointer(urlCopy)
+        }
+        if let bandwidth {
+            sink.pointer.pointee.throttle = { context, bytes in
+                Unmanaged<BandwidthLimit>.fromOpaque(context!).takeUnretainedValue().take(bytes).nanoseconds
+            }
+            sink.pointer.pointee.throttle_ctx = Unmanaged.passUnretained(bandwidth).toOpaque()
+        }
 
-        guard let handle = handles.checkOut() else { throw DownloadError.transfer(url: url, reason: "curl_easy_init failed") }
+        guard let handle = handles.checkOut() else { throw DownloadError.transfer(url: shown, reason: "curl_easy_init failed", transient: false) }
         defer { handles.checkIn(handle) }
         let h = handle.pointer
         let stallSeconds = max(1, options.stallTimeout.milliseconds / 1000)
+        var headers: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headers) }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
             _ = ccurl_setopt_string(h, CURLOPT_URL, url)
@@ -70,37 +102,59 @@ public final class Downloader: Sendable {
             _ = ccurl_setopt_long(h, CURLOPT_FAILONERROR, 1)
             _ = ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
             _ = ccurl_setopt_string(h, CURLOPT_USERAGENT, options.userAgent)
+            if let validator {
+                // The rest of the file, if the server still has the same one; the whole file otherwise.
+                _ = ccurl_setopt_string(h, CURLOPT_RANGE, "\(validator.bytes)-")
+                headers = curl_slist_append(headers, "If-Range: \(validator.value)")
+                _ = ccurl_setopt_pointer(h, CURLOPT_HTTPHEADER, headers)
+            }
             guard mk_sink_install(h, sink.pointer) == 0 else { return CURLE_FAILED_INIT }
             return curl_easy_perform(h)
         }
-        let detail = String(nulTerminated: errorBuffer)
+        let detail = Redaction.scrub(String(nulTerminated: errorBuffer))
         let state = sink.pointer.pointee
         let expected = state.expected_bytes >= 0 ? state.expected_bytes : nil
-        let failure = DownloadError.transfer(url: url, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+        let failure = DownloadError.transfer(
+            url: shown, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, transient: Self.isTransient(code))
         switch code {
         case CURLE_OK:
-            return Result(bytes: state.bytes, sha256: try hasher.finalize())
+            return Result(
+                bytes: state.bytes, sha256: try hasher.finalize(), received: state.received,
+                resumedFrom: state.restarted != 0 ? 0 : UInt64(resumeFrom))
         case CURLE_HTTP_RETURNED_ERROR:
             var status = 0
             _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
-            throw DownloadError.http(url: url, status: status)
+            if status == 416, validator != nil {
+                // The range is past the file's end: what is kept cannot be trusted; the next try starts over.
+                unlink(Self.metaPath(path))
+            }
+            var retryAfter: curl_off_t = 0
+            _ = ccurl_getinfo_off(h, CURLINFO_RETRY_AFTER, &retryAfter)
+            throw DownloadError.http(url: shown, status: status, retryAfter: retryAfter > 0 ? .seconds(retryAfter) : nil)
         case CURLE_OPERATION_TIMEDOUT:
             // Connected and then silent: the stall limit, not the connect one.
             var connected: curl_off_t = 0
             _ = ccurl_getinfo_off(h, CURLINFO_CONNECT_TIME_T, &connected)
             // A reused keep-alive connection has no connect time of its own: curl's low-speed text says it.
             if connected > 0 || detail.hasPrefix("Operation too slow") {
-                throw DownloadError.stalled(url: url, seconds: stallSeconds)
+                throw DownloadError.stalled(url: shown, seconds: stallSeconds)
             }
-            throw DownloadError.timedOut(url: url, reason: detail.isEmpty ? "no connection" : detail)
+            throw DownloadError.timedOut(url: shown, reason: detail.isEmpty ? "no connection" : detail)
         case CURLE_PARTIAL_FILE:
-            throw DownloadError.truncated(url: url, received: state.bytes, expected: expected)
+            throw DownloadError.truncated(url: shown, received: state.bytes, expected: expected)
         case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR:
             switch state.error {
             case Int32(MK_SINK_CANCELED): throw CancellationError()
             case Int32(MK_SINK_NO_SPACE):
                 throw DownloadError.noSpace(directory: directory, needed: expected, available: available)
             case Int32(MK_SINK_DIGEST_FAILED): throw ChecksumError.digestFailed("EVP_DigestUpdate")
+            case Int32(MK_SINK_ENDLESS): throw DownloadError.endless(url: shown, reason: "a live stream (ICY headers): it never ends")
+            case Int32(MK_SINK_TOO_LARGE):
+                let limit = options.maxSize ?? 0
+                throw DownloadError.endless(
+                    url: shown,
+                    reason: expected.map { "\($0) bytes, more than download.max_size (\(limit) bytes)" }
+                        ?? "no end after download.max_size (\(limit) bytes)")
             case let errnoValue where errnoValue > 0:
                 throw DownloadError.cannotWrite(path: path, reason: String(errno: errnoValue))
             default:
@@ -109,6 +163,58 @@ public final class Downloader: Sendable {
         default:
             throw failure
         }
+    }
+
+    /// What an earlier attempt left in `fd` and the validator it was sent with, when both are
+    /// there and belong to `url`: its bytes are fed to `hasher` (so the digest covers the whole
+    /// file) and the transfer asks for the rest. Otherwise the file is emptied.
+    private static func resumePoint(fd: Int32, path: String, url: String, hasher: SHA256Hasher) throws -> (bytes: Int64, value: String)? {
+        let size = lseek(fd, 0, SEEK_END)
+        let lines = (try? String(contentsOfFile: metaPath(path), encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false)
+        guard size > 0, let lines, lines.count >= 2, lines[0] == url, !lines[1].isEmpty,
+            let total = Int64(lines.count > 2 ? lines[2] : "-1"), total < 0 || Int64(size) < total
+        else {
+            guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw DownloadError.cannotWrite(path: path, reason: String(errno: errno)) }
+            return nil
+        }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw DownloadError.cannotWrite(path: path, reason: String(errno: errno)) }
+        var read: UInt64 = 0
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        let status = mk_sha256_update_fd(hasher.context, fd, buffer, 1 << 20, &read)
+        guard status == 0, read == UInt64(size) else {
+            throw DownloadError.cannotWrite(path: path, reason: status < 0 ? String(errno: -status) : "changed while being read")
+        }
+        return (Int64(size), String(lines[1]))
+    }
+
+    /// A device, FIFO or socket named as a media file would be read forever (`/dev/zero`) or
+    /// block: refused before curl opens it.
+    static func requireRegularFile(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }  // missing: curl says so with its own words
+        let kind: String? =
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: nil
+            case S_IFDIR: "directory"
+            case S_IFCHR: "character device"
+            case S_IFBLK: "block device"
+            case S_IFIFO: "FIFO"
+            case S_IFSOCK: "socket"
+            default: "special file"
+            }
+        if let kind { throw DownloadError.notARegularFile(path: path, kind: kind) }
+    }
+
+    /// Errors that another try may not meet: a refused, reset or dropped connection, a
+    /// timeout, a failed name lookup. A bad URL, a missing local file or a TLS certificate
+    /// problem will fail the same way again.
+    static func isTransient(_ code: CURLcode) -> Bool {
+        [
+            CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_OPERATION_TIMEDOUT,
+            CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+            CURLE_SSL_CONNECT_ERROR,
+        ].contains(code)
     }
 
     private static func freeBytes(_ directory: String) throws -> Int64 {
@@ -121,7 +227,8 @@ public final class Downloader: Sendable {
 }
 
 /// Owns the C `mk_sink` of one transfer. @unchecked Sendable: the transfer thread owns every
-/// field but `cancel`, which other threads set only through `mk_sink_cancel` (an atomic store).
+/// field but `cancel` and `bytes`, which other threads touch only through `mk_sink_cancel` and
+/// `mk_sink_bytes` (atomics).
 final class SinkBox: @unchecked Sendable {
     let pointer = UnsafeMutablePointer<mk_sink>.allocate(capacity: 1)
 
@@ -136,5 +243,11 @@ final class SinkBox: @unchecked Sendable {
     deinit {
         pointer.deinitialize(count: 1)
         pointer.deallocate()
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

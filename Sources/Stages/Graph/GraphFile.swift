@@ -6,7 +6,7 @@ import Yams
 ///
 /// ```yaml
 /// graph: default
-/// download: {workers: 8, stall_timeout: 30, connect_timeout: 15}
+/// download: {workers: 8, stall_timeout: 30, connect_timeout: 15, attempts: 5, limit_rate: 2M}
 /// renditions:
 ///   audio: [aac-128k]
 ///   video: [h264-720p, thumbnail]
@@ -18,6 +18,10 @@ public struct GraphFile: Sendable {
     public var downloadWorkers: Int?
     public var stallTimeout: Double?
     public var connectTimeout: Double?
+    public var attempts: Int?
+    public var retryDelay: Double?
+    public var limitRate: Int64?
+    public var maxSize: Int64?
     public var renditions: RenditionPlan
     /// Profiles the file defines, by name (built-ins are always available).
     public var profiles: [String: TranscodeProfile]
@@ -30,6 +34,10 @@ public struct GraphFile: Sendable {
           workers: 8           # concurrent transfers (the network lane)
           stall_timeout: 30    # seconds without data before a download fails
           connect_timeout: 15
+          attempts: 5          # tries per item on transient errors (5xx, 429, dropped connections)
+          retry_delay: 1       # seconds before the second try; doubled each time, with jitter
+          max_size: 4G         # a response past this is stopped, its item skipped (a live stream)
+          # limit_rate: 2M     # bytes/s shared by all transfers (none by default)
         renditions:            # made beside each stored original; `renditions: none` turns them off
           audio: [aac-128k]
           video: [h264-720p, thumbnail]
@@ -121,6 +129,13 @@ private struct Reader {
         return value
     }
 
+    func size(_ node: Node, _ what: String) throws(GraphFileError) -> Int64 {
+        guard case .scalar = node, let text = node.string, let bytes = ByteSize.parse(text) else {
+            throw error(node, "\(what) must be a size: bytes, or a number with K, M or G (powers of 1024)")
+        }
+        return bytes
+    }
+
     func string(_ node: Node, _ what: String) throws(GraphFileError) -> String {
         guard case .scalar = node, let value = node.string, !value.isEmpty else { throw error(node, "\(what) must be text") }
         return value
@@ -136,10 +151,15 @@ private struct Reader {
                 let name = try string(node, "graph")
                 guard name == "default" else { throw error(node, "unknown graph '\(name)': only 'default' exists so far") }
             case "download":
-                for (option, value) in try mapping(node, "download", allowed: ["workers", "stall_timeout", "connect_timeout"]) {
+                let keys = ["workers", "stall_timeout", "connect_timeout", "attempts", "retry_delay", "limit_rate", "max_size"]
+                for (option, value) in try mapping(node, "download", allowed: keys) {
                     switch option {
                     case "workers": result.downloadWorkers = try int(value, "download.workers")
                     case "stall_timeout": result.stallTimeout = try number(value, "download.stall_timeout")
+                    case "attempts": result.attempts = try int(value, "download.attempts")
+                    case "retry_delay": result.retryDelay = try number(value, "download.retry_delay")
+                    case "limit_rate": result.limitRate = try size(value, "download.limit_rate")
+                    case "max_size": result.maxSize = try size(value, "download.max_size")
                     default: result.connectTimeout = try number(value, "download.connect_timeout")
                     }
                 }

@@ -1,0 +1,32 @@
+import Synchronization
+
+/// A cap in bytes per second shared by every transfer that takes from it (the network lane's
+/// `--limit-rate`): a token bucket that may go into debt. Each transfer reports the bytes it
+/// just received and waits as long as the bucket's debt says, so together they never run
+/// ahead of the cap by more than a tenth of a second's worth.
+public final class BandwidthLimit: Sendable {
+    public let bytesPerSecond: Int64
+    private let burst: Double
+    private let state: Mutex<(tokens: Double, last: ContinuousClock.Instant)>
+
+    public init(bytesPerSecond: Int64) {
+        precondition(bytesPerSecond > 0)
+        self.bytesPerSecond = bytesPerSecond
+        burst = max(Double(bytesPerSecond) / 10, 16_384)
+        state = Mutex((tokens: 0, last: ContinuousClock.now))
+    }
+
+    /// Takes `bytes` from the bucket; how long the caller must wait before it takes more.
+    public func take(_ bytes: Int64) -> Duration {
+        let rate = Double(bytesPerSecond)
+        let debt = state.withLock { state -> Double in
+            let now = ContinuousClock.now
+            let elapsed = now - state.last
+            state.last = now
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            state.tokens = min(burst, state.tokens + seconds * rate) - Double(bytes)
+            return -state.tokens
+        }
+        return debt > 0 ? .nanoseconds(Int64(debt / rate * 1e9)) : .zero
+    }
+}

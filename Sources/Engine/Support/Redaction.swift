@@ -1,0 +1,63 @@
+import Foundation
+
+/// Keeps secrets that ride in URLs — `user:password@host`, `?token=…`, a presigned URL's
+/// `X-Amz-Signature` — out of every log line, error, summary and JSON output. The URL itself
+/// is kept whole where it must be used (the download, the catalog row in an owner-only
+/// database); everything shown is passed through here.
+public enum Redaction {
+    public static let mask = "***"
+
+    /// `url` with its user information and the values of secret-looking query parameters masked.
+    public static func url(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        var result = String(url[..<schemeEnd.upperBound])
+        var rest = url[schemeEnd.upperBound...]
+        // user:password@ before the host (the authority ends at the first /, ? or #).
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+            result += mask
+            rest = rest[at...]
+        }
+        guard let query = rest.firstIndex(of: "?") else { return result + rest }
+        result += rest[...query]
+        let fragment = rest[query...].firstIndex(of: "#") ?? rest.endIndex
+        let parameters = rest[rest.index(after: query)..<fragment].split(separator: "&", omittingEmptySubsequences: false)
+        result += parameters.map { parameter -> String in
+            guard let equals = parameter.firstIndex(of: "="), isSecret(parameter[..<equals]) else { return String(parameter) }
+            return parameter[...equals] + mask
+        }.joined(separator: "&")
+        return result + rest[fragment...]
+    }
+
+    /// `text` with every URL in it redacted (a message that quotes a URL among other words).
+    public static func scrub(_ text: String) -> String {
+        guard text.contains("://") else { return text }
+        var result = ""
+        var rest = text[...]
+        while let schemeSeparator = rest.range(of: "://") {
+            // The URL starts at its scheme: the letters (and + - .) just before "://".
+            var start = schemeSeparator.lowerBound
+            while start > rest.startIndex {
+                let previous = rest.index(before: start)
+                guard rest[previous].isLetter || rest[previous].isNumber || "+-.".contains(rest[previous]) else { break }
+                start = previous
+            }
+            let end = rest[schemeSeparator.upperBound...].firstIndex { $0.isWhitespace || "\"'<>`".contains($0) } ?? rest.endIndex
+            result += rest[..<start]
+            result += url(String(rest[start..<end]))
+            rest = rest[end...]
+        }
+        return result + rest
+    }
+
+    private static let secretNames: Set<String> = [
+        "token", "key", "sig", "signature", "password", "passwd", "pwd", "pass", "secret", "auth", "apikey", "api_key",
+        "access_token", "refresh_token", "id_token", "client_secret", "session", "sessionid", "credential", "credentials",
+        "x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature", "x-goog-credential",
+    ]
+
+    static func isSecret(_ name: Substring) -> Bool {
+        let lower = (String(name).removingPercentEncoding ?? String(name)).lowercased()
+        return secretNames.contains(lower) || ["token", "secret", "password", "signature", "apikey", "api_key"].contains { lower.contains($0) }
+    }
+}
