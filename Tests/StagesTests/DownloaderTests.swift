@@ -86,7 +86,8 @@ import TestSupport
             stages: [ResolveStage(), DownloadStage(downloader: Downloader(), concurrency: 2)])
         let observer = CountingObserver()
         let run = Task { try await graph.run(lanes: Lanes(), temporaryDirectory: temp.url, observer: observer) }
-        try await waitUntil("two downloads have started") {
+        // The blocking pool may be busy with the rest of a parallel test run: a long wait.
+        try await waitUntil("two downloads have started", timeout: .seconds(120)) {
             try FileManager.default.contentsOfDirectory(atPath: temp.path).count >= 2
         }
         run.cancel()

@@ -45,35 +45,26 @@ import TestSupport
         #expect(collected.items.first?.creators == ["Beyoncé"])
     }
 
-    /// The file is a FIFO whose writer gives one sniff window (64 KiB) of non-playlist bytes
-    /// and then holds the pipe open: a collector that read past the window would wait forever,
-    /// so the deadline fails it.
-    @Test func aFileOfUnknownKindIsCollectedAsMediaWithoutReadingItAll() async throws {
+    /// A file whose extension says nothing and whose head is no playlist is one media item (the
+    /// probe will say if it is not media). A FIFO in its place is refused at once, unread: a
+    /// writer that never closes it would hold the collector forever.
+    @Test func aFileOfUnknownKindIsCollectedAsMediaAndAFIFOIsRefused() async throws {
         let dir = try TemporaryDirectory("unknown")
         let path = dir.file("audiobook.m4b").path
-        #expect(mkfifo(path, 0o600) == 0)
-        let writer = Mutex<Int32>(-1)
-        let written = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let fd = open(path, O_WRONLY | O_CLOEXEC)  // waits for the collector to open it
-            writer.withLock { $0 = fd }
-            var head = Array("\u{0}\u{0}\u{0} ftypM4B binary".utf8)
-            head += [UInt8](repeating: 0, count: (64 << 10) - head.count)
-            _ = head.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            written.signal()
-        }
-        defer {
-            // Unblocks the writer if nobody opened the FIFO, and ends any read still waiting.
-            let reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-            written.wait()
-            close(writer.withLock { $0 })
-            close(reader)
-        }
-        let collected = try await withDeadline("collecting a FIFO that never ends", timeout: .seconds(10)) {
-            await Collector().collect(path)
-        }
+        var head = Array("\u{0}\u{0}\u{0} ftypM4B binary".utf8)
+        head += [UInt8](repeating: 0, count: (256 << 10) - head.count)
+        try Data(head).write(to: URL(fileURLWithPath: path))
+        let collected = await Collector().collect(path)
         #expect(collected.issues.isEmpty)
         #expect(collected.items.count == 1)
+
+        let fifo = dir.file("pipe.m4b").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let refused = try await withDeadline("collecting a FIFO nobody writes", timeout: .seconds(10)) {
+            await Collector().collect(fifo)
+        }
+        #expect(refused.items.isEmpty)
+        #expect(refused.issues.map(\.description) == ["\(fifo): is a FIFO, not a media file or playlist"])
     }
 
     @Test func m3uMalformedEntriesAreReportedNotFatal() {

@@ -10,9 +10,10 @@ public struct CommandResult: Sendable {
 
 public enum Command {
     public static func run(
-        _ executable: String, _ arguments: [String], stdin: String? = nil, directory: URL? = nil
+        _ executable: String, _ arguments: [String], stdin: String? = nil, directory: URL? = nil, environment: [String: String] = [:]
     ) throws -> CommandResult {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let directory { process.currentDirectoryURL = directory }
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
         process.arguments = arguments
@@ -52,8 +53,10 @@ public enum Command {
             ?? candidates.last!.path
     }
 
-    public static func engine(_ arguments: [String], stdin: String? = nil, directory: URL? = nil) throws -> CommandResult {
-        try run(engineBinary, arguments, stdin: stdin, directory: directory)
+    public static func engine(
+        _ arguments: [String], stdin: String? = nil, directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> CommandResult {
+        try run(engineBinary, arguments, stdin: stdin, directory: directory, environment: environment)
     }
 
     public static func which(_ name: String) throws -> String {

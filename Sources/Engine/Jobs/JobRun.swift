@@ -376,7 +376,11 @@ struct ClaimSource: ItemSource {
                 if final {
                     // Nothing claimable now. Done unless an item in the graph may still come
                     // back for a retry, or one waits for its next try.
-                    if run.inFlight.load(ordering: .relaxed) == 0, try await run.store.earliestOpenItem(jobID: run.jobID) == nil { return }
+                    // The outcomes queued for the group commit are written first: a retry is open.
+                    if run.inFlight.load(ordering: .relaxed) == 0 {
+                        try await run.store.flush()
+                        if try await run.store.earliestOpenItem(jobID: run.jobID) == nil { return }
+                    }
                 }
                 try await Task.sleep(for: run.settings.idlePoll)
                 next = claimTask()

@@ -3,7 +3,7 @@ import Synchronization
 /// A cap in bytes per second shared by every transfer that takes from it (the network lane's
 /// `--limit-rate`): a token bucket that may go into debt. Each transfer reports the bytes it
 /// just received and waits as long as the bucket's debt says, so together they never run
-/// ahead of the cap by more than a tenth of a second's worth.
+/// ahead of the cap by more than half a second's worth (room for sleeps that overshoot on a busy machine).
 public final class BandwidthLimit: Sendable {
     public let bytesPerSecond: Int64
     private let burst: Double
@@ -12,7 +12,7 @@ public final class BandwidthLimit: Sendable {
     public init(bytesPerSecond: Int64) {
         precondition(bytesPerSecond > 0)
         self.bytesPerSecond = bytesPerSecond
-        burst = max(Double(bytesPerSecond) / 10, 16_384)
+        burst = max(Double(bytesPerSecond) / 2, 65_536)
         state = Mutex((tokens: 0, last: ContinuousClock.now))
     }
 

@@ -25,6 +25,8 @@ public final class Downloader: Sendable {
         public var received: UInt64
         /// Bytes an earlier attempt had left that this one kept.
         public var resumedFrom: UInt64
+        /// The transfer's own time (curl's total: name lookup to the last byte).
+        public var seconds: Double
     }
 
     /// Downloads `url` into `path`. `resumable`: the file (and its validator, `path.meta`) is
@@ -118,9 +120,11 @@ public final class Downloader: Sendable {
             url: shown, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, transient: Self.isTransient(code))
         switch code {
         case CURLE_OK:
+            var micros: curl_off_t = 0
+            _ = ccurl_getinfo_off(h, CURLINFO_TOTAL_TIME_T, &micros)
             return Result(
                 bytes: state.bytes, sha256: try hasher.finalize(), received: state.received,
-                resumedFrom: state.restarted != 0 ? 0 : UInt64(resumeFrom))
+                resumedFrom: state.restarted != 0 ? 0 : UInt64(resumeFrom), seconds: Double(micros) / 1e6)
         case CURLE_HTTP_RETURNED_ERROR:
             var status = 0
             _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
@@ -191,19 +195,23 @@ public final class Downloader: Sendable {
     /// A device, FIFO or socket named as a media file would be read forever (`/dev/zero`) or
     /// block: refused before curl opens it.
     static func requireRegularFile(_ path: String) throws {
+        if let kind = specialFileKind(path) { throw DownloadError.notARegularFile(path: path, kind: kind) }
+    }
+
+    /// What `path` is when it is not a regular file ("FIFO", "character device"); nil for a
+    /// regular file or one that cannot be examined (the open that follows says why).
+    static func specialFileKind(_ path: String) -> String? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return }  // missing: curl says so with its own words
-        let kind: String? =
-            switch info.st_mode & S_IFMT {
-            case S_IFREG: nil
-            case S_IFDIR: "directory"
-            case S_IFCHR: "character device"
-            case S_IFBLK: "block device"
-            case S_IFIFO: "FIFO"
-            case S_IFSOCK: "socket"
-            default: "special file"
-            }
-        if let kind { throw DownloadError.notARegularFile(path: path, kind: kind) }
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "directory"
+        case S_IFCHR: return "character device"
+        case S_IFBLK: return "block device"
+        case S_IFIFO: return "FIFO"
+        case S_IFSOCK: return "socket"
+        default: return "special file"
+        }
     }
 
     /// Errors that another try may not meet: a refused, reset or dropped connection, a

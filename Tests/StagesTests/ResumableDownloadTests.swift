@@ -1,0 +1,150 @@
+import Engine
+import Foundation
+import Stages
+import Testing
+import TestSupport
+
+/// Downloads that continue where an earlier attempt stopped, streams that never end, a shared
+/// bandwidth cap, and inputs that are not files — against the loopback fault server, whose
+/// request log says what was really asked for and sent.
+@Suite struct ResumableDownloadTests {
+    /// `size` bytes of a pattern no two offsets share (a resume from the wrong offset shows).
+    func servedFile(_ size: Int) throws -> (TemporaryDirectory, Data) {
+        let root = try TemporaryDirectory("served")
+        var data = Data(capacity: size)
+        var state: UInt32 = 2_463_534_242
+        for _ in 0..<size {
+            state ^= state << 13; state ^= state >> 17; state ^= state << 5
+            data.append(UInt8(truncatingIfNeeded: state))
+        }
+        try data.write(to: root.file("big.bin"))
+        return (root, data)
+    }
+
+    func requests(_ log: URL) throws -> [[String: Any]] {
+        try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    func sha256(_ data: Data) throws -> SHA256Digest {
+        let hasher = try SHA256Hasher()
+        try hasher.update(data)
+        return try hasher.finalize()
+    }
+
+    /// The connection drops after each MiB: every next attempt asks only for the bytes after
+    /// the ones kept, the server sends each byte once, and the digest covers the whole file.
+    @Test func aResumedDownloadAsksOnlyForTheMissingRange() async throws {
+        let (root, data) = try servedFile(3 << 20 + 12_345)
+        let log = root.file("requests.log")
+        let server = try FaultServer(root: root.url, log: log, dropAfter: 1 << 20)
+        let dir = try TemporaryDirectory("dl")
+        let part = dir.file("item-1.part").path
+        let downloader = Downloader()
+        var result: Downloader.Result?
+        for _ in 0..<10 where result == nil {
+            do {
+                result = try await downloader.download(server.url("/ranged-drop/big.bin"), to: part, resumable: true)
+            } catch let error as DownloadError {
+                #expect(error.isTransient, "\(error)")
+            }
+        }
+        let done = try #require(result)
+        #expect(done.sha256 == (try sha256(data)))
+        #expect(done.bytes == UInt64(data.count))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: part)) == data)
+        let asked = try requests(log)
+        #expect(asked.count == 4)
+        var offset = 0
+        for (index, request) in asked.enumerated() {
+            #expect(request["range"] as? String == (index == 0 ? nil : "bytes=\(offset)-"))
+            #expect(request["status"] as? Int == (index == 0 ? 200 : 206))
+            offset += request["body_bytes"] as? Int ?? 0
+        }
+        #expect(offset == data.count, "each byte sent once")
+        #expect(done.resumedFrom == UInt64(3 << 20))
+    }
+
+    /// The file changed on the server between attempts (a new ETag): If-Range makes the server
+    /// send it whole, and the download starts over from zero with the new bytes.
+    @Test func aChangedETagRestartsTheDownloadFromZero() async throws {
+        let (root, _) = try servedFile(2 << 20)
+        let log = root.file("requests.log")
+        let server = try FaultServer(root: root.url, log: log, dropAfter: 1 << 20)
+        let dir = try TemporaryDirectory("dl")
+        let part = dir.file("item-1.part").path
+        let url = server.url("/ranged-drop/big.bin")
+        await #expect(throws: DownloadError.self) { try await Downloader().download(url, to: part, resumable: true) }
+        #expect(try FileManager.default.attributesOfItem(atPath: part)[.size] as? Int == 1 << 20)
+
+        let (_, changed) = try servedFile(1 << 19)  // smaller than the drop: served whole at once
+        try changed.write(to: root.file("big.bin"))
+        try root.write("big.bin.etag", "changed-version")
+        let result = try await Downloader().download(url, to: part, resumable: true)
+        #expect(result.sha256 == (try sha256(changed)))
+        #expect(result.resumedFrom == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: part)) == changed)
+        let second = try #require(try requests(log).last)
+        #expect(second["range"] as? String == "bytes=\(1 << 20)-", "it asked to resume")
+        #expect(second["status"] as? Int == 200, "the validator no longer matched")
+    }
+
+    /// A server without ranges (no Accept-Ranges, no validator): nothing is kept for a resume.
+    @Test func withoutValidatorsTheNextAttemptStartsOver() async throws {
+        let (root, data) = try servedFile(1 << 20)
+        let log = root.file("requests.log")
+        let server = try FaultServer(root: root.url, log: log)
+        let dir = try TemporaryDirectory("dl")
+        let part = dir.file("item-1.part").path
+        try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: part))
+        let result = try await Downloader().download(server.url("/files/big.bin"), to: part, resumable: true)
+        #expect(result.sha256 == (try sha256(data)))
+        #expect(try requests(log).first?["range"] is NSNull)
+        #expect(!FileManager.default.fileExists(atPath: Downloader.metaPath(part)))
+    }
+
+    /// 4 MB at a 1 MiB/s cap takes about 3.8 s (the slack covers a busy machine). The time is
+    /// the transfer's own, from curl: not the wait for a thread of the blocking pool, which
+    /// the rest of a parallel test run may keep busy.
+    @Test func theBandwidthCapHoldsATransferToItsRate() async throws {
+        let (root, _) = try servedFile(4_000_000)
+        let server = try FaultServer(root: root.url)
+        let dir = try TemporaryDirectory("dl")
+        let downloader = Downloader(options: DownloadOptions(limitRate: 1 << 20))
+        let result = try await downloader.download(server.url("/files/big.bin"), to: dir.file("x").path)
+        #expect(result.bytes == 4_000_000)
+        #expect(result.seconds >= 3.5 && result.seconds <= 5, "\(result.seconds) s")
+    }
+
+    @Test func aStreamWithoutEndStopsAtTheMaximumSize() async throws {
+        let server = try FaultServer(root: Fixtures.mediaDirectory)
+        let dir = try TemporaryDirectory("dl")
+        let downloader = Downloader(options: DownloadOptions(maxSize: 2 << 20))
+        await #expect {
+            try await downloader.download(server.url("/endless/audio-id3.mp3"), to: dir.file("x").path)
+        } throws: { error in
+            "\(error)" == "\(server.url("/endless/audio-id3.mp3")): no end after download.max_size (2097152 bytes)"
+        }
+        await #expect {
+            try await Downloader().download(server.url("/icy/audio-id3.mp3"), to: dir.file("y").path)
+        } throws: { error in
+            "\(error)" == "\(server.url("/icy/audio-id3.mp3")): a live stream (ICY headers): it never ends"
+        }
+    }
+
+    @Test func devicesAndFIFOsAreRefusedWithoutBeingRead() async throws {
+        let dir = try TemporaryDirectory("dl")
+        let fifo = dir.file("pipe.mp3").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for (path, kind) in [("/dev/zero", "character device"), (fifo, "FIFO")] {
+            await #expect {
+                try await withDeadline("refusing \(path)", timeout: .seconds(10)) {
+                    try await Downloader().download("file://\(path)", to: dir.file("x").path)
+                }
+            } throws: { error in
+                "\(error)" == "\(path): is a \(kind), not a media file"
+            }
+        }
+    }
+}
