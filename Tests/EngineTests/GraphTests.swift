@@ -56,7 +56,7 @@ final class TallyObserver: GraphObserver {
             case .canceled:
                 tally.inFlight -= 1
                 tally.canceled += 1
-            case .released:
+            case .released, .retrying:
                 tally.inFlight -= 1
             case .started, .finished, .sourceIssue:
                 break

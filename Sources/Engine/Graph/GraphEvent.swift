@@ -7,6 +7,9 @@ public enum GraphEvent<Element: Sendable>: Sendable {
     case started(stage: String, Element)
     case finished(stage: String, Element)
     case failed(stage: String, Element, any Error)
+    /// A job's item failed on a transient error and goes back to the queue for another try
+    /// (the job runtime turns `failed` into this; the graph itself never retries).
+    case retrying(stage: String, Element, any Error)
     case skipped(stage: String, Element, reason: String)
     /// The item left the last stage.
     case completed(Element)

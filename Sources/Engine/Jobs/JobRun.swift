@@ -153,7 +153,9 @@ public final class JobRun: Sendable {
     /// pause or cancel that reaches the store first wins).
     public func run(observer: some GraphObserver<MediaItem>, from: Set<JobStatus> = [.queued, .paused]) async throws -> JobRunEnd {
         try await store.startJob(jobID, runner: runner, from: from)
-        let counting = StageCountingObserver(observer)
+        let counting = StageCountingObserver(observer) { [settings] error, attempt in
+            (error as? any ClassifiedError)?.isTransient == true && attempt < settings.retry.attempts
+        }
         let ledger = JobLedger(store: store, run: self)
         let graph = Graph(
             source: ClaimSource(run: self), stages: stages, channelCapacity: settings.channelCapacity)
@@ -472,12 +474,19 @@ struct JobLedger: ItemLedger {
 final class StageCountingObserver: GraphObserver {
     private let inner: any GraphObserver<MediaItem>
     private let deltas = Mutex<[String: JobStageCounters]>([:])
+    /// Whether the ledger will send a failure with this error back for another try.
+    private let willRetry: @Sendable (any Error, Int) -> Bool
 
-    init(_ inner: any GraphObserver<MediaItem>) {
+    init(_ inner: any GraphObserver<MediaItem>, willRetry: @escaping @Sendable (any Error, Int) -> Bool) {
         self.inner = inner
+        self.willRetry = willRetry
     }
 
     func graph(_ event: GraphEvent<MediaItem>) async {
+        if case .failed(let stage, let item, let error) = event, willRetry(error, item.attempt) {
+            await inner.graph(.retrying(stage: stage, item, error))
+            return
+        }
         switch event {
         case .finished(let stage, _): count(stage) { $0.finished += 1 }
         case .failed(let stage, _, _): count(stage) { $0.failed += 1 }

@@ -17,6 +17,7 @@ struct RunSummary {
                 + "\(tally.probed) probed, \(tally.stored) stored, \(tally.renditions) renditions, "
                 + "\(tally.skipped) skipped, \(tally.failedCount) failed"
                 + (tally.canceled > 0 ? ", \(tally.canceled) canceled" : "")
+                + (tally.retried > 0 ? ", \(tally.retried) retries" : "")
         ]
         if tally.downloaded == 0, tally.skipped > 0, tally.failedCount == 0 {
             lines.append("nothing to download: \(tally.skipped) item(s) already in the library")
@@ -57,6 +58,7 @@ struct RunSummary {
             ("renditions_only", .int(tally.renditionsOnly)),
             ("skipped", .int(tally.skipped)),
             ("failed", .int(tally.failedCount)),
+            ("retried", .int(tally.retried)),
             ("canceled", .int(tally.canceled)),
             ("wall_time_seconds", .double(Format.seconds(wallTime))),
             ("data_dir", .string(dataDirectory.root.path)),

@@ -39,6 +39,13 @@ public final class IngestObserver: GraphObserver {
                 if $0.failed.count < IngestTally.keptProblems { $0.failed.append(problem) }
                 $0.failedCount += 1
             }
+        case .retrying(let stage, let item, let error):
+            logger.info("item will be tried again", metadata: ["item.key": "\(item.key)", "stage": "\(stage)", "error": "\(error)"])
+            tally.withLock {
+                $0.active[stage, default: 0] -= 1
+                $0.collected -= 1  // claimed again for its next try
+                $0.retried += 1
+            }
         case .skipped(let stage, _, _):
             tally.withLock {
                 $0.active[stage, default: 0] -= 1

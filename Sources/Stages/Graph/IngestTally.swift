@@ -33,6 +33,8 @@ public struct IngestTally: Sendable {
     /// The first `keptProblems` failures, with their reasons (the job's store has them all).
     public var failed: [Problem] = []
     public var failedCount = 0
+    /// Failures on a transient error that went back to the queue for another try.
+    public var retried = 0
     public static let keptProblems = 1000
     /// Malformed playlist entries and unreadable inputs.
     public var issues: [Problem] = []
