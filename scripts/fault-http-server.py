@@ -35,7 +35,8 @@ Routes:
                            is neither the ETag (strong compare) nor the Last-Modified string makes it
                            ignore the Range and send 200 with the whole file. The ETag is
                            "<size hex>-<mtime_ns hex>", or the stripped content of <root>/<name>.etag
-                           when that file exists (the server adds the quotes)
+                           when that file exists (the server adds the quotes); with the query
+                           ignore_if_range=1 it answers the Range whatever the If-Range says
     /ranged-drop/<name>    as /ranged, but a response whose body is longer than --drop-after
                            announces its full length, sends --drop-after bytes, then closes; a
                            client resuming with Range gets one more piece each time
@@ -267,7 +268,9 @@ class Handler(BaseHTTPRequestHandler):
 
         byte_range = parse_range(self.headers.get("Range"))
         if_range = self.headers.get("If-Range")
-        if if_range is not None and if_range.strip() not in (etag, last_modified):
+        # `?ignore_if_range=1`: a server that answers any Range, changed file or not (some do).
+        honours_if_range = "ignore_if_range=1" not in self.path.partition("?")[2]
+        if honours_if_range and if_range is not None and if_range.strip() not in (etag, last_modified):
             byte_range = None  # the representation changed: the whole file, not a piece of it
 
         def headers(code, length):

@@ -27,6 +27,8 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes, int6
     sink->etag[0] = 0;
     sink->last_modified[0] = 0;
     sink->meta_path = NULL;
+    sink->validator = NULL;
+    sink->validator_total = -1;
     sink->url = NULL;
     sink->throttle = NULL;
     sink->throttle_ctx = NULL;
@@ -61,8 +63,13 @@ static int write_meta(mk_sink *sink) {
     }
     char temp[4096];
     if (snprintf(temp, sizeof temp, "%s.new", sink->meta_path) >= (int)sizeof temp) return -1;
-    FILE *file = fopen(temp, "w");
-    if (!file) return -1;
+    int fd = open(temp, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);  /* the URL may carry a token */
+    if (fd < 0) return -1;
+    FILE *file = fdopen(fd, "w");
+    if (!file) {
+        close(fd);
+        return -1;
+    }
     fprintf(file, "%s\n%s\n%lld\n", sink->url ? sink->url : "", strong_etag ? sink->etag : sink->last_modified,
             (long long)sink->expected_bytes);
     if (fclose(file) != 0) return -1;
@@ -76,7 +83,19 @@ static int headers_done(mk_sink *sink) {
         return -1;
     }
     if (sink->status < 200 || sink->status >= 300) return 0;  /* an error status: curl fails it */
-    if (sink->resume_from > 0 && !(sink->status == 206 && sink->range_start == sink->resume_from)) {
+    if (sink->status == 206) {
+        /* Only the rest of the very file whose head is kept may be appended: same start, same
+         * whole size, same validator (a server that ignores If-Range may answer with another). */
+        int same_start = sink->resume_from > 0 && sink->range_start == sink->resume_from;
+        int same_total = sink->validator_total < 0 || sink->expected_bytes == sink->validator_total;
+        int same_validator = !sink->validator
+            || (!sink->etag[0] && !sink->last_modified[0])
+            || strcmp(sink->validator, sink->etag) == 0 || strcmp(sink->validator, sink->last_modified) == 0;
+        if (!same_start || !same_total || !same_validator) {
+            sink->error = MK_SINK_BAD_RANGE;
+            return -1;
+        }
+    } else if (sink->resume_from > 0) {
         /* The whole file again: drop what the earlier attempt had. */
         if (ftruncate(sink->fd, 0) != 0 || lseek(sink->fd, 0, SEEK_SET) != 0) {
             sink->error = errno;

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Engine
 
 /// `engine`: the MediaEngine command line.
 struct EngineCommand: AsyncParsableCommand {
@@ -48,7 +49,7 @@ enum EngineMain {
             if EngineCommand.exitCode(for: error) == .success {
                 EngineCommand.exit(withError: error)
             }
-            FileHandle.standardError.write(Data((EngineCommand.fullMessage(for: error) + "\n").utf8))
+            Terminal.writeLine(Redaction.scrub(EngineCommand.fullMessage(for: error)))
             exit(EngineExit.usage.rawValue)
         }
     }

@@ -90,6 +90,33 @@ import TestSupport
         #expect(second["status"] as? Int == 200, "the validator no longer matched")
     }
 
+    /// A server that answers a Range without honouring If-Range sends a piece of the changed
+    /// file: it is not appended to the old head; the try fails (transient) and the next one
+    /// starts from zero with the new file.
+    @Test func aPieceOfAnotherVersionIsNeverAppended() async throws {
+        let (root, _) = try servedFile(2 << 20)
+        let server = try FaultServer(root: root.url, dropAfter: 1 << 20)
+        let dir = try TemporaryDirectory("dl")
+        let part = dir.file("item-1.part").path
+        let url = server.url("/ranged-drop/big.bin?ignore_if_range=1")
+        await #expect(throws: DownloadError.self) { try await Downloader().download(url, to: part, resumable: true) }
+        var (_, changed) = try servedFile(2 << 20)  // the same size: only the validator tells
+        changed[0] ^= 0xFF  // differs from the old head too
+        try changed.write(to: root.file("big.bin"))
+        try root.write("big.bin.etag", "changed-version")
+        await #expect {
+            try await Downloader().download(url, to: part, resumable: true)
+        } throws: { error in
+            (error as? DownloadError)?.isTransient == true && "\(error)".contains("did not continue the kept bytes")
+        }
+        var result: Downloader.Result?
+        for _ in 0..<5 where result == nil {  // from zero, cut after a MiB, then resumed
+            result = try? await Downloader().download(url, to: part, resumable: true)
+        }
+        #expect(try #require(result).sha256 == (try sha256(changed)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: part)) == changed)
+    }
+
     /// A server without ranges (no Accept-Ranges, no validator): nothing is kept for a resume.
     @Test func withoutValidatorsTheNextAttemptStartsOver() async throws {
         let (root, data) = try servedFile(1 << 20)

@@ -49,6 +49,10 @@ typedef struct mk_sink {
     char last_modified[64];
     /* Where to keep the validator for a later resume (NULL: not resumable). */
     const char *meta_path;
+    /* On a resume: the validator sent as If-Range, and the whole size the earlier response
+     * announced (-1: unknown). A 206 must carry the same ones. */
+    const char *validator;
+    int64_t validator_total;
     const char *url;
     mk_throttle_fn throttle;
     void *throttle_ctx;
@@ -66,6 +70,8 @@ enum {
     MK_SINK_ENDLESS = -4,
     /* More than max_size bytes (announced or received). */
     MK_SINK_TOO_LARGE = -5,
+    /* A 206 that does not continue the kept bytes (another start, size or validator). */
+    MK_SINK_BAD_RANGE = -6,
 };
 
 /* Sets every field but `cancel` (zero it once when the sink is allocated); resume_from,

@@ -154,7 +154,8 @@ public final class JobRun: Sendable {
     public func run(observer: some GraphObserver<MediaItem>, from: Set<JobStatus> = [.queued, .paused]) async throws -> JobRunEnd {
         try await store.startJob(jobID, runner: runner, from: from)
         let counting = StageCountingObserver(observer) { [settings] error, attempt in
-            (error as? any ClassifiedError)?.isTransient == true && attempt < settings.retry.attempts
+            guard let classified = error as? any ClassifiedError, classified.isTransient else { return false }
+            return settings.retry.delay(after: attempt, retryAfter: classified.retryAfter, random: 0) != nil
         }
         let ledger = JobLedger(store: store, run: self)
         let graph = Graph(
@@ -375,16 +376,19 @@ struct ClaimSource: ItemSource {
             next = nil
             if claimed.isEmpty {
                 if run.stopReason != nil { return }
+                var pause = run.settings.idlePoll
                 if final {
                     // Nothing claimable now. Done unless an item in the graph may still come
-                    // back for a retry, or one waits for its next try.
-                    // The outcomes queued for the group commit are written first: a retry is open.
-                    if run.inFlight.load(ordering: .relaxed) == 0 {
-                        try await run.store.flush()
-                        if try await run.store.earliestOpenItem(jobID: run.jobID) == nil { return }
+                    // back for a retry, or one waits for its next try (then sleep towards it,
+                    // waking often enough to notice a pause).
+                    if run.inFlight.load(ordering: .sequentiallyConsistent) == 0 {
+                        try await run.store.flush()  // queued outcomes first: a retry is an open item
+                        guard let due = try await run.store.earliestOpenItem(jobID: run.jobID) else { return }
+                        let wait = due.timeIntervalSinceNow
+                        pause = .milliseconds(Int(min(max(wait, pause.seconds), 0.5) * 1000))
                     }
                 }
-                try await Task.sleep(for: run.settings.idlePoll)
+                try await Task.sleep(for: pause)
                 next = claimTask()
                 continue
             }
@@ -395,11 +399,10 @@ struct ClaimSource: ItemSource {
                     if let next { try await release(try await next.value.claimed[...]) }
                     return
                 }
-                run.inFlight.add(1, ordering: .relaxed)
+                run.inFlight.add(1, ordering: .sequentiallyConsistent)
                 do {
-                    try await emit(claim.item)
+                    try await emit(claim.item)  // an item the graph could not take is settled (and counted out) by it
                 } catch {
-                    run.inFlight.subtract(1, ordering: .relaxed)
                     try? await release(claimed[(index + 1)...])
                     if let next { try? await release(try await next.value.claimed[...]) }
                     throw error
@@ -452,7 +455,7 @@ struct JobLedger: ItemLedger {
             }
         run.steps.remove(lease)  // a later step write would find the item settled
         store.submitSettle(lease, end)
-        run.inFlight.subtract(1, ordering: .relaxed)
+        run.inFlight.subtract(1, ordering: .sequentiallyConsistent)
     }
 
     /// A transient error with tries left is a retry after the policy's backoff; any other

@@ -8,19 +8,25 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The wait after the first failure; it doubles with each further one, up to `maxDelay`.
     public var baseDelay: Duration
     public var maxDelay: Duration
+    /// A server that asks for a longer wait than this is not waited for: the item fails.
+    public var maxRetryAfter: Duration
 
-    public init(attempts: Int = 5, baseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(300)) {
+    public init(
+        attempts: Int = 5, baseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(300), maxRetryAfter: Duration = .seconds(3600)
+    ) {
         self.attempts = attempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.maxRetryAfter = maxRetryAfter
     }
 
     /// How long to wait before the next try after try number `attempt` (1-based) failed on a
-    /// transient error, or nil when no try is left. "Equal jitter": half the backoff, plus a
+    /// transient error, or nil when no try is left (or the server asks for more than
+    /// `maxRetryAfter`). "Equal jitter": half the backoff, plus a
     /// random part of the other half (`random` in 0..<1), so clients that failed together do
     /// not come back together, and each still waits at least half its backoff.
     public func delay(after attempt: Int, retryAfter: Duration?, random: Double) -> Duration? {
-        guard attempt < attempts else { return nil }
+        guard attempt < attempts, (retryAfter ?? .zero) <= maxRetryAfter else { return nil }
         let exponent = min(max(attempt - 1, 0), 30)
         let backoff = min(maxDelay, baseDelay * (1 << exponent))
         let jittered = backoff / 2 + (backoff / 2) * min(max(random, 0), 1)

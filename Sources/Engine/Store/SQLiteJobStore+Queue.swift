@@ -173,7 +173,8 @@ extension SQLiteJobStore: JobQueue {
                 db.cachedStatement(
                     sql: """
                         UPDATE job_items SET status = 'running', lease_holder = ?, lease_token = lower(hex(randomblob(12))),
-                            lease_expires_at = ?, attempts = attempts + 1, started_at = ?, finished_at = NULL, current_step = NULL
+                            lease_expires_at = ?, attempts = attempts + 1, started_at = ?, finished_at = NULL, current_step = NULL,
+                            next_attempt_at = NULL
                         WHERE id IN (
                             SELECT id FROM job_items WHERE job_id = ? AND status IN ('pending', 'interrupted')
                                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
@@ -273,7 +274,9 @@ extension SQLiteJobStore: JobQueue {
                 WHERE id = ? AND lease_token = ? AND status = 'running'
                 """
         ).execute(arguments: [
-            status.rawValue, error.map(Redaction.scrub), kind?.rawValue, nextAttempt, bytes, open, now, outcome == .released, lease.jobItemID, lease.token,
+            // A try that was released or stopped cleanly (a pause, a shutdown) did not fail: it uses up no attempt.
+            status.rawValue, error.map(Redaction.scrub), kind?.rawValue, nextAttempt, bytes, open, now,
+            outcome == .released || outcome == .interrupted, lease.jobItemID, lease.token,
         ])
         guard db.changesCount == 1 else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }
         if let error, status == .failed || nextAttempt != nil {

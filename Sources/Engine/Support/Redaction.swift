@@ -18,15 +18,21 @@ public enum Redaction {
             result += mask
             rest = rest[at...]
         }
-        guard let query = rest.firstIndex(of: "?") else { return result + rest }
-        result += rest[...query]
-        let fragment = rest[query...].firstIndex(of: "#") ?? rest.endIndex
-        let parameters = rest[rest.index(after: query)..<fragment].split(separator: "&", omittingEmptySubsequences: false)
-        result += parameters.map { parameter -> String in
-            guard let equals = parameter.firstIndex(of: "="), isSecret(parameter[..<equals]) else { return String(parameter) }
-            return parameter[...equals] + mask
-        }.joined(separator: "&")
-        return result + rest[fragment...]
+        // The query's parameters, and the fragment's (an OAuth `#access_token=…`).
+        guard let start = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return result + rest }
+        result += rest[..<start]
+        var remaining = rest[start...]
+        while let separator = remaining.first {
+            let body = remaining.dropFirst()
+            let end = separator == "?" ? (body.firstIndex(of: "#") ?? body.endIndex) : body.endIndex
+            result.append(separator)
+            result += body[..<end].split(separator: "&", omittingEmptySubsequences: false).map { parameter -> String in
+                guard let equals = parameter.firstIndex(of: "="), isSecret(parameter[..<equals]) else { return String(parameter) }
+                return parameter[...equals] + mask
+            }.joined(separator: "&")
+            remaining = body[end...]
+        }
+        return result
     }
 
     /// `text` with every URL in it redacted (a message that quotes a URL among other words).
@@ -42,7 +48,9 @@ public enum Redaction {
                 guard rest[previous].isLetter || rest[previous].isNumber || "+-.".contains(rest[previous]) else { break }
                 start = previous
             }
-            let end = rest[schemeSeparator.upperBound...].firstIndex { $0.isWhitespace || "\"'<>`".contains($0) } ?? rest.endIndex
+            var end = rest[schemeSeparator.upperBound...].firstIndex { $0.isWhitespace || "\"'<>`".contains($0) } ?? rest.endIndex
+            // Punctuation that ends a sentence or a parenthesis is not part of the URL.
+            while end > schemeSeparator.upperBound, ".,:;)]}".contains(rest[rest.index(before: end)]) { end = rest.index(before: end) }
             result += rest[..<start]
             result += url(String(rest[start..<end]))
             rest = rest[end...]

@@ -135,17 +135,29 @@ public struct Collector: Sendable {
         return collected
     }
 
-    /// The item a URL names. Its identity (`remote_id`, so its key) is the URL without secrets:
-    /// the same file behind a fresh token is the same item, and no key shows a password.
+    /// The item a URL names. Its identity (`remote_id`, so its key) shows no secret: a URL with
+    /// a password or token is kept as its redacted form and a hash of the whole.
     static func item(url: String, entry: PlaylistEntry?, collection: CollectionRef?, position: Int?) -> MediaItem {
         let parsed = URL(string: url)
         let source = entry?.source ?? (parsed?.isFileURL == false ? (parsed?.host ?? "web") : "local")
-        let fileName = parsed.map { $0.deletingPathExtension().lastPathComponent } ?? url
+        let shown = Redaction.url(url)
+        let fileName = parsed.map { $0.deletingPathExtension().lastPathComponent } ?? shown
         let title = entry?.title.flatMap { $0.isEmpty ? nil : $0 }
+        // A URL whose secrets were masked keeps a short hash of itself: two files behind
+        // different keys stay two items.
+        let remoteID = shown == url ? url : shown + " ~" + Self.shortHash(url)
         return MediaItem(
-            source: source, remoteID: Redaction.url(url), title: title ?? (fileName.isEmpty ? url : fileName),
+            source: source, remoteID: remoteID, title: title ?? (fileName.isEmpty ? shown : fileName),
             titleIsFileName: title == nil, creators: entry?.creators ?? [], collection: collection, position: position,
             durationHint: entry?.duration, url: url)
+    }
+
+    /// 12 hex digits of the SHA-256 of `text`.
+    static func shortHash(_ text: String) -> String {
+        guard let hasher = try? SHA256Hasher(), (try? hasher.update(Array(text.utf8))) != nil, let digest = try? hasher.finalize() else {
+            return "0"
+        }
+        return String(digest.hex.prefix(12))
     }
 
     static func reason(_ error: any Error) -> String {

@@ -71,11 +71,16 @@ public final class Downloader: Sendable {
         mk_sink_init(sink.pointer, fd, hasher.context, available + resumeFrom, options.maxSize ?? -1)
         sink.pointer.pointee.resume_from = resumeFrom
         sink.pointer.pointee.bytes = UInt64(resumeFrom)
-        let metaPath = strdup(Self.metaPath(path)), urlCopy = strdup(url)
-        defer { free(metaPath); free(urlCopy) }
-        if resumable, url.lowercased().hasPrefix("http") {
+        let isHTTP = url.lowercased().hasPrefix("http")
+        let metaPath = strdup(Self.metaPath(path)), urlCopy = strdup(url), validatorCopy = strdup(validator?.value ?? "")
+        defer { free(metaPath); free(urlCopy); free(validatorCopy) }
+        if resumable, isHTTP {
             sink.pointer.pointee.meta_path = UnsafePointer(metaPath)
             sink.pointer.pointee.url = UnsafePointer(urlCopy)
+        }
+        if let validator {
+            sink.pointer.pointee.validator = UnsafePointer(validatorCopy)
+            sink.pointer.pointee.validator_total = validator.total
         }
         if let bandwidth {
             sink.pointer.pointee.throttle = { context, bytes in
@@ -103,6 +108,7 @@ public final class Downloader: Sendable {
             _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, stallSeconds)
             _ = ccurl_setopt_long(h, CURLOPT_FAILONERROR, 1)
             _ = ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+            _ = ccurl_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)  // a proxy's "200 Connection established" is no response
             _ = ccurl_setopt_string(h, CURLOPT_USERAGENT, options.userAgent)
             if let validator {
                 // The rest of the file, if the server still has the same one; the whole file otherwise.
@@ -114,23 +120,35 @@ public final class Downloader: Sendable {
             return curl_easy_perform(h)
         }
         let detail = Redaction.scrub(String(nulTerminated: errorBuffer))
-        let state = sink.pointer.pointee
-        let expected = state.expected_bytes >= 0 ? state.expected_bytes : nil
+        // The transfer is over: its thread's fields are read one by one (not `cancel`, which
+        // another thread may still store to).
+        let sinkError = sink.pointer.pointee.error, bytes = sink.pointer.pointee.bytes
+        let expected = sink.pointer.pointee.expected_bytes >= 0 ? sink.pointer.pointee.expected_bytes : nil
         let failure = DownloadError.transfer(
             url: shown, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, transient: Self.isTransient(code))
         switch code {
         case CURLE_OK:
+            var status = 0
+            _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+            if isHTTP, !(200..<300).contains(status) {  // a final 3xx without a Location, say
+                throw DownloadError.http(url: shown, status: status, retryAfter: nil)
+            }
+            if let expected, bytes != UInt64(expected) {  // a server that cut an open range short
+                throw DownloadError.truncated(url: shown, received: bytes, expected: expected)
+            }
             var micros: curl_off_t = 0
             _ = ccurl_getinfo_off(h, CURLINFO_TOTAL_TIME_T, &micros)
             return Result(
-                bytes: state.bytes, sha256: try hasher.finalize(), received: state.received,
-                resumedFrom: state.restarted != 0 ? 0 : UInt64(resumeFrom), seconds: Double(micros) / 1e6)
+                bytes: bytes, sha256: try hasher.finalize(), received: sink.pointer.pointee.received,
+                resumedFrom: sink.pointer.pointee.restarted != 0 ? 0 : UInt64(resumeFrom), seconds: Double(micros) / 1e6)
         case CURLE_HTTP_RETURNED_ERROR:
             var status = 0
             _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
             if status == 416, validator != nil {
                 // The range is past the file's end: what is kept cannot be trusted; the next try starts over.
                 unlink(Self.metaPath(path))
+                throw DownloadError.transfer(
+                    url: shown, reason: "HTTP 416: the server refused to continue the kept bytes; the next try starts over", transient: true)
             }
             var retryAfter: curl_off_t = 0
             _ = ccurl_getinfo_off(h, CURLINFO_RETRY_AFTER, &retryAfter)
@@ -145,13 +163,18 @@ public final class Downloader: Sendable {
             }
             throw DownloadError.timedOut(url: shown, reason: detail.isEmpty ? "no connection" : detail)
         case CURLE_PARTIAL_FILE:
-            throw DownloadError.truncated(url: shown, received: state.bytes, expected: expected)
+            throw DownloadError.truncated(url: shown, received: bytes, expected: expected)
         case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR:
-            switch state.error {
+            switch sinkError {
             case Int32(MK_SINK_CANCELED): throw CancellationError()
             case Int32(MK_SINK_NO_SPACE):
                 throw DownloadError.noSpace(directory: directory, needed: expected, available: available)
             case Int32(MK_SINK_DIGEST_FAILED): throw ChecksumError.digestFailed("EVP_DigestUpdate")
+            case Int32(MK_SINK_BAD_RANGE):
+                unlink(Self.metaPath(path))
+                throw DownloadError.transfer(
+                    url: shown, reason: "the server's answer to the resume did not continue the kept bytes; the next try starts over",
+                    transient: true)
             case Int32(MK_SINK_ENDLESS): throw DownloadError.endless(url: shown, reason: "a live stream (ICY headers): it never ends")
             case Int32(MK_SINK_TOO_LARGE):
                 let limit = options.maxSize ?? 0
@@ -172,7 +195,9 @@ public final class Downloader: Sendable {
     /// What an earlier attempt left in `fd` and the validator it was sent with, when both are
     /// there and belong to `url`: its bytes are fed to `hasher` (so the digest covers the whole
     /// file) and the transfer asks for the rest. Otherwise the file is emptied.
-    private static func resumePoint(fd: Int32, path: String, url: String, hasher: SHA256Hasher) throws -> (bytes: Int64, value: String)? {
+    private static func resumePoint(fd: Int32, path: String, url: String, hasher: SHA256Hasher) throws
+        -> (bytes: Int64, value: String, total: Int64)?
+    {
         let size = lseek(fd, 0, SEEK_END)
         let lines = (try? String(contentsOfFile: metaPath(path), encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false)
         guard size > 0, let lines, lines.count >= 2, lines[0] == url, !lines[1].isEmpty,
@@ -189,7 +214,7 @@ public final class Downloader: Sendable {
         guard status == 0, read == UInt64(size) else {
             throw DownloadError.cannotWrite(path: path, reason: status < 0 ? String(errno: -status) : "changed while being read")
         }
-        return (Int64(size), String(lines[1]))
+        return (Int64(size), String(lines[1]), total)
     }
 
     /// A device, FIFO or socket named as a media file would be read forever (`/dev/zero`) or
