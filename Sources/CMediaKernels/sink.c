@@ -17,7 +17,7 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes, int6
     sink->received = 0;
     sink->max_bytes = max_bytes;
     sink->max_size = max_size;
-    sink->expected_bytes = -1;
+    __atomic_store_n(&sink->expected_bytes, -1, __ATOMIC_RELAXED);
     sink->resume_from = 0;
     sink->restarted = 0;
     sink->status = 0;
@@ -134,7 +134,7 @@ static size_t mk_sink_header(char *line, size_t size, size_t nitems, void *userd
         sink->range_start = -1;
         sink->etag[0] = 0;
         sink->last_modified[0] = 0;
-        sink->expected_bytes = -1;
+        __atomic_store_n(&sink->expected_bytes, -1, __ATOMIC_RELAXED);
     } else if (has_prefix(line, len, "icy-")) {
         sink->icy = 1;
     } else if (has_prefix(line, len, "etag:")) {
@@ -151,13 +151,13 @@ static size_t mk_sink_header(char *line, size_t size, size_t nitems, void *userd
         long long start, end, total;
         if (sscanf(value, "bytes %lld-%lld/%lld", &start, &end, &total) == 3) {
             sink->range_start = start;
-            sink->expected_bytes = total;
+            __atomic_store_n(&sink->expected_bytes, (int64_t)total, __ATOMIC_RELAXED);
             sink->accepts_ranges = 1;
         }
     } else if (has_prefix(line, len, "content-length:") && sink->range_start < 0) {
         char value[32];
         header_value(line + 15, len - 15, value, sizeof value);
-        sink->expected_bytes = atoll(value);
+        __atomic_store_n(&sink->expected_bytes, (int64_t)atoll(value), __ATOMIC_RELAXED);
     } else if (len <= 2 && (line[0] == '\r' || line[0] == '\n')) {
         if (sink->status >= 200 && !(sink->status >= 300 && sink->status < 400)) {
             if (headers_done(sink) != 0) return 0;
@@ -202,7 +202,7 @@ static size_t mk_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata
         }
         done += (size_t)n;
     }
-    sink->received += len;
+    __atomic_store_n(&sink->received, sink->received + len, __ATOMIC_RELAXED);
     __atomic_store_n(&sink->bytes, after, __ATOMIC_RELAXED);
     if (sink->throttle) throttle_wait(sink, sink->throttle(sink->throttle_ctx, (int64_t)len));
     if (is_canceled(sink)) {
@@ -244,4 +244,12 @@ void mk_sink_cancel(mk_sink *sink) {
 
 uint64_t mk_sink_bytes(const mk_sink *sink) {
     return __atomic_load_n(&sink->bytes, __ATOMIC_RELAXED);
+}
+
+uint64_t mk_sink_received(const mk_sink *sink) {
+    return __atomic_load_n(&sink->received, __ATOMIC_RELAXED);
+}
+
+int64_t mk_sink_expected(const mk_sink *sink) {
+    return __atomic_load_n(&sink->expected_bytes, __ATOMIC_RELAXED);
 }

@@ -46,6 +46,36 @@ public final class PseudoTerminal: Sendable {
         }
     }
 
+    /// The subordinate side's descriptor (a child's stderr), or -1 once closed.
+    public var subordinateDescriptor: Int32 { subordinate.withLock { $0 } }
+
+    /// Sets the terminal's size, as a terminal window does (`TIOCSWINSZ`).
+    public func setSize(columns: Int, rows: Int) {
+        var size = winsize(ws_row: UInt16(rows), ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
+        _ = subordinate.withLock { ioctl($0, UInt(TIOCSWINSZ), &size) }
+    }
+
+    /// Closes this process's copy of the subordinate side: reading `master` then ends (EIO)
+    /// once every child that holds it has exited and the bytes are drained.
+    public func closeSubordinate() {
+        subordinate.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
+    }
+
+    /// Everything written to the subordinate side until the last holder closes it. Blocks: call
+    /// it off the cooperative pool.
+    public func readAll() -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = read(master, &buffer, buffer.count)
+            if n > 0 { data.append(contentsOf: buffer[..<n]) } else if n < 0, errno == EINTR { continue } else { break }
+        }
+        return data
+    }
+
     public func close() {
         subordinate.withLock { fd in
             if fd >= 0 { Glibc.close(fd) }

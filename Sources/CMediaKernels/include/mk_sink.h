@@ -80,7 +80,10 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes, int6
 /* Sets WRITEFUNCTION/WRITEDATA, HEADERFUNCTION/HEADERDATA and XFERINFOFUNCTION/XFERINFODATA/NOPROGRESS. */
 int mk_sink_install(void *curl_easy, mk_sink *sink);
 void mk_sink_cancel(mk_sink *sink);
-/* The file's size so far, safe to read from any thread. */
+/* Live progress, safe to read from any thread: the file's size so far, the bytes this
+ * transfer received, and the whole size announced (-1 while unknown). */
 uint64_t mk_sink_bytes(const mk_sink *sink);
+uint64_t mk_sink_received(const mk_sink *sink);
+int64_t mk_sink_expected(const mk_sink *sink);
 
 #endif

@@ -135,6 +135,22 @@ public struct RunningItem: Sendable {
     public var attempt: Int
     public var holder: String?
     public var startedAt: Date?
+    /// Its download so far and the whole size announced, as its runner last wrote them.
+    public var bytes: Int64?
+    public var bytesExpected: Int64?
+}
+
+/// A running item's download as it goes, for the job's record (`JobRunSettings.transfers`).
+public struct TransferSample: Sendable {
+    public var jobItemID: Int64
+    public var bytes: Int64
+    public var expected: Int64?
+
+    public init(jobItemID: Int64, bytes: Int64, expected: Int64?) {
+        self.jobItemID = jobItemID
+        self.bytes = bytes
+        self.expected = expected
+    }
 }
 
 /// A job item with its last error and every failed try, for `jobs show`.

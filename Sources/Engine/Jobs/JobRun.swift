@@ -28,6 +28,10 @@ public struct JobRunSettings: Sendable {
     public var channelCapacity = 16
     /// Items that fail on a transient error are tried again after a backoff, up to its attempts.
     public var retry = RetryPolicy()
+    /// The downloads in flight, sampled every `transferInterval` into the job's running items
+    /// (so `jobs show` in another process sees bytes as they arrive).
+    public var transfers: (@Sendable () -> [TransferSample])?
+    public var transferInterval: Duration = .seconds(1)
 
     public init() {}
 }
@@ -301,6 +305,8 @@ public final class JobRun: Sendable {
     }
 
     private func stepLoop() async {
+        let clock = ContinuousClock()
+        var lastTransfers = clock.now
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: settings.stepInterval)
@@ -308,6 +314,11 @@ public final class JobRun: Sendable {
                 return
             }
             writeSteps()
+            if let transfers = settings.transfers, clock.now - lastTransfers >= settings.transferInterval {
+                lastTransfers = clock.now
+                let samples = transfers()
+                if !samples.isEmpty { store.submitTransfers(samples) }
+            }
         }
     }
 

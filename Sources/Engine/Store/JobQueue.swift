@@ -61,6 +61,9 @@ public protocol JobQueue: Sendable {
     /// the commit leaves the item running, to be recovered and redone: every step is idempotent.
     func submitSteps(_ steps: [(lease: ItemLease, step: String)])
     func submitSettle(_ lease: ItemLease, _ outcome: ItemOutcome)
+    /// Running items' downloads so far (written with the next group commit; an item no longer
+    /// running is left alone).
+    func submitTransfers(_ samples: [TransferSample])
     func flush() async throws
     /// Running items of `holders` (runners known to be gone) become `interrupted`, claimable
     /// again; returns how many.

@@ -239,6 +239,15 @@ extension SQLiteJobStore: JobQueue {
         }
     }
 
+    public func submitTransfers(_ samples: [TransferSample]) {
+        writer.submit(
+            { db in
+                let statement = try db.cachedStatement(
+                    sql: "UPDATE job_items SET bytes = ?, bytes_expected = ? WHERE id = ? AND status = 'running'")
+                for sample in samples { try statement.execute(arguments: [sample.bytes, sample.expected, sample.jobItemID]) }
+            }, failed: Self.logSubmitted)
+    }
+
     public func flush() async throws {
         try await writer.write { _ in }
     }
@@ -373,14 +382,15 @@ extension SQLiteJobStore: JobQueue {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT item_key, title, current_step, attempts, lease_holder, started_at FROM job_items
+                    SELECT item_key, title, current_step, attempts, lease_holder, started_at, bytes, bytes_expected FROM job_items
                     WHERE job_id = ? AND status = 'running' ORDER BY started_at, id LIMIT ?
                     """,
                 arguments: [jobID, limit]
             ).map {
                 RunningItem(
                     itemKey: $0["item_key"], title: $0["title"], step: $0["current_step"], attempt: $0["attempts"],
-                    holder: $0["lease_holder"], startedAt: ($0["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                    holder: $0["lease_holder"], startedAt: ($0["started_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    bytes: $0["bytes"], bytesExpected: $0["bytes_expected"])
             }
         }
     }

@@ -254,12 +254,14 @@ enum SQLiteMigrations {
                 """)
     }
 
-    /// Transfers that survive the network: each item's error kind, and one row per failed try
-    /// (a retry or the final failure) with its error.
+    /// Transfers that survive the network: each item's error kind and its download's announced
+    /// size (beside `bytes`, which a running item's runner keeps current), and one row per
+    /// failed try (a retry or the final failure) with its error.
     private static func v5(_ db: Database) throws {
         try db.execute(
             sql: """
                 ALTER TABLE job_items ADD COLUMN error_kind TEXT;
+                ALTER TABLE job_items ADD COLUMN bytes_expected INTEGER;
                 CREATE TABLE job_item_attempts (
                     id INTEGER PRIMARY KEY,
                     job_item_id INTEGER NOT NULL REFERENCES job_items(id) ON DELETE CASCADE,

@@ -67,6 +67,12 @@ enum JobAssembly {
             connectTimeout: .milliseconds(Int(connect * 1000)), stallTimeout: .milliseconds(Int(stall * 1000)),
             maxSize: options.maxSize ?? file.maxSize ?? 4 << 30, limitRate: options.limitRate ?? file.limitRate)
         var settings = JobRunSettings()
+        settings.transfers = {
+            TransferRegistry.shared.snapshot().transfers.compactMap { transfer in
+                let now = transfer.current
+                return transfer.jobItemID.map { TransferSample(jobItemID: $0, bytes: now.bytes, expected: now.expected) }
+            }
+        }
         settings.retry = RetryPolicy(
             attempts: options.attempts ?? file.attempts ?? 5,
             baseDelay: .milliseconds(Int((options.retryDelay ?? file.retryDelay ?? 1) * 1000)))

@@ -14,6 +14,17 @@ struct JobsShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let access = try JobStoreAccess(data, command: "jobs show")
+        if follow, !json, isatty(STDOUT_FILENO) == 1,
+            let display = ProgressDisplay.startIfTerminal(every: .milliseconds(500), { [store = access.store, id] in
+                await ProgressDisplay.frame(store, jobID: id, local: false)
+            })
+        {
+            // On a terminal: the live display until the job ends, then the whole view once.
+            while !(try await access.job(id, command: "jobs show").status.isFinished) { try await Task.sleep(for: .milliseconds(500)) }
+            await display.stop()
+            Output.line(try await JobView.load(try await access.job(id, command: "jobs show"), store: access.store).text)
+            return
+        }
         var previous = ""
         while true {
             let job = try await access.job(id, command: "jobs show")
@@ -62,7 +73,8 @@ struct JobView {
                 .joined(separator: " · "))
         }
         for item in running {
-            lines.append("  running \(item.itemKey) [\(item.step ?? "claimed")] attempt \(item.attempt)")
+            let bytes = item.bytes.map { " \(Format.bytes($0))" + (item.bytesExpected.map { " of \(Format.bytes($0))" } ?? "") } ?? ""
+            lines.append("  running \(item.itemKey) [\(item.step ?? "claimed")] attempt \(item.attempt)\(bytes)")
         }
         for worker in workers {
             lines.append("  worker \(worker.id) (pid \(worker.pid)), heartbeat \(Int(Date().timeIntervalSince(worker.heartbeatAt))) s ago")
@@ -100,7 +112,8 @@ struct JobView {
             })),
             ("running", .array(running.map {
                 .object([("item_key", .string($0.itemKey)), ("title", .string($0.title)), ("step", $0.step.map(JSONValue.string) ?? .null),
-                         ("attempt", .int(Int64($0.attempt))), ("holder", $0.holder.map(JSONValue.string) ?? .null)])
+                         ("attempt", .int(Int64($0.attempt))), ("holder", $0.holder.map(JSONValue.string) ?? .null),
+                         ("bytes", $0.bytes.map(JSONValue.int) ?? .null), ("bytes_expected", $0.bytesExpected.map(JSONValue.int) ?? .null)])
             })),
             ("failed_items", .array(failed.map { Self.json($0, format) })),
             ("retrying_items", .array(retrying.map { Self.json($0, format) })),

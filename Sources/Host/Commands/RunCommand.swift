@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         let observer = IngestObserver()
         let clock = ContinuousClock()
         let start = clock.now
-        let progress = ProgressLine.startIfTerminal(observer: observer)
+        let progress = ProgressDisplay.startIfTerminal { [id = job.id] in await ProgressDisplay.frame(store, jobID: id, local: true) }
         let current = CurrentRun()
         let interrupt = Interrupt.onSIGINT { press in
             if press == 1 {

@@ -42,11 +42,11 @@ enum Terminal {
         return "\r\u{1B}[K" + String(repeating: "\u{1B}[1A\u{1B}[K", count: lines - 1)
     }
 
-    /// Columns of the terminal on stderr (80 when it does not say).
-    static var width: Int {
+    /// Columns and rows of the terminal on stderr (80 x 24 when it does not say).
+    static var size: (columns: Int, rows: Int) {
         var size = winsize()
-        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
-        return Int(size.ws_col)
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return (80, 24) }
+        return (Int(size.ws_col), size.ws_row > 0 ? Int(size.ws_row) : 24)
     }
 }
 

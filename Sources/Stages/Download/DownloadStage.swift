@@ -23,11 +23,12 @@ public struct DownloadStage: OriginalStage {
         let ext = LibraryPath.sanitizeExtension(URL(string: url)?.pathExtension ?? "")  // no query strings in names
         let complete = context.temporaryPath(suffix: ext.isEmpty ? ".download" : ".\(ext)")
         let result: Downloader.Result
+        let progress = TransferProgress(title: item.title, jobItemID: item.lease?.jobItemID)
         do {
             if let partial = PartialFile(item: item, context: context) {
-                result = try await partial.download(url, with: downloader, to: complete)
+                result = try await partial.download(url, with: downloader, to: complete, progress: progress)
             } else {
-                result = try await AtomicFile.write(to: complete) { part in try await downloader.download(url, to: part) }
+                result = try await AtomicFile.write(to: complete) { part in try await downloader.download(url, to: part, progress: progress) }
             }
         } catch let error as AtomicFileError {
             throw DownloadError.cannotWrite(path: complete, reason: error.reason)
@@ -62,10 +63,12 @@ struct PartialFile {
 
     /// Downloads (continuing what is there) and renames the complete file to `destination`.
     /// A permanent failure removes the partial; a transient one, or an interruption, keeps it.
-    func download(_ url: String, with downloader: Downloader, to destination: String) async throws -> Downloader.Result {
+    func download(_ url: String, with downloader: Downloader, to destination: String, progress: TransferProgress) async throws
+        -> Downloader.Result
+    {
         defer { close(lock) }
         do {
-            let result = try await downloader.download(url, to: path, resumable: true)
+            let result = try await downloader.download(url, to: path, resumable: true, progress: progress)
             guard rename(path, destination) == 0 else { throw DownloadError.cannotWrite(path: destination, reason: String(errno: errno)) }
             unlink(Downloader.metaPath(path))
             return result

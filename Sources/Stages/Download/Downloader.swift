@@ -33,11 +33,14 @@ public final class Downloader: Sendable {
     /// kept from an earlier attempt at the same URL and continued when the server still has
     /// the same file; otherwise `path` is created or truncated. On failure or cancellation the
     /// partial file is left for the caller.
-    public func download(_ url: String, to path: String, resumable: Bool = false) async throws -> Result {
+    /// `progress`: the transfer's live figures, listed in `TransferRegistry.shared` while it runs.
+    public func download(_ url: String, to path: String, resumable: Bool = false, progress: TransferProgress? = nil) async throws -> Result {
         let sink = SinkBox()
+        if let progress { TransferRegistry.shared.begin(progress) }
+        defer { if let progress { TransferRegistry.shared.end(progress) } }
         return try await withTaskCancellationHandler {
             try await BlockingIO.run { [self] in
-                try perform(url: url, path: path, resumable: resumable, sink: sink)
+                try perform(url: url, path: path, resumable: resumable, sink: sink, progress: progress)
             }
         } onCancel: {
             sink.cancel()
@@ -55,7 +58,7 @@ public final class Downloader: Sendable {
     /// The validator file beside a resumable download.
     public static func metaPath(_ path: String) -> String { path + ".meta" }
 
-    private func perform(url: String, path: String, resumable: Bool, sink: SinkBox) throws -> Result {
+    private func perform(url: String, path: String, resumable: Bool, sink: SinkBox, progress: TransferProgress?) throws -> Result {
         let shown = Redaction.url(url)
         if let local = URL(string: url), local.isFileURL { try Self.requireRegularFile(local.path) }
         let directory = (path as NSString).deletingLastPathComponent
@@ -89,6 +92,8 @@ public final class Downloader: Sendable {
             sink.pointer.pointee.throttle_ctx = Unmanaged.passUnretained(bandwidth).toOpaque()
         }
 
+        progress?.attach(sink)
+        defer { progress?.detach() }
         guard let handle = handles.checkOut() else { throw DownloadError.transfer(url: shown, reason: "curl_easy_init failed", transient: false) }
         defer { handles.checkIn(handle) }
         let h = handle.pointer
