@@ -99,4 +99,31 @@ import TestSupport
         let error = ((failed["failed_items"] as? [[String: Any]])?.first?["error"] as? String) ?? ""
         #expect(error.contains("its original is not in the library") && error.contains(gone), "\(error)")
     }
+
+    /// Job lanes: while an ingest job's downloads are held in flight (the download lane), a
+    /// `collect_only` job queued after it runs beside it in the general lane and completes;
+    /// a second ingest job waits for the first.
+    @Test func aCollectOnlyJobRunsBesideADownloadJob() async throws {
+        let root = try TemporaryDirectory("served")
+        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: root.file("audio-id3.mp3").path)
+        try root.write("hold", "")
+        let server = try FaultServer(root: root.url)
+        let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
+        let held = try lists.write("held.txt", (0..<3).map { server.url("/hold/audio-id3.mp3?n=\($0)") }.joined(separator: "\n") + "\n")
+        let other = try lists.write("other.txt", Fixtures.media("audio-pcm.wav") + "\n")
+        func show(_ id: Int) throws -> [String: Any] {
+            try #require(try parseJSON(Command.engine(["jobs", "show", "\(id)", "--json", "--data-dir", dataDir.path]).stdout) as? [String: Any])
+        }
+        for arguments in [["ingest", "--input", held], ["ingest", "--input", other], ["collect_only", "--input", other]] {
+            let submit = try Command.engine(["jobs", "submit"] + arguments + ["--no-renditions", "--stall-timeout", "600", "--data-dir", dataDir.path])
+            #expect(submit.status == 0, "\(submit.stderr)")
+        }
+        let worker = try EngineProcess(["worker", "--until-idle", "--data-dir", dataDir.path])
+        try await waitUntil("the collect_only job completes", timeout: .seconds(120)) { try show(3)["status"] as? String == "completed" }
+        #expect(try show(1)["status"] as? String == "running", "the download job is still held")
+        #expect(try show(2)["status"] as? String == "queued", "a second download job waits for the first")
+        try FileManager.default.removeItem(at: root.file("hold"))
+        #expect(try await worker.wait(timeout: .seconds(120)) == 0, "\(worker.errors)")
+        #expect(try (1...3).map { try show($0)["status"] as? String } == ["completed", "completed", "completed"])
+    }
 }

@@ -8,8 +8,19 @@ public enum JobType: String, Sendable, CaseIterable, Codable {
     case collectOnly = "collect_only"
     /// catalog items not yet stored (optionally of some sources or collections)
     case downloadOnly = "download_only"
-    /// probe and renditions again for stored items (not runnable yet: `jobs submit` refuses it)
+    /// probe and renditions again for stored items
     case reprocess
+
+    /// Jobs that download take turns in the `download` lane (one at a time per runner
+    /// process); the others run in the `general` lane, beside a download.
+    public var lane: JobLane { self == .ingest || self == .downloadOnly ? .download : .general }
+}
+
+/// The job-level lanes of a runner process: one job at a time in each.
+public enum JobLane: String, Sendable, CaseIterable {
+    case download, general
+
+    public var types: Set<JobType> { Set(JobType.allCases.filter { $0.lane == self }) }
 }
 
 /// Which items a job covers, beside its inputs.

@@ -12,7 +12,7 @@ public final class BandwidthLimit: Sendable {
     public init(bytesPerSecond: Int64) {
         precondition(bytesPerSecond > 0)
         self.bytesPerSecond = bytesPerSecond
-        burst = max(Double(bytesPerSecond) / 2, 65_536)
+        burst = max(Double(bytesPerSecond) / 2, 16_384)
         state = Mutex((tokens: 0, last: ContinuousClock.now))
     }
 

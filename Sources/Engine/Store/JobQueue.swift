@@ -12,8 +12,8 @@ public protocol JobQueue: Sendable {
     func job(_ id: Int64) async throws -> JobRecord?
     /// Newest first.
     func jobs(limit: Int) async throws -> [JobRecord]
-    /// The oldest job waiting for a runner (`queued`).
-    func nextQueuedJob() async throws -> JobRecord?
+    /// The oldest job of one of `types` waiting for a runner (`queued`).
+    func nextQueuedJob(types: Set<JobType>) async throws -> JobRecord?
     /// The newest job that has not finished, whatever its status (`engine run --resume`).
     func newestUnfinishedJob() async throws -> JobRecord?
     /// Moves the job to `status` when the status machine allows it from where it is; throws

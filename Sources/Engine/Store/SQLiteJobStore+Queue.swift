@@ -39,9 +39,14 @@ extension SQLiteJobStore: JobQueue {
         }
     }
 
-    public func nextQueuedJob() async throws -> JobRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM job_runs WHERE status = 'queued' ORDER BY id LIMIT 1").map(Self.jobRecord)
+    public func nextQueuedJob(types: Set<JobType>) async throws -> JobRecord? {
+        let names = types.map(\.rawValue)
+        guard !names.isEmpty else { return nil }
+        return try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM job_runs WHERE status = 'queued' AND type IN (\(Self.placeholders(names.count))) ORDER BY id LIMIT 1",
+                arguments: StatementArguments(names)
+            ).map(Self.jobRecord)
         }
     }
 

@@ -35,8 +35,19 @@ final class RunnerHost: Sendable {
         return RunnerHost(store: store, runner: runner, recovered: recovered, lock: lock)
     }
 
-    /// Marks the worker stopped (the lock goes with the process).
+    /// The runner id of a job lane of this process: its own for the download lane, a second
+    /// one (registered as a worker too) for the general lane, so two jobs that run side by side
+    /// hold their leases apart.
+    func runner(for lane: JobLane) async throws -> String {
+        guard lane != .download else { return runner }
+        let id = "\(runner).\(lane.rawValue)"
+        try await store.registerWorker(id: id, host: ProcessInfo.processInfo.hostName, pid: getpid())
+        return id
+    }
+
+    /// Marks the worker (and its lanes) stopped (the lock goes with the process).
     func stop() async {
+        for lane in JobLane.allCases where lane != .download { try? await store.stopWorker(id: "\(runner).\(lane.rawValue)") }
         try? await store.stopWorker(id: runner)
         withExtendedLifetime(lock) {}
     }

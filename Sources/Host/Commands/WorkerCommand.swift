@@ -45,53 +45,69 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs queued jobs until graceful shutdown.
+/// Runs queued jobs until graceful shutdown: one at a time in each job lane, so a
+/// `collect_only` or `reprocess` job runs beside a download.
 struct WorkerService: Service {
     let host: RunnerHost
     let directory: DataDirectory
     let grace: Duration
     let untilIdle: Bool
 
-    func run() async throws {
-        let current = Mutex<JobRun?>(nil)
+    /// The job each lane runs now, and whether the worker is stopping.
+    final class Lanes: Sendable {
+        let current = Mutex<[JobLane: JobRun]>([:])
         let shuttingDown = Atomic<Bool>(false)
-        var incomplete: [Int64: Int] = [:]
+    }
+
+    func run() async throws {
+        let lanes = Lanes()
         try await withGracefulShutdownHandler {
-            while !shuttingDown.load(ordering: .relaxed) {
-                guard let job = try await host.store.nextQueuedJob() else {
-                    if untilIdle { return }
-                    try await host.store.workerHeartbeat(id: host.runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
-                    try? await Task.sleep(for: .milliseconds(500))
-                    continue
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in JobLane.allCases {
+                    group.addTask { try await runLane(lane, lanes) }
                 }
-                // One job's trouble (a graph that no longer parses, a cancel that came first, a
-                // store error) is that job's, never the worker's.
-                do {
-                    let run = try JobAssembly.makeRun(job, store: host.store, directory: directory, runner: host.runner)
-                    current.withLock { $0 = run }
-                    if shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
-                    Output.note("worker: running job \(job.id)")
-                    let end = try await run.run(observer: QuietObserver(), from: [.queued])
-                    current.withLock { $0 = nil }
-                    Output.note("worker: job \(job.id) ended: \(end)")
-                    incomplete[job.id] = end == .incomplete ? (incomplete[job.id] ?? 0) + 1 : nil
-                    if (incomplete[job.id] ?? 0) >= 3 {
-                        try await host.store.transitionJob(job.id, to: .paused, runner: nil, error: "still incomplete after 3 passes")
-                        incomplete[job.id] = nil
-                    }
-                } catch is IllegalTransition {
-                    current.withLock { $0 = nil }  // paused or canceled before this worker took it
-                } catch {
-                    current.withLock { $0 = nil }
-                    Output.error("worker", "job \(job.id): \(error)")
-                    if let latest = try? await host.store.job(job.id), !latest.status.isFinished {
-                        _ = try? await host.store.transitionJob(job.id, to: latest.status == .queued ? .paused : .failed, runner: nil, error: "\(error)")
-                    }
-                }
+                try await group.waitForAll()
             }
         } onGracefulShutdown: {
-            shuttingDown.store(true, ordering: .relaxed)
-            current.withLock { $0 }?.requestShutdown(grace: grace)
+            lanes.shuttingDown.store(true, ordering: .relaxed)
+            for run in lanes.current.withLock({ Array($0.values) }) { run.requestShutdown(grace: grace) }
+        }
+    }
+
+    private func runLane(_ lane: JobLane, _ lanes: Lanes) async throws {
+        let runner = try await host.runner(for: lane)
+        var incomplete: [Int64: Int] = [:]
+        while !lanes.shuttingDown.load(ordering: .relaxed) {
+            guard let job = try await host.store.nextQueuedJob(types: lane.types) else {
+                if untilIdle { return }
+                try await host.store.workerHeartbeat(id: runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
+                try? await Task.sleep(for: .milliseconds(500))
+                continue
+            }
+            // One job's trouble (a graph that no longer parses, a cancel that came first, a
+            // store error) is that job's, never the worker's.
+            do {
+                let run = try JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner)
+                lanes.current.withLock { $0[lane] = run }
+                if lanes.shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
+                Output.note("worker: running job \(job.id) (\(lane.rawValue) lane)")
+                let end = try await run.run(observer: QuietObserver(), from: [.queued])
+                lanes.current.withLock { $0[lane] = nil }
+                Output.note("worker: job \(job.id) ended: \(end)")
+                incomplete[job.id] = end == .incomplete ? (incomplete[job.id] ?? 0) + 1 : nil
+                if (incomplete[job.id] ?? 0) >= 3 {
+                    try await host.store.transitionJob(job.id, to: .paused, runner: nil, error: "still incomplete after 3 passes")
+                    incomplete[job.id] = nil
+                }
+            } catch is IllegalTransition {
+                lanes.current.withLock { $0[lane] = nil }  // paused or canceled before this worker took it
+            } catch {
+                lanes.current.withLock { $0[lane] = nil }
+                Output.error("worker", "job \(job.id): \(error)")
+                if let latest = try? await host.store.job(job.id), !latest.status.isFinished {
+                    _ = try? await host.store.transitionJob(job.id, to: latest.status == .queued ? .paused : .failed, runner: nil, error: "\(error)")
+                }
+            }
         }
     }
 }
