@@ -32,6 +32,8 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes, int6
     sink->url = NULL;
     sink->throttle = NULL;
     sink->throttle_ctx = NULL;
+    sink->reserve = NULL;
+    sink->reserve_ctx = NULL;
     /* `cancel` is left as it is: a cancel raised before the transfer starts must hold. */
     sink->error = 0;
 }
@@ -112,6 +114,11 @@ static int headers_done(mk_sink *sink) {
     }
     if (sink->max_size >= 0 && sink->expected_bytes > sink->max_size) {
         sink->error = MK_SINK_TOO_LARGE;
+        return -1;
+    }
+    if (sink->reserve && sink->expected_bytes > sink->resume_from
+        && sink->reserve(sink->reserve_ctx, sink->expected_bytes - sink->resume_from) != 0) {
+        sink->error = MK_SINK_NO_SPACE;  /* the disk budget cannot hold what is announced */
         return -1;
     }
     if (sink->status == 206 && sink->resume_from > 0) return 0;  /* appending: the validator still holds */

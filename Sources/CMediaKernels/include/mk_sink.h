@@ -21,6 +21,8 @@
 
 /* Returns how many nanoseconds to wait after `len` bytes (a shared bandwidth cap); 0: none. */
 typedef int64_t (*mk_throttle_fn)(void *ctx, int64_t len);
+/* Takes `bytes` of the disk budget for the announced rest of the file; 0, or -1 when they do not fit. */
+typedef int (*mk_reserve_fn)(void *ctx, int64_t bytes);
 
 typedef struct mk_sink {
     int fd;
@@ -56,6 +58,8 @@ typedef struct mk_sink {
     const char *url;
     mk_throttle_fn throttle;
     void *throttle_ctx;
+    mk_reserve_fn reserve;
+    void *reserve_ctx;
     /* Set from another thread to abort the transfer (checked in the callbacks). */
     volatile int cancel;
     /* 0, an errno from write(), or one of the MK_SINK_* codes below. */

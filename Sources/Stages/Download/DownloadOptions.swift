@@ -7,6 +7,8 @@ public struct DownloadOptions: Sendable {
     public var maxRedirects: Int
     /// Free space to leave on the temp volume; a download that would eat into it is refused.
     public var freeSpaceReserve: Int64
+    /// Bytes free on a directory's volume (`statvfs`; a test may give its own).
+    public var freeSpace: (@Sendable (String) throws -> Int64)? = nil
     public var userAgent: String
     /// A response past this size is stopped (a live stream that never ends): `download.max_size`.
     public var maxSize: Int64?

@@ -11,10 +11,13 @@ public final class Downloader: Sendable {
     public let options: DownloadOptions
     private let handles = CurlHandlePool()
     private let bandwidth: BandwidthLimit?
+    /// The disk lane's reserve, shared by this downloader's transfers.
+    private let disk: DiskBudget
 
     public init(options: DownloadOptions = DownloadOptions()) {
         self.options = options
         bandwidth = options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) }
+        disk = DiskBudget(reserve: options.freeSpaceReserve, freeSpace: options.freeSpace)
     }
 
     public struct Result: Sendable {
@@ -62,8 +65,16 @@ public final class Downloader: Sendable {
         let shown = Redaction.url(url)
         if let local = URL(string: url), local.isFileURL { try Self.requireRegularFile(local.path) }
         let directory = (path as NSString).deletingLastPathComponent
-        let available = try Self.freeBytes(directory) - options.freeSpaceReserve
+        let available: Int64
+        do {
+            available = try disk.available(in: directory)
+        } catch {
+            throw DownloadError.cannotWrite(path: directory, reason: "\((error as NSError).localizedDescription)")
+        }
         guard available > 0 else { throw DownloadError.noSpace(directory: directory, needed: nil, available: max(0, available)) }
+        // The announced rest of the file is taken from the disk budget when the headers come.
+        let ticket = DiskTicket(budget: disk, directory: directory)
+        defer { ticket.giveBack() }
 
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | (resumable ? 0 : O_TRUNC), 0o600)
         guard fd >= 0 else { throw DownloadError.cannotWrite(path: path, reason: String(errno: errno)) }
@@ -85,6 +96,10 @@ public final class Downloader: Sendable {
             sink.pointer.pointee.validator = UnsafePointer(validatorCopy)
             sink.pointer.pointee.validator_total = validator.total
         }
+        sink.pointer.pointee.reserve = { context, bytes in
+            Unmanaged<DiskTicket>.fromOpaque(context!).takeUnretainedValue().take(bytes) ? 0 : -1
+        }
+        sink.pointer.pointee.reserve_ctx = Unmanaged.passUnretained(ticket).toOpaque()
         if let bandwidth {
             sink.pointer.pointee.throttle = { context, bytes in
                 Unmanaged<BandwidthLimit>.fromOpaque(context!).takeUnretainedValue().take(bytes).nanoseconds
@@ -173,7 +188,8 @@ public final class Downloader: Sendable {
             switch sinkError {
             case Int32(MK_SINK_CANCELED): throw CancellationError()
             case Int32(MK_SINK_NO_SPACE):
-                throw DownloadError.noSpace(directory: directory, needed: expected, available: available)
+                let needed = expected.map { $0 - resumeFrom }
+                throw DownloadError.noSpace(directory: directory, needed: needed, available: max(0, (try? disk.available(in: directory)) ?? available))
             case Int32(MK_SINK_DIGEST_FAILED): throw ChecksumError.digestFailed("EVP_DigestUpdate")
             case Int32(MK_SINK_BAD_RANGE):
                 unlink(Self.metaPath(path))
@@ -254,13 +270,31 @@ public final class Downloader: Sendable {
             CURLE_SSL_CONNECT_ERROR,
         ].contains(code)
     }
+}
 
-    private static func freeBytes(_ directory: String) throws -> Int64 {
-        var info = statvfs()
-        guard statvfs(directory, &info) == 0 else {
-            throw DownloadError.cannotWrite(path: directory, reason: String(errno: errno))
-        }
-        return Int64(info.f_bavail) * Int64(info.f_frsize)
+/// What one transfer took from the disk budget, given back when it ends. @unchecked Sendable:
+/// `taken` is set by the transfer thread (header callback) and read by it after the transfer.
+final class DiskTicket: @unchecked Sendable {
+    let budget: DiskBudget
+    let directory: String
+    private var taken: Int64 = 0
+
+    init(budget: DiskBudget, directory: String) {
+        self.budget = budget
+        self.directory = directory
+    }
+
+    func take(_ bytes: Int64) -> Bool {
+        budget.give(taken)  // a second response (a restart) replaces the first's share
+        taken = 0
+        guard (try? budget.take(bytes, in: directory)) == true else { return false }
+        taken = bytes
+        return true
+    }
+
+    func giveBack() {
+        budget.give(taken)
+        taken = 0
     }
 }
 
