@@ -29,6 +29,8 @@ Routes:
                            for, then the file as /files serves it; a 429 or 503 carries
                            Retry-After: <s> when the query has retry_after=<s>
     /hold/<name>           waits while the file <root>/hold exists (a test's gate), then serves
+    /hold-body/<name>      sends the headers (with Content-Length) at once, then holds the body
+                           while <root>/hold exists
     /ranged/<name>         the file with Accept-Ranges: bytes, ETag and Last-Modified; honors a
                            single Range (bytes=N-, bytes=N-M, bytes=-N) with 206 and Content-Range,
                            416 with Content-Range: bytes */total when unsatisfiable; an If-Range that
@@ -155,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
             while os.path.exists(os.path.join(self.server.root, "hold")):
                 time.sleep(0.02)
             return self.send_file(rest[0])
+        if route == "hold-body" and rest:
+            return self.send_file(rest[0], hold_body=True)
         if route == "trickle" and rest:
             return self.send_file(rest[0], trickle=True)
         if route == "fail-once" and rest:
@@ -221,7 +225,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def send_file(self, name, drop=False, trickle=False):
+    def send_file(self, name, drop=False, trickle=False, hold_body=False):
         path = os.path.join(self.server.root, os.path.basename(name))
         try:
             with open(path, "rb") as f:
@@ -232,6 +236,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if hold_body:
+            self.wfile.flush()
+            while os.path.exists(os.path.join(self.server.root, "hold")):
+                time.sleep(0.02)
         if drop:
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()

@@ -146,32 +146,29 @@ import TestSupport
 
     /// The disk lane's reserve is one account: two downloads that each fit the free space but
     /// not together are not both let in — the second to announce its size is refused at its
-    /// headers, and the share of the first is given back when it ends.
+    /// headers while the first (its body held by the server) still runs, and the first's share
+    /// is given back when it ends.
     @Test func concurrentDownloadsShareTheFreeSpaceAboveTheReserve() async throws {
-        let (root, _) = try servedFile(1 << 20)
+        let (root, _) = try servedFile(256 << 10)
         try root.write("hold", "")
         let server = try FaultServer(root: root.url)
         let dir = try TemporaryDirectory("dl")
         let reserve: Int64 = 1 << 30
         var options = DownloadOptions(freeSpaceReserve: reserve)
-        options.freeSpace = { _ in reserve + 3 << 19 }  // a volume with 1.5 MiB above the reserve
+        options.freeSpace = { _ in reserve + 384 << 10 }  // a volume with 384 KiB above the reserve
         let downloader = Downloader(options: options)
-        func attempt(_ n: Int) async -> Result<Downloader.Result, any Error> {
-            do { return .success(try await downloader.download(server.url("/hold/big.bin?n=\(n)"), to: dir.file("\(n)").path)) } catch { return .failure(error) }
+        let progress = TransferProgress(title: "first", jobItemID: nil)
+        let first = Task { try await downloader.download(server.url("/hold-body/big.bin"), to: dir.file("1").path, progress: progress) }
+        try await waitUntil("the first download has its headers", timeout: .seconds(120)) { progress.current.expected != nil }
+        await #expect {
+            try await downloader.download(server.url("/files/big.bin?n=2"), to: dir.file("2").path)
+        } throws: { error in
+            "\(error)".hasPrefix("not enough free space in \(dir.path): 262144 bytes needed")
         }
-        async let first = attempt(1)
-        async let second = attempt(2)
-        try await Task.sleep(for: .milliseconds(300))  // both wait at the gate, headers not yet sent
         try FileManager.default.removeItem(at: root.file("hold"))
-        let outcomes = await [first, second]
-        let refused = outcomes.compactMap { outcome -> String? in
-            if case .failure(let error) = outcome { return "\(error)" }
-            return nil
-        }
-        #expect(outcomes.count - refused.count == 1, "\(refused)")
-        #expect(refused.count == 1 && refused[0].hasPrefix("not enough free space in \(dir.path): 1048576 bytes needed"), "\(refused)")
+        _ = try await first.value
         // The first one's share came back: another download of the same size fits.
-        _ = try await downloader.download(server.url("/files/big.bin"), to: dir.file("c").path)
+        _ = try await downloader.download(server.url("/files/big.bin?n=3"), to: dir.file("3").path)
     }
 
     @Test func aStreamWithoutEndStopsAtTheMaximumSize() async throws {

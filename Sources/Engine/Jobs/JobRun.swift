@@ -157,9 +157,8 @@ public final class JobRun: Sendable {
     /// pause or cancel that reaches the store first wins).
     public func run(observer: some GraphObserver<MediaItem>, from: Set<JobStatus> = [.queued, .paused]) async throws -> JobRunEnd {
         try await store.startJob(jobID, runner: runner, from: from)
-        let counting = StageCountingObserver(observer) { [settings] error, attempt in
-            guard let classified = error as? any ClassifiedError, classified.isTransient else { return false }
-            return settings.retry.delay(after: attempt, retryAfter: classified.retryAfter, random: 0) != nil
+        let counting = StageCountingObserver(observer) { [retry = settings.retry] error, attempt in
+            retry.delay(after: attempt, failingWith: error, random: 0) != nil
         }
         let ledger = JobLedger(store: store, run: self)
         let graph = Graph(
@@ -472,14 +471,12 @@ struct JobLedger: ItemLedger {
     /// A transient error with tries left is a retry after the policy's backoff; any other
     /// error fails the item at once.
     private func failure(_ error: any Error, attempt: Int) -> ItemOutcome {
-        let classified = error as? any ClassifiedError
+        let kind = (error as? any ClassifiedError)?.kind ?? .other
         let message = Redaction.scrub("\(error)")
-        if let classified, classified.isTransient,
-            let delay = run.settings.retry.delay(after: attempt, retryAfter: classified.retryAfter, random: Double.random(in: 0..<1))
-        {
-            return .retry(error: message, kind: classified.kind, at: Date().timeIntervalSince1970 + delay.seconds)
+        if let delay = run.settings.retry.delay(after: attempt, failingWith: error, random: Double.random(in: 0..<1)) {
+            return .retry(error: message, kind: kind, at: Date().timeIntervalSince1970 + delay.seconds)
         }
-        return .failed(error: message, kind: classified?.kind ?? .other)
+        return .failed(error: message, kind: kind)
     }
 }
 

@@ -32,6 +32,13 @@ public struct RetryPolicy: Sendable, Equatable {
         let jittered = backoff / 2 + (backoff / 2) * min(max(random, 0), 1)
         return max(jittered, retryAfter ?? .zero)
     }
+
+    /// The wait before another try after `error` ended try `attempt`: nil for a permanent
+    /// error, or when no try is left.
+    public func delay(after attempt: Int, failingWith error: any Error, random: Double) -> Duration? {
+        guard let classified = error as? any ClassifiedError, classified.isTransient else { return nil }
+        return delay(after: attempt, retryAfter: classified.retryAfter, random: random)
+    }
 }
 
 /// What kind of failure an item's error is (`job_items.error_kind`), for `jobs show`, retries
