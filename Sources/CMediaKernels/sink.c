@@ -20,6 +20,7 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes, int6
     __atomic_store_n(&sink->expected_bytes, -1, __ATOMIC_RELAXED);
     sink->resume_from = 0;
     sink->restarted = 0;
+    sink->meta_written = 0;
     sink->status = 0;
     sink->icy = 0;
     sink->accepts_ranges = 0;
@@ -58,6 +59,12 @@ static int has_prefix(const char *line, size_t len, const char *prefix) {
  * whole file's size; written under a temporary name and renamed. */
 static int write_meta(mk_sink *sink) {
     if (!sink->meta_path) return 0;
+    /* A small file is fetched again faster than its validator is kept: one file less to create
+     * and delete per item (file creation dominates an ingest of small files). */
+    if (sink->expected_bytes >= 0 && sink->expected_bytes < MK_SINK_RESUME_MIN) {
+        if (sink->resume_from > 0) unlink(sink->meta_path);
+        return 0;
+    }
     int strong_etag = sink->etag[0] && strncmp(sink->etag, "W/", 2) != 0;
     if (!sink->accepts_ranges || (!strong_etag && !sink->last_modified[0])) {
         unlink(sink->meta_path);  /* nothing a resume could rely on */
@@ -75,7 +82,9 @@ static int write_meta(mk_sink *sink) {
     fprintf(file, "%s\n%s\n%lld\n", sink->url ? sink->url : "", strong_etag ? sink->etag : sink->last_modified,
             (long long)sink->expected_bytes);
     if (fclose(file) != 0) return -1;
-    return rename(temp, sink->meta_path);
+    if (rename(temp, sink->meta_path) != 0) return -1;
+    sink->meta_written = 1;
+    return 0;
 }
 
 /* The end of a final response's headers: decide between append, restart and refusal. */

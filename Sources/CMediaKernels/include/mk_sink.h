@@ -19,6 +19,9 @@
  * that a stale validator would vouch for.
  */
 
+/* Files announced smaller than this are not kept for a resume (no validator file). */
+#define MK_SINK_RESUME_MIN (1 << 20)
+
 /* Returns how many nanoseconds to wait after `len` bytes (a shared bandwidth cap); 0: none. */
 typedef int64_t (*mk_throttle_fn)(void *ctx, int64_t len);
 /* Takes `bytes` of the disk budget for the announced rest of the file; 0, or -1 when they do not fit. */
@@ -42,6 +45,8 @@ typedef struct mk_sink {
     int64_t resume_from;
     /* Set when a resume was refused and the file started over from zero. */
     int restarted;
+    /* Set once a validator file was written for this transfer. */
+    int meta_written;
     /* The final response's status, validators and range, filled by the header callback. */
     int status;
     int icy;

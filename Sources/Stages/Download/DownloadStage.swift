@@ -70,7 +70,7 @@ struct PartialFile {
         do {
             let result = try await downloader.download(url, to: path, resumable: true, progress: progress)
             guard rename(path, destination) == 0 else { throw DownloadError.cannotWrite(path: destination, reason: String(errno: errno)) }
-            unlink(Downloader.metaPath(path))
+            if result.keptValidator { unlink(Downloader.metaPath(path)) }
             return result
         } catch {
             if !(error is CancellationError), (error as? any ClassifiedError)?.isTransient != true {

@@ -12,8 +12,9 @@ extension Downloader {
         -> (bytes: Int64, value: String, total: Int64)?
     {
         let size = lseek(fd, 0, SEEK_END)
+        guard size > 0 else { return nil }  // nothing kept (the common case): no validator to read
         let lines = (try? String(contentsOfFile: metaPath(path), encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false)
-        guard size > 0, let lines, lines.count >= 2, lines[0] == url, !lines[1].isEmpty,
+        guard let lines, lines.count >= 2, lines[0] == url, !lines[1].isEmpty,
             let total = Int64(lines.count > 2 ? lines[2] : "-1"), total < 0 || Int64(size) < total
         else {
             guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw DownloadError.cannotWrite(path: path, reason: String(errno: errno)) }

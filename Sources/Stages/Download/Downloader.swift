@@ -30,6 +30,8 @@ public final class Downloader: Sendable {
         public var resumedFrom: UInt64
         /// The transfer's own time (curl's total: name lookup to the last byte).
         public var seconds: Double
+        /// A validator file beside the download exists (it was resumable): remove it with the file.
+        public var keptValidator: Bool
     }
 
     /// Downloads `url` into `path`. `resumable`: the file (and its validator, `path.meta`) is
@@ -160,7 +162,8 @@ public final class Downloader: Sendable {
             _ = ccurl_getinfo_off(h, CURLINFO_TOTAL_TIME_T, &micros)
             return Result(
                 bytes: bytes, sha256: try hasher.finalize(), received: sink.pointer.pointee.received,
-                resumedFrom: sink.pointer.pointee.restarted != 0 ? 0 : UInt64(resumeFrom), seconds: Double(micros) / 1e6)
+                resumedFrom: sink.pointer.pointee.restarted != 0 ? 0 : UInt64(resumeFrom), seconds: Double(micros) / 1e6,
+                keptValidator: validator != nil || sink.pointer.pointee.meta_written != 0)
         case CURLE_HTTP_RETURNED_ERROR:
             var status = 0
             _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
