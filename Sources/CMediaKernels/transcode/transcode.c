@@ -195,6 +195,7 @@ static void release(mk_tc *t) {
     av_freep(&t->conv);
     av_frame_free(&t->frame);
     av_frame_free(&t->vframe);
+    av_frame_free(&t->vscaled);
     av_frame_free(&t->last_video);
     av_frame_free(&t->aframe);
     av_packet_free(&t->pkt);

@@ -2,6 +2,7 @@
 #include "transcode_internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int mk_tc_open_copy(mk_tc *t) {
     if (t->o->start > 0 || t->o->duration > 0) {
@@ -31,6 +32,14 @@ int mk_tc_open_copy(mk_tc *t) {
         out->avg_frame_rate = in->avg_frame_rate;
         out->disposition = in->disposition;
         if ((ret = av_dict_copy(&out->metadata, in->metadata, 0)) < 0) return mk_tc_fail(t, ret, "cannot copy streams");
+        /* A stream copy keeps the display matrix (the pixels are not turned): players rotate. */
+        size_t size = 0;
+        const uint8_t *matrix = av_stream_get_side_data(in, AV_PKT_DATA_DISPLAYMATRIX, &size);
+        if (matrix) {
+            uint8_t *copy = av_stream_new_side_data(out, AV_PKT_DATA_DISPLAYMATRIX, size);
+            if (!copy) return mk_tc_fail(t, AVERROR(ENOMEM), "cannot copy streams");
+            memcpy(copy, matrix, size);
+        }
         t->copy_out[i] = out;
     }
     return 0;

@@ -37,6 +37,10 @@ typedef struct mk_tc {
     AVCodecContext *vdec, *venc;
     struct SwsContext *sws;
     AVFrame *vframe, *last_video;
+    /* Autorotation (a phone's display matrix): clockwise quarter turns applied to the pixels
+     * (0-3), and the scaled frame before the turn when there is one. */
+    int quarter_turns;
+    AVFrame *vscaled;
     double min_interval, last_kept;
     int64_t last_pts, last_slot;
     int video_done, video_frames, thumbnail_written;

@@ -1,6 +1,7 @@
 /* The video path: decoder output -> frame-rate cap / trim / thumbnail pick -> swscale -> encoder. */
 #include "transcode_internal.h"
 
+#include <libavutil/display.h>
 #include <libavutil/opt.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +17,42 @@ int mk_tc_pick_video_stream(AVFormatContext *ic) {
         if (area > best_area) { best = (int)i; best_area = area; }
     }
     return best;
+}
+
+/* Clockwise quarter turns that make a stream with a display matrix look right, as ffmpeg's
+ * autorotate does: the matrix's rotation is counterclockwise (a phone's portrait video is
+ * stored landscape with -90, to be turned 90 degrees clockwise). */
+static int quarter_turns(AVStream *st) {
+    size_t size = 0;
+    const uint8_t *matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (!matrix || size < 9 * sizeof(int32_t)) return 0;
+    double rotation = av_display_rotation_get((const int32_t *)matrix);
+    if (isnan(rotation)) return 0;
+    long turns = lrint(-rotation / 90.0);
+    return (int)(((turns % 4) + 4) % 4);
+}
+
+/* `src` turned `turns` quarter turns clockwise into `dst` (8-bit 4:2:0 planes, dst sized). */
+static void rotate_planes(const AVFrame *src, AVFrame *dst, int turns) {
+    for (int plane = 0; plane < 3; plane++) {
+        int shift = plane ? 1 : 0;
+        int sw = AV_CEIL_RSHIFT(src->width, shift), sh = AV_CEIL_RSHIFT(src->height, shift);
+        const uint8_t *s = src->data[plane];
+        uint8_t *d = dst->data[plane];
+        int sl = src->linesize[plane], dl = dst->linesize[plane];
+        for (int y = 0; y < sh; y++) {
+            const uint8_t *row = s + (ptrdiff_t)y * sl;
+            for (int x = 0; x < sw; x++) {
+                int dx, dy;
+                switch (turns) {
+                case 1: dx = sh - 1 - y; dy = x; break;          /* clockwise */
+                case 2: dx = sw - 1 - x; dy = sh - 1 - y; break; /* upside down */
+                default: dx = y; dy = sw - 1 - x; break;         /* counterclockwise */
+                }
+                d[(ptrdiff_t)dy * dl + dx] = row[x];
+            }
+        }
+    }
 }
 
 static enum AVPixelFormat pick_pix_fmt(const AVCodec *enc) {
@@ -48,6 +85,8 @@ int mk_tc_open_video(mk_tc *t) {
     AVRational sar = av_guess_sample_aspect_ratio(t->ic, in, NULL);
     double width = in->codecpar->width, height = in->codecpar->height;
     if (sar.num > 0 && sar.den > 0) width = width * sar.num / sar.den;
+    t->quarter_turns = quarter_turns(in);
+    if (t->quarter_turns % 2) { double swap = width; width = height; height = swap; }  /* portrait */
     double scale = 1;
     if (o->max_width > 0 && width * scale > o->max_width) scale = o->max_width / width;
     if (o->max_height > 0 && height * scale > o->max_height) scale = o->max_height / height;
@@ -104,6 +143,17 @@ int mk_tc_open_video(mk_tc *t) {
     t->vframe->width = out_w;
     t->vframe->height = out_h;
     ret = av_frame_get_buffer(t->vframe, 0);
+    if (ret >= 0 && t->quarter_turns) {
+        /* Scaled first at the size before the turn, then turned into vframe. */
+        if (c->pix_fmt != AV_PIX_FMT_YUV420P && c->pix_fmt != AV_PIX_FMT_YUVJ420P)
+            return mk_tc_fail(t, AVERROR(ENOSYS), "cannot rotate video for this encoder's pixel format");
+        t->vscaled = av_frame_alloc();
+        if (!t->vscaled) return mk_tc_fail(t, AVERROR(ENOMEM), "cannot allocate frames");
+        t->vscaled->format = c->pix_fmt;
+        t->vscaled->width = t->quarter_turns % 2 ? out_h : out_w;
+        t->vscaled->height = t->quarter_turns % 2 ? out_w : out_h;
+        ret = av_frame_get_buffer(t->vscaled, 0);
+    }
     t->last_pts = INT64_MIN;
     t->last_slot = INT64_MIN;
     t->last_kept = -INFINITY;
@@ -112,17 +162,22 @@ int mk_tc_open_video(mk_tc *t) {
 
 static int encode_video_frame(mk_tc *t, AVFrame *f, double at) {
     AVFrame *out = t->vframe;
-    if (f->width == t->venc->width && f->height == t->venc->height && f->format == t->venc->pix_fmt) {
+    AVFrame *scaled = t->quarter_turns ? t->vscaled : t->vframe;  /* the size before a turn */
+    if (!t->quarter_turns && f->width == t->venc->width && f->height == t->venc->height && f->format == t->venc->pix_fmt) {
         out = f; /* already the encoder's size and format: no copy through swscale */
     } else {
-        t->sws = sws_getCachedContext(t->sws, f->width, f->height, f->format, t->venc->width, t->venc->height,
+        t->sws = sws_getCachedContext(t->sws, f->width, f->height, f->format, scaled->width, scaled->height,
                                       t->venc->pix_fmt, SWS_BICUBIC, NULL, NULL, NULL);
         if (!t->sws) return mk_tc_fail(t, AVERROR(EINVAL), "cannot scale video");
-        int ret = av_frame_make_writable(t->vframe);
+        int ret = av_frame_make_writable(scaled);
         if (ret < 0) return mk_tc_fail(t, ret, "cannot scale video");
-        ret = sws_scale(t->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, t->vframe->data,
-                        t->vframe->linesize);
+        ret = sws_scale(t->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, scaled->data,
+                        scaled->linesize);
         if (ret <= 0) return mk_tc_fail(t, ret < 0 ? ret : AVERROR(EINVAL), "cannot scale video");
+        if (t->quarter_turns) {
+            if ((ret = av_frame_make_writable(t->vframe)) < 0) return mk_tc_fail(t, ret, "cannot rotate video");
+            rotate_planes(scaled, t->vframe, t->quarter_turns);
+        }
     }
     int64_t pts = t->o->thumbnail ? 0
                   : t->min_interval > 0 ? t->last_slot /* capped: time base is one slot */

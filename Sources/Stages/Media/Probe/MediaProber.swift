@@ -77,6 +77,19 @@ public struct MediaProber: Sendable {
     }
 
     private static func stream(of stream: AVStream) -> ProbeResult.Stream {
+        var result = describe(stream)
+        var size = 0
+        if let data = withUnsafePointer(to: stream, { av_stream_get_side_data($0, AV_PKT_DATA_DISPLAYMATRIX, &size) }),
+            size >= 9 * MemoryLayout<Int32>.size
+        {
+            let matrix = data.withMemoryRebound(to: Int32.self, capacity: 9) { Array(UnsafeBufferPointer(start: $0, count: 9)) }
+            result.displayMatrix = matrix
+            result.rotation = matrix.withUnsafeBufferPointer { av_display_rotation_get($0.baseAddress) }
+        }
+        return result
+    }
+
+    private static func describe(_ stream: AVStream) -> ProbeResult.Stream {
         let par = stream.codecpar.pointee
         let descriptor = avcodec_descriptor_get(par.codec_id)
         let isVideo = par.codec_type == AVMEDIA_TYPE_VIDEO

@@ -53,6 +53,17 @@ extension ProbeResult.Stream {
         members.append(optional: "bit_rate", bitRate.map { .string(String($0)) })
         members.append(("disposition", .object(disposition.map { ($0.name, .int($0.isSet ? 1 : 0)) })))
         members.append(optional: "tags", tags.ffprobeJSON)
+        if let displayMatrix {
+            // As ffprobe prints it: the nine values three a line, each line numbered, and the
+            // rotation as a whole number of degrees.
+            var text = "\n"
+            for row in 0..<3 {
+                text += String(format: "%08x: ", row) + displayMatrix[row * 3..<row * 3 + 3].map { String(format: " %11d", $0) }.joined() + "\n"
+            }
+            var entry: [(key: String, value: JSONValue)] = [("side_data_type", .string("Display Matrix")), ("displaymatrix", .string(text))]
+            if let rotation, rotation.isFinite { entry.append(("rotation", .int(Int64(rotation)))) }
+            members.append(("side_data_list", .array([.object(entry)])))
+        }
         return .object(members)
     }
 }

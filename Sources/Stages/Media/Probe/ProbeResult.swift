@@ -44,6 +44,10 @@ public struct ProbeResult: Sendable {
         /// Disposition flags by libav's names, in ffprobe's order (`default`, …, `attached_pic`, …).
         public var disposition: [(name: String, isSet: Bool)]
         public var tags: [MediaTag]
+        /// The display matrix (9 values, 16.16 and 2.30 fixed point, as stored) of a video that
+        /// players turn (a phone's portrait video), and its rotation in degrees counterclockwise.
+        public var displayMatrix: [Int32]? = nil
+        public var rotation: Double? = nil
 
         /// A still picture stored with audio (cover art), not video to play.
         public var isAttachedPicture: Bool {
