@@ -10,6 +10,8 @@ enum FFprobeComparison {
     static let requiredStreamKeys = [
         "index", "codec_type", "codec_name", "profile", "width", "height", "pix_fmt", "avg_frame_rate",
         "sample_rate", "channels", "channel_layout", "bit_rate", "duration", "tags",
+        "codec_tag_string", "codec_tag", "sample_aspect_ratio", "display_aspect_ratio", "level", "bits_per_sample",
+        "bits_per_raw_sample", "nb_frames", "side_data_list",
     ]
 
     static func expectMatch(engine: [String: Any], ffprobe: [String: Any], file: String) throws {

@@ -11,6 +11,39 @@ import TestSupport
         return (result, summary)
     }
 
+    /// Inputs as plain arguments, as `engine collect` and yt-dlp take them, beside `--input`.
+    @Test func inputsMayBeGivenAsPlainArguments() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let (result, summary) = try run(
+            ["--no-renditions", Fixtures.media("audio-id3.mp3"), "--input", Fixtures.media("audio-pcm.wav"), Fixtures.media("audio-vorbis.ogg")],
+            dataDir: dataDir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(summary["stored"] as? Int == 3)
+        #expect(!result.stderr.contains("demo catalog"))
+    }
+
+    /// With neither --data-dir, ENGINE_DATA_DIR nor XDG_DATA_HOME, the data directory is
+    /// `$HOME/.local/share/media-engine`: `$HOME`, not the password file's home.
+    @Test func theDefaultDataDirectoryFollowsHome() throws {
+        let home = try TemporaryDirectory("home")
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment["XDG_DATA_HOME"] = nil
+        environment["ENGINE_DATA_DIR"] = nil
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.engineBinary)
+        process.arguments = ["run", "--json", "--no-renditions", Fixtures.media("audio-id3.mp3")]
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(summary["data_dir"] as? String == home.url.appendingPathComponent(".local/share/media-engine").path)
+    }
+
     func libraryItems(_ dataDir: TemporaryDirectory) throws -> [[String: Any]] {
         let result = try Command.engine(["items", "--json", "--data-dir", dataDir.path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -30,6 +63,7 @@ import TestSupport
 
         let (first, summary) = try run([], dataDir: dataDir, directory: elsewhere.url)
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stderr.contains("no input given: ingesting the bundled demo catalog ("), "\(first.stderr)")
         #expect(summary["collected"] as? Int == entries)
         #expect(summary["stored"] as? Int == entries)
         #expect(summary["failed"] as? Int == 0)

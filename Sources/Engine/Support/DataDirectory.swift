@@ -15,8 +15,11 @@ public struct DataDirectory: Sendable {
         if let fromEnvironment = environment["ENGINE_DATA_DIR"], !fromEnvironment.isEmpty {
             return DataDirectory(root: URL(fileURLWithPath: fromEnvironment))
         }
+        // `$HOME` first, as every XDG program does (the password file's home is for a login).
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
+            ?? home.appendingPathComponent(".local/share")
         return DataDirectory(root: dataHome.appendingPathComponent("media-engine"))
     }
 

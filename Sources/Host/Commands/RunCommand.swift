@@ -15,7 +15,13 @@ struct RunCommand: AsyncParsableCommand {
     var graph = "default"
 
     @Option(name: .customLong("input"), help: "A playlist (M3U, PLS, XSPF, plain list), folder, media file or URL. Repeatable.")
-    var inputs: [String] = []
+    var inputOptions: [String] = []
+
+    @Argument(help: "Inputs, as with --input (`engine run list.m3u dir/ *.mp3`).")
+    var inputArguments: [String] = []
+
+    /// Every input, `--input`s first.
+    var inputs: [String] { inputOptions + inputArguments }
 
     @OptionGroup var data: DataDirOptions
 
@@ -86,7 +92,13 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             let inputs: [String]
             do {
-                inputs = self.inputs.isEmpty ? [try DemoCatalog.locate()] : self.inputs
+                if self.inputs.isEmpty {
+                    let demo = try DemoCatalog.locate()
+                    Output.note("no input given: ingesting the bundled demo catalog (\(demo))")
+                    inputs = [demo]
+                } else {
+                    inputs = self.inputs
+                }
             } catch {
                 Output.error("run", "\(error)")
                 throw EngineExit.cannotRun

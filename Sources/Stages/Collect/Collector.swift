@@ -43,7 +43,7 @@ public struct Collector: Sendable {
             return Collected(issues: [SourceIssue(location: input, message: "no such file or directory")])
         }
         if isDirectory.boolValue { return scanFolder(url, input: input) }
-        if let kind = Downloader.specialFileKind(url.path) {  // a FIFO would block the sniff; /dev/zero never ends
+        if let kind = (try? FileKind.special(url.path)) ?? nil {  // a FIFO would block the sniff; /dev/zero never ends
             return Collected(issues: [SourceIssue(location: input, message: "is a \(kind), not a media file or playlist")])
         }
         if MediaExtensions.all.contains(url.path.fileExtension) {

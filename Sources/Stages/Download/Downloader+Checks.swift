@@ -34,23 +34,8 @@ extension Downloader {
     /// A device, FIFO or socket named as a media file would be read forever (`/dev/zero`) or
     /// block: refused before curl opens it.
     static func requireRegularFile(_ path: String) throws {
-        if let kind = specialFileKind(path) { throw DownloadError.notARegularFile(path: path, kind: kind) }
-    }
-
-    /// What `path` is when it is not a regular file ("FIFO", "character device"); nil for a
-    /// regular file or one that cannot be examined (the open that follows says why).
-    static func specialFileKind(_ path: String) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return nil
-        case S_IFDIR: return "directory"
-        case S_IFCHR: return "character device"
-        case S_IFBLK: return "block device"
-        case S_IFIFO: return "FIFO"
-        case S_IFSOCK: return "socket"
-        default: return "special file"
-        }
+        // A path that cannot be examined: curl's open says why, in its own words.
+        if let kind = (try? FileKind.special(path)) ?? nil { throw DownloadError.notARegularFile(path: path, kind: kind) }
     }
 
     /// Errors that another try may not meet: a refused, reset or dropped connection, a

@@ -40,20 +40,12 @@ public struct MediaProber: Sendable {
     /// Rejects what libav cannot or must not open: missing paths, directories, and FIFOs or
     /// devices (opening a FIFO blocks until a writer appears).
     private static func checkRegularFile(_ path: String) throws(ProbeError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw .unreadable(path: path, reason: String(errno: errno))
+        let kind: String?
+        do {
+            kind = try FileKind.special(path)
+        } catch {
+            throw .unreadable(path: path, reason: (error as? FileKindError)?.reason ?? "\(error)")
         }
-        let kind: String? =
-            switch info.st_mode & S_IFMT {
-            case S_IFREG: nil
-            case S_IFDIR: "directory"
-            case S_IFIFO: "FIFO (named pipe)"
-            case S_IFSOCK: "socket"
-            case S_IFCHR: "character device"
-            case S_IFBLK: "block device"
-            default: "special file"
-            }
         if let kind { throw .notARegularFile(path: path, kind: kind) }
     }
 
@@ -72,12 +64,30 @@ public struct MediaProber: Sendable {
             bitRate: ctx.bit_rate > 0 ? ctx.bit_rate : nil,
             probeScore: Int(ctx.probe_score),
             tags: Libav.entries(ctx.metadata))
-        let streams = context.streams.compactMap { $0.map { stream(of: $0.pointee) } }
+        let streams = context.streams.compactMap { $0.map { stream(of: $0.pointee, at: $0, in: context.pointer) } }
         return ProbeResult(format: format, streams: streams)
     }
 
-    private static func stream(of stream: AVStream) -> ProbeResult.Stream {
+    private static func stream(of stream: AVStream, at pointer: UnsafeMutablePointer<AVStream>, in context: UnsafeMutablePointer<AVFormatContext>)
+        -> ProbeResult.Stream
+    {
         var result = describe(stream)
+        // The fields people script against, computed as ffprobe does.
+        let par = stream.codecpar.pointee
+        result.codecTag = par.codec_tag
+        if par.codec_type == AVMEDIA_TYPE_VIDEO {
+            let sar = av_guess_sample_aspect_ratio(context, pointer, nil)
+            if sar.num != 0 {
+                result.sampleAspectRatio = rational(sar)
+                var dar = AVRational(num: 0, den: 1)
+                av_reduce(&dar.num, &dar.den, Int64(par.width) * Int64(sar.num), Int64(par.height) * Int64(sar.den), 1024 * 1024)
+                result.displayAspectRatio = rational(dar)
+            }
+            result.level = Int(par.level)
+        }
+        if par.codec_type == AVMEDIA_TYPE_AUDIO { result.bitsPerSample = Int(av_get_bits_per_sample(par.codec_id)) }
+        if par.bits_per_raw_sample > 0 { result.bitsPerRawSample = Int(par.bits_per_raw_sample) }
+        if stream.nb_frames > 0 { result.nbFrames = stream.nb_frames }
         var size = 0
         if let data = withUnsafePointer(to: stream, { av_stream_get_side_data($0, AV_PKT_DATA_DISPLAYMATRIX, &size) }),
             size >= 9 * MemoryLayout<Int32>.size

@@ -32,25 +32,43 @@ extension ProbeResult.Format {
 }
 
 extension ProbeResult.Stream {
+    /// A codec tag as ffprobe writes it (`av_fourcc_make_string`): printable characters as
+    /// they are, others as `[n]`.
+    static func fourCC(_ tag: UInt32) -> String {
+        (0..<4).map { shift -> String in
+            let byte = UInt8(truncatingIfNeeded: tag >> (8 * UInt32(shift)))
+            let c = Character(Unicode.Scalar(byte))
+            return c.isLetter && byte < 128 || c.isNumber && byte < 128 || c == "." || c == "_" || c == " " ? String(c) : "[\(byte)]"
+        }.joined()
+    }
+
     var ffprobeJSON: JSONValue {
         var members: [(key: String, value: JSONValue)] = [("index", .int(index))]
         members.append(optional: "codec_name", codecName.map(JSONValue.string))
         members.append(optional: "codec_long_name", codecLongName.map(JSONValue.string))
         members.append(optional: "profile", profile.map(JSONValue.string))
         members.append(("codec_type", .string(codecType)))
+        members.append(("codec_tag_string", .string(Self.fourCC(codecTag))))
+        members.append(("codec_tag", .string(String(format: "0x%04x", codecTag))))
         members.append(optional: "width", width.map(JSONValue.int))
         members.append(optional: "height", height.map(JSONValue.int))
+        members.append(optional: "sample_aspect_ratio", sampleAspectRatio.map { .string("\($0.num):\($0.den)") })
+        members.append(optional: "display_aspect_ratio", displayAspectRatio.map { .string("\($0.num):\($0.den)") })
         members.append(optional: "pix_fmt", pixFmt.map(JSONValue.string))
+        members.append(optional: "level", level.map(JSONValue.int))
         members.append(optional: "sample_fmt", sampleFmt.map(JSONValue.string))
         members.append(optional: "sample_rate", sampleRate.map { .string(String($0)) })
         members.append(optional: "channels", channels.map(JSONValue.int))
         members.append(optional: "channel_layout", channelLayout.map(JSONValue.string))
+        members.append(optional: "bits_per_sample", bitsPerSample.map(JSONValue.int))
         members.append(("r_frame_rate", .string(rFrameRate.description)))
         members.append(("avg_frame_rate", .string(avgFrameRate.description)))
         members.append(("time_base", .string(timeBase.description)))
         members.append(optional: "start_time", startTime.map(ffprobeTime))
         members.append(optional: "duration", duration.map(ffprobeTime))
         members.append(optional: "bit_rate", bitRate.map { .string(String($0)) })
+        members.append(optional: "bits_per_raw_sample", bitsPerRawSample.map { .string(String($0)) })
+        members.append(optional: "nb_frames", nbFrames.map { .string(String($0)) })
         members.append(("disposition", .object(disposition.map { ($0.name, .int($0.isSet ? 1 : 0)) })))
         members.append(optional: "tags", tags.ffprobeJSON)
         if let displayMatrix {

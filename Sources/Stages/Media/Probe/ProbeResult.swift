@@ -48,6 +48,18 @@ public struct ProbeResult: Sendable {
         /// players turn (a phone's portrait video), and its rotation in degrees counterclockwise.
         public var displayMatrix: [Int32]? = nil
         public var rotation: Double? = nil
+        /// The container's tag for the codec (`avc1`, `mp4a`; 0 when it has none).
+        public var codecTag: UInt32 = 0
+        /// Video: pixel and display aspect ratios (when known), and the codec level (-99: unknown).
+        public var sampleAspectRatio: Rational? = nil
+        public var displayAspectRatio: Rational? = nil
+        public var level: Int? = nil
+        /// Audio: bits per sample of the codec (0 for compressed audio).
+        public var bitsPerSample: Int? = nil
+        /// Bits per sample of the source before coding, when the stream says.
+        public var bitsPerRawSample: Int? = nil
+        /// Frames (packets) in the stream, when the container counts them.
+        public var nbFrames: Int64? = nil
 
         /// A still picture stored with audio (cover art), not video to play.
         public var isAttachedPicture: Bool {
