@@ -29,6 +29,8 @@ struct TranscodeCommand: AsyncParsableCommand {
     @Option(help: "Trim: duration, seconds.") var duration: Double?
     @Option(help: "Thumbnail: time, seconds (default 10% in).") var at: Double?
     @Option(help: "Codec threads (0: automatic).") var threads: Int?
+    @Flag(name: [.customShort("y"), .customLong("overwrite")], help: "Replace OUT when it exists (as ffmpeg -y).") var overwrite = false
+    @Flag(name: [.customShort("n"), .customLong("no-overwrite")], help: "Never replace OUT (the default; as ffmpeg -n).") var noOverwrite = false
 
     func validate() throws {
         let counts = [("--max-width", maxWidth), ("--max-height", maxHeight), ("--sample-rate", sampleRate), ("--channels", channels),
@@ -43,6 +45,7 @@ struct TranscodeCommand: AsyncParsableCommand {
         }
         if let duration, !(duration > 0 && duration <= 1e9) { throw ValidationError("--duration must be a positive number of seconds") }
         if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be from 0 to 1000") }
+        if overwrite, noOverwrite { throw ValidationError("-y and -n contradict each other") }
     }
 
     func run() async throws {
@@ -69,6 +72,23 @@ struct TranscodeCommand: AsyncParsableCommand {
         settings.threads = threads ?? settings.threads
         if settings.name == "trim", settings.duration == nil, settings.start == nil {
             throw ValidationError("the trim profile needs --start and/or --duration")
+        }
+        do {
+            settings = try settings.fitted(toExtension: (output as NSString).pathExtension)
+        } catch {
+            Output.error("transcode", "\(output): \(error)")
+            throw EngineExit.usage
+        }
+        // Faults of OUT are named as OUT's, before any work: an existing file, a missing folder.
+        if FileManager.default.fileExists(atPath: output), !overwrite {
+            Output.error("transcode", "\(output): already exists (give -y to replace it)")
+            throw EngineExit.usage
+        }
+        var isFolder: ObjCBool = false
+        let folder = (output as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
+            Output.error("transcode", "\(output): the folder \(folder) does not exist")
+            throw EngineExit.usage
         }
 
         let terminal = isatty(STDERR_FILENO) == 1

@@ -1,0 +1,40 @@
+internal import CFFmpeg
+
+extension TranscodeProfile {
+    /// This profile writing a file named with extension `ext` (`engine transcode IN OUT`, as
+    /// ffmpeg picks the container from OUT): the container that extension names, when it can
+    /// hold what the profile encodes; a still image as PNG for `.png`. Throws naming both the
+    /// extension and the profile when it cannot (an `.mp3` cannot hold `aac-128k`'s AAC).
+    public func fitted(toExtension ext: String) throws(TranscodeError) -> TranscodeProfile {
+        let ext = ext.lowercased()
+        guard !ext.isEmpty, ext != fileExtension, container != nil else { return self }
+        var fitted = self
+        if kind == .image {
+            switch ext {
+            case "jpg", "jpeg": return self
+            case "png":
+                fitted.container = "image2"
+                fitted.videoCodec = "png"
+                fitted.quality = nil
+                return fitted
+            default:
+                throw .invalidOption("a .\(ext) file cannot hold profile '\(name)': give .jpg or .png")
+            }
+        }
+        guard let muxer = av_guess_format(nil, "output.\(ext)", nil), let muxerName = muxer.pointee.name else {
+            throw .invalidOption("'.\(ext)' names no container libav knows (profile '\(name)' writes .\(fileExtension))")
+        }
+        let encoded = [(video == .encode ? videoCodec : nil, "video"), (audio == .encode ? audioCodec : nil, "audio")]
+        for case let (codec?, what) in encoded {
+            guard let encoder = avcodec_find_encoder_by_name(codec) else { continue }  // the transcode says it is missing
+            if avformat_query_codec(muxer, encoder.pointee.id, FF_COMPLIANCE_NORMAL) != 1 {
+                throw .invalidOption(
+                    "a .\(ext) file cannot hold profile '\(name)': its \(what) is \(String(cString: encoder.pointee.name)) (give .\(fileExtension))")
+            }
+        }
+        fitted.container = String(cString: muxerName)
+        fitted.fileExtension = ext
+        fitted.faststart = fitted.faststart && ["mp4", "mov", "m4a", "m4v", "ipod"].contains(fitted.container ?? "")
+        return fitted
+    }
+}
