@@ -146,6 +146,7 @@ static int run(mk_tc *t, const char *input, const char *output) {
     if (t->vin >= 0 && video == MK_STREAM_ENCODE && (ret = mk_tc_open_video(t)) < 0) return ret;
     if (t->ain >= 0 && audio == MK_STREAM_ENCODE && (ret = mk_tc_open_audio(t)) < 0) return ret;
     if ((video == MK_STREAM_COPY || audio == MK_STREAM_COPY) && (ret = mk_tc_open_copy(t)) < 0) return ret;
+    if (!o->thumbnail && video == MK_STREAM_DROP && audio == MK_STREAM_ENCODE && (ret = mk_tc_open_covers(t)) < 0) return ret;
     if ((ret = mk_tc_write_header(t, output)) < 0) return ret;
 
     t->pkt = av_packet_alloc();

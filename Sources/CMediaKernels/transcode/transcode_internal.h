@@ -101,6 +101,8 @@ int mk_tc_finish_audio(mk_tc *t);
 
 /* stream copy */
 int mk_tc_open_copy(mk_tc *t);
+/* Cover art pictures copied beside encoded audio, where the container holds them. */
+int mk_tc_open_covers(mk_tc *t);
 int mk_tc_copy_packet(mk_tc *t, AVPacket *p);
 
 #endif
