@@ -132,7 +132,7 @@ final class ProgressDisplay: Sendable {
         frame.total = counters.total
         frame.done = counters[.succeeded] + counters[.failed] + counters[.skipped] + counters[.canceled]
         frame.failed = counters[.failed]
-        frame.retrying = (try? await store.retryingItems(jobID: jobID, limit: 1000).count) ?? 0
+        frame.retrying = (try? await store.retryingItems(jobID: jobID, limit: 100).count) ?? 0  // "100" reads as "many" here
         if local {
             let (transfers, received) = TransferRegistry.shared.snapshot()
             frame.receivedBytes = received
