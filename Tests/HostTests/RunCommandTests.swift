@@ -11,6 +11,42 @@ import TestSupport
         return (result, summary)
     }
 
+    /// `--dry-run` says what a run would download and make, and writes nothing: no data
+    /// directory where there was none; the database and the library unchanged (a reader of a
+    /// WAL database may leave SQLite's own `-wal`/`-shm` index files, empty of data).
+    @Test func aDryRunListsTheWorkAndTouchesNothing() throws {
+        let parent = try TemporaryDirectory("parent")
+        let dataDir = parent.file("data").path
+        let audio = Fixtures.media("audio-id3.mp3"), video = Fixtures.media("video-h264-aac.mp4")
+        func dryRun() throws -> [String: Any] {
+            let result = try Command.engine(["run", "--dry-run", "--json", "--data-dir", dataDir, audio, video])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try parseJSON(result.stdout) as? [String: Any])
+        }
+        let fresh = try dryRun()
+        #expect((fresh["download"] as? [Any])?.count == 2)
+        #expect(!FileManager.default.fileExists(atPath: dataDir), "a dry run created the data directory")
+
+        #expect(try Command.engine(["run", "--no-renditions", "--data-dir", dataDir, audio]).status == 0)
+        func snapshot() throws -> [String: Data] {
+            let files = FileManager.default.enumerator(atPath: dataDir)?.compactMap { $0 as? String } ?? []
+            return try Dictionary(uniqueKeysWithValues: files.filter { !$0.hasSuffix("-shm") && !$0.hasSuffix("-wal") }.compactMap { name in
+                var isFolder: ObjCBool = false
+                FileManager.default.fileExists(atPath: dataDir + "/" + name, isDirectory: &isFolder)
+                return isFolder.boolValue ? nil : (name, try Data(contentsOf: URL(fileURLWithPath: dataDir + "/" + name)))
+            })
+        }
+        let before = try snapshot()
+        let planned = try dryRun()
+        #expect(try snapshot() == before, "a dry run changed the data directory")
+        let downloads = (planned["download"] as? [[String: Any]])?.compactMap { $0["item_key"] as? String }
+        #expect(downloads == ["local:\(URL(fileURLWithPath: video).absoluteString)"])
+        let completion = try #require((planned["renditions"] as? [[String: Any]])?.first)
+        #expect(completion["item_key"] as? String == "local:\(URL(fileURLWithPath: audio).absoluteString)")
+        let perKind = try #require(planned["renditions_per_kind"] as? [String: Any])
+        #expect(completion["profiles"] as? [String] == perKind["audio"] as? [String], "the stored audio lacks the planned audio renditions")
+    }
+
     /// Inputs as plain arguments, as `engine collect` and yt-dlp take them, beside `--input`.
     @Test func inputsMayBeGivenAsPlainArguments() throws {
         let dataDir = try TemporaryDirectory("data")

@@ -115,7 +115,7 @@ public final class SQLiteJobStore: CatalogStore {
         return itemID
     }
 
-    private static func catalogEntry(_ db: Database, itemID: Int64) throws -> CatalogEntry {
+    static func catalogEntry(_ db: Database, itemID: Int64) throws -> CatalogEntry {
         let original = try Self.storedOriginal(db, itemID: itemID)
         return CatalogEntry(
             itemID: itemID, storedOriginal: original,

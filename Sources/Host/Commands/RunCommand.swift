@@ -45,6 +45,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @Flag(help: "List what would be downloaded and made, touching nothing (no data dir, database or file is written).")
+    var dryRun = false
+
     func validate() throws {
         if graph != "default", !graph.hasSuffix(".yaml"), !graph.hasSuffix(".yml"), !FileManager.default.fileExists(atPath: graph) {
             throw ValidationError("unknown graph '\(graph)': give 'default' or the path of a graph file (YAML)")
@@ -53,12 +56,17 @@ struct RunCommand: AsyncParsableCommand {
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
         if !(grace >= 0 && grace <= 3600) { throw ValidationError("--grace must be from 0 to 3600 seconds") }
         if resume, !inputs.isEmpty { throw ValidationError("--resume continues a job with its own inputs: give no --input") }
+        if resume, dryRun { throw ValidationError("--dry-run plans a new run: it cannot be combined with --resume") }
     }
 
     func run() async throws {
         var options = JobOptions(graph: graph, workers: workers, noRenditions: noRenditions)
         transfer.apply(to: &options)
         try options.loadGraph(command: "run")
+        if dryRun {
+            try await planDryRun(options)
+            return
+        }
         let directory = data.directory
         let host: RunnerHost
         do {

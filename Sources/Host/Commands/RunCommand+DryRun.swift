@@ -1,0 +1,60 @@
+import Engine
+import Foundation
+import Stages
+
+extension RunCommand {
+    /// `engine run --dry-run`: collects the inputs (remote playlists are fetched) and compares
+    /// them with the catalog read-only: what would be downloaded, which stored items would get
+    /// renditions, what is already complete. Nothing is created or written.
+    func planDryRun(_ options: JobOptions) async throws {
+        let inputs = self.inputs.isEmpty ? [try DemoCatalog.locate()] : self.inputs
+        let plan = options.noRenditions ? RenditionPlan.none : try options.graphFile().renditions
+        var collected: [MediaItem] = []
+        var issues: [SourceIssue] = []
+        let collector = Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory)
+        for input in inputs {
+            let found = await collector.collect(input)
+            collected += found.items
+            issues += found.issues
+        }
+        var seen = Set<String>()
+        collected = collected.filter { seen.insert($0.key).inserted }  // as the job keeps the first of each key
+        let known: [String: CatalogEntry]
+        do {
+            known = try SQLiteJobStore.lookUp(collected, inDatabaseAt: data.directory.database.path)
+        } catch {
+            Output.error("run", "\(error)")
+            throw EngineExit.cannotRun
+        }
+        var downloads: [MediaItem] = [], completions: [(MediaItem, [String])] = []
+        var complete = 0
+        for item in collected {
+            guard let entry = known[item.key], entry.storedOriginal != nil else {
+                if limit.map({ downloads.count < $0 }) ?? true { downloads.append(item) }
+                continue
+            }
+            let missing = plan.profiles(for: entry.mediaKind).map(\.name).filter { !entry.renditionProfiles.contains($0) }
+            if missing.isEmpty { complete += 1 } else { completions.append((item, missing)) }
+        }
+        let planned = ["audio": plan.audio.map(\.name), "video": plan.video.map(\.name)]
+        if json {
+            Output.line(JSONValue.object([
+                ("dry_run", .bool(true)),
+                ("download", .array(downloads.map { .object([("item_key", .string($0.key)), ("title", .string($0.title)), ("url", .string($0.url))]) })),
+                ("renditions_per_kind", .object(planned.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(JSONValue.string))) })),
+                ("renditions", .array(completions.map { item, profiles in
+                    .object([("item_key", .string(item.key)), ("title", .string(item.title)), ("profiles", .array(profiles.map(JSONValue.string)))])
+                })),
+                ("already_stored", .int(complete)),
+                ("issues", .array(issues.map { .string($0.description) })),
+            ]).serialized())
+            return
+        }
+        Output.line("dry run: nothing is downloaded, made or recorded")
+        for item in downloads { Output.line("download    \(item.key)  \(item.title)") }
+        for (item, profiles) in completions { Output.line("renditions  \(item.key)  \(item.title): \(profiles.joined(separator: ", "))") }
+        for issue in issues { Output.error("run", issue.description) }
+        let perKind = plan.isEmpty ? "no renditions" : "renditions after each download: audio \(planned["audio"]!.joined(separator: ", ")); video \(planned["video"]!.joined(separator: ", "))"
+        Output.line("\(downloads.count) to download (\(perKind)), \(completions.count) stored item(s) to complete with renditions, \(complete) already complete")
+    }
+}
