@@ -172,6 +172,26 @@ import TestSupport
         #expect(try await store.cancelOpenItems(jobID: job.id) == 3)
     }
 
+    /// A retry waits its time in the queue: not claimable before it, counted as waiting, its
+    /// failed try kept with the item; claimed once due.
+    @Test(arguments: Kind.allCases)
+    func aRetryIsClaimableOnlyOnceItsTimeHasCome(_ kind: Kind) async throws {
+        let (store, dir) = try makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.enqueue(jobID: job.id, items: items(2), completingInput: nil)
+        let claimed = try await store.claim(jobID: job.id, holder: "r", limit: 2, leaseDuration: .seconds(30))
+        try await store.settle(claimed[0].lease, .retry(error: "HTTP 503", kind: .http5xx, after: .seconds(3600)))
+        try await store.settle(claimed[1].lease, .retry(error: "reset", kind: .network, after: .zero))
+        let counters = try await store.counters(jobID: job.id)
+        #expect(counters[.pending] == 2 && counters.waitingToRetry == 2)
+        let waiting = try await store.retryingItems(jobID: job.id, limit: 10)
+        #expect(waiting.map(\.history.count) == [1, 1] && waiting.first?.kind == .http5xx)
+        let again = try await store.claim(jobID: job.id, holder: "r", limit: 10, leaseDuration: .seconds(30))
+        #expect(again.map(\.itemKey) == [claimed[1].itemKey], "only the due one")
+        #expect(try await store.counters(jobID: job.id).waitingToRetry == 1)
+    }
+
     @Test(arguments: Kind.allCases)
     func commandsAreTakenOnceInOrderAndEventsKept(_ kind: Kind) async throws {
         let (store, dir) = try makeStore(kind)

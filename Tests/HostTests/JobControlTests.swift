@@ -13,21 +13,6 @@ import TestSupport
 
     func count(_ job: [String: Any], _ status: String) -> Int { (job["items"] as? [String: Any])?[status] as? Int ?? -1 }
 
-    /// `held` items that the server holds back while the gate (`<root>/hold`) exists: the job
-    /// cannot finish before the test opens it, however late the test's own polling wakes on a
-    /// busy machine.
-    func heldPlaylist(_ server: FaultServer, root: TemporaryDirectory, _ lists: TemporaryDirectory, held: Int) throws -> String {
-        try root.write("hold", "")
-        let urls = (0..<held).map { server.url("/hold/audio-id3.mp3?copy=\($0)") }
-        return try lists.write("held.txt", urls.joined(separator: "\n") + "\n")
-    }
-
-    func servedFixture() throws -> TemporaryDirectory {
-        let root = try TemporaryDirectory("served")
-        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: root.file("audio-id3.mp3").path)
-        return root
-    }
-
     func jobID(of run: EngineProcess) async throws -> Int {
         try await waitUntil("the run prints its job id") { run.errors.contains("engine: job ") }
         let line = try #require(run.errors.split(separator: "\n").first { $0.hasPrefix("engine: job ") })
@@ -37,10 +22,9 @@ import TestSupport
     /// Pause from another process: the runner takes no item after it acknowledged the pause,
     /// the foreground run says it waits, and a resume from elsewhere lets it complete the job.
     @Test func pauseFromAnotherProcessStopsNewWorkAndResumeCompletesTheJob() async throws {
-        let root = try servedFixture()
-        let server = try FaultServer(root: root.url)
+        let held = try HeldServer()
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let playlist = try heldPlaylist(server, root: root, lists, held: 40)
+        let playlist = try held.playlist(40, in: lists)
         let run = try EngineProcess([
             "run", "--json", "--no-renditions", "--workers", "2", "--stall-timeout", "600", "--data-dir", dataDir.path, "--input", playlist,
         ])
@@ -52,7 +36,7 @@ import TestSupport
         try await waitUntil("the runner took the pause") {
             ["pause_requested", "paused"].contains(try self.jobShow(id, dataDir)["status"] as? String ?? "")
         }
-        try FileManager.default.removeItem(at: root.file("hold"))  // the held downloads in flight finish
+        try held.release()  // the held downloads in flight finish
         try await waitUntil("the job is paused") { try self.jobShow(id, dataDir)["status"] as? String == "paused" }
         try await waitUntil("the run says it waits") { run.errors.contains("paused from elsewhere; waiting") }
         #expect(run.isRunning, "a foreground run waits for the resume")
@@ -80,10 +64,10 @@ import TestSupport
     /// Cancel from another process: the run stops promptly, leaves no temp file, and the
     /// store is consistent (no item left running, integrity check ok).
     @Test func cancelFromAnotherProcessStopsTheRunAndLeavesTheStoreConsistent() async throws {
-        let root = try servedFixture()
-        let server = try FaultServer(root: root.url)
+        let held = try HeldServer()
+        defer { withExtendedLifetime(held) {} }
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let playlist = try heldPlaylist(server, root: root, lists, held: 40)
+        let playlist = try held.playlist(40, in: lists)
         let run = try EngineProcess(["run", "--json", "--no-renditions", "--stall-timeout", "600", "--data-dir", dataDir.path, "--input", playlist])
         let id = try await jobID(of: run)
         try await waitUntil("held downloads are running") { (try? self.count(self.jobShow(id, dataDir), "running")) ?? 0 > 0 }
@@ -130,12 +114,9 @@ import TestSupport
 @Suite struct TerminationTests {
     @Test(arguments: ["run", "worker"])
     func sigtermLeavesTheJobPausedAndResumable(_ command: String) async throws {
-        let root = try TemporaryDirectory("served")
-        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: root.file("audio-id3.mp3").path)
-        try root.write("hold", "")
-        let server = try FaultServer(root: root.url)
+        let held = try HeldServer()
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let playlist = try lists.write("held.txt", (0..<12).map { server.url("/hold/audio-id3.mp3?copy=\($0)") }.joined(separator: "\n") + "\n")
+        let playlist = try held.playlist(12, in: lists)
         let arguments: [String]
         if command == "worker" {
             let submit = try Command.engine([
@@ -159,7 +140,7 @@ import TestSupport
         #expect((show["items"] as? [String: Any])?["running"] as? Int == 0, "in-flight items went back to the queue")
         #expect(try temporaryLeftovers(dataDir.file("tmp").path) == [], "only partial downloads, kept for the resume")
 
-        try FileManager.default.removeItem(at: root.file("hold"))
+        try held.release()
         let resumed = try Command.engine(["run", "--resume", "--json", "--data-dir", dataDir.path])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let done = try #require(try parseJSON(Command.engine(["jobs", "show", "1", "--json", "--data-dir", dataDir.path]).stdout) as? [String: Any])

@@ -104,12 +104,9 @@ import TestSupport
     /// `collect_only` job queued after it runs beside it in the general lane and completes;
     /// a second ingest job waits for the first.
     @Test func aCollectOnlyJobRunsBesideADownloadJob() async throws {
-        let root = try TemporaryDirectory("served")
-        try FileManager.default.copyItem(atPath: Fixtures.media("audio-id3.mp3"), toPath: root.file("audio-id3.mp3").path)
-        try root.write("hold", "")
-        let server = try FaultServer(root: root.url)
+        let server = try HeldServer()
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let held = try lists.write("held.txt", (0..<3).map { server.url("/hold/audio-id3.mp3?n=\($0)") }.joined(separator: "\n") + "\n")
+        let held = try server.playlist(3, in: lists)
         let other = try lists.write("other.txt", Fixtures.media("audio-pcm.wav") + "\n")
         func show(_ id: Int) throws -> [String: Any] {
             try #require(try parseJSON(Command.engine(["jobs", "show", "\(id)", "--json", "--data-dir", dataDir.path]).stdout) as? [String: Any])
@@ -122,7 +119,7 @@ import TestSupport
         try await waitUntil("the collect_only job completes", timeout: .seconds(120)) { try show(3)["status"] as? String == "completed" }
         #expect(try show(1)["status"] as? String == "running", "the download job is still held")
         #expect(try show(2)["status"] as? String == "queued", "a second download job waits for the first")
-        try FileManager.default.removeItem(at: root.file("hold"))
+        try server.release()
         #expect(try await worker.wait(timeout: .seconds(120)) == 0, "\(worker.errors)")
         #expect(try (1...3).map { try show($0)["status"] as? String } == ["completed", "completed", "completed"])
     }

@@ -8,11 +8,11 @@ import TestSupport
     /// the second cancels: the run stops at once, reports the items as canceled, deletes its
     /// temp files, exits 130, and the store stays usable with the job canceled.
     @Test func ctrlCPausesThenCancelsAndLeavesNoTempFiles() async throws {
-        let (server, root) = try heldServer()
+        let held = try HeldServer("audio-pcm.wav")
+        defer { withExtendedLifetime(held) {} }  // its downloads never finish: it must outlive the run
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let playlist = try lists.write("held.txt", (1...4).map { server.url("/hold/audio-pcm.wav?\($0)") }.joined(separator: "\n") + "\n")
+        let playlist = try held.playlist(4, in: lists)
         let process = try EngineProcess(["run", "--json", "--stall-timeout", "600", "--data-dir", dataDir.path, "--input", playlist])
-        defer { withExtendedLifetime(root) {} }
 
         let temp = dataDir.file("tmp").path
         try await waitUntil("three downloads have started") {
@@ -45,11 +45,11 @@ import TestSupport
     /// busy timeout), a third Ctrl-C ends the process at once with 130, and nothing is lost:
     /// the next run clears the temp folder and stores what it is given.
     @Test func aThirdCtrlCQuitsAtOnceWhileTheCleanStopIsHeldUp() async throws {
-        let (server, root) = try heldServer()
+        let held = try HeldServer("audio-pcm.wav")
+        defer { withExtendedLifetime(held) {} }  // its downloads never finish: it must outlive the run
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let playlist = try lists.write("held.txt", (1...3).map { server.url("/hold/audio-pcm.wav?\($0)") }.joined(separator: "\n") + "\n")
+        let playlist = try held.playlist(3, in: lists)
         let process = try EngineProcess(["run", "--json", "--stall-timeout", "600", "--data-dir", dataDir.path, "--input", playlist])
-        defer { withExtendedLifetime(root) {} }
 
         let temp = dataDir.file("tmp").path
         try await waitUntil("three downloads have started") {
@@ -80,14 +80,5 @@ import TestSupport
         #expect(try temporaryLeftovers(temp) == [], "the next run removed what the killed one left")
         let items = try Command.engine(["items", "--json", "--data-dir", dataDir.path])
         #expect((try parseJSON(items.stdout) as? [Any])?.count == 1)
-    }
-
-    /// A loopback server whose `/hold/` downloads wait while its gate file exists (it stays:
-    /// these downloads never finish on their own).
-    func heldServer() throws -> (FaultServer, TemporaryDirectory) {
-        let root = try TemporaryDirectory("served")
-        try FileManager.default.copyItem(atPath: Fixtures.media("audio-pcm.wav"), toPath: root.file("audio-pcm.wav").path)
-        try root.write("hold", "")
-        return (try FaultServer(root: root.url), root)
     }
 }

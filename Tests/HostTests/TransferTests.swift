@@ -62,19 +62,23 @@ import TestSupport
         #expect(retries.allSatisfy { $0["outcome"] == "retry" && $0["error"] == "\(flaky): HTTP 503" && $0["error_kind"] == "http_5xx" })
     }
 
-    /// 429 with `Retry-After: 2`: the second try waits at least that long, though the
-    /// backoff alone (0.05 s) would be far shorter.
+    /// 429 with `Retry-After: 2`: the job's record schedules the second try at least that
+    /// long after the first (the backoff alone, 0.05 s, would be far shorter), and the second
+    /// try did not start before its time.
     @Test func aRetryAfterIsHonoured() async throws {
         let root = try served()
         let server = try FaultServer(root: root.url)
         let dataDir = try TemporaryDirectory("data")
-        let clock = ContinuousClock()
-        let start = clock.now
         let (result, job) = try run([server.url("/fail-times/1/429/audio-id3.mp3?retry_after=2")], dataDir)
-        let elapsed = clock.now - start
         #expect(result.status == 0, "\(result.stderr)")
         #expect((job["items"] as? [String: Any])?["succeeded"] as? Int == 1)
-        #expect(elapsed >= .seconds(2), "\(elapsed)")
+        let database = try DatabaseQueue(path: dataDir.file("engine.sqlite").path)
+        let (failedAt, retryAt, startedAt) = try await database.read { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT ended_at, retry_at FROM job_item_attempts"))
+            return (row["ended_at"] as Double, row["retry_at"] as Double, try #require(try Double.fetchOne(db, sql: "SELECT started_at FROM job_items")))
+        }
+        #expect(retryAt - failedAt >= 2, "the retry was scheduled \(retryAt - failedAt) s after the 429")
+        #expect(startedAt >= retryAt, "the second try started \(retryAt - startedAt) s before its time")
     }
 
     /// The job's record while an item waits for its next try: `jobs show` lists it with the

@@ -81,6 +81,8 @@ public struct JobInput: Sendable, Equatable {
 /// How many items of a job are in each status.
 public struct JobCounters: Sendable, Equatable {
     public var byStatus: [ItemStatus: Int] = [:]
+    /// Open items waiting for their next try after a transient failure.
+    public var waitingToRetry = 0
     public init() {}
     public subscript(_ status: ItemStatus) -> Int { byStatus[status] ?? 0 }
     public var total: Int { byStatus.values.reduce(0, +) }
@@ -128,8 +130,8 @@ public enum ItemOutcome: Sendable, Equatable {
     case succeeded(bytes: Int64?)
     case failed(error: String, kind: ItemErrorKind? = nil)
     /// A transient failure with tries left: back to the queue as `pending`, not claimable
-    /// before `at` (seconds since 1970).
-    case retry(error: String, kind: ItemErrorKind?, at: Double)
+    /// until `after` has passed from the moment the outcome is recorded.
+    case retry(error: String, kind: ItemErrorKind?, after: Duration)
     case skipped(reason: String)
     case canceled
     /// The runner stopped before the item finished: back to the queue, as `interrupted`.

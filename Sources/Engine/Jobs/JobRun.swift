@@ -472,9 +472,9 @@ struct JobLedger: ItemLedger {
     /// error fails the item at once.
     private func failure(_ error: any Error, attempt: Int) -> ItemOutcome {
         let kind = (error as? any ClassifiedError)?.kind ?? .other
-        let message = Redaction.scrub("\(error)")
+        let message = "\(error)"  // the store redacts what it records
         if let delay = run.settings.retry.delay(after: attempt, failingWith: error, random: Double.random(in: 0..<1)) {
-            return .retry(error: message, kind: kind, at: Date().timeIntervalSince1970 + delay.seconds)
+            return .retry(error: message, kind: kind, after: delay)
         }
         return .failed(error: message, kind: kind)
     }

@@ -266,19 +266,19 @@ extension SQLiteJobStore: JobQueue {
     }
 
     private static func settle(_ db: Database, _ lease: ItemLease, _ outcome: ItemOutcome) throws {
+        let now = Self.now
         var kind: ItemErrorKind?, nextAttempt: Double?
         let (status, error, bytes): (ItemStatus, String?, Int64?)
         switch outcome {
         case .succeeded(let count): (status, error, bytes) = (.succeeded, nil, count)
         case .failed(let message, let errorKind): (status, error, bytes, kind) = (.failed, message, nil, errorKind)
-        case .retry(let message, let errorKind, let at): (status, error, bytes, kind, nextAttempt) = (.pending, message, nil, errorKind, at)
+        case .retry(let message, let errorKind, let after): (status, error, bytes, kind, nextAttempt) = (.pending, message, nil, errorKind, now + after.seconds)  // the wait starts when recorded
         case .skipped(let reason): (status, error, bytes) = (.skipped, reason, nil)
         case .canceled: (status, error, bytes) = (.canceled, nil, nil)
         case .interrupted: (status, error, bytes) = (.interrupted, nil, nil)
         case .released: (status, error, bytes) = (.pending, nil, nil)
         }
         let open = status == .interrupted || status == .pending
-        let now = Self.now
         try db.cachedStatement(
             sql: """
                 UPDATE job_items SET status = ?, last_error = ?, error_kind = ?, next_attempt_at = ?, bytes = coalesce(?, bytes),
@@ -296,10 +296,12 @@ extension SQLiteJobStore: JobQueue {
         if let error, status == .failed || nextAttempt != nil {
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO job_item_attempts (job_item_id, attempt, ended_at, outcome, error, error_kind)
-                    SELECT id, attempts, ?, ?, ?, ? FROM job_items WHERE id = ?
+                    INSERT INTO job_item_attempts (job_item_id, attempt, ended_at, outcome, error, error_kind, retry_at)
+                    SELECT id, attempts, ?, ?, ?, ?, ? FROM job_items WHERE id = ?
                     """
-            ).execute(arguments: [now, status == .failed ? "failed" : "retry", Redaction.scrub(error), kind?.rawValue, lease.jobItemID])
+            ).execute(arguments: [
+                now, status == .failed ? "failed" : "retry", Redaction.scrub(error), kind?.rawValue, nextAttempt, lease.jobItemID,
+            ])
         }
         // The catalog item keeps what it is (a stored item stays succeeded when a rerun skips
         // it, and recording its original marked it succeeded); only a failure changes it.
@@ -374,9 +376,14 @@ extension SQLiteJobStore: JobQueue {
         try await pool.read { db in
             var counters = JobCounters()
             for row in try Row.fetchAll(
-                db, sql: "SELECT status, count(*) AS n FROM job_items WHERE job_id = ? GROUP BY status", arguments: [jobID])
+                db,
+                sql: """
+                    SELECT status, count(*) AS n, count(next_attempt_at) AS waiting FROM job_items WHERE job_id = ? GROUP BY status
+                    """,
+                arguments: [jobID])
             {
                 if let status = ItemStatus(rawValue: row["status"]) { counters.byStatus[status] = row["n"] }
+                if ["pending", "interrupted"].contains(row["status"] as String) { counters.waitingToRetry += row["waiting"] as Int }
             }
             return counters
         }

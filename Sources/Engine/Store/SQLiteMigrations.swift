@@ -269,7 +269,9 @@ enum SQLiteMigrations {
                     ended_at REAL NOT NULL,
                     outcome TEXT NOT NULL CHECK (outcome IN ('retry', 'failed')),
                     error TEXT NOT NULL,
-                    error_kind TEXT
+                    error_kind TEXT,
+                    -- a retry: when the next try may start
+                    retry_at REAL
                 );
                 CREATE INDEX job_item_attempts_item ON job_item_attempts (job_item_id, id);
                 """)

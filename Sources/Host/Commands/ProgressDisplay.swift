@@ -132,7 +132,7 @@ final class ProgressDisplay: Sendable {
         frame.total = counters.total
         frame.done = counters[.succeeded] + counters[.failed] + counters[.skipped] + counters[.canceled]
         frame.failed = counters[.failed]
-        frame.retrying = (try? await store.retryingItems(jobID: jobID, limit: 100).count) ?? 0  // "100" reads as "many" here
+        frame.retrying = counters.waitingToRetry
         if local {
             let (transfers, received) = TransferRegistry.shared.snapshot()
             frame.receivedBytes = received

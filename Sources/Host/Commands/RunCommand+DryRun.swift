@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Stages
+import Synchronization
 
 extension RunCommand {
     /// `engine run --dry-run`: collects the inputs (remote playlists are fetched) and compares
@@ -9,16 +10,12 @@ extension RunCommand {
     func planDryRun(_ options: JobOptions) async throws {
         let inputs = self.inputs.isEmpty ? [try DemoCatalog.locate()] : self.inputs
         let plan = options.noRenditions ? RenditionPlan.none : try options.graphFile().renditions
+        // The graph's own source, as `engine collect`: the items a run would take in.
+        let source = CollectorSource(
+            inputs: inputs, collector: Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory))
         var collected: [MediaItem] = []
-        var issues: [SourceIssue] = []
-        let collector = Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory)
-        for input in inputs {
-            let found = await collector.collect(input)
-            collected += found.items
-            issues += found.issues
-        }
-        var seen = Set<String>()
-        collected = collected.filter { seen.insert($0.key).inserted }  // as the job keeps the first of each key
+        let issues = Mutex<[SourceIssue]>([])
+        try await source.produce(into: { collected.append($0) }, context: SourceContext { issue in issues.withLock { $0.append(issue) } })
         let known: [String: CatalogEntry]
         do {
             known = try SQLiteJobStore.lookUp(collected, inDatabaseAt: data.directory.database.path)
@@ -46,14 +43,14 @@ extension RunCommand {
                     .object([("item_key", .string(item.key)), ("title", .string(item.title)), ("profiles", .array(profiles.map(JSONValue.string)))])
                 })),
                 ("already_stored", .int(complete)),
-                ("issues", .array(issues.map { .string($0.description) })),
+                ("issues", .array(issues.withLock { $0 }.map { .string($0.description) })),
             ]).serialized())
             return
         }
         Output.line("dry run: nothing is downloaded, made or recorded")
         for item in downloads { Output.line("download    \(item.key)  \(item.title)") }
         for (item, profiles) in completions { Output.line("renditions  \(item.key)  \(item.title): \(profiles.joined(separator: ", "))") }
-        for issue in issues { Output.error("run", issue.description) }
+        for issue in issues.withLock({ $0 }) { Output.error("run", issue.description) }
         let perKind = plan.isEmpty ? "no renditions" : "renditions after each download: audio \(planned["audio"]!.joined(separator: ", ")); video \(planned["video"]!.joined(separator: ", "))"
         Output.line("\(downloads.count) to download (\(perKind)), \(completions.count) stored item(s) to complete with renditions, \(complete) already complete")
     }

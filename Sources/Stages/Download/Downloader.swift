@@ -14,9 +14,10 @@ public final class Downloader: Sendable {
     /// The disk lane's reserve, shared by this downloader's transfers.
     private let disk: DiskBudget
 
-    public init(options: DownloadOptions = DownloadOptions()) {
+    /// `bandwidth`: a cap shared with other downloaders; by default one of `options.limitRate`.
+    public init(options: DownloadOptions = DownloadOptions(), bandwidth: BandwidthLimit? = nil) {
         self.options = options
-        bandwidth = options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) }
+        self.bandwidth = bandwidth ?? options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) }
         disk = DiskBudget(reserve: options.freeSpaceReserve, freeSpace: options.freeSpace)
     }
 
