@@ -17,4 +17,14 @@ const char *mk_avlog_last(void);
 /* Forgets this thread's last message (call before a libav operation). */
 void mk_avlog_clear(void);
 
+/*
+ * Notes: between begin and end, this thread keeps the warnings (and errors) that a demuxer, a
+ * decoder or the input's I/O logs, as "<component>: <message>", distinct ones once each with
+ * their count (at most 8; more are counted), plus what `mk_avlog_note` adds. `end` writes them,
+ * one per line, into `out` and returns how many distinct notes there were.
+ */
+void mk_avlog_notes_begin(void);
+void mk_avlog_note(const char *line);
+int mk_avlog_notes_end(char *out, size_t size);
+
 #endif

@@ -67,14 +67,16 @@ enum {
 
 /*
  * Transcodes `input` into `output`. Returns 0, or a negative code with a one-line message in
- * `error` ("<operation>: <reason>"). Only the input's end of data ends it early (a truncated
- * tail keeps what decoded); any other read error (EIO from a failing disk or network file
- * system) fails it. `cancel` (may be NULL) is polled between packets and from libav's I/O
+ * `error` ("<operation>: <reason>"). Like ffmpeg, it is tolerant of damaged input: packets a
+ * decoder rejects are skipped, and a demuxer's complaint ends the input where it is; `notes`
+ * gets what was tolerated (libav's warnings from the input side, a count of skipped packets),
+ * one per line, on success and failure alike. A truncated tail keeps what decoded; an I/O
+ * error (EIO from a failing disk or network file system) fails it, as does no frame at all. `cancel` (may be NULL) is polled between packets and from libav's I/O
  * interrupt callback; raise it from any thread to stop within a packet. On failure the output
  * may be partial: the caller deletes it.
  */
 int mk_transcode(const char *input, const char *output, const mk_transcode_options *options,
                  mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
-                 char *error, size_t error_size);
+                 char *error, size_t error_size, char *notes, size_t notes_size);
 
 #endif

@@ -57,16 +57,26 @@ double mk_tc_frame_time(const mk_tc *t, const AVFrame *f, AVRational tb) {
     return ts == AV_NOPTS_VALUE ? NAN : ts * av_q2d(tb) - t->origin;
 }
 
+/*
+ * Like ffmpeg: a packet the decoder rejects (corrupt, or cut short) is skipped and counted, not
+ * fatal; only running out of memory is. No frame at all fails the transcode at its end.
+ */
+static int decode_failed(mk_tc *t, int ret) {
+    if (ret == AVERROR(ENOMEM)) return mk_tc_fail(t, ret, "cannot decode");
+    if (t->decode_errors++ == 0) av_strerror(ret, t->decode_error, sizeof t->decode_error);
+    return 0;
+}
+
 static int decode_packet(mk_tc *t, AVCodecContext *dec, const AVPacket *p, int video) {
     int ret = avcodec_send_packet(dec, p);
-    /* Like ffmpeg: a corrupt packet is skipped, not fatal; no frames at all is. */
-    if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA && ret != AVERROR(EAGAIN))
-        return mk_tc_fail(t, ret, "cannot decode");
+    if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN) && (ret = decode_failed(t, ret)) < 0) return ret;
     for (;;) {
         ret = avcodec_receive_frame(dec, t->frame);
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
-        if (ret == AVERROR_INVALIDDATA) continue;
-        if (ret < 0) return mk_tc_fail(t, ret, "cannot decode");
+        if (ret < 0) {
+            if ((ret = decode_failed(t, ret)) < 0) return ret;
+            continue;
+        }
         ret = video ? mk_tc_process_video(t, t->frame) : mk_tc_process_audio(t, t->frame);
         av_frame_unref(t->frame);
         if (ret < 0) return ret;
@@ -74,10 +84,10 @@ static int decode_packet(mk_tc *t, AVCodecContext *dec, const AVPacket *p, int v
 }
 
 /*
- * Why av_read_frame stopped. The input's end of data (EOF, or a demuxer's complaint about a
- * cut-off last packet once the I/O is at its end) ends the loop: a truncated tail keeps what
- * decoded. Any I/O error (libav records it in pb->error, and many demuxers then report plain
- * EOF) and any other demuxer error fails the transcode.
+ * Why av_read_frame stopped. The input's end of data ends the loop (a truncated tail keeps
+ * what decoded), and so does a demuxer's complaint about the data (as ffmpeg does: what was
+ * read is kept, with a note of where and why the input ended early). Any I/O error (libav
+ * records it in pb->error, and many demuxers then report plain EOF) fails the transcode.
  */
 static int read_stopped(mk_tc *t, int ret) {
     if (mk_cancel_is_raised(t->cancel)) return mk_tc_fail(t, MK_TRANSCODE_CANCELED, "transcode");
@@ -87,7 +97,12 @@ static int read_stopped(mk_tc *t, int ret) {
         return mk_tc_fail(t, pb->error, "cannot read input");
     }
     if (ret == AVERROR_EOF || (pb && avio_feof(pb))) return 0;
-    return mk_tc_fail(t, ret, "cannot read input");
+    if (ret == AVERROR(ENOMEM) || ret == AVERROR_EXIT) return mk_tc_fail(t, ret, "cannot read input");
+    char reason[AV_ERROR_MAX_STRING_SIZE], note[160];
+    av_strerror(ret, reason, sizeof reason);
+    snprintf(note, sizeof note, "the input ended early, after %.2f s of output: %s", t->done, reason);
+    mk_avlog_note(note);
+    return 0;
 }
 
 static int open_input(mk_tc *t, const char *input) {
@@ -176,6 +191,12 @@ static int run(mk_tc *t, const char *input, const char *output) {
     /* Flush: decoders, then the resampler and FIFO, then the encoders. */
     if (t->vdec && (ret = decode_packet(t, t->vdec, NULL, 1)) < 0) return ret;
     if (t->adec && (ret = decode_packet(t, t->adec, NULL, 0)) < 0) return ret;
+    if (t->decode_errors) {
+        char note[200];
+        snprintf(note, sizeof note, "%d packet%s could not be decoded and %s skipped (%s)", t->decode_errors,
+                 t->decode_errors == 1 ? "" : "s", t->decode_errors == 1 ? "was" : "were", t->decode_error);
+        mk_avlog_note(note);
+    }
     if (t->vdec && t->video_frames == 0) return mk_tc_fail(t, MK_TRANSCODE_NO_FRAME, "cannot decode video");
     if (t->adec && t->audio_frames == 0) return mk_tc_fail(t, MK_TRANSCODE_NO_FRAME, "cannot decode audio");
     if (t->aenc && (ret = mk_tc_finish_audio(t)) < 0) return ret;
@@ -211,7 +232,7 @@ static void release(mk_tc *t) {
 
 int mk_transcode(const char *input, const char *output, const mk_transcode_options *options,
                  mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
-                 char *error, size_t error_size) {
+                 char *error, size_t error_size, char *notes, size_t notes_size) {
     mk_tc t;
     memset(&t, 0, sizeof t);
     t.o = options;
@@ -222,7 +243,9 @@ int mk_transcode(const char *input, const char *output, const mk_transcode_optio
     t.errlen = error_size;
     t.vin = t.ain = -1;
     if (error_size) error[0] = '\0';
+    mk_avlog_notes_begin();
     int ret = run(&t, input, output);
     release(&t);
+    mk_avlog_notes_end(notes, notes_size);
     return ret;
 }

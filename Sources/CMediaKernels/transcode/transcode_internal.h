@@ -30,6 +30,8 @@ typedef struct mk_tc {
     double start, end;     /* trim window, seconds from the origin (end = INFINITY when open) */
     double total;          /* expected output seconds, 0 if unknown */
     double done, reported; /* output seconds written / last reported */
+    int decode_errors;     /* packets the decoders rejected (skipped), and the first one's reason */
+    char decode_error[AV_ERROR_MAX_STRING_SIZE];
 
     /* video (transcode_video.c) */
     int vin;

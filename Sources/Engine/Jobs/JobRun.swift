@@ -231,7 +231,7 @@ public final class JobRun: Sendable {
                 try await store.transitionJob(jobID, to: .queued, runner: nil, error: problem)
                 return .incomplete
             }
-            let status: JobStatus = counters[.failed] > 0 ? .completedWithErrors : .completed
+            let status: JobStatus = counters[.failed] > 0 || counters.renditionsFailed > 0 ? .completedWithErrors : .completed
             try await store.transitionJob(jobID, to: status, runner: nil, error: nil)
             return .finished(status)
         }
@@ -245,24 +245,24 @@ public final class JobRun: Sendable {
         do {
             guard let job = try await store.job(jobID) else { return }
             if !job.collectionDone {
-                var collected = job.collected
-                for input in try await store.jobInputs(jobID) where !input.done {
+                // `limit`: new items (those the library does not hold), as yt-dlp's --max-downloads.
+                inputs: for input in try await store.jobInputs(jobID) where !input.done {
                     guard stopReason == nil else { return }
-                    if let limit = job.scope.limit, collected >= limit { break }
                     let found = try await collector?.collect(input.input) ?? (items: [], issues: [])
                     for issue in found.issues {
                         await observer.graph(.sourceIssue(issue))
                         try await store.appendEvent(jobID: jobID, kind: "issue", message: issue.description)
                     }
                     var items = found.items[...]
-                    if let limit = job.scope.limit { items = items.prefix(max(0, limit - collected)) }
                     repeat {
                         try await waitBelowHighWater()
                         guard stopReason == nil else { return }
                         let batch = items.prefix(settings.enqueueBatch)
                         items = items.dropFirst(batch.count)
-                        collected += try await store.enqueue(
-                            jobID: jobID, items: Array(batch), completingInput: items.isEmpty ? input.position : nil)
+                        let result = try await store.enqueue(
+                            jobID: jobID, items: Array(batch), completingInput: items.isEmpty ? input.position : nil,
+                            newItemLimit: job.scope.limit)
+                        if result.limitReached { break inputs }
                     } while !items.isEmpty
                 }
                 try await store.finishCollection(jobID: jobID)

@@ -34,10 +34,11 @@ public protocol JobQueue: Sendable {
 
     // MARK: items
     /// Writes collected items into the job (and the catalog), keeping the first of each item
-    /// key; with `completingInput`, marks that input collected in the same transaction.
-    /// Returns how many were new.
-    @discardableResult
-    func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int
+    /// key; with `completingInput`, marks that input collected in the same transaction. With
+    /// `newItemLimit`, stops before the item that would make the job's new items (those the
+    /// library does not hold yet; for a reprocess job, every item) more than that, and says so
+    /// (the input is then not complete).
+    func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?, newItemLimit: Int?) async throws -> EnqueueResult
     /// Catalog items with (`stored`) or without an active original on `backend`, optionally only
     /// of these sources or collections (by locator or title), oldest first: what a `reprocess`
     /// or a `download_only` job takes.
@@ -88,6 +89,8 @@ public protocol JobQueue: Sendable {
     func failedItems(jobID: Int64, limit: Int) async throws -> [FailedItem]
     /// Items waiting for their next try after a transient failure, with their failed tries.
     func retryingItems(jobID: Int64, limit: Int) async throws -> [FailedItem]
+    /// The rendition failures recorded for the job's items' content (by this job or earlier).
+    func renditionFailures(jobID: Int64) async throws -> [JobRenditionFailure]
     /// When the job's first open item (pending or interrupted) may be claimed: the distant past
     /// when one is claimable now, nil when none is open.
     func earliestOpenItem(jobID: Int64) async throws -> Date?
@@ -108,4 +111,18 @@ public protocol JobQueue: Sendable {
     func stopWorker(id: String) async throws
     /// Workers not stopped (live, or dead without having said so).
     func activeWorkers() async throws -> [JobWorker]
+}
+
+extension JobQueue {
+    /// `enqueue` without a limit; how many items were new to the job.
+    @discardableResult
+    public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int {
+        try await enqueue(jobID: jobID, items: items, completingInput: completingInput, newItemLimit: nil).added
+    }
+}
+
+/// What `JobQueue.enqueue` did: items new to the job, and whether the limit of new items stopped it.
+public struct EnqueueResult: Sendable, Equatable {
+    public var added: Int
+    public var limitReached: Bool
 }

@@ -30,11 +30,19 @@ public protocol CatalogStore: Sendable {
     ) async throws -> StoredFile
 
     /// Records a rendition of the original with content `originalSHA256`: a file asset of kind
-    /// `rendition` (one per original and profile) at `locator` on `backend`, linked to the item.
+    /// `rendition` (one per original and profile) at `locator` on `backend`, linked to the item,
+    /// with the warnings its transcode gave; a failure recorded for it before is cleared.
     func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        backend: String, locator: String, lease: ItemLease?
+        warnings: [String], backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition
+
+    /// Records that rendition `profile` (with `settings`, the profile's fingerprint) of the
+    /// original with content `originalSHA256` could not be made, and why; the lease's job is
+    /// kept as the one that tried.
+    func recordRenditionFailure(originalSHA256: String, profile: String, settings: String, error: String, lease: ItemLease?) async throws
+    /// The failure recorded for that rendition, if any.
+    func renditionFailure(originalSHA256: String, profile: String) async throws -> RenditionFailure?
 
     /// The rendition `profile` of the original with content `originalSHA256`, if one is stored;
     /// when there is one, it is linked to `itemID` too (items that share content share renditions).
@@ -59,6 +67,10 @@ public protocol CatalogStore: Sendable {
     ) async throws
     func processorResult(itemID: Int64, processor: String) async throws -> String?
 
-    /// Every item with a stored original (and its renditions), ordered by source, creator, title.
-    func libraryItems() async throws -> [LibraryEntry]
+    /// Every item with a stored original (and its renditions), ordered by source, creator,
+    /// title; with `includingUnstored`, the catalog items without one too.
+    func libraryItems(includingUnstored: Bool) async throws -> [LibraryEntry]
+    /// Takes items out of the catalog; the files no other item refers to lose their records
+    /// and are returned.
+    func removeItems(_ ids: [Int64]) async throws -> RemovedItems
 }

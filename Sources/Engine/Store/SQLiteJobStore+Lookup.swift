@@ -8,16 +8,7 @@ extension SQLiteJobStore {
     /// absent from the answer.
     public static func lookUp(_ items: [MediaItem], inDatabaseAt path: String) throws -> [String: CatalogEntry] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(10)
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: "\(error)")
-        }
-        return try queue.read { db in
+        return try readOnlyQueue(path).read { db in
             guard try db.tableExists("items") else { return [:] }
             var found: [String: CatalogEntry] = [:]
             let statement = try db.cachedStatement(

@@ -130,17 +130,30 @@ extension SQLiteJobStore: JobQueue {
 
     // MARK: items
 
-    @discardableResult
-    public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int {
+    public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?, newItemLimit: Int?) async throws -> EnqueueResult {
         try await writer.write { db in
             let now = Self.now
-            var added = 0
+            var added = 0, new = 0
+            let job = try Row.fetchOne(db.cachedStatement(sql: "SELECT type, collected_new FROM job_runs WHERE id = ?"), arguments: [jobID])
+            var newSoFar: Int = job?["collected_new"] ?? 0
+            // A reprocess job's items are all stored: its limit counts every item.
+            let countsAll = job?["type"] == JobType.reprocess.rawValue
+            var limitReached = false
             for item in items {
                 let key = item.key
                 // The first collection of a key wins; a second listing of the item changes nothing.
                 guard try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM job_items WHERE job_id = ? AND item_key = ?"), arguments: [jobID, key]) == nil
                 else { continue }
+                let isNew = try countsAll || Self.knownItemID(db, item).flatMap { try Self.storedOriginal(db, itemID: $0) } == nil
+                if isNew, let newItemLimit, newSoFar >= newItemLimit {
+                    limitReached = true
+                    break
+                }
+                if isNew {
+                    new += 1
+                    newSoFar += 1
+                }
                 let itemID = try Self.upsertCatalogItem(db, item)
                 try db.cachedStatement(
                     sql: """
@@ -155,14 +168,21 @@ extension SQLiteJobStore: JobQueue {
                 ])
                 added += 1
             }
-            try db.cachedStatement(sql: "UPDATE job_runs SET collected = collected + ?, updated_at = ? WHERE id = ?")
-                .execute(arguments: [added, now, jobID])
-            if let completingInput {
+            try db.cachedStatement(sql: "UPDATE job_runs SET collected = collected + ?, collected_new = collected_new + ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [added, new, now, jobID])
+            if let completingInput, !limitReached {
                 try db.cachedStatement(sql: "UPDATE job_inputs SET done = 1 WHERE job_id = ? AND position = ?")
                     .execute(arguments: [jobID, completingInput])
             }
-            return added
+            return EnqueueResult(added: added, limitReached: limitReached)
         }
+    }
+
+    /// The catalog id of the item (by source and remote id), if the catalog has it.
+    private static func knownItemID(_ db: Database, _ item: MediaItem) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT i.id FROM items i JOIN sources s ON s.id = i.source_id WHERE s.name = ? AND i.remote_id = ?"),
+            arguments: [item.source, item.remoteID])
     }
 
     public func finishCollection(jobID: Int64) async throws {
@@ -348,6 +368,8 @@ extension SQLiteJobStore: JobQueue {
     public func retryItems(jobID: Int64, itemKey: String?, force: Bool) async throws -> Int {
         let statuses: [ItemStatus] = force ? [.failed, .canceled, .succeeded, .skipped] : [.failed, .canceled]
         return try await writer.write { db in
+            // Succeeded items whose renditions failed first: their failures are cleared too.
+            let renditions = try Self.retryRenditions(db, jobID: jobID, itemKey: itemKey)
             var arguments: StatementArguments = [jobID]
             arguments += StatementArguments(statuses.map(\.rawValue))
             if let itemKey { arguments += [itemKey] }
@@ -358,7 +380,7 @@ extension SQLiteJobStore: JobQueue {
                     WHERE job_id = ? AND status IN (\(Self.placeholders(statuses.count)))\(itemKey == nil ? "" : " AND item_key = ?")
                     """,
                 arguments: arguments)
-            return db.changesCount
+            return renditions + db.changesCount
         }
     }
 
@@ -385,6 +407,8 @@ extension SQLiteJobStore: JobQueue {
                 if let status = ItemStatus(rawValue: row["status"]) { counters.byStatus[status] = row["n"] }
                 if ["pending", "interrupted"].contains(row["status"] as String) { counters.waitingToRetry += row["waiting"] as Int }
             }
+            counters.renditionsFailed = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM rendition_failures WHERE job_id = ?"), arguments: [jobID]) ?? 0
             return counters
         }
     }

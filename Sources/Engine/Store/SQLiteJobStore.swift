@@ -120,7 +120,14 @@ public final class SQLiteJobStore: CatalogStore {
         return CatalogEntry(
             itemID: itemID, storedOriginal: original,
             mediaKind: try String.fetchOne(db.cachedStatement(sql: "SELECT media_kind FROM items WHERE id = ?"), arguments: [itemID]),
-            renditionProfiles: Set(try original.map { try Self.renditions(db, of: $0.assetID).map(\.profile) } ?? []))
+            renditionProfiles: Set(try original.map { try Self.renditions(db, of: $0.assetID).map(\.profile) } ?? []),
+            failedRenditions: try original.map { original in
+                Dictionary(
+                    try Row.fetchAll(
+                        db.cachedStatement(sql: "SELECT profile, settings FROM rendition_failures WHERE original_sha256 = ?"),
+                        arguments: [original.sha256]
+                    ).map { ($0["profile"], $0["settings"]) }, uniquingKeysWith: { first, _ in first })
+            } ?? [:])
     }
 
     public func setStatus(itemID: Int64, _ status: ItemStatus, error: String?) async throws {
@@ -154,7 +161,7 @@ public final class SQLiteJobStore: CatalogStore {
 
     // MARK: storage
 
-    private static let storedFileColumns = """
+    static let storedFileColumns = """
         a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
         FROM file_assets a
         JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
@@ -165,7 +172,7 @@ public final class SQLiteJobStore: CatalogStore {
         try await pool.read { db in try Self.storedOriginal(db, itemID: itemID) }
     }
 
-    private static func storedOriginal(_ db: Database, itemID: Int64) throws -> StoredFile? {
+    static func storedOriginal(_ db: Database, itemID: Int64) throws -> StoredFile? {
         try Row.fetchOne(
             db.cachedStatement(
                 sql: """
@@ -226,48 +233,6 @@ public final class SQLiteJobStore: CatalogStore {
         try replaceCreators(db, itemID: itemID, description.creators)
     }
 
-    public func recordRendition(
-        itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        backend: String, locator: String, lease: ItemLease?
-    ) async throws -> StoredRendition {
-        try await writer.write { db in
-            if let lease { try Self.fence(db, lease, step: "transcode") }
-            let backendID = try Self.backendID(db, backend)
-            guard let parentID = try Self.originalAssetID(db, sha256: originalSHA256) else {
-                throw StoreError.notFound("original \(originalSHA256)")
-            }
-            let assetID = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256)
-                        VALUES ('rendition', ?, ?, ?, ?, ?)
-                        ON CONFLICT (parent_asset_id, profile) WHERE kind = 'rendition' DO UPDATE SET
-                            format = excluded.format, size = excluded.size, sha256 = excluded.sha256
-                        RETURNING id
-                        """),
-                arguments: [parentID, profile, format, size, sha256])!
-            try Self.link(db, itemID: itemID, assetID: assetID)
-            try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
-            try Self.markPlaced(db, .rendition(of: originalSHA256, profile: profile), backendID: backendID)
-            return StoredRendition(
-                profile: profile,
-                file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator))
-        }
-    }
-
-    public func storedRendition(
-        originalSHA256: String, profile: String, linkTo itemID: Int64, lease: ItemLease?
-    ) async throws -> StoredRendition? {
-        try await writer.write { db in
-            if let lease { try Self.fence(db, lease, step: "transcode") }
-            guard let parentID = try Self.originalAssetID(db, sha256: originalSHA256),
-                let rendition = try Self.renditions(db, of: parentID).first(where: { $0.profile == profile })
-            else { return nil }
-            try Self.link(db, itemID: itemID, assetID: rendition.file.assetID)
-            return rendition
-        }
-    }
-
     public func claimContent(_ content: ContentKey, backend: String, lease: ItemLease, replacing: Bool) async throws -> ContentClaim {
         try await writer.write { db in
             let backendID = try Self.backendID(db, backend)
@@ -314,7 +279,7 @@ public final class SQLiteJobStore: CatalogStore {
     }
 
     /// The content is stored on the backend: its claim, whoever held it, is `placed`.
-    private static func markPlaced(_ db: Database, _ content: ContentKey, backendID: Int64) throws {
+    static func markPlaced(_ db: Database, _ content: ContentKey, backendID: Int64) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO content_claims (backend_id, content_key, state, updated_at) VALUES (?, ?, 'placed', ?)
@@ -324,24 +289,24 @@ public final class SQLiteJobStore: CatalogStore {
         ).execute(arguments: [backendID, content.value, now])
     }
 
-    private static func backendID(_ db: Database, _ name: String) throws -> Int64 {
+    static func backendID(_ db: Database, _ name: String) throws -> Int64 {
         guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM storage_backends WHERE name = ?"), arguments: [name])
         else { throw StoreError.notFound("storage backend '\(name)'") }
         return id
     }
 
-    private static func originalAssetID(_ db: Database, sha256: String) throws -> Int64? {
+    static func originalAssetID(_ db: Database, sha256: String) throws -> Int64? {
         try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT id FROM file_assets WHERE kind = 'original' AND sha256 = ?"), arguments: [sha256])
     }
 
-    private static func link(_ db: Database, itemID: Int64, assetID: Int64) throws {
+    static func link(_ db: Database, itemID: Int64, assetID: Int64) throws {
         try db.cachedStatement(sql: "INSERT INTO item_assets (item_id, asset_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .execute(arguments: [itemID, assetID])
     }
 
     /// Records where a copy of the asset lives; the first on a backend is its primary there.
-    private static func addLocation(_ db: Database, assetID: Int64, backendID: Int64, locator: String) throws {
+    static func addLocation(_ db: Database, assetID: Int64, backendID: Int64, locator: String) throws {
         // One statement: the first location of the asset on the backend is its primary there
         // (the partial unique index file_locations_one_primary keeps it one).
         try db.cachedStatement(
@@ -353,19 +318,7 @@ public final class SQLiteJobStore: CatalogStore {
         ).execute(arguments: [assetID, backendID, locator, assetID, backendID])
     }
 
-    private static func renditions(_ db: Database, of originalAssetID: Int64) throws -> [StoredRendition] {
-        try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT a.profile, \(storedFileColumns)
-                    WHERE a.kind = 'rendition' AND a.parent_asset_id = ? AND l.is_primary
-                    ORDER BY a.profile
-                    """),
-            arguments: [originalAssetID]
-        ).map { StoredRendition(profile: $0["profile"], file: storedFile($0)) }
-    }
-
-    private static func storedFile(_ row: Row) -> StoredFile {
+    static func storedFile(_ row: Row) -> StoredFile {
         StoredFile(
             assetID: row["asset_id"], sha256: row["sha256"], size: row["size"], format: row["format"],
             backend: row["backend"], locator: row["locator"])
@@ -438,33 +391,6 @@ public final class SQLiteJobStore: CatalogStore {
                     durationHint: row["duration"], url: row["url"])
                 item.catalogID = row["id"]
                 return item
-            }
-        }
-    }
-
-    public func libraryItems() async throws -> [LibraryEntry] {
-        try await pool.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind,
-                        (SELECT group_concat(name, char(31)) FROM (
-                            SELECT c.name FROM item_creators ic JOIN creators c ON c.id = ic.creator_id
-                            WHERE ic.item_id = i.id ORDER BY ic.position)) AS creators,
-                        \(Self.storedFileColumns)
-                    JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
-                    JOIN items i ON i.id = ia.item_id
-                    JOIN sources s ON s.id = i.source_id
-                    WHERE l.is_primary
-                    ORDER BY s.name, creators, i.title, i.id
-                    """)
-            return try rows.map { row in
-                let file = Self.storedFile(row)
-                return LibraryEntry(
-                    itemID: row["item_id"], source: row["source"], remoteID: row["remote_id"], title: row["title"],
-                    creators: (row["creators"] as String?)?.split(separator: "\u{1F}").map(String.init) ?? [],
-                    duration: row["duration"], mediaKind: row["media_kind"], file: file,
-                    renditions: try Self.renditions(db, of: file.assetID))
             }
         }
     }

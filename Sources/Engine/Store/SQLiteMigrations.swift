@@ -10,6 +10,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v3-jobs", migrate: v3)
         migrator.registerMigration("v4-content-claims", migrate: v4)
         migrator.registerMigration("v5-attempts", migrate: v5)
+        migrator.registerMigration("v6-rendition-failures", migrate: v6)
         return migrator
     }
 
@@ -274,6 +275,27 @@ enum SQLiteMigrations {
                     retry_at REAL
                 );
                 CREATE INDEX job_item_attempts_item ON job_item_attempts (job_item_id, id);
+                """)
+    }
+
+    /// Renditions made with warnings (what a damaged input made the transcode tolerate) and
+    /// renditions that failed: one row per original content and profile, with the profile's
+    /// settings then (a changed profile tries again) and the job that recorded it. And the new
+    /// items a job collected (`--limit` counts those).
+    private static func v6(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE file_assets ADD COLUMN warnings TEXT;
+                CREATE TABLE rendition_failures (
+                    original_sha256 TEXT NOT NULL,
+                    profile TEXT NOT NULL,
+                    settings TEXT NOT NULL,
+                    error TEXT NOT NULL,
+                    job_id INTEGER REFERENCES job_runs(id) ON DELETE SET NULL,
+                    failed_at REAL NOT NULL,
+                    PRIMARY KEY (original_sha256, profile)
+                ) WITHOUT ROWID;
+                ALTER TABLE job_runs ADD COLUMN collected_new INTEGER NOT NULL DEFAULT 0;
                 """)
     }
 }

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A stored file: what it is (asset) and where one copy of it lives (location).
 public struct StoredFile: Sendable, Equatable {
     public var assetID: Int64
@@ -27,8 +29,22 @@ public struct LibraryEntry: Sendable {
     public var creators: [String]
     public var duration: Double?
     public var mediaKind: String?
-    public var file: StoredFile
+    /// The catalog item's status (`succeeded` once stored, `failed` with `lastError`, …).
+    public var status: String
+    public var lastError: String?
+    /// The collections (playlists, feeds, folders) that list it, by title or locator.
+    public var collections: [String]
+    /// Its stored original; nil for a catalog item the library does not hold.
+    public var file: StoredFile?
     public var renditions: [StoredRendition]
+    public var failedRenditions: [RenditionFailure]
+}
+
+/// What `removeItems` took out of the catalog: how many items, and the files no item refers
+/// to any more (their records are gone; the caller deletes the files or leaves them).
+public struct RemovedItems: Sendable {
+    public var items: Int
+    public var files: [StoredFile]
 }
 
 /// An item's status, in the catalog and per job item (`job_items`).
@@ -44,12 +60,35 @@ public struct CatalogEntry: Sendable {
     public var mediaKind: String?
     /// Profiles of the renditions already stored for that original.
     public var renditionProfiles: Set<String> = []
+    /// Renditions of that original that failed: profile → the settings they failed with.
+    public var failedRenditions: [String: String] = [:]
 }
 
-/// A rendition made from an item's original.
+/// A rendition made from an item's original, with what its transcode tolerated (a damaged
+/// input's skipped packets, an early end), one line each.
 public struct StoredRendition: Sendable, Equatable {
     public var profile: String
     public var file: StoredFile
+    public var warnings: [String] = []
+}
+
+/// A rendition that could not be made from an original (its content): the profile's settings
+/// at the time, the reason, and the job that tried. The original stays stored; the rendition
+/// is not tried again with the same settings until a retry clears the record.
+public struct RenditionFailure: Sendable, Equatable {
+    public var originalSHA256: String
+    public var profile: String
+    public var settings: String
+    public var error: String
+    public var jobID: Int64?
+    public var failedAt: Date
+}
+
+/// A rendition failure that concerns one of a job's items.
+public struct JobRenditionFailure: Sendable, Equatable {
+    public var itemKey: String
+    public var title: String
+    public var failure: RenditionFailure
 }
 
 /// What is known about an item once its file is in hand (probe tags, duration, kind).

@@ -4,52 +4,34 @@ import Foundation
 import Stages
 
 /// `engine items [QUERY]`: what the library holds, optionally only what a beets-style query
-/// matches (`artist:adele`, `source:local`, `kind:video`, `format:mp3`, `title:…`, or bare
-/// words that match the title or a creator; every term must match, case-insensitively).
+/// matches (`ItemQuery`); `engine items remove QUERY` takes items out of the catalog.
 struct ItemsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "items",
-        abstract: "List the items the library holds (optionally those a query matches: artist:NAME, source:S, kind:audio, …)."
+        abstract: "List the items the library holds (optionally those a query matches: artist:NAME, status:failed, …), or remove some.",
+        subcommands: [ItemsListCommand.self, ItemsRemoveCommand.self],
+        defaultSubcommand: ItemsListCommand.self
+    )
+}
+
+struct ItemsListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the items the library holds (with a status: query, catalog items it does not hold too)."
     )
 
     @OptionGroup var data: DataDirOptions
 
-    @Argument(help: "Query terms: FIELD:TEXT (artist, title, source, kind, format) or bare words (title or artist).")
+    @Argument(help: "Query terms: FIELD:TEXT (\(ItemQuery.fields.joined(separator: ", "))) or bare words (title or artist).")
     var query: [String] = []
-
-    static let fields = ["artist", "title", "source", "kind", "format"]
-
-    func validate() throws {
-        for term in query {
-            guard let colon = term.firstIndex(of: ":") else { continue }
-            let field = term[..<colon].lowercased()
-            if !Self.fields.contains(field) {
-                throw ValidationError("unknown field '\(field)' in '\(term)' (known: \(Self.fields.joined(separator: ", ")))")
-            }
-        }
-    }
-
-    /// Every term matches `entry`.
-    func matches(_ entry: LibraryEntry) -> Bool {
-        query.allSatisfy { term in
-            let parts = term.split(separator: ":", maxSplits: 1).map { String($0).lowercased() }
-            let (field, text) = parts.count == 2 && Self.fields.contains(parts[0]) ? (parts[0], parts[1]) : ("", term.lowercased())
-            let artists = entry.creators.map { $0.lowercased() }
-            switch field {
-            case "artist": return artists.contains { $0.contains(text) }
-            case "title": return entry.title.lowercased().contains(text)
-            case "source": return entry.source.lowercased().contains(text)
-            case "kind": return entry.mediaKind?.lowercased() == text
-            case "format": return entry.file.format?.lowercased().contains(text) == true
-            default: return entry.title.lowercased().contains(text) || artists.contains { $0.contains(text) }
-            }
-        }
-    }
 
     @Flag(help: "Print a JSON array.")
     var json = false
 
+    func validate() throws { _ = try ItemQuery(query) }
+
     func run() async throws {
+        let query = try ItemQuery(query)
         let directory = data.directory
         guard FileManager.default.fileExists(atPath: directory.database.path) else {
             Output.line(json ? "[]" : "the library at \(directory.library.path) is empty (no database yet)")
@@ -57,7 +39,10 @@ struct ItemsCommand: AsyncParsableCommand {
         }
         let entries: [LibraryEntry]
         do {
-            entries = try await SQLiteJobStore(path: directory.database.path).libraryItems().filter(matches)
+            // Read-only: a listing works on a data directory the user may not write.
+            entries = try await SQLiteJobStore.readLibraryItems(
+                at: directory.database.path, includingUnstored: query.includesUnstored
+            ).filter(query.matches)
         } catch {
             Output.error("items", "\(error)")
             throw EngineExit.cannotRun
@@ -67,15 +52,24 @@ struct ItemsCommand: AsyncParsableCommand {
             Output.line(JSONValue.array(entries.map { Self.json($0, library: library) }).serialized())
             return
         }
-        for entry in entries {
-            let creators = entry.creators.isEmpty ? "" : entry.creators.joined(separator: ", ") + " — "
-            let path = library.path(for: entry.file.locator) ?? entry.file.locator
-            Output.line(
-                "\(creators)\(entry.title) [\(Format.duration(entry.duration)), \(Format.bytes(entry.file.size)), sha256 \(entry.file.sha256.prefix(12))] \(path)")
-            for rendition in entry.renditions {
-                Output.line("    \(rendition.profile): \(rendition.file.locator) (\(Format.bytes(rendition.file.size)))")
-            }
+        for entry in entries { Output.line(Self.text(entry, library: library)) }
+    }
+
+    static func text(_ entry: LibraryEntry, library: LocalLibrary) -> String {
+        let creators = entry.creators.isEmpty ? "" : entry.creators.joined(separator: ", ") + " — "
+        guard let file = entry.file else {
+            return "\(creators)\(entry.title) [\(entry.status)\(entry.lastError.map { ": \($0)" } ?? "")] \(entry.remoteID)"
         }
+        var lines = [
+            "\(creators)\(entry.title) [\(Format.duration(entry.duration)), \(Format.bytes(file.size)), sha256 \(file.sha256.prefix(12))] "
+                + (library.path(for: file.locator) ?? file.locator)
+        ]
+        for rendition in entry.renditions {
+            let warned = rendition.warnings.isEmpty ? "" : "; \(rendition.warnings.count) warning(s): \(rendition.warnings.joined(separator: "; "))"
+            lines.append("    \(rendition.profile): \(rendition.file.locator) (\(Format.bytes(rendition.file.size))\(warned))")
+        }
+        for failure in entry.failedRenditions { lines.append("    \(failure.profile): failed: \(failure.error)") }
+        return lines.joined(separator: "\n")
     }
 
     static func json(_ entry: LibraryEntry, library: LocalLibrary) -> JSONValue {
@@ -83,14 +77,17 @@ struct ItemsCommand: AsyncParsableCommand {
             ("title", .string(entry.title)),
             ("creators", .array(entry.creators.map(JSONValue.string))),
             ("duration", entry.duration.map(JSONValue.double) ?? .null),
-            ("size", .int(entry.file.size)),
-            ("sha256", .string(entry.file.sha256)),
-            ("locator", .string(entry.file.locator)),
-            ("path", library.path(for: entry.file.locator).map(JSONValue.string) ?? .null),
+            ("status", .string(entry.status)),
+            ("last_error", entry.lastError.map(JSONValue.string) ?? .null),
+            ("size", entry.file.map { .int($0.size) } ?? .null),
+            ("sha256", entry.file.map { .string($0.sha256) } ?? .null),
+            ("locator", entry.file.map { .string($0.locator) } ?? .null),
+            ("path", entry.file.flatMap { library.path(for: $0.locator) }.map(JSONValue.string) ?? .null),
             ("source", .string(entry.source)),
             ("remote_id", .string(entry.remoteID)),
+            ("collections", .array(entry.collections.map(JSONValue.string))),
             ("media_kind", entry.mediaKind.map(JSONValue.string) ?? .null),
-            ("format", entry.file.format.map(JSONValue.string) ?? .null),
+            ("format", entry.file?.format.map(JSONValue.string) ?? .null),
             ("renditions", .array(entry.renditions.map { rendition in
                 .object([
                     ("profile", .string(rendition.profile)),
@@ -98,7 +95,11 @@ struct ItemsCommand: AsyncParsableCommand {
                     ("sha256", .string(rendition.file.sha256)),
                     ("locator", .string(rendition.file.locator)),
                     ("path", library.path(for: rendition.file.locator).map(JSONValue.string) ?? .null),
+                    ("warnings", .array(rendition.warnings.map(JSONValue.string))),
                 ])
+            })),
+            ("failed_renditions", .array(entry.failedRenditions.map { failure in
+                .object([("profile", .string(failure.profile)), ("error", .string(failure.error))])
             })),
         ])
     }

@@ -55,6 +55,26 @@ enum JobAssembly {
         }
     }
 
+    /// The renditions a job with these options makes.
+    static func renditions(_ options: JobOptions, file: GraphFile) -> RenditionPlan {
+        options.noRenditions ? .none : file.renditions
+    }
+
+    /// The job's rendition failures: those it recorded, and those recorded earlier that kept it
+    /// from trying a rendition it would make (same profile, same settings).
+    static func renditionFailures(
+        _ job: JobRecord, store: SQLiteJobStore
+    ) async throws -> (now: [JobRenditionFailure], earlier: [JobRenditionFailure]) {
+        let all = try await store.renditionFailures(jobID: job.id)
+        let options = JobOptions.decode(job.options)
+        let plan = (try? options.graphFile()).map { renditions(options, file: $0) } ?? .none
+        let planned = Set((plan.audio + plan.video).map { "\($0.name) \($0.settingsFingerprint)" })
+        return (
+            all.filter { $0.failure.jobID == job.id },
+            all.filter { $0.failure.jobID != job.id && planned.contains("\($0.failure.profile) \($0.failure.settings)") }
+        )
+    }
+
     static func makeRun(
         _ job: JobRecord, store: SQLiteJobStore, directory: DataDirectory, runner: String
     ) throws -> JobRun {
@@ -77,7 +97,7 @@ enum JobAssembly {
             attempts: options.attempts ?? file.attempts ?? 5,
             baseDelay: .milliseconds(Int((options.retryDelay ?? file.retryDelay ?? 1) * 1000)))
         let graphOptions = DefaultGraph.Options(
-            inputs: [], downloadWorkers: workers, download: download, renditions: options.noRenditions ? .none : file.renditions)
+            inputs: [], downloadWorkers: workers, download: download, renditions: renditions(options, file: file))
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         let stages: [any ItemStage<MediaItem>]

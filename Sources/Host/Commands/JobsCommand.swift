@@ -99,7 +99,7 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         name: .customLong("collection"), help: "download_only, reprocess: only items of this collection (locator or title). Repeatable.")
     var collections: [String] = []
     @Option(help: "A graph file: its renditions and download settings (the job keeps its text).") var graph = "default"
-    @Option(help: "Stop collecting after this many items.") var limit: Int?
+    @Option(help: "Stop collecting after this many new items (not yet in the library; reprocess: items).") var limit: Int?
     @Flag(help: "Make no renditions.") var noRenditions = false
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var data: DataDirOptions
@@ -207,7 +207,7 @@ struct JobsCancelCommand: AsyncParsableCommand {
 
 struct JobsRetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Requeue a job's failed items (or one item; --force also succeeded ones).")
+        commandName: "retry", abstract: "Requeue a job's failed items and failed renditions (or one item's; --force also succeeded ones).")
 
     @Argument(help: "The job id.") var id: Int64
     @Option(help: "Only this item (its key, as `jobs show` lists it).") var item: String?

@@ -30,7 +30,7 @@ extension RunCommand {
                 if limit.map({ downloads.count < $0 }) ?? true { downloads.append(item) }
                 continue
             }
-            let missing = plan.profiles(for: entry.mediaKind).map(\.name).filter { !entry.renditionProfiles.contains($0) }
+            let missing = plan.missing(for: entry).map(\.name)
             if missing.isEmpty { complete += 1 } else { completions.append((item, missing)) }
         }
         let planned = ["audio": plan.audio.map(\.name), "video": plan.video.map(\.name)]

@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Concurrent downloads (the network lane; default from the graph: 8).")
     var workers: Int?
 
-    @Option(help: "Stop collecting after this many items.")
+    @Option(help: "Take at most this many new items (those the library does not hold yet), as yt-dlp's --max-downloads.")
     var limit: Int?
 
     @OptionGroup var transfer: TransferOptions
@@ -178,8 +178,9 @@ struct RunCommand: AsyncParsableCommand {
         await progress?.stop()
 
         let status = try await store.job(job.id)?.status ?? .failed
-        let summary = RunSummary(
+        var summary = RunSummary(
             tally: observer.snapshot, wallTime: clock.now - start, dataDirectory: directory, jobID: job.id, status: status)
+        (summary.renditionsFailed, summary.renditionsFailedEarlier) = try await JobAssembly.renditionFailures(job, store: store)
         Output.line(json ? summary.json.serialized() : summary.text)
         if end == .paused || end == .stopped {
             Output.note("job \(job.id) paused: `engine run --resume` (or `engine jobs resume \(job.id)`) continues it")

@@ -9,6 +9,9 @@ struct RunSummary {
     let dataDirectory: DataDirectory
     let jobID: Int64
     let status: JobStatus
+    /// Renditions this job failed to make, and those it did not try because they failed before.
+    var renditionsFailed: [JobRenditionFailure] = []
+    var renditionsFailedEarlier: [JobRenditionFailure] = []
 
     var text: String {
         var lines = [
@@ -31,6 +34,15 @@ struct RunSummary {
         for (title, problems) in [("failed", tally.failed), ("input problems", tally.issues)] where !problems.isEmpty {
             lines.append("\(title) (\(problems.count)):")
             lines += problems.map { "  " + $0.line }
+        }
+        if !renditionsFailed.isEmpty {
+            lines.append("renditions failed (\(renditionsFailed.count)); the items stay stored:")
+            lines += renditionsFailed.map { "  [transcode] \($0.title): \($0.failure.profile): \($0.failure.error)" }
+        }
+        if !renditionsFailedEarlier.isEmpty {
+            let count = renditionsFailedEarlier.count
+            lines.append(
+                "\(count) rendition\(count == 1 ? "" : "s") failed earlier; `engine jobs retry \(jobID)` or a changed profile tries again")
         }
         lines.append("library: \(dataDirectory.library.path)")
         return lines.joined(separator: "\n")
@@ -65,6 +77,15 @@ struct RunSummary {
             ("library", .string(dataDirectory.library.path)),
             ("failures", problems(tally.failed)),
             ("issues", problems(tally.issues)),
+            ("renditions_failed", .array(renditionsFailed.map(Self.json))),
+            ("renditions_failed_earlier", .array(renditionsFailedEarlier.map(Self.json))),
+        ])
+    }
+
+    static func json(_ failed: JobRenditionFailure) -> JSONValue {
+        .object([
+            ("item", .string(failed.itemKey)), ("title", .string(failed.title)), ("profile", .string(failed.failure.profile)),
+            ("error", .string(failed.failure.error)), ("job_id", failed.failure.jobID.map { .int(Int($0)) } ?? .null),
         ])
     }
 }

@@ -97,8 +97,9 @@ struct TranscodeCommand: AsyncParsableCommand {
         let interrupt = Interrupt.onSIGINT { _ in task.cancel() }
         defer { interrupt.cancel() }
         do {
-            try await task.value
+            let warnings = try await task.value
             if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            for warning in warnings { Output.note("transcode: \(input): warning: \(warning)") }
         } catch is CancellationError {
             Output.error("transcode", "\(input): canceled; no output was left")
             throw EngineExit.failures

@@ -58,7 +58,7 @@ public final class IngestObserver: GraphObserver {
             tally.withLock {
                 $0.renditions += item.renditions.count
                 if item.originalAlreadyStored {
-                    $0.renditionsOnly += 1
+                    if item.failedRenditions.isEmpty { $0.renditionsOnly += 1 }
                 } else {
                     $0.stored += 1
                     if item.reusedExistingFile { $0.reused += 1 }

@@ -36,8 +36,9 @@ public struct CatalogStage: ItemStage {
             item.mediaKind = entry.mediaKind
             item.renditions = entry.renditionProfiles
             item.originalAlreadyStored = true
-            let missing = renditions.profiles(for: entry.mediaKind).filter { !entry.renditionProfiles.contains($0.name) }
-            if missing.isEmpty, !reprocess { return .skip(item, reason: "already in the library at \(stored.locator)") }
+            if renditions.missing(for: entry).isEmpty, !reprocess {
+                return .skip(item, reason: "already in the library at \(stored.locator)")
+            }
         } else if reprocess {
             throw CatalogError.originalMissing(
                 item: item.key, path: entry.storedOriginal.map { library.path(for: $0.locator) ?? $0.locator })

@@ -1,4 +1,5 @@
 public import Engine
+import Logging
 
 /// Probes the downloaded file in-process, keeps the result (ffprobe JSON) as the item's
 /// `probe` processor result, and fills what the collector did not know (title and artist
@@ -45,7 +46,12 @@ public struct ProbeStage: OriginalStage {
         item.containerFormat = result.format.formatName
         item.mediaKind = result.mediaKind.rawValue
         item.duration = result.format.duration ?? item.durationHint
-        let tags = result.format.tags
+        let (tags, readings) = Self.readLegacyText(result.format.tags, format: result.format.formatName)
+        for (tag, reading) in readings where !reading.certain {
+            Self.logger.warning(
+                "tag text kept as Latin-1: its encoding is uncertain",
+                metadata: ["item.key": "\(item.key)", "tag": "\(tag)", "guess": "\(reading.guess ?? "")"])
+        }
         if item.titleIsFileName, let title = tags.value(for: "title"), !title.isEmpty {
             item.title = title
             item.titleIsFileName = false
@@ -58,11 +64,44 @@ public struct ProbeStage: OriginalStage {
             let description =
                 storedOriginals == nil
                 ? nil : ItemDescription(title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind)
+            var json = result.ffprobeJSON
+            if !readings.isEmpty, case .object(var members) = json {
+                // How legacy tag text was read: its encoding, and whether the reading is certain.
+                members.append(("tag_text", .array(readings.map { tag, reading in
+                    .object([
+                        ("tag", .string(tag)), ("text", .string(reading.text)), ("encoding", reading.encoding.map(JSONValue.string) ?? .null),
+                        ("certain", .bool(reading.certain)), ("guess", reading.guess.map(JSONValue.string) ?? .null),
+                    ])
+                })))
+                json = .object(members)
+            }
             try await store.saveProcessorResult(
-                itemID: id, processor: "probe", version: Self.processorVersion, json: result.ffprobeJSON.serialized(pretty: false),
+                itemID: id, processor: "probe", version: Self.processorVersion, json: json.serialized(pretty: false),
                 description: description, lease: item.lease)
         }
         return .forward(item)
+    }
+}
+
+extension ProbeStage {
+    static let logger = Logger(label: "stages.probe")
+    /// Containers whose tags are ID3 (v1, or v2 frames marked Latin-1 that may hold a local code page).
+    static let id3Formats: Set<String> = ["mp3", "aac", "wav", "aiff"]
+
+    /// The tags with the naming ones (title, artist, album artist, album) read back from a
+    /// legacy code page (`LegacyTagText`), and how each such value was read.
+    static func readLegacyText(_ tags: [MediaTag], format: String?) -> ([MediaTag], [(String, LegacyTagText.Reading)]) {
+        guard let format, !id3Formats.isDisjoint(with: format.split(separator: ",").map(String.init)) else { return (tags, []) }
+        var readings: [(String, LegacyTagText.Reading)] = []
+        let naming: Set<String> = ["title", "artist", "album_artist", "album"]
+        let read = tags.map { tag -> MediaTag in
+            guard naming.contains(tag.key.lowercased()) else { return tag }
+            let reading = LegacyTagText.read(tag.value)
+            guard reading.encoding != nil else { return tag }
+            readings.append((tag.key, reading))
+            return MediaTag(key: tag.key, value: reading.text)
+        }
+        return (read, readings)
     }
 }
 

@@ -1,3 +1,5 @@
+public import Engine
+
 /// Which renditions the transcode stage makes, per media kind.
 public struct RenditionPlan: Sendable, Equatable {
     public var audio: [TranscodeProfile]
@@ -15,6 +17,14 @@ public struct RenditionPlan: Sendable, Equatable {
         case "audio": audio
         case "video": video
         default: []
+        }
+    }
+
+    /// The planned renditions a stored item lacks, leaving out those that failed before with
+    /// the same settings (a retry clears such a failure, a changed profile does not match it).
+    public func missing(for entry: CatalogEntry) -> [TranscodeProfile] {
+        profiles(for: entry.mediaKind).filter {
+            !entry.renditionProfiles.contains($0.name) && entry.failedRenditions[$0.name] != $0.settingsFingerprint
         }
     }
 

@@ -118,6 +118,15 @@ public struct TranscodeProfile: Sendable, Equatable {
         return profile
     }
 
+    /// The profile's settings as one short value (a hash of every field): a rendition's failure
+    /// is recorded with it, so that a changed profile tries again.
+    public var settingsFingerprint: String {
+        let digest = (try? SHA256Hasher()).flatMap { hasher in
+            (try? hasher.update(Array(String(reflecting: self).utf8))).flatMap { try? hasher.finalize() }
+        }
+        return String(digest?.hex.prefix(16) ?? "")
+    }
+
     /// Whether the profile can be made from an input of this kind.
     public func fits(_ media: ProbeResult.MediaKind) -> Bool {
         switch kind {

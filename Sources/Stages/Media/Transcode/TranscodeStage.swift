@@ -9,6 +9,11 @@ import Foundation
 ///
 /// Items with the same content make each rendition once: in one process they take turns on a
 /// `KeyedLock`, across processes on the store's content claim (`claimContent`).
+///
+/// A rendition whose transcode fails (the input is beyond what the decoders tolerate) does not
+/// fail the item, whose original is stored: the failure is recorded with the profile's
+/// settings, and the rendition is not tried again with the same settings until a retry
+/// (`jobs retry`) clears the record.
 public struct TranscodeStage: ItemStage {
     public let plan: RenditionPlan
     public let store: any CatalogStore
@@ -43,12 +48,28 @@ public struct TranscodeStage: ItemStage {
         var item = item
         for profile in wanted {
             let content = ContentKey.rendition(of: sha256, profile: profile.name)
-            try await making.withLock(content.value) {
-                try await makeRendition(
-                    profile, content: content, original: original, locator: locator, sha256: sha256, itemID: id,
-                    lease: item.lease, context: context)
+            let made = try await making.withLock(content.value) {
+                // After the lock: an item with the same content may have just failed it.
+                if !remake, let failure = try await store.renditionFailure(originalSHA256: sha256, profile: profile.name),
+                    failure.settings == profile.settingsFingerprint
+                {
+                    return false
+                }
+                do {
+                    try await makeRendition(
+                        profile, content: content, original: original, locator: locator, sha256: sha256, itemID: id,
+                        lease: item.lease, context: context)
+                    return true
+                } catch let error as TranscodeError {
+                    guard case .failed = error else { throw error }
+                    if let lease = item.lease { try await store.releaseContent(content, backend: LocalLibrary.backendName, lease: lease) }
+                    try await store.recordRenditionFailure(
+                        originalSHA256: sha256, profile: profile.name, settings: profile.settingsFingerprint,
+                        error: "\(error)", lease: item.lease)
+                    return false
+                }
             }
-            item.renditions.insert(profile.name)
+            if made { item.renditions.insert(profile.name) } else { item.failedRenditions.insert(profile.name) }
         }
         return .forward(item)
     }
@@ -84,7 +105,7 @@ public struct TranscodeStage: ItemStage {
         // same name has that; made again, over the file it replaces. The library never holds a
         // partial file.
         let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
-        try await context.withLane(.cpu, weight: profile.cpuWeight) {
+        let warnings = try await context.withLane(.cpu, weight: profile.cpuWeight) {
             try await transcoder.transcode(input: original, output: made, profile: profile)
         }
         let (digest, bytes, renditionLocator) = try await context.withLane(.disk) { try await BlockingIO.run { [library, stored] in
@@ -107,8 +128,8 @@ public struct TranscodeStage: ItemStage {
         do {
             _ = try await store.recordRendition(
                 itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
-                format: profile.container ?? profile.fileExtension, backend: LocalLibrary.backendName, locator: renditionLocator,
-                lease: lease)
+                format: profile.container ?? profile.fileExtension, warnings: warnings, backend: LocalLibrary.backendName,
+                locator: renditionLocator, lease: lease)
         } catch {
             // A replaced file stays: the rendition's record names that locator either way.
             if stored == nil {

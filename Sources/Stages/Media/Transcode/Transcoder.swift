@@ -4,7 +4,9 @@ import Foundation
 
 /// Runs the C frame path (`mk_transcode`) for one input and profile. The output is written
 /// under a temporary name beside it and renamed into place only when complete (`AtomicFile`):
-/// a failed or cancelled transcode leaves nothing behind.
+/// a failed or cancelled transcode leaves nothing behind. Damaged input is tolerated as ffmpeg
+/// tolerates it (skipped packets, an input that ends early); what was tolerated comes back as
+/// warnings, one line each, for the caller to record.
 public struct Transcoder: Sendable {
     public typealias Progress = @Sendable (_ done: Double, _ total: Double) -> Void
 
@@ -12,36 +14,41 @@ public struct Transcoder: Sendable {
         Libav.initialize()
     }
 
+    @discardableResult
     public func transcode(
         input: String, output: String, profile: TranscodeProfile, progress: Progress? = nil
-    ) async throws -> Void {
+    ) async throws -> [String] {
         let control = TranscodeControl(progress: progress)
-        try await withTaskCancellationHandler {
+        return try await withTaskCancellationHandler {
             try await BlockingIO.run {
-                try Self.run(input: input, output: output, profile: profile, control: control)
+                return try Self.run(input: input, output: output, profile: profile, control: control)
             }
         } onCancel: {
             control.cancel()
         }
     }
 
-    private static func run(input: String, output: String, profile: TranscodeProfile, control: TranscodeControl) throws {
+    private static func run(input: String, output: String, profile: TranscodeProfile, control: TranscodeControl) throws -> [String] {
         do {
+            var warnings: [String] = []
             try AtomicFile.write(to: output) { temporary in
                 var options = mk_transcode_options()
                 mk_transcode_options_init(&options)
                 var error = [CChar](repeating: 0, count: 1024)
+                var notes = [CChar](repeating: 0, count: 2048)
                 let status = withOptions(profile, &options) { options in
                     mk_transcode(
                         input, temporary, options,
                         { opaque, done, total in
                             Unmanaged<TranscodeControl>.fromOpaque(opaque!).takeUnretainedValue().report(done, total)
                         },
-                        Unmanaged.passUnretained(control).toOpaque(), control.flag, &error, error.count)
+                        Unmanaged.passUnretained(control).toOpaque(), control.flag, &error, error.count, &notes, notes.count)
                 }
                 if status == Int32(MK_TRANSCODE_CANCELED) || control.isCancelled { throw CancellationError() }
                 guard status == 0 else { throw TranscodeError.failed(input: input, reason: String(nulTerminated: error)) }
+                warnings = String(nulTerminated: notes).split(separator: "\n").map(String.init)
             }
+            return warnings
         } catch let error as AtomicFileError {
             throw TranscodeError.cannotWrite(path: output, reason: error.reason)
         }
