@@ -124,7 +124,7 @@ import TestSupport
         let rendition = ContentKey.rendition(of: "abc", profile: "aac")
         #expect(try await claim(c.lease, rendition) == .claimed, "a rendition is its own content")
         _ = try await store.recordRendition(
-            itemID: c.item.catalogID!, originalSHA256: "abc", profile: "aac", sha256: "def", size: 2, format: "m4a",
+            itemID: c.item.catalogID!, originalSHA256: "abc", profile: "aac", sha256: "def", size: 2, format: "m4a", warnings: [],
             backend: "library", locator: "abc.aac.m4a", lease: c.lease)
         #expect(try await claim(b, rendition) == .placed)
 

@@ -34,3 +34,105 @@ import TestSupport
         #expect(unknown.stderr.contains("unknown field 'colour'"))
     }
 }
+
+/// `collection:` and `status:` terms, `engine items remove`, and a listing on a data directory
+/// that cannot be written.
+@Suite struct ItemsQueryAndRemoveTests {
+    func titles(_ query: [String], _ dataDir: TemporaryDirectory) throws -> Set<String> {
+        let result = try Command.engine(["items", "--json", "--data-dir", dataDir.path] + query)
+        #expect(result.status == 0, "\(result.stderr)")
+        return Set(((try parseJSON(result.stdout) as? [[String: Any]]) ?? []).compactMap { $0["title"] as? String })
+    }
+
+    /// A playlist (a collection) of two fixtures and a file that is not there, plus a loose fixture.
+    func ingest(_ dataDir: TemporaryDirectory) throws {
+        let playlist = try dataDir.write(
+            "trip.m3u",
+            "#EXTM3U\n#PLAYLIST:Road Trip\n\(Fixtures.media("audio-pcm.wav"))\n\(Fixtures.media("audio-vorbis.ogg"))\n/nonexistent/gone.mp3\n")
+        let result = try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, playlist, Fixtures.media("audio-aac.m4a")])
+        #expect(result.status == 1, "the missing file fails: \(result.stdout)\(result.stderr)")
+    }
+
+    @Test func collectionAndStatusTermsSelectItems() throws {
+        let dataDir = try TemporaryDirectory("data")
+        try ingest(dataDir)
+        #expect(try titles(["collection:road"], dataDir) == ["audio-pcm", "audio-vorbis"])
+        #expect(try titles(["status:failed"], dataDir) == ["gone"], "catalog items the library does not hold")
+        #expect(try titles(["status:stored"], dataDir).count == 3)
+        #expect(try titles([], dataDir).count == 3, "a listing without status: shows what the library holds")
+        let unknown = try Command.engine(["items", "--data-dir", dataDir.path, "status:lost"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown status 'lost'"), "\(unknown.stderr)")
+    }
+
+    @Test func removeTakesItemsOutOfTheCatalogAndDeletesTheirFilesOnlyWhenAsked() throws {
+        let dataDir = try TemporaryDirectory("data")
+        try ingest(dataDir)
+        func path(_ title: String) throws -> String {
+            let result = try Command.engine(["items", "--json", "--data-dir", dataDir.path, "title:\(title)"])
+            let item = try #require((try parseJSON(result.stdout) as? [[String: Any]])?.first)
+            return try #require(item["path"] as? String)
+        }
+        let kept = try path("audio-pcm"), deleted = try path("audio-vorbis")
+
+        let removed = try Command.engine(["items", "remove", "--data-dir", dataDir.path, "title:audio-pcm"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(removed.stdout.contains("removed 1 item(s)"), "\(removed.stdout)")
+        #expect(FileManager.default.fileExists(atPath: kept), "without --delete-files the file stays")
+        #expect(removed.stdout.contains(kept), "the file left behind is named")
+
+        let withFiles = try Command.engine(["items", "remove", "--delete-files", "--data-dir", dataDir.path, "collection:road"])
+        #expect(withFiles.stdout.contains("removed 1 item(s) from the catalog; 1 file(s) deleted"), "\(withFiles.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: deleted))
+        let left = try titles([], dataDir)
+        #expect(left.count == 1 && !left.contains("audio-pcm") && !left.contains("audio-vorbis"), "\(left)")
+
+        // The same content ingested again is stored again: nothing of the removed records remains.
+        let again = try Command.engine(["run", "--no-renditions", "--json", "--data-dir", dataDir.path, Fixtures.media("audio-vorbis.ogg")])
+        #expect((try parseJSON(again.stdout) as? [String: Any])?["stored"] as? Int == 1, "\(again.stdout)")
+        #expect(FileManager.default.fileExists(atPath: deleted))
+    }
+
+    @Test func removeIsRefusedWhileARunnerHoldsTheDataDirectory() throws {
+        let dataDir = try TemporaryDirectory("data")
+        try ingest(dataDir)
+        let lock = open(dataDir.file("runner.lock").path, O_CREAT | O_RDWR, 0o644)
+        #expect(flock(lock, LOCK_EX) == 0)
+        let refused = try Command.engine(["items", "remove", "--data-dir", dataDir.path, "audio"])
+        close(lock)
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("refused while a job runs"), "\(refused.stderr)")
+        #expect(try titles([], dataDir).count == 3, "nothing was removed")
+    }
+
+    /// The database as a run leaves it (its WAL files beside it) and checkpointed (no WAL
+    /// file), on a directory that cannot be written: a read-only bind mount when the tests run
+    /// as root (root writes through any mode), else a folder without write permission.
+    @Test func aListingWorksOnADataDirectoryThatCannotBeWritten() throws {
+        let dataDir = try TemporaryDirectory("data")
+        try ingest(dataDir)
+        let expected = try titles([], dataDir)
+        for checkpointed in [false, true] {
+            if checkpointed {
+                let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()"
+                #expect(try Command.run("python3", ["-c", script, dataDir.file("engine.sqlite").path]).status == 0)
+                #expect(!FileManager.default.fileExists(atPath: dataDir.file("engine.sqlite-shm").path))
+            }
+            let readOnly = try TemporaryDirectory("readonly")
+            let view: String
+            if geteuid() == 0 {
+                view = readOnly.path
+                #expect(try Command.run("mount", ["--bind", dataDir.path, view]).status == 0)
+                #expect(try Command.run("mount", ["-o", "remount,bind,ro", view]).status == 0)
+            } else {
+                view = dataDir.path
+                chmod(view, 0o500)
+            }
+            let listed = try Command.engine(["items", "--json", "--data-dir", view])
+            let failed = try Command.engine(["items", "--data-dir", view, "status:failed"])
+            if geteuid() == 0 { _ = try Command.run("umount", [view]) } else { chmod(view, 0o700) }
+            #expect(listed.status == 0, "\(listed.stderr)")
+            #expect(Set(((try parseJSON(listed.stdout) as? [[String: Any]]) ?? []).compactMap { $0["title"] as? String }) == expected)
+            #expect(failed.stdout.contains("gone"), "\(failed.stdout)\(failed.stderr)")
+        }
+    }
+}

@@ -170,11 +170,17 @@ final class FailingRecordStore: CatalogStore {
     }
     func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        backend: String, locator: String, lease: ItemLease?
+        warnings: [String], backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition {
         try await base.recordRendition(
             itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-            backend: backend, locator: locator, lease: lease)
+            warnings: warnings, backend: backend, locator: locator, lease: lease)
+    }
+    func recordRenditionFailure(originalSHA256: String, profile: String, settings: String, error: String, lease: ItemLease?) async throws {
+        try await base.recordRenditionFailure(originalSHA256: originalSHA256, profile: profile, settings: settings, error: error, lease: lease)
+    }
+    func renditionFailure(originalSHA256: String, profile: String) async throws -> RenditionFailure? {
+        try await base.renditionFailure(originalSHA256: originalSHA256, profile: profile)
     }
     func storedRendition(originalSHA256: String, profile: String, linkTo itemID: Int64, lease: ItemLease?) async throws -> StoredRendition? {
         try await base.storedRendition(originalSHA256: originalSHA256, profile: profile, linkTo: itemID, lease: lease)
@@ -197,7 +203,10 @@ final class FailingRecordStore: CatalogStore {
     func processorResult(itemID: Int64, processor: String) async throws -> String? {
         try await base.processorResult(itemID: itemID, processor: processor)
     }
-    func libraryItems() async throws -> [LibraryEntry] { try await base.libraryItems() }
+    func libraryItems(includingUnstored: Bool) async throws -> [LibraryEntry] {
+        try await base.libraryItems(includingUnstored: includingUnstored)
+    }
+    func removeItems(_ ids: [Int64]) async throws -> RemovedItems { try await base.removeItems(ids) }
 }
 
 /// Emits its items 0.3 s apart, so the first is at work before the next arrives.

@@ -102,7 +102,8 @@ extension SQLiteJobStore {
     }
 
     /// Clears the recorded rendition failures of the job's items (one item's, with `itemKey`)
-    /// and requeues the succeeded items that had one, so that their renditions are tried again.
+    /// and requeues the items that had one (stored, or skipped as stored), so that their
+    /// renditions are tried again.
     static func retryRenditions(_ db: Database, jobID: Int64, itemKey: String?) throws -> Int {
         let filter = itemKey == nil ? "" : " AND j.item_key = ?"
         var arguments: StatementArguments = [jobID]
@@ -114,7 +115,7 @@ extension SQLiteJobStore {
                 JOIN item_assets ia ON ia.item_id = j.item_id
                 JOIN file_assets a ON a.id = ia.asset_id AND a.kind = 'original'
                 JOIN rendition_failures f ON f.original_sha256 = a.sha256
-                WHERE j.job_id = ? AND j.status = 'succeeded'\(filter)
+                WHERE j.job_id = ? AND j.status IN ('succeeded', 'skipped')\(filter)
                 """,
             arguments: arguments)
         guard !items.isEmpty else { return 0 }

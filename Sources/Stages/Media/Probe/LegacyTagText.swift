@@ -16,6 +16,13 @@ public enum LegacyTagText {
         public var certain: Bool
         /// The likeliest other reading's encoding, when the Latin-1 text was kept uncertain.
         public var guess: String? = nil
+
+        public init(text: String, encoding: String?, certain: Bool, guess: String? = nil) {
+            self.text = text
+            self.encoding = encoding
+            self.certain = certain
+            self.guess = guess
+        }
     }
 
     public static func read(_ value: String) -> Reading {
