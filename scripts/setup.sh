@@ -12,6 +12,8 @@ APT_PACKAGES=(
 )
 PIP_PACKAGES=(
   "moto[server]"    # moto_server: a real S3-protocol server on loopback for storage tests
+  boto3             # the reference S3 client and botocore's SigV4 signer, in tests
+  awscli            # the peer in the upload benchmark
 )
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
@@ -35,7 +37,7 @@ if [ -z "$PY" ]; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q python3 python3-pip
   PY=$(command -v python3)
 fi
-if ! command -v moto_server >/dev/null 2>&1; then
+if ! command -v moto_server >/dev/null 2>&1 || ! command -v aws >/dev/null 2>&1 || ! "$PY" -c "import boto3" 2>/dev/null; then
   echo "setup: installing PyPI packages: ${PIP_PACKAGES[*]}"
   "$PY" -m pip install -q "${PIP_PACKAGES[@]}" 2>/dev/null \
     || "$PY" -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"

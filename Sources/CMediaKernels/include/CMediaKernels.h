@@ -6,5 +6,6 @@
 #include "mk_sink.h"
 #include "mk_cancel.h"
 #include "mk_transcode.h"
+#include "mk_http.h"
 
 #endif

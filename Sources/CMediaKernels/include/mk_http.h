@@ -1,0 +1,55 @@
+#ifndef MK_HTTP_H
+#define MK_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mk_sha256.h"
+
+/*
+ * One HTTP request on a curl easy handle, for an object store: a body read from a file range
+ * (pread, so several parts of one file go up at once) or from memory, and a response kept in
+ * memory (XML, capped) or written to a file. The callbacks are C; Swift sees the outcome.
+ */
+typedef struct mk_http_body {
+    int fd;               /* >= 0: send `length` bytes of this file from `offset` */
+    int64_t offset;
+    int64_t length;
+    const char *data;     /* else these bytes (may be NULL with length 0) */
+    int64_t sent;         /* bytes handed to curl so far (live progress) */
+} mk_http_body;
+
+typedef struct mk_http_response {
+    long status;
+    char etag[256];
+    char content_range[128];
+    int64_t content_length;  /* -1: not announced */
+    /* The body in memory when out_fd < 0 (at most MK_HTTP_MEMORY_CAP bytes; more is an error). */
+    char *body;
+    size_t body_len, body_cap;
+    int out_fd;              /* >= 0: the body goes to this file */
+    uint64_t written;
+    char error[256];         /* curl's error text */
+    int write_error;         /* errno of a failed write, or MK_HTTP_TOO_LARGE */
+    volatile int cancel;     /* set from another thread to abort */
+} mk_http_response;
+
+#define MK_HTTP_MEMORY_CAP (16 << 20)
+enum { MK_HTTP_TOO_LARGE = -2 };
+
+void mk_http_response_init(mk_http_response *response, int out_fd);
+void mk_http_response_free(mk_http_response *response);
+
+/* Performs the request; returns the CURLcode (0: a response came, whatever its status).
+ * `headers`: "Name: value" lines. Times: connect limit, and seconds below 1 byte/s before
+ * the transfer counts as stalled. */
+int mk_http_perform(void *curl, const char *method, const char *url, const char *const *headers, size_t header_count,
+                    mk_http_body *body, mk_http_response *response, long connect_timeout_ms, long stall_seconds);
+
+/* MD5 and SHA-256 of `length` bytes of `fd` from `offset` in one read (pread). Returns 0, or -errno. */
+int mk_digest_range(int fd, int64_t offset, int64_t length, uint8_t sha256[32], uint8_t md5[16]);
+
+/* HMAC-SHA256 (SigV4's key derivation and signature). */
+int mk_hmac_sha256(const void *key, size_t key_len, const void *data, size_t data_len, uint8_t out[32]);
+
+#endif

@@ -1,0 +1,132 @@
+internal import CCurl
+internal import CMediaKernels
+import Engine
+import Foundation
+
+/// One signed request: where it goes, its body, its answer and what a failure says.
+extension S3Client {
+    enum Body {
+        case none
+        case file(fd: Int32, offset: Int64, length: Int64)
+        case memory([UInt8])
+    }
+
+    struct Response {
+        var status: Int
+        var etag: String
+        var contentLength: Int64?
+        var text: String
+    }
+
+    /// The URL parts of a key (or of the bucket, for `nil`): scheme and authority, the Host
+    /// header, and the encoded path.
+    func target(key: String?) -> (base: String, host: String, path: String) {
+        let endpoint = config.endpointURL!
+        let scheme = endpoint.scheme ?? "https"
+        let port = endpoint.port.map { ":\($0)" } ?? ""
+        let endpointPath = endpoint.path.hasSuffix("/") ? String(endpoint.path.dropLast()) : endpoint.path
+        let keyPath = key.map { "/" + SigV4Signer.encodePath($0) } ?? "/"
+        switch config.addressing {
+        case .path:
+            let host = endpoint.host! + port
+            return ("\(scheme)://\(host)", host, endpointPath + "/" + SigV4Signer.encode(config.bucket) + (key == nil ? "" : keyPath))
+        case .virtual:
+            let host = "\(config.bucket).\(endpoint.host!)\(port)"
+            return ("\(scheme)://\(host)", host, endpointPath + keyPath)
+        }
+    }
+
+    /// Signs and sends a request; a status outside 2xx (and `allowing`) is an `S3Error` with
+    /// S3's code and message. Runs on the calling (blocking) thread.
+    func perform(
+        _ method: String, operation: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        payloadHash: String = SigV4Signer.emptyPayloadHash, body: Body = .none, outputFD: Int32 = -1, allowing: Set<Int> = []
+    ) throws -> Response {
+        let target = self.target(key: key)
+        let request = SigV4Signer.Request(method: method, host: target.host, path: target.path, query: query, headers: headers, payloadHash: payloadHash)
+        let signed = signer.sign(request, at: now())
+        let queryText = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
+        let url = target.base + target.path + queryText
+        guard let handle = handles.checkOut() else {
+            throw S3Error.transfer(backend: name, operation: operation, key: key, reason: "curl_easy_init failed", transient: false)
+        }
+        defer { handles.checkIn(handle) }
+        let lines = signed.map { strdup("\($0.0): \($0.1)") }
+        defer { lines.forEach { free($0) } }
+        var response = mk_http_response()
+        mk_http_response_init(&response, outputFD)
+        defer { mk_http_response_free(&response) }
+        var memory: [UInt8] = []
+        var requestBody = mk_http_body(fd: -1, offset: 0, length: 0, data: nil, sent: 0)
+        switch body {
+        case .none: break
+        case .file(let fd, let offset, let length): requestBody = mk_http_body(fd: fd, offset: offset, length: length, data: nil, sent: 0)
+        case .memory(let bytes):
+            memory = bytes
+            requestBody.length = Int64(bytes.count)
+        }
+        let code = memory.withUnsafeBufferPointer { bytes in
+            requestBody.data = bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+            return lines.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerLines in
+                mk_http_perform(
+                    handle.pointer, method, url, headerLines.baseAddress, headerLines.count, &requestBody, &response,
+                    Int(connectTimeout.components.seconds * 1000), Int(max(1, stallTimeout.components.seconds)))
+            }
+        }
+        let text = response.body.map { String(cString: $0) } ?? ""
+        let status = Int(response.status)
+        guard code == Int32(CURLE_OK.rawValue) else {
+            let reason = withUnsafeBytes(of: &response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let curl = String(cString: curl_easy_strerror(CURLcode(UInt32(code))))
+            throw S3Error.transfer(
+                backend: name, operation: operation, key: key, reason: scrub(reason.isEmpty ? curl : reason),
+                transient: [CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE]
+                    .map { Int32($0.rawValue) }.contains(code))
+        }
+        guard (200..<300).contains(status) || allowing.contains(status) else {
+            let xml = S3XML(text)
+            throw S3Error.http(
+                backend: name, operation: operation, key: key, status: status, code: xml.value("Code"), message: xml.value("Message").map(scrub))
+        }
+        let etag = withUnsafeBytes(of: &response.etag) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return Response(
+            status: status, etag: etag, contentLength: response.content_length >= 0 ? response.content_length : nil, text: text)
+    }
+
+    /// A message without the credentials in it (a store may echo a request back).
+    func scrub(_ text: String) -> String {
+        signer.credentials.secrets.reduce(Redaction.scrub(text)) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    }
+
+    func checkedETag(_ response: Response, key: String, md5Hex: String) throws -> String {
+        let etag = Self.unquote(response.etag)
+        guard etag.lowercased() == md5Hex else { throw S3Error.checksumMismatch(backend: name, key: key, expected: md5Hex, got: etag) }
+        return etag
+    }
+
+    func withFile<T>(_ path: String, _ body: (Int32, Int64) throws -> T) throws -> T {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw S3Error.cannotRead(path: path, reason: String(errno: errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw S3Error.cannotRead(path: path, reason: String(errno: errno)) }
+        return try body(fd, Int64(info.st_size))
+    }
+
+    struct Digest {
+        var sha256Hex: String
+        var md5Hex: String
+        var md5Base64: String
+    }
+
+    static func digest(fd: Int32, offset: Int64, length: Int64, path: String) throws -> Digest {
+        var sha = [UInt8](repeating: 0, count: 32), md5 = [UInt8](repeating: 0, count: 16)
+        let status = mk_digest_range(fd, offset, length, &sha, &md5)
+        guard status == 0 else { throw S3Error.cannotRead(path: path, reason: String(errno: -status)) }
+        return Digest(sha256Hex: SigV4Signer.hex(sha), md5Hex: SigV4Signer.hex(md5), md5Base64: Data(md5).base64EncodedString())
+    }
+
+    static func unquote(_ etag: String) -> String {
+        etag.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+    }
+}
