@@ -200,3 +200,8 @@ int mk_hmac_sha256(const void *key, size_t key_len, const void *data, size_t dat
     unsigned int len = 0;
     return HMAC(EVP_sha256(), key, (int)key_len, data, data_len, out, &len) ? 0 : -1;
 }
+
+int mk_md5(const void *data, size_t len, uint8_t out[16]) {
+    unsigned int out_len = 0;
+    return EVP_Digest(data, len, out, &out_len, EVP_md5(), NULL) ? 0 : -1;
+}

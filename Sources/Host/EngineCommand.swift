@@ -9,7 +9,7 @@ struct EngineCommand: AsyncParsableCommand {
         commandName: "engine",
         abstract: "MediaEngine: collect, download, probe, transcode, checksum and store media.",
         subcommands: [
-            RunCommand.self, JobsCommand.self, WorkerCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self,
+            RunCommand.self, JobsCommand.self, WorkerCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self, BackendCommand.self, UploadCommand.self, PresignCommand.self,
         ]
     )
 }

@@ -49,6 +49,9 @@ int mk_http_perform(void *curl, const char *method, const char *url, const char 
 /* MD5 and SHA-256 of `length` bytes of `fd` from `offset` in one read (pread). Returns 0, or -errno. */
 int mk_digest_range(int fd, int64_t offset, int64_t length, uint8_t sha256[32], uint8_t md5[16]);
 
+/* MD5 of a buffer (S3's multipart ETag is the MD5 of the parts' MD5s). */
+int mk_md5(const void *data, size_t len, uint8_t out[16]);
+
 /* HMAC-SHA256 (SigV4's key derivation and signature). */
 int mk_hmac_sha256(const void *key, size_t key_len, const void *data, size_t data_len, uint8_t out[32]);
 

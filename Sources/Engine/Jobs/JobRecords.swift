@@ -10,10 +10,14 @@ public enum JobType: String, Sendable, CaseIterable, Codable {
     case downloadOnly = "download_only"
     /// probe and renditions again for stored items
     case reprocess
+    /// stored files (originals and renditions) a storage backend lacks, uploaded to it
+    case uploadOnly = "upload_only"
+    /// catalog items not yet stored, downloaded, then uploaded
+    case downloadUpload = "download_upload"
 
     /// Jobs that download take turns in the `download` lane (one at a time per runner
     /// process); the others run in the `general` lane, beside a download.
-    public var lane: JobLane { self == .ingest || self == .downloadOnly ? .download : .general }
+    public var lane: JobLane { [.ingest, .downloadOnly, .downloadUpload].contains(self) ? .download : .general }
 }
 
 /// The job-level lanes of a runner process: one job at a time in each.

@@ -136,8 +136,8 @@ extension SQLiteJobStore: JobQueue {
             var added = 0, new = 0
             let job = try Row.fetchOne(db.cachedStatement(sql: "SELECT type, collected_new FROM job_runs WHERE id = ?"), arguments: [jobID])
             var newSoFar: Int = job?["collected_new"] ?? 0
-            // A reprocess job's items are all stored: its limit counts every item.
-            let countsAll = job?["type"] == JobType.reprocess.rawValue
+            // A reprocess or upload job's items are all stored: its limit counts every item.
+            let countsAll = [JobType.reprocess.rawValue, JobType.uploadOnly.rawValue].contains(job?["type"] as String?)
             var limitReached = false
             for item in items {
                 let key = item.key

@@ -11,6 +11,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v4-content-claims", migrate: v4)
         migrator.registerMigration("v5-attempts", migrate: v5)
         migrator.registerMigration("v6-rendition-failures", migrate: v6)
+        migrator.registerMigration("v7-uploads", migrate: v7)
         return migrator
     }
 
@@ -296,6 +297,66 @@ enum SQLiteMigrations {
                     PRIMARY KEY (original_sha256, profile)
                 ) WITHOUT ROWID;
                 ALTER TABLE job_runs ADD COLUMN collected_new INTEGER NOT NULL DEFAULT 0;
+                """)
+    }
+
+    /// Uploads to object storage: one task per asset, backend and key (with a multipart
+    /// upload's id and each finished part, so an upload cut by a crash goes on where it was),
+    /// and the job types that upload. SQLite cannot widen a CHECK: `job_runs` is rebuilt
+    /// (GRDB runs migrations with foreign keys off, and checks them before the commit).
+    private static func v7(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE job_runs_v7 (
+                    id INTEGER PRIMARY KEY,
+                    type TEXT NOT NULL CHECK (type IN ('ingest', 'collect_only', 'download_only', 'reprocess', 'upload_only',
+                        'download_upload')),
+                    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'pause_requested',
+                        'paused', 'completed', 'completed_with_errors', 'failed', 'canceled')),
+                    scope TEXT NOT NULL DEFAULT '{}',
+                    options TEXT NOT NULL DEFAULT '{}',
+                    collected INTEGER NOT NULL DEFAULT 0,
+                    collection_done INTEGER NOT NULL DEFAULT 0,
+                    runner_id TEXT,
+                    error TEXT,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    updated_at REAL NOT NULL,
+                    collected_new INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO job_runs_v7 (id, type, status, scope, options, collected, collection_done, runner_id, error, created_at,
+                        started_at, finished_at, updated_at, collected_new)
+                    SELECT id, type, status, scope, options, collected, collection_done, runner_id, error, created_at,
+                        started_at, finished_at, updated_at, collected_new FROM job_runs;
+                DROP TABLE job_runs;
+                ALTER TABLE job_runs_v7 RENAME TO job_runs;
+                CREATE INDEX job_runs_status ON job_runs (status, id);
+
+                CREATE TABLE upload_tasks (
+                    id INTEGER PRIMARY KEY,
+                    asset_id INTEGER NOT NULL REFERENCES file_assets(id) ON DELETE CASCADE,
+                    backend_id INTEGER NOT NULL REFERENCES storage_backends(id) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'uploading', 'done', 'failed')),
+                    size INTEGER NOT NULL,
+                    -- a multipart upload's id and part size, once it is begun
+                    upload_id TEXT,
+                    part_size INTEGER,
+                    etag TEXT,
+                    error TEXT,
+                    updated_at REAL NOT NULL,
+                    UNIQUE (asset_id, backend_id, key)
+                );
+                CREATE INDEX upload_tasks_upload ON upload_tasks (backend_id, upload_id) WHERE upload_id IS NOT NULL;
+                ALTER TABLE file_locations ADD COLUMN public_url TEXT;
+                CREATE TABLE upload_parts (
+                    task_id INTEGER NOT NULL REFERENCES upload_tasks(id) ON DELETE CASCADE,
+                    part_number INTEGER NOT NULL,
+                    etag TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    PRIMARY KEY (task_id, part_number)
+                ) WITHOUT ROWID;
                 """)
     }
 }

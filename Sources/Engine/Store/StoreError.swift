@@ -12,6 +12,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case leaseLost(jobItemID: Int64)
     /// A job, command or item that does not exist.
     case noSuchJob(Int64)
+    /// What was asked clashes with what the store holds (a name in use, locations still there).
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .batchRolledBack: "the database rolled back the transaction (disk full or I/O error); nothing was written"
         case .leaseLost(let id): "job item \(id): its lease has passed to another attempt; this attempt's write was refused"
         case .noSuchJob(let id): "no job \(id)"
+        case .conflict(let what): what
         case .writeNotRun: "the store committed a batch without running one of its writes; nothing of that write was stored"
         }
     }

@@ -15,6 +15,9 @@ struct JobOptions: Codable {
     var retryDelay: Double?
     var limitRate: Int64?
     var maxSize: Int64?
+    /// upload_only, download_upload: the backend files go to, and items uploading at once.
+    var backend: String?
+    var uploadWorkers: Int?
 
     var encoded: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 
@@ -52,6 +55,8 @@ enum JobAssembly {
         case .collectOnly: ["catalog"]
         case .downloadOnly: ["catalog", "resolve", "download", "probe", "store"]
         case .reprocess: ["catalog", "probe", "transcode"]
+        case .uploadOnly: ["upload"]
+        case .downloadUpload: ["catalog", "resolve", "download", "probe", "store", "upload"]
         }
     }
 
@@ -77,7 +82,7 @@ enum JobAssembly {
 
     static func makeRun(
         _ job: JobRecord, store: SQLiteJobStore, directory: DataDirectory, runner: String
-    ) throws -> JobRun {
+    ) async throws -> JobRun {
         let options = JobOptions.decode(job.options)
         let file = try options.graphFile()
         let workers = options.workers ?? file.downloadWorkers ?? 8
@@ -97,15 +102,19 @@ enum JobAssembly {
             attempts: options.attempts ?? file.attempts ?? 5,
             baseDelay: .milliseconds(Int((options.retryDelay ?? file.retryDelay ?? 1) * 1000)))
         let graphOptions = DefaultGraph.Options(
-            inputs: [], downloadWorkers: workers, download: download, renditions: renditions(options, file: file))
+            inputs: [], downloadWorkers: workers, download: download,
+            renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         let stages: [any ItemStage<MediaItem>]
         switch job.type {
-        case .ingest, .downloadOnly:
+        case .ingest, .downloadOnly, .downloadUpload:
             let wanted = Set(stageNames(job.type))
             stages = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader)
                 .filter { wanted.contains($0.name) }
+                + (job.type == .downloadUpload ? [try await uploadStage(options, store: store, library: library)] : [])
+        case .uploadOnly:
+            stages = [try await uploadStage(options, store: store, library: library)]
         case .collectOnly:
             stages = [CatalogStage(store: store, library: library)]
         case .reprocess:
@@ -117,12 +126,21 @@ enum JobAssembly {
         }
         let collector: any JobCollector =
             switch job.type {
-            case .downloadOnly, .reprocess:
-                CatalogCollector(store: store, scope: job.scope, backend: LocalLibrary.backendName, stored: job.type == .reprocess)
+            case .downloadOnly, .reprocess, .uploadOnly, .downloadUpload:
+                CatalogCollector(
+                    store: store, scope: job.scope, backend: LocalLibrary.backendName, stored: [.reprocess, .uploadOnly].contains(job.type))
             case .ingest, .collectOnly: CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary))
             }
         return JobRun(
             store: store, jobID: job.id, runner: runner, stages: stages, collector: collector,
             lanes: Lanes(LaneLimits(network: workers)), temporaryDirectory: directory.temporary, settings: settings)
+    }
+
+    /// The upload stage for the backend the job names (its credentials from the environment).
+    static func uploadStage(_ options: JobOptions, store: SQLiteJobStore, library: LocalLibrary) async throws -> UploadStage {
+        guard let backend = options.backend else { throw S3Error.invalidSetting(backend: "", reason: "the job names no backend to upload to") }
+        let client = try await BackendAccess.client(named: backend, store: store)
+        let workers = options.uploadWorkers ?? 4
+        return UploadStage(store: store, client: client, library: library, uploader: S3Uploader(partConcurrency: workers), concurrency: workers)
     }
 }

@@ -101,6 +101,7 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     @Option(help: "A graph file: its renditions and download settings (the job keeps its text).") var graph = "default"
     @Option(help: "Stop collecting after this many new items (not yet in the library; reprocess: items).") var limit: Int?
     @Flag(help: "Make no renditions.") var noRenditions = false
+    @Option(help: "upload_only, download_upload: the storage backend to upload to.") var backend: String?
     @OptionGroup var transfer: TransferOptions
     @OptionGroup var data: DataDirOptions
     @Flag(help: "Print the job as JSON.") var json = false
@@ -112,10 +113,11 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         switch type {
         case .ingest, .collectOnly:
             if inputs.isEmpty { throw ValidationError("give at least one --input") }
-        case .downloadOnly, .reprocess:
+        case .downloadOnly, .reprocess, .uploadOnly, .downloadUpload:
             if !inputs.isEmpty {
                 throw ValidationError("\(type.rawValue) takes its items from the catalog: give --source/--collection, not --input")
             }
+            if [.uploadOnly, .downloadUpload].contains(type), backend == nil { throw ValidationError("\(type.rawValue) needs --backend NAME") }
         }
     }
 
@@ -125,11 +127,12 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         let store = try SQLiteJobStore(path: directory.database.path)
         let type = JobType(rawValue: type)!
         var options = JobOptions(graph: graph, noRenditions: noRenditions)
+        options.backend = backend
         transfer.apply(to: &options)
         try options.loadGraph(command: "jobs submit")
         let job = try await store.createJob(
             JobSpec(
-                type: type, inputs: type == .downloadOnly || type == .reprocess ? [CatalogCollector.input] : inputs,
+                type: type, inputs: [.ingest, .collectOnly].contains(type) ? inputs : [CatalogCollector.input],
                 scope: JobScope(sources: sources, collections: collections, limit: limit),
                 options: options.encoded, stages: JobAssembly.stageNames(type)))
         Output.line(json ? job.json(counters: JobCounters()).serialized() : "job \(job.id) queued")

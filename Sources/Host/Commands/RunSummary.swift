@@ -9,18 +9,32 @@ struct RunSummary {
     let dataDirectory: DataDirectory
     let jobID: Int64
     let status: JobStatus
+    let type: JobType
     /// Renditions this job failed to make, and those it did not try because they failed before.
     var renditionsFailed: [JobRenditionFailure] = []
     var renditionsFailedEarlier: [JobRenditionFailure] = []
 
     var text: String {
+        let done = "job \(jobID) \(status == .completed || status == .completedWithErrors ? "done" : status.rawValue) in \(String(format: "%.2f", Format.seconds(wallTime))) s: "
+        if type == .uploadOnly {
+            var lines = [
+                done + "\(tally.collected) stored item(s) looked at, \(tally.uploaded) uploaded (\(Format.bytes(tally.uploadedBytes))), "
+                    + "\(tally.skipped) already on the backend, \(tally.failedCount) failed"
+            ]
+            if !tally.failed.isEmpty {
+                lines.append("failed (\(tally.failed.count)):")
+                lines += tally.failed.map { "  " + $0.line }
+            }
+            return lines.joined(separator: "\n")
+        }
         var lines = [
-            "job \(jobID) \(status == .completed || status == .completedWithErrors ? "done" : status.rawValue) in \(String(format: "%.2f", Format.seconds(wallTime))) s: "
+            done
                 + "\(tally.collected) collected, \(tally.downloaded) downloaded (\(Format.bytes(tally.downloadedBytes))), "
                 + "\(tally.probed) probed, \(tally.stored) stored, \(tally.renditions) renditions, "
                 + "\(tally.skipped) skipped, \(tally.failedCount) failed"
                 + (tally.canceled > 0 ? ", \(tally.canceled) canceled" : "")
                 + (tally.retried > 0 ? ", \(tally.retried) retries" : "")
+                + (tally.uploaded > 0 ? ", \(tally.uploaded) uploaded (\(Format.bytes(tally.uploadedBytes)))" : "")
         ]
         if tally.downloaded == 0, tally.skipped > 0, tally.failedCount == 0 {
             lines.append("nothing to download: \(tally.skipped) item(s) already in the library")
@@ -60,6 +74,7 @@ struct RunSummary {
         return .object([
             ("job_id", .int(Int(jobID))),
             ("status", .string(status.rawValue)),
+            ("type", .string(type.rawValue)),
             ("collected", .int(tally.collected)),
             ("downloaded", .int(tally.downloaded)),
             ("bytes", .int(tally.downloadedBytes)),
@@ -67,6 +82,8 @@ struct RunSummary {
             ("stored", .int(tally.stored)),
             ("reused", .int(tally.reused)),
             ("renditions", .int(tally.renditions)),
+            ("uploaded", .int(tally.uploaded)),
+            ("uploaded_bytes", .int(tally.uploadedBytes)),
             ("renditions_only", .int(tally.renditionsOnly)),
             ("skipped", .int(tally.skipped)),
             ("failed", .int(tally.failedCount)),

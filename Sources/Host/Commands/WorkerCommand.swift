@@ -87,7 +87,7 @@ struct WorkerService: Service {
             // One job's trouble (a graph that no longer parses, a cancel that came first, a
             // store error) is that job's, never the worker's.
             do {
-                let run = try JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner)
+                let run = try await JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner)
                 lanes.current.withLock { $0[lane] = run }
                 if lanes.shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
                 Output.note("worker: running job \(job.id) (\(lane.rawValue) lane)")

@@ -57,9 +57,13 @@ public final class IngestObserver: GraphObserver {
             ])
             tally.withLock {
                 $0.renditions += item.renditions.count
+                if let bytes = item.uploadedBytes {
+                    $0.uploaded += 1
+                    $0.uploadedBytes += bytes
+                }
                 if item.originalAlreadyStored {
                     if item.failedRenditions.isEmpty { $0.renditionsOnly += 1 }
-                } else {
+                } else if item.locator != nil {  // not an upload job's item, which stores nothing
                     $0.stored += 1
                     if item.reusedExistingFile { $0.reused += 1 }
                 }

@@ -29,6 +29,9 @@ public struct IngestTally: Sendable {
     public var renditionsOnly = 0
     /// Renditions the items that completed hold (made now or earlier).
     public var renditions = 0
+    /// Items whose files went up to a storage backend, and the bytes.
+    public var uploaded = 0
+    public var uploadedBytes: Int64 = 0
     public var skipped = 0
     /// The first `keptProblems` failures, with their reasons (the job's store has them all).
     public var failed: [Problem] = []

@@ -1,0 +1,27 @@
+import Engine
+import Foundation
+import Stages
+
+/// Storage backends as the commands use them: an S3 client from a backend's record and the
+/// environment's credentials.
+enum BackendAccess {
+    static func client(named name: String, store: SQLiteJobStore) async throws -> S3Client {
+        guard let record = try await store.backend(named: name) else {
+            throw S3Error.unknownBackend(name, known: try await store.backends().filter { $0.kind == "object_storage" }.map(\.name))
+        }
+        guard record.kind == "object_storage" else {
+            throw S3Error.invalidSetting(backend: name, reason: "it is the local library, not object storage")
+        }
+        let config = try config(of: record)
+        let credentials = try S3Credentials.fromEnvironment(prefix: config.credentialEnvPrefix, backend: name)
+        return try S3Client(name: name, config: config, credentials: credentials)
+    }
+
+    static func config(of record: StorageBackendRecord) throws -> S3BackendConfig {
+        do {
+            return try JSONDecoder().decode(S3BackendConfig.self, from: Data(record.config.utf8))
+        } catch {
+            throw S3Error.invalidSetting(backend: record.name, reason: "its settings in the store cannot be read: \(error)")
+        }
+    }
+}

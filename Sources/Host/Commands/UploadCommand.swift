@@ -1,0 +1,64 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Stages
+
+/// `engine upload --backend NAME`: an `upload_only` job — the stored files (originals and
+/// renditions) the backend lacks go up. Run in the foreground when no runner holds the data
+/// directory; otherwise queued for that runner.
+struct UploadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload", abstract: "Upload the stored files a backend lacks (an upload_only job).")
+
+    @Option(help: "The storage backend.") var backend: String
+    @Option(name: .customLong("collection"), help: "Only items of this collection (locator or title). Repeatable.")
+    var collections: [String] = []
+    @Option(name: .customLong("source"), help: "Only items of this source. Repeatable.") var sources: [String] = []
+    @Option(help: "At most this many items.") var limit: Int?
+    @Option(help: "Items uploading at once, and the parts of one file (default 4).") var workers: Int?
+    @Option(help: "Seconds in-flight uploads get after SIGTERM.") var grace: Double = 10
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @OptionGroup var data: DataDirOptions
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+    }
+
+    func run() async throws {
+        let directory = data.directory
+        let store = try BackendCommand.store(data, command: "upload")
+        do {
+            _ = try await BackendAccess.client(named: backend, store: store)  // named, readable, credentials set: said now
+        } catch {
+            Output.error("upload", "\(error)")
+            throw EngineExit.usage
+        }
+        var options = JobOptions()
+        options.backend = backend
+        options.uploadWorkers = workers
+        let job = try await store.createJob(
+            JobSpec(
+                type: .uploadOnly, inputs: [CatalogCollector.input], scope: JobScope(sources: sources, collections: collections, limit: limit),
+                options: options.encoded, stages: JobAssembly.stageNames(.uploadOnly)))
+        let host: RunnerHost
+        do {
+            host = try await RunnerHost.start(directory)
+        } catch let error as DataDirectoryError {
+            guard case .locked = error else {
+                Output.error("upload", "\(error)")
+                throw EngineExit.cannotRun
+            }
+            Output.line("job \(job.id) queued: the runner that holds \(directory.root.path) takes it (`engine jobs show \(job.id) --follow`)")
+            return
+        }
+        Output.note("job \(job.id)")
+        do {
+            try await ForegroundRun(grace: grace, json: json).run(job, host: host, directory: directory)
+        } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
+    }
+}

@@ -1,0 +1,136 @@
+internal import CMediaKernels
+public import Engine
+import Foundation
+
+/// Puts one stored file on an S3 backend, idempotently and resumably: an object already at the
+/// key with the same size and ETag is taken as it is; a file up to `threshold` goes in one PUT;
+/// a larger one as a multipart upload whose id and finished parts are in the store after each
+/// part, so that after a crash the upload is confirmed with ListParts and goes on without
+/// sending the finished parts again. Parts go up `partConcurrency` at a time, each under a
+/// network-lane permit.
+public struct S3Uploader: Sendable {
+    public var threshold: Int64
+    public var partSize: Int64
+    public var partConcurrency: Int
+
+    public init(threshold: Int64 = 16 << 20, partSize: Int64 = 16 << 20, partConcurrency: Int = 4) {
+        self.threshold = threshold
+        self.partSize = max(partSize, 5 << 20)  // S3's smallest part (but for the last)
+        self.partConcurrency = max(1, partConcurrency)
+    }
+
+    /// Uploads `file` (`size` bytes, the content of `assetID`) as `key`; returns the ETag.
+    @discardableResult
+    public func upload(
+        file: String, size: Int64, key: String, assetID: Int64, client: S3Client, store: any UploadStore, lease: ItemLease?,
+        context: StageContext? = nil
+    ) async throws -> String {
+        let task = try await store.uploadTask(assetID: assetID, backend: client.name, key: key, size: size, lease: lease)
+        func finish(_ etag: String) async throws -> String {
+            try await store.finishUpload(
+                taskID: task.id, assetID: assetID, backend: client.name, key: key, etag: etag, publicURL: client.config.publicURL(for: key),
+                lease: lease)
+            return etag
+        }
+        let multipart = size > threshold
+        let layoutPartSize = task.uploadID != nil ? (task.partSize ?? partSize) : partSize
+        // The location first: an object there with these very bytes is adopted (a run killed
+        // after the upload and before its record, or another machine's upload).
+        if let existing = try await client.headObject(key), existing.size == size,
+            existing.etag == (try await Self.expectedETag(file: file, size: size, partSize: multipart ? layoutPartSize : nil))
+        {
+            if let uploadID = task.uploadID { try? await client.abortMultipartUpload(key, uploadID: uploadID) }
+            return try await finish(existing.etag)
+        }
+        guard multipart else {
+            let etag = try await withLane(context) { try await client.putObject(key, file: file) }
+            return try await finish(etag)
+        }
+        return try await finish(try await uploadParts(file: file, size: size, key: key, task: task, client: client, store: store, lease: lease, context: context))
+    }
+
+    private func uploadParts(
+        file: String, size: Int64, key: String, task: UploadTask, client: S3Client, store: any UploadStore, lease: ItemLease?,
+        context: StageContext?
+    ) async throws -> String {
+        var uploadID = task.uploadID
+        var done: [Int: UploadedPart] = [:]
+        let partSize = uploadID != nil ? (task.partSize ?? self.partSize) : self.partSize
+        if let id = uploadID {
+            // Confirmed by the store: the parts it lists with the ETags recorded are kept.
+            if let listed = try await client.listParts(key, uploadID: id) {
+                let etags = Dictionary(listed.map { ($0.number, $0.etag) }, uniquingKeysWith: { $1 })
+                for part in task.parts where etags[part.number] == part.etag { done[part.number] = part }
+            } else {
+                uploadID = nil
+            }
+        }
+        let id: String
+        if let uploadID {
+            id = uploadID
+        } else {
+            id = try await client.createMultipartUpload(key)
+            try await store.setMultipartUpload(taskID: task.id, uploadID: id, partSize: partSize, lease: lease)
+        }
+        let count = Int((size + partSize - 1) / partSize)
+        let missing = (1...count).filter { done[$0] == nil }
+        try await withThrowingTaskGroup(of: UploadedPart.self) { group in
+            var next = missing.makeIterator()
+            func start() {
+                guard let number = next.next() else { return }
+                let offset = Int64(number - 1) * partSize
+                group.addTask {
+                    let part = try await withLane(context) {
+                        try await client.uploadPart(key, uploadID: id, number: number, file: file, offset: offset, length: min(partSize, size - offset))
+                    }
+                    let uploaded = UploadedPart(number: part.number, etag: part.etag, size: part.size)
+                    try await store.recordUploadedPart(taskID: task.id, part: uploaded, lease: lease)
+                    return uploaded
+                }
+            }
+            for _ in 0..<partConcurrency { start() }
+            while let part = try await group.next() {
+                done[part.number] = part
+                start()
+            }
+        }
+        let parts = done.values.sorted { $0.number < $1.number }.map { S3Client.Part(number: $0.number, etag: $0.etag, size: $0.size) }
+        return try await client.completeMultipartUpload(key, uploadID: id, parts: parts)
+    }
+
+    private func withLane<T>(_ context: StageContext?, _ body: () async throws -> T) async throws -> T {
+        guard let context else { return try await body() }
+        return try await context.withLane(.network, body)
+    }
+
+    /// The ETag S3 gives these bytes: their MD5 in one PUT; with parts of `partSize`, the MD5
+    /// of the parts' MD5s and `-<count>`.
+    static func expectedETag(file: String, size: Int64, partSize: Int64?) async throws -> String {
+        try await BlockingIO.run {
+            let fd = open(file, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw S3Error.cannotRead(path: file, reason: String(errno: errno)) }
+            defer { close(fd) }
+            func md5(_ offset: Int64, _ length: Int64) throws -> [UInt8] {
+                var sha = [UInt8](repeating: 0, count: 32), md5 = [UInt8](repeating: 0, count: 16)
+                let status = mk_digest_range(fd, offset, length, &sha, &md5)
+                guard status == 0 else { throw S3Error.cannotRead(path: file, reason: String(errno: -status)) }
+                return md5
+            }
+            guard let partSize else { return SigV4Signer.hex(try md5(0, size)) }
+            var joined: [UInt8] = []
+            var offset: Int64 = 0
+            while offset < size {
+                joined += try md5(offset, min(partSize, size - offset))
+                offset += partSize
+            }
+            let count = Int((size + partSize - 1) / partSize)
+            return SigV4Signer.hex(try Self.md5(of: joined)) + "-\(count)"
+        }
+    }
+
+    private static func md5(of bytes: [UInt8]) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 16)
+        _ = mk_md5(bytes, bytes.count, &out)
+        return out
+    }
+}
