@@ -7,13 +7,14 @@ public final class EngineProcess: @unchecked Sendable {  // Process is thread-sa
     public let stderr: URL
     private let scratch: TemporaryDirectory
 
-    public init(_ arguments: [String]) throws {
+    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
         scratch = try TemporaryDirectory("engine-process")
         stdout = scratch.file("stdout")
         stderr = scratch.file("stderr")
         for file in [stdout, stderr] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
         process.executableURL = URL(fileURLWithPath: Command.engineBinary)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)
         process.standardInput = FileHandle.nullDevice

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// S3 backends through the built binary against moto: added, listed and removed; stored files
+/// uploaded (and not again), read back through boto3; a presigned URL for curl; a missing
+/// credential named; the secret never in an output, a log or the database.
+@Suite struct S3BackendTests {
+    let moto = MotoServer.shared
+
+    /// A data directory with the fixtures (and their AAC renditions) stored, and a backend
+    /// `moto` on a new bucket under the prefix `lib`.
+    func library(renditions: Bool = true) throws -> (TemporaryDirectory, String) {
+        let dataDir = try TemporaryDirectory("data")
+        let stored = try engine(
+            ["run"] + (renditions ? [] : ["--no-renditions"]) + [Fixtures.media("audio-id3.mp3"), Fixtures.media("audio-pcm.wav")], dataDir)
+        #expect(stored.status == 0, "\(stored.stderr)")
+        let bucket = try moto.makeBucket()
+        let added = try engine(
+            ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--base-prefix", "lib",
+             "--credential-env-prefix", "MOTO"], dataDir)
+        #expect(added.status == 0, "\(added.stderr)")
+        return (dataDir, bucket)
+    }
+
+    func engine(_ arguments: [String], _ dataDir: TemporaryDirectory, credentials: Bool = true) throws -> CommandResult {
+        try Command.engine(arguments + ["--data-dir", dataDir.path], environment: credentials ? moto.environment(prefix: "MOTO") : [:])
+    }
+
+    func keys(_ bucket: String) throws -> [String] {
+        try moto.boto3(
+            "print('\\n'.join(o['Key'] for o in s3.list_objects_v2(Bucket=sys.argv[1]).get('Contents', [])))", [bucket]
+        ).split(separator: "\n").map(String.init).sorted()
+    }
+
+    @Test func storedFilesGoUpOnceUnderKeysThatMirrorTheLibrary() throws {
+        let (dataDir, bucket) = try library()
+        let first = try engine(["upload", "--backend", "moto", "--json"], dataDir)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let summary = try #require(try parseJSON(first.stdout) as? [String: Any])
+        #expect(summary["uploaded"] as? Int == 2, "\(summary)")
+
+        // Every stored file (originals and renditions), under the prefix, as the library names it.
+        let items = try #require(try parseJSON(try engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
+        var locators = items.compactMap { $0["locator"] as? String }
+        locators += items.flatMap { ($0["renditions"] as? [[String: Any]] ?? []).compactMap { $0["locator"] as? String } }
+        #expect(locators.count == 4)
+        #expect(try keys(bucket) == locators.map { "lib/" + $0 }.sorted())
+        let original = try #require(items.first { ($0["locator"] as? String)?.hasSuffix(".wav") == true })
+        let back = try TemporaryDirectory("back")
+        try moto.download(bucket: bucket, key: "lib/" + (original["locator"] as! String), to: back.file("wav").path)
+        #expect(try Data(contentsOf: back.file("wav")) == Data(contentsOf: URL(fileURLWithPath: original["path"] as! String)))
+
+        func puts() throws -> Int { try moto.requests().filter { $0.contains("\"PUT /\(bucket)/") }.count }
+        let before = try puts()
+        #expect(before == 4)
+        let second = try engine(["upload", "--backend", "moto", "--json"], dataDir)
+        #expect((try parseJSON(second.stdout) as? [String: Any])?["uploaded"] as? Int == 0, "\(second.stdout)")
+        #expect(try puts() == before, "a second upload sends nothing")
+
+        let listed = try #require(try parseJSON(try engine(["backend", "list", "--json"], dataDir).stdout) as? [[String: Any]])
+        #expect(listed.first { $0["name"] as? String == "moto" }?["locations"] as? Int == 4)
+        let refused = try engine(["backend", "remove", "moto"], dataDir)
+        #expect(refused.status == 2 && refused.stderr.contains("holds 4 file location(s)"), "\(refused.stderr)")
+        #expect(try engine(["backend", "remove", "moto", "--force"], dataDir).status == 0)
+    }
+
+    @Test func aPresignedURLFromTheCommandWorksWithCurl() throws {
+        let (dataDir, _) = try library(renditions: false)
+        #expect(try engine(["upload", "--backend", "moto"], dataDir).status == 0)
+        let items = try #require(try parseJSON(try engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
+        let item = try #require(items.first)
+        let url = try engine(["presign", "moto", "lib/" + (item["locator"] as! String), "--expires", "120"], dataDir)
+        #expect(url.status == 0, "\(url.stderr)")
+        let back = try TemporaryDirectory("back")
+        let fetched = try Command.run("curl", ["-sS", "-f", "-o", back.file("got").path, url.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        #expect(try Data(contentsOf: back.file("got")) == Data(contentsOf: URL(fileURLWithPath: item["path"] as! String)))
+    }
+
+    @Test func aMissingCredentialIsNamedAndNoSecretIsEverShown() throws {
+        let (dataDir, _) = try library(renditions: false)
+        let missing = try engine(["upload", "--backend", "moto"], dataDir, credentials: false)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("backend 'moto': MOTO_ACCESS_KEY_ID is not set"), "\(missing.stderr)")
+        let unknown = try engine(["upload", "--backend", "elsewhere"], dataDir)
+        #expect(unknown.stderr.contains("unknown backend 'elsewhere' (known: moto)"), "\(unknown.stderr)")
+
+        // With the credentials, and a log at debug level: the secret is nowhere.
+        let uploaded = try Command.engine(
+            ["upload", "--backend", "moto", "--data-dir", dataDir.path],
+            environment: moto.environment(prefix: "MOTO").merging(["LOG_LEVEL": "debug"]) { $1 })
+        let listed = try engine(["backend", "list", "--json"], dataDir)
+        var everything = [missing, unknown, uploaded, listed].map { $0.stdout + $0.stderr }.joined()
+        for name in try FileManager.default.contentsOfDirectory(atPath: dataDir.path) where name.hasPrefix("engine.sqlite") {
+            everything += String(decoding: try Data(contentsOf: dataDir.file(name)), as: UTF8.self)
+        }
+        #expect(!everything.contains(MotoServer.secretAccessKey))
+        #expect(everything.contains("credentials_set"), "the listing ran")
+    }
+}

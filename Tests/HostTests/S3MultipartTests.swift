@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A 100 MiB file goes up as a multipart upload; one cut by SIGKILL goes on where it was,
+/// without sending the parts the store had recorded again (counted in moto's request log).
+@Suite struct S3MultipartTests {
+    let moto = MotoServer.shared
+
+    @Test func aMultipartUploadKilledHalfwayResumesWithoutResendingFinishedParts() async throws {
+        let dataDir = try TemporaryDirectory("data")
+        let inputs = try TemporaryDirectory("inputs")
+        let file = inputs.file("big.wav").path
+        try GeneratedMedia.wav(dataBytes: 100 << 20, to: file)
+        let environment = moto.environment(prefix: "MOTO")
+        #expect(try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, file]).status == 0)
+        let bucket = try moto.makeBucket("multipart")
+        #expect(try Command.engine(
+            ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO",
+             "--data-dir", dataDir.path]).status == 0)
+
+        func partPuts() throws -> [String] {
+            try moto.requests().filter { $0.contains("\"PUT /\(bucket)/") && $0.contains("partNumber=") && $0.contains("\" 200") }
+        }
+        let first = try EngineProcess(["upload", "--backend", "moto", "--workers", "1", "--data-dir", dataDir.path], environment: environment)
+        try await waitUntil("two parts are up", timeout: .seconds(120)) { try partPuts().count >= 2 }
+        first.signal(SIGKILL)
+        _ = try await first.wait()
+
+        // The parts the store recorded before the kill.
+        let recorded = try Command.run(
+            "python3", ["-c", "import sqlite3,sys; print(' '.join(str(r[0]) for r in sqlite3.connect(sys.argv[1]).execute('SELECT part_number FROM upload_parts')))",
+                        dataDir.file("engine.sqlite").path]
+        ).stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(!recorded.isEmpty, "no part was recorded before the kill")
+
+        let second = try Command.engine(["upload", "--backend", "moto", "--json", "--data-dir", dataDir.path], environment: environment)
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        #expect((try parseJSON(second.stdout) as? [String: Any])?["uploaded"] as? Int == 1, "\(second.stdout)")
+
+        func number(_ line: String) -> Int? {
+            line.range(of: "partNumber=").flatMap { Int(line[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+        let puts = try partPuts()
+        for part in recorded {
+            #expect(puts.filter { number($0) == part }.count == 1, "part \(part) was recorded and sent again")
+        }
+        #expect(Set(puts.compactMap(number)) == Set(1...7), "100 MiB in 16 MiB parts")
+        let back = try TemporaryDirectory("back")
+        try moto.download(bucket: bucket, key: "local/Unknown Artist/big.wav", to: back.file("big.wav").path)
+        #expect(try Command.run("cmp", [file, back.file("big.wav").path]).status == 0, "the object is not the file")
+        #expect(try moto.boto3("print(len(s3.list_multipart_uploads(Bucket=sys.argv[1]).get('Uploads', [])))", [bucket])
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+}
