@@ -7,13 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 void mk_http_response_init(mk_http_response *r, int out_fd) {
+    int canceled = r->cancel; /* a cancel raised before the transfer starts must hold */
     memset(r, 0, sizeof *r);
+    r->cancel = canceled;
     r->out_fd = out_fd;
     r->content_length = -1;
 }
+
+static int is_canceled(mk_http_response *r) { return __atomic_load_n(&r->cancel, __ATOMIC_RELAXED) != 0; }
+
+void mk_http_cancel(mk_http_response *r) { __atomic_store_n(&r->cancel, 1, __ATOMIC_RELAXED); }
+
+int mk_http_canceled(mk_http_response *r) { return is_canceled(r); }
 
 void mk_http_response_free(mk_http_response *r) {
     free(r->body);
@@ -24,7 +33,7 @@ void mk_http_response_free(mk_http_response *r) {
 static size_t on_body(char *data, size_t size, size_t count, void *opaque) {
     mk_http_response *r = opaque;
     size_t len = size * count;
-    if (r->cancel) return 0;
+    if (is_canceled(r)) return 0;
     if (r->out_fd >= 0) {
         size_t done = 0;
         while (done < len) {
@@ -89,8 +98,25 @@ static size_t on_header(char *line, size_t size, size_t count, void *opaque) {
     return len;
 }
 
+typedef struct read_state {
+    mk_http_body *body;
+    mk_http_response *response;
+} read_state;
+
+/* Waits `ns` for the bandwidth cap, in slices, while the transfer is not canceled. */
+static void wait_for_cap(mk_http_response *r, int64_t ns) {
+    while (ns > 0 && !is_canceled(r)) {
+        int64_t slice = ns < 50000000 ? ns : 50000000;
+        struct timespec t = {slice / 1000000000, slice % 1000000000};
+        nanosleep(&t, NULL);
+        ns -= slice;
+    }
+}
+
 static size_t on_read(char *buffer, size_t size, size_t count, void *opaque) {
-    mk_http_body *b = opaque;
+    read_state *state = opaque;
+    mk_http_body *b = state->body;
+    if (is_canceled(state->response)) return CURL_READFUNC_ABORT;
     size_t want = size * count;
     int64_t left = b->length - b->sent;
     if (left <= 0) return 0;
@@ -101,6 +127,7 @@ static size_t on_read(char *buffer, size_t size, size_t count, void *opaque) {
         while (n < 0 && errno == EINTR);
         if (n <= 0) return CURL_READFUNC_ABORT;
         b->sent += n;
+        if (b->throttle) wait_for_cap(state->response, b->throttle(b->throttle_ctx, n));
         return (size_t)n;
     }
     memcpy(buffer, b->data + b->sent, want);
@@ -110,12 +137,14 @@ static size_t on_read(char *buffer, size_t size, size_t count, void *opaque) {
 
 static int on_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    return ((mk_http_response *)opaque)->cancel ? 1 : 0;
+    return is_canceled(opaque) ? 1 : 0;
 }
 
 int mk_http_perform(void *curl, const char *method, const char *url, const char *const *headers, size_t header_count,
                     mk_http_body *body, mk_http_response *r, long connect_timeout_ms, long stall_seconds) {
     CURL *h = curl;
+    read_state state = {body, r};
+    if (is_canceled(r)) return CURLE_ABORTED_BY_CALLBACK;
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < header_count; i++) list = curl_slist_append(list, headers[i]);
     /* No "Expect: 100-continue" round trip: the request is signed, the server answers at once. */
@@ -142,14 +171,14 @@ int mk_http_perform(void *curl, const char *method, const char *url, const char 
     } else if (body && (body->fd >= 0 || body->length > 0) && strcmp(method, "PUT") == 0) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(h, CURLOPT_READDATA, body);
+        curl_easy_setopt(h, CURLOPT_READDATA, &state);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->length);
     } else {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         if (body && body->length > 0) {
             curl_easy_setopt(h, CURLOPT_POST, 1L);
             curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-            curl_easy_setopt(h, CURLOPT_READDATA, body);
+            curl_easy_setopt(h, CURLOPT_READDATA, &state);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->length);
         } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");

@@ -52,4 +52,38 @@ import TestSupport
         #expect(try moto.boto3("print(len(s3.list_multipart_uploads(Bucket=sys.argv[1]).get('Uploads', [])))", [bucket])
             .trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
+
+    /// A job cancel (Ctrl-C twice) gives the multipart upload up at the store: none is left.
+    @Test func cancelingTheJobAbortsItsMultipartUpload() async throws {
+        let dataDir = try TemporaryDirectory("data")
+        let inputs = try TemporaryDirectory("inputs")
+        let file = inputs.file("big.wav").path
+        try GeneratedMedia.wav(dataBytes: 100 << 20, to: file)
+        #expect(try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, file]).status == 0)
+        let bucket = try moto.makeBucket("cancel")
+        #expect(try Command.engine(
+            ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO",
+             "--data-dir", dataDir.path]).status == 0)
+        func uploads() throws -> String {
+            try moto.boto3("print(len(s3.list_multipart_uploads(Bucket=sys.argv[1]).get('Uploads', [])))", [bucket])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // At 16 MiB/s the 100 MiB take over 6 s: the cut comes while parts are still going up.
+        let upload = try EngineProcess(
+            ["upload", "--backend", "moto", "--workers", "1", "--limit-rate", "16M", "--data-dir", dataDir.path],
+            environment: moto.environment(prefix: "MOTO"))
+        try await waitUntil("a part is up", timeout: .seconds(120)) {
+            try moto.requests().contains { $0.contains("\"PUT /\(bucket)/") && $0.contains("partNumber=") }
+        }
+        // Once pauses (the upload in flight would finish), twice cancels: at once.
+        upload.signal(SIGINT)
+        try await Task.sleep(for: .milliseconds(20))
+        upload.signal(SIGINT)
+        #expect(try await upload.wait() == 130, "\(upload.errors)")
+        let object = try moto.boto3(
+            "print(len(s3.list_objects_v2(Bucket=sys.argv[1]).get('Contents', [])))", [bucket]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let log = try moto.requests().filter { $0.contains("/\(bucket)") }.joined(separator: "\n")
+        #expect(object == "0", "the upload was not cut: it completed: \(log)")
+        #expect(try uploads() == "0", "the canceled job left its multipart upload: \(upload.errors)")
+    }
 }

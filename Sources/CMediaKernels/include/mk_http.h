@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "mk_sha256.h"
+#include "mk_sink.h" /* mk_throttle_fn */
 
 /*
  * One HTTP request on a curl easy handle, for an object store: a body read from a file range
@@ -17,6 +18,8 @@ typedef struct mk_http_body {
     int64_t length;
     const char *data;     /* else these bytes (may be NULL with length 0) */
     int64_t sent;         /* bytes handed to curl so far (live progress) */
+    mk_throttle_fn throttle; /* a shared bandwidth cap (NULL: none) */
+    void *throttle_ctx;
 } mk_http_body;
 
 typedef struct mk_http_response {
@@ -31,13 +34,16 @@ typedef struct mk_http_response {
     uint64_t written;
     char error[256];         /* curl's error text */
     int write_error;         /* errno of a failed write, or MK_HTTP_TOO_LARGE */
-    volatile int cancel;     /* set from another thread to abort */
+    int cancel;              /* set from another thread (mk_http_cancel) to abort */
 } mk_http_response;
 
 #define MK_HTTP_MEMORY_CAP (16 << 20)
 enum { MK_HTTP_TOO_LARGE = -2 };
 
 void mk_http_response_init(mk_http_response *response, int out_fd);
+/* Aborts the transfer from any thread (within a callback's time); also before it starts. */
+void mk_http_cancel(mk_http_response *response);
+int mk_http_canceled(mk_http_response *response);
 void mk_http_response_free(mk_http_response *response);
 
 /* Performs the request; returns the CURLcode (0: a response came, whatever its status).

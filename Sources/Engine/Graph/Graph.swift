@@ -48,7 +48,8 @@ public struct Graph<Element: Sendable>: Sendable {
                 group.addTask {
                     defer { channels[0].finish() }
                     try await produce(
-                        into: channels[0], temporaryDirectory: temporaryDirectory, lanes: lanes, observer: observer, ledger: ledger)
+                        into: channels[0], temporaryDirectory: temporaryDirectory, lanes: lanes, intake: intake, observer: observer,
+                        ledger: ledger)
                 }
                 for (index, stage) in stages.enumerated() {
                     let output = index + 1 < channels.count ? channels[index + 1] : nil
@@ -79,7 +80,7 @@ public struct Graph<Element: Sendable>: Sendable {
     }
 
     private func produce(
-        into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, lanes: Lanes, observer: some GraphObserver<Element>,
+        into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, lanes: Lanes, intake: GraphIntake, observer: some GraphObserver<Element>,
         ledger: any ItemLedger<Element>
     ) async throws {
         let context = SourceContext { issue in await observer.graph(.sourceIssue(issue)) }
@@ -88,7 +89,7 @@ public struct Graph<Element: Sendable>: Sendable {
                 into: { element in
                     await observer.graph(.collected(element))
                     do {
-                        try await channel.send(Envelope(element: element, context: StageContext(temporaryDirectory: temporaryDirectory, lanes: lanes)))
+                        try await channel.send(Envelope(element: element, context: StageContext(temporaryDirectory: temporaryDirectory, lanes: lanes, intake: intake)))
                     } catch {
                         await observer.graph(.canceled(element))
                         try? await ledger.settle(element, .stopped)

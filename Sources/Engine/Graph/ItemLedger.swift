@@ -32,9 +32,18 @@ struct NoLedger<Element: Sendable>: ItemLedger {
 /// items already downloading or transcoding finish.
 public final class GraphIntake: Sendable {
     private let stopped = Atomic<Bool>(false)
+    private let abandoned = Atomic<Bool>(false)
 
     public init() {}
 
     public func stop() { stopped.store(true, ordering: .relaxed) }
     public var isStopped: Bool { stopped.load(ordering: .relaxed) }
+
+    /// The run is canceled for good (not paused or shut down to go on later): work in flight
+    /// may throw away what it would otherwise keep for a resume (a multipart upload).
+    public func abandon() {
+        abandoned.store(true, ordering: .relaxed)
+        stop()
+    }
+    public var isAbandoned: Bool { abandoned.load(ordering: .relaxed) }
 }

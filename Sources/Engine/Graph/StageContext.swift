@@ -9,6 +9,8 @@ public final class StageContext: Sendable {
     public let temporaryDirectory: URL
     /// The run's lanes (nil: no limits, a stage called on its own).
     let lanes: Lanes?
+    /// The run's intake, which says whether a cancellation is for good.
+    let intake: GraphIntake?
     private let files = Mutex<[String]>([])
     private let started = Atomic<Bool>(false)
 
@@ -16,10 +18,14 @@ public final class StageContext: Sendable {
     public var hasStartedWork: Bool { started.load(ordering: .relaxed) }
     func markStartedWork() { started.store(true, ordering: .relaxed) }
 
-    public init(temporaryDirectory: URL, lanes: Lanes? = nil) {
+    public init(temporaryDirectory: URL, lanes: Lanes? = nil, intake: GraphIntake? = nil) {
         self.temporaryDirectory = temporaryDirectory
         self.lanes = lanes
+        self.intake = intake
     }
+
+    /// The run was canceled for good (a job cancel), not paused or stopped to go on later.
+    public var isAbandoned: Bool { intake?.isAbandoned ?? false }
 
     /// Runs `body` under `weight` permits of `kind` (a codec's threads against the cpu lane):
     /// what a stage that takes its lane itself (`ItemStage.takesLaneItself`) wraps around the

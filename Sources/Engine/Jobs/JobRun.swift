@@ -134,7 +134,7 @@ public final class JobRun: Sendable {
     }
 
     private func stop(_ reason: Stop, cancelGraph: Bool) {
-        intake.stop()
+        if reason == .cancel { intake.abandon() } else { intake.stop() }
         let graph = control.withLock { control -> Task<Void, any Error>? in
             // A cancel overrides a pause; nothing overrides a cancel.
             if control.stop != .cancel { control.stop = reason }

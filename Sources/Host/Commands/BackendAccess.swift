@@ -5,7 +5,7 @@ import Stages
 /// Storage backends as the commands use them: an S3 client from a backend's record and the
 /// environment's credentials.
 enum BackendAccess {
-    static func client(named name: String, store: SQLiteJobStore) async throws -> S3Client {
+    static func client(named name: String, store: SQLiteJobStore, bandwidth: BandwidthLimit? = nil) async throws -> S3Client {
         guard let record = try await store.backend(named: name) else {
             throw S3Error.unknownBackend(name, known: try await store.backends().filter { $0.kind == "object_storage" }.map(\.name))
         }
@@ -14,7 +14,7 @@ enum BackendAccess {
         }
         let config = try config(of: record)
         let credentials = try S3Credentials.fromEnvironment(prefix: config.credentialEnvPrefix, backend: name)
-        return try S3Client(name: name, config: config, credentials: credentials)
+        return try S3Client(name: name, config: config, credentials: credentials, bandwidth: bandwidth)
     }
 
     static func config(of record: StorageBackendRecord) throws -> S3BackendConfig {

@@ -139,7 +139,8 @@ enum JobAssembly {
     /// The upload stage for the backend the job names (its credentials from the environment).
     static func uploadStage(_ options: JobOptions, store: SQLiteJobStore, library: LocalLibrary) async throws -> UploadStage {
         guard let backend = options.backend else { throw S3Error.invalidSetting(backend: "", reason: "the job names no backend to upload to") }
-        let client = try await BackendAccess.client(named: backend, store: store)
+        let client = try await BackendAccess.client(
+            named: backend, store: store, bandwidth: options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) })
         let workers = options.uploadWorkers ?? 4
         return UploadStage(store: store, client: client, library: library, uploader: S3Uploader(partConcurrency: workers), concurrency: workers)
     }

@@ -16,6 +16,7 @@ struct UploadCommand: AsyncParsableCommand {
     @Option(name: .customLong("source"), help: "Only items of this source. Repeatable.") var sources: [String] = []
     @Option(help: "At most this many items.") var limit: Int?
     @Option(help: "Items uploading at once, and the parts of one file (default 4).") var workers: Int?
+    @Option(help: "Bytes/s shared by all uploads (2M, 500k, …).") var limitRate: String?
     @Option(help: "Seconds in-flight uploads get after SIGTERM.") var grace: Double = 10
     @Flag(help: "Print the summary as JSON.") var json = false
     @OptionGroup var data: DataDirOptions
@@ -23,6 +24,7 @@ struct UploadCommand: AsyncParsableCommand {
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+        if let limitRate, ByteSize.parse(limitRate) == nil { throw ValidationError("--limit-rate: '\(limitRate)' is not a size (2M, 500k, …)") }
     }
 
     func run() async throws {
@@ -37,6 +39,7 @@ struct UploadCommand: AsyncParsableCommand {
         var options = JobOptions()
         options.backend = backend
         options.uploadWorkers = workers
+        options.limitRate = limitRate.flatMap(ByteSize.parse)
         let job = try await store.createJob(
             JobSpec(
                 type: .uploadOnly, inputs: [CatalogCollector.input], scope: JobScope(sources: sources, collections: collections, limit: limit),

@@ -36,10 +36,21 @@ extension S3Client {
         }
     }
 
+    /// Runs `body` (its requests) on a blocking thread; cancelling the task aborts the request
+    /// in flight (`CancellationError`).
+    func exchange<T: Sendable>(_ body: @escaping @Sendable (HTTPExchange) throws -> T) async throws -> T {
+        let exchange = HTTPExchange()
+        return try await withTaskCancellationHandler {
+            try await BlockingIO.run { try body(exchange) }
+        } onCancel: {
+            exchange.cancel()
+        }
+    }
+
     /// Signs and sends a request; a status outside 2xx (and `allowing`) is an `S3Error` with
     /// S3's code and message. Runs on the calling (blocking) thread.
     func perform(
-        _ method: String, operation: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        _ exchange: HTTPExchange, _ method: String, operation: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
         payloadHash: String = SigV4Signer.emptyPayloadHash, body: Body = .none, outputFD: Int32 = -1, allowing: Set<Int> = []
     ) throws -> Response {
         let target = self.target(key: key)
@@ -53,14 +64,25 @@ extension S3Client {
         defer { handles.checkIn(handle) }
         let lines = signed.map { strdup("\($0.0): \($0.1)") }
         defer { lines.forEach { free($0) } }
-        var response = mk_http_response()
-        mk_http_response_init(&response, outputFD)
-        defer { mk_http_response_free(&response) }
+        let response = exchange.response
+        mk_http_response_init(response, outputFD)
+        defer { mk_http_response_free(response) }
         var memory: [UInt8] = []
-        var requestBody = mk_http_body(fd: -1, offset: 0, length: 0, data: nil, sent: 0)
+        var requestBody = mk_http_body()
+        requestBody.fd = -1
         switch body {
         case .none: break
-        case .file(let fd, let offset, let length): requestBody = mk_http_body(fd: fd, offset: offset, length: length, data: nil, sent: 0)
+        case .file(let fd, let offset, let length):
+            requestBody.fd = fd
+            requestBody.offset = offset
+            requestBody.length = length
+            if let bandwidth {
+                requestBody.throttle = { context, bytes in
+                    let wait = Unmanaged<BandwidthLimit>.fromOpaque(context!).takeUnretainedValue().take(bytes)
+                    return wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
+                }
+                requestBody.throttle_ctx = Unmanaged.passUnretained(bandwidth).toOpaque()
+            }
         case .memory(let bytes):
             memory = bytes
             requestBody.length = Int64(bytes.count)
@@ -69,14 +91,15 @@ extension S3Client {
             requestBody.data = bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
             return lines.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerLines in
                 mk_http_perform(
-                    handle.pointer, method, url, headerLines.baseAddress, headerLines.count, &requestBody, &response,
+                    handle.pointer, method, url, headerLines.baseAddress, headerLines.count, &requestBody, response,
                     Int(connectTimeout.components.seconds * 1000), Int(max(1, stallTimeout.components.seconds)))
             }
         }
-        let text = response.body.map { String(cString: $0) } ?? ""
-        let status = Int(response.status)
+        let text = response.pointee.body.map { String(cString: $0) } ?? ""
+        let status = Int(response.pointee.status)
+        if exchange.isCanceled { throw CancellationError() }
         guard code == Int32(CURLE_OK.rawValue) else {
-            let reason = withUnsafeBytes(of: &response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let reason = withUnsafeBytes(of: &response.pointee.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             let curl = String(cString: curl_easy_strerror(CURLcode(UInt32(code))))
             throw S3Error.transfer(
                 backend: name, operation: operation, key: key, reason: scrub(reason.isEmpty ? curl : reason),
@@ -88,9 +111,9 @@ extension S3Client {
             throw S3Error.http(
                 backend: name, operation: operation, key: key, status: status, code: xml.value("Code"), message: xml.value("Message").map(scrub))
         }
-        let etag = withUnsafeBytes(of: &response.etag) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return Response(
-            status: status, etag: etag, contentLength: response.content_length >= 0 ? response.content_length : nil, text: text)
+        let etag = withUnsafeBytes(of: &response.pointee.etag) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let length = response.pointee.content_length
+        return Response(status: status, etag: etag, contentLength: length >= 0 ? length : nil, text: text)
     }
 
     /// A message without the credentials in it (a store may echo a request back).
@@ -128,5 +151,26 @@ extension S3Client {
 
     static func unquote(_ etag: String) -> String {
         etag.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+    }
+}
+
+/// The response record of one task's requests, on the heap so that another thread can cancel
+/// the transfer in flight. @unchecked Sendable: C fills it on the request's thread; `cancel`
+/// is an atomic store (`mk_http_cancel`).
+final class HTTPExchange: @unchecked Sendable {
+    let response = UnsafeMutablePointer<mk_http_response>.allocate(capacity: 1)
+
+    init() {
+        response.initialize(to: mk_http_response())
+        response.pointee.out_fd = -1
+    }
+
+    func cancel() { mk_http_cancel(response) }
+    var isCanceled: Bool { mk_http_canceled(response) != 0 }
+
+    deinit {
+        mk_http_response_free(response)
+        response.deinitialize(count: 1)
+        response.deallocate()
     }
 }

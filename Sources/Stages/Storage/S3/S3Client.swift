@@ -17,10 +17,12 @@ public final class S3Client: Sendable {
     let stallTimeout: Duration
     /// For tests: the clock the signatures are dated with.
     let now: @Sendable () -> Date
+    /// A cap on the bytes/s request bodies go up at, shared with other transfers.
+    let bandwidth: BandwidthLimit?
 
     public init(
         name: String, config: S3BackendConfig, credentials: S3Credentials, connectTimeout: Duration = .seconds(15),
-        stallTimeout: Duration = .seconds(60), now: @escaping @Sendable () -> Date = Date.init
+        stallTimeout: Duration = .seconds(60), bandwidth: BandwidthLimit? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) throws(S3Error) {
         try config.validate(backend: name)
         self.name = name
@@ -29,6 +31,7 @@ public final class S3Client: Sendable {
         self.connectTimeout = connectTimeout
         self.stallTimeout = stallTimeout
         self.now = now
+        self.bandwidth = bandwidth
     }
 
     /// An object's size and ETag, as HEAD answers it.
@@ -44,12 +47,12 @@ public final class S3Client: Sendable {
     /// request; returns the ETag, checked against the bytes' MD5.
     @discardableResult
     public func putObject(_ key: String, file: String, contentType: String? = nil) async throws -> String {
-        try await BlockingIO.run { [self] in
+        try await exchange { [self] exchange in
             try withFile(file) { fd, size in
                 let digest = try Self.digest(fd: fd, offset: 0, length: size, path: file)
                 var headers = [("content-md5", digest.md5Base64)]
                 if let contentType { headers.append(("content-type", contentType)) }
-                let response = try perform(
+                let response = try perform(exchange, 
                     "PUT", operation: "put", key: key, headers: headers, payloadHash: digest.sha256Hex,
                     body: .file(fd: fd, offset: 0, length: size))
                 return try checkedETag(response, key: key, md5Hex: digest.md5Hex)
@@ -59,8 +62,8 @@ public final class S3Client: Sendable {
 
     /// The object's size and ETag, or nil when there is none.
     public func headObject(_ key: String) async throws -> ObjectInfo? {
-        try await BlockingIO.run { [self] in
-            let response = try perform("HEAD", operation: "head", key: key, allowing: [404])
+        try await exchange { [self] exchange in
+            let response = try perform(exchange, "HEAD", operation: "head", key: key, allowing: [404])
             guard response.status != 404 else { return nil }
             return ObjectInfo(key: key, size: response.contentLength ?? 0, etag: Self.unquote(response.etag))
         }
@@ -68,27 +71,27 @@ public final class S3Client: Sendable {
 
     /// Fetches the object into `path` (created or truncated).
     public func getObject(_ key: String, to path: String) async throws {
-        try await BlockingIO.run { [self] in
+        try await exchange { [self] exchange in
             let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw S3Error.cannotRead(path: path, reason: String(errno: errno)) }
             defer { close(fd) }
-            _ = try perform("GET", operation: "get", key: key, outputFD: fd)
+            _ = try perform(exchange, "GET", operation: "get", key: key, outputFD: fd)
         }
     }
 
     public func deleteObject(_ key: String) async throws {
-        try await BlockingIO.run { [self] in _ = try perform("DELETE", operation: "delete", key: key, allowing: [404]) }
+        try await exchange { [self] exchange in _ = try perform(exchange, "DELETE", operation: "delete", key: key, allowing: [404]) }
     }
 
     /// Every object under `prefix` (ListObjectsV2, page after page of at most `pageSize`).
     public func listObjects(prefix: String, pageSize: Int = 1000) async throws -> [ObjectInfo] {
-        try await BlockingIO.run { [self] in
+        try await exchange { [self] exchange in
             var objects: [ObjectInfo] = []
             var token: String?
             repeat {
                 var query = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(pageSize))]
                 if let token { query.append(("continuation-token", token)) }
-                let xml = S3XML(try perform("GET", operation: "list", key: nil, query: query).text)
+                let xml = S3XML(try perform(exchange, "GET", operation: "list", key: nil, query: query).text)
                 for entry in xml.elements("Contents") {
                     guard let key = entry.value("Key") else { continue }
                     objects.append(ObjectInfo(key: key, size: Int64(entry.value("Size") ?? "") ?? 0, etag: Self.unquote(entry.value("ETag") ?? "")))
@@ -116,8 +119,8 @@ public final class S3Client: Sendable {
     }
 
     public func createMultipartUpload(_ key: String, contentType: String? = nil) async throws -> String {
-        try await BlockingIO.run { [self] in
-            let response = try perform(
+        try await exchange { [self] exchange in
+            let response = try perform(exchange, 
                 "POST", operation: "start multipart upload", key: key, query: [("uploads", "")],
                 headers: contentType.map { [("content-type", $0)] } ?? [])
             guard let id = S3XML(response.text).value("UploadId"), !id.isEmpty else {
@@ -130,10 +133,10 @@ public final class S3Client: Sendable {
     /// Puts part `number` (`length` bytes of `file` from `offset`); returns its ETag, checked
     /// against the part's MD5.
     public func uploadPart(_ key: String, uploadID: String, number: Int, file: String, offset: Int64, length: Int64) async throws -> Part {
-        try await BlockingIO.run { [self] in
+        try await exchange { [self] exchange in
             try withFile(file) { fd, _ in
                 let digest = try Self.digest(fd: fd, offset: offset, length: length, path: file)
-                let response = try perform(
+                let response = try perform(exchange, 
                     "PUT", operation: "upload part \(number)", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
                     headers: [("content-md5", digest.md5Base64)], payloadHash: digest.sha256Hex,
                     body: .file(fd: fd, offset: offset, length: length))
@@ -148,9 +151,9 @@ public final class S3Client: Sendable {
         let body = "<CompleteMultipartUpload>"
             + parts.sorted { $0.number < $1.number }.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\"\($0.etag)\"</ETag></Part>" }.joined()
             + "</CompleteMultipartUpload>"
-        return try await BlockingIO.run { [self] in
+        return try await exchange { [self] exchange in
             let bytes = Array(body.utf8)
-            let response = try perform(
+            let response = try perform(exchange, 
                 "POST", operation: "complete multipart upload", key: key, query: [("uploadId", uploadID)],
                 headers: [("content-type", "application/xml")], payloadHash: SigV4Signer.sha256Hex(bytes), body: .memory(bytes))
             // A 200 can still carry an error document.
@@ -163,20 +166,20 @@ public final class S3Client: Sendable {
     }
 
     public func abortMultipartUpload(_ key: String, uploadID: String) async throws {
-        try await BlockingIO.run { [self] in
-            _ = try perform("DELETE", operation: "abort multipart upload", key: key, query: [("uploadId", uploadID)], allowing: [404])
+        try await exchange { [self] exchange in
+            _ = try perform(exchange, "DELETE", operation: "abort multipart upload", key: key, query: [("uploadId", uploadID)], allowing: [404])
         }
     }
 
     /// The parts the store holds for the upload (ListParts), or nil when it no longer knows it.
     public func listParts(_ key: String, uploadID: String) async throws -> [Part]? {
-        try await BlockingIO.run { [self] in
+        try await exchange { [self] exchange in
             var parts: [Part] = []
             var marker: String?
             repeat {
                 var query = [("uploadId", uploadID)]
                 if let marker { query.append(("part-number-marker", marker)) }
-                let response = try perform("GET", operation: "list parts", key: key, query: query, allowing: [404])
+                let response = try perform(exchange, "GET", operation: "list parts", key: key, query: query, allowing: [404])
                 guard response.status != 404 else { return nil }
                 let xml = S3XML(response.text)
                 for part in xml.elements("Part") {
@@ -191,8 +194,8 @@ public final class S3Client: Sendable {
 
     /// The multipart uploads begun under `prefix` and neither completed nor aborted.
     public func listMultipartUploads(prefix: String) async throws -> [(key: String, uploadID: String)] {
-        try await BlockingIO.run { [self] in
-            let xml = S3XML(try perform("GET", operation: "list multipart uploads", key: nil, query: [("uploads", ""), ("prefix", prefix)]).text)
+        try await exchange { [self] exchange in
+            let xml = S3XML(try perform(exchange, "GET", operation: "list multipart uploads", key: nil, query: [("uploads", ""), ("prefix", prefix)]).text)
             return xml.elements("Upload").compactMap { upload in
                 guard let key = upload.value("Key"), let id = upload.value("UploadId") else { return nil }
                 return (key, id)

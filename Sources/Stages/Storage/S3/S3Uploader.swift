@@ -46,7 +46,21 @@ public struct S3Uploader: Sendable {
             let etag = try await withLane(context) { try await client.putObject(key, file: file) }
             return try await finish(etag)
         }
-        return try await finish(try await uploadParts(file: file, size: size, key: key, task: task, client: client, store: store, lease: lease, context: context))
+        do {
+            return try await finish(
+                try await uploadParts(file: file, size: size, key: key, task: task, client: client, store: store, lease: lease, context: context))
+        } catch is CancellationError where context?.isAbandoned == true {
+            // A job cancel, not a pause: the upload is given up at the store too (in a task of
+            // its own: this one is canceled, and would run no request).
+            await Task.detached {
+                let current = try? await store.uploadTask(assetID: assetID, backend: client.name, key: key, size: size, lease: nil)
+                if let uploadID = current?.uploadID {
+                    try? await client.abortMultipartUpload(key, uploadID: uploadID)
+                    try? await store.setMultipartUpload(taskID: task.id, uploadID: nil, partSize: nil, lease: nil)
+                }
+            }.value
+            throw CancellationError()
+        }
     }
 
     private func uploadParts(
