@@ -98,4 +98,35 @@ import TestSupport
         #expect(!everything.contains(MotoServer.secretAccessKey))
         #expect(everything.contains("credentials_set"), "the listing ran")
     }
+
+    /// The default graph with `upload: {backend: NAME}` puts each stored file up as part of the run.
+    @Test func aGraphFileNamingABackendUploadsWhatTheRunStores() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let bucket = try moto.makeBucket("graph")
+        #expect(try engine(
+            ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO"], dataDir).status == 0)
+        let graph = try dataDir.write("graph.yaml", "renditions: {audio: [aac-128k], video: []}\nupload: {backend: moto}\n")
+        let run = try engine(["run", "--json", "--graph", graph, Fixtures.media("audio-id3.mp3")], dataDir)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let summary = try #require(try parseJSON(run.stdout) as? [String: Any])
+        #expect(summary["stored"] as? Int == 1 && summary["uploaded"] as? Int == 1, "\(summary)")
+        #expect(try keys(bucket).count == 2, "the original and its rendition")
+    }
+
+    /// `download_upload`: catalog items not yet stored are downloaded, stored and uploaded.
+    @Test func aDownloadUploadJobStoresAndUploads() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let bucket = try moto.makeBucket("chain")
+        #expect(try engine(
+            ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO"], dataDir).status == 0)
+        #expect(try engine(["jobs", "submit", "collect_only", "--input", Fixtures.media("audio-pcm.wav")], dataDir).status == 0)
+        #expect(try engine(["worker", "--until-idle"], dataDir).status == 0)
+        let submitted = try engine(["jobs", "submit", "download_upload", "--backend", "moto"], dataDir)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let worked = try engine(["worker", "--until-idle"], dataDir)
+        #expect(worked.status == 0, "\(worked.stderr)")
+        let items = try #require(try parseJSON(try engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
+        let locator = try #require(items.first?["locator"] as? String)
+        #expect(try keys(bucket) == [locator])
+    }
 }

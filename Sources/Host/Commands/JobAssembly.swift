@@ -106,15 +106,17 @@ enum JobAssembly {
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
+        // The backend an upload job names, or the one an ingest's graph file uploads to.
+        let uploadBackend = [.uploadOnly, .downloadUpload].contains(job.type) ? options.backend : job.type == .ingest ? file.uploadBackend : nil
         let stages: [any ItemStage<MediaItem>]
         switch job.type {
         case .ingest, .downloadOnly, .downloadUpload:
             let wanted = Set(stageNames(job.type))
             stages = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader)
                 .filter { wanted.contains($0.name) }
-                + (job.type == .downloadUpload ? [try await uploadStage(options, store: store, library: library)] : [])
+                + (uploadBackend == nil ? [] : [try await uploadStage(to: uploadBackend, options, store: store, library: library)])
         case .uploadOnly:
-            stages = [try await uploadStage(options, store: store, library: library)]
+            stages = [try await uploadStage(to: uploadBackend, options, store: store, library: library)]
         case .collectOnly:
             stages = [CatalogStage(store: store, library: library)]
         case .reprocess:
@@ -137,8 +139,8 @@ enum JobAssembly {
     }
 
     /// The upload stage for the backend the job names (its credentials from the environment).
-    static func uploadStage(_ options: JobOptions, store: SQLiteJobStore, library: LocalLibrary) async throws -> UploadStage {
-        guard let backend = options.backend else { throw S3Error.invalidSetting(backend: "", reason: "the job names no backend to upload to") }
+    static func uploadStage(to backend: String?, _ options: JobOptions, store: SQLiteJobStore, library: LocalLibrary) async throws -> UploadStage {
+        guard let backend else { throw S3Error.invalidSetting(backend: "", reason: "the job names no backend to upload to") }
         let client = try await BackendAccess.client(
             named: backend, store: store, bandwidth: options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) })
         let workers = options.uploadWorkers ?? 4

@@ -114,7 +114,7 @@ struct RunCommand: AsyncParsableCommand {
             job = try await store.createJob(
                 JobSpec(
                     type: .ingest, inputs: inputs, scope: JobScope(limit: limit), options: options.encoded,
-                    stages: JobAssembly.stageNames(.ingest)))
+                    stages: JobAssembly.stageNames(.ingest) + ((try? options.graphFile())?.uploadBackend == nil ? [] : ["upload"])))
         }
         Output.note("job \(job.id)" + (resume ? " resumed" : ""))
         try await ForegroundRun(grace: grace, json: json).run(job, host: host, directory: directory)

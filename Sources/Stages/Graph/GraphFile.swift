@@ -22,6 +22,9 @@ public struct GraphFile: Sendable {
     public var retryDelay: Double?
     public var limitRate: Int64?
     public var maxSize: Int64?
+    /// A storage backend every stored file (original and renditions) goes up to, after the
+    /// transcode (`upload: {backend: NAME}`); nil: none.
+    public var uploadBackend: String?
     public var renditions: RenditionPlan
     /// Profiles the file defines, by name (built-ins are always available).
     public var profiles: [String: TranscodeProfile]
@@ -42,6 +45,7 @@ public struct GraphFile: Sendable {
           audio: [aac-128k]
           video: [h264-720p, thumbnail]
         profiles: {}           # your own, e.g. h264-480p: {base: h264-720p, max_width: 854, max_height: 480}
+        # upload: {backend: NAME}  # also put every stored file on this backend (`engine backend add`)
 
         """
 
@@ -145,7 +149,7 @@ private struct Reader {
         var result = defaults ?? GraphFile(renditions: .none, profiles: [:])
         result.profiles = [:]
         var renditionsNode: Node?
-        for (key, node) in try mapping(root, "the graph file", allowed: ["graph", "download", "renditions", "profiles"]) {
+        for (key, node) in try mapping(root, "the graph file", allowed: ["graph", "download", "renditions", "profiles", "upload"]) {
             switch key {
             case "graph":
                 let name = try string(node, "graph")
@@ -162,6 +166,10 @@ private struct Reader {
                     case "max_size": result.maxSize = try size(value, "download.max_size")
                     default: result.connectTimeout = try number(value, "download.connect_timeout")
                     }
+                }
+            case "upload":
+                for (_, value) in try mapping(node, "upload", allowed: ["backend"]) {
+                    result.uploadBackend = try string(value, "upload.backend")
                 }
             case "profiles":
                 for (name, value) in try mapping(node, "profiles", allowed: Self.anyKey(node)) {

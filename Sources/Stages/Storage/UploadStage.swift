@@ -11,6 +11,8 @@ public struct UploadStage: ItemStage {
     public let library: LocalLibrary
     public let uploader: S3Uploader
     public let concurrency: Int
+    /// What the backend holds, a folder listed at a time (one request per folder, not a HEAD per file).
+    private let listing: ObjectListing
 
     public init(store: any UploadStore, client: S3Client, library: LocalLibrary, uploader: S3Uploader = S3Uploader(), concurrency: Int = 4) {
         self.store = store
@@ -18,6 +20,7 @@ public struct UploadStage: ItemStage {
         self.library = library
         self.uploader = uploader
         self.concurrency = concurrency
+        listing = ObjectListing(client: client)
     }
 
     public var name: String { "upload" }
@@ -36,7 +39,7 @@ public struct UploadStage: ItemStage {
             }
             try await uploader.upload(
                 file: path, size: asset.size, key: client.config.key(for: asset.locator), assetID: asset.assetID, client: client,
-                store: store, lease: item.lease, context: context)
+                store: store, lease: item.lease, context: context, listing: listing)
             item.uploadedBytes = (item.uploadedBytes ?? 0) + asset.size
         }
         return .forward(item)

@@ -3,7 +3,8 @@ public import Engine
 import Foundation
 
 /// Puts one stored file on an S3 backend, idempotently and resumably: an object already at the
-/// key with the same size and ETag is taken as it is; a file up to `threshold` goes in one PUT;
+/// key with the same size and ETag is taken as it is (asked with HEAD, or from an
+/// `ObjectListing` of its folder); a file up to `threshold` goes in one PUT;
 /// a larger one as a multipart upload whose id and finished parts are in the store after each
 /// part, so that after a crash the upload is confirmed with ListParts and goes on without
 /// sending the finished parts again. Parts go up `partConcurrency` at a time, each under a
@@ -23,7 +24,7 @@ public struct S3Uploader: Sendable {
     @discardableResult
     public func upload(
         file: String, size: Int64, key: String, assetID: Int64, client: S3Client, store: any UploadStore, lease: ItemLease?,
-        context: StageContext? = nil
+        context: StageContext? = nil, listing: ObjectListing? = nil
     ) async throws -> String {
         let task = try await store.uploadTask(assetID: assetID, backend: client.name, key: key, size: size, lease: lease)
         func finish(_ etag: String) async throws -> String {
@@ -36,7 +37,8 @@ public struct S3Uploader: Sendable {
         let layoutPartSize = task.uploadID != nil ? (task.partSize ?? partSize) : partSize
         // The location first: an object there with these very bytes is adopted (a run killed
         // after the upload and before its record, or another machine's upload).
-        if let existing = try await client.headObject(key), existing.size == size,
+        let existing = if let listing { try await listing.object(key) } else { try await client.headObject(key) }
+        if let existing, existing.size == size,
             existing.etag == (try await Self.expectedETag(file: file, size: size, partSize: multipart ? layoutPartSize : nil))
         {
             if let uploadID = task.uploadID { try? await client.abortMultipartUpload(key, uploadID: uploadID) }
