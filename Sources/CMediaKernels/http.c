@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>
@@ -11,9 +13,8 @@
 #include <unistd.h>
 
 void mk_http_response_init(mk_http_response *r, int out_fd) {
-    int canceled = r->cancel; /* a cancel raised before the transfer starts must hold */
-    memset(r, 0, sizeof *r);
-    r->cancel = canceled;
+    /* Everything but `cancel` (the first field): a cancel raised before the transfer starts must hold. */
+    memset((char *)r + offsetof(mk_http_response, status), 0, sizeof *r - offsetof(mk_http_response, status));
     r->out_fd = out_fd;
     r->content_length = -1;
 }
@@ -34,7 +35,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *opaque) {
     mk_http_response *r = opaque;
     size_t len = size * count;
     if (is_canceled(r)) return 0;
-    if (r->out_fd >= 0) {
+    if (r->out_fd >= 0 && r->status >= 200 && r->status < 300) {
         size_t done = 0;
         while (done < len) {
             ssize_t n = write(r->out_fd, data + done, len - done);
@@ -86,10 +87,17 @@ static size_t on_header(char *line, size_t size, size_t count, void *opaque) {
     mk_http_response *r = opaque;
     size_t len = size * count;
     if (len > 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new response (after a 100 Continue, say) */
-        r->etag[0] = r->content_range[0] = '\0';
+        r->etag[0] = r->content_range[0] = r->encryption[0] = '\0';
         r->content_length = -1;
+        const char *space = memchr(line, ' ', len);
+        r->status = space ? strtol(space + 1, NULL, 10) : 0;
         return len;
     }
+    char customer[64] = {0};
+    header_value(line, len, "x-amz-server-side-encryption-customer-algorithm", customer, sizeof customer);
+    if (customer[0]) snprintf(r->encryption, sizeof r->encryption, "customer");
+    else if (strcmp(r->encryption, "customer") != 0)
+        header_value(line, len, "x-amz-server-side-encryption", r->encryption, sizeof r->encryption);
     header_value(line, len, "ETag", r->etag, sizeof r->etag);
     header_value(line, len, "Content-Range", r->content_range, sizeof r->content_range);
     char length[32] = {0};
@@ -135,6 +143,14 @@ static size_t on_read(char *buffer, size_t size, size_t count, void *opaque) {
     return want;
 }
 
+/* curl rewinds the body to send it again on a new connection (a reused one that had died). */
+static int on_seek(void *opaque, curl_off_t offset, int origin) {
+    read_state *state = opaque;
+    if (origin != SEEK_SET || offset < 0 || offset > state->body->length) return CURL_SEEKFUNC_CANTSEEK;
+    state->body->sent = offset;
+    return CURL_SEEKFUNC_OK;
+}
+
 static int on_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     return is_canceled(opaque) ? 1 : 0;
@@ -172,6 +188,8 @@ int mk_http_perform(void *curl, const char *method, const char *url, const char 
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(h, CURLOPT_READDATA, &state);
+        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(h, CURLOPT_SEEKDATA, &state);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->length);
     } else {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
@@ -179,6 +197,8 @@ int mk_http_perform(void *curl, const char *method, const char *url, const char 
             curl_easy_setopt(h, CURLOPT_POST, 1L);
             curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
             curl_easy_setopt(h, CURLOPT_READDATA, &state);
+        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(h, CURLOPT_SEEKDATA, &state);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->length);
         } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");

@@ -57,6 +57,8 @@ import TestSupport
         let back = try TemporaryDirectory("back")
         try moto.download(bucket: bucket, key: "local/Unknown Artist/big.wav", to: back.file("big.wav").path)
         #expect(try Command.run("cmp", [file, back.file("big.wav").path]).status == 0, "the object is not the file")
+        let type = try moto.boto3("print(s3.head_object(Bucket=sys.argv[1], Key=sys.argv[2])['ContentType'])", [bucket, "local/Unknown Artist/big.wav"])
+        #expect(type.trimmingCharacters(in: .whitespacesAndNewlines) == "audio/wav")
         #expect(try moto.boto3("print(len(s3.list_multipart_uploads(Bucket=sys.argv[1]).get('Uploads', [])))", [bucket])
             .trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }

@@ -117,4 +117,27 @@ import TestSupport
             "\(error)".hasPrefix("backend 'moto': put a/b.mp3: HTTP 404 NoSuchBucket") && !"\(error)".contains(MotoServer.secretAccessKey)
         }
     }
+
+    @Test func aMissingObjectIsAnErrorWithS3sCodeAndLeavesNoFile() async throws {
+        let bucket = try moto.makeBucket()
+        let s3 = try client(bucket: bucket)
+        let dir = try TemporaryDirectory("s3")
+        await #expect {
+            try await s3.getObject("not/there.mp3", to: dir.file("got").path)
+        } throws: { error in
+            "\(error)".contains("HTTP 404 NoSuchKey")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("got").path), "the error document was kept as the object")
+    }
+
+    /// S3 takes at most 10,000 parts: a file too large for the part size gets larger parts.
+    @Test func partsGrowSoThatAnyFileFitsInTenThousand() {
+        let uploader = S3Uploader()
+        #expect(uploader.partSize(for: 100 << 20) == 16 << 20)
+        for size: Int64 in [200 << 30, 5 << 40, (156 << 30) + 1] {
+            let part = uploader.partSize(for: size)
+            #expect((size + part - 1) / part <= 10_000, "\(size) bytes in parts of \(part)")
+            #expect(part % (1 << 20) == 0)
+        }
+    }
 }

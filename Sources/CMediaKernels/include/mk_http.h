@@ -23,18 +23,20 @@ typedef struct mk_http_body {
 } mk_http_body;
 
 typedef struct mk_http_response {
-    long status;
+    int cancel;              /* set from another thread (mk_http_cancel) to abort; first: init keeps it */
+    long status;             /* the last response's status (from its status line, then curl's) */
     char etag[256];
     char content_range[128];
+    char encryption[64];     /* x-amz-server-side-encryption, or "customer" (SSE-C): with aws:kms* or SSE-C the ETag is no MD5 */
     int64_t content_length;  /* -1: not announced */
-    /* The body in memory when out_fd < 0 (at most MK_HTTP_MEMORY_CAP bytes; more is an error). */
+    /* The body in memory when out_fd < 0, or when the status is not 2xx (an error document;
+       at most MK_HTTP_MEMORY_CAP bytes, more is an error). */
     char *body;
     size_t body_len, body_cap;
     int out_fd;              /* >= 0: the body goes to this file */
     uint64_t written;
     char error[256];         /* curl's error text */
     int write_error;         /* errno of a failed write, or MK_HTTP_TOO_LARGE */
-    int cancel;              /* set from another thread (mk_http_cancel) to abort */
 } mk_http_response;
 
 #define MK_HTTP_MEMORY_CAP (16 << 20)

@@ -135,6 +135,8 @@ struct BackendCleanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clean", abstract: "Abort the multipart uploads under the backend's prefix that the store no longer knows.")
     @Argument(help: "The backend's name.") var name: String
+    @Option(help: "Only uploads begun at least this many seconds ago (one a running job has just begun is not yet in the store).")
+    var minAge: Int = 3600
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
@@ -144,7 +146,9 @@ struct BackendCleanCommand: AsyncParsableCommand {
             let known = try await store.openMultipartUploads(backend: name)
             let prefix = client.config.basePrefix.isEmpty ? "" : client.config.basePrefix + "/"
             var aborted = 0
-            for upload in try await client.listMultipartUploads(prefix: prefix) where !known.contains(upload.uploadID) {
+            let cutoff = Date().addingTimeInterval(-Double(minAge))
+            for upload in try await client.listMultipartUploads(prefix: prefix)
+            where !known.contains(upload.uploadID) && (upload.initiated ?? .distantPast) <= cutoff {
                 try await client.abortMultipartUpload(upload.key, uploadID: upload.uploadID)
                 aborted += 1
             }

@@ -14,6 +14,8 @@ extension S3Client {
     struct Response {
         var status: Int
         var etag: String
+        /// Server-side encryption with KMS or a customer key: the ETag is not the bytes' MD5.
+        var encrypted: Bool
         var contentLength: Int64?
         var text: String
     }
@@ -97,13 +99,15 @@ extension S3Client {
         }
         let text = response.pointee.body.map { String(cString: $0) } ?? ""
         let status = Int(response.pointee.status)
-        if exchange.isCanceled { throw CancellationError() }
         guard code == Int32(CURLE_OK.rawValue) else {
+            // A request that completed stands even when a cancel came meanwhile (an upload id
+            // the store must keep); only a cut one is a cancellation.
+            if exchange.isCanceled { throw CancellationError() }
             let reason = withUnsafeBytes(of: &response.pointee.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             let curl = String(cString: curl_easy_strerror(CURLcode(UInt32(code))))
             throw S3Error.transfer(
                 backend: name, operation: operation, key: key, reason: scrub(reason.isEmpty ? curl : reason),
-                transient: [CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE]
+                transient: [CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_SEND_FAIL_REWIND]
                     .map { Int32($0.rawValue) }.contains(code))
         }
         guard (200..<300).contains(status) || allowing.contains(status) else {
@@ -113,7 +117,10 @@ extension S3Client {
         }
         let etag = withUnsafeBytes(of: &response.pointee.etag) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let length = response.pointee.content_length
-        return Response(status: status, etag: etag, contentLength: length >= 0 ? length : nil, text: text)
+        let encryption = withUnsafeBytes(of: &response.pointee.encryption) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return Response(
+            status: status, etag: etag, encrypted: encryption.hasPrefix("aws:kms") || encryption == "customer",
+            contentLength: length >= 0 ? length : nil, text: text)
     }
 
     /// A message without the credentials in it (a store may echo a request back).
@@ -123,7 +130,8 @@ extension S3Client {
 
     func checkedETag(_ response: Response, key: String, md5Hex: String) throws -> String {
         let etag = Self.unquote(response.etag)
-        guard etag.lowercased() == md5Hex else { throw S3Error.checksumMismatch(backend: name, key: key, expected: md5Hex, got: etag) }
+        // With SSE-KMS or SSE-C the ETag is no MD5; S3 checked Content-MD5 itself.
+        guard etag.lowercased() == md5Hex || response.encrypted else { throw S3Error.checksumMismatch(backend: name, key: key, expected: md5Hex, got: etag) }
         return etag
     }
 

@@ -75,7 +75,12 @@ public final class S3Client: Sendable {
             let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw S3Error.cannotRead(path: path, reason: String(errno: errno)) }
             defer { close(fd) }
-            _ = try perform(exchange, "GET", operation: "get", key: key, outputFD: fd)
+            do {
+                _ = try perform(exchange, "GET", operation: "get", key: key, outputFD: fd)
+            } catch {
+                unlink(path)  // no partial object left behind
+                throw error
+            }
         }
     }
 
@@ -192,14 +197,30 @@ public final class S3Client: Sendable {
         }
     }
 
-    /// The multipart uploads begun under `prefix` and neither completed nor aborted.
-    public func listMultipartUploads(prefix: String) async throws -> [(key: String, uploadID: String)] {
+    /// The multipart uploads begun under `prefix` and neither completed nor aborted, with when
+    /// each began (page after page).
+    public func listMultipartUploads(prefix: String) async throws -> [(key: String, uploadID: String, initiated: Date?)] {
         try await exchange { [self] exchange in
-            let xml = S3XML(try perform(exchange, "GET", operation: "list multipart uploads", key: nil, query: [("uploads", ""), ("prefix", prefix)]).text)
-            return xml.elements("Upload").compactMap { upload in
-                guard let key = upload.value("Key"), let id = upload.value("UploadId") else { return nil }
-                return (key, id)
-            }
+            var uploads: [(key: String, uploadID: String, initiated: Date?)] = []
+            var markers: (key: String, id: String)?
+            repeat {
+                var query = [("uploads", ""), ("prefix", prefix)]
+                if let markers { query += [("key-marker", markers.key), ("upload-id-marker", markers.id)] }
+                let xml = S3XML(try perform(exchange, "GET", operation: "list multipart uploads", key: nil, query: query).text)
+                for upload in xml.elements("Upload") {
+                    guard let key = upload.value("Key"), let id = upload.value("UploadId") else { continue }
+                    uploads.append((key, id, upload.value("Initiated").flatMap(Self.parseTime)))
+                }
+                markers = xml.value("IsTruncated") == "true"
+                    ? xml.value("NextKeyMarker").map { ($0, xml.value("NextUploadIdMarker") ?? "") } : nil
+            } while markers != nil
+            return uploads
         }
+    }
+
+    static func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 }

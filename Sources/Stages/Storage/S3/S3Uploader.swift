@@ -34,7 +34,7 @@ public struct S3Uploader: Sendable {
             return etag
         }
         let multipart = size > threshold
-        let layoutPartSize = task.uploadID != nil ? (task.partSize ?? partSize) : partSize
+        let layoutPartSize = task.uploadID != nil ? (task.partSize ?? partSize(for: size)) : partSize(for: size)
         // The location first: an object there with these very bytes is adopted (a run killed
         // after the upload and before its record, or another machine's upload).
         let existing = if let listing { try await listing.object(key) } else { try await client.headObject(key) }
@@ -45,7 +45,7 @@ public struct S3Uploader: Sendable {
             return try await finish(existing.etag)
         }
         guard multipart else {
-            let etag = try await withLane(context) { try await client.putObject(key, file: file) }
+            let etag = try await withLane(context) { try await client.putObject(key, file: file, contentType: MediaType.of(key)) }
             return try await finish(etag)
         }
         do {
@@ -71,33 +71,41 @@ public struct S3Uploader: Sendable {
     ) async throws -> String {
         var uploadID = task.uploadID
         var done: [Int: UploadedPart] = [:]
-        let partSize = uploadID != nil ? (task.partSize ?? self.partSize) : self.partSize
+        var partSize = uploadID != nil ? (task.partSize ?? self.partSize(for: size)) : self.partSize(for: size)
         if let id = uploadID {
             // Confirmed by the store: the parts it lists with the ETags recorded are kept.
             if let listed = try await client.listParts(key, uploadID: id) {
                 let etags = Dictionary(listed.map { ($0.number, $0.etag) }, uniquingKeysWith: { $1 })
                 for part in task.parts where etags[part.number] == part.etag { done[part.number] = part }
             } else {
+                // Gone: completed (its answer lost) or aborted. The object, if it is there, is ours.
+                if let object = try await client.headObject(key), object.size == size,
+                    object.etag == (try await Self.expectedETag(file: file, size: size, partSize: partSize))
+                {
+                    return object.etag
+                }
                 uploadID = nil
+                partSize = self.partSize(for: size)
             }
         }
         let id: String
         if let uploadID {
             id = uploadID
         } else {
-            id = try await client.createMultipartUpload(key)
+            id = try await client.createMultipartUpload(key, contentType: MediaType.of(key))
             try await store.setMultipartUpload(taskID: task.id, uploadID: id, partSize: partSize, lease: lease)
         }
-        let count = Int((size + partSize - 1) / partSize)
+        let layout = partSize
+        let count = Int((size + layout - 1) / layout)
         let missing = (1...count).filter { done[$0] == nil }
         try await withThrowingTaskGroup(of: UploadedPart.self) { group in
             var next = missing.makeIterator()
             func start() {
                 guard let number = next.next() else { return }
-                let offset = Int64(number - 1) * partSize
+                let offset = Int64(number - 1) * layout
                 group.addTask {
                     let part = try await withLane(context) {
-                        try await client.uploadPart(key, uploadID: id, number: number, file: file, offset: offset, length: min(partSize, size - offset))
+                        try await client.uploadPart(key, uploadID: id, number: number, file: file, offset: offset, length: min(layout, size - offset))
                     }
                     let uploaded = UploadedPart(number: part.number, etag: part.etag, size: part.size)
                     try await store.recordUploadedPart(taskID: task.id, part: uploaded, lease: lease)
@@ -112,6 +120,13 @@ public struct S3Uploader: Sendable {
         }
         let parts = done.values.sorted { $0.number < $1.number }.map { S3Client.Part(number: $0.number, etag: $0.etag, size: $0.size) }
         return try await client.completeMultipartUpload(key, uploadID: id, parts: parts)
+    }
+
+    /// The part size for a file of `size` bytes: the configured one, or more where S3's
+    /// 10,000 parts would not hold the file (rounded up to a whole MiB).
+    public func partSize(for size: Int64) -> Int64 {
+        let least = (size + 9_999) / 10_000
+        return max(partSize, (least + (1 << 20) - 1) / (1 << 20) * (1 << 20))
     }
 
     private func withLane<T>(_ context: StageContext?, _ body: () async throws -> T) async throws -> T {

@@ -57,7 +57,8 @@ public struct SigV4Signer: Sendable {
         ].joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
         let signature = self.signature(canonical, amzDate: amzDate, day: day, scope: scope)
-        return headers.filter { $0.0.lowercased() != "host" } + [
+        // `host` too: curl would drop a default port (":443") the signature includes.
+        return headers + [
             ("authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)")
         ]
     }
