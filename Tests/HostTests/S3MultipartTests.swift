@@ -12,9 +12,9 @@ import TestSupport
         let dataDir = try TemporaryDirectory("data")
         let inputs = try TemporaryDirectory("inputs")
         let file = inputs.file("big.wav").path
-        try GeneratedMedia.wav(dataBytes: 100 << 20, to: file)
+        try await offPool { try GeneratedMedia.wav(dataBytes: 100 << 20, to: file) }
         let environment = moto.environment(prefix: "MOTO")
-        #expect(try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, file]).status == 0)
+        #expect(try await offPool { try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, file]) }.status == 0)
         let bucket = try moto.makeBucket("multipart")
         #expect(try Command.engine(
             ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO",
@@ -32,17 +32,19 @@ import TestSupport
         }
         let first = try EngineProcess(
             ["upload", "--backend", "moto", "--workers", "1", "--limit-rate", "8M", "--data-dir", dataDir.path], environment: environment)
-        let watcher = try Command.run(
+        let watcher = try await offPool { try Command.run(
             "python3",
             [Fixtures.packageRoot.appendingPathComponent("scripts/signal-when.py").path, "--pid", String(first.process.processIdentifier),
              "--log", moto.log.path, "--pattern", "PUT /\(bucket)/.*partNumber=.*\" 200", "--count", "2",
-             "--sql", dataDir.file("engine.sqlite").path, "SELECT 1 FROM upload_parts", "--signals", "KILL"])
+             "--sql", dataDir.file("engine.sqlite").path, "SELECT 1 FROM upload_parts", "--signals", "KILL"]) }
         #expect(watcher.stdout.hasPrefix("SENT"), "\(watcher.stdout)\(first.errors)")
         _ = try await first.wait()
         let recorded = try recordedParts()
         #expect(recorded.count < 7, "the upload was done before the kill")
 
-        let second = try Command.engine(["upload", "--backend", "moto", "--json", "--data-dir", dataDir.path], environment: environment)
+        let second = try await offPool {
+            try Command.engine(["upload", "--backend", "moto", "--json", "--data-dir", dataDir.path], environment: environment)
+        }
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect((try parseJSON(second.stdout) as? [String: Any])?["uploaded"] as? Int == 1, "\(second.stdout)")
 
@@ -55,7 +57,7 @@ import TestSupport
         }
         #expect(Set(puts.compactMap(number)) == Set(1...7), "100 MiB in 16 MiB parts")
         let back = try TemporaryDirectory("back")
-        try moto.download(bucket: bucket, key: "local/Unknown Artist/big.wav", to: back.file("big.wav").path)
+        try await offPool { try moto.download(bucket: bucket, key: "local/Unknown Artist/big.wav", to: back.file("big.wav").path) }
         #expect(try Command.run("cmp", [file, back.file("big.wav").path]).status == 0, "the object is not the file")
         let type = try moto.boto3("print(s3.head_object(Bucket=sys.argv[1], Key=sys.argv[2])['ContentType'])", [bucket, "local/Unknown Artist/big.wav"])
         #expect(type.trimmingCharacters(in: .whitespacesAndNewlines) == "audio/wav")
@@ -68,8 +70,8 @@ import TestSupport
         let dataDir = try TemporaryDirectory("data")
         let inputs = try TemporaryDirectory("inputs")
         let file = inputs.file("big.wav").path
-        try GeneratedMedia.wav(dataBytes: 100 << 20, to: file)
-        #expect(try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, file]).status == 0)
+        try await offPool { try GeneratedMedia.wav(dataBytes: 100 << 20, to: file) }
+        #expect(try await offPool { try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, file]) }.status == 0)
         let bucket = try moto.makeBucket("cancel")
         #expect(try Command.engine(
             ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO",
@@ -84,10 +86,10 @@ import TestSupport
             environment: moto.environment(prefix: "MOTO"))
         // Once pauses (the upload in flight would finish), twice cancels: at once, after the
         // first part (sent by a watcher of its own, as above).
-        let watcher = try Command.run(
+        let watcher = try await offPool { try Command.run(
             "python3",
             [Fixtures.packageRoot.appendingPathComponent("scripts/signal-when.py").path, "--pid", String(upload.process.processIdentifier),
-             "--log", moto.log.path, "--pattern", "PUT /\(bucket)/.*partNumber=", "--signals", "INT,INT"])
+             "--log", moto.log.path, "--pattern", "PUT /\(bucket)/.*partNumber=", "--signals", "INT,INT"]) }
         #expect(watcher.stdout.hasPrefix("SENT"), "\(watcher.stdout)\(upload.errors)")
         #expect(try await upload.wait() == 130, "\(upload.errors)")
         let object = try moto.boto3(

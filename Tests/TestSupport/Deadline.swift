@@ -98,3 +98,14 @@ public final class Barrier: Sendable {
         }
     }
 }
+
+/// Runs blocking work (a child process waited for, a large file written) on a thread of its
+/// own rather than one of the few the concurrency pool has: a test that blocks a pool thread
+/// for seconds stalls the tests that run beside it.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}
