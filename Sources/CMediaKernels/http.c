@@ -111,16 +111,6 @@ typedef struct read_state {
     mk_http_response *response;
 } read_state;
 
-/* Waits `ns` for the bandwidth cap, in slices, while the transfer is not canceled. */
-static void wait_for_cap(mk_http_response *r, int64_t ns) {
-    while (ns > 0 && !is_canceled(r)) {
-        int64_t slice = ns < 50000000 ? ns : 50000000;
-        struct timespec t = {slice / 1000000000, slice % 1000000000};
-        nanosleep(&t, NULL);
-        ns -= slice;
-    }
-}
-
 static size_t on_read(char *buffer, size_t size, size_t count, void *opaque) {
     read_state *state = opaque;
     mk_http_body *b = state->body;
@@ -135,7 +125,7 @@ static size_t on_read(char *buffer, size_t size, size_t count, void *opaque) {
         while (n < 0 && errno == EINTR);
         if (n <= 0) return CURL_READFUNC_ABORT;
         b->sent += n;
-        if (b->throttle) wait_for_cap(state->response, b->throttle(b->throttle_ctx, n));
+        if (b->throttle) mk_throttle_wait(b->throttle(b->throttle_ctx, n), &state->response->cancel);
         return (size_t)n;
     }
     memcpy(buffer, b->data + b->sent, want);

@@ -182,9 +182,8 @@ static size_t mk_sink_header(char *line, size_t size, size_t nitems, void *userd
     return len;
 }
 
-/* Waits `ns`, in slices, while the transfer is not cancelled. */
-static void throttle_wait(mk_sink *sink, int64_t ns) {
-    while (ns > 0 && !is_canceled(sink)) {
+void mk_throttle_wait(int64_t ns, const int *canceled) {
+    while (ns > 0 && !__atomic_load_n(canceled, __ATOMIC_RELAXED)) {
         int64_t slice = ns < 50000000 ? ns : 50000000;
         struct timespec wait = {slice / 1000000000, slice % 1000000000};
         nanosleep(&wait, NULL);
@@ -220,7 +219,7 @@ static size_t mk_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata
     }
     __atomic_store_n(&sink->received, sink->received + len, __ATOMIC_RELAXED);
     __atomic_store_n(&sink->bytes, after, __ATOMIC_RELAXED);
-    if (sink->throttle) throttle_wait(sink, sink->throttle(sink->throttle_ctx, (int64_t)len));
+    if (sink->throttle) mk_throttle_wait(sink->throttle(sink->throttle_ctx, (int64_t)len), (const int *)&sink->cancel);
     if (is_canceled(sink)) {
         sink->error = MK_SINK_CANCELED;
         return 0;

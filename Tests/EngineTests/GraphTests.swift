@@ -107,7 +107,7 @@ struct Poisoned: Error, CustomStringConvertible {
             return .forward(item)
         }
         let observer = TallyObserver()
-        try await withDeadline("the graph finishes") {
+        try await withDeadline("the graph finishes", timeout: .seconds(120)) {
             try await Graph(source: CountingSource(count: 200), stages: [stage])
                 .run(lanes: Lanes(), temporaryDirectory: self.temp, observer: observer)
         }
@@ -131,7 +131,7 @@ struct Poisoned: Error, CustomStringConvertible {
             ClosureStage(name: "second", concurrency: 4, lane: .cpu, body: work),
         ]
         let observer = TallyObserver()
-        try await withDeadline("the graph finishes") {
+        try await withDeadline("the graph finishes", timeout: .seconds(120)) {
             try await Graph(source: CountingSource(count: 200), stages: stages)
                 .run(lanes: Lanes(LaneLimits(cpu: 2)), temporaryDirectory: self.temp, observer: observer)
         }

@@ -38,79 +38,79 @@ import TestSupport
 /// `collection:` and `status:` terms, `engine items remove`, and a listing on a data directory
 /// that cannot be written.
 @Suite struct ItemsQueryAndRemoveTests {
-    func titles(_ query: [String], _ dataDir: TemporaryDirectory) throws -> Set<String> {
-        let result = try Command.engine(["items", "--json", "--data-dir", dataDir.path] + query)
+    func titles(_ query: [String], _ dataDir: TemporaryDirectory) async throws -> Set<String> {
+        let result = try await Command.engineAsync(["items", "--json", "--data-dir", dataDir.path] + query)
         #expect(result.status == 0, "\(result.stderr)")
         return Set(((try parseJSON(result.stdout) as? [[String: Any]]) ?? []).compactMap { $0["title"] as? String })
     }
 
     /// A playlist (a collection) of two fixtures and a file that is not there, plus a loose fixture.
-    func ingest(_ dataDir: TemporaryDirectory) throws {
+    func ingest(_ dataDir: TemporaryDirectory) async throws {
         let playlist = try dataDir.write(
             "trip.m3u",
             "#EXTM3U\n#PLAYLIST:Road Trip\n\(Fixtures.media("audio-pcm.wav"))\n\(Fixtures.media("audio-vorbis.ogg"))\n/nonexistent/gone.mp3\n")
-        let result = try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, playlist, Fixtures.media("audio-aac.m4a")])
+        let result = try await Command.engineAsync(["run", "--no-renditions", "--data-dir", dataDir.path, playlist, Fixtures.media("audio-aac.m4a")])
         #expect(result.status == 1, "the missing file fails: \(result.stdout)\(result.stderr)")
     }
 
-    @Test func collectionAndStatusTermsSelectItems() throws {
+    @Test func collectionAndStatusTermsSelectItems() async throws {
         let dataDir = try TemporaryDirectory("data")
-        try ingest(dataDir)
-        #expect(try titles(["collection:road"], dataDir) == ["audio-pcm", "audio-vorbis"])
-        #expect(try titles(["status:failed"], dataDir) == ["gone"], "catalog items the library does not hold")
-        #expect(try titles(["status:stored"], dataDir).count == 3)
-        #expect(try titles([], dataDir).count == 3, "a listing without status: shows what the library holds")
-        let unknown = try Command.engine(["items", "--data-dir", dataDir.path, "status:lost"])
+        try await ingest(dataDir)
+        #expect(try await titles(["collection:road"], dataDir) == ["audio-pcm", "audio-vorbis"])
+        #expect(try await titles(["status:failed"], dataDir) == ["gone"], "catalog items the library does not hold")
+        #expect(try await titles(["status:stored"], dataDir).count == 3)
+        #expect(try await titles([], dataDir).count == 3, "a listing without status: shows what the library holds")
+        let unknown = try await Command.engineAsync(["items", "--data-dir", dataDir.path, "status:lost"])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown status 'lost'"), "\(unknown.stderr)")
     }
 
-    @Test func removeTakesItemsOutOfTheCatalogAndDeletesTheirFilesOnlyWhenAsked() throws {
+    @Test func removeTakesItemsOutOfTheCatalogAndDeletesTheirFilesOnlyWhenAsked() async throws {
         let dataDir = try TemporaryDirectory("data")
-        try ingest(dataDir)
-        func path(_ title: String) throws -> String {
-            let result = try Command.engine(["items", "--json", "--data-dir", dataDir.path, "title:\(title)"])
+        try await ingest(dataDir)
+        func path(_ title: String) async throws -> String {
+            let result = try await Command.engineAsync(["items", "--json", "--data-dir", dataDir.path, "title:\(title)"])
             let item = try #require((try parseJSON(result.stdout) as? [[String: Any]])?.first)
             return try #require(item["path"] as? String)
         }
-        let kept = try path("audio-pcm"), deleted = try path("audio-vorbis")
+        let kept = try await path("audio-pcm"), deleted = try await path("audio-vorbis")
 
-        let removed = try Command.engine(["items", "remove", "--data-dir", dataDir.path, "title:audio-pcm"])
+        let removed = try await Command.engineAsync(["items", "remove", "--data-dir", dataDir.path, "title:audio-pcm"])
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(removed.stdout.contains("removed 1 item(s)"), "\(removed.stdout)")
         #expect(FileManager.default.fileExists(atPath: kept), "without --delete-files the file stays")
         #expect(removed.stdout.contains(kept), "the file left behind is named")
 
-        let withFiles = try Command.engine(["items", "remove", "--delete-files", "--data-dir", dataDir.path, "collection:road"])
+        let withFiles = try await Command.engineAsync(["items", "remove", "--delete-files", "--data-dir", dataDir.path, "collection:road"])
         #expect(withFiles.stdout.contains("removed 1 item(s) from the catalog; 1 file(s) deleted"), "\(withFiles.stdout)")
         #expect(!FileManager.default.fileExists(atPath: deleted))
-        let left = try titles([], dataDir)
+        let left = try await titles([], dataDir)
         #expect(left.count == 1 && !left.contains("audio-pcm") && !left.contains("audio-vorbis"), "\(left)")
 
         // The same content ingested again is stored again: nothing of the removed records remains.
-        let again = try Command.engine(["run", "--no-renditions", "--json", "--data-dir", dataDir.path, Fixtures.media("audio-vorbis.ogg")])
+        let again = try await Command.engineAsync(["run", "--no-renditions", "--json", "--data-dir", dataDir.path, Fixtures.media("audio-vorbis.ogg")])
         #expect((try parseJSON(again.stdout) as? [String: Any])?["stored"] as? Int == 1, "\(again.stdout)")
         #expect(FileManager.default.fileExists(atPath: deleted))
     }
 
-    @Test func removeIsRefusedWhileARunnerHoldsTheDataDirectory() throws {
+    @Test func removeIsRefusedWhileARunnerHoldsTheDataDirectory() async throws {
         let dataDir = try TemporaryDirectory("data")
-        try ingest(dataDir)
+        try await ingest(dataDir)
         let lock = open(dataDir.file("runner.lock").path, O_CREAT | O_RDWR, 0o644)
         #expect(flock(lock, LOCK_EX) == 0)
-        let refused = try Command.engine(["items", "remove", "--data-dir", dataDir.path, "audio"])
+        let refused = try await Command.engineAsync(["items", "remove", "--data-dir", dataDir.path, "audio"])
         close(lock)
         #expect(refused.status == 3)
         #expect(refused.stderr.contains("refused while a job runs"), "\(refused.stderr)")
-        #expect(try titles([], dataDir).count == 3, "nothing was removed")
+        #expect(try await titles([], dataDir).count == 3, "nothing was removed")
     }
 
     /// The database as a run leaves it (its WAL files beside it) and checkpointed (no WAL
     /// file), on a directory that cannot be written: a read-only bind mount when the tests run
     /// as root (root writes through any mode), else a folder without write permission.
-    @Test func aListingWorksOnADataDirectoryThatCannotBeWritten() throws {
+    @Test func aListingWorksOnADataDirectoryThatCannotBeWritten() async throws {
         let dataDir = try TemporaryDirectory("data")
-        try ingest(dataDir)
-        let expected = try titles([], dataDir)
+        try await ingest(dataDir)
+        let expected = try await titles([], dataDir)
         for checkpointed in [false, true] {
             if checkpointed {
                 let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()"
@@ -127,8 +127,8 @@ import TestSupport
                 view = dataDir.path
                 chmod(view, 0o500)
             }
-            let listed = try Command.engine(["items", "--json", "--data-dir", view])
-            let failed = try Command.engine(["items", "--data-dir", view, "status:failed"])
+            let listed = try await Command.engineAsync(["items", "--json", "--data-dir", view])
+            let failed = try await Command.engineAsync(["items", "--data-dir", view, "status:failed"])
             if geteuid() == 0 { _ = try Command.run("umount", [view]) } else { chmod(view, 0o700) }
             #expect(listed.status == 0, "\(listed.stderr)")
             #expect(Set(((try parseJSON(listed.stdout) as? [[String: Any]]) ?? []).compactMap { $0["title"] as? String }) == expected)

@@ -5,25 +5,25 @@ import TestSupport
 /// `--limit N` takes N new items, as yt-dlp's --max-downloads; ID3 text in a legacy code page
 /// names the library's files as the text it is.
 @Suite struct LimitAndLegacyTagTests {
-    func summary(_ arguments: [String], _ dataDir: TemporaryDirectory) throws -> [String: Any] {
-        let result = try Command.engine(["run", "--json", "--no-renditions", "--data-dir", dataDir.path] + arguments)
+    func summary(_ arguments: [String], _ dataDir: TemporaryDirectory) async throws -> [String: Any] {
+        let result = try await Command.engineAsync(["run", "--json", "--no-renditions", "--data-dir", dataDir.path] + arguments)
         #expect(result.status == 0, "\(result.stderr)")
         return try #require(try parseJSON(result.stdout) as? [String: Any], "\(result.stdout)")
     }
 
-    @Test func limitCountsOnlyItemsTheLibraryDoesNotHold() throws {
+    @Test func limitCountsOnlyItemsTheLibraryDoesNotHold() async throws {
         let dataDir = try TemporaryDirectory("data")
         let inputs = ["audio-id3.mp3", "audio-pcm.wav", "audio-vorbis.ogg", "audio-aac.m4a"].map(Fixtures.media)
-        #expect(try summary(["--limit", "2"] + inputs, dataDir)["stored"] as? Int == 2)
-        let second = try summary(["--limit", "2"] + inputs, dataDir)
+        #expect(try await summary(["--limit", "2"] + inputs, dataDir)["stored"] as? Int == 2)
+        let second = try await summary(["--limit", "2"] + inputs, dataDir)
         #expect(second["stored"] as? Int == 2, "the two stored ones do not count: \(second)")
         #expect(second["skipped"] as? Int == 2)
-        let third = try summary(["--limit", "2"] + inputs, dataDir)
+        let third = try await summary(["--limit", "2"] + inputs, dataDir)
         #expect(third["stored"] as? Int == 0)
         #expect(third["skipped"] as? Int == 4)
     }
 
-    @Test func gbkTextInALatin1FrameNamesTheItemAndItsFile() throws {
+    @Test func gbkTextInALatin1FrameNamesTheItemAndItsFile() async throws {
         let dataDir = try TemporaryDirectory("data")
         let inputs = try TemporaryDirectory("inputs")
         let file = inputs.file("track01.mp3").path
@@ -35,8 +35,8 @@ import TestSupport
         let reference = try #require(try FFprobeReport.of(file))
         #expect(reference.formatTags["title"] == "ÇçÌì")
 
-        #expect(try summary([file], dataDir)["stored"] as? Int == 1)
-        let result = try Command.engine(["items", "--json", "--data-dir", dataDir.path])
+        #expect(try await summary([file], dataDir)["stored"] as? Int == 1)
+        let result = try await Command.engineAsync(["items", "--json", "--data-dir", dataDir.path])
         let item = try #require((try parseJSON(result.stdout) as? [[String: Any]])?.first)
         #expect(item["title"] as? String == "晴天")
         #expect(item["creators"] as? [String] == ["周杰伦"])

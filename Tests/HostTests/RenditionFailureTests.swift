@@ -6,12 +6,12 @@ import TestSupport
 /// recorded with its reason, a rerun does not try it again (and exits 0), `jobs retry` and a
 /// changed profile do. A damaged input that can be made is made, with its warnings kept.
 @Suite struct RenditionFailureTests {
-    func engine(_ arguments: [String], _ dataDir: TemporaryDirectory) throws -> CommandResult {
-        try Command.engine(arguments + ["--data-dir", dataDir.path])
+    func engine(_ arguments: [String], _ dataDir: TemporaryDirectory) async throws -> CommandResult {
+        try await Command.engineAsync(arguments + ["--data-dir", dataDir.path])
     }
 
-    func items(_ dataDir: TemporaryDirectory) throws -> [String: [String: Any]] {
-        let result = try engine(["items", "--json"], dataDir)
+    func items(_ dataDir: TemporaryDirectory) async throws -> [String: [String: Any]] {
+        let result = try await engine(["items", "--json"], dataDir)
         let list = try #require(try parseJSON(result.stdout) as? [[String: Any]], "\(result.stderr)")
         // By file name (a copy of a tagged fixture keeps its tags' title).
         return Dictionary(uniqueKeysWithValues: list.map {
@@ -19,17 +19,17 @@ import TestSupport
         })
     }
 
-    @Test func aFailedRenditionIsRecordedAndTriedAgainOnlyOnRetryOrAChangedProfile() throws {
+    @Test func aFailedRenditionIsRecordedAndTriedAgainOnlyOnRetryOrAChangedProfile() async throws {
         let dataDir = try TemporaryDirectory("data")
         let inputs = try TemporaryDirectory("inputs")
         try DamagedMedia.undecodableWAV(to: inputs.file("undecodable.wav").path)
         try DamagedMedia.corruptMiddle(of: Fixtures.media("audio-id3.mp3"), count: 3000, to: inputs.file("damaged.mp3").path)
 
-        let first = try engine(["run", inputs.path], dataDir)
+        let first = try await engine(["run", inputs.path], dataDir)
         #expect(first.status == 1, "a failed rendition is an error of the run: \(first.stdout)")
         #expect(first.stdout.contains("2 stored"), "\(first.stdout)")
         #expect(first.stdout.contains("renditions failed (1); the items stay stored"), "\(first.stdout)")
-        var stored = try items(dataDir)
+        var stored = try await items(dataDir)
         let undecodable = try #require(stored["undecodable"]), damaged = try #require(stored["damaged"])
         #expect(undecodable["status"] as? String == "succeeded")
         let failure = try #require((undecodable["failed_renditions"] as? [[String: Any]])?.first)
@@ -41,28 +41,28 @@ import TestSupport
         let warnings = rendition["warnings"] as? [String] ?? []
         #expect(warnings.contains { $0.contains("could not be decoded and") }, "\(rendition)")
         for (status, name) in [("warnings", "damaged.mp3"), ("rendition-failed", "undecodable.wav")] {
-            let listed = try parseJSON(try engine(["items", "--json", "status:\(status)"], dataDir).stdout) as? [[String: Any]]
+            let listed = try parseJSON(try await engine(["items", "--json", "status:\(status)"], dataDir).stdout) as? [[String: Any]]
             #expect(listed?.compactMap { $0["remote_id"] as? String }.map { ($0 as NSString).lastPathComponent } == [name])
         }
 
-        let again = try engine(["run", inputs.path], dataDir)
+        let again = try await engine(["run", inputs.path], dataDir)
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
         #expect(again.stdout.contains("1 rendition failed earlier; `engine jobs retry 2` or a changed profile tries again"), "\(again.stdout)")
         #expect(again.stdout.contains("2 skipped"), "\(again.stdout)")
         #expect(!again.stdout.contains("got their missing renditions"), "\(again.stdout)")
 
-        let retry = try engine(["jobs", "retry", "2"], dataDir)
+        let retry = try await engine(["jobs", "retry", "2"], dataDir)
         #expect(retry.stdout.contains("1 item(s) requeued"), "\(retry.stdout)\(retry.stderr)")
-        let retried = try engine(["run", "--resume"], dataDir)
+        let retried = try await engine(["run", "--resume"], dataDir)
         #expect(retried.status == 1, "\(retried.stdout)")
         #expect(retried.stdout.contains("renditions failed (1)"), "tried again: \(retried.stdout)")
 
         // A changed profile (another bitrate under the same name) is a new attempt.
         let graph = try dataDir.write(
             "graph.yaml", "renditions: {audio: [aac-128k], video: []}\nprofiles: {aac-128k: {base: aac-128k, audio_bitrate: 96000}}\n")
-        let changed = try engine(["run", "--graph", graph, inputs.path], dataDir)
+        let changed = try await engine(["run", "--graph", graph, inputs.path], dataDir)
         #expect(changed.stdout.contains("renditions failed (1)"), "\(changed.stdout)")
-        stored = try items(dataDir)
+        stored = try await items(dataDir)
         #expect((stored["undecodable"]?["failed_renditions"] as? [Any])?.count == 1, "one record per content and profile")
     }
 }

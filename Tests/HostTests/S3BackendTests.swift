@@ -11,21 +11,21 @@ import TestSupport
 
     /// A data directory with the fixtures (and their AAC renditions) stored, and a backend
     /// `moto` on a new bucket under the prefix `lib`.
-    func library(renditions: Bool = true) throws -> (TemporaryDirectory, String) {
+    func library(renditions: Bool = true) async throws -> (TemporaryDirectory, String) {
         let dataDir = try TemporaryDirectory("data")
-        let stored = try engine(
+        let stored = try await engine(
             ["run"] + (renditions ? [] : ["--no-renditions"]) + [Fixtures.media("audio-id3.mp3"), Fixtures.media("audio-pcm.wav")], dataDir)
         #expect(stored.status == 0, "\(stored.stderr)")
         let bucket = try moto.makeBucket()
-        let added = try engine(
+        let added = try await engine(
             ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--base-prefix", "lib",
              "--credential-env-prefix", "MOTO"], dataDir)
         #expect(added.status == 0, "\(added.stderr)")
         return (dataDir, bucket)
     }
 
-    func engine(_ arguments: [String], _ dataDir: TemporaryDirectory, credentials: Bool = true) throws -> CommandResult {
-        try Command.engine(arguments + ["--data-dir", dataDir.path], environment: credentials ? moto.environment(prefix: "MOTO") : [:])
+    func engine(_ arguments: [String], _ dataDir: TemporaryDirectory, credentials: Bool = true) async throws -> CommandResult {
+        try await Command.engineAsync(arguments + ["--data-dir", dataDir.path], environment: credentials ? moto.environment(prefix: "MOTO") : [:])
     }
 
     func keys(_ bucket: String) throws -> [String] {
@@ -34,19 +34,19 @@ import TestSupport
         ).split(separator: "\n").map(String.init).sorted()
     }
 
-    @Test func storedFilesGoUpOnceUnderKeysThatMirrorTheLibrary() throws {
-        let (dataDir, bucket) = try library()
-        let first = try engine(["upload", "--backend", "moto", "--json"], dataDir)
+    @Test func storedFilesGoUpOnceUnderKeysThatMirrorTheLibrary() async throws {
+        let (dataDir, bucket) = try await library()
+        let first = try await engine(["upload", "--backend", "moto", "--json"], dataDir)
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         let summary = try #require(try parseJSON(first.stdout) as? [String: Any])
         #expect(summary["uploaded"] as? Int == 2, "\(summary)")
 
         // Every stored file (originals and renditions), under the prefix, as the library names it.
-        let items = try #require(try parseJSON(try engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
+        let items = try #require(try parseJSON(try await engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
         var locators = items.compactMap { $0["locator"] as? String }
         locators += items.flatMap { ($0["renditions"] as? [[String: Any]] ?? []).compactMap { $0["locator"] as? String } }
         #expect(locators.count == 4)
-        #expect(try keys(bucket) == locators.map { "lib/" + $0 }.sorted())
+        #expect(try await keys(bucket) == locators.map { "lib/" + $0 }.sorted())
         let original = try #require(items.first { ($0["locator"] as? String)?.hasSuffix(".wav") == true })
         let back = try TemporaryDirectory("back")
         try moto.download(bucket: bucket, key: "lib/" + (original["locator"] as! String), to: back.file("wav").path)
@@ -57,23 +57,23 @@ import TestSupport
         func puts() throws -> Int { try moto.requests().filter { $0.contains("\"PUT /\(bucket)/") }.count }
         let before = try puts()
         #expect(before == 4)
-        let second = try engine(["upload", "--backend", "moto", "--json"], dataDir)
+        let second = try await engine(["upload", "--backend", "moto", "--json"], dataDir)
         #expect((try parseJSON(second.stdout) as? [String: Any])?["uploaded"] as? Int == 0, "\(second.stdout)")
         #expect(try puts() == before, "a second upload sends nothing")
 
-        let listed = try #require(try parseJSON(try engine(["backend", "list", "--json"], dataDir).stdout) as? [[String: Any]])
+        let listed = try #require(try parseJSON(try await engine(["backend", "list", "--json"], dataDir).stdout) as? [[String: Any]])
         #expect(listed.first { $0["name"] as? String == "moto" }?["locations"] as? Int == 4)
-        let refused = try engine(["backend", "remove", "moto"], dataDir)
+        let refused = try await engine(["backend", "remove", "moto"], dataDir)
         #expect(refused.status == 2 && refused.stderr.contains("holds 4 file location(s)"), "\(refused.stderr)")
-        #expect(try engine(["backend", "remove", "moto", "--force"], dataDir).status == 0)
+        #expect(try await engine(["backend", "remove", "moto", "--force"], dataDir).status == 0)
     }
 
-    @Test func aPresignedURLFromTheCommandWorksWithCurl() throws {
-        let (dataDir, _) = try library(renditions: false)
-        #expect(try engine(["upload", "--backend", "moto"], dataDir).status == 0)
-        let items = try #require(try parseJSON(try engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
+    @Test func aPresignedURLFromTheCommandWorksWithCurl() async throws {
+        let (dataDir, _) = try await library(renditions: false)
+        #expect(try await engine(["upload", "--backend", "moto"], dataDir).status == 0)
+        let items = try #require(try parseJSON(try await engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
         let item = try #require(items.first)
-        let url = try engine(["presign", "moto", "lib/" + (item["locator"] as! String), "--expires", "120"], dataDir)
+        let url = try await engine(["presign", "moto", "lib/" + (item["locator"] as! String), "--expires", "120"], dataDir)
         #expect(url.status == 0, "\(url.stderr)")
         let back = try TemporaryDirectory("back")
         let fetched = try Command.run("curl", ["-sS", "-f", "-o", back.file("got").path, url.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
@@ -81,19 +81,19 @@ import TestSupport
         #expect(try Data(contentsOf: back.file("got")) == Data(contentsOf: URL(fileURLWithPath: item["path"] as! String)))
     }
 
-    @Test func aMissingCredentialIsNamedAndNoSecretIsEverShown() throws {
-        let (dataDir, _) = try library(renditions: false)
-        let missing = try engine(["upload", "--backend", "moto"], dataDir, credentials: false)
+    @Test func aMissingCredentialIsNamedAndNoSecretIsEverShown() async throws {
+        let (dataDir, _) = try await library(renditions: false)
+        let missing = try await engine(["upload", "--backend", "moto"], dataDir, credentials: false)
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("backend 'moto': MOTO_ACCESS_KEY_ID is not set"), "\(missing.stderr)")
-        let unknown = try engine(["upload", "--backend", "elsewhere"], dataDir)
+        let unknown = try await engine(["upload", "--backend", "elsewhere"], dataDir)
         #expect(unknown.stderr.contains("unknown backend 'elsewhere' (known: moto)"), "\(unknown.stderr)")
 
         // With the credentials, and a log at debug level: the secret is nowhere.
-        let uploaded = try Command.engine(
+        let uploaded = try await Command.engineAsync(
             ["upload", "--backend", "moto", "--data-dir", dataDir.path],
             environment: moto.environment(prefix: "MOTO").merging(["LOG_LEVEL": "debug"]) { $1 })
-        let listed = try engine(["backend", "list", "--json"], dataDir)
+        let listed = try await engine(["backend", "list", "--json"], dataDir)
         var everything = [missing, unknown, uploaded, listed].map { $0.stdout + $0.stderr }.joined()
         for name in try FileManager.default.contentsOfDirectory(atPath: dataDir.path) where name.hasPrefix("engine.sqlite") {
             everything += String(decoding: try Data(contentsOf: dataDir.file(name)), as: UTF8.self)
@@ -103,41 +103,41 @@ import TestSupport
     }
 
     /// The default graph with `upload: {backend: NAME}` puts each stored file up as part of the run.
-    @Test func aGraphFileNamingABackendUploadsWhatTheRunStores() throws {
+    @Test func aGraphFileNamingABackendUploadsWhatTheRunStores() async throws {
         let dataDir = try TemporaryDirectory("data")
         let bucket = try moto.makeBucket("graph")
-        #expect(try engine(
+        #expect(try await engine(
             ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO"], dataDir).status == 0)
         let graph = try dataDir.write("graph.yaml", "renditions: {audio: [aac-128k], video: []}\nupload: {backend: moto}\n")
-        let run = try engine(["run", "--json", "--graph", graph, Fixtures.media("audio-id3.mp3")], dataDir)
+        let run = try await engine(["run", "--json", "--graph", graph, Fixtures.media("audio-id3.mp3")], dataDir)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let summary = try #require(try parseJSON(run.stdout) as? [String: Any])
         #expect(summary["stored"] as? Int == 1 && summary["uploaded"] as? Int == 1, "\(summary)")
-        #expect(try keys(bucket).count == 2, "the original and its rendition")
+        #expect(try await keys(bucket).count == 2, "the original and its rendition")
     }
 
     /// `download_upload`: catalog items not yet stored are downloaded, stored and uploaded.
-    @Test func aDownloadUploadJobStoresAndUploads() throws {
+    @Test func aDownloadUploadJobStoresAndUploads() async throws {
         let dataDir = try TemporaryDirectory("data")
         let bucket = try moto.makeBucket("chain")
-        #expect(try engine(
+        #expect(try await engine(
             ["backend", "add", "s3", "moto", "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO"], dataDir).status == 0)
-        #expect(try engine(["jobs", "submit", "collect_only", "--input", Fixtures.media("audio-pcm.wav")], dataDir).status == 0)
-        #expect(try engine(["worker", "--until-idle"], dataDir).status == 0)
-        let submitted = try engine(["jobs", "submit", "download_upload", "--backend", "moto"], dataDir)
+        #expect(try await engine(["jobs", "submit", "collect_only", "--input", Fixtures.media("audio-pcm.wav")], dataDir).status == 0)
+        #expect(try await engine(["worker", "--until-idle"], dataDir).status == 0)
+        let submitted = try await engine(["jobs", "submit", "download_upload", "--backend", "moto"], dataDir)
         #expect(submitted.status == 0, "\(submitted.stderr)")
-        let worked = try engine(["worker", "--until-idle"], dataDir)
+        let worked = try await engine(["worker", "--until-idle"], dataDir)
         #expect(worked.status == 0, "\(worked.stderr)")
-        let items = try #require(try parseJSON(try engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
+        let items = try #require(try parseJSON(try await engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
         let locator = try #require(items.first?["locator"] as? String)
-        #expect(try keys(bucket) == [locator])
+        #expect(try await keys(bucket) == [locator])
     }
 
     /// `backend clean` aborts the multipart uploads the store does not know. (moto dates every
     /// upload 2010-11-10, so `--min-age`, which spares one a running job has just begun, is not
     /// put to the test here.)
     @Test func cleanAbortsOnlyUploadsTheStoreDoesNotKnow() async throws {
-        let (dataDir, bucket) = try library(renditions: false)
+        let (dataDir, bucket) = try await library(renditions: false)
         try moto.boto3("s3.create_multipart_upload(Bucket=sys.argv[1], Key='lib/stray.bin')", [bucket])
         // One the store knows: a multipart upload the engine began (a 100 MiB file cut by SIGKILL would do;
         // recording one in the store directly is the same fact).
@@ -147,7 +147,7 @@ import TestSupport
         let asset = try #require(try await store.libraryItems().first?.file?.assetID)
         let task = try await store.uploadTask(assetID: asset, backend: "moto", key: "lib/ours.bin", size: 1, lease: nil)
         try await store.setMultipartUpload(taskID: task.id, uploadID: known, partSize: 16 << 20, lease: nil)
-        let cleaned = try engine(["backend", "clean", "moto", "--min-age", "0"], dataDir)
+        let cleaned = try await engine(["backend", "clean", "moto", "--min-age", "0"], dataDir)
         #expect(cleaned.stdout.contains("1 stale multipart upload(s) aborted, 1 kept"), "\(cleaned.stdout)\(cleaned.stderr)")
         let left = try moto.boto3("print(' '.join(u['Key'] for u in s3.list_multipart_uploads(Bucket=sys.argv[1]).get('Uploads', [])))", [bucket])
         #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "lib/ours.bin")

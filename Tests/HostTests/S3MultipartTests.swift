@@ -70,7 +70,7 @@ import TestSupport
         let dataDir = try TemporaryDirectory("data")
         let inputs = try TemporaryDirectory("inputs")
         let file = inputs.file("big.wav").path
-        try await offPool { try GeneratedMedia.wav(dataBytes: 100 << 20, to: file) }
+        try await offPool { try GeneratedMedia.wav(dataBytes: 48 << 20, to: file) }
         #expect(try await offPool { try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, file]) }.status == 0)
         let bucket = try moto.makeBucket("cancel")
         #expect(try Command.engine(
@@ -80,7 +80,7 @@ import TestSupport
             try moto.boto3("print(len(s3.list_multipart_uploads(Bucket=sys.argv[1]).get('Uploads', [])))", [bucket])
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        // At 4 MiB/s the 100 MiB take 25 s: the cut comes while parts are still going up.
+        // At 4 MiB/s the 48 MiB take 12 s: the cut comes while parts are still going up.
         let upload = try EngineProcess(
             ["upload", "--backend", "moto", "--workers", "1", "--limit-rate", "4M", "--data-dir", dataDir.path],
             environment: moto.environment(prefix: "MOTO"))

@@ -157,6 +157,7 @@ import TestSupport
         let reserve: Int64 = 1 << 30
         var options = DownloadOptions(freeSpaceReserve: reserve)
         options.freeSpace = { _ in reserve + 384 << 10 }  // a volume with 384 KiB above the reserve
+        options.stallTimeout = .seconds(600)  // the held body is no stall, however long a busy machine takes
         let downloader = Downloader(options: options)
         let progress = TransferProgress(title: "first", jobItemID: nil)
         let first = Task { try await downloader.download(server.url("/hold-body/big.bin"), to: dir.file("1").path, progress: progress) }

@@ -53,7 +53,7 @@ import TestSupport
         let dir = try TemporaryDirectory("s3")
         let file = dir.file("big.bin").path
         let partSize: Int64 = 5 << 20
-        try Data(DamagedMedia.noise(count: Int(partSize * 2 + 12345))).write(to: URL(fileURLWithPath: file))
+        try await offPool { try GeneratedMedia.appendRandomBytes(Int(partSize * 2 + 12345), to: file) }
         let key = "big/file.bin"
         let upload = try await s3.createMultipartUpload(key)
         var parts: [S3Client.Part] = []

@@ -68,3 +68,13 @@ public enum Command {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: name])
     }
 }
+
+extension Command {
+    /// `engine`, waited for on a thread of its own (`offPool`): for tests that run the binary
+    /// many times, so that they do not hold the few threads the concurrency pool has.
+    public static func engineAsync(
+        _ arguments: [String], stdin: String? = nil, directory: URL? = nil, environment: [String: String] = [:]
+    ) async throws -> CommandResult {
+        try await offPool { try engine(arguments, stdin: stdin, directory: directory, environment: environment) }
+    }
+}

@@ -9,28 +9,10 @@ public final class FaultServer: @unchecked Sendable {  // immutable after init; 
     /// `log`: a file the server appends one JSON line per request to (path, range, if_range,
     /// status, body_bytes). `dropAfter`: how many body bytes `/ranged-drop/` sends before it cuts.
     public init(root: URL, slowSeconds: Double = 30, log: URL? = nil, dropAfter: Int? = nil) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Command.which("python3"))
-        process.arguments = [
-            Fixtures.packageRoot.appendingPathComponent("scripts/fault-http-server.py").path,
-            "--root", root.path, "--slow-seconds", String(slowSeconds),
-        ] + (log.map { ["--log", $0.path] } ?? []) + (dropAfter.map { ["--drop-after", String($0)] } ?? [])
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "),
-            let port = Int(text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            process.terminate()
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "fault server did not start"])
-        }
+        let (process, port) = try LoopbackServer.launch(
+            "fault-http-server.py",
+            ["--root", root.path, "--slow-seconds", String(slowSeconds)] + (log.map { ["--log", $0.path] } ?? [])
+                + (dropAfter.map { ["--drop-after", String($0)] } ?? []))
         self.port = port
         self.process = process
     }

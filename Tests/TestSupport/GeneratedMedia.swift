@@ -10,12 +10,18 @@ public enum GeneratedMedia {
         let header = Array("RIFF".utf8) + le32(36 + dataBytes) + Array("WAVE".utf8) + Array("fmt ".utf8) + le32(16) + format
             + Array("data".utf8) + le32(dataBytes)
         FileManager.default.createFile(atPath: path, contents: Data(header))
+        try appendRandomBytes(dataBytes, to: path)
+    }
+
+    /// `count` random bytes (from /dev/urandom) at the end of the file at `path`, made if missing.
+    public static func appendRandomBytes(_ count: Int, to path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? out.close() }
         try out.seekToEnd()
         let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
         defer { try? random.close() }
-        var left = dataBytes
+        var left = count
         while left > 0 {
             let chunk = random.readData(ofLength: min(left, 4 << 20))
             try out.write(contentsOf: chunk)

@@ -16,26 +16,7 @@ public final class MotoServer: Sendable {
 
     private init() throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(UUID().uuidString).log")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Command.which("python3"))
-        process.arguments = [Fixtures.packageRoot.appendingPathComponent("scripts/moto-server.py").path, "--log", log.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        guard let text = String(data: line, encoding: .utf8), text.hasPrefix("PORT "),
-            let port = Int(text.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            process.terminate()
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "moto server did not start"])
-        }
-        self.port = port
+        port = try LoopbackServer.launch("moto-server.py", ["--log", log.path]).port
     }
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }

@@ -24,6 +24,8 @@
 
 /* Returns how many nanoseconds to wait after `len` bytes (a shared bandwidth cap); 0: none. */
 typedef int64_t (*mk_throttle_fn)(void *ctx, int64_t len);
+/* Waits `ns` (what a throttle asked for) in slices of 50 ms, while `*canceled` stays 0. */
+void mk_throttle_wait(int64_t ns, const int *canceled);
 /* Takes `bytes` of the disk budget for the announced rest of the file; 0, or -1 when they do not fit. */
 typedef int (*mk_reserve_fn)(void *ctx, int64_t bytes);
 
