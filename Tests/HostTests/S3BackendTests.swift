@@ -152,4 +152,37 @@ import TestSupport
         let left = try moto.boto3("print(' '.join(u['Key'] for u in s3.list_multipart_uploads(Bucket=sys.argv[1]).get('Uploads', [])))", [bucket])
         #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "lib/ours.bin")
     }
+
+    /// A bucket as the input: `s3://BACKEND/PREFIX` lists its media objects (not the others),
+    /// fetches them through presigned URLs, and with `upload:` the renditions land in another
+    /// bucket; a second run does nothing new, a new object is taken on the next.
+    @Test func aBucketPrefixIsAnInputAndItsRenditionsGoToAnotherBucket() async throws {
+        let dataDir = try TemporaryDirectory("data")
+        let inbox = try moto.makeBucket("inbox"), outbox = try moto.makeBucket("outbox")
+        try moto.boto3(
+            """
+            s3.upload_file(sys.argv[2], sys.argv[1], 'incoming/one.wav')
+            s3.upload_file(sys.argv[3], sys.argv[1], 'incoming/two.mp3')
+            s3.put_object(Bucket=sys.argv[1], Key='incoming/notes.txt', Body=b'not media')
+            """, [inbox, Fixtures.media("audio-pcm.wav"), Fixtures.media("audio-id3.mp3")])
+        for (name, bucket) in [("in", inbox), ("out", outbox)] {
+            #expect(try await engine(
+                ["backend", "add", "s3", name, "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO"], dataDir).status == 0)
+        }
+        let graph = try dataDir.write("graph.yaml", "renditions: {audio: [aac-128k], video: []}\nupload: {backend: out}\n")
+        func run() async throws -> [String: Any] {
+            let result = try await engine(["run", "--json", "--graph", graph, "s3://in/incoming/"], dataDir)
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            return try #require(try parseJSON(result.stdout) as? [String: Any])
+        }
+        let first = try await run()
+        #expect(first["collected"] as? Int == 2 && first["stored"] as? Int == 2, "\(first)")
+        let out = try keys(outbox)
+        #expect(out.count == 4 && out.filter { $0.hasSuffix(".aac-128k.m4a") }.count == 2, "\(out)")
+        let again = try await run()
+        #expect(again["downloaded"] as? Int == 0 && again["uploaded"] as? Int == 0, "\(again)")
+        try moto.boto3("s3.upload_file(sys.argv[2], sys.argv[1], 'incoming/three.ogg')", [inbox, Fixtures.media("audio-vorbis.ogg")])
+        let third = try await run()
+        #expect(third["stored"] as? Int == 1 && third["uploaded"] as? Int == 1, "\(third)")
+    }
 }

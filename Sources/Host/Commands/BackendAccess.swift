@@ -24,4 +24,21 @@ enum BackendAccess {
             throw S3Error.invalidSetting(backend: record.name, reason: "its settings in the store cannot be read: \(error)")
         }
     }
+
+    /// The backends' clients by name, each made once (for the S3 collector and resolver).
+    static func clients(store: SQLiteJobStore) -> ObjectStores {
+        let cache = ClientCache()
+        return { name in
+            if let client = await cache.client(name) { return client }
+            let client = try await BackendAccess.client(named: name, store: store)
+            await cache.keep(client)
+            return client
+        }
+    }
+}
+
+private actor ClientCache {
+    private var clients: [String: S3Client] = [:]
+    func client(_ name: String) -> S3Client? { clients[name] }
+    func keep(_ client: S3Client) { clients[client.name] = client }
 }

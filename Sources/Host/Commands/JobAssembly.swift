@@ -101,9 +101,10 @@ enum JobAssembly {
         settings.retry = RetryPolicy(
             attempts: options.attempts ?? file.attempts ?? 5,
             baseDelay: .milliseconds(Int((options.retryDelay ?? file.retryDelay ?? 1) * 1000)))
-        let graphOptions = DefaultGraph.Options(
+        var graphOptions = DefaultGraph.Options(
             inputs: [], downloadWorkers: workers, download: download,
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
+        graphOptions.objectStores = BackendAccess.clients(store: store)
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         // The backend an upload job names, or the one an ingest's graph file uploads to.
@@ -131,7 +132,8 @@ enum JobAssembly {
             case .downloadOnly, .reprocess, .uploadOnly, .downloadUpload:
                 CatalogCollector(
                     store: store, scope: job.scope, backend: LocalLibrary.backendName, stored: [.reprocess, .uploadOnly].contains(job.type))
-            case .ingest, .collectOnly: CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary))
+            case .ingest, .collectOnly:
+                CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary, objectStores: graphOptions.objectStores))
             }
         return JobRun(
             store: store, jobID: job.id, runner: runner, stages: stages, collector: collector,

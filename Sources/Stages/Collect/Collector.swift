@@ -8,14 +8,17 @@ public struct Collector: Sendable {
     public typealias Fetch = @Sendable (URL) async throws -> String
 
     let fetch: Fetch?
+    /// The backends `s3://BACKEND/PREFIX` inputs list (nil: such inputs are refused).
+    let objectStores: ObjectStores?
 
-    public init(fetch: Fetch? = nil) {
+    public init(fetch: Fetch? = nil, objectStores: ObjectStores? = nil) {
         self.fetch = fetch
+        self.objectStores = objectStores
     }
 
     /// A collector that fetches remote playlists with `downloader`, through `temporaryDirectory`.
-    public init(downloader: Downloader, temporaryDirectory: URL) {
-        self.init { url in try await downloader.fetchText(url, temporaryDirectory: temporaryDirectory) }
+    public init(downloader: Downloader, temporaryDirectory: URL, objectStores: ObjectStores? = nil) {
+        self.init(fetch: { url in try await downloader.fetchText(url, temporaryDirectory: temporaryDirectory) }, objectStores: objectStores)
     }
 
     public struct Collected: Sendable {
@@ -24,6 +27,12 @@ public struct Collector: Sendable {
     }
 
     public func collect(_ input: String) async -> Collected {
+        if ObjectURL(input) != nil {
+            guard let objectStores else {
+                return Collected(issues: [SourceIssue(location: input, message: "s3:// inputs need a backend (`engine backend add s3 …`)")])
+            }
+            return await BucketCollector(objectStores: objectStores).collect(input)
+        }
         if PlaylistBase.scheme(of: input) != nil, !input.lowercased().hasPrefix("file:") {
             return await collectURL(input)
         }

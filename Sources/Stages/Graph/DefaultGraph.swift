@@ -12,6 +12,8 @@ public enum DefaultGraph {
         public var channelCapacity: Int
         /// Renditions made after storing each original.
         public var renditions: RenditionPlan
+        /// The backends `s3://` inputs are listed and fetched from (nil: none).
+        public var objectStores: ObjectStores?
 
         public init(
             inputs: [String], limit: Int? = nil, downloadWorkers: Int = 8, download: DownloadOptions = DownloadOptions(),
@@ -33,7 +35,7 @@ public enum DefaultGraph {
     ) -> [any ItemStage<MediaItem>] {
         [
             CatalogStage(store: store, library: library, renditions: options.renditions),
-            ResolveStage(),
+            ResolveStage(resolvers: (options.objectStores.map { [BucketResolver(objectStores: $0)] } ?? []) + [DirectResolver()]),
             DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
             ProbeStage(store: store),
             LibraryStage(store: store, library: library),

@@ -28,7 +28,8 @@ public struct DirectResolver: Resolver {
     public var name: String { "direct" }
 
     public func candidates(for item: MediaItem) async throws -> [Candidate] {
-        [Candidate(url: item.url, score: 1, resolver: name)]
+        // An s3:// URL is no transfer URL: a bucket resolver signs one.
+        item.url.lowercased().hasPrefix("s3://") ? [] : [Candidate(url: item.url, score: 1, resolver: name)]
     }
 }
 
