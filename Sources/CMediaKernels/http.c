@@ -141,6 +141,14 @@ static int on_seek(void *opaque, curl_off_t offset, int origin) {
     return CURL_SEEKFUNC_OK;
 }
 
+/* The request body comes from on_read (and rewinds through on_seek). */
+static void read_body_from(CURL *h, read_state *state) {
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, state);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, state);
+}
+
 static int on_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     return is_canceled(opaque) ? 1 : 0;
@@ -176,19 +184,13 @@ int mk_http_perform(void *curl, const char *method, const char *url, const char 
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (body && (body->fd >= 0 || body->length > 0) && strcmp(method, "PUT") == 0) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(h, CURLOPT_READDATA, &state);
-        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(h, CURLOPT_SEEKDATA, &state);
+        read_body_from(h, &state);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->length);
     } else {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         if (body && body->length > 0) {
             curl_easy_setopt(h, CURLOPT_POST, 1L);
-            curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-            curl_easy_setopt(h, CURLOPT_READDATA, &state);
-        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(h, CURLOPT_SEEKDATA, &state);
+            read_body_from(h, &state);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->length);
         } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");

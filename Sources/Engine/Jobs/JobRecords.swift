@@ -87,8 +87,6 @@ public struct JobCounters: Sendable, Equatable {
     public var byStatus: [ItemStatus: Int] = [:]
     /// Open items waiting for their next try after a transient failure.
     public var waitingToRetry = 0
-    /// Renditions this job tried and failed to make (their items stay succeeded).
-    public var renditionsFailed = 0
     public init() {}
     public subscript(_ status: ItemStatus) -> Int { byStatus[status] ?? 0 }
     public var total: Int { byStatus.values.reduce(0, +) }

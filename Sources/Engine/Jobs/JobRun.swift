@@ -231,7 +231,9 @@ public final class JobRun: Sendable {
                 try await store.transitionJob(jobID, to: .queued, runner: nil, error: problem)
                 return .incomplete
             }
-            let status: JobStatus = counters[.failed] > 0 || counters.renditionsFailed > 0 ? .completedWithErrors : .completed
+            // A rendition it failed to make counts as an error, though its item stays stored.
+            let renditionsFailed = try await store.renditionFailures(jobID: jobID).contains { $0.failure.jobID == jobID }
+            let status: JobStatus = counters[.failed] > 0 || renditionsFailed ? .completedWithErrors : .completed
             try await store.transitionJob(jobID, to: status, runner: nil, error: nil)
             return .finished(status)
         }

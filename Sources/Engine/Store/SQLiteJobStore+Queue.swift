@@ -145,7 +145,9 @@ extension SQLiteJobStore: JobQueue {
                 guard try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM job_items WHERE job_id = ? AND item_key = ?"), arguments: [jobID, key]) == nil
                 else { continue }
-                let isNew = try countsAll || Self.knownItemID(db, item).flatMap { try Self.storedOriginal(db, itemID: $0) } == nil
+                // Only a limit asks whether an item is new (two lookups per item otherwise spared).
+                let isNew = try newItemLimit != nil
+                    && (countsAll || Self.knownItemID(db, item).flatMap { try Self.storedOriginal(db, itemID: $0) } == nil)
                 if isNew, let newItemLimit, newSoFar >= newItemLimit {
                     limitReached = true
                     break
@@ -407,8 +409,6 @@ extension SQLiteJobStore: JobQueue {
                 if let status = ItemStatus(rawValue: row["status"]) { counters.byStatus[status] = row["n"] }
                 if ["pending", "interrupted"].contains(row["status"] as String) { counters.waitingToRetry += row["waiting"] as Int }
             }
-            counters.renditionsFailed = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM rendition_failures WHERE job_id = ?"), arguments: [jobID]) ?? 0
             return counters
         }
     }

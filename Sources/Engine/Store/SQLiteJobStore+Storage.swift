@@ -123,13 +123,7 @@ extension SQLiteJobStore: UploadStore {
         try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "upload") }
             let backendID = try Self.backendID(db, backend)
-            try db.execute(
-                sql: """
-                    INSERT INTO file_locations (asset_id, backend_id, locator, is_primary, public_url) VALUES (?, ?, ?, 0, ?)
-                    ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active',
-                        public_url = excluded.public_url
-                    """,
-                arguments: [assetID, backendID, key, publicURL])
+            try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: key, copy: true, publicURL: publicURL)
             try db.execute(sql: "DELETE FROM upload_parts WHERE task_id = ?", arguments: [taskID])
             try db.execute(
                 sql: "UPDATE upload_tasks SET state = 'done', upload_id = NULL, etag = ?, error = NULL, updated_at = ? WHERE id = ?",

@@ -305,17 +305,21 @@ public final class SQLiteJobStore: CatalogStore {
             .execute(arguments: [itemID, assetID])
     }
 
-    /// Records where a copy of the asset lives; the first on a backend is its primary there.
-    static func addLocation(_ db: Database, assetID: Int64, backendID: Int64, locator: String) throws {
+    /// Records where a copy of the asset lives: the first on a backend is its primary there,
+    /// unless it is a copy (`copy`: an upload), which never is; with its public URL if any.
+    static func addLocation(
+        _ db: Database, assetID: Int64, backendID: Int64, locator: String, copy: Bool = false, publicURL: String? = nil
+    ) throws {
         // One statement: the first location of the asset on the backend is its primary there
         // (the partial unique index file_locations_one_primary keeps it one).
         try db.cachedStatement(
             sql: """
-                INSERT INTO file_locations (asset_id, backend_id, locator, is_primary)
-                VALUES (?, ?, ?, NOT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary))
-                ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active'
+                INSERT INTO file_locations (asset_id, backend_id, locator, is_primary, public_url)
+                VALUES (?, ?, ?, NOT ? AND NOT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND backend_id = ? AND is_primary), ?)
+                ON CONFLICT (backend_id, locator) DO UPDATE SET asset_id = excluded.asset_id, state = 'active',
+                    public_url = coalesce(excluded.public_url, file_locations.public_url)
                 """
-        ).execute(arguments: [assetID, backendID, locator, assetID, backendID])
+        ).execute(arguments: [assetID, backendID, locator, copy, assetID, backendID, publicURL])
     }
 
     static func storedFile(_ row: Row) -> StoredFile {

@@ -143,22 +143,9 @@ public struct SigV4Signer: Sendable {
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
-        guard let context = mk_sha256_new() else { return "" }
-        defer { mk_sha256_free(context) }
-        var out = [UInt8](repeating: 0, count: 32)
-        _ = mk_sha256_update(context, bytes, bytes.count)
-        _ = mk_sha256_final(context, &out)
-        return hex(out)
+        let hasher = try? SHA256Hasher()
+        return (try? hasher?.update(bytes)).flatMap { try? hasher?.finalize().hex } ?? ""
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex(_ bytes: [UInt8]) -> String { SHA256Digest.hex(bytes) }
 }
