@@ -9,24 +9,10 @@ cd "$(dirname "$0")/.."
 SIZE_MIB=${1:-8}
 RATE=${2:-2M}
 ROUNDS=${3:-3}
-./scripts/setup.sh >/dev/null
-swift build -c release --product engine >/dev/null
-ENGINE="$(swift build -c release --show-bin-path)/engine"
-
-work=$(mktemp -d)
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+source Benchmarks/common.sh
 mkdir -p "$work/files"
 bytes=$((SIZE_MIB * 1024 * 1024))
-python3 - "$work/files/capped.wav" "$bytes" <<'PY'
-import struct, sys
-path, size = sys.argv[1], int(sys.argv[2])
-with open(path, "wb") as f:
-    f.write(b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 2, 48000, 192000, 4, 16)
-            + b"data" + struct.pack("<I", size))
-PY
-head -c "$bytes" /dev/urandom >> "$work/files/capped.wav"
+make_wav "$work/files/capped.wav" "$bytes"
 total=$(stat -c %s "$work/files/capped.wav")
 python3 scripts/fault-http-server.py --root "$work/files" > "$work/port" &
 server_pid=$!

@@ -10,30 +10,14 @@ cd "$(dirname "$0")/.."
 BIG_MIB=${1:-256}
 SMALL_COUNT=${2:-500}
 ROUNDS=${3:-3}
-./scripts/setup.sh >/dev/null
-swift build -c release --product engine >/dev/null
-ENGINE="$(swift build -c release --show-bin-path)/engine"
-
-work=$(mktemp -d)
-moto_pid=""
-cleanup() { [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-wav() {  # wav PATH DATA_BYTES: a WAV header and noise
-  python3 - "$1" "$2" <<'PY'
-import os, struct, sys
-path, size = sys.argv[1], int(sys.argv[2])
-with open(path, "wb") as f:
-    f.write(b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 2, 44100, 176400, 4, 16)
-            + b"data" + struct.pack("<I", size))
-    f.write(os.urandom(size))
-PY
-}
+source Benchmarks/common.sh
 mkdir -p "$work/big" "$work/small"
-wav "$work/big/big.wav" $((BIG_MIB * 1024 * 1024))
-for i in $(seq 1 "$SMALL_COUNT"); do wav "$work/small/s$i.wav" $((16 * 1024 - 44)); done
+make_wav "$work/big/big.wav" $((BIG_MIB * 1024 * 1024))
+for i in $(seq 1 "$SMALL_COUNT"); do make_wav "$work/small/s$i.wav" $((16 * 1024 - 44)); done
 
 python3 scripts/moto-server.py > "$work/port" 2>/dev/null &
-moto_pid=$!
+server_pid=$!
+moto_pid=$server_pid
 while ! grep -q PORT "$work/port" 2>/dev/null; do sleep 0.05; done
 endpoint="http://127.0.0.1:$(awk '{print $2}' "$work/port")"
 # moto runs inside the launcher's Python process (a thread): that process's CPU is moto's.
