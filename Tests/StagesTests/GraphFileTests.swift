@@ -1,5 +1,6 @@
 import Stages
 import Testing
+import TestSupport
 
 @Suite struct GraphFileTests {
     @Test func theBuiltInDefaultGraphSetsTheStandardRenditions() {
@@ -47,6 +48,16 @@ import Testing
         ("download: {workers: 0}\n", "g.yaml:1: download.workers must be a whole number from 1"),
         ("profiles:\n  big: {base: h264-720p, max_width: 99999999999}\n", "g.yaml:2: max_width must be a whole number from 1"),
         ("graph: other\n", "g.yaml:1: unknown graph 'other'"),
+        ("stages: [download, probe, scan]\n", "g.yaml:1: unknown stage 'scan'"),
+        ("stages:\n  - probe\n  - download\n", "g.yaml:3: stage 'download' must come before 'probe'"),
+        ("stages: [download, download]\n", "g.yaml:1: stage 'download' is listed twice"),
+        ("stages:\n  - download\n  - store\n", "g.yaml:2: the stages need 'probe'"),
+        ("stages: [download, probe, transcode]\n", "g.yaml:1: without 'store' the originals are not kept"),
+        ("stages: [download, probe, store, upload]\n", "g.yaml:1: stage 'upload' needs the backend"),
+        ("stages:\n  - download\n  - probe: {deep: true}\n  - store\n", "g.yaml:3: stage 'probe' takes no options"),
+        ("stages:\n  - download: {workerz: 2}\n", "g.yaml:2: unknown key 'workerz' in download"),
+        ("stages:\n  - download: {}\n  - probe\n  - store\n  - transcode: {video: [h265]}\n", "g.yaml:5: unknown profile 'h265'"),
+        ("stages: [download, probe, store]\ndownload: {workers: 2}\n", "g.yaml:2: 'download' goes in the stages list"),
         ("renditions: [\n", "g.yaml:2: not valid YAML"),
     ])
     func errorsNameTheFileTheLineAndTheProblem(text: String, expected: String) {
@@ -55,5 +66,30 @@ import Testing
         } throws: { error in
             "\(error)".hasPrefix(expected)
         }
+    }
+
+    /// The default graph is the five stages; `upload:` adds the sixth.
+    @Test func aGraphWithoutAStagesListIsTheDefaultGraph() throws {
+        #expect(GraphFile.builtInDefault.stages == [.collect, .download, .probe, .store, .transcode])
+        #expect(GraphFile.builtInDefault.keepsOriginals)
+        let uploading = try GraphFile.parse("upload: {backend: b}\n", file: "g.yaml")
+        #expect(uploading.stages.last == .upload && uploading.uploadBackend == "b")
+    }
+
+    /// The bundled bucket-to-bucket graph: no store, its inputs, renditions and backend from its stages.
+    @Test func theBundledS3TranscodeGraphListsItsStages() throws {
+        let graph = try GraphFile.load(Fixtures.packageRoot.appendingPathComponent("graphs/s3-transcode.yaml").path)
+        #expect(graph.name == "s3-transcode")
+        #expect(graph.stages == [.collect, .download, .probe, .transcode, .upload])
+        #expect(!graph.keepsOriginals)
+        #expect(graph.inputs == ["s3://media-in/"])
+        #expect(graph.uploadBackend == "media-out")
+        #expect(graph.downloadWorkers == 8 && graph.maxSize == 16 << 30)
+        #expect(graph.renditions == GraphFile.builtInDefault.renditions)
+    }
+
+    @Test func aStagesListWithoutTranscodeMakesNoRenditions() throws {
+        let graph = try GraphFile.parse("graph: keep\nstages:\n  - collect: {inputs: a.m3u}\n  - download\n  - probe\n  - store\n", file: "g.yaml")
+        #expect(graph.renditions.isEmpty && graph.inputs == ["a.m3u"] && graph.keepsOriginals && graph.name == "keep")
     }
 }

@@ -176,6 +176,14 @@ final class FailingRecordStore: CatalogStore {
             itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
             warnings: warnings, backend: backend, locator: locator, lease: lease)
     }
+    func recordRenditionAsset(
+        itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
+        warnings: [String], lease: ItemLease?
+    ) async throws -> Int64 {
+        try await base.recordRenditionAsset(
+            itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
+            warnings: warnings, lease: lease)
+    }
     func recordRenditionFailure(originalSHA256: String, profile: String, settings: String, error: String, lease: ItemLease?) async throws {
         try await base.recordRenditionFailure(originalSHA256: originalSHA256, profile: profile, settings: settings, error: error, lease: lease)
     }

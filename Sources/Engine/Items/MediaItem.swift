@@ -37,6 +37,8 @@ public struct MediaItem: Sendable {
     public var renditions: Set<String> = []
     /// Profiles of the renditions that could not be made for it (recorded in the store).
     public var failedRenditions: Set<String> = []
+    /// Renditions made in its temp space that an upload stage puts on a backend.
+    public var madeRenditions: [MadeRendition] = []
     /// Bytes an upload stage put on a storage backend for it (nil: nothing uploaded).
     public var uploadedBytes: Int64?
     /// The job item attempt it belongs to: every store write for it carries this lease.

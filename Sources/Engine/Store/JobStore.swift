@@ -37,6 +37,14 @@ public protocol CatalogStore: Sendable {
         warnings: [String], backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition
 
+    /// Records a rendition made but not stored anywhere yet (in the temp folder, on its way to a
+    /// backend): its asset and link to the item as `recordRendition`, without a location (the
+    /// upload that puts it on a backend records that). Returns the asset's id.
+    func recordRenditionAsset(
+        itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
+        warnings: [String], lease: ItemLease?
+    ) async throws -> Int64
+
     /// Records that rendition `profile` (with `settings`, the profile's fingerprint) of the
     /// original with content `originalSHA256` could not be made, and why; the lease's job is
     /// kept as the one that tried.

@@ -12,30 +12,54 @@ extension SQLiteJobStore {
         try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "transcode") }
             let backendID = try Self.backendID(db, backend)
-            guard let parentID = try Self.originalAssetID(db, sha256: originalSHA256) else {
-                throw StoreError.notFound("original \(originalSHA256)")
-            }
-            let noted = warnings.isEmpty ? nil : Redaction.scrub(warnings.joined(separator: "\n"))
-            let assetID = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, warnings)
-                        VALUES ('rendition', ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (parent_asset_id, profile) WHERE kind = 'rendition' DO UPDATE SET
-                            format = excluded.format, size = excluded.size, sha256 = excluded.sha256, warnings = excluded.warnings
-                        RETURNING id
-                        """),
-                arguments: [parentID, profile, format, size, sha256, noted])!
-            try Self.link(db, itemID: itemID, assetID: assetID)
+            let assetID = try Self.insertRendition(
+                db, itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
+                warnings: warnings)
             try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
             try Self.markPlaced(db, .rendition(of: originalSHA256, profile: profile), backendID: backendID)
-            try db.cachedStatement(sql: "DELETE FROM rendition_failures WHERE original_sha256 = ? AND profile = ?")
-                .execute(arguments: [originalSHA256, profile])
             return StoredRendition(
                 profile: profile,
                 file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator),
                 warnings: warnings)
         }
+    }
+
+    public func recordRenditionAsset(
+        itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
+        warnings: [String], lease: ItemLease?
+    ) async throws -> Int64 {
+        try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "transcode") }
+            return try Self.insertRendition(
+                db, itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
+                warnings: warnings)
+        }
+    }
+
+    /// The rendition's asset (one per original and profile: made again, it takes the new
+    /// content), linked to the item; a failure recorded for it before is cleared.
+    private static func insertRendition(
+        _ db: Database, itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
+        warnings: [String]
+    ) throws -> Int64 {
+        guard let parentID = try originalAssetID(db, sha256: originalSHA256) else {
+            throw StoreError.notFound("original \(originalSHA256)")
+        }
+        let noted = warnings.isEmpty ? nil : Redaction.scrub(warnings.joined(separator: "\n"))
+        let assetID = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, warnings)
+                    VALUES ('rendition', ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (parent_asset_id, profile) WHERE kind = 'rendition' DO UPDATE SET
+                        format = excluded.format, size = excluded.size, sha256 = excluded.sha256, warnings = excluded.warnings
+                    RETURNING id
+                    """),
+            arguments: [parentID, profile, format, size, sha256, noted])!
+        try link(db, itemID: itemID, assetID: assetID)
+        try db.cachedStatement(sql: "DELETE FROM rendition_failures WHERE original_sha256 = ? AND profile = ?")
+            .execute(arguments: [originalSHA256, profile])
+        return assetID
     }
 
     public func storedRendition(

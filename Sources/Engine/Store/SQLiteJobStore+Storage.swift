@@ -123,7 +123,11 @@ extension SQLiteJobStore: UploadStore {
         try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "upload") }
             let backendID = try Self.backendID(db, backend)
-            try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: key, copy: true, publicURL: publicURL)
+            // A copy, unless the asset is stored nowhere else (a rendition made for this backend).
+            let elsewhere = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM file_locations WHERE asset_id = ? AND is_primary AND state = 'active')"),
+                arguments: [assetID])!
+            try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: key, copy: elsewhere, publicURL: publicURL)
             try db.execute(sql: "DELETE FROM upload_parts WHERE task_id = ?", arguments: [taskID])
             try db.execute(
                 sql: "UPDATE upload_tasks SET state = 'done', upload_id = NULL, etag = ?, error = NULL, updated_at = ? WHERE id = ?",

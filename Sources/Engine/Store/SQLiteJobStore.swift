@@ -120,7 +120,20 @@ public final class SQLiteJobStore: CatalogStore {
         return CatalogEntry(
             itemID: itemID, storedOriginal: original,
             mediaKind: try String.fetchOne(db.cachedStatement(sql: "SELECT media_kind FROM items WHERE id = ?"), arguments: [itemID]),
-            renditionProfiles: Set(try original.map { try Self.renditions(db, of: $0.assetID).map(\.profile) } ?? []),
+            renditionBackends: try original.map { original in
+                Dictionary(
+                    grouping: try Row.fetchAll(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT a.profile, b.name FROM file_assets a
+                                JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
+                                JOIN storage_backends b ON b.id = l.backend_id
+                                WHERE a.kind = 'rendition' AND a.parent_asset_id = ?
+                                """),
+                        arguments: [original.assetID]),
+                    by: { $0["profile"] as String }
+                ).mapValues { Set($0.map { $0["name"] as String }) }
+            } ?? [:],
             failedRenditions: try original.map { original in
                 Dictionary(
                     try Row.fetchAll(

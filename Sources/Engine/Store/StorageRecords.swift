@@ -53,8 +53,8 @@ public protocol UploadStore: Sendable {
     /// A multipart upload was begun for the task (or, with nil, the one it had is gone).
     func setMultipartUpload(taskID: Int64, uploadID: String?, partSize: Int64?, lease: ItemLease?) async throws
     func recordUploadedPart(taskID: Int64, part: UploadedPart, lease: ItemLease?) async throws
-    /// The object is on the backend: its location (not primary, with its public URL) is
-    /// recorded and the task is done, in one transaction.
+    /// The object is on the backend: its location (with its public URL; primary only when the
+    /// asset is stored nowhere else) is recorded and the task is done, in one transaction.
     func finishUpload(taskID: Int64, assetID: Int64, backend: String, key: String, etag: String, publicURL: String?, lease: ItemLease?) async throws
     /// The multipart upload ids the store keeps for the backend's unfinished tasks.
     func openMultipartUploads(backend: String) async throws -> Set<String>

@@ -58,10 +58,15 @@ public struct CatalogEntry: Sendable {
     public var storedOriginal: StoredFile?
     /// The media kind the probe found on an earlier run (`audio`, `video`).
     public var mediaKind: String?
-    /// Profiles of the renditions already stored for that original.
-    public var renditionProfiles: Set<String> = []
+    /// The renditions already stored for that original: profile → the backends that hold one.
+    public var renditionBackends: [String: Set<String>] = [:]
     /// Renditions of that original that failed: profile → the settings they failed with.
     public var failedRenditions: [String: String] = [:]
+
+    /// Profiles of the renditions `backend` holds for that original.
+    public func renditionProfiles(on backend: String) -> Set<String> {
+        Set(renditionBackends.filter { $0.value.contains(backend) }.keys)
+    }
 }
 
 /// A rendition made from an item's original, with what its transcode tolerated (a damaged

@@ -14,8 +14,10 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array.")
     var json = false
 
-    @Argument(help: "Playlists (M3U, PLS, XSPF, plain list), folders, media files or URLs.")
+    @Argument(help: "Playlists (M3U, PLS, XSPF, plain list), folders, media files, URLs or s3://BACKEND/PREFIX.")
     var inputs: [String]
+
+    @OptionGroup var data: DataDirOptions
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one INPUT") }
@@ -23,9 +25,13 @@ struct CollectCommand: AsyncParsableCommand {
 
     func run() async throws {
         // The graph's own source, so `collect` lists exactly what `run` would take in.
+        // s3:// inputs are listed through the data directory's backends (the store is opened only for them).
+        let objectStores = inputs.contains { ObjectURL($0) != nil }
+            ? BackendAccess.clients(store: try BackendCommand.store(data, command: "collect")) : nil
         let source = CollectorSource(
             inputs: inputs,
-            collector: Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory))
+            collector: Collector(
+                downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory, objectStores: objectStores))
         let problems = Mutex(0)
         var items: [MediaItem] = []
         try await source.produce(

@@ -1,21 +1,38 @@
 import Foundation
 
-/// The bundled demo catalog (fixtures/demo/demo.m3u8), found relative to the executable so
-/// `engine run` works from any working directory; `ENGINE_DEMO_CATALOG` overrides.
-enum DemoCatalog {
-    static let relativePath = "fixtures/demo/demo.m3u8"
-
-    static func locate() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["ENGINE_DEMO_CATALOG"], !path.isEmpty { return path }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
+/// Files that ship beside the program — the demo catalog, the bundled graphs — found relative
+/// to the executable (in the source tree or a release folder), so that commands work from any
+/// working directory.
+enum Bundled {
+    /// `relativePath` in the first folder above the executable that has it.
+    static func locate(_ relativePath: String) -> String? {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
             let candidate = folder.appendingPathComponent(relativePath).path
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
             folder.deleteLastPathComponent()
         }
-        throw HostError.demoCatalogMissing(executable: executable)
+        return nil
+    }
+
+    /// The bundled graph `name` (`graphs/NAME.yaml`), if there is one.
+    static func graph(_ name: String) -> String? {
+        guard !name.contains("/"), !name.hasSuffix(".yaml"), !name.hasSuffix(".yml") else { return nil }
+        return locate("graphs/\(name).yaml")
+    }
+}
+
+/// The bundled demo catalog (fixtures/demo/demo.m3u8); `ENGINE_DEMO_CATALOG` overrides.
+enum DemoCatalog {
+    static let relativePath = "fixtures/demo/demo.m3u8"
+
+    static func locate() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["ENGINE_DEMO_CATALOG"], !path.isEmpty { return path }
+        guard let path = Bundled.locate(relativePath) else {
+            throw HostError.demoCatalogMissing(executable: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        }
+        return path
     }
 }
 

@@ -62,45 +62,63 @@ struct ItemsListCommand: AsyncParsableCommand {
         }
         var lines = [
             "\(creators)\(entry.title) [\(Format.duration(entry.duration)), \(Format.bytes(file.size)), sha256 \(file.sha256.prefix(12))] "
-                + (library.path(for: file.locator) ?? file.locator)
+                + location(file, library)
         ]
         for rendition in entry.renditions {
             let warned = rendition.warnings.isEmpty ? "" : "; \(rendition.warnings.count) warning(s): \(rendition.warnings.joined(separator: "; "))"
-            lines.append("    \(rendition.profile): \(rendition.file.locator) (\(Format.bytes(rendition.file.size))\(warned))")
+            let place = rendition.file.backend == LocalLibrary.backendName ? rendition.file.locator : location(rendition.file, library)
+            lines.append("    \(rendition.profile): \(place) (\(Format.bytes(rendition.file.size))\(warned))")
         }
         for failure in entry.failedRenditions { lines.append("    \(failure.profile): failed: \(failure.error)") }
         return lines.joined(separator: "\n")
     }
 
+    /// A library file's path; a file on another backend as `BACKEND:LOCATOR`.
+    static func location(_ file: StoredFile, _ library: LocalLibrary) -> String {
+        file.backend == LocalLibrary.backendName ? library.path(for: file.locator) ?? file.locator : "\(file.backend):\(file.locator)"
+    }
+
+    /// A library file's path (nil for a file on another backend).
+    static func path(_ file: StoredFile, _ library: LocalLibrary) -> JSONValue {
+        file.backend == LocalLibrary.backendName ? library.path(for: file.locator).map(JSONValue.string) ?? .null : .null
+    }
+
     static func json(_ entry: LibraryEntry, library: LocalLibrary) -> JSONValue {
-        .object([
+        let renditions: [JSONValue] = entry.renditions.map { rendition in
+            .object([
+                ("profile", .string(rendition.profile)),
+                ("size", .int(rendition.file.size)),
+                ("sha256", .string(rendition.file.sha256)),
+                ("backend", .string(rendition.file.backend)),
+                ("locator", .string(rendition.file.locator)),
+                ("path", path(rendition.file, library)),
+                ("warnings", .array(rendition.warnings.map(JSONValue.string))),
+            ])
+        }
+        let file: [(String, JSONValue)] = [
+            ("size", entry.file.map { .int($0.size) } ?? .null),
+            ("sha256", entry.file.map { .string($0.sha256) } ?? .null),
+            ("backend", entry.file.map { .string($0.backend) } ?? .null),
+            ("locator", entry.file.map { .string($0.locator) } ?? .null),
+            ("path", entry.file.map { path($0, library) } ?? .null),
+        ]
+        let failed: [JSONValue] = entry.failedRenditions.map { failure in
+            .object([("profile", .string(failure.profile)), ("error", .string(failure.error))])
+        }
+        return .object([
             ("title", .string(entry.title)),
             ("creators", .array(entry.creators.map(JSONValue.string))),
             ("duration", entry.duration.map(JSONValue.double) ?? .null),
             ("status", .string(entry.status)),
             ("last_error", entry.lastError.map(JSONValue.string) ?? .null),
-            ("size", entry.file.map { .int($0.size) } ?? .null),
-            ("sha256", entry.file.map { .string($0.sha256) } ?? .null),
-            ("locator", entry.file.map { .string($0.locator) } ?? .null),
-            ("path", entry.file.flatMap { library.path(for: $0.locator) }.map(JSONValue.string) ?? .null),
+        ] + file + [
             ("source", .string(entry.source)),
             ("remote_id", .string(entry.remoteID)),
             ("collections", .array(entry.collections.map(JSONValue.string))),
             ("media_kind", entry.mediaKind.map(JSONValue.string) ?? .null),
             ("format", entry.file?.format.map(JSONValue.string) ?? .null),
-            ("renditions", .array(entry.renditions.map { rendition in
-                .object([
-                    ("profile", .string(rendition.profile)),
-                    ("size", .int(rendition.file.size)),
-                    ("sha256", .string(rendition.file.sha256)),
-                    ("locator", .string(rendition.file.locator)),
-                    ("path", library.path(for: rendition.file.locator).map(JSONValue.string) ?? .null),
-                    ("warnings", .array(rendition.warnings.map(JSONValue.string))),
-                ])
-            })),
-            ("failed_renditions", .array(entry.failedRenditions.map { failure in
-                .object([("profile", .string(failure.profile)), ("error", .string(failure.error))])
-            })),
+            ("renditions", .array(renditions)),
+            ("failed_renditions", .array(failed)),
         ])
     }
 }

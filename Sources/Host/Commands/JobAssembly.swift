@@ -29,7 +29,14 @@ struct JobOptions: Codable {
     /// invalid file is a one-line error for `command` (exit 2).
     mutating func loadGraph(command: String) throws {
         do {
-            if graph != "default" { graphText = try String(contentsOfFile: graph, encoding: .utf8) }
+            if graph != "default" {
+                let path = FileManager.default.fileExists(atPath: graph) ? graph : Bundled.graph(graph)
+                guard let path else {
+                    Output.error(command, "unknown graph '\(graph)': give 'default', a bundled graph (`engine graph --list`) or a graph file")
+                    throw EngineExit.usage
+                }
+                graphText = try String(contentsOfFile: path, encoding: .utf8)
+            }
             _ = try graphFile()
         } catch let error as GraphFileError {
             Output.error(command, error.description)
@@ -49,9 +56,18 @@ struct JobOptions: Codable {
 
 /// Puts together what runs a job of any type: its stages, collector and lanes.
 enum JobAssembly {
-    static func stageNames(_ type: JobType) -> [String] {
+    /// The stages a job of `type` runs; an ingest's as its graph file lists them.
+    static func stageNames(_ type: JobType, graph: GraphFile = .builtInDefault) -> [String] {
         switch type {
-        case .ingest: ["catalog", "resolve", "download", "probe", "store", "transcode"]
+        case .ingest:
+            ["catalog", "resolve"]
+                + graph.stages.flatMap { stage -> [String] in
+                    switch stage {
+                    case .collect: []
+                    case .probe: graph.keepsOriginals ? ["probe"] : ["probe", "record"]
+                    default: [stage.rawValue]
+                    }
+                }
         case .collectOnly: ["catalog"]
         case .downloadOnly: ["catalog", "resolve", "download", "probe", "store"]
         case .reprocess: ["catalog", "probe", "transcode"]
@@ -105,6 +121,7 @@ enum JobAssembly {
             inputs: [], downloadWorkers: workers, download: download,
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
         graphOptions.objectStores = BackendAccess.clients(store: store)
+        if job.type == .ingest, !file.keepsOriginals { graphOptions.renditionsBackend = file.uploadBackend }
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         // The backend an upload job names, or the one an ingest's graph file uploads to.
@@ -112,10 +129,11 @@ enum JobAssembly {
         let stages: [any ItemStage<MediaItem>]
         switch job.type {
         case .ingest, .downloadOnly, .downloadUpload:
-            let wanted = Set(stageNames(job.type))
+            let wanted = Set(stageNames(job.type, graph: file))
             stages = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader)
                 .filter { wanted.contains($0.name) }
-                + (uploadBackend == nil ? [] : [try await uploadStage(to: uploadBackend, options, store: store, library: library)])
+                + (uploadBackend == nil
+                    ? [] : [try await uploadStage(to: uploadBackend, options, store: store, library: library, fromLibrary: graphOptions.renditionsBackend == nil)])
         case .uploadOnly:
             stages = [try await uploadStage(to: uploadBackend, options, store: store, library: library)]
         case .collectOnly:
@@ -141,11 +159,15 @@ enum JobAssembly {
     }
 
     /// The upload stage for the backend the job names (its credentials from the environment).
-    static func uploadStage(to backend: String?, _ options: JobOptions, store: SQLiteJobStore, library: LocalLibrary) async throws -> UploadStage {
+    static func uploadStage(
+        to backend: String?, _ options: JobOptions, store: SQLiteJobStore, library: LocalLibrary, fromLibrary: Bool = true
+    ) async throws -> UploadStage {
         guard let backend else { throw S3Error.invalidSetting(backend: "", reason: "the job names no backend to upload to") }
         let client = try await BackendAccess.client(
             named: backend, store: store, bandwidth: options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) })
         let workers = options.uploadWorkers ?? 4
-        return UploadStage(store: store, client: client, library: library, uploader: S3Uploader(partConcurrency: workers), concurrency: workers)
+        return UploadStage(
+            store: store, client: client, library: library, uploader: S3Uploader(partConcurrency: workers), concurrency: workers,
+            fromLibrary: fromLibrary)
     }
 }

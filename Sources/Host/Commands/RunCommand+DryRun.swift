@@ -8,8 +8,13 @@ extension RunCommand {
     /// them with the catalog read-only: what would be downloaded, which stored items would get
     /// renditions, what is already complete. Nothing is created or written.
     func planDryRun(_ options: JobOptions) async throws {
-        let inputs = self.inputs.isEmpty ? [try DemoCatalog.locate()] : self.inputs
-        let plan = options.noRenditions ? RenditionPlan.none : try options.graphFile().renditions
+        let file = try options.graphFile()
+        guard file.keepsOriginals else {
+            Output.error("run", "--dry-run plans graphs that keep originals in the library; '\(file.name)' has no 'store' stage")
+            throw EngineExit.usage
+        }
+        let inputs = !self.inputs.isEmpty ? self.inputs : !file.inputs.isEmpty ? file.inputs : [try DemoCatalog.locate()]
+        let plan = options.noRenditions ? RenditionPlan.none : file.renditions
         // The graph's own source, as `engine collect`: the items a run would take in.
         let source = CollectorSource(
             inputs: inputs, collector: Collector(downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory))

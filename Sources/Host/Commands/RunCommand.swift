@@ -11,7 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "With no --input, ingests the bundled demo catalog (fixtures/demo)."
     )
 
-    @Option(help: "The graph: 'default' (built in; `engine graph` prints it) or a graph file (YAML).")
+    @Option(help: "The graph: 'default' (built in; `engine graph` prints it), a bundled graph (`engine graph --list`) or a graph file (YAML).")
     var graph = "default"
 
     @Option(name: .customLong("input"), help: "A playlist (M3U, PLS, XSPF, plain list), folder, media file or URL. Repeatable.")
@@ -49,9 +49,6 @@ struct RunCommand: AsyncParsableCommand {
     var dryRun = false
 
     func validate() throws {
-        if graph != "default", !graph.hasSuffix(".yaml"), !graph.hasSuffix(".yml"), !FileManager.default.fileExists(atPath: graph) {
-            throw ValidationError("unknown graph '\(graph)': give 'default' or the path of a graph file (YAML)")
-        }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
         if !(grace >= 0 && grace <= 3600) { throw ValidationError("--grace must be from 0 to 3600 seconds") }
@@ -98,14 +95,21 @@ struct RunCommand: AsyncParsableCommand {
                 job = try await store.transitionJob(job.id, to: .paused, runner: nil, error: nil)
             }
         } else {
-            let inputs: [String]
+            if let backend = try options.graphFile().uploadBackend {
+                do {
+                    _ = try await BackendAccess.client(named: backend, store: store)  // named, readable, credentials set: said now
+                } catch {
+                    Output.error("run", "\(error)")
+                    throw EngineExit.usage
+                }
+            }
+            var inputs = self.inputs
             do {
-                if self.inputs.isEmpty {
+                if inputs.isEmpty { inputs = try options.graphFile().inputs }
+                if inputs.isEmpty {
                     let demo = try DemoCatalog.locate()
                     Output.note("no input given: ingesting the bundled demo catalog (\(demo))")
                     inputs = [demo]
-                } else {
-                    inputs = self.inputs
                 }
             } catch {
                 Output.error("run", "\(error)")
@@ -114,7 +118,7 @@ struct RunCommand: AsyncParsableCommand {
             job = try await store.createJob(
                 JobSpec(
                     type: .ingest, inputs: inputs, scope: JobScope(limit: limit), options: options.encoded,
-                    stages: JobAssembly.stageNames(.ingest) + ((try? options.graphFile())?.uploadBackend == nil ? [] : ["upload"])))
+                    stages: JobAssembly.stageNames(.ingest, graph: try options.graphFile())))
         }
         Output.note("job \(job.id)" + (resume ? " resumed" : ""))
         try await ForegroundRun(grace: grace, json: json).run(job, host: host, directory: directory)

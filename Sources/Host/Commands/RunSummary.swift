@@ -13,6 +13,8 @@ struct RunSummary {
     /// Renditions this job failed to make, and those it did not try because they failed before.
     var renditionsFailed: [JobRenditionFailure] = []
     var renditionsFailedEarlier: [JobRenditionFailure] = []
+    /// A graph that keeps no originals: the backend its renditions go to (nil: the library).
+    var renditionsBackend: String?
 
     var text: String {
         let done = "job \(jobID) \(status == .completed || status == .completedWithErrors ? "done" : status.rawValue) in \(String(format: "%.2f", Format.seconds(wallTime))) s: "
@@ -30,14 +32,16 @@ struct RunSummary {
         var lines = [
             done
                 + "\(tally.collected) collected, \(tally.downloaded) downloaded (\(Format.bytes(tally.downloadedBytes))), "
-                + "\(tally.probed) probed, \(tally.stored) stored, \(tally.renditions) renditions, "
+                + "\(tally.probed) probed, " + (renditionsBackend == nil ? "\(tally.stored) stored, " : "") + "\(tally.renditions) renditions, "
                 + "\(tally.skipped) skipped, \(tally.failedCount) failed"
                 + (tally.canceled > 0 ? ", \(tally.canceled) canceled" : "")
                 + (tally.retried > 0 ? ", \(tally.retried) retries" : "")
                 + (tally.uploaded > 0 ? ", \(tally.uploaded) uploaded (\(Format.bytes(tally.uploadedBytes)))" : "")
         ]
         if tally.downloaded == 0, tally.skipped > 0, tally.failedCount == 0 {
-            lines.append("nothing to download: \(tally.skipped) item(s) already in the library")
+            lines.append(
+                "nothing to download: \(tally.skipped) item(s) "
+                    + (renditionsBackend.map { "have their renditions on backend '\($0)' already" } ?? "already in the library"))
         }
         if tally.renditionsOnly > 0 {
             lines.append("\(tally.renditionsOnly) stored item(s) got their missing renditions")
@@ -58,7 +62,7 @@ struct RunSummary {
             lines.append(
                 "\(count) rendition\(count == 1 ? "" : "s") failed earlier; `engine jobs retry \(jobID)` or a changed profile tries again")
         }
-        lines.append("library: \(dataDirectory.library.path)")
+        lines.append(renditionsBackend.map { "renditions: backend '\($0)' (no originals kept)" } ?? "library: \(dataDirectory.library.path)")
         return lines.joined(separator: "\n")
     }
 
@@ -92,6 +96,7 @@ struct RunSummary {
             ("wall_time_seconds", .double(Format.seconds(wallTime))),
             ("data_dir", .string(dataDirectory.root.path)),
             ("library", .string(dataDirectory.library.path)),
+            ("renditions_backend", renditionsBackend.map(JSONValue.string) ?? .null),
             ("failures", problems(tally.failed)),
             ("issues", problems(tally.issues)),
             ("renditions_failed", .array(renditionsFailed.map(Self.json))),

@@ -14,6 +14,9 @@ public enum DefaultGraph {
         public var renditions: RenditionPlan
         /// The backends `s3://` inputs are listed and fetched from (nil: none).
         public var objectStores: ObjectStores?
+        /// Keep no originals in the library: record them where they were found and make the
+        /// renditions in temp space for an upload stage to this backend (nil: keep them).
+        public var renditionsBackend: String?
 
         public init(
             inputs: [String], limit: Int? = nil, downloadWorkers: Int = 8, download: DownloadOptions = DownloadOptions(),
@@ -29,17 +32,19 @@ public enum DefaultGraph {
     }
 
     /// The item pipeline of an `ingest` job: catalog → resolve → download → probe → store →
-    /// transcode (the job's collector feeds it through the store).
+    /// transcode (the job's collector feeds it through the store); with `renditionsBackend`,
+    /// record (at the source) instead of store, and the renditions made for an upload stage.
     public static func stages(
         _ options: Options, store: any CatalogStore, library: LocalLibrary, downloader: Downloader
     ) -> [any ItemStage<MediaItem>] {
-        [
-            CatalogStage(store: store, library: library, renditions: options.renditions),
+        let keep = options.renditionsBackend == nil
+        return [
+            CatalogStage(store: store, library: library, renditions: options.renditions, renditionsBackend: options.renditionsBackend),
             ResolveStage(resolvers: (options.objectStores.map { [BucketResolver(objectStores: $0)] } ?? []) + [DirectResolver()]),
             DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
             ProbeStage(store: store),
-            LibraryStage(store: store, library: library),
-            TranscodeStage(plan: options.renditions, store: store, library: library),
+            keep ? LibraryStage(store: store, library: library) : SourceRecordStage(store: store),
+            TranscodeStage(plan: options.renditions, store: store, library: library, output: keep ? .library : .upload),
         ]
     }
 

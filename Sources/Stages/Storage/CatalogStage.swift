@@ -6,17 +6,26 @@ public import Engine
 ///
 /// With `reprocess`, a stored item always goes on (to be probed and have its renditions made
 /// again), and an item whose original the library does not hold fails, naming where it should be.
+///
+/// In a graph that keeps no originals (`renditionsBackend`: its renditions go to that backend,
+/// its originals stay where they were found), an item is skipped when its original is recorded
+/// and the backend holds every planned rendition; otherwise it goes on to be fetched again.
 public struct CatalogStage: ItemStage {
     public let store: any CatalogStore
     public let library: LocalLibrary
     public let renditions: RenditionPlan
     public let reprocess: Bool
+    public let renditionsBackend: String?
 
-    public init(store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none, reprocess: Bool = false) {
+    public init(
+        store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none, reprocess: Bool = false,
+        renditionsBackend: String? = nil
+    ) {
         self.store = store
         self.library = library
         self.renditions = renditions
         self.reprocess = reprocess
+        self.renditionsBackend = renditionsBackend
     }
 
     public var name: String { "catalog" }
@@ -29,12 +38,21 @@ public struct CatalogStage: ItemStage {
         let entry: CatalogEntry
         if let id = item.catalogID { entry = try await store.catalogEntry(itemID: id) } else { entry = try await store.upsertItem(item) }
         item.catalogID = entry.itemID
+        if let backend = renditionsBackend {
+            if entry.storedOriginal != nil {
+                item.renditions = entry.renditionProfiles(on: backend)
+                if renditions.missing(for: entry, on: backend).isEmpty {
+                    return .skip(item, reason: "its renditions are on backend '\(backend)' already")
+                }
+            }
+            return .forward(item)
+        }
         if let stored = entry.storedOriginal, library.holds(stored.locator, size: stored.size) {
             item.locator = stored.locator
             item.sha256 = stored.sha256
             item.byteCount = stored.size
             item.mediaKind = entry.mediaKind
-            item.renditions = entry.renditionProfiles
+            item.renditions = entry.renditionProfiles(on: LocalLibrary.backendName)
             item.originalAlreadyStored = true
             if renditions.missing(for: entry).isEmpty, !reprocess {
                 return .skip(item, reason: "already in the library at \(stored.locator)")

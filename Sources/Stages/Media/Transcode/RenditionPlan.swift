@@ -20,11 +20,13 @@ public struct RenditionPlan: Sendable, Equatable {
         }
     }
 
-    /// The planned renditions a stored item lacks, leaving out those that failed before with
-    /// the same settings (a retry clears such a failure, a changed profile does not match it).
-    public func missing(for entry: CatalogEntry) -> [TranscodeProfile] {
-        profiles(for: entry.mediaKind).filter {
-            !entry.renditionProfiles.contains($0.name) && entry.failedRenditions[$0.name] != $0.settingsFingerprint
+    /// The planned renditions a stored item lacks on `backend`, leaving out those that failed
+    /// before with the same settings (a retry clears such a failure, a changed profile does not
+    /// match it).
+    public func missing(for entry: CatalogEntry, on backend: String = LocalLibrary.backendName) -> [TranscodeProfile] {
+        let made = entry.renditionProfiles(on: backend)
+        return profiles(for: entry.mediaKind).filter {
+            !made.contains($0.name) && entry.failedRenditions[$0.name] != $0.settingsFingerprint
         }
     }
 

@@ -14,19 +14,32 @@ import Foundation
 /// fail the item, whose original is stored: the failure is recorded with the profile's
 /// settings, and the rendition is not tried again with the same settings until a retry
 /// (`jobs retry`) clears the record.
+///
+/// In a graph that keeps no originals (`output: .upload`), renditions are made from the item's
+/// download into its temp space and recorded as assets without a location, for the upload
+/// stage after it (`TranscodeStage+Upload.swift`).
 public struct TranscodeStage: ItemStage {
+    public enum Output: Sendable {
+        /// Beside the stored original in the library.
+        case library
+        /// In the item's temp space, for the upload stage.
+        case upload
+    }
+
     public let plan: RenditionPlan
     public let store: any CatalogStore
     public let library: LocalLibrary
     public let remake: Bool
-    private let transcoder = Transcoder()
+    public let output: Output
+    let transcoder = Transcoder()
     private let making = KeyedLock<String>()
 
-    public init(plan: RenditionPlan, store: any CatalogStore, library: LocalLibrary, remake: Bool = false) {
+    public init(plan: RenditionPlan, store: any CatalogStore, library: LocalLibrary, remake: Bool = false, output: Output = .library) {
         self.plan = plan
         self.store = store
         self.library = library
         self.remake = remake
+        self.output = output
     }
 
     public var name: String { "transcode" }
@@ -40,6 +53,7 @@ public struct TranscodeStage: ItemStage {
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         let wanted = plan.profiles(for: item.mediaKind).filter { remake || !item.renditions.contains($0.name) }
         guard !wanted.isEmpty else { return .forward(item) }
+        if output == .upload { return .forward(try await makeForUpload(wanted, item: item, context: context)) }
         guard let id = item.catalogID, let locator = item.locator, let sha256 = item.sha256,
             let original = library.path(for: locator)
         else {

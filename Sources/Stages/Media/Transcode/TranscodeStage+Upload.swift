@@ -1,0 +1,46 @@
+public import Engine
+import Foundation
+
+extension TranscodeStage {
+    /// Makes `wanted` from the item's download into its temp space and records each as an
+    /// asset (without a location) for the upload stage; a rendition that fails is recorded as
+    /// in the library, and one that failed before with the same settings is not tried.
+    func makeForUpload(_ wanted: [TranscodeProfile], item: MediaItem, context: StageContext) async throws -> MediaItem {
+        guard let id = item.catalogID, let input = item.downloadedFile, let sha256 = item.sha256, let locator = item.locator else {
+            throw StageInputError(item: item.key, stage: name, missing: "a recorded download")
+        }
+        var item = item
+        for profile in wanted {
+            if !remake, let failure = try await store.renditionFailure(originalSHA256: sha256, profile: profile.name),
+                failure.settings == profile.settingsFingerprint
+            {
+                item.failedRenditions.insert(profile.name)
+                continue
+            }
+            let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
+            let warnings: [String]
+            do {
+                warnings = try await context.withLane(.cpu, weight: profile.cpuWeight) {
+                    try await transcoder.transcode(input: input, output: made, profile: profile)
+                }
+            } catch let error as TranscodeError {
+                guard case .failed = error else { throw error }
+                try await store.recordRenditionFailure(
+                    originalSHA256: sha256, profile: profile.name, settings: profile.settingsFingerprint, error: "\(error)",
+                    lease: item.lease)
+                item.failedRenditions.insert(profile.name)
+                continue
+            }
+            let (digest, bytes) = try await context.withLane(.disk) {
+                try await BlockingIO.run { try FileChecksummer(bufferSize: 256 << 10).sha256(path: made) }
+            }
+            let assetID = try await store.recordRenditionAsset(
+                itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
+                format: profile.container ?? profile.fileExtension, warnings: warnings, lease: item.lease)
+            item.madeRenditions.append(MadeRendition(
+                assetID: assetID, profile: profile.name, path: made, size: Int64(bytes),
+                locator: LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension)))
+        }
+        return item
+    }
+}
