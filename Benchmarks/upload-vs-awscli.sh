@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Uploads to one moto server, side by side in the same run: a BIG_MIB MiB file (multipart) and
 # SMALL_COUNT files of 16 KiB, by `engine upload` (the files stored in a data directory first,
-# not timed) and by `aws s3 cp` / `aws s3 sync` of the same files. Median of ROUNDS each, a
+# not timed), by `aws s3 cp` / `aws s3 sync` and by `rclone copyto` / `rclone copy
+# --s3-no-head` (Debian's rclone, installed here if missing) of the same files. Median of ROUNDS each, a
 # new bucket per round. Also how much CPU moto itself spends per run (it is a Python server
 # and much of each wall time is moto's): read from /proc before and after.
 # Usage: Benchmarks/upload-vs-awscli.sh [BIG_MIB=256] [SMALL_COUNT=500] [ROUNDS=3]
@@ -11,6 +12,10 @@ BIG_MIB=${1:-256}
 SMALL_COUNT=${2:-500}
 ROUNDS=${3:-3}
 source Benchmarks/common.sh
+if ! command -v rclone >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+  "${SUDO[@]}" apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q rclone >/dev/null
+fi
 mkdir -p "$work/big" "$work/small"
 make_wav "$work/big/big.wav" $((BIG_MIB * 1024 * 1024))
 for i in $(seq 1 "$SMALL_COUNT"); do make_wav "$work/small/s$i.wav" $((16 * 1024 - 44)); done
@@ -24,6 +29,10 @@ endpoint="http://127.0.0.1:$(awk '{print $2}' "$work/port")"
 export MOTO_ACCESS_KEY_ID=AKIABENCH MOTO_SECRET_ACCESS_KEY=bench AWS_ACCESS_KEY_ID=AKIABENCH AWS_SECRET_ACCESS_KEY=bench
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 aws configure set default.s3.multipart_chunksize 16MB >/dev/null 2>&1 || true
+# rclone's remote `moto`, from the environment (no config file); 16 MiB parts as the others.
+export RCLONE_CONFIG_MOTO_TYPE=s3 RCLONE_CONFIG_MOTO_PROVIDER=Other RCLONE_CONFIG_MOTO_ENDPOINT="$endpoint"
+export RCLONE_CONFIG_MOTO_ACCESS_KEY_ID=AKIABENCH RCLONE_CONFIG_MOTO_SECRET_ACCESS_KEY=bench RCLONE_CONFIG_MOTO_REGION=us-east-1
+export RCLONE_S3_CHUNK_SIZE=16M RCLONE_S3_UPLOAD_CUTOFF=16M RCLONE_CONFIG=/dev/null
 
 for set in big small; do
   "$ENGINE" run --no-renditions --data-dir "$work/data-$set" "$work/$set" >/dev/null 2>&1
@@ -51,14 +60,22 @@ for round in $(seq 1 "$ROUNDS"); do
   run aws-big aws --endpoint-url "$endpoint" s3 cp "$work/big/big.wav" "s3://$b/big.wav"
   b="a-small-$round"; bucket "$b"
   run aws-small aws --endpoint-url "$endpoint" s3 sync "$work/small" "s3://$b/small"
+  b="r-big-$round"; bucket "$b"
+  run rclone-big rclone copyto --s3-no-head "$work/big/big.wav" "moto:$b/big.wav"
+  b="r-small-$round"; bucket "$b"
+  run rclone-small rclone copy --s3-no-head "$work/small" "moto:$b/small"
 done
 median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 eb=$(median "${times[engine-big]}"); ab=$(median "${times[aws-big]}")
 es=$(median "${times[engine-small]}"); as=$(median "${times[aws-small]}")
+rb=$(median "${times[rclone-big]}"); rs=$(median "${times[rclone-small]}")
 python3 -c "
-eb, ab, es, as_ = $eb, $ab, $es, $as
+eb, ab, rb, es, as_, rs = $eb, $ab, $rb, $es, $as, $rs
 mb = {k: float(v) for k, v in [('eb', '$(median "${moto[engine-big]}")'), ('ab', '$(median "${moto[aws-big]}")'),
-      ('es', '$(median "${moto[engine-small]}")'), ('as', '$(median "${moto[aws-small]}")')]}
+      ('rb', '$(median "${moto[rclone-big]}")'), ('es', '$(median "${moto[engine-small]}")'),
+      ('as', '$(median "${moto[aws-small]}")'), ('rs', '$(median "${moto[rclone-small]}")')]}
 print(f'moto on loopback, median of $ROUNDS (wall s; moto CPU s in brackets)')
-print(f'  $BIG_MIB MiB file:   engine upload {eb:.2f} [{mb[\"eb\"]:.2f}]   aws s3 cp {ab:.2f} [{mb[\"ab\"]:.2f}]   speed engine/aws {ab/eb:.2f}x')
-print(f'  $SMALL_COUNT x 16 KiB: engine upload {es:.2f} [{mb[\"es\"]:.2f}]   aws s3 sync {as_:.2f} [{mb[\"as\"]:.2f}]   speed engine/aws {as_/es:.2f}x')"
+print(f'  $BIG_MIB MiB file:   engine upload {eb:.2f} [{mb[\"eb\"]:.2f}]   aws s3 cp {ab:.2f} [{mb[\"ab\"]:.2f}]   rclone copyto {rb:.2f} [{mb[\"rb\"]:.2f}]')
+print(f'      speed engine/aws {ab/eb:.2f}x   engine/rclone {rb/eb:.2f}x')
+print(f'  $SMALL_COUNT x 16 KiB: engine upload {es:.2f} [{mb[\"es\"]:.2f}]   aws s3 sync {as_:.2f} [{mb[\"as\"]:.2f}]   rclone copy {rs:.2f} [{mb[\"rs\"]:.2f}]')
+print(f'      speed engine/aws {as_/es:.2f}x   engine/rclone {rs/es:.2f}x')"

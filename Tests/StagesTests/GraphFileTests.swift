@@ -57,7 +57,9 @@ import TestSupport
         ("stages:\n  - download\n  - probe: {deep: true}\n  - store\n", "g.yaml:3: stage 'probe' takes no options"),
         ("stages:\n  - download: {workerz: 2}\n", "g.yaml:2: unknown key 'workerz' in download"),
         ("stages:\n  - download: {}\n  - probe\n  - store\n  - transcode: {video: [h265]}\n", "g.yaml:5: unknown profile 'h265'"),
-        ("stages: [download, probe, store]\ndownload: {workers: 2}\n", "g.yaml:2: 'download' goes in the stages list"),
+        ("stages: [download, probe, store]\ndownload:\n  workers: 2\n", "g.yaml:2: 'download' goes in the stages list"),
+        ("stages:\n  - download\n  - probe\n  - transcode: none\n  - upload: {backend: b}\n", "g.yaml:2: without 'store' only renditions are kept"),
+        ("stages:\n  - collect: {inputs: []}\n  - download\n", "g.yaml:2: collect.inputs must name at least one input"),
         ("renditions: [\n", "g.yaml:2: not valid YAML"),
     ])
     func errorsNameTheFileTheLineAndTheProblem(text: String, expected: String) {

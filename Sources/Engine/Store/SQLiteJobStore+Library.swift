@@ -61,9 +61,8 @@ extension SQLiteJobStore {
                 FROM items i
                 JOIN sources s ON s.id = i.source_id
                 \(includingUnstored ? "LEFT" : "") JOIN (
-                    SELECT ia.item_id, \(storedFileColumns)
+                    SELECT ia.item_id, \(preferredFileColumns)
                     JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
-                    WHERE l.is_primary
                 ) f ON f.item_id = i.id
                 ORDER BY s.name, creators, i.title, i.id
                 """)

@@ -166,8 +166,8 @@ extension SQLiteJobStore {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT a.profile, a.warnings, \(storedFileColumns)
-                    WHERE a.kind = 'rendition' AND a.parent_asset_id = ? AND l.is_primary
+                    SELECT a.profile, a.warnings, \(preferredFileColumns)
+                    WHERE a.kind = 'rendition' AND a.parent_asset_id = ?
                     ORDER BY a.profile
                     """),
             arguments: [originalAssetID]

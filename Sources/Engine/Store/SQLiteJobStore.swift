@@ -181,6 +181,19 @@ public final class SQLiteJobStore: CatalogStore {
         JOIN storage_backends b ON b.id = l.backend_id
         """
 
+    /// As `storedFileColumns`, one row per asset: the location a reader is given — the local
+    /// library's (where the files are), else a primary one, else the oldest. An asset may have
+    /// a primary location on several backends (the library, a bucket it was found in).
+    static let preferredFileColumns = """
+        a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
+        FROM file_assets a
+        JOIN file_locations l ON l.id = (
+            SELECT p.id FROM file_locations p JOIN storage_backends pb ON pb.id = p.backend_id
+            WHERE p.asset_id = a.id AND p.state = 'active'
+            ORDER BY pb.kind = 'local_fs' DESC, p.is_primary DESC, p.id LIMIT 1)
+        JOIN storage_backends b ON b.id = l.backend_id
+        """
+
     public func storedOriginal(itemID: Int64) async throws -> StoredFile? {
         try await pool.read { db in try Self.storedOriginal(db, itemID: itemID) }
     }
@@ -189,10 +202,10 @@ public final class SQLiteJobStore: CatalogStore {
         try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT \(storedFileColumns)
+                    SELECT \(preferredFileColumns)
                     JOIN item_assets ia ON ia.asset_id = a.id
                     WHERE ia.item_id = ? AND a.kind = 'original'
-                    ORDER BY l.is_primary DESC, l.id LIMIT 1
+                    ORDER BY a.id LIMIT 1
                     """),
             arguments: [itemID]
         ).map(storedFile)

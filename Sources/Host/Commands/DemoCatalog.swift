@@ -4,9 +4,12 @@ import Foundation
 /// to the executable (in the source tree or a release folder), so that commands work from any
 /// working directory.
 enum Bundled {
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     /// `relativePath` in the first folder above the executable that has it.
     static func locate(_ relativePath: String) -> String? {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<6 {
             let candidate = folder.appendingPathComponent(relativePath).path
@@ -30,7 +33,7 @@ enum DemoCatalog {
     static func locate() throws -> String {
         if let path = ProcessInfo.processInfo.environment["ENGINE_DEMO_CATALOG"], !path.isEmpty { return path }
         guard let path = Bundled.locate(relativePath) else {
-            throw HostError.demoCatalogMissing(executable: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            throw HostError.demoCatalogMissing(executable: Bundled.executable)
         }
         return path
     }

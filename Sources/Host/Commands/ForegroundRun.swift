@@ -74,9 +74,7 @@ struct ForegroundRun {
         var summary = RunSummary(
             tally: observer.snapshot, wallTime: clock.now - start, dataDirectory: directory, jobID: job.id, status: status, type: job.type)
         (summary.renditionsFailed, summary.renditionsFailedEarlier) = try await JobAssembly.renditionFailures(job, store: store)
-        if job.type == .ingest, let graph = try? JobOptions.decode(job.options).graphFile(), !graph.keepsOriginals {
-            summary.renditionsBackend = graph.uploadBackend
-        }
+        if job.type == .ingest { summary.renditionsBackend = try? JobOptions.decode(job.options).graphFile().renditionsBackend }
         Output.line(json ? summary.json.serialized() : summary.text)
         if end == .paused || end == .stopped {
             Output.note("job \(job.id) paused: `engine run --resume` (or `engine jobs resume \(job.id)`) continues it")

@@ -52,7 +52,8 @@ struct ItemsRemoveCommand: AsyncParsableCommand {
             let removed = try await store.removeItems(matched.map(\.itemID))
             var deleted = 0
             var left: [String] = []
-            for file in removed.files {
+            // Library files only: a copy on a storage backend stays there, unrecorded.
+            for file in removed.files where file.backend == LocalLibrary.backendName {
                 guard let path = library.path(for: file.locator) else { continue }
                 if deleteFiles {
                     if unlink(path) == 0 || errno == ENOENT { deleted += 1 } else {

@@ -37,7 +37,11 @@ struct JobOptions: Codable {
                 }
                 graphText = try String(contentsOfFile: path, encoding: .utf8)
             }
-            _ = try graphFile()
+            let file = try graphFile()
+            if noRenditions, let backend = file.renditionsBackend {
+                Output.error(command, "--no-renditions: graph '\(file.name)' keeps nothing but renditions (on backend '\(backend)')")
+                throw EngineExit.usage
+            }
         } catch let error as GraphFileError {
             Output.error(command, error.description)
             throw EngineExit.usage
@@ -121,7 +125,7 @@ enum JobAssembly {
             inputs: [], downloadWorkers: workers, download: download,
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
         graphOptions.objectStores = BackendAccess.clients(store: store)
-        if job.type == .ingest, !file.keepsOriginals { graphOptions.renditionsBackend = file.uploadBackend }
+        if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         // The backend an upload job names, or the one an ingest's graph file uploads to.

@@ -51,6 +51,8 @@ public struct GraphFile: Sendable {
     /// Originals are kept in the library (a `store` stage); otherwise they stay where they were
     /// found and only the renditions are kept, on the upload backend.
     public var keepsOriginals: Bool { stages.contains(.store) }
+    /// The backend a graph that keeps no originals puts its renditions on (nil: it keeps them).
+    public var renditionsBackend: String? { keepsOriginals ? nil : uploadBackend }
 
     public static let builtInDefaultText = """
         # The built-in default graph: collect -> catalog -> resolve -> download -> probe -> store -> transcode.

@@ -32,6 +32,7 @@ extension GraphFileReader {
                 for (_, value) in try mapping(options, "collect", allowed: ["inputs"]) {
                     var inputs: [String] = []
                     for input in value.sequence.map(Array.init) ?? [value] { inputs.append(try string(input, "collect.inputs")) }
+                    guard !inputs.isEmpty else { throw error(value, "collect.inputs must name at least one input") }
                     result.inputs = inputs
                 }
             case .download:
@@ -52,6 +53,9 @@ extension GraphFileReader {
         }
         if !listed.contains(.store), !(listed.contains(.transcode) && listed.contains(.upload)) {
             throw error(node, "without 'store' the originals are not kept, so the stages need 'transcode' and 'upload' to keep anything")
+        }
+        if !listed.contains(.store), result.renditions.isEmpty {
+            throw error(node, "without 'store' only renditions are kept, and 'transcode' makes none")
         }
         if !listed.contains(.transcode) { result.renditions = .none }
         if !listed.contains(.upload) { result.uploadBackend = nil }

@@ -58,7 +58,8 @@ struct GraphFileReader {
         let listsStages = pairs.contains { $0.key == "stages" }
         for (key, node) in pairs {
             if listsStages, ["download", "renditions", "upload"].contains(key) {
-                throw error(node, "'\(key)' goes in the stages list in a graph that has one (as the options of its stage)")
+                let keyNode = root.mapping?.keys.first { $0.string == key }
+                throw error(keyNode, "'\(key)' goes in the stages list in a graph that has one (as the options of its stage)")
             }
             switch key {
             case "graph": nameNode = node

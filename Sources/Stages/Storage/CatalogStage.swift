@@ -39,6 +39,8 @@ public struct CatalogStage: ItemStage {
         if let id = item.catalogID { entry = try await store.catalogEntry(itemID: id) } else { entry = try await store.upsertItem(item) }
         item.catalogID = entry.itemID
         if let backend = renditionsBackend {
+            // Said before the download: such a graph records originals where they were found.
+            guard ObjectURL(item.url) != nil else { throw SourceRecordError.notInBackend(item: item.key, url: item.url) }
             if entry.storedOriginal != nil {
                 item.renditions = entry.renditionProfiles(on: backend)
                 if renditions.missing(for: entry, on: backend).isEmpty {

@@ -72,8 +72,14 @@ public enum LibraryPath {
     }
 
     /// Where a rendition of the original at `locator` lives: beside it, `<stem>.<profile>.<ext>`.
-    public static func rendition(of locator: String, profile: String, ext: String) -> String {
-        renamed(locator) { stem, _ in "\(stem).\(component(profile, fallback: "rendition")).\(sanitizeExtension(ext))" }
+    /// With `keepingExtension`, the original's whole file name is the stem
+    /// (`clip.mp4.h264-720p.mp4`): objects in a bucket that differ only in their extension
+    /// (`clip.mp4`, `clip.mov`) get renditions of different names.
+    public static func rendition(of locator: String, profile: String, ext: String, keepingExtension: Bool = false) -> String {
+        renamed(locator) { stem, original in
+            let base = keepingExtension && !original.isEmpty ? "\(stem).\(original)" : stem
+            return "\(base).\(component(profile, fallback: "rendition")).\(sanitizeExtension(ext))"
+        }
     }
 
     /// The locator with its file name rebuilt from its stem and extension, in the same folder.

@@ -29,8 +29,10 @@ public struct SourceRecordStage: OriginalStage {
     }
 }
 
-public enum SourceRecordError: Error, Sendable, CustomStringConvertible {
+public enum SourceRecordError: ClassifiedError, Sendable, CustomStringConvertible {
     case notInBackend(item: String, url: String)
+
+    public var kind: ItemErrorKind { .config }
 
     public var description: String {
         switch self {

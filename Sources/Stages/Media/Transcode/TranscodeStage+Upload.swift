@@ -1,10 +1,13 @@
-public import Engine
+import Engine
 import Foundation
 
 extension TranscodeStage {
     /// Makes `wanted` from the item's download into its temp space and records each as an
     /// asset (without a location) for the upload stage; a rendition that fails is recorded as
-    /// in the library, and one that failed before with the same settings is not tried.
+    /// in the library, and one that failed before with the same settings is not tried. One the
+    /// library holds already (the same content ingested by a graph that keeps originals) is
+    /// not made again: that file goes up. The key names the original's whole file name
+    /// (`clip.mp4.h264-720p.mp4`), so that `clip.mp4` and `clip.mov` do not share one.
     func makeForUpload(_ wanted: [TranscodeProfile], item: MediaItem, context: StageContext) async throws -> MediaItem {
         guard let id = item.catalogID, let input = item.downloadedFile, let sha256 = item.sha256, let locator = item.locator else {
             throw StageInputError(item: item.key, stage: name, missing: "a recorded download")
@@ -15,6 +18,14 @@ extension TranscodeStage {
                 failure.settings == profile.settingsFingerprint
             {
                 item.failedRenditions.insert(profile.name)
+                continue
+            }
+            let name = LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension, keepingExtension: true)
+            if !remake, let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: item.lease),
+                stored.file.backend == LocalLibrary.backendName, library.holds(stored.file.locator, size: stored.file.size),
+                let path = library.path(for: stored.file.locator)
+            {
+                item.madeRenditions.append(MadeRendition(assetID: stored.file.assetID, profile: profile.name, path: path, size: stored.file.size, locator: name))
                 continue
             }
             let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
@@ -37,9 +48,7 @@ extension TranscodeStage {
             let assetID = try await store.recordRenditionAsset(
                 itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
                 format: profile.container ?? profile.fileExtension, warnings: warnings, lease: item.lease)
-            item.madeRenditions.append(MadeRendition(
-                assetID: assetID, profile: profile.name, path: made, size: Int64(bytes),
-                locator: LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension)))
+            item.madeRenditions.append(MadeRendition(assetID: assetID, profile: profile.name, path: made, size: Int64(bytes), locator: name))
         }
         return item
     }

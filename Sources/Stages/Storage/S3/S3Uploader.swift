@@ -73,10 +73,18 @@ public struct S3Uploader: Sendable {
         var done: [Int: UploadedPart] = [:]
         var partSize = uploadID != nil ? (task.partSize ?? self.partSize(for: size)) : self.partSize(for: size)
         if let id = uploadID {
-            // Confirmed by the store: the parts it lists with the ETags recorded are kept.
+            // Confirmed by the store: the parts it lists with the ETags recorded are kept, when
+            // the file's bytes there still give that ETag (their MD5). A file made again since
+            // (a rendition re-encoded after a crash) sends them anew, and so does an encrypted
+            // bucket's (SSE-KMS, SSE-C), whose ETags are no MD5.
             if let listed = try await client.listParts(key, uploadID: id) {
                 let etags = Dictionary(listed.map { ($0.number, $0.etag) }, uniquingKeysWith: { $1 })
-                for part in task.parts where etags[part.number] == part.etag { done[part.number] = part }
+                let confirmed = task.parts.filter { part in
+                    let offset = Int64(part.number - 1) * partSize
+                    return etags[part.number] == part.etag && offset < size && part.size == min(partSize, size - offset)
+                }
+                let local = try await Self.md5s(file: file, ranges: confirmed.map { (Int64($0.number - 1) * partSize, $0.size) })
+                for (part, md5) in zip(confirmed, local) where SigV4Signer.hex(md5) == part.etag.lowercased() { done[part.number] = part }
             } else {
                 // Gone: completed (its answer lost) or aborted. The object, if it is there, is ours.
                 if let object = try await client.headObject(key), object.size == size,
@@ -137,25 +145,24 @@ public struct S3Uploader: Sendable {
     /// The ETag S3 gives these bytes: their MD5 in one PUT; with parts of `partSize`, the MD5
     /// of the parts' MD5s and `-<count>`.
     static func expectedETag(file: String, size: Int64, partSize: Int64?) async throws -> String {
-        try await BlockingIO.run {
+        guard let partSize else { return SigV4Signer.hex(try await md5s(file: file, ranges: [(0, size)])[0]) }
+        let ranges = stride(from: Int64(0), to: size, by: Int(partSize)).map { ($0, min(partSize, size - $0)) }
+        return SigV4Signer.hex(try Self.md5(of: try await md5s(file: file, ranges: ranges).flatMap { $0 })) + "-\(ranges.count)"
+    }
+
+    /// The MD5 of each byte range (offset, length) of `file`.
+    static func md5s(file: String, ranges: [(Int64, Int64)]) async throws -> [[UInt8]] {
+        guard !ranges.isEmpty else { return [] }
+        return try await BlockingIO.run {
             let fd = open(file, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw S3Error.cannotRead(path: file, reason: String(errno: errno)) }
             defer { close(fd) }
-            func md5(_ offset: Int64, _ length: Int64) throws -> [UInt8] {
+            return try ranges.map { offset, length in
                 var sha = [UInt8](repeating: 0, count: 32), md5 = [UInt8](repeating: 0, count: 16)
                 let status = mk_digest_range(fd, offset, length, &sha, &md5)
                 guard status == 0 else { throw S3Error.cannotRead(path: file, reason: String(errno: -status)) }
                 return md5
             }
-            guard let partSize else { return SigV4Signer.hex(try md5(0, size)) }
-            var joined: [UInt8] = []
-            var offset: Int64 = 0
-            while offset < size {
-                joined += try md5(offset, min(partSize, size - offset))
-                offset += partSize
-            }
-            let count = Int((size + partSize - 1) / partSize)
-            return SigV4Signer.hex(try Self.md5(of: joined)) + "-\(count)"
         }
     }
 
