@@ -54,13 +54,15 @@ extension SQLiteJobStore: UploadStore {
     // MARK: uploads
 
     public func assetsToUpload(itemID: Int64, from: String, to: String) async throws -> [UploadAsset] {
+        // CROSS JOIN keeps SQLite on this order (from the item's few assets): left to itself it
+        // walks every location on `from` per item.
         try await pool.read { db in
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
                         SELECT a.id, a.kind, a.sha256, a.size, l.locator FROM item_assets ia
-                        JOIN file_assets a ON a.id = ia.asset_id
-                        JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active' AND l.is_primary
+                        CROSS JOIN file_assets a ON a.id = ia.asset_id
+                        CROSS JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active' AND l.is_primary
                         JOIN storage_backends b ON b.id = l.backend_id AND b.name = ?
                         WHERE ia.item_id = ? AND NOT EXISTS (
                             SELECT 1 FROM file_locations r JOIN storage_backends rb ON rb.id = r.backend_id

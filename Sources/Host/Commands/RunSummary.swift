@@ -24,8 +24,8 @@ struct RunSummary {
                     + "\(tally.skipped) already on the backend, \(tally.failedCount) failed"
             ]
             if !tally.failed.isEmpty {
-                lines.append("failed (\(tally.failed.count)):")
-                lines += tally.failed.map { "  " + $0.line }
+                lines.append("failed (\(tally.failedCount)):")
+                lines += listed(tally.failed, of: tally.failedCount)
             }
             return lines.joined(separator: "\n")
         }
@@ -49,9 +49,10 @@ struct RunSummary {
         if tally.reused > 0 {
             lines.append("\(tally.reused) item(s) had content the library already held (linked, not copied)")
         }
-        for (title, problems) in [("failed", tally.failed), ("input problems", tally.issues)] where !problems.isEmpty {
-            lines.append("\(title) (\(problems.count)):")
-            lines += problems.map { "  " + $0.line }
+        for (title, problems, count) in [("failed", tally.failed, tally.failedCount), ("input problems", tally.issues, tally.issues.count)]
+        where !problems.isEmpty {
+            lines.append("\(title) (\(count)):")
+            lines += listed(problems, of: count)
         }
         if !renditionsFailed.isEmpty {
             lines.append("renditions failed (\(renditionsFailed.count)); the items stay stored:")
@@ -64,6 +65,14 @@ struct RunSummary {
         }
         lines.append(renditionsBackend.map { "renditions: backend '\($0)' (no originals kept)" } ?? "library: \(dataDirectory.library.path)")
         return lines.joined(separator: "\n")
+    }
+
+    /// How many problems the text lists; the rest are counted (the job keeps them all).
+    static let listedProblems = 20
+
+    private func listed(_ problems: [IngestTally.Problem], of count: Int) -> [String] {
+        problems.prefix(Self.listedProblems).map { "  " + $0.line }
+            + (count > Self.listedProblems ? ["  … and \(count - Self.listedProblems) more (`--json` lists them)"] : [])
     }
 
     var json: JSONValue {

@@ -42,10 +42,10 @@ extension GraphFileReader {
             case .transcode:
                 if let options { result.renditions = try renditions(options, profiles: result.profiles) }
             case .upload:
-                guard let options, let backend = try mapping(options, "upload", allowed: ["backend"]).first else {
+                guard let options, let backend = try backend(options) else {
                     throw error(nameNode, "stage 'upload' needs the backend it puts files on (`- upload: {backend: NAME}`)")
                 }
-                result.uploadBackend = try string(backend.node, "upload.backend")
+                result.uploadBackend = backend
             }
         }
         for needed in [GraphStage.download, .probe] where !listed.contains(needed) {

@@ -65,10 +65,7 @@ struct GraphFileReader {
             case "graph": nameNode = node
             case "stages": stagesNode = node
             case "download": try download(node, into: &result)
-            case "upload":
-                for (_, value) in try mapping(node, "upload", allowed: ["backend"]) {
-                    result.uploadBackend = try string(value, "upload.backend")
-                }
+            case "upload": result.uploadBackend = try backend(node)
             case "profiles":
                 for (name, value) in try mapping(node, "profiles", allowed: Self.anyKey(node)) {
                     result.profiles[name] = try profile(named: name, value, known: result.profiles)
@@ -90,6 +87,12 @@ struct GraphFileReader {
             result.stages = GraphStage.defaultGraph + (result.uploadBackend == nil ? [] : [.upload])
         }
         return result
+    }
+
+    /// `upload`'s options: `{backend: NAME}`.
+    func backend(_ node: Node) throws(GraphFileError) -> String? {
+        guard let pair = try mapping(node, "upload", allowed: ["backend"]).first else { return nil }
+        return try string(pair.node, "upload.backend")
     }
 
     func download(_ node: Node, into result: inout GraphFile) throws(GraphFileError) {
