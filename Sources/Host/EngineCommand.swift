@@ -8,8 +8,9 @@ struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "MediaEngine: collect, download, probe, transcode, checksum and store media.",
+        version: ProgramVersion.text,
         subcommands: [
-            RunCommand.self, JobsCommand.self, WorkerCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self, BackendCommand.self, UploadCommand.self, PresignCommand.self,
+            RunCommand.self, JobsCommand.self, WorkerCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self, BackendCommand.self, UploadCommand.self, PresignCommand.self, ConfigCommand.self,
         ]
     )
 }
@@ -28,11 +29,11 @@ enum EngineExit {
 @main
 enum EngineMain {
     static func main() async {
-        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .error
+        // The environment's level until a command reads its settings (`log_level`).
+        let environment = ProcessInfo.processInfo.environment
+        EngineLog.setLevel((environment["ENGINE_LOG_LEVEL"] ?? environment["LOG_LEVEL"])?.lowercased())
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler(label: label, stream: RedactingStandardError())
-            handler.logLevel = level
-            return handler
+            FollowingLogHandler(inner: StreamLogHandler(label: label, stream: RedactingStandardError()))
         }
         do {
             var command = try EngineCommand.parseAsRoot()

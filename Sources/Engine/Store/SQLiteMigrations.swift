@@ -15,6 +15,9 @@ enum SQLiteMigrations {
         return migrator
     }
 
+    /// The newest migration: the schema this program writes.
+    static var current: String { migrator.migrations.last! }
+
     private static func v1(_ db: Database) throws {
         try db.execute(
             sql: """

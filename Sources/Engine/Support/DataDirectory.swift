@@ -1,32 +1,36 @@
 public import Foundation
 
-/// Where all state lives: database, library, temp. Chosen by `--data-dir`, else
-/// `ENGINE_DATA_DIR`, else `$XDG_DATA_HOME/media-engine` (`~/.local/share/media-engine`).
-/// The program never writes beside its binary.
+/// Where a profile's state lives: database, library, temp, exports, logs, config. The root is
+/// the data dir (`--data-dir`, else `ENGINE_DATA_DIR`, else `$XDG_DATA_HOME/media-engine`,
+/// `~/.local/share/media-engine`) for the default profile, `<data dir>/profiles/NAME` for
+/// another; the library and temp folders may be placed elsewhere (another volume). The
+/// program never writes beside its binary.
 public struct DataDirectory: Sendable {
     public let root: URL
+    public let library: URL
+    public let temporary: URL
 
-    public init(root: URL) {
+    /// `library` and `temporary` default to `root/library` and `root/tmp`.
+    public init(root: URL, library: URL? = nil, temporary: URL? = nil) {
         self.root = root.standardizedFileURL
+        self.library = (library ?? root.appendingPathComponent("library")).standardizedFileURL
+        self.temporary = (temporary ?? root.appendingPathComponent("tmp")).standardizedFileURL
     }
 
-    public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> DataDirectory {
-        if let explicit, !explicit.isEmpty { return DataDirectory(root: URL(fileURLWithPath: explicit)) }
-        if let fromEnvironment = environment["ENGINE_DATA_DIR"], !fromEnvironment.isEmpty {
-            return DataDirectory(root: URL(fileURLWithPath: fromEnvironment))
-        }
-        // `$HOME` first, as every XDG program does (the password file's home is for a login).
+    /// `$XDG_DATA_HOME/media-engine`, `$HOME` first as every XDG program does (the password
+    /// file's home is for a login).
+    public static func defaultRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? home.appendingPathComponent(".local/share")
-        return DataDirectory(root: dataHome.appendingPathComponent("media-engine"))
+        return dataHome.appendingPathComponent("media-engine")
     }
 
     public var database: URL { root.appendingPathComponent("engine.sqlite") }
-    public var library: URL { root.appendingPathComponent("library") }
-    public var temporary: URL { root.appendingPathComponent("tmp") }
     public var lockFile: URL { root.appendingPathComponent("runner.lock") }
+    public var logs: URL { root.appendingPathComponent("logs") }
+    public var exports: URL { root.appendingPathComponent("exports") }
 
     /// Creates the directory and its library and temp folders; a data directory made here is
     /// for its owner only (0700: the database holds the URLs it downloads, passwords and all).

@@ -33,7 +33,8 @@ struct BackendAddCommand: AsyncParsableCommand {
     @Option(help: "The bucket.") var bucket: String
     @Option(help: "The endpoint URL (default: AWS's regional endpoint).") var endpoint: String?
     @Option(help: "The region.") var region = "us-east-1"
-    @Option(help: "Keys go under this prefix.") var basePrefix = ""
+    @Option(help: "Keys go under this prefix (default: the s3_prefix setting: the profile's name, but none in the default profile).")
+    var basePrefix: String?
     @Option(help: "path (endpoint/bucket/key) or virtual (bucket.endpoint/key); default: virtual for AWS, path for an endpoint.")
     var addressing: String?
     @Option(help: "Objects are public under this URL (recorded with each uploaded file).") var publicBaseURL: String?
@@ -53,7 +54,7 @@ struct BackendAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = S3BackendConfig(
-            bucket: bucket, endpoint: endpoint, region: region, basePrefix: basePrefix, addressing: addressing.flatMap(S3BackendConfig.Addressing.init), publicBaseURL: publicBaseURL,
+            bucket: bucket, endpoint: endpoint, region: region, basePrefix: basePrefix ?? data.settings()["s3_prefix"] ?? "", addressing: addressing.flatMap(S3BackendConfig.Addressing.init), publicBaseURL: publicBaseURL,
             credentialEnvPrefix: credentialEnvPrefix)
         do {
             try config.validate(backend: name)

@@ -1,10 +1,53 @@
 import ArgumentParser
 import Engine
+import Foundation
 
-/// `--data-dir`, shared by every command that touches state.
+/// Where a command's state is, and the settings that say so, shared by every command that
+/// touches state: the profile, the config file, the library and temp folders, the store, the
+/// log level. Each flag outranks its `ENGINE_*` variable and the config file (`Settings`).
 struct DataDirOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default: $ENGINE_DATA_DIR, else $XDG_DATA_HOME/media-engine).")
     var path: String?
 
-    var directory: DataDirectory { DataDirectory.resolve(explicit: path) }
+    @Option(help: "Profile: an isolated environment in <data-dir>/profiles/NAME (default: $ENGINE_PROFILE, else 'default', the data dir itself).")
+    var profile: String?
+
+    @Option(help: "Config file (default: $ENGINE_CONFIG, else the profile's config.yaml when there is one).")
+    var config: String?
+
+    @Option(help: "Library folder (default: <profile>/library).")
+    var libraryDir: String?
+
+    @Option(help: "Temp folder for downloads and renditions in progress (default: <profile>/tmp).")
+    var tempDir: String?
+
+    @Option(help: "The job store: sqlite (the default).")
+    var store: String?
+
+    @Option(help: "What is logged to stderr: trace, debug, info, notice, warning, error (default), critical.")
+    var logLevel: String?
+
+    /// The values these flags give, by setting key.
+    var flags: [String: String] {
+        let given: [(String, String?)] = [
+            ("data_dir", path), ("profile", profile), ("config", config), ("library_dir", libraryDir), ("temp_dir", tempDir),
+            ("store", store), ("log_level", logLevel),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
+    }
+
+    /// The effective settings, with a command's own flags (`extra`, by setting key); a bad
+    /// value anywhere is a one-line error naming its source, and exit 2. Sets the log level.
+    func settings(_ extra: [String: String] = [:]) -> Settings {
+        do {
+            let settings = try Settings.resolve(flags: flags.merging(extra) { $1 }, environment: ProcessInfo.processInfo.environment)
+            EngineLog.setLevel(settings["log_level"])
+            return settings
+        } catch {
+            Output.error("config", error.description)
+            Foundation.exit(EngineExit.usage.rawValue)
+        }
+    }
+
+    var directory: DataDirectory { settings().directory }
 }

@@ -37,16 +37,36 @@ struct JobOptions: Codable {
                 }
                 graphText = try String(contentsOfFile: path, encoding: .utf8)
             }
-            let file = try graphFile()
-            if noRenditions, let backend = file.renditionsBackend {
-                Output.error(command, "--no-renditions: graph '\(file.name)' keeps nothing but renditions (on backend '\(backend)')")
-                throw EngineExit.usage
-            }
+            _ = try graphFile()
         } catch let error as GraphFileError {
             Output.error(command, error.description)
             throw EngineExit.usage
         } catch {
             Output.error(command, "\(graph): \(error.localizedDescription)")
+            throw EngineExit.usage
+        }
+    }
+
+    /// The job's download settings and renditions switch from `settings`, layered around the
+    /// graph file: a flag or `ENGINE_*` outranks the file's `download:` value, the config file
+    /// is outranked by it (the built-in default graph sets nothing of its own: its values are
+    /// the defaults). Call after `loadGraph`.
+    mutating func apply(_ settings: Settings, command: String) throws {
+        let loaded = try graphFile()
+        let file = graph == "default" ? nil : loaded
+        func layered<T>(_ key: String, _ graphValue: T?, _ parse: (String) -> T?) -> T? {
+            settings.aboveGraph(key).flatMap(parse) ?? graphValue ?? settings.belowGraph(key).flatMap(parse)
+        }
+        workers = layered("download_workers", file?.downloadWorkers) { Int($0) }
+        stallTimeout = layered("stall_timeout", file?.stallTimeout) { Double($0) }
+        connectTimeout = layered("connect_timeout", file?.connectTimeout) { Double($0) }
+        attempts = layered("attempts", file?.attempts) { Int($0) }
+        retryDelay = layered("retry_delay", file?.retryDelay) { Double($0) }
+        limitRate = layered("limit_rate", file?.limitRate) { ByteSize.parse($0) }
+        maxSize = layered("max_size", file?.maxSize) { ByteSize.parse($0) }
+        noRenditions = settings["renditions"] == "false"
+        if noRenditions, let backend = loaded.renditionsBackend {
+            Output.error(command, "renditions are off: graph '\(loaded.name)' keeps nothing but renditions (on backend '\(backend)')")
             throw EngineExit.usage
         }
     }

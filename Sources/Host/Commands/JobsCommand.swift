@@ -122,14 +122,15 @@ struct JobsSubmitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let directory = data.directory
+        let settings = data.settings(transfer.flags.merging(noRenditions ? ["renditions": "false"] : [:]) { $1 })
+        let directory = settings.directory
         try directory.prepare()
         let store = try SQLiteJobStore(path: directory.database.path)
         let type = JobType(rawValue: type)!
-        var options = JobOptions(graph: graph, noRenditions: noRenditions)
+        var options = JobOptions(graph: graph)
         options.backend = backend
-        transfer.apply(to: &options)
         try options.loadGraph(command: "jobs submit")
+        try options.apply(settings, command: "jobs submit")
         let job = try await store.createJob(
             JobSpec(
                 type: type, inputs: [.ingest, .collectOnly].contains(type) ? inputs : [CatalogCollector.input],

@@ -48,6 +48,14 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "List what would be downloaded and made, touching nothing (no data dir, database or file is written).")
     var dryRun = false
 
+    /// The settings this command's own flags give, by key.
+    var settingFlags: [String: String] {
+        var flags = transfer.flags
+        if let workers { flags["download_workers"] = String(workers) }
+        if noRenditions { flags["renditions"] = "false" }
+        return flags
+    }
+
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
@@ -57,14 +65,15 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var options = JobOptions(graph: graph, workers: workers, noRenditions: noRenditions)
-        transfer.apply(to: &options)
+        let settings = data.settings(settingFlags)
+        var options = JobOptions(graph: graph)
         try options.loadGraph(command: "run")
+        try options.apply(settings, command: "run")
         if dryRun {
             try await planDryRun(options)
             return
         }
-        let directory = data.directory
+        let directory = settings.directory
         let host: RunnerHost
         do {
             host = try await RunnerHost.start(directory)

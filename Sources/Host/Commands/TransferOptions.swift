@@ -1,8 +1,8 @@
 import ArgumentParser
 import Stages
 
-/// Download settings a job runs with, for `run` and `jobs submit`; each defaults to the graph
-/// file's `download:` value, then the built-in one.
+/// Download settings a job runs with, for `run` and `jobs submit`: flags over `ENGINE_*` over
+/// the graph file's `download:` over the config file over the built-in defaults.
 struct TransferOptions: ParsableArguments {
     @Option(help: "Seconds a download may move no data before it fails (default from the graph: 30).")
     var stallTimeout: Double?
@@ -34,13 +34,13 @@ struct TransferOptions: ParsableArguments {
         }
     }
 
-    /// These settings over `options` (what a flag sets wins).
-    func apply(to options: inout JobOptions) {
-        options.stallTimeout = stallTimeout ?? options.stallTimeout
-        options.connectTimeout = connectTimeout ?? options.connectTimeout
-        options.attempts = attempts ?? options.attempts
-        options.retryDelay = retryDelay ?? options.retryDelay
-        options.limitRate = limitRate.flatMap(ByteSize.parse) ?? options.limitRate
-        options.maxSize = maxSize.flatMap(ByteSize.parse) ?? options.maxSize
+    /// The values these flags give, by setting key.
+    var flags: [String: String] {
+        let given: [(String, String?)] = [
+            ("stall_timeout", stallTimeout.map { "\($0)" }), ("connect_timeout", connectTimeout.map { "\($0)" }),
+            ("attempts", attempts.map(String.init)), ("retry_delay", retryDelay.map { "\($0)" }), ("limit_rate", limitRate),
+            ("max_size", maxSize),
+        ]
+        return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
     }
 }

@@ -101,10 +101,8 @@ public struct GraphFile: Sendable {
             root = node
         } catch let error as GraphFileError {
             throw error
-        } catch let error as YamlError {
-            throw GraphFileError(file: file, line: error.line, message: "not valid YAML: \(error.shortDescription)")
         } catch {
-            throw GraphFileError(file: file, line: nil, message: "not valid YAML: \(error)")
+            throw GraphFileError.yaml(error, file: file)
         }
         var reader = GraphFileReader(file: file, defaults: builtInDefault)
         return try reader.graph(root)
@@ -118,6 +116,12 @@ public struct GraphFileError: Error, Sendable, CustomStringConvertible {
     public let message: String
 
     public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+
+    /// Yams' complaint about YAML that does not parse, with its line (for any YAML file).
+    public static func yaml(_ error: any Error, file: String) -> GraphFileError {
+        guard let error = error as? YamlError else { return GraphFileError(file: file, line: nil, message: "not valid YAML: \(error)") }
+        return GraphFileError(file: file, line: error.line, message: "not valid YAML: \(error.shortDescription)")
+    }
 }
 
 extension YamlError {

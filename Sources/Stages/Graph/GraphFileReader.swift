@@ -53,6 +53,10 @@ struct GraphFileReader {
     mutating func graph(_ root: Node) throws(GraphFileError) -> GraphFile {
         var result = defaults ?? GraphFile(renditions: .none, profiles: [:])
         result.profiles = [:]
+        // Download settings a file leaves out are not the file's: the config file or the
+        // built-in defaults give them (a flag or ENGINE_* outranks the file's own).
+        (result.downloadWorkers, result.stallTimeout, result.connectTimeout, result.attempts) = (nil, nil, nil, nil)
+        (result.retryDelay, result.limitRate, result.maxSize) = (nil, nil, nil)
         var renditionsNode: Node?, stagesNode: Node?, nameNode: Node?
         let pairs = try mapping(root, "the graph file", allowed: ["graph", "stages", "download", "renditions", "profiles", "upload"])
         let listsStages = pairs.contains { $0.key == "stages" }

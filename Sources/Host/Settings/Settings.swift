@@ -1,0 +1,90 @@
+import Engine
+import Foundation
+
+/// The effective value of every setting and the layer it came from: the built-in default <
+/// the config file < `ENGINE_*` < a flag. The config file is `--config FILE` (`ENGINE_CONFIG`),
+/// else the profile's `config.yaml` when it has one. A profile other than `default` lives in
+/// `<data_dir>/profiles/NAME/` (database, library, temp, exports, logs, config.yaml); the
+/// default profile is the data dir itself, as before profiles.
+struct Settings: Sendable {
+    enum Origin: String, Sendable {
+        case builtIn = "default", config, environment = "env", flag
+    }
+
+    struct Value: Sendable {
+        var text: String?
+        var origin: Origin
+    }
+
+    private(set) var values: [String: Value] = [:]
+    /// The config file read, if any.
+    private(set) var configFile: String?
+
+    subscript(_ key: String) -> String? { values[key]?.text }
+    func origin(_ key: String) -> Origin { values[key]?.origin ?? .builtIn }
+    /// The value when a flag or the environment set it: it outranks a graph file's.
+    func aboveGraph(_ key: String) -> String? { [.flag, .environment].contains(origin(key)) ? self[key] : nil }
+    /// The value when the config file set it: a graph file's outranks it.
+    func belowGraph(_ key: String) -> String? { origin(key) == .config ? self[key] : nil }
+
+    /// `flags`: the values the command line gave, by setting key (`config` for `--config`).
+    static func resolve(flags: [String: String], environment: [String: String]) throws(SettingsError) -> Settings {
+        var settings = Settings()
+        func fromEnvironment(_ setting: Setting) throws(SettingsError) -> String? {
+            let name = setting.key == "log_level" && environment[setting.environment] == nil ? "LOG_LEVEL" : setting.environment
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            switch setting.check(text) {
+            case .success(let value): return value
+            case .failure(let problem): throw SettingsError(source: name, line: nil, message: problem.message)
+            }
+        }
+        func take(_ setting: Setting, config: ConfigFile?, fallback: String?) throws(SettingsError) {
+            if let flag = flags[setting.key] {
+                switch setting.check(flag) {
+                case .success(let value): settings.values[setting.key] = Value(text: value, origin: .flag)
+                case .failure(let problem): throw SettingsError(source: setting.flag ?? setting.key, line: nil, message: problem.message)
+                }
+            } else if let value = try fromEnvironment(setting) {
+                settings.values[setting.key] = Value(text: value, origin: .environment)
+            } else if let value = config?.values[setting.key] {
+                settings.values[setting.key] = Value(text: value, origin: .config)
+            } else {
+                settings.values[setting.key] = Value(text: fallback, origin: .builtIn)
+            }
+        }
+        let explicitPath = flags["config"] ?? environment["ENGINE_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        var explicit: ConfigFile?
+        if let explicitPath { explicit = try ConfigFile.load(explicitPath, explicit: true) }
+        try take(Setting.named("data_dir")!, config: explicit, fallback: DataDirectory.defaultRoot(environment: environment).path)
+        try take(Setting.named("profile")!, config: explicit, fallback: "default")
+        let profileRoot = Self.profileRoot(dataDir: settings["data_dir"]!, profile: settings["profile"]!)
+        let ownPath = profileRoot.appendingPathComponent("config.yaml").path
+        var config = explicit
+        if config == nil, FileManager.default.fileExists(atPath: ownPath) { config = try ConfigFile.load(ownPath, explicit: false) }
+        settings.configFile = config?.path
+        for setting in Setting.all where !["data_dir", "profile"].contains(setting.key) {
+            let fallback: String? =
+                switch setting.key {
+                case "library_dir": profileRoot.appendingPathComponent("library").path
+                case "temp_dir": profileRoot.appendingPathComponent("tmp").path
+                case "s3_prefix": settings["profile"] == "default" ? nil : settings["profile"]
+                default: setting.defaultValue
+                }
+            try take(setting, config: config, fallback: fallback)
+        }
+        return settings
+    }
+
+    /// The default profile is the data dir; another is `<data_dir>/profiles/NAME`.
+    static func profileRoot(dataDir: String, profile: String) -> URL {
+        let root = URL(fileURLWithPath: dataDir)
+        return profile == "default" ? root : root.appendingPathComponent("profiles").appendingPathComponent(profile)
+    }
+
+    /// The profile's data directory: its root, library and temp folders.
+    var directory: DataDirectory {
+        DataDirectory(
+            root: Self.profileRoot(dataDir: self["data_dir"]!, profile: self["profile"]!),
+            library: URL(fileURLWithPath: self["library_dir"]!), temporary: URL(fileURLWithPath: self["temp_dir"]!))
+    }
+}

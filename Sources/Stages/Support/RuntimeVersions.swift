@@ -1,0 +1,15 @@
+internal import CCurl
+internal import CFFmpeg
+
+/// The versions of the C libraries this build runs on (as loaded, not as compiled against).
+public enum RuntimeVersions {
+    /// FFmpeg's version and its libavformat and libavcodec versions.
+    public static var libav: String {
+        "FFmpeg \(String(cString: av_version_info())) (libavformat \(dotted(avformat_version())), libavcodec \(dotted(avcodec_version())))"
+    }
+
+    /// libcurl's version string, with its TLS and compression libraries.
+    public static var libcurl: String { String(cString: curl_version()) }
+
+    private static func dotted(_ version: UInt32) -> String { "\(version >> 16).\((version >> 8) & 0xFF).\(version & 0xFF)" }
+}
