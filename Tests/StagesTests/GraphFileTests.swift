@@ -28,10 +28,12 @@ import TestSupport
         #expect(graph.renditions.video.first?.maxWidth == 320)
     }
 
-    @Test func keysAFileLeavesOutKeepTheBuiltInDefaults() throws {
+    /// Renditions a file leaves out are the built-in default graph's; download settings it
+    /// leaves out are not the file's at all (the config file or the built-in defaults give them).
+    @Test func keysAFileLeavesOutComeFromTheLayersBelow() throws {
         let graph = try GraphFile.parse("graph: default\ndownload: {workers: 3}\n", file: "g.yaml")
         #expect(graph.downloadWorkers == 3)
-        #expect(graph.stallTimeout == 30)
+        #expect(graph.stallTimeout == nil && GraphFile.builtInDefault.stallTimeout == 30)
         #expect(graph.renditions == GraphFile.builtInDefault.renditions)
     }
 
@@ -86,7 +88,7 @@ import TestSupport
         #expect(!graph.keepsOriginals)
         #expect(graph.inputs == ["s3://media-in/"])
         #expect(graph.uploadBackend == "media-out")
-        #expect(graph.downloadWorkers == 8 && graph.maxSize == 16 << 30)
+        #expect(graph.downloadWorkers == 8 && graph.maxSize == 16 << 30 && graph.connectTimeout == nil)
         #expect(graph.renditions == GraphFile.builtInDefault.renditions)
     }
 
