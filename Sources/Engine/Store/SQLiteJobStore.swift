@@ -51,8 +51,30 @@ public final class SQLiteJobStore: CatalogStore {
         // Two processes opening a new database at once (a run and a `jobs show`) would both
         // find a migration unapplied: GRDB reads the applied ones outside a transaction. They
         // take turns on a lock file beside the database.
-        try Self.withExclusiveLock(path + "-migrate.lock") { try migrator.migrate(pool) }
+        try Self.withExclusiveLock(path + "-migrate.lock") {
+            try Self.backUpBeforeUpgrade(pool, path: path, migrator: migrator)
+            try migrator.migrate(pool)
+        }
         writer = BatchedWriter(pool: pool)
+    }
+
+    /// A database an earlier version wrote (some migrations applied, some not) is copied first,
+    /// consistently (`VACUUM INTO`, not a copy of a live WAL database's file), to
+    /// `<path>.bak-<the migration it is at>`: an upgrade keeps the data either way.
+    private static func backUpBeforeUpgrade(_ pool: DatabasePool, path: String, migrator: DatabaseMigrator) throws {
+        let applied = try pool.read { db in try db.tableExists("grdb_migrations") ? try migrator.appliedMigrations(db) : [] }
+        guard let last = applied.last, applied.count < migrator.migrations.count else { return }
+        let backup = "\(path).bak-\(last)"
+        guard !FileManager.default.fileExists(atPath: backup) else { return }  // taken by an upgrade a crash cut
+        do {
+            unlink(backup + ".partial")
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [backup + ".partial"]) }
+            chmod(backup + ".partial", 0o600)  // as the database: its owner's only
+            guard rename(backup + ".partial", backup) == 0 else { throw StoreError.cannotOpen(path: backup, reason: String(errno: errno)) }
+        } catch {
+            unlink(backup + ".partial")
+            throw StoreError.cannotOpen(path: path, reason: "the backup before upgrading it failed: \(error)")
+        }
     }
 
     private static func withExclusiveLock<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {

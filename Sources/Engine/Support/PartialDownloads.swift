@@ -20,12 +20,21 @@ public enum PartialDownloads {
     /// Removes the partials of items that are no longer open (finished, canceled, gone): what
     /// a crashed or stopped runner left for an item that another attempt has since settled.
     public static func sweep(_ temporaryDirectory: URL, store: any JobQueue) async throws {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory.path)) ?? []
-        let owned = names.compactMap { name in jobItemID(ofFile: name).map { (name, $0) } }
-        guard !owned.isEmpty else { return }
-        let open = try await store.openJobItems(Set(owned.map(\.1)))
-        for (name, id) in owned where !open.contains(id) {
+        for name in try await closed(in: temporaryDirectory, store: store) {
             unlink(temporaryDirectory.appendingPathComponent(name).path)
         }
     }
+
+    /// The names of the partials (and their validators) in the folder whose items no job will
+    /// resume.
+    public static func closed(in temporaryDirectory: URL, store: any JobQueue) async throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory.path)) ?? []
+        let owned = names.compactMap { name in jobItemID(ofFile: name).map { (name, $0) } }
+        guard !owned.isEmpty else { return [] }
+        let open = try await store.openJobItems(Set(owned.map(\.1)))
+        return owned.filter { !open.contains($0.1) }.map(\.0).sorted()
+    }
+
+    /// Whether a temp file's name is a job item's partial download (or its validator).
+    public static func isPartial(_ name: String) -> Bool { jobItemID(ofFile: name) != nil }
 }

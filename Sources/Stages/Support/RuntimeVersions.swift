@@ -13,3 +13,10 @@ public enum RuntimeVersions {
 
     private static func dotted(_ version: UInt32) -> String { "\(version >> 16).\((version >> 8) & 0xFF).\(version & 0xFF)" }
 }
+
+extension TranscodeProfile {
+    /// The encoders this profile names that the libav in use lacks (`engine doctor`).
+    public var missingEncoders: [String] {
+        [videoCodec, audioCodec].compactMap { $0 }.filter { avcodec_find_encoder_by_name($0) == nil }
+    }
+}

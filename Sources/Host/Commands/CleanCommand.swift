@@ -1,0 +1,60 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `engine clean [--dry-run]`: removes what the engine left behind — temp files, and partial
+/// downloads of items no job will resume — and says what and how many bytes. Never the
+/// library, the database or a partial a job will go on with.
+struct CleanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clean",
+        abstract: "Remove temp files and partial downloads no job will resume; --dry-run lists them.")
+
+    @Flag(help: "List what would be removed, removing nothing.") var dryRun = false
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        let directory = data.directory
+        guard FileManager.default.fileExists(atPath: directory.database.path) else {
+            Output.line("nothing to clean in \(directory.root.path)")
+            return
+        }
+        let lock: RunnerLock
+        do {
+            lock = try directory.lockRunner()  // not while a runner works here: its temp files are in use
+        } catch {
+            Output.error("clean", "refused: \(error)")
+            throw EngineExit.cannotRun
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let store: SQLiteJobStore
+        do {
+            store = try SQLiteJobStore(path: directory.database.path)
+        } catch {
+            Output.error("clean", "\(error)")
+            throw EngineExit.cannotRun
+        }
+        let temporary = directory.temporary
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        let leftovers = names.filter { !PartialDownloads.isPartial($0) }
+        let removable = (leftovers + (try await PartialDownloads.closed(in: temporary, store: store))).sorted()
+        var bytes: Int64 = 0
+        for name in removable {
+            let path = temporary.appendingPathComponent(name).path
+            let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+            if dryRun {
+                Output.line("would remove \(path) (\(Format.bytes(size)))")
+            } else if (try? FileManager.default.removeItem(atPath: path)) != nil {
+                Output.line("removed \(path) (\(Format.bytes(size)))")
+            } else {
+                Output.error("clean", "\(path): cannot remove")
+                continue
+            }
+            bytes += size
+        }
+        let kept = names.count - removable.count
+        Output.line(
+            (dryRun ? "would remove" : "removed") + " \(removable.count) file(s), \(Format.bytes(bytes))"
+                + (kept > 0 ? "; kept \(kept) partial download(s) a job will resume" : ""))
+    }
+}
