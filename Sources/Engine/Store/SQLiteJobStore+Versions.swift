@@ -9,3 +9,17 @@ extension SQLiteJobStore {
         try DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") ?? "unknown" }
     }
 }
+
+extension SQLiteJobStore {
+    /// Every migration this program knows, oldest first.
+    public static var knownMigrations: [String] { SQLiteMigrations.migrator.migrations }
+
+    /// The migrations the database at `path` records, read without writing to it.
+    public static func appliedMigrations(at path: String) throws -> [String] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: path, configuration: configuration).read { db in
+            try db.tableExists("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+        }
+    }
+}
