@@ -33,7 +33,7 @@ enum EngineMain {
         let environment = ProcessInfo.processInfo.environment
         EngineLog.setLevel((environment["ENGINE_LOG_LEVEL"] ?? environment["LOG_LEVEL"])?.lowercased())
         LoggingSystem.bootstrap { label in
-            FollowingLogHandler(inner: StreamLogHandler(label: label, stream: RedactingStandardError()))
+            FollowingLogHandler(label: label, inner: StreamLogHandler(label: label, stream: RedactingStandardError()))
         }
         do {
             var command = try EngineCommand.parseAsRoot()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Stages
 
 /// Where a command's state is, and the settings that say so, shared by every command that
 /// touches state: the profile, the config file, the library and temp folders, the store, the
@@ -42,6 +43,7 @@ struct DataDirOptions: ParsableArguments {
         do {
             let settings = try Settings.resolve(flags: flags.merging(extra) { $1 }, environment: ProcessInfo.processInfo.environment)
             EngineLog.setLevel(settings["log_level"])
+            EngineLog.setFileMaxBytes(settings["log_max_size"].flatMap(ByteSize.parse))
             return settings
         } catch {
             Output.error("config", error.description)

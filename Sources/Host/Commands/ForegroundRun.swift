@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Logging
 import Stages
 
 /// A job run in the foreground (`engine run`, `engine upload`): progress on a terminal,
@@ -10,6 +11,8 @@ struct ForegroundRun {
     let json: Bool
 
     func run(_ job: JobRecord, host: RunnerHost, directory: DataDirectory) async throws {
+        let logger = Logger(label: "engine.run")
+        logger.info("job started", metadata: ["job.id": "\(job.id)", "job.type": "\(job.type.rawValue)", "runner": "\(host.runner)"])
         let store = host.store
         let observer = IngestObserver()
         let clock = ContinuousClock()
@@ -71,6 +74,11 @@ struct ForegroundRun {
         await progress?.stop()
 
         let status = try await store.job(job.id)?.status ?? .failed
+        let tally = observer.snapshot
+        logger.info("job ended", metadata: [
+            "job.id": "\(job.id)", "status": "\(status.rawValue)", "collected": "\(tally.collected)", "downloaded": "\(tally.downloaded)",
+            "stored": "\(tally.stored)", "failed": "\(tally.failedCount)", "seconds": "\(String(format: "%.2f", Format.seconds(clock.now - start)))",
+        ])
         var summary = RunSummary(
             tally: observer.snapshot, wallTime: clock.now - start, dataDirectory: directory, jobID: job.id, status: status, type: job.type)
         (summary.renditionsFailed, summary.renditionsFailedEarlier) = try await JobAssembly.renditionFailures(job, store: store)

@@ -21,6 +21,7 @@ final class RunnerHost: Sendable {
     static func start(_ directory: DataDirectory) async throws -> RunnerHost {
         try directory.prepare()
         let lock = try directory.lockRunner()
+        LogFile.start(in: directory)
         let store = try SQLiteJobStore(path: directory.database.path)
         directory.removeStaleTemporaryFiles()
         let runner = JobRecovery.newRunnerID()

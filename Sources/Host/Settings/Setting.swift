@@ -91,6 +91,7 @@ struct Setting: Sendable {
             Setting(
                 key: "log_level", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), flag: "--log-level",
                 help: "what is logged to stderr (also LOG_LEVEL)", defaultValue: "error"),
+            Setting(key: "log_max_size", kind: .size, flag: nil, help: "logs/engine.log is rotated past this size (3 kept)", defaultValue: "10M"),
             Setting(key: "store", kind: .store, flag: "--store", help: "the job store", defaultValue: "sqlite"),
             Setting(key: "s3_prefix", kind: .text, flag: nil, help: "base prefix a new S3 backend gets (the profile's name but in the default profile)", defaultValue: nil),
         ]
