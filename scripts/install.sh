@@ -39,7 +39,9 @@ unit_dir=${unit_dir:-$prefix/systemd}
 if [ "$mode" = rollback ]; then
   [ -x "$prefix/bin/engine.previous" ] || { echo "install.sh: no previous program in $prefix/bin to roll back to" >&2; exit 2; }
   mv -f "$prefix/bin/engine.previous" "$prefix/bin/engine"
-  echo "rolled back: $("$prefix/bin/engine" --version | head -1) in $prefix"
+  "$prefix/bin/engine" --version > "$prefix/VERSION"
+  echo "rolled back: $(head -1 "$prefix/VERSION") in $prefix"
+  echo "(a database the newer version migrated is refused by this one: its copy from before, engine.sqlite.bak-<migration>, is beside it)"
   exit 0
 fi
 if [ "$mode" = upgrade ] && [ ! -x "$prefix/bin/engine" ]; then
@@ -66,10 +68,10 @@ if [ "$mode" = upgrade ]; then
   exit 0
 fi
 
-mkdir -p "$data_dir" && chmod 700 "$data_dir"
+if [ ! -d "$data_dir" ]; then mkdir -p "$data_dir" && chmod 700 "$data_dir"; fi
 mkdir -p "$unit_dir"
 name=media-engine-worker${profile:+-$profile}
-profile_flag=${profile:+ --profile $profile}
+profile_flag=${profile:+ --profile \"$profile\"}
 cat > "$unit_dir/$name.service" <<UNIT
 [Unit]
 Description=MediaEngine worker (data dir $data_dir${profile:+, profile $profile})
@@ -78,7 +80,9 @@ After=network-online.target
 
 [Service]
 Type=simple
-ExecStart=$prefix/bin/engine worker --data-dir $data_dir$profile_flag
+ExecStart="$prefix/bin/engine" worker --data-dir "$data_dir"$profile_flag
+# S3 credentials and other ENGINE_* settings, if the file exists (KEY=value lines, root's only).
+EnvironmentFile=-/etc/media-engine/${name}.env
 Restart=on-failure
 RestartSec=5
 # SIGTERM: in-flight items get their grace, the rest stays queued for the next start.

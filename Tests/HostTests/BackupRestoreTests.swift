@@ -40,6 +40,8 @@ import TestSupport
         let backup = try await Command.engineAsync(["backup", archive, "--data-dir", dataDir.path])
         #expect(backup.status == 0, "\(backup.stderr)")
         #expect(run.isRunning, "the backup was taken while the run wrote")
+        let mode = try FileManager.default.attributesOfItem(atPath: archive)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600, "the archive holds the database: its owner's only")
         try FileManager.default.removeItem(at: gate)
         try await offPool { run.process.waitUntilExit() }
         #expect(run.process.terminationStatus == 0, "\(run.errors)")
@@ -82,5 +84,25 @@ import TestSupport
         let result = try await Command.engineAsync(["restore", tampered, "--data-dir", restored.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(member): SHA-256"), "\(result.stderr)")
+    }
+
+    /// An archive whose `library` is a link (to move someone's folder into the library) is
+    /// refused before anything moves; so is a file the manifest does not list.
+    @Test func anArchiveWithALinkIsRefusedAndMovesNothing() async throws {
+        let work = try TemporaryDirectory("work"), restored = try TemporaryDirectory("restored")
+        let victim = work.file("victim")
+        try FileManager.default.createDirectory(at: victim, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: victim.appendingPathComponent("letter.txt"))
+        let crafted = work.file("crafted")
+        try FileManager.default.createDirectory(at: crafted, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: crafted.appendingPathComponent("library"), withDestinationURL: victim)
+        try Data().write(to: crafted.appendingPathComponent("MANIFEST.sha256"))
+        let archive = work.file("crafted.tar").path
+        #expect(try Command.run("tar", ["-cf", archive, "-C", crafted.path, "library", "MANIFEST.sha256"]).status == 0)
+
+        let result = try await Command.engineAsync(["restore", archive, "--data-dir", restored.path])
+        #expect(result.status == 1 && result.stderr.contains("library: not a regular file"), "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: victim.appendingPathComponent("letter.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: restored.file("engine.sqlite").path))
     }
 }

@@ -24,7 +24,7 @@ import TestSupport
         let installed = try await offPool { try Command.run("bash", [script, "--prefix", prefix, "--data-dir", data, "--profile", "prod", "--binary", Command.engineBinary]) }
         #expect(installed.status == 0, "\(installed.stderr)")
         let unit = try String(contentsOfFile: prefix + "/systemd/media-engine-worker-prod.service", encoding: .utf8)
-        #expect(unit.contains("\nExecStart=\(prefix)/bin/engine worker --data-dir \(data) --profile prod\n"), "\(unit)")
+        #expect(unit.contains("\nExecStart=\"\(prefix)/bin/engine\" worker --data-dir \"\(data)\" --profile \"prod\"\n"), "\(unit)")
         #expect(unit.contains("\nKillSignal=SIGTERM\n") && unit.contains("\nWantedBy=multi-user.target\n"))
         #expect(FileManager.default.fileExists(atPath: prefix + "/graphs/s3-transcode.yaml"))
 

@@ -64,6 +64,21 @@ import TestSupport
         }
     }
 
+    /// The temp folder is cleaned: one that holds the library or the data is refused.
+    @Test(arguments: [("--temp-dir", "", "holds the profile's data"), ("--temp-dir", "/library", "overlap"), ("--library-dir", "", "holds the profile's data")])
+    func foldersThatWouldLoseDataAreRefused(flag: String, under: String, expected: String) throws {
+        let dataDir = try TemporaryDirectory("data")
+        let result = try Command.engine(["config", "show", "--data-dir", dataDir.path, flag, dataDir.path + under])
+        #expect(result.status == 2 && result.stderr.contains(expected), "\(result.stderr)")
+    }
+
+    /// A profile whose runner is off runs no jobs here.
+    @Test func aProfileWhoseRunnerIsOffRunsNothing() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let result = try Command.engine(["run", "--data-dir", dataDir.path, Fixtures.media("audio-pcm.wav")], environment: ["ENGINE_RUNNER": "false"])
+        #expect(result.status == 3 && result.stderr.contains("runs no jobs here (its runner setting is false)"), "\(result.stderr)")
+    }
+
     @Test func aBadEnvironmentValueNamesTheVariable() throws {
         let result = try Command.engine(["config", "show"], environment: ["ENGINE_DOWNLOAD_WORKERS": "many"])
         #expect(result.status == 2)

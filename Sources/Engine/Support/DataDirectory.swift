@@ -67,12 +67,24 @@ public struct DataDirectory: Sendable {
     }
 
     /// Deletes what a crashed run left in the temp folder, but for partial downloads (which
-    /// `PartialDownloads.sweep` keeps while their items are open). Call only while holding the lock.
+    /// `PartialDownloads.sweep` keeps while their items are open). Only files of the names the
+    /// engine gives are touched (`isEngineTemporaryFile`): a temp folder set to hold anything
+    /// else loses nothing. Call only while holding the lock.
     public func removeStaleTemporaryFiles() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
-        for name in names where PartialDownloads.jobItemID(ofFile: name) == nil {
-            unlink(temporary.appendingPathComponent(name).path)
-        }
+        for name in Self.leftovers(in: temporary) { unlink(temporary.appendingPathComponent(name).path) }
+    }
+
+    /// The engine's own files in a temp folder but for partial downloads: a crashed run's.
+    public static func leftovers(in temporary: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []).filter {
+            isEngineTemporaryFile($0) && !PartialDownloads.isPartial($0)
+        }.sorted()
+    }
+
+    /// A name the engine gives a temp file: a UUID and a suffix (`StageContext.temporaryPath`,
+    /// fetched playlists), or a job item's partial download.
+    public static func isEngineTemporaryFile(_ name: String) -> Bool {
+        PartialDownloads.isPartial(name) || (name.count >= 36 && UUID(uuidString: String(name.prefix(36))) != nil)
     }
 }
 

@@ -15,7 +15,8 @@ struct BackupCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let directory = data.directory
+        let settings = data.settings()
+        let directory = settings.directory
         guard FileManager.default.fileExists(atPath: directory.database.path) else {
             Output.error("backup", "nothing to back up: there is no database at \(directory.database.path)")
             throw EngineExit.usage
@@ -29,8 +30,7 @@ struct BackupCommand: AsyncParsableCommand {
             try SQLiteJobStore.snapshot(databaseAt: directory.database.path, to: snapshot)
             var members = ["engine.sqlite"]
             var manifest = ["\(try Self.sha256(snapshot))  engine.sqlite"]
-            let config = directory.root.appendingPathComponent("config.yaml").path
-            if FileManager.default.fileExists(atPath: config) {
+            if let config = settings.configFile {  // the config in use (--config, or the profile's)
                 try FileManager.default.copyItem(atPath: config, toPath: staging.appendingPathComponent("config.yaml").path)
                 members.append("config.yaml")
                 manifest.append("\(try Self.sha256(config))  config.yaml")
@@ -52,7 +52,12 @@ struct BackupCommand: AsyncParsableCommand {
             try Data((manifest.joined(separator: "\n") + "\n").utf8).write(to: staging.appendingPathComponent("MANIFEST.sha256"))
             let list = staging.appendingPathComponent(".members")
             try Data((["MANIFEST.sha256"] + members).map { $0 + "\0" }.joined().utf8).write(to: list)
+            // The archive holds the database: its owner's only, from its first byte.
             let partial = output.path + ".partial"
+            unlink(partial)
+            let fd = open(partial, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw DataDirectoryError.cannotCreate(path: partial, reason: String(errno: errno)) }
+            close(fd)
             try Tar.run(["-c", "-h", "-f", partial, "-C", staging.path, "--null", "--no-recursion", "-T", list.path])
             guard rename(partial, output.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
             for locator in missing { Output.note("\(locator) is recorded but not in the library: left out") }

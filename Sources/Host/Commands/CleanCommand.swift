@@ -2,9 +2,10 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `engine clean [--dry-run]`: removes what the engine left behind — temp files, and partial
-/// downloads of items no job will resume — and says what and how many bytes. Never the
-/// library, the database or a partial a job will go on with.
+/// `engine clean [--dry-run]`: removes what the engine left behind — temp files, partial
+/// downloads of items no job will resume, rotated logs (`engine.log.N`) — and says what and
+/// how many bytes. Never the library, the database, the current log or a partial a job will
+/// go on with.
 struct CleanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clean",
@@ -35,16 +36,20 @@ struct CleanCommand: AsyncParsableCommand {
             throw EngineExit.cannotRun
         }
         let temporary = directory.temporary
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
-        let leftovers = names.filter { !PartialDownloads.isPartial($0) }
-        let removable = (leftovers + (try await PartialDownloads.closed(in: temporary, store: store))).sorted()
+        // Only names the engine gives: a temp folder that holds anything else keeps it.
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []).filter(DataDirectory.isEngineTemporaryFile)
+        let leftovers = DataDirectory.leftovers(in: temporary)
+        let logs = ((try? FileManager.default.contentsOfDirectory(atPath: directory.logs.path)) ?? [])
+            .filter { $0.hasPrefix("engine.log.") && Int($0.dropFirst("engine.log.".count)) != nil }
+        let removable = (leftovers + (try await PartialDownloads.closed(in: temporary, store: store))).sorted().map(temporary.appendingPathComponent)
+            + logs.sorted().map(directory.logs.appendingPathComponent)
         var bytes: Int64 = 0
-        for name in removable {
-            let path = temporary.appendingPathComponent(name).path
+        for file in removable {
+            let path = file.path
             let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
             if dryRun {
                 Output.line("would remove \(path) (\(Format.bytes(size)))")
-            } else if (try? FileManager.default.removeItem(atPath: path)) != nil {
+            } else if unlink(path) == 0 {
                 Output.line("removed \(path) (\(Format.bytes(size)))")
             } else {
                 Output.error("clean", "\(path): cannot remove")
@@ -52,7 +57,7 @@ struct CleanCommand: AsyncParsableCommand {
             }
             bytes += size
         }
-        let kept = names.count - removable.count
+        let kept = names.count - (removable.count - logs.count)
         Output.line(
             (dryRun ? "would remove" : "removed") + " \(removable.count) file(s), \(Format.bytes(bytes))"
                 + (kept > 0 ? "; kept \(kept) partial download(s) a job will resume" : ""))

@@ -30,8 +30,7 @@ struct CollectCommand: AsyncParsableCommand {
             ? BackendAccess.clients(store: try BackendCommand.store(data, command: "collect")) : nil
         let source = CollectorSource(
             inputs: inputs,
-            collector: Collector(
-                downloader: Downloader(), temporaryDirectory: FileManager.default.temporaryDirectory, objectStores: objectStores))
+            collector: Collector(downloader: Downloader(), temporaryDirectory: try Self.scratch(data), objectStores: objectStores))
         let problems = Mutex(0)
         var items: [MediaItem] = []
         try await source.produce(
@@ -49,6 +48,14 @@ struct CollectCommand: AsyncParsableCommand {
             }
         }
         if problems.withLock({ $0 }) > 0 { throw EngineExit.failures }
+    }
+
+    /// Where a fetched playlist is kept while it is read: the profile's temp folder when it
+    /// can be made (a read-only data dir falls back to the system's).
+    static func scratch(_ data: DataDirOptions) throws -> URL {
+        let temporary = data.directory.temporary
+        return (try? FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)) != nil
+            ? temporary : FileManager.default.temporaryDirectory
     }
 
     static func json(_ item: MediaItem) -> JSONValue {

@@ -54,9 +54,11 @@ struct ConfigCheckCommand: ParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() throws {
-        let path = file ?? data.settings().directory.root.appendingPathComponent("config.yaml").path
+        let settings = data.settings()
+        let own = settings.directory.root.appendingPathComponent("config.yaml").path
+        let path = file ?? settings.configFile ?? own
         do {
-            let config = try ConfigFile.load(path, explicit: file != nil)
+            let config = try ConfigFile.load(path, explicit: path != own)
             Output.line("\(path): valid; sets \(config.values.keys.sorted().joined(separator: ", ").nonEmpty ?? "nothing")")
         } catch {
             Output.error("config check", error.description)

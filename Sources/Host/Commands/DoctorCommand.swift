@@ -111,7 +111,7 @@ struct DoctorCommand: AsyncParsableCommand {
 
     /// Temp files that are not partial downloads: a crashed run's leftovers (`engine clean`).
     static func leftovers(_ directory: DataDirectory) -> Check {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.temporary.path)) ?? []).filter { !PartialDownloads.isPartial($0) }
+        let names = DataDirectory.leftovers(in: directory.temporary)
         return names.isEmpty
             ? Check(name: "temp leftovers", status: .ok, detail: "none")
             : Check(name: "temp leftovers", status: .warn, detail: "\(names.count) leftover file(s) in \(directory.temporary.path) (`engine clean` removes them)")
@@ -141,16 +141,29 @@ struct DoctorCommand: AsyncParsableCommand {
                 name: "profile \(name)", status: .ok,
                 detail: "database \(directory.database.path), library \(directory.library.path), temp \(directory.temporary.path), port \(profile["console_port"]!)"))
         }
+        // Paths with their links resolved; a folder inside another counts as shared. Console
+        // ports are compared once a profile sets one (until `engine serve` exists, the default
+        // port is nobody's).
+        func folders(_ profile: Settings) -> [(String, String)] {
+            [("library", Settings.resolved(profile.directory.library.path)), ("temp folder", Settings.resolved(profile.directory.temporary.path))]
+        }
+        func overlap(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/") }
         for (index, (first, a)) in resolved.enumerated() {
             for (second, b) in resolved[(index + 1)...] {
-                let shared = [
-                    ("database", a.directory.database.path, b.directory.database.path), ("library", a.directory.library.path, b.directory.library.path),
-                    ("temp folder", a.directory.temporary.path, b.directory.temporary.path), ("console port", a["console_port"]!, b["console_port"]!),
-                ].filter { $0.1 == $0.2 }
-                for (what, value, _) in shared {
-                    checks.append(Check(
-                        name: "profiles \(first) and \(second)", status: .fail,
-                        detail: "share the \(what) \(value) (give one its own in its config.yaml)"))
+                var shared: [String] = []
+                if Settings.resolved(a.directory.database.path) == Settings.resolved(b.directory.database.path) {
+                    shared.append("the database \(a.directory.database.path)")
+                }
+                for (whatA, pathA) in folders(a) {
+                    for (whatB, pathB) in folders(b) where overlap(pathA, pathB) {
+                        shared.append(whatA == whatB ? "the \(whatA) \(pathA)" : "\(first)'s \(whatA) \(pathA) and \(second)'s \(whatB) \(pathB)")
+                    }
+                }
+                if a["console_port"] == b["console_port"], a.origin("console_port") != .builtIn || b.origin("console_port") != .builtIn {
+                    shared.append("the console port \(a["console_port"]!)")
+                }
+                for what in shared {
+                    checks.append(Check(name: "profiles \(first) and \(second)", status: .fail, detail: "share \(what) (give one its own in its config.yaml)"))
                 }
             }
         }

@@ -76,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         let directory = settings.directory
         let host: RunnerHost
         do {
-            host = try await RunnerHost.start(directory)
+            host = try await RunnerHost.start(settings)
         } catch {
             Output.error("run", "\(error)")
             throw EngineExit.cannotRun

@@ -18,7 +18,11 @@ final class RunnerHost: Sendable {
         self.lock = lock
     }
 
-    static func start(_ directory: DataDirectory) async throws -> RunnerHost {
+    /// Takes the profile's runner lock, unless its `runner` setting is off (a console-only
+    /// profile: its jobs run elsewhere).
+    static func start(_ settings: Settings) async throws -> RunnerHost {
+        guard settings["runner"] != "false" else { throw RunnerHostError.runnerOff(profile: settings["profile"] ?? "default") }
+        let directory = settings.directory
         try directory.prepare()
         let lock = try directory.lockRunner()
         LogFile.start(in: directory)
@@ -51,5 +55,15 @@ final class RunnerHost: Sendable {
         for lane in JobLane.allCases where lane != .download { try? await store.stopWorker(id: "\(runner).\(lane.rawValue)") }
         try? await store.stopWorker(id: runner)
         withExtendedLifetime(lock) {}
+    }
+}
+
+enum RunnerHostError: Error, CustomStringConvertible {
+    case runnerOff(profile: String)
+
+    var description: String {
+        switch self {
+        case .runnerOff(let profile): "profile '\(profile)' runs no jobs here (its runner setting is false)"
+        }
     }
 }

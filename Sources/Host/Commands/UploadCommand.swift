@@ -16,7 +16,7 @@ struct UploadCommand: AsyncParsableCommand {
     @Option(name: .customLong("source"), help: "Only items of this source. Repeatable.") var sources: [String] = []
     @Option(help: "At most this many items.") var limit: Int?
     @Option(help: "Items uploading at once, and the parts of one file (default 4).") var workers: Int?
-    @Option(help: "Bytes/s shared by all uploads (2M, 500k, …).") var limitRate: String?
+    @Option(help: "Bytes/s shared by all uploads (2M, 500k, …; default: the limit_rate setting).") var limitRate: String?
     @Option(help: "Seconds in-flight uploads get after SIGTERM.") var grace: Double = 10
     @Flag(help: "Print the summary as JSON.") var json = false
     @OptionGroup var data: DataDirOptions
@@ -28,7 +28,8 @@ struct UploadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let directory = data.directory
+        let settings = data.settings(limitRate.map { ["limit_rate": $0] } ?? [:])
+        let directory = settings.directory
         let store = try BackendCommand.store(data, command: "upload")
         do {
             _ = try await BackendAccess.client(named: backend, store: store)  // named, readable, credentials set: said now
@@ -39,16 +40,18 @@ struct UploadCommand: AsyncParsableCommand {
         var options = JobOptions()
         options.backend = backend
         options.uploadWorkers = workers
-        options.limitRate = limitRate.flatMap(ByteSize.parse)
+        options.limitRate = settings["limit_rate"].flatMap(ByteSize.parse)
         let job = try await store.createJob(
             JobSpec(
                 type: .uploadOnly, inputs: [CatalogCollector.input], scope: JobScope(sources: sources, collections: collections, limit: limit),
                 options: options.encoded, stages: JobAssembly.stageNames(.uploadOnly)))
         let host: RunnerHost
         do {
-            host = try await RunnerHost.start(directory)
-        } catch let error as DataDirectoryError {
-            guard case .locked = error else {
+            host = try await RunnerHost.start(settings)
+        } catch {
+            // Held by a runner here, or run elsewhere (a profile whose runner is off): queued for it.
+            let queued = if case DataDirectoryError.locked = error { true } else { error is RunnerHostError }
+            guard queued else {
                 Output.error("upload", "\(error)")
                 throw EngineExit.cannotRun
             }

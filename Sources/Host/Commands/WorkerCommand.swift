@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Logging
 import ServiceLifecycle
+import Stages
 import Synchronization
 import UnixSignals
 
@@ -19,14 +20,15 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Stop once no job is queued (instead of waiting for more).") var untilIdle = false
 
     func run() async throws {
+        let settings = data.settings()
         let host: RunnerHost
         do {
-            host = try await RunnerHost.start(data.directory)
+            host = try await RunnerHost.start(settings)
         } catch {
             Output.error("worker", "\(error)")
             throw EngineExit.cannotRun
         }
-        let worker = WorkerService(host: host, directory: data.directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: untilIdle)
+        let worker = WorkerService(host: host, directory: settings.directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: untilIdle)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm, .sigint],
@@ -91,8 +93,16 @@ struct WorkerService: Service {
                 lanes.current.withLock { $0[lane] = run }
                 if lanes.shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
                 Output.note("worker: running job \(job.id) (\(lane.rawValue) lane)")
-                let end = try await run.run(observer: QuietObserver(), from: [.queued])
+                let logger = Logger(label: "engine.worker")
+                logger.info("job started", metadata: ["job.id": "\(job.id)", "job.type": "\(job.type.rawValue)", "runner": "\(runner)"])
+                let observer = IngestObserver()  // logs each item's outcome (the log file keeps them)
+                let end = try await run.run(observer: observer, from: [.queued])
                 lanes.current.withLock { $0[lane] = nil }
+                let tally = observer.snapshot
+                logger.info("job ended", metadata: [
+                    "job.id": "\(job.id)", "end": "\(end)", "collected": "\(tally.collected)", "stored": "\(tally.stored)",
+                    "failed": "\(tally.failedCount)",
+                ])
                 Output.note("worker: job \(job.id) ended: \(end)")
                 incomplete[job.id] = end == .incomplete ? (incomplete[job.id] ?? 0) + 1 : nil
                 if (incomplete[job.id] ?? 0) >= 3 {
@@ -110,11 +120,6 @@ struct WorkerService: Service {
             }
         }
     }
-}
-
-/// Counts nothing: a worker's progress is in the store (`engine jobs show`).
-struct QuietObserver: GraphObserver {
-    func graph(_ event: GraphEvent<MediaItem>) async {}
 }
 
 /// Which signal stopped the worker, for its exit code.

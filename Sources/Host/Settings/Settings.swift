@@ -72,7 +72,30 @@ struct Settings: Sendable {
                 }
             try take(setting, config: config, fallback: fallback)
         }
+        try settings.checkFolders()
         return settings
+    }
+
+    /// The temp folder is cleaned: it may hold neither the library nor the profile's data, and
+    /// the library may not hold the data (paths compared with symbolic links resolved).
+    private func checkFolders() throws(SettingsError) {
+        let root = Self.resolved(directory.root.path), library = Self.resolved(self["library_dir"]!), temp = Self.resolved(self["temp_dir"]!)
+        func overlap(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/") }
+        func inside(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") }
+        if inside(root, temp) {
+            throw SettingsError(source: "temp_dir", line: nil, message: "\(temp) holds the profile's data (\(root)): give the temp folder one of its own")
+        }
+        if inside(root, library) {
+            throw SettingsError(source: "library_dir", line: nil, message: "\(library) holds the profile's data (\(root)): give the library a folder of its own")
+        }
+        if overlap(temp, library) {
+            throw SettingsError(source: "temp_dir", line: nil, message: "\(temp) and the library \(library) overlap: the temp folder is cleaned, give each its own")
+        }
+    }
+
+    /// `path` with the symbolic links of its existing part resolved.
+    static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
     }
 
     /// The default profile is the data dir; another is `<data_dir>/profiles/NAME`.
