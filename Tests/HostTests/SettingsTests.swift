@@ -50,7 +50,7 @@ import TestSupport
     @Test(arguments: [
         ("download_workers: 3\nworkerz: 1\n", "config.yaml:2: unknown key 'workerz'"),
         ("limit_rate: fast\n", "config.yaml:1: limit_rate must be a size"),
-        ("console_port: 70000\n", "config.yaml:1: console_port must be a whole number from 1 to 65535"),
+        ("console_port: 70000\n", "config.yaml:1: console_port must be a whole number from 0 to 65535"),
         ("data_dir: /elsewhere\n", "config.yaml:1: data_dir cannot be set in a profile's own config.yaml"),
         ("renditions: [a\n", "config.yaml:2: not valid YAML"),
     ])

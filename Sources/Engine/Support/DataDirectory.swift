@@ -48,6 +48,15 @@ public struct DataDirectory: Sendable {
     /// Takes the runner lock: one runner per data directory. Released when the lock is freed
     /// or the process ends (even by a crash).
     public func lockRunner() throws -> RunnerLock {
+        try lock(lockFile)
+    }
+
+    /// Takes the console lock: one `engine serve` per profile.
+    public func lockConsole() throws -> RunnerLock {
+        try lock(root.appendingPathComponent("console.lock"))
+    }
+
+    private func lock(_ lockFile: URL) throws -> RunnerLock {
         let fd = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw DataDirectoryError.cannotCreate(path: lockFile.path, reason: String(errno: errno))
@@ -57,7 +66,8 @@ public struct DataDirectory: Sendable {
             let count = pread(fd, &buffer, buffer.count, 0)
             close(fd)
             let holder = count > 0 ? Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) : nil
-            throw DataDirectoryError.locked(path: root.path, pid: holder)
+            throw lockFile == self.lockFile
+                ? DataDirectoryError.locked(path: root.path, pid: holder) : DataDirectoryError.consoleLocked(path: root.path, pid: holder)
         }
         // The holder's pid, for the message a second runner gets.
         let pid = Array("\(getpid())\n".utf8)
@@ -105,12 +115,15 @@ public final class RunnerLock: Sendable {
 public enum DataDirectoryError: Error, Sendable, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     case locked(path: String, pid: Int32?)
+    case consoleLocked(path: String, pid: Int32?)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path, let reason): "cannot create \(path): \(reason)"
         case .locked(let path, let pid):
             "another engine runner\(pid.map { " (pid \($0))" } ?? "") is using the data directory \(path) (runner.lock is held)"
+        case .consoleLocked(let path, let pid):
+            "another engine serve\(pid.map { " (pid \($0))" } ?? "") is serving the data directory \(path) (console.lock is held)"
         }
     }
 }

@@ -159,7 +159,7 @@ struct DoctorCommand: AsyncParsableCommand {
                         shared.append(whatA == whatB ? "the \(whatA) \(pathA)" : "\(first)'s \(whatA) \(pathA) and \(second)'s \(whatB) \(pathB)")
                     }
                 }
-                if a["console_port"] == b["console_port"], a.origin("console_port") != .builtIn || b.origin("console_port") != .builtIn {
+                if a["console_port"] == b["console_port"], a["console_port"] != "0", a.origin("console_port") != .builtIn || b.origin("console_port") != .builtIn {
                     shared.append("the console port \(a["console_port"]!)")
                 }
                 for what in shared {

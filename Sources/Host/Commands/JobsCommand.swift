@@ -47,20 +47,6 @@ struct JobStoreAccess {
     }
 }
 
-extension JobRecord {
-    func json(counters: JobCounters) -> JSONValue {
-        .object([
-            ("id", .int(id)), ("type", .string(type.rawValue)), ("status", .string(status.rawValue)),
-            ("collected", .int(Int64(collected))), ("collection_done", .bool(collectionDone)),
-            ("items", .object(ItemStatus.allCases.map { ($0.rawValue, JSONValue.int(Int64(counters[$0]))) })),
-            ("runner", runner.map(JSONValue.string) ?? .null), ("error", error.map(JSONValue.string) ?? .null),
-            ("created_at", .string(ISO8601DateFormatter().string(from: createdAt))),
-            ("started_at", startedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
-            ("finished_at", finishedAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
-        ])
-    }
-}
-
 struct JobsListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "The newest jobs, with their status and items.")
 

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Console
+import Engine
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `engine serve`: the ops console and an embedded, supervised runner in one process, as
+/// services of one ServiceGroup. SIGTERM (or Ctrl-C) stops taking work, gives in-flight items
+/// their grace and leaves running jobs resumable. One serve per profile.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "The ops console (GET /healthz, /api/dashboard) with an embedded, supervised runner; one per profile.")
+
+    @Option(help: "Address to bind (default: the console_host setting, 127.0.0.1).") var host: String?
+    @Option(help: "Port (default: the console_port setting, 18080; 0: any free one).") var port: Int?
+    @Option(help: "Seconds in-flight items get to finish after SIGTERM before going back to the queue.") var grace: Double = 10
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        var flags: [String: String] = [:]
+        flags["console_host"] = host
+        flags["console_port"] = port.map(String.init)
+        let settings = data.settings(flags)
+        let address = settings["console_host"]!
+        guard ["127.0.0.1", "::1", "localhost"].contains(address) else {
+            Output.error("serve", "\(address) is not a loopback address: a console reachable from elsewhere needs the token sign-in, which is not built yet")
+            throw EngineExit.usage
+        }
+        let directory = settings.directory
+        let consoleLock: RunnerLock
+        let runnerHost: RunnerHost?
+        do {
+            try directory.prepare()
+            consoleLock = try directory.lockConsole()
+            runnerHost = settings["runner"] == "false" ? nil : try await RunnerHost.start(settings)
+        } catch {
+            Output.error("serve", "\(error)")
+            throw EngineExit.cannotRun
+        }
+        defer { withExtendedLifetime(consoleLock) {} }
+        let store = try runnerHost?.store ?? SQLiteJobStore(path: directory.database.path)
+        let supervisor = runnerHost.map {
+            SupervisedRunner(worker: WorkerService(host: $0, directory: directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: false))
+        }
+        let backend = ConsoleBackend(store: store, directory: directory) { supervisor?.current ?? RunnerStatus(state: .off) }
+        let logger = Logger(label: "engine.console")
+        let app = Application(
+            router: ConsoleRoutes.router(backend),
+            configuration: .init(address: .hostname(address, port: Int(settings["console_port"]!)!), serverName: "MediaEngine"),
+            onServerRunning: { channel in
+                Output.note("console on http://\(address):\(channel.localAddress?.port ?? 0) (profile \(settings["profile"]!))")
+            },
+            logger: logger)
+        let services: [any Service] = (supervisor.map { [$0] } ?? []) + [app]
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let signal = WorkerSignal()
+        let watcher = SignalWatch.start(signal)
+        defer { watcher.cancel() }
+        do {
+            try await group.run()
+        } catch {
+            await runnerHost?.stop()
+            Output.error("serve", "\(error)")
+            throw EngineExit.cannotRun
+        }
+        await runnerHost?.stop()
+        if let received = signal.received { throw received == SIGTERM ? EngineExit.terminated : EngineExit.interrupted }
+    }
+}

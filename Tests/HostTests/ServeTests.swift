@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `engine serve`: the console and a supervised runner in one process. A failure injected into
+/// the runner's loop is survived (restarted, counted) and the queued job still completes; a
+/// second serve of the profile is refused; SIGTERM stops it cleanly.
+@Suite struct ServeTests {
+    /// GET `path` from the console (curl, off the cooperative pool); the JSON body.
+    func get(_ port: Int, _ path: String) async throws -> [String: Any] {
+        let body = try await offPool { try Command.run("curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(port)\(path)"]).stdout }
+        return (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    @Test func aFailedRunnerLoopIsRestartedAndTheQueuedJobCompletes() async throws {
+        let dataDir = try TemporaryDirectory("data")
+        let serve = try EngineProcess(["serve", "--port", "0", "--data-dir", dataDir.path], environment: ["ENGINE_TEST_RUNNER_FAULTS": "1"])
+        defer { serve.signal(SIGKILL) }
+        // The port it bound, from its note.
+        var port: Int?
+        let started = Date()
+        while port == nil, Date().timeIntervalSince(started) < 60, serve.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+            port = serve.errors.split(separator: "\n").lazy.compactMap { line -> Int? in
+                guard let range = line.range(of: "console on http://127.0.0.1:") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            }.first
+        }
+        let console = try #require(port, "\(serve.errors)")
+
+        let submitted = try await Command.engineAsync(["jobs", "submit", "ingest", "--no-renditions", "--input", Fixtures.media("audio-pcm.wav"), "--data-dir", dataDir.path])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        var status: String?
+        while status != "completed", Date().timeIntervalSince(started) < 120 {
+            try await Task.sleep(for: .milliseconds(200))
+            status = try await get(console, "/api/dashboard")["jobs"].flatMap { ($0 as? [[String: Any]])?.first?["status"] as? String }
+        }
+        #expect(status == "completed", "\(serve.errors)")
+        let health = try await get(console, "/healthz")
+        let runner = health["runner"] as? [String: Any]
+        #expect(health["status"] as? String == "ok" && runner?["state"] as? String == "running", "\(health)")
+        #expect(runner?["restarts"] as? Int == 1 && (runner?["last_error"] as? String)?.contains("injected") == true, "\(health)")
+
+        let second = try await Command.engineAsync(["serve", "--port", "0", "--data-dir", dataDir.path])
+        #expect(second.status == 3 && second.stderr.contains("another engine serve"), "\(second.stderr)")
+
+        serve.signal(SIGTERM)
+        try await offPool { serve.process.waitUntilExit() }
+        #expect(serve.process.terminationStatus == 143, "\(serve.errors)")
+    }
+}
