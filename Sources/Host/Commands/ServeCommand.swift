@@ -5,7 +5,6 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import UnixSignals
 
 /// `engine serve`: the ops console and an embedded, supervised runner in one process, as
 /// services of one ServiceGroup. SIGTERM (or Ctrl-C) stops taking work, gives in-flight items
@@ -55,22 +54,15 @@ struct ServeCommand: AsyncParsableCommand {
                 Output.note("console on http://\(address):\(channel.localAddress?.port ?? 0) (profile \(settings["profile"]!))")
             },
             logger: logger)
-        let services: [any Service] = (supervisor.map { [$0] } ?? []) + [app]
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let signal = WorkerSignal()
-        let watcher = SignalWatch.start(signal)
-        defer { watcher.cancel() }
+        var services: [any Service] = [app]
+        if let supervisor { services.insert(supervisor, at: 0) }
         do {
-            try await group.run()
+            try await ServiceRun.run(services, host: runnerHost, logger: logger)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
-            await runnerHost?.stop()
-            Output.error("serve", "\(error)")
+            Output.error("serve", "\(error)")  // the port taken, say
             throw EngineExit.cannotRun
         }
-        await runnerHost?.stop()
-        if let received = signal.received { throw received == SIGTERM ? EngineExit.terminated : EngineExit.interrupted }
     }
 }

@@ -29,21 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
             throw EngineExit.cannotRun
         }
         let worker = WorkerService(host: host, directory: settings.directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: untilIdle)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: Logger(label: "engine.worker")))
-        let signal = WorkerSignal()
-        let watcher = SignalWatch.start(signal)
-        defer { watcher.cancel() }
-        do {
-            try await group.run()
-        } catch {
-            await host.stop()
-            throw error
-        }
-        await host.stop()
-        if let received = signal.received { throw received == SIGTERM ? EngineExit.terminated : EngineExit.interrupted }
+        try await ServiceRun.run([worker], host: host, logger: Logger(label: "engine.worker"))
     }
 }
 
