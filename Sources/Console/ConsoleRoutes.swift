@@ -7,9 +7,37 @@ public import Hummingbird
 public enum ConsoleRoutes {
     public static func router(_ backend: ConsoleBackend) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: JSONErrors())
         router.get("healthz") { _, _ in await health(backend) }
         router.get("api/dashboard") { _, _ in try await dashboard(backend) }
+        let steering = JobSteering(store: backend.store)
+        router.post("api/jobs/:id/pause") { request, context in
+            try await steer(context, steering) { try await $0.pause($1, immediate: request.uri.queryParameters.get("immediate") == "true") }
+        }
+        router.post("api/jobs/:id/resume") { _, context in try await steer(context, steering) { try await $0.resume($1) } }
+        router.post("api/jobs/:id/cancel") { _, context in try await steer(context, steering) { try await $0.cancel($1) } }
         return router
+    }
+
+    /// A job command: 202 when the job's runner got it, 200 with the job's new state when the
+    /// store changed it; an unknown job is 404, a state that forbids it 409.
+    static func steer(
+        _ context: BasicRequestContext, _ steering: JobSteering, _ action: (JobSteering, Int64) async throws -> JobSteering.Outcome
+    ) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.badRequest, message: "a job id is a number") }
+        do {
+            switch try await action(steering, id) {
+            case .sentToRunner:
+                return json(.object([("job", .int(id)), ("sent_to_runner", .bool(true))]), status: .accepted)
+            case .changed(let status):
+                return json(.object([("job", .int(id)), ("status", .string(status.rawValue))]))
+            }
+        } catch let error as JobSteeringError {
+            switch error {
+            case .notFound: throw HTTPError(.notFound, message: error.description)
+            case .illegal: throw HTTPError(.conflict, message: error.description)
+            }
+        }
     }
 
     /// 200 when the runner runs (or is off by design) and the store answers; 503 otherwise.

@@ -52,7 +52,32 @@ import TestSupport
             }
             try await client.execute(uri: "/api/nothing", method: .get) { response in
                 #expect(response.status == .notFound)
+                let body = try json(response.body)
+                #expect(body["error"] is String, "errors are JSON with a message")
             }
         }
+    }
+
+    /// Job commands: the new state (200), or 404 for an unknown job and 409 for a state that
+    /// forbids the command, each with a JSON message.
+    @Test func jobCommandsChangeTheJobOrSayWhyNot() async throws {
+        let (backend, _) = try backend(.running)
+        let job = try await backend.store.createJob(JobSpec(type: .ingest, inputs: ["x"], stages: ["catalog"]))
+        try await Application(router: ConsoleRoutes.router(backend)).test(.router) { client in
+            let steps: [(String, Int, String)] = [
+                ("/api/jobs/\(job.id)/pause", 200, "paused"), ("/api/jobs/\(job.id)/pause", 409, "job \(job.id) is paused: it cannot pause"),
+                ("/api/jobs/\(job.id)/resume", 200, "queued"), ("/api/jobs/\(job.id)/cancel", 200, "canceled"),
+                ("/api/jobs/\(job.id)/cancel", 409, "job \(job.id) is canceled: it cannot cancel"), ("/api/jobs/999/resume", 404, "no job 999"),
+                ("/api/jobs/abc/cancel", 400, "a job id is a number"),
+            ]
+            for (uri, status, said) in steps {
+                try await client.execute(uri: uri, method: .post) { response in
+                    #expect(response.status.code == status, "\(uri)")
+                    let body = try json(response.body)
+                    #expect((status == 200 ? body["status"] : body["error"]) as? String == said, "\(uri): \(body)")
+                }
+            }
+        }
+        #expect(try await backend.store.job(job.id)?.status == .canceled)
     }
 }

@@ -42,8 +42,21 @@ struct JobStoreAccess {
 
     /// A runner is alive and holds the job (its heartbeat is recent): commands go to it.
     func isRunByLiveRunner(_ job: JobRecord) async throws -> Bool {
-        guard let runner = job.runner, job.status == .running || job.status == .pauseRequested else { return false }
-        return try await store.activeWorkers().contains { $0.id == runner && Date().timeIntervalSince($0.heartbeatAt) < 15 }
+        try await JobSteering(store: store).isRunByLiveRunner(job)
+    }
+
+    /// Pause, resume or cancel through `JobSteering`: its outcome as a line, its refusal as an
+    /// error (exit 2).
+    func steer(_ command: String, _ action: (JobSteering) async throws -> JobSteering.Outcome, id: Int64, sent: String) async throws {
+        do {
+            switch try await action(JobSteering(store: store)) {
+            case .sentToRunner: Output.line("job \(id): \(sent) sent to its runner")
+            case .changed(let status): Output.line("job \(id) \(status == .queued ? "resumed (queued: a waiting `engine run`, `engine worker` or `engine run --resume` runs it)" : status.rawValue)")
+            }
+        } catch let error as JobSteeringError {
+            Output.error(command, "\(error)")
+            throw EngineExit.usage
+        }
     }
 }
 
@@ -135,18 +148,7 @@ struct JobsPauseCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let access = try JobStoreAccess(data, command: "jobs pause")
-        let job = try await access.job(id, command: "jobs pause")
-        if try await access.isRunByLiveRunner(job) {
-            try await access.store.submitCommand(jobID: id, kind: .pause, argument: immediate ? "immediate" : nil)
-            Output.line("job \(id): pause sent to its runner")
-        } else if job.status == .queued || job.status == .running || job.status == .pauseRequested {
-            try await access.store.transitionJob(id, to: .paused, runner: nil, error: nil)
-            Output.line("job \(id) paused")
-        } else {
-            Output.error("jobs pause", "job \(id) is \(job.status.rawValue): nothing to pause")
-            throw EngineExit.usage
-        }
+        try await JobStoreAccess(data, command: "jobs pause").steer("jobs pause", { try await $0.pause(id, immediate: immediate) }, id: id, sent: "pause")
     }
 }
 
@@ -157,16 +159,7 @@ struct JobsResumeCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let access = try JobStoreAccess(data, command: "jobs resume")
-        let job = try await access.job(id, command: "jobs resume")
-        guard job.status == .paused else {
-            Output.error("jobs resume", "job \(id) is \(job.status.rawValue), not paused")
-            throw EngineExit.usage
-        }
-        // Queued for whichever runner comes next; a foreground `engine run` waiting on it hears the command.
-        try await access.store.transitionJob(id, to: .queued, runner: nil, error: nil)
-        try await access.store.submitCommand(jobID: id, kind: .resume, argument: nil)
-        Output.line("job \(id) resumed (queued: a waiting `engine run`, `engine worker` or `engine run --resume` runs it)")
+        try await JobStoreAccess(data, command: "jobs resume").steer("jobs resume", { try await $0.resume(id) }, id: id, sent: "resume")
     }
 }
 
@@ -178,20 +171,7 @@ struct JobsCancelCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let access = try JobStoreAccess(data, command: "jobs cancel")
-        let job = try await access.job(id, command: "jobs cancel")
-        if try await access.isRunByLiveRunner(job) {
-            try await access.store.submitCommand(jobID: id, kind: .cancel, argument: nil)
-            Output.line("job \(id): cancel sent to its runner")
-        } else if !job.status.isFinished {
-            try await access.store.cancelOpenItems(jobID: id)
-            try await access.store.transitionJob(id, to: .canceled, runner: nil, error: nil)
-            try await access.store.submitCommand(jobID: id, kind: .cancel, argument: nil)  // for a run waiting on it
-            Output.line("job \(id) canceled")
-        } else {
-            Output.error("jobs cancel", "job \(id) is \(job.status.rawValue) already")
-            throw EngineExit.usage
-        }
+        try await JobStoreAccess(data, command: "jobs cancel").steer("jobs cancel", { try await $0.cancel(id) }, id: id, sent: "cancel")
     }
 }
 

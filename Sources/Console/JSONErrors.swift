@@ -1,0 +1,17 @@
+public import Hummingbird
+
+/// Errors as JSON with a message (`{"error": "no job 12"}`), whatever the route threw or
+/// when none matched; a failure that is not an HTTP error is a 500 with its description.
+public struct JSONErrors<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            return ConsoleRoutes.json(.object([("error", .string(error.body ?? error.status.reasonPhrase))]), status: error.status)
+        } catch {
+            return ConsoleRoutes.json(.object([("error", .string("\(error)"))]), status: .internalServerError)
+        }
+    }
+}
