@@ -5,6 +5,17 @@ import Stages
 /// Storage backends as the commands use them: an S3 client from a backend's record and the
 /// environment's credentials.
 enum BackendAccess {
+    /// Checks, before a job is made, that the backend is named, readable and has its
+    /// credentials set; otherwise the reason is `command`'s one-line error, exit 2.
+    static func check(_ name: String, store: SQLiteJobStore, command: String) async throws {
+        do {
+            _ = try await client(named: name, store: store)
+        } catch {
+            Output.error(command, "\(error)")
+            throw EngineExit.usage
+        }
+    }
+
     static func client(named name: String, store: SQLiteJobStore, bandwidth: BandwidthLimit? = nil) async throws -> S3Client {
         guard let record = try await store.backend(named: name) else {
             throw S3Error.unknownBackend(name, known: try await store.backends().filter { $0.kind == "object_storage" }.map(\.name))

@@ -20,13 +20,7 @@ struct CleanCommand: AsyncParsableCommand {
             Output.line("nothing to clean in \(directory.root.path)")
             return
         }
-        let lock: RunnerLock
-        do {
-            lock = try directory.lockRunner()  // not while a runner works here: its temp files are in use
-        } catch {
-            Output.error("clean", "refused: \(error)")
-            throw EngineExit.cannotRun
-        }
+        let lock = try directory.lockIdle(command: "clean")  // a runner's temp files are in use
         defer { withExtendedLifetime(lock) {} }
         let store: SQLiteJobStore
         do {

@@ -34,7 +34,12 @@ struct DataDirOptions: ParsableArguments {
             ("data_dir", path), ("profile", profile), ("config", config), ("library_dir", libraryDir), ("temp_dir", tempDir),
             ("store", store), ("log_level", logLevel),
         ]
-        return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
+        return Self.given(given)
+    }
+
+    /// The flags a command was given, by setting key (those left out are not layers at all).
+    static func given(_ flags: [(String, String?)]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: flags.compactMap { key, value in value.map { (key, $0) } })
     }
 
     /// The effective settings, with a command's own flags (`extra`, by setting key); a bad

@@ -33,17 +33,7 @@ struct ItemsRemoveCommand: AsyncParsableCommand {
             Output.line("nothing to remove: the library at \(directory.library.path) is empty")
             return
         }
-        let lock: RunnerLock
-        do {
-            lock = try directory.lockRunner()
-        } catch let error as DataDirectoryError {
-            if case .locked = error {
-                Output.error("items remove", "refused while a job runs: \(error)")
-            } else {
-                Output.error("items remove", "\(error)")
-            }
-            throw EngineExit.cannotRun
-        }
+        let lock = try directory.lockIdle(command: "items remove")
         defer { withExtendedLifetime(lock) {} }
         let library = LocalLibrary(root: directory.library)
         do {

@@ -104,14 +104,7 @@ struct RunCommand: AsyncParsableCommand {
                 job = try await store.transitionJob(job.id, to: .paused, runner: nil, error: nil)
             }
         } else {
-            if let backend = try options.graphFile().uploadBackend {
-                do {
-                    _ = try await BackendAccess.client(named: backend, store: store)  // named, readable, credentials set: said now
-                } catch {
-                    Output.error("run", "\(error)")
-                    throw EngineExit.usage
-                }
-            }
+            if let backend = try options.graphFile().uploadBackend { try await BackendAccess.check(backend, store: store, command: "run") }
             var inputs = self.inputs
             do {
                 if inputs.isEmpty { inputs = try options.graphFile().inputs }

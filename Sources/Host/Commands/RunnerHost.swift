@@ -58,6 +58,19 @@ final class RunnerHost: Sendable {
     }
 }
 
+extension DataDirectory {
+    /// The runner lock, for a command that changes what a runner works on (`items remove`,
+    /// `clean`): taken while no runner holds it; otherwise `command`'s one-line refusal, exit 3.
+    func lockIdle(command: String) throws -> RunnerLock {
+        do {
+            return try lockRunner()
+        } catch {
+            Output.error(command, "refused while a job runs: \(error)")
+            throw EngineExit.cannotRun
+        }
+    }
+}
+
 enum RunnerHostError: Error, CustomStringConvertible {
     case runnerOff(profile: String)
 

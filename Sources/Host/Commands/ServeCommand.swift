@@ -20,10 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        var flags: [String: String] = [:]
-        flags["console_host"] = host
-        flags["console_port"] = port.map(String.init)
-        let settings = data.settings(flags)
+        let settings = data.settings(DataDirOptions.given([("console_host", host), ("console_port", port.map(String.init))]))
         let address = settings["console_host"]!
         guard ["127.0.0.1", "::1", "localhost"].contains(address) else {
             Output.error("serve", "\(address) is not a loopback address: a console reachable from elsewhere needs the token sign-in, which is not built yet")

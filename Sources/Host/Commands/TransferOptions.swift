@@ -41,6 +41,6 @@ struct TransferOptions: ParsableArguments {
             ("attempts", attempts.map(String.init)), ("retry_delay", retryDelay.map { "\($0)" }), ("limit_rate", limitRate),
             ("max_size", maxSize),
         ]
-        return Dictionary(uniqueKeysWithValues: given.compactMap { key, value in value.map { (key, $0) } })
+        return DataDirOptions.given(given)
     }
 }

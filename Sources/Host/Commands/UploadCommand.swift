@@ -31,12 +31,7 @@ struct UploadCommand: AsyncParsableCommand {
         let settings = data.settings(limitRate.map { ["limit_rate": $0] } ?? [:])
         let directory = settings.directory
         let store = try BackendCommand.store(data, command: "upload")
-        do {
-            _ = try await BackendAccess.client(named: backend, store: store)  // named, readable, credentials set: said now
-        } catch {
-            Output.error("upload", "\(error)")
-            throw EngineExit.usage
-        }
+        try await BackendAccess.check(backend, store: store, command: "upload")
         var options = JobOptions()
         options.backend = backend
         options.uploadWorkers = workers

@@ -8,6 +8,8 @@ import Synchronization
 /// secrets scrubbed. Past `log_max_size` the file is rotated: `engine.log.1` … `engine.log.<keep>`.
 final class LogFile: Sendable {
     static let keep = 3
+    /// UTC with milliseconds, made once (not a formatter per line).
+    static let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
     /// The file this process appends to, once a runner opens it (none before).
     static let current = Mutex<LogFile?>(nil)
 
@@ -31,7 +33,7 @@ final class LogFile: Sendable {
 
     func append(_ event: LogEvent, label: String) {
         var object: [(String, JSONValue)] = [
-            ("time", .string(ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]))),
+            ("time", .string(Date().formatted(Self.time))),
             ("level", .string(event.level.rawValue)), ("label", .string(label)), ("message", .string(Redaction.scrub("\(event.message)"))),
             ("pid", .int(Int64(getpid()))),
         ]

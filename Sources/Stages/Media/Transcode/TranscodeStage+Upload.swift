@@ -14,9 +14,7 @@ extension TranscodeStage {
         }
         var item = item
         for profile in wanted {
-            if !remake, let failure = try await store.renditionFailure(originalSHA256: sha256, profile: profile.name),
-                failure.settings == profile.settingsFingerprint
-            {
+            if try await failedBefore(profile, originalSHA256: sha256) {
                 item.failedRenditions.insert(profile.name)
                 continue
             }
@@ -36,9 +34,7 @@ extension TranscodeStage {
                 }
             } catch let error as TranscodeError {
                 guard case .failed = error else { throw error }
-                try await store.recordRenditionFailure(
-                    originalSHA256: sha256, profile: profile.name, settings: profile.settingsFingerprint, error: "\(error)",
-                    lease: item.lease)
+                try await recordFailure(profile, originalSHA256: sha256, error, lease: item.lease)
                 item.failedRenditions.insert(profile.name)
                 continue
             }

@@ -64,11 +64,7 @@ public struct TranscodeStage: ItemStage {
             let content = ContentKey.rendition(of: sha256, profile: profile.name)
             let made = try await making.withLock(content.value) {
                 // After the lock: an item with the same content may have just failed it.
-                if !remake, let failure = try await store.renditionFailure(originalSHA256: sha256, profile: profile.name),
-                    failure.settings == profile.settingsFingerprint
-                {
-                    return false
-                }
+                if try await failedBefore(profile, originalSHA256: sha256) { return false }
                 do {
                     try await makeRendition(
                         profile, content: content, original: original, locator: locator, sha256: sha256, itemID: id,
@@ -77,15 +73,25 @@ public struct TranscodeStage: ItemStage {
                 } catch let error as TranscodeError {
                     guard case .failed = error else { throw error }
                     if let lease = item.lease { try await store.releaseContent(content, backend: LocalLibrary.backendName, lease: lease) }
-                    try await store.recordRenditionFailure(
-                        originalSHA256: sha256, profile: profile.name, settings: profile.settingsFingerprint,
-                        error: "\(error)", lease: item.lease)
+                    try await recordFailure(profile, originalSHA256: sha256, error, lease: item.lease)
                     return false
                 }
             }
             if made { item.renditions.insert(profile.name) } else { item.failedRenditions.insert(profile.name) }
         }
         return .forward(item)
+    }
+
+    /// The rendition failed before with these very settings (a remake tries again).
+    func failedBefore(_ profile: TranscodeProfile, originalSHA256 sha256: String) async throws -> Bool {
+        guard !remake, let failure = try await store.renditionFailure(originalSHA256: sha256, profile: profile.name) else { return false }
+        return failure.settings == profile.settingsFingerprint
+    }
+
+    /// Keeps why the rendition could not be made, with the profile's settings.
+    func recordFailure(_ profile: TranscodeProfile, originalSHA256 sha256: String, _ error: TranscodeError, lease: ItemLease?) async throws {
+        try await store.recordRenditionFailure(
+            originalSHA256: sha256, profile: profile.name, settings: profile.settingsFingerprint, error: "\(error)", lease: lease)
     }
 
     private func makeRendition(
