@@ -9,11 +9,13 @@ APT_PACKAGES=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev
   ffmpeg            # ffprobe/ffmpeg: the reference peers in tests and benchmarks
+  chromium chromium-driver   # the real browser that drives the console in tests
 )
 PIP_PACKAGES=(
   "moto[server]"    # moto_server: a real S3-protocol server on loopback for storage tests
   boto3             # the reference S3 client and botocore's SigV4 signer, in tests
   awscli            # the peer in the upload benchmark
+  selenium          # drives chromium through chromium-driver in the console test
 )
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
@@ -37,7 +39,7 @@ if [ -z "$PY" ]; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q python3 python3-pip
   PY=$(command -v python3)
 fi
-if ! command -v moto_server >/dev/null 2>&1 || ! command -v aws >/dev/null 2>&1 || ! "$PY" -c "import boto3" 2>/dev/null; then
+if ! command -v moto_server >/dev/null 2>&1 || ! command -v aws >/dev/null 2>&1 || ! "$PY" -c "import boto3, selenium" 2>/dev/null; then
   echo "setup: installing PyPI packages: ${PIP_PACKAGES[*]}"
   "$PY" -m pip install -q "${PIP_PACKAGES[@]}" 2>/dev/null \
     || "$PY" -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"

@@ -1,17 +1,62 @@
 public import Engine
 
-/// What the console reads and steers: the profile's store and folders, and how its embedded
-/// runner is doing (the host says).
+/// What the console reads and steers: the profile's store and folders, how its embedded
+/// runner is doing, and how a job is launched (the host knows graphs and settings).
 public struct ConsoleBackend: Sendable {
     public let store: SQLiteJobStore
     public let directory: DataDirectory
     public let runner: @Sendable () -> RunnerStatus
+    public let launch: @Sendable (LaunchRequest) async throws -> JobRecord
+    public let security: ConsoleSecurity
+    public let events: EventBroadcaster
+    public let metrics: ConsoleMetrics?
 
-    public init(store: SQLiteJobStore, directory: DataDirectory, runner: @escaping @Sendable () -> RunnerStatus) {
+    public init(
+        store: SQLiteJobStore, directory: DataDirectory, security: ConsoleSecurity = ConsoleSecurity(token: nil),
+        metrics: ConsoleMetrics? = nil, runner: @escaping @Sendable () -> RunnerStatus,
+        launch: @escaping @Sendable (LaunchRequest) async throws -> JobRecord = { _ in throw LaunchError("this console launches no jobs") }
+    ) {
         self.store = store
         self.directory = directory
         self.runner = runner
+        self.launch = launch
+        self.security = security
+        self.metrics = metrics
+        self.events = EventBroadcaster(store: store)
     }
+}
+
+/// A job the quick-launch form (or `POST /api/jobs`, or a collection's Download) asks for.
+public struct LaunchRequest: Sendable, Equatable {
+    public var type: JobType
+    /// ingest, collect_only: playlists, folders, feeds, URLs.
+    public var inputs: [String]
+    /// download_only, reprocess: only items of these sources / collections (locator or title).
+    public var sources: [String]
+    public var collections: [String]
+    public var limit: Int?
+    public var renditions: Bool
+    /// A bundled graph's name or a graph file; nil: the default.
+    public var graph: String?
+
+    public init(
+        type: JobType, inputs: [String] = [], sources: [String] = [], collections: [String] = [], limit: Int? = nil, renditions: Bool = true,
+        graph: String? = nil
+    ) {
+        self.type = type
+        self.inputs = inputs
+        self.sources = sources
+        self.collections = collections
+        self.limit = limit
+        self.renditions = renditions
+        self.graph = graph
+    }
+}
+
+/// Why a launch was refused (a 400 with this message).
+public struct LaunchError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// The embedded runner's state, as `/healthz` reports it.
@@ -22,7 +67,7 @@ public struct RunnerStatus: Sendable, Equatable {
         /// Its loop failed; it starts again after a backoff.
         case restarting
         /// The profile runs no jobs here (`runner: false`): a console-only profile.
-        case off
+        case off = "disabled"
         /// Shut down (the process is stopping).
         case stopped
     }

@@ -1,46 +1,36 @@
 import Console
 import Engine
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import TestSupport
 
-/// The console's routes without a socket (HummingbirdTesting's router client), on a real store.
+/// The console's health, dashboard and job routes without a socket (HummingbirdTesting's
+/// router client), on a real store.
 @Suite struct ConsoleRouteTests {
-    func backend(_ state: RunnerStatus.State, restarts: Int = 0) throws -> (ConsoleBackend, TemporaryDirectory) {
-        let dir = try TemporaryDirectory("console")
-        let directory = DataDirectory(root: dir.url)
-        try directory.prepare()
-        let store = try SQLiteJobStore(path: directory.database.path)
-        return (ConsoleBackend(store: store, directory: directory) { RunnerStatus(state: state, restarts: restarts, lastError: restarts > 0 ? "boom" : nil) }, dir)
-    }
-
-    func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: buffer).utf8)) as? [String: Any])
-    }
-
     @Test(arguments: [(RunnerStatus.State.running, 200), (.off, 200), (.restarting, 503), (.stopped, 503)])
     func healthSaysWhetherTheRunnerRunsAndTheStoreAnswers(state: RunnerStatus.State, expected: Int) async throws {
-        let (backend, _) = try backend(state, restarts: state == .restarting ? 2 : 0)
-        try await Application(router: ConsoleRoutes.router(backend)).test(.router) { client in
+        let restarts = state == .restarting ? 2 : 0
+        let console = try ConsoleFixture(runner: RunnerStatus(state: state, restarts: restarts, lastError: restarts > 0 ? "boom" : nil))
+        try await console.test { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status.code == expected)
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
                 let body = try json(response.body)
                 let runner = try #require(body["runner"] as? [String: Any])
                 #expect(runner["state"] as? String == state.rawValue && body["store"] as? String == "ok", "\(body)")
-                #expect(runner["restarts"] as? Int == (state == .restarting ? 2 : 0))
+                #expect(runner["restarts"] as? Int == restarts)
             }
         }
+        #expect(RunnerStatus.State.off.rawValue == "disabled", "a console-only profile says runner: disabled")
     }
 
     @Test func theDashboardListsTheJobsWithTheirCountersAndTheFreeSpace() async throws {
-        let (backend, _) = try backend(.running)
-        let job = try await backend.store.createJob(JobSpec(type: .ingest, inputs: ["x"], stages: ["catalog"]))
-        _ = try await backend.store.enqueue(
-            jobID: job.id, items: [MediaItem(source: "t", remoteID: "a", title: "A", url: "file:///a.mp3")], completingInput: nil, newItemLimit: nil)
-        try await Application(router: ConsoleRoutes.router(backend)).test(.router) { client in
+        let console = try ConsoleFixture()
+        let job = try await console.job(["A"])
+        try await console.test { client in
             try await client.execute(uri: "/api/dashboard", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try json(response.body)
@@ -52,8 +42,7 @@ import TestSupport
             }
             try await client.execute(uri: "/api/nothing", method: .get) { response in
                 #expect(response.status == .notFound)
-                let body = try json(response.body)
-                #expect(body["error"] is String, "errors are JSON with a message")
+                try #expect(json(response.body)["error"] is String, "errors are JSON with a message")
             }
         }
     }
@@ -61,23 +50,97 @@ import TestSupport
     /// Job commands: the new state (200), or 404 for an unknown job and 409 for a state that
     /// forbids the command, each with a JSON message.
     @Test func jobCommandsChangeTheJobOrSayWhyNot() async throws {
-        let (backend, _) = try backend(.running)
-        let job = try await backend.store.createJob(JobSpec(type: .ingest, inputs: ["x"], stages: ["catalog"]))
-        try await Application(router: ConsoleRoutes.router(backend)).test(.router) { client in
+        let console = try ConsoleFixture()
+        let job = try await console.store.createJob(JobSpec(type: .ingest, inputs: ["x"], stages: ["catalog"]))
+        try await console.test { client in
             let steps: [(String, Int, String)] = [
                 ("/api/jobs/\(job.id)/pause", 200, "paused"), ("/api/jobs/\(job.id)/pause", 409, "job \(job.id) is paused: it cannot pause"),
                 ("/api/jobs/\(job.id)/resume", 200, "queued"), ("/api/jobs/\(job.id)/cancel", 200, "canceled"),
                 ("/api/jobs/\(job.id)/cancel", 409, "job \(job.id) is canceled: it cannot cancel"), ("/api/jobs/999/resume", 404, "no job 999"),
-                ("/api/jobs/abc/cancel", 400, "a job id is a number"),
+                ("/api/jobs/abc/cancel", 400, "id: a number, please"), ("/api/jobs/999/retry", 404, "no job 999"),
             ]
             for (uri, status, said) in steps {
-                try await client.execute(uri: uri, method: .post) { response in
+                try await client.execute(uri: uri, method: .post, headers: console.csrf) { response in
                     #expect(response.status.code == status, "\(uri)")
                     let body = try json(response.body)
                     #expect((status == 200 ? body["status"] : body["error"]) as? String == said, "\(uri): \(body)")
                 }
             }
         }
-        #expect(try await backend.store.job(job.id)?.status == .canceled)
+        try #expect(await console.store.job(job.id)?.status == .canceled)
+    }
+
+    @Test func aJobShowsItsStagesEventsAndItemsByCollection() async throws {
+        let console = try ConsoleFixture()
+        let job = try await console.job(["One", "Two", "Three"], failing: 1)
+        try await console.test { client in
+            try await client.execute(uri: "/api/jobs", method: .get) { response in
+                try #expect(jsonArray(response.body).map { $0["id"] as? Int } == [Int(job.id)])
+            }
+            try await client.execute(uri: "/api/jobs/\(job.id)", method: .get) { response in
+                let body = try json(response.body)
+                let collections = try #require(body["collections"] as? [[String: Any]])
+                #expect(collections.count == 1 && collections[0]["title"] as? String == "List A" && collections[0]["total"] as? Int == 3)
+                #expect(collections[0]["failed"] as? Int == 1 && collections[0]["done"] as? Int == 0)
+                #expect(((body["events"] as? [[String: Any]])?.first?["kind"] as? String) == "created", "\(body)")
+            }
+            try await client.execute(uri: "/api/jobs/\(job.id)/items?collection=%2Flists%2Fa.m3u8", method: .get) { response in
+                let items = try jsonArray(response.body)
+                #expect(items.map { $0["title"] as? String } == ["One", "Two", "Three"], "in collection order")
+                #expect(items[0]["status"] as? String == "failed" && items[0]["error_kind"] as? String == "http_4xx")
+            }
+            try await client.execute(uri: "/api/jobs/\(job.id)/items?collection=%2Fother", method: .get) { response in
+                try #expect(jsonArray(response.body).isEmpty)
+            }
+            try await client.execute(uri: "/api/jobs/77", method: .get) { response in #expect(response.status == .notFound) }
+        }
+    }
+
+    @Test func aLaunchQueuesAJobOrSaysWhatIsWrong() async throws {
+        let console = try ConsoleFixture()
+        try await console.test { client in
+            try await client.execute(
+                uri: "/api/jobs", method: .post, headers: console.csrf, body: try body(["type": "ingest", "inputs": ["/lists/b.m3u8", "  "]])
+            ) { response in
+                #expect(response.status == .created)
+                let job = try json(response.body)
+                #expect(job["status"] as? String == "queued" && job["type"] as? String == "ingest")
+            }
+            let refusals: [(Any, String)] = [
+                (["type": "nightly"], "unknown job type 'nightly'"), (["type": "ingest", "inputs": ["  "]], "give at least one input"),
+                (["inputs": []], "'type' is missing"), ("{", "not JSON"),
+            ]
+            for (given, said) in refusals {
+                let buffer = given is String ? ByteBuffer(string: given as! String) : try body(given)
+                try await client.execute(uri: "/api/jobs", method: .post, headers: console.csrf, body: buffer) { response in
+                    #expect(response.status == .badRequest)
+                    try #expect((json(response.body)["error"] as? String)?.contains(said) == true, "\(given)")
+                }
+            }
+        }
+        let jobs = try await console.store.jobs(limit: 10)
+        #expect(jobs.count == 1)
+        try #expect(await console.store.jobInputs(jobs[0].id).map(\.input) == ["/lists/b.m3u8"], "blank inputs are dropped")
+    }
+
+    @Test func metricsArePrometheusTextWithTheStoresFigures() async throws {
+        let console = try ConsoleFixture()
+        try await console.job(["A", "B", "C"], failing: 1)
+        try await console.test { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                try #expect(response.status == .notFound, "no registry: metrics are off")
+            }
+        }
+        let metrics = ConsoleMetrics()
+        let backend = ConsoleBackend(
+            store: console.store, directory: console.backend.directory, metrics: metrics, runner: { RunnerStatus(state: .running) })
+        try await Application(router: ConsoleRoutes.router(backend)).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(text.contains("engine_job_items{status=\"pending\"} 2.0") && text.contains("engine_job_items{status=\"failed\"} 1.0"), "\(text)")
+                #expect(text.contains("engine_queue_depth 2.0") && text.contains("engine_runner_up 1.0"), "\(text)")
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// A source followed by stages, joined by bounded channels of `channelCapacity` each.
@@ -106,6 +107,7 @@ public struct Graph<Element: Sendable>: Sendable {
         _ stage: any ItemStage<Element>, input: BoundedChannel<Envelope>, output: BoundedChannel<Envelope>?,
         lanes: Lanes, observer: some GraphObserver<Element>, ledger: any ItemLedger<Element>, intake: GraphIntake
     ) async throws {
+        let timer = Metrics.Timer(label: "engine_stage_duration_seconds", dimensions: [("stage", stage.name)])
         while true {
             try Task.checkCancellation()  // the channel's fast path does not check
             guard let envelope = try await input.receive() else { return }
@@ -125,9 +127,11 @@ public struct Graph<Element: Sendable>: Sendable {
             do {
                 try await ledger.step(item, stage: stage.name)
                 if stage.lane != nil { envelope.context.markStartedWork() }
+                let started = ContinuousClock.now
                 result = try await lanes.withPermit(stage.takesLaneItself ? nil : stage.lane) {
                     try await stage.process(item, context: envelope.context)
                 }
+                timer.record(duration: ContinuousClock.now - started)
             } catch {
                 envelope.context.cleanUp()
                 if Task.isCancelled {

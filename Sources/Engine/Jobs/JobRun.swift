@@ -1,5 +1,6 @@
 public import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// Collects one input of a job: every item it names, in order, and problems with its entries.
@@ -450,6 +451,29 @@ struct JobLedger: ItemLedger {
     let store: any JobStore
     let run: JobRun
 
+    static let bytes = Counter(label: "engine_item_bytes_total")
+    private static let outcomes = Mutex<[String: Counter]>([:])
+
+    /// Items settled, by outcome (metrics).
+    static func settled(_ outcome: ItemOutcome) -> Counter {
+        let name =
+            switch outcome {
+            case .succeeded: "succeeded"
+            case .failed: "failed"
+            case .retry: "retry"
+            case .skipped: "skipped"
+            case .canceled: "canceled"
+            case .interrupted: "interrupted"
+            case .released: "released"
+            }
+        return outcomes.withLock { counters in
+            if let counter = counters[name] { return counter }
+            let counter = Counter(label: "engine_items_settled_total", dimensions: [("outcome", name)])
+            counters[name] = counter
+            return counter
+        }
+    }
+
     func step(_ item: MediaItem, stage: String) async throws {
         guard let lease = item.lease else { return }
         run.steps.set(lease, stage)
@@ -467,6 +491,8 @@ struct JobLedger: ItemLedger {
             }
         run.steps.remove(lease)  // a later step write would find the item settled
         store.submitSettle(lease, end)
+        Self.settled(end).increment()
+        if case .succeeded(let bytes?) = end { Self.bytes.increment(by: bytes) }
         run.inFlight.subtract(1, ordering: .sequentiallyConsistent)
     }
 

@@ -50,6 +50,34 @@ public struct JobSteering: Sendable {
         return .changed(.canceled)
     }
 
+    /// Requeues the job's failed items and failed renditions (or only `keys`; `force`: succeeded
+    /// and skipped ones too). A live runner gets a command per key; otherwise the store changes
+    /// them, and a finished job with something requeued (or one that failed as a whole) is
+    /// queued again.
+    public func retry(_ id: Int64, keys: [String]?, force: Bool) async throws -> RetryOutcome {
+        let job = try await find(id)
+        let kind: JobCommandKind = force ? .forceRetryItem : .retryItem
+        if try await isRunByLiveRunner(job) {
+            for key in keys.map({ $0.map(Optional.some) }) ?? [nil] {
+                try await store.submitCommand(jobID: id, kind: kind, argument: key)
+            }
+            return .sentToRunner
+        }
+        var count = 0
+        for key in keys.map({ $0.map(Optional.some) }) ?? [nil] {
+            count += try await store.retryItems(jobID: id, itemKey: key, force: force)
+        }
+        let requeue = job.status.isFinished && (count > 0 || job.status == .failed)
+        if requeue { try await store.transitionJob(id, to: .queued, runner: nil, error: nil) }
+        return .requeued(items: count, jobQueued: requeue)
+    }
+
+    public enum RetryOutcome: Sendable, Equatable {
+        case sentToRunner
+        /// `items` requeued in the store; `jobQueued`: the finished job is queued again.
+        case requeued(items: Int, jobQueued: Bool)
+    }
+
     public func find(_ id: Int64) async throws -> JobRecord {
         guard let job = try await store.job(id) else { throw JobSteeringError.notFound(job: id) }
         return job

@@ -12,6 +12,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v5-attempts", migrate: v5)
         migrator.registerMigration("v6-rendition-failures", migrate: v6)
         migrator.registerMigration("v7-uploads", migrate: v7)
+        migrator.registerMigration("v8-console", migrate: v8)
         return migrator
     }
 
@@ -360,6 +361,15 @@ enum SQLiteMigrations {
                     size INTEGER NOT NULL,
                     PRIMARY KEY (task_id, part_number)
                 ) WITHOUT ROWID;
+                """)
+    }
+
+    /// The console: a wanted list of collections, and failed items found fast across jobs.
+    private static func v8(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE collections ADD COLUMN wanted INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX job_items_failed ON job_items (job_id) WHERE status = 'failed';
                 """)
     }
 }

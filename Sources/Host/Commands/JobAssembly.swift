@@ -80,6 +80,20 @@ struct JobOptions: Codable {
 
 /// Puts together what runs a job of any type: its stages, collector and lanes.
 enum JobAssembly {
+    /// What is wrong with a job of `type` given these inputs (nil: nothing). `flags`: name the
+    /// CLI's flags (`--input`), else the fields (the console's form).
+    static func problem(_ type: JobType, inputs: [String], backend: String?, flags: Bool) -> String? {
+        let input = flags ? "--input" : "inputs", scope = flags ? "--source/--collection" : "sources or collections"
+        switch type {
+        case .ingest, .collectOnly:
+            if inputs.isEmpty { return "give at least one \(flags ? "--input" : "input")" }
+        case .downloadOnly, .reprocess, .uploadOnly, .downloadUpload:
+            if !inputs.isEmpty { return "\(type.rawValue) takes its items from the catalog: give \(scope), not \(input)" }
+            if [.uploadOnly, .downloadUpload].contains(type), backend == nil { return "\(type.rawValue) needs \(flags ? "--backend NAME" : "a backend")" }
+        }
+        return nil
+    }
+
     /// The stages a job of `type` runs; an ingest's as its graph file lists them.
     static func stageNames(_ type: JobType, graph: GraphFile = .builtInDefault) -> [String] {
         switch type {

@@ -109,15 +109,7 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         guard let type = JobType(rawValue: type) else {
             throw ValidationError("unknown job type '\(type)' (known: \(JobType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        switch type {
-        case .ingest, .collectOnly:
-            if inputs.isEmpty { throw ValidationError("give at least one --input") }
-        case .downloadOnly, .reprocess, .uploadOnly, .downloadUpload:
-            if !inputs.isEmpty {
-                throw ValidationError("\(type.rawValue) takes its items from the catalog: give --source/--collection, not --input")
-            }
-            if [.uploadOnly, .downloadUpload].contains(type), backend == nil { throw ValidationError("\(type.rawValue) needs --backend NAME") }
-        }
+        if let problem = JobAssembly.problem(type, inputs: inputs, backend: backend, flags: true) { throw ValidationError(problem) }
     }
 
     func run() async throws {
@@ -186,16 +178,10 @@ struct JobsRetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let access = try JobStoreAccess(data, command: "jobs retry")
-        let job = try await access.job(id, command: "jobs retry")
-        if try await access.isRunByLiveRunner(job) {
-            try await access.store.submitCommand(jobID: id, kind: force ? .forceRetryItem : .retryItem, argument: item)
-            Output.line("job \(id): retry sent to its runner")
-            return
+        _ = try await access.job(id, command: "jobs retry")
+        switch try await JobSteering(store: access.store).retry(id, keys: item.map { [$0] }, force: force) {
+        case .sentToRunner: Output.line("job \(id): retry sent to its runner")
+        case .requeued(let count, let queued): Output.line("job \(id): \(count) item(s) requeued" + (queued ? "; the job is queued again" : ""))
         }
-        let count = try await access.store.retryItems(jobID: id, itemKey: item, force: force)
-        // A job that failed as a whole (its store or collection) is queued again even with no failed item.
-        let requeue = job.status.isFinished && (count > 0 || job.status == .failed)
-        if requeue { try await access.store.transitionJob(id, to: .queued, runner: nil, error: nil) }
-        Output.line("job \(id): \(count) item(s) requeued" + (requeue ? "; the job is queued again" : ""))
     }
 }

@@ -12,7 +12,11 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "The ops console (GET /healthz, /api/dashboard) with an embedded, supervised runner; one per profile.")
+        abstract: "The ops console (web pages, JSON API, events, /metrics) with an embedded, supervised runner; one per profile.",
+        discussion: """
+            Bound to loopback (the default) the console needs no sign-in. Bound to any other address it needs the \
+            console token, made on first start into the profile's data directory (console.token) and printed once.
+            """)
 
     @Option(help: "Address to bind (default: the console_host setting, 127.0.0.1).") var host: String?
     @Option(help: "Port (default: the console_port setting, 18080; 0: any free one).") var port: Int?
@@ -22,11 +26,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = data.settings(DataDirOptions.given([("console_host", host), ("console_port", port.map(String.init))]))
         let address = settings["console_host"]!
-        guard ["127.0.0.1", "::1", "localhost"].contains(address) else {
-            Output.error("serve", "\(address) is not a loopback address: a console reachable from elsewhere needs the token sign-in, which is not built yet")
-            throw EngineExit.usage
-        }
         let directory = settings.directory
+        // Before anything records a metric: what is made before the bootstrap records nothing.
+        let metrics = ConsoleMetrics()
+        metrics.bootstrap()
         let consoleLock: RunnerLock
         let runnerHost: RunnerHost?
         do {
@@ -38,11 +41,28 @@ struct ServeCommand: AsyncParsableCommand {
             throw EngineExit.cannotRun
         }
         defer { withExtendedLifetime(consoleLock) {} }
+        let security: ConsoleSecurity
+        if ["127.0.0.1", "::1", "localhost"].contains(address) {
+            security = ConsoleSecurity(token: nil)
+        } else {
+            let file = directory.root.appendingPathComponent("console.token")
+            do {
+                let (token, created) = try ConsoleSecurity.token(at: file)
+                if created { Output.note("console token (shown once; kept in \(file.path)): \(token)") }
+                security = ConsoleSecurity(token: token)
+            } catch {
+                Output.error("serve", "the console token \(file.path): \(error.localizedDescription)")
+                throw EngineExit.cannotRun
+            }
+        }
+
         let store = try runnerHost?.store ?? SQLiteJobStore(path: directory.database.path)
         let supervisor = runnerHost.map {
             SupervisedRunner(worker: WorkerService(host: $0, directory: directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: false))
         }
-        let backend = ConsoleBackend(store: store, directory: directory) { supervisor?.current ?? RunnerStatus(state: .off) }
+        let backend = ConsoleBackend(
+            store: store, directory: directory, security: security, metrics: metrics, runner: { supervisor?.current ?? RunnerStatus(state: .off) },
+            launch: { try await ConsoleLaunch.submit($0, settings: settings, store: store) })
         let logger = Logger(label: "engine.console")
         let app = Application(
             router: ConsoleRoutes.router(backend),
@@ -51,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
                 Output.note("console on http://\(address):\(channel.localAddress?.port ?? 0) (profile \(settings["profile"]!))")
             },
             logger: logger)
-        var services: [any Service] = [app]
+        // Shut down in reverse: the event streams end first, so the server has no open response to wait for.
+        var services: [any Service] = [app, backend.events]
         if let supervisor { services.insert(supervisor, at: 0) }
         do {
             try await ServiceRun.run(services, host: runnerHost, logger: logger)

@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -33,6 +34,7 @@ final class SupervisedRunner: Service, Sendable {
                 break  // a graceful shutdown
             } catch {
                 guard !Task.isShuttingDownGracefully, !Task.isCancelled else { break }
+                Counter(label: "engine_runner_restarts_total").increment()
                 let restarts = status.withLock { status in
                     status.state = .restarting
                     status.restarts += 1

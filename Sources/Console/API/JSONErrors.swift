@@ -8,10 +8,15 @@ public struct JSONErrors<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError {
-            return ConsoleRoutes.json(.object([("error", .string(error.body ?? error.status.reasonPhrase))]), status: error.status)
         } catch {
-            return ConsoleRoutes.json(.object([("error", .string("\(error)"))]), status: .internalServerError)
+            return Self.response(for: error)
         }
+    }
+
+    static func response(for error: any Error) -> Response {
+        if let error = error as? HTTPError {
+            return ConsoleRoutes.json(.object([("error", .string(error.body ?? error.status.reasonPhrase))]), status: error.status)
+        }
+        return ConsoleRoutes.json(.object([("error", .string("\(error)"))]), status: .internalServerError)
     }
 }

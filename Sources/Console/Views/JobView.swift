@@ -1,0 +1,81 @@
+import Engine
+import Foundation
+
+/// What the job page shows (and `GET /api/jobs/{id}`): the job with its stages, rate and ETA,
+/// its workers, its newest events, and its items by collection.
+struct JobView {
+    var active: DashboardView.ActiveJob
+    var workers: [JobWorker]
+    var events: [NumberedJobEvent]
+    var collections: [JobCollectionRow]
+
+    var job: JobRecord { active.job }
+
+    static func load(_ store: SQLiteJobStore, id: Int64, now: Date = Date()) async throws -> JobView? {
+        guard let job = try await store.job(id) else { return nil }
+        let active = try await DashboardView.ActiveJob.load(store, job, try await store.counters(jobID: id), now: now)
+        return JobView(
+            active: active, workers: try await store.activeWorkers().filter { $0.jobID == id },
+            events: try await store.newestEvents(jobID: id, limit: 50), collections: try await store.jobCollections(jobID: id))
+    }
+
+    var json: JSONValue {
+        guard case .object(var members) = active.json else { return active.json }
+        members += [
+            ("workers", .array(workers.map {
+                .object([
+                    ("id", .string($0.id)), ("host", .string($0.host)), ("pid", .int(Int64($0.pid))),
+                    ("heartbeat_at", .string(Format.iso($0.heartbeatAt)!)), ("current_item", $0.currentItem.map(JSONValue.string) ?? .null),
+                ])
+            })),
+            ("events", .array(events.map(\.json))),
+            ("collections", .array(collections.map(\.json))),
+        ]
+        return .object(members)
+    }
+}
+
+extension NumberedJobEvent {
+    var json: JSONValue {
+        .object([("id", .int(id)), ("at", .string(Format.iso(at)!)), ("kind", .string(kind)), ("message", .string(message))])
+    }
+}
+
+extension JobCollectionRow {
+    var json: JSONValue {
+        .object([
+            ("locator", .string(locator)), ("title", .string(title)), ("total", .int(Int64(total))), ("done", .int(Int64(done))),
+            ("failed", .int(Int64(failed))), ("running", .int(Int64(running))),
+        ])
+    }
+}
+
+extension JobItemRow {
+    var json: JSONValue {
+        .object([
+            ("item", .string(itemKey)), ("title", .string(title)), ("status", .string(status.rawValue)), ("step", step.map(JSONValue.string) ?? .null),
+            ("attempts", .int(Int64(attempts))), ("error", error.map(JSONValue.string) ?? .null), ("error_kind", kind.map(JSONValue.string) ?? .null),
+            ("stored_at", storedAt.map(JSONValue.string) ?? .null),
+        ])
+    }
+}
+
+extension FailedJobItem {
+    var json: JSONValue {
+        .object([
+            ("job", .int(jobID)), ("item", .string(itemKey)), ("title", .string(title)), ("source", .string(source)),
+            ("collection", collection.map(JSONValue.string) ?? .null), ("error", .string(error)),
+            ("error_kind", .string(kind ?? "other")), ("attempts", .int(Int64(attempts))), ("failed_at", Format.iso(finishedAt).map(JSONValue.string) ?? .null),
+        ])
+    }
+}
+
+extension CollectionRow {
+    var json: JSONValue {
+        .object([
+            ("id", .int(id)), ("source", .string(source)), ("kind", .string(kind)), ("locator", .string(locator)),
+            ("title", title.map(JSONValue.string) ?? .null), ("total", .int(Int64(total))), ("downloaded", .int(Int64(downloaded))),
+            ("status", .string(status.rawValue)), ("wanted", .bool(wanted)),
+        ])
+    }
+}
