@@ -12,21 +12,27 @@ import TestSupport
         return (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
     }
 
+    /// The port a starting `engine serve` bound, from its note (nil if it never said).
+    static func consolePort(_ serve: EngineProcess, host: String = "127.0.0.1") async throws -> Int? {
+        let started = Date()
+        while Date().timeIntervalSince(started) < 60, serve.isRunning {
+            if let port = serve.errors.split(separator: "\n").lazy.compactMap({ line -> Int? in
+                guard let range = line.range(of: "console on http://\(host):") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            }).first {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
     @Test func aFailedRunnerLoopIsRestartedAndTheQueuedJobCompletes() async throws {
         let dataDir = try TemporaryDirectory("data")
         let serve = try EngineProcess(["serve", "--port", "0", "--data-dir", dataDir.path], environment: ["ENGINE_TEST_RUNNER_FAULTS": "1"])
         defer { serve.signal(SIGKILL) }
-        // The port it bound, from its note.
-        var port: Int?
         let started = Date()
-        while port == nil, Date().timeIntervalSince(started) < 60, serve.isRunning {
-            try await Task.sleep(for: .milliseconds(100))
-            port = serve.errors.split(separator: "\n").lazy.compactMap { line -> Int? in
-                guard let range = line.range(of: "console on http://127.0.0.1:") else { return nil }
-                return Int(line[range.upperBound...].prefix { $0.isNumber })
-            }.first
-        }
-        let console = try #require(port, "\(serve.errors)")
+        let console = try #require(try await Self.consolePort(serve), "\(serve.errors)")
 
         let submitted = try await Command.engineAsync(["jobs", "submit", "ingest", "--no-renditions", "--input", Fixtures.media("audio-pcm.wav"), "--data-dir", dataDir.path])
         #expect(submitted.status == 0, "\(submitted.stderr)")

@@ -17,9 +17,9 @@ enum Layout {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="csrf-token" content="\(backend.security.csrfToken)">
-            <title>\(title) · MediaEngine</title>
+            <title>\(title) · MediaEngine</title><link rel="icon" href="data:,">
             <link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script></head>
-            <body\(events.map { " data-events=\"\(HTML.escape($0))\"" } ?? "")>
+            <body\(events.map { " data-events=\"\($0)\"" as HTML } ?? "")>
             <header class="top"><a class="brand" href="/">MediaEngine</a>
             <nav>\(link("/", "Dashboard", tab == .dashboard))\(link("/failed", "Failed", tab == .failed))\(link("/collections", "Collections", tab == .collections))</nav>
             <span class="runner runner-\(runner.state.rawValue)" title="\(runner.lastError ?? "")">runner: \(runner.state.rawValue)</span>
