@@ -20,3 +20,36 @@ with open(path, "wb") as f:
 PY
   head -c "$2" /dev/urandom >> "$1"
 }
+
+# start_nginx DIR: nginx (installed if missing) serving DIR on a free loopback port, in $port;
+# stopped on exit.
+start_nginx() {
+  if ! command -v nginx >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+    "${SUDO[@]}" apt-get install -y -q nginx-light >/dev/null || "${SUDO[@]}" apt-get install -y -q nginx >/dev/null
+  fi
+  mkdir -p "$1"
+  chmod 755 "$work" "$1"  # nginx workers run as another user
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$work/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 100000;
+  client_body_temp_path $work/tmp-body;
+  proxy_temp_path $work/tmp-proxy;
+  fastcgi_temp_path $work/tmp-fastcgi;
+  uwsgi_temp_path $work/tmp-uwsgi;
+  scgi_temp_path $work/tmp-scgi;
+  server { listen 127.0.0.1:$port; root $1; }
+}
+CONF
+  nginx -c "$work/nginx.conf" &
+  server_pid=$!
+  for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$port/" -o /dev/null && break; sleep 0.1; done
+}

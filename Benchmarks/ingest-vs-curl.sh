@@ -8,49 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
 ROUNDS=${2:-3}
-./scripts/setup.sh
-if ! command -v nginx >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
-  "${SUDO[@]}" apt-get install -y -q nginx-light >/dev/null || "${SUDO[@]}" apt-get install -y -q nginx >/dev/null
-fi
-swift build -c release --product engine >/dev/null
-ENGINE="$(swift build -c release --show-bin-path)/engine"
-
-work=$(mktemp -d)
-nginx_pid=""
-cleanup() { [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+source Benchmarks/common.sh
 mkdir -p "$work/files"
-chmod 755 "$work" "$work/files"  # nginx workers run as another user
-
 # One 64 KiB MP3, then N distinct copies (a unique 8-byte tail changes the checksum, not the probe).
 ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i "sine=frequency=440:duration=5" \
   -c:a libmp3lame -b:a 128k "$work/base.mp3"
 head -c 65528 "$work/base.mp3" > "$work/body"
 for i in $(seq 1 "$N"); do { cat "$work/body"; printf '%08d' "$i"; } > "$work/files/f$i.mp3"; done
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 100000;
-  client_body_temp_path $work/tmp-body;
-  proxy_temp_path $work/tmp-proxy;
-  fastcgi_temp_path $work/tmp-fastcgi;
-  uwsgi_temp_path $work/tmp-uwsgi;
-  scgi_temp_path $work/tmp-scgi;
-  server { listen 127.0.0.1:$port; root $work/files; }
-}
-CONF
-nginx -c "$work/nginx.conf" &
-nginx_pid=$!
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/f1.mp3" -o /dev/null && break; sleep 0.1; done
+start_nginx "$work/files"
 
 : > "$work/urls.txt"
 : > "$work/curl.cfg"

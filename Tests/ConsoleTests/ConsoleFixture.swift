@@ -37,11 +37,11 @@ struct ConsoleFixture {
     }
 
     /// A job with `titles` collected into collection `collection` (a playlist), the first
-    /// `failing` of them failed with `error` of `kind`.
+    /// `failing` of them failed with `error` of `kind`; `ended`: canceled (what was open is).
     @discardableResult
     func job(
         _ titles: [String], collection: String = "/lists/a.m3u8", collectionTitle: String? = "List A", source: String = "web",
-        failing: Int = 0, error: String = "HTTP 404 from http://x/", kind: ItemErrorKind = .http4xx
+        failing: Int = 0, error: String = "HTTP 404 from http://x/", kind: ItemErrorKind = .http4xx, ended: Bool = false
     ) async throws -> JobRecord {
         let job = try await store.createJob(JobSpec(type: .ingest, inputs: [collection], stages: ["catalog"]))
         let items = titles.enumerated().map { index, title in
@@ -56,6 +56,7 @@ struct ConsoleFixture {
                 try await store.settle(claimed.lease, .failed(error: error, kind: kind))
             }
         }
+        if ended { _ = try await JobSteering(store: store).cancel(job.id) }
         return job
     }
 }

@@ -96,7 +96,7 @@ import TestSupport
         }
     }
 
-    @Test(arguments: ["/", "/failed", "/collections", "/jobs/1", "/jobs/1/items?collection=%3Cscript%3Ealert(1)%3C%2Fscript%3E"])
+    @Test(arguments: ["/", "/failed", "/collections", "/jobs/1", "/jobs/1/items?collection=0"])
     func aHostileTitleShowsAsTextOnEveryPage(page: String) async throws {
         let console = try ConsoleFixture()
         let hostile = "<script>alert(1)</script>"
@@ -127,5 +127,45 @@ import TestSupport
         #expect(again.token == token && !again.created)
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
+}
+
+/// What a page of another site can make a browser send: a Host rebound to 127.0.0.1, an
+/// Origin of its own; and URLs with credentials in them, which no page or answer repeats.
+@Suite struct ConsoleCrossSiteTests {
+    @Test func aRequestForAnotherNameOrFromAnotherSiteIsRefused() async throws {
+        let console = try ConsoleFixture()
+        try await console.test { client in
+            try await client.execute(uri: "/api/session", method: .get, headers: [HTTPField.Name("Host")!: "evil.example:18080"]) { response in
+                #expect(response.status == .forbidden, "DNS rebinding: the page's name is not a loopback one")
+            }
+            try await client.execute(uri: "/api/session", method: .get, headers: [HTTPField.Name("Host")!: "localhost:18080"]) { response in
+                #expect(response.status == .ok)
+            }
+            var headers = console.csrf
+            headers[HTTPField.Name("Host")!] = "127.0.0.1:18080"
+            headers[.origin] = "http://evil.example"
+            try await client.execute(uri: "/api/jobs", method: .post, headers: headers, body: try body(["type": "ingest", "inputs": ["x"]])) { response in
+                #expect(response.status == .forbidden)
+            }
+            headers[.origin] = "http://127.0.0.1:18080"
+            try await client.execute(uri: "/api/jobs", method: .post, headers: headers, body: try body(["type": "ingest", "inputs": ["x"]])) { response in
+                #expect(response.status == .created, "its own page")
+            }
+        }
+    }
+
+    @Test func credentialsInACollectionsURLAreNeverShown() async throws {
+        let console = try ConsoleFixture()
+        let secret = "https://user:hunter2@lists.example/top.m3u8?token=s3cr3t"
+        try await console.job(["A"], collection: secret, collectionTitle: nil, failing: 1, error: "HTTP 404 from \(secret)")
+        try await console.test { client in
+            for uri in ["/jobs/1", "/jobs/1/items?collection=0", "/collections", "/failed", "/api/jobs/1", "/api/collections", "/api/failed"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let text = String(buffer: response.body)
+                    #expect(response.status == .ok && !text.contains("hunter2") && !text.contains("s3cr3t"), "\(uri): \(text)")
+                }
+            }
+        }
     }
 }

@@ -28,7 +28,24 @@ import TestSupport
                 }
             }
             try await client.execute(uri: "/api/failed?job=x", method: .get) { response in #expect(response.status == .badRequest) }
+            for refused: [String: Any] in [["ids": []], ["kind": "network"]] {
+                try await client.execute(uri: "/api/failed/retry", method: .post, headers: console.csrf, body: try body(refused)) { response in
+                    #expect(response.status == .badRequest, "an empty selection, or a filter without the count it showed: \(refused)")
+                }
+            }
         }
+    }
+
+    /// An item that failed in one job and succeeded in a later one is no failure any more.
+    @Test func aFailureALaterJobSupersededIsNotListed() async throws {
+        let console = try ConsoleFixture()
+        try await console.job(["A", "B"], failing: 2)
+        let later = try await console.job(["A"])
+        for claimed in try await console.store.claim(jobID: later.id, holder: "test", limit: 1, leaseDuration: .seconds(60)) {
+            try await console.store.settle(claimed.lease, .succeeded(bytes: 1))
+        }
+        let page = try await console.store.failedItems(FailedItemFilter(), limit: 10)
+        #expect(page.total == 1 && page.items.map(\.title) == ["B"] && page.byKind.map(\.count) == [1])
     }
 
     /// Retry on the whole filter acts only when the filter still matches the count the page
@@ -47,7 +64,7 @@ import TestSupport
             try #expect(await console.store.failedItems(FailedItemFilter(), limit: 10).total == 3, "nothing was retried")
             try await client.execute(
                 uri: "/api/failed/retry", method: .post, headers: console.csrf,
-                body: try body(["items": [["job": job.id, "item": failed[0].itemKey]]])
+                body: try body(["ids": [failed[0].id]])
             ) { response in
                 let body = try json(response.body)
                 #expect(body["selected"] as? Int == 1 && body["requeued"] as? Int == 1, "\(body)")
@@ -64,9 +81,9 @@ import TestSupport
 
     @Test func collectionsShowTheirStatusFilteredAndPaged() async throws {
         let console = try ConsoleFixture()
-        try await console.job(["A", "B"], collection: "/lists/partial.m3u8", collectionTitle: "Partial")
-        try await console.job(["C"], collection: "/lists/done.m3u8", collectionTitle: "Done")
-        try await console.job(["D"], collection: "/lists/none.m3u8", collectionTitle: "Nothing yet", source: "feed")
+        try await console.job(["A", "B"], collection: "/lists/partial.m3u8", collectionTitle: "Partial", ended: true)
+        try await console.job(["C"], collection: "/lists/done.m3u8", collectionTitle: "Done", ended: true)
+        let busy = try await console.job(["D"], collection: "/lists/none.m3u8", collectionTitle: "Nothing yet", source: "feed")
         try await store(console, remoteID: "/lists/partial.m3u8#0")
         try await store(console, remoteID: "/lists/done.m3u8#0")
         try await console.test { client in
@@ -75,12 +92,14 @@ import TestSupport
                 let body = try json(response.body)
                 let rows = try #require(body["collections"] as? [[String: Any]])
                 #expect(rows.map { $0["title"] as? String } == ["Done", "Nothing yet", "Partial"])
-                #expect(rows.map { $0["status"] as? String } == ["downloaded", "not_downloaded", "partial"])
+                #expect(rows.map { $0["status"] as? String } == ["downloaded", "downloading", "partial"], "a queued job would download D")
                 #expect(rows[2]["downloaded"] as? Int == 1 && rows[2]["total"] as? Int == 2)
                 #expect(body["sources"] as? [String] == ["feed", "web"])
             }
+            _ = try await JobSteering(store: console.store).cancel(busy.id)
             for (query, titles) in [
-                ("status=partial", ["Partial"]), ("source=feed", ["Nothing yet"]), ("q=DON", ["Done"]), ("q=none.m3u", ["Nothing yet"]),
+                ("status=not_downloaded", ["Nothing yet"]),
+                ("status=partial", ["Partial"]), ("source=feed", ["Nothing yet"]), ("q=DON", ["Done"]), ("q=none.m3u", ["Nothing yet"]), ("q=nothing+yet", ["Nothing yet"]), ("q=%2Bx", []),
                 ("per_page=2&page=2", ["Partial"]),
             ] {
                 try await client.execute(uri: "/api/collections?\(query)", method: .get) { response in
@@ -97,8 +116,8 @@ import TestSupport
     /// are skipped with the reason; the wanted list is set on a selection or a filter.
     @Test func downloadQueuesTheRightJobAndTheWantedListFollowsTheSelection() async throws {
         let console = try ConsoleFixture()
-        try await console.job(["A", "B"], collection: "/lists/partial.m3u8", collectionTitle: "Partial")
-        try await console.job(["C"], collection: "/lists/done.m3u8", collectionTitle: "Done")
+        try await console.job(["A", "B"], collection: "/lists/partial.m3u8", collectionTitle: "Partial", ended: true)
+        try await console.job(["C"], collection: "/lists/done.m3u8", collectionTitle: "Done", ended: true)
         try await store(console, remoteID: "/lists/partial.m3u8#0")
         try await store(console, remoteID: "/lists/done.m3u8#0")
         let ids = try await console.store.collections(CollectionFilter(), limit: 10).rows.map(\.id)

@@ -54,4 +54,24 @@ import TestSupport
         try await offPool { serve.process.waitUntilExit() }
         #expect(serve.process.terminationStatus == 143, "\(serve.errors)")
     }
+
+    /// Bound beyond 127.0.0.1 (here 127.0.0.2, which only this machine reaches), the console
+    /// makes a token once, prints it once, and wants it on every API request.
+    @Test func beyondLoopbackTheConsoleWantsItsToken() async throws {
+        let dataDir = try TemporaryDirectory("data")
+        for round in 1...2 {
+            let serve = try EngineProcess(["serve", "--host", "127.0.0.2", "--port", "0", "--data-dir", dataDir.path])
+            defer { serve.signal(SIGKILL) }
+            let port = try #require(try await Self.consolePort(serve, host: "127.0.0.2"), "\(serve.errors)")
+            let file = dataDir.url.appendingPathComponent("console.token")
+            let token = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(serve.errors.contains(token) == (round == 1), "printed on the first start only: \(serve.errors)")
+            let url = "http://127.0.0.2:\(port)/api/dashboard"
+            let without = try await offPool { try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", url]).stdout }
+            let with = try await offPool {
+                try Command.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)", url]).stdout
+            }
+            #expect(without == "401" && with == "200")
+        }
+    }
 }

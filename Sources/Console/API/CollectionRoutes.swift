@@ -92,7 +92,7 @@ enum CollectionRoutes {
             case .notDownloaded, .partial: fetch.append(row)
             case .downloading, .downloaded:
                 skipped.append(.object([
-                    ("id", .int(row.id)), ("title", .string(row.title ?? row.locator)),
+                    ("id", .int(row.id)), ("title", .string(row.title ?? Redaction.url(row.locator))),
                     ("reason", .string(row.status == .downloaded ? "every item is downloaded" : "a running job is downloading it")),
                 ]))
             }

@@ -35,7 +35,7 @@ public enum ConsoleRoutes {
         do {
             _ = try await backend.store.jobs(limit: 1)
         } catch {
-            store = "unreachable: \(error)"
+            store = "unreachable: \(Redaction.scrub("\(error)"))"
         }
         let healthy = runner.isHealthy && store == nil
         return json(
@@ -87,9 +87,21 @@ public enum ConsoleRoutes {
         }
     }
 
-    /// A query parameter; empty values (`?kind=`) are unset.
+    /// A query parameter, decoded as a form sends it (`+` is a space); empty values (`?kind=`)
+    /// are unset.
     static func query(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+        formValue(request.uri.query ?? "", name)
+    }
+
+    /// A value of `application/x-www-form-urlencoded` text (a query string or a form's body).
+    static func formValue(_ encoded: String, _ name: String) -> String? {
+        for pair in encoded.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0] == name[...], parts.count == 2 else { continue }
+            let value = parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            return value.isEmpty ? nil : value
+        }
+        return nil
     }
 
     static func queryInt(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

@@ -5,14 +5,9 @@ import Hummingbird
 /// `/api/failed`: failed items across jobs (or of one), filtered by error kind and source,
 /// and retry on a selection or on the whole filter.
 enum FailedRoutes {
-    struct Selected: Decodable {
-        var job: Int64
-        var item: String
-    }
-
     struct Retry: Decodable {
-        /// A selection; or else the filter below, all of it.
-        var items: [Selected]?
+        /// A selection (job item ids); or else the filter below, all of it.
+        var ids: [Int64]?
         var job: Int64?
         var kind: String?
         var source: String?
@@ -20,6 +15,8 @@ enum FailedRoutes {
         /// retried (409) and the new count is said.
         var expected: Int?
     }
+
+    static let retryLimit = 100_000
 
     static func filter(_ request: Request) throws -> FailedItemFilter {
         var job: Int64?
@@ -40,16 +37,27 @@ enum FailedRoutes {
         router.post("api/failed/retry") { request, _ in
             let body = try await ConsoleRoutes.body(request, as: Retry.self)
             var byJob: [Int64: [String]] = [:]
-            if let items = body.items {
-                for item in items { byJob[item.job, default: []].append(item.item) }
+            if let ids = body.ids {
+                guard !ids.isEmpty else { throw HTTPError(.badRequest, message: "ids: give at least one") }
+                let found = try await backend.store.jobItemKeys(ids: ids)
+                guard found.count == Set(ids).count else { throw HTTPError(.notFound, message: "no job item with one of these ids") }
+                for item in found { byJob[item.jobID, default: []].append(item.itemKey) }
             } else {
+                guard let expected = body.expected else {
+                    throw HTTPError(.badRequest, message: "expected: the count of failed items the filter showed (nothing is retried blind)")
+                }
                 let page = try await backend.store.failedItems(
-                    FailedItemFilter(jobID: body.job, kind: body.kind, source: body.source), limit: 100_000)
-                if let expected = body.expected, expected != page.total {
+                    FailedItemFilter(jobID: body.job, kind: body.kind, source: body.source), limit: Self.retryLimit)
+                if expected != page.total {
                     throw HTTPError(.conflict, message: "the filter matches \(page.total) failed item(s) now, not \(expected): nothing was retried")
+                }
+                if page.total > Self.retryLimit {
+                    throw HTTPError(.badRequest, message: "the filter matches \(page.total) failed items: narrow it to \(Self.retryLimit) at most")
                 }
                 for item in page.items { byJob[item.jobID, default: []].append(item.itemKey) }
             }
+            // Every job first: an unknown one refuses the whole request, before anything changed.
+            for job in byJob.keys where try await backend.store.job(job) == nil { throw HTTPError(.notFound, message: "no job \(job)") }
             let steering = JobSteering(store: backend.store)
             var requeued = 0
             var sent: [JSONValue] = []

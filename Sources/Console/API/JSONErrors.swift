@@ -1,3 +1,4 @@
+import Engine
 public import Hummingbird
 
 /// Errors as JSON with a message (`{"error": "no job 12"}`), whatever the route threw or
@@ -17,6 +18,6 @@ public struct JSONErrors<Context: RequestContext>: RouterMiddleware {
         if let error = error as? HTTPError {
             return ConsoleRoutes.json(.object([("error", .string(error.body ?? error.status.reasonPhrase))]), status: error.status)
         }
-        return ConsoleRoutes.json(.object([("error", .string("\(error)"))]), status: .internalServerError)
+        return ConsoleRoutes.json(.object([("error", .string(Redaction.scrub("\(error)")))]), status: .internalServerError)
     }
 }

@@ -15,7 +15,9 @@ enum JobRoutes {
     }
 
     struct Retry: Decodable {
+        /// Item keys (as `jobs show` lists them) or job item ids (as the pages give them).
         var items: [String]?
+        var ids: [Int64]?
         var force: Bool?
     }
 
@@ -33,11 +35,7 @@ enum JobRoutes {
             return ConsoleRoutes.json(view.json)
         }
         router.get("api/jobs/:id/items") { request, context in
-            let id = try ConsoleRoutes.id(context)
-            guard try await store.job(id) != nil else { throw HTTPError(.notFound, message: "no job \(id)") }
-            let limit = try ConsoleRoutes.queryInt(request, "limit", default: 500, range: 1...10000)
-            let items = try await store.jobItems(jobID: id, collection: request.uri.queryParameters.get("collection") ?? "", limit: limit)
-            return ConsoleRoutes.json(.array(items.map(\.json)))
+            ConsoleRoutes.json(.array(try await items(store, id: try ConsoleRoutes.id(context), request: request).map(\.json)))
         }
         router.post("api/jobs") { request, _ in
             let body = try await ConsoleRoutes.body(request, as: Launch.self)
@@ -52,17 +50,38 @@ enum JobRoutes {
         }
         let steering = JobSteering(store: store)
         router.post("api/jobs/:id/pause") { request, context in
-            try await steer(context, steering) { try await $0.pause($1, immediate: request.uri.queryParameters.get("immediate") == "true") }
+            try await steer(context, steering) { try await $0.pause($1, immediate: ConsoleRoutes.query(request, "immediate") == "true") }
         }
         router.post("api/jobs/:id/resume") { _, context in try await steer(context, steering) { try await $0.resume($1) } }
         router.post("api/jobs/:id/cancel") { _, context in try await steer(context, steering) { try await $0.cancel($1) } }
         router.post("api/jobs/:id/retry") { request, context in
             let id = try ConsoleRoutes.id(context)
-            // The items as a JSON body (`{"items": [...], "force": true}`) or one as `?item=KEY&force=true`.
+            // The items as a JSON body (`{"items": [KEY...]}` or `{"ids": [N...]}`, `"force": true`)
+            // or one as `?item=KEY` or `?id=N` (`&force=true`).
             let body = try await ConsoleRoutes.body(request, as: Retry.self, empty: Retry())
-            let keys = body.items ?? ConsoleRoutes.query(request, "item").map { [$0] }
+            var keys = body.items ?? ConsoleRoutes.query(request, "item").map { [$0] }
+            if let ids = try body.ids ?? ConsoleRoutes.query(request, "id").map({ text -> [Int64] in
+                guard let id = Int64(text) else { throw HTTPError(.badRequest, message: "id: a number, please") }
+                return [id]
+            }) {
+                let found = try await store.jobItemKeys(ids: ids).filter { $0.jobID == id }
+                guard found.count == Set(ids).count else { throw HTTPError(.notFound, message: "job \(id) has no item with one of these ids") }
+                keys = (keys ?? []) + found.map(\.itemKey)
+            }
+            if keys?.isEmpty == true { throw HTTPError(.badRequest, message: "items: give at least one, or leave it out for every failed item") }
             return try await retry(steering, id, keys: keys, force: body.force ?? (ConsoleRoutes.query(request, "force") == "true"))
         }
+    }
+
+    /// The job's items of its collection number `?collection=N` (its `index` in the job's
+    /// collections: a locator may carry credentials, so pages and the API never echo it).
+    static func items(_ store: SQLiteJobStore, id: Int64, request: Request) async throws -> [JobItemRow] {
+        guard try await store.job(id) != nil else { throw HTTPError(.notFound, message: "no job \(id)") }
+        let collections = try await store.jobCollections(jobID: id)
+        let index = try ConsoleRoutes.queryInt(request, "collection", default: 0, range: 0...Int(Int32.max))
+        guard index < collections.count else { throw HTTPError(.notFound, message: "job \(id) has no collection \(index)") }
+        let limit = try ConsoleRoutes.queryInt(request, "limit", default: 1000, range: 1...10000)
+        return try await store.jobItems(jobID: id, collection: collections[index].locator, limit: limit)
     }
 
     /// Trimmed, without empty lines (a form's text area gives one input a line).

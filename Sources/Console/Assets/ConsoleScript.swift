@@ -89,11 +89,15 @@ enum ConsoleAssets {
               for (const tbody of next.querySelectorAll("tbody[data-collection]")) {
                 if (expanded.has(tbody.dataset.collection)) showItems(tbody, await itemsOf(tbody));
               }
-              const picked = new Set([...region.querySelectorAll(".pick:checked")].map(box => box.value + "\u0000" + (box.dataset.item || "")));
+              const picked = new Set([...region.querySelectorAll(".pick:checked")].map(box => box.value));
               const allMatching = region.querySelector(".all-matching")?.checked;
-              next.querySelectorAll(".pick").forEach(box => { box.checked = picked.has(box.value + "\u0000" + (box.dataset.item || "")); });
+              next.querySelectorAll(".pick").forEach(box => { box.checked = picked.has(box.value); });
               if (allMatching) { const box = next.querySelector(".all-matching"); if (box) box.checked = true; }
               region.replaceChildren(...next.childNodes);
+              // A row opened while this refresh was under way gets its items now.
+              for (const tbody of region.querySelectorAll("tbody[data-collection]")) {
+                if (expanded.has(tbody.dataset.collection) && !tbody.querySelector("tr.item")) showItems(tbody, await itemsOf(tbody));
+              }
               bars(region);
               updateSelection();
             } catch (_) {
@@ -146,9 +150,9 @@ enum ConsoleAssets {
                 return;
               }
               if (button.dataset.retrySelected) {
-                const items = [...live().querySelectorAll(".pick:checked")].map(box => ({ job: Number(box.value), item: box.dataset.item }));
-                if (!window.confirm("Retry " + items.length + " selected item(s)?")) return;
-                toast(said(await post(button.dataset.retrySelected, { items })));
+                const ids = [...live().querySelectorAll(".pick:checked")].map(box => Number(box.value));
+                if (!window.confirm("Retry " + ids.length + " selected item(s)?")) return;
+                toast(said(await post(button.dataset.retrySelected, { ids })));
                 scheduleRefresh();
                 return;
               }
@@ -195,9 +199,11 @@ enum ConsoleAssets {
           if (stream && window.EventSource) {
             const source = new EventSource(stream);
             const light = document.getElementById("stream");
-            source.onopen = () => { light?.classList.add("on"); };
+            // On (re)connecting, what changed since the page was drawn is fetched once.
+            source.onopen = () => { light?.classList.add("on"); scheduleRefresh(); };
             source.onerror = () => { light?.classList.remove("on"); };
-            for (const kind of ["job", "progress", "job-event", "overflow"]) source.addEventListener(kind, scheduleRefresh);
+            const kinds = (document.body.dataset.refreshOn || "job progress job-event overflow").split(" ");
+            for (const kind of kinds) source.addEventListener(kind, scheduleRefresh);
           }
         })();
         """#

@@ -59,7 +59,8 @@ public final class EventBroadcaster: Service, Sendable {
         }
     }
 
-    /// A new client: `lastEventID` (from the `Last-Event-ID` header) replays what it missed.
+    /// A new client: `lastEventID` (from the `Last-Event-ID` header) replays what it missed
+    /// (up to 1,000 events; beyond, it is told to reload what it shows).
     func subscribe(jobID: Int64?, lastEventID: Int64?) async throws -> SubscriberBuffer {
         let buffer = SubscriberBuffer(jobID: jobID)
         let current: Int64
@@ -70,13 +71,15 @@ public final class EventBroadcaster: Service, Sendable {
             state.withLock { if $0.lastEventID == nil { $0.lastEventID = current } }
         }
         var seen = min(lastEventID ?? current, current)
-        let missed = seen < current ? try await store.events(after: seen, jobID: jobID, limit: 1000) : []
-        for event in missed where event.id <= current {
-            buffer.push(Self.message(event))
-            seen = event.id
+        if seen < current {
+            let missed = try await store.events(after: seen, jobID: jobID, limit: 1000)
+            for event in missed where event.id <= current { buffer.push(Self.message(event)) }
+            if missed.count == 1000 { buffer.push("event: overflow\ndata: {}\n\n", key: "overflow") }
+            seen = current
         }
+        // Events after `seen` come with the ticks: they read from the oldest client's `seen`.
         let stopped = state.withLock {
-            $0.subscribers[ObjectIdentifier(buffer)] = Subscriber(buffer: buffer, seen: max(seen, current))
+            $0.subscribers[ObjectIdentifier(buffer)] = Subscriber(buffer: buffer, seen: seen)
             return $0.stopped
         }
         if stopped { buffer.finish() }
@@ -84,7 +87,11 @@ public final class EventBroadcaster: Service, Sendable {
     }
 
     func unsubscribe(_ buffer: SubscriberBuffer) {
-        state.withLock { _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(buffer)) }
+        state.withLock {
+            _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(buffer))
+            // Nobody listens: the cursor stops here; the next client starts from the store's newest.
+            if $0.subscribers.isEmpty { $0.lastEventID = nil }
+        }
         buffer.finish()
     }
 
@@ -101,7 +108,7 @@ public final class EventBroadcaster: Service, Sendable {
     /// One read of the store, its changes handed out.
     func tick() async throws {
         let (watched, after) = state.withLock { state in
-            (Set(state.subscribers.values.compactMap(\.buffer.jobID)), state.subscribers.isEmpty ? nil : state.lastEventID)
+            (Set(state.subscribers.values.compactMap(\.buffer.jobID)), state.subscribers.values.map(\.seen).min())
         }
         guard let after else { return }  // nobody listens
         let events = try await store.events(after: after, limit: 500)
@@ -120,7 +127,7 @@ public final class EventBroadcaster: Service, Sendable {
             guard [.running, .pauseRequested].contains(job.status) else { continue }
             for item in try await store.runningItems(jobID: job.id, limit: 50) {
                 let value = JSONValue.object([
-                    ("job", .int(job.id)), ("item", .string(item.itemKey)), ("step", item.step.map(JSONValue.string) ?? .null),
+                    ("job", .int(job.id)), ("item", .string(Redaction.scrub(item.itemKey))), ("step", item.step.map(JSONValue.string) ?? .null),
                     ("bytes", item.bytes.map(JSONValue.int) ?? .null), ("bytes_expected", item.bytesExpected.map(JSONValue.int) ?? .null),
                 ])
                 progress.append((job.id, item.itemKey, "event: progress\ndata: \(value.serialized(pretty: false))\n\n"))
@@ -130,14 +137,15 @@ public final class EventBroadcaster: Service, Sendable {
             for (id, json) in changedJobs {
                 if let job = jobs.first(where: { $0.id == id }) { state.jobs[id] = (json, job.status) }
             }
-            if let last = events.last { state.lastEventID = last.id }
+            if let last = events.last, last.id > state.lastEventID ?? 0 { state.lastEventID = last.id }
             var out: [(SubscriberBuffer, String, String?)] = []
             for (key, var subscriber) in state.subscribers {
                 func wants(_ job: Int64) -> Bool { subscriber.buffer.jobID == nil || subscriber.buffer.jobID == job }
                 for event in events where event.id > subscriber.seen && wants(event.jobID) {
                     out.append((subscriber.buffer, Self.message(event), nil))
-                    subscriber.seen = event.id
                 }
+                // Read past, whether it wanted them or not: the next tick reads from here.
+                if let last = events.last { subscriber.seen = max(subscriber.seen, last.id) }
                 for (id, json) in changedJobs where wants(id) {
                     out.append((subscriber.buffer, "event: job\ndata: \(json)\n\n", "job:\(id)"))
                 }

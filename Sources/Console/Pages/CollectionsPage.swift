@@ -13,7 +13,7 @@ enum CollectionsPage {
         let pageNumber = try ConsoleRoutes.queryInt(request, "page", default: 1, range: 1...1_000_000)
         let page = try await backend.store.collections(filter, limit: perPage, offset: (pageNumber - 1) * perPage)
         return Layout.page(
-            title: "Collections", tab: .collections, backend: backend, events: "/api/events",
+            title: "Collections", tab: .collections, backend: backend, events: "/api/events", refreshOn: "job overflow",
             body: """
                 <section class="card"><h2>Collections</h2>\(form(filter, sources: page.sources))</section>
                 <div id="live" data-live="\(query(filter, page: pageNumber, fragment: true))">\(live(filter, page, pageNumber))</div>
@@ -28,10 +28,10 @@ enum CollectionsPage {
 
     static func query(_ filter: CollectionFilter, page: Int, fragment: Bool = false) -> String {
         var parts: [String] = fragment ? ["fragment=1"] : []
-        if let source = filter.source { parts.append("source=\(JobPage.percentEncoded(source))") }
-        if let kind = filter.kind { parts.append("kind=\(JobPage.percentEncoded(kind))") }
+        if let source = filter.source { parts.append("source=\(Layout.percentEncoded(source))") }
+        if let kind = filter.kind { parts.append("kind=\(Layout.percentEncoded(kind))") }
         if let status = filter.status { parts.append("status=\(status.rawValue)") }
-        if let keyword = filter.keyword { parts.append("q=\(JobPage.percentEncoded(keyword))") }
+        if let keyword = filter.keyword { parts.append("q=\(Layout.percentEncoded(keyword))") }
         if filter.wantedOnly { parts.append("wanted_only=true") }
         if page > 1 { parts.append("page=\(page)") }
         return "/collections" + (parts.isEmpty ? "" : "?" + parts.joined(separator: "&"))
@@ -56,8 +56,8 @@ enum CollectionsPage {
         let rows = page.rows.map { row -> HTML in
             """
             <tr data-collection="\(Int(row.id))"><td><input type="checkbox" class="pick" value="\(Int(row.id))" aria-label="select"></td>\
-            <td class="title">\(row.title ?? row.locator)\(row.wanted ? " <span class=\"badge wanted\">wanted</span>" as HTML : "")\
-            <small class="muted"> \(row.locator)</small></td><td>\(row.source)</td><td>\(row.kind)</td>\
+            <td class="title">\(row.title ?? Redaction.url(row.locator))\(row.wanted ? " <span class=\"badge wanted\">wanted</span>" as HTML : "")\
+            <small class="muted"> \(Redaction.url(row.locator))</small></td><td>\(row.source)</td><td>\(row.kind)</td>\
             <td>\(Layout.status(row.status.rawValue))</td><td class="num">\(row.downloaded) / \(row.total)</td>\
             <td>\(Layout.progress(row.downloaded, row.total))</td></tr>
             """

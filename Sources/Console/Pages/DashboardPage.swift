@@ -84,7 +84,7 @@ enum DashboardPage {
         let running = active.running.map { item -> HTML in
             let size = item.bytesExpected.map { "\(Format.bytes(item.bytes ?? 0)) / \(Format.bytes($0))" } ?? Format.bytes(item.bytes)
             return """
-                <tr data-item="\(item.itemKey)"><td class="title">\(item.title)</td><td>\(item.step ?? "queued")</td>\
+                <tr data-item="\(Redaction.scrub(item.itemKey))"><td class="title">\(item.title)</td><td>\(item.step ?? "queued")</td>\
                 <td class="num">\(size)</td><td class="num">\(Format.rate(item.speed()))</td></tr>
                 """
         }

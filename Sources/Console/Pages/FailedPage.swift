@@ -11,7 +11,7 @@ enum FailedPage {
         let page = try await backend.store.failedItems(filter, limit: 500)
         let title = filter.jobID.map { "Failed items of job \($0)" } ?? "Failed items"
         return Layout.page(
-            title: title, tab: .failed, backend: backend, events: filter.jobID.map { "/api/events?job=\($0)" } ?? "/api/events",
+            title: title, tab: .failed, backend: backend, events: filter.jobID.map { "/api/events?job=\($0)" } ?? "/api/events", refreshOn: "job overflow",
             body: """
                 <section class="card"><h2>\(title)</h2>\(form(filter, page))</section>
                 <div id="live" data-live="\(liveURL(filter))">\(live(filter, page))</div>
@@ -26,8 +26,8 @@ enum FailedPage {
     static func liveURL(_ filter: FailedItemFilter) -> String {
         var query = ["fragment=1"]
         if let job = filter.jobID { query.append("job=\(job)") }
-        if let kind = filter.kind { query.append("kind=\(JobPage.percentEncoded(kind))") }
-        if let source = filter.source { query.append("source=\(JobPage.percentEncoded(source))") }
+        if let kind = filter.kind { query.append("kind=\(Layout.percentEncoded(kind))") }
+        if let source = filter.source { query.append("source=\(Layout.percentEncoded(source))") }
         return "/failed?" + query.joined(separator: "&")
     }
 
@@ -49,10 +49,10 @@ enum FailedPage {
     static func live(_ filter: FailedItemFilter, _ page: FailedItemsPage) -> HTML {
         let rows = page.items.map { item -> HTML in
             """
-            <tr><td><input type="checkbox" class="pick" value="\(item.jobID)" data-item="\(item.itemKey)" aria-label="select"></td>\
+            <tr><td><input type="checkbox" class="pick" value="\(item.id)" aria-label="select"></td>\
             <td class="num"><a href="/jobs/\(item.jobID)">\(item.jobID)</a></td>\
-            <td class="title">\(item.title)<small class="muted"> \(item.itemKey)</small></td><td>\(item.source)</td>\
-            <td><span class="badge kind">\(item.kind ?? "other")</span></td><td class="error">\(item.error)</td>\
+            <td class="title">\(item.title)<small class="muted"> \(Redaction.scrub(item.itemKey))</small></td><td>\(item.source)</td>\
+            <td><span class="badge kind">\(item.kind ?? "other")</span></td><td class="error">\(Redaction.scrub(item.error))</td>\
             <td class="num">\(item.attempts)</td><td>\(Layout.time(item.finishedAt))</td></tr>
             """
         }

@@ -26,11 +26,11 @@ enum JobPage {
         let events = view.events.reversed().map { event -> HTML in
             "<li data-event=\"\(event.id)\"><span class=\"muted\">\(Layout.time(event.at))</span> <b>\(event.kind)</b> \(event.message)</li>"
         }
-        let collections = view.collections.map { row -> HTML in
+        let collections = view.collections.enumerated().map { index, row -> HTML in
             """
-            <tbody class="collection" data-collection="\(row.locator)" data-items="/jobs/\(id)/items?collection=\(percentEncoded(row.locator))">
+            <tbody class="collection" data-collection="\(index)" data-items="/jobs/\(id)/items?collection=\(index)">
             <tr class="collection-row"><td><button type="button" class="toggle" aria-expanded="false" title="show items">▸</button> \
-            <span class="title">\(row.title.isEmpty ? "(no collection)" : row.title)</span></td>\
+            <span class="title">\(row.title.isEmpty ? "(no collection)" : row.shownTitle)</span></td>\
             <td class="num">\(row.done) / \(row.total)</td><td>\(Layout.progress(row.done, row.total, failed: row.failed))</td>\
             <td class="num">\(row.running)</td><td class="num\(row.failed > 0 ? " bad" : "")">\(row.failed)</td></tr></tbody>
             """
@@ -49,24 +49,19 @@ enum JobPage {
     }
 
     /// The items of one collection of the job, as rows under its collection row.
-    static func items(_ backend: ConsoleBackend, id: Int64, collection: String) async throws -> Response {
-        guard try await backend.store.job(id) != nil else { throw HTTPError(.notFound, message: "no job \(id)") }
-        let items = try await backend.store.jobItems(jobID: id, collection: collection, limit: 1000)
+    static func items(_ backend: ConsoleBackend, id: Int64, request: Request) async throws -> Response {
+        let items = try await JobRoutes.items(backend.store, id: id, request: request)
         let rows = items.map { item -> HTML in
             let retryable = [.failed, .canceled].contains(item.status)
             return """
-                <tr class="item" data-item="\(item.itemKey)"><td class="title">\(item.title)<small class="muted"> \(item.itemKey)</small>\
-                \(item.error.map { "<div class=\"error\">\(item.kind.map { "[\($0)] " } ?? "")\($0)</div>" as HTML } ?? "")</td>\
-                <td>\(Layout.status(item.status.rawValue))\(item.step.map { " <small>\($0)</small>" as HTML } ?? "")</td>\
+                <tr class="item" data-item="\(Redaction.scrub(item.itemKey))"><td class="title">\(item.title)<small class="muted"> \(Redaction.scrub(item.itemKey))</small>\
+                \(item.error.map { "<div class=\"error\">\(item.kind.map { "[\($0)] " } ?? "")\(Redaction.scrub($0))</div>" as HTML } ?? "")</td>\
+                <td>\(Layout.status(item.status.rawValue))\(item.status == .running ? item.step.map { " <small>\($0)</small>" as HTML } ?? "" : "")</td>\
                 <td class="num">\(item.attempts) tries</td><td class="where">\(item.storedAt ?? "–")</td>\
-                <td class="actions">\(Layout.button("Retry", "/api/jobs/\(id)/retry?item=\(percentEncoded(item.itemKey))", disabled: !retryable))\
-                \(Layout.button("Force retry", "/api/jobs/\(id)/retry?item=\(percentEncoded(item.itemKey))&force=true", confirm: "Do \(item.title) again from the start?"))</td></tr>
+                <td class="actions">\(Layout.button("Retry", "/api/jobs/\(id)/retry?id=\(item.id)", disabled: !retryable))\
+                \(Layout.button("Force retry", "/api/jobs/\(id)/retry?id=\(item.id)&force=true", confirm: "Do \(item.title) again from the start?"))</td></tr>
                 """
         }
         return Layout.fragment(HTML(joining: rows))
-    }
-
-    static func percentEncoded(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
     }
 }

@@ -9,8 +9,9 @@ enum Layout {
 
     /// `live`: the URL of the page's live region (`?fragment=1`), refreshed when the event
     /// stream (`events`) says something changed.
+    /// `refreshOn`: the event kinds after which the live region is fetched again.
     static func page(
-        title: String, tab: Tab, backend: ConsoleBackend, events: String?, body: HTML
+        title: String, tab: Tab, backend: ConsoleBackend, events: String?, refreshOn: String = "job progress job-event overflow", body: HTML
     ) -> Response {
         let runner = backend.runner()
         let html: HTML = """
@@ -19,10 +20,10 @@ enum Layout {
             <meta name="csrf-token" content="\(backend.security.csrfToken)">
             <title>\(title) · MediaEngine</title><link rel="icon" href="data:,">
             <link rel="stylesheet" href="/assets/console.css"><script src="/assets/console.js" defer></script></head>
-            <body\(events.map { " data-events=\"\($0)\"" as HTML } ?? "")>
+            <body\(events.map { " data-events=\"\($0)\" data-refresh-on=\"\(refreshOn)\"" as HTML } ?? "")>
             <header class="top"><a class="brand" href="/">MediaEngine</a>
             <nav>\(link("/", "Dashboard", tab == .dashboard))\(link("/failed", "Failed", tab == .failed))\(link("/collections", "Collections", tab == .collections))</nav>
-            <span class="runner runner-\(runner.state.rawValue)" title="\(runner.lastError ?? "")">runner: \(runner.state.rawValue)</span>
+            <span class="runner runner-\(runner.state.rawValue)" title="\(runner.lastError.map(Redaction.scrub) ?? "")">runner: \(runner.state.rawValue)</span>
             <span id="stream" class="stream" title="live updates">●</span></header>
             <main>\(body)</main>
             <div id="toast" role="status" aria-live="polite"></div>
@@ -91,5 +92,9 @@ enum Layout {
     static func time(_ date: Date?) -> HTML {
         guard let date else { return "–" }
         return "<time datetime=\"\(Format.iso(date) ?? "")\">\(Format.time(date))</time>"
+    }
+
+    static func percentEncoded(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
     }
 }

@@ -21,7 +21,7 @@ enum PageRoutes {
             return try await fragment(request) ? JobPage.fragment(backend, id: id) : JobPage.render(backend, id: id)
         }
         router.get("jobs/:id/items") { request, context in
-            try await JobPage.items(backend, id: try ConsoleRoutes.id(context), collection: request.uri.queryParameters.get("collection") ?? "")
+            try await JobPage.items(backend, id: try ConsoleRoutes.id(context), request: request)
         }
         router.get("assets/console.js") { _, _ in asset(ConsoleAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("assets/console.css") { _, _ in asset(ConsoleAssets.style, type: "text/css; charset=utf-8") }
@@ -29,11 +29,7 @@ enum PageRoutes {
         router.post("login") { request, _ in
             var request = request
             let form = String(buffer: try await request.collectBody(upTo: 64 * 1024))
-            let token = form.split(separator: "&").compactMap { pair -> String? in
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, parts[0] == "token" else { return nil }
-                return parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-            }.first ?? ""
+            let token = ConsoleRoutes.formValue(form, "token") ?? ""
             guard let session = backend.security.signIn(token.trimmingCharacters(in: .whitespaces)) else {
                 var response = signIn(backend, error: "That is not the console token.")
                 response.status = .unauthorized
@@ -45,8 +41,8 @@ enum PageRoutes {
         }
     }
 
-    private static func fragment(_ request: Request) async throws -> Bool {
-        request.uri.queryParameters.get("fragment") == "1"
+    private static func fragment(_ request: Request) -> Bool {
+        ConsoleRoutes.query(request, "fragment") == "1"
     }
 
     static func asset(_ text: String, type: String) -> Response {

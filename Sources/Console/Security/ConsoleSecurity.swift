@@ -9,7 +9,9 @@ public final class ConsoleSecurity: Sendable {
     let token: String?
     /// Pages carry it (`<meta name="csrf-token">`, `GET /api/session`); a cross-site page cannot read it.
     public let csrfToken: String
-    private let sessions = Mutex<Set<String>>([])
+    /// Signed-in sessions and when each ends (12 hours after its sign-in).
+    private let sessions = Mutex<[String: Date]>([:])
+    static let sessionLifetime: TimeInterval = 12 * 3600
 
     public init(token: String?) {
         self.token = token
@@ -28,13 +30,17 @@ public final class ConsoleSecurity: Sendable {
     func signIn(_ given: String) -> String? {
         guard let token, Self.equalInConstantTime(given, token) else { return nil }
         let session = Self.randomToken()
-        sessions.withLock { _ = $0.insert(session) }
+        let now = Date()
+        sessions.withLock { sessions in
+            sessions = sessions.filter { $0.value > now }
+            sessions[session] = now.addingTimeInterval(Self.sessionLifetime)
+        }
         return session
     }
 
     func isSession(_ id: String?) -> Bool {
         guard let id else { return false }
-        return sessions.withLock { $0.contains(id) }
+        return sessions.withLock { $0[id].map { $0 > Date() } ?? false }
     }
 
     func acceptsCSRF(_ given: String?) -> Bool {

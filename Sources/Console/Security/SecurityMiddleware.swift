@@ -1,4 +1,5 @@
 public import HTTPTypes
+import Foundation
 public import Hummingbird
 
 /// Sign-in (when the console is bound beyond loopback), CSRF on every state-changing request,
@@ -30,6 +31,19 @@ public struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func check(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        // Without sign-in only a loopback name may address it: a page of another site whose name
+        // was rebound to 127.0.0.1 says so in its Host header (DNS rebinding).
+        // (HTTP/1's Host is the request's authority; a client that sends it as a plain field is read too.)
+        let authority = request.headers[.host] ?? request.head.authority
+        if !security.requiresSignIn, let authority, !Self.isLoopback(authority) {
+            throw HTTPError(.forbidden, message: "this console answers only at a loopback address, not at \(authority)")
+        }
+        // A browser says where a request comes from: never another site's page.
+        if let origin = request.headers[.origin], origin != "null", let authority,
+            URLComponents(string: origin).map({ "\($0.host ?? "")\($0.port.map { ":\($0)" } ?? "")" }) != authority.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
+        {
+            throw HTTPError(.forbidden, message: "a request from another site's page (Origin \(origin))")
+        }
         let open = path == "/login" || path == "/healthz" || path.hasPrefix("/assets/")
         let bearer = security.acceptsBearer(request.headers[.authorization])
         if security.requiresSignIn, !open, !bearer, !security.isSession(request.cookies[Self.sessionCookie]?.value) {
@@ -48,8 +62,22 @@ public struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+extension SecurityMiddleware {
+    /// `127.0.0.1`, `localhost` or `[::1]`, with or without a port.
+    static func isLoopback(_ authority: String) -> Bool {
+        var host = Substring(authority)
+        if host.hasPrefix("[") {
+            host = host.dropFirst().prefix { $0 != "]" }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        return ["127.0.0.1", "localhost", "::1"].contains(host.lowercased())
+    }
+}
+
 extension HTTPField.Name {
     static var csrfToken: Self { Self("X-CSRF-Token")! }
+    static var host: Self { Self("Host")! }
     static var xContentTypeOptions: Self { Self("X-Content-Type-Options")! }
     static var xFrameOptions: Self { Self("X-Frame-Options")! }
     static var referrerPolicy: Self { Self("Referrer-Policy")! }

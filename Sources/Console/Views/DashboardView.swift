@@ -25,7 +25,10 @@ struct DashboardView {
         var jobs: [(JobRecord, JobCounters)] = []
         for job in try await store.jobs(limit: 20) { jobs.append((job, try await store.counters(jobID: job.id))) }
         var active: ActiveJob?
-        if let (job, counters) = jobs.first(where: { [.running, .pauseRequested].contains($0.0.status) }) {
+        // The running job, or else the newest paused one (its card has Resume).
+        if let (job, counters) = jobs.first(where: { [.running, .pauseRequested].contains($0.0.status) })
+            ?? jobs.first(where: { $0.0.status == .paused })
+        {
             active = try await ActiveJob.load(store, job, counters, now: now)
         }
         return DashboardView(
@@ -80,7 +83,7 @@ extension RunningItem {
 
     var json: JSONValue {
         .object([
-            ("item", .string(itemKey)), ("title", .string(title)), ("step", step.map(JSONValue.string) ?? .null),
+            ("item", .string(Redaction.scrub(itemKey))), ("title", .string(title)), ("step", step.map(JSONValue.string) ?? .null),
             ("attempt", .int(Int64(attempt))), ("bytes", bytes.map(JSONValue.int) ?? .null),
             ("bytes_expected", bytesExpected.map(JSONValue.int) ?? .null), ("bytes_per_second", speed().map(JSONValue.double) ?? .null),
         ])

@@ -29,7 +29,7 @@ struct JobView {
                 ])
             })),
             ("events", .array(events.map(\.json))),
-            ("collections", .array(collections.map(\.json))),
+            ("collections", .array(collections.enumerated().map { $0.element.json(index: $0.offset) })),
         ]
         return .object(members)
     }
@@ -42,9 +42,14 @@ extension NumberedJobEvent {
 }
 
 extension JobCollectionRow {
-    var json: JSONValue {
+    /// Its title, or its locator with any credentials in it redacted.
+    var shownTitle: String { title == locator ? Redaction.url(locator) : title }
+
+    /// `index`: its place among the job's collections (`/api/jobs/{id}/items?collection=INDEX`).
+    func json(index: Int) -> JSONValue {
         .object([
-            ("locator", .string(locator)), ("title", .string(title)), ("total", .int(Int64(total))), ("done", .int(Int64(done))),
+            ("index", .int(Int64(index))), ("locator", .string(Redaction.url(locator))), ("title", .string(shownTitle)),
+            ("total", .int(Int64(total))), ("done", .int(Int64(done))),
             ("failed", .int(Int64(failed))), ("running", .int(Int64(running))),
         ])
     }
@@ -53,8 +58,8 @@ extension JobCollectionRow {
 extension JobItemRow {
     var json: JSONValue {
         .object([
-            ("item", .string(itemKey)), ("title", .string(title)), ("status", .string(status.rawValue)), ("step", step.map(JSONValue.string) ?? .null),
-            ("attempts", .int(Int64(attempts))), ("error", error.map(JSONValue.string) ?? .null), ("error_kind", kind.map(JSONValue.string) ?? .null),
+            ("id", .int(id)), ("item", .string(Redaction.scrub(itemKey))), ("title", .string(title)), ("status", .string(status.rawValue)), ("step", step.map(JSONValue.string) ?? .null),
+            ("attempts", .int(Int64(attempts))), ("error", error.map { .string(Redaction.scrub($0)) } ?? .null), ("error_kind", kind.map(JSONValue.string) ?? .null),
             ("stored_at", storedAt.map(JSONValue.string) ?? .null),
         ])
     }
@@ -63,8 +68,9 @@ extension JobItemRow {
 extension FailedJobItem {
     var json: JSONValue {
         .object([
-            ("job", .int(jobID)), ("item", .string(itemKey)), ("title", .string(title)), ("source", .string(source)),
-            ("collection", collection.map(JSONValue.string) ?? .null), ("error", .string(error)),
+            ("id", .int(id)), ("job", .int(jobID)), ("item", .string(Redaction.scrub(itemKey))), ("title", .string(title)),
+            ("source", .string(source)),
+            ("collection", collection.map { .string(Redaction.url($0)) } ?? .null), ("error", .string(Redaction.scrub(error))),
             ("error_kind", .string(kind ?? "other")), ("attempts", .int(Int64(attempts))), ("failed_at", Format.iso(finishedAt).map(JSONValue.string) ?? .null),
         ])
     }
@@ -73,7 +79,7 @@ extension FailedJobItem {
 extension CollectionRow {
     var json: JSONValue {
         .object([
-            ("id", .int(id)), ("source", .string(source)), ("kind", .string(kind)), ("locator", .string(locator)),
+            ("id", .int(id)), ("source", .string(source)), ("kind", .string(kind)), ("locator", .string(Redaction.url(locator))),
             ("title", title.map(JSONValue.string) ?? .null), ("total", .int(Int64(total))), ("downloaded", .int(Int64(downloaded))),
             ("status", .string(status.rawValue)), ("wanted", .bool(wanted)),
         ])

@@ -58,15 +58,13 @@ public struct JobSteering: Sendable {
         let job = try await find(id)
         let kind: JobCommandKind = force ? .forceRetryItem : .retryItem
         if try await isRunByLiveRunner(job) {
-            for key in keys.map({ $0.map(Optional.some) }) ?? [nil] {
-                try await store.submitCommand(jobID: id, kind: kind, argument: key)
-            }
+            try await store.submitCommands(jobID: id, kind: kind, arguments: keys.map { $0.map(Optional.some) } ?? [nil])
             return .sentToRunner
         }
-        var count = 0
-        for key in keys.map({ $0.map(Optional.some) }) ?? [nil] {
-            count += try await store.retryItems(jobID: id, itemKey: key, force: force)
-        }
+        let count =
+            if let keys { try await store.retryItems(jobID: id, itemKeys: keys, force: force) } else {
+                try await store.retryItems(jobID: id, itemKey: nil, force: force)
+            }
         let requeue = job.status.isFinished && (count > 0 || job.status == .failed)
         if requeue { try await store.transitionJob(id, to: .queued, runner: nil, error: nil) }
         return .requeued(items: count, jobQueued: requeue)

@@ -16,6 +16,8 @@ public struct FailedItemFilter: Sendable, Equatable {
 
 /// A failed job item, with its job, for the Failed view.
 public struct FailedJobItem: Sendable {
+    /// The job item's own id (pages act on it: an item key may hold a URL with a secret).
+    public var id: Int64
     public var jobID: Int64
     public var itemKey: String
     public var title: String
@@ -51,6 +53,8 @@ public struct JobCollectionRow: Sendable {
 
 /// One job item as the job page's tree shows it.
 public struct JobItemRow: Sendable {
+    /// The job item's own id.
+    public var id: Int64
     public var itemKey: String
     public var title: String
     public var status: ItemStatus

@@ -6,7 +6,11 @@ import GRDB
 extension SQLiteJobStore {
     public func failedItems(_ filter: FailedItemFilter, limit: Int, offset: Int = 0) async throws -> FailedItemsPage {
         try await pool.read { db in
-            var base = "status = 'failed'"
+            // A failure a later job's success superseded is not one any more.
+            var base = """
+                status = 'failed' AND NOT EXISTS (SELECT 1 FROM job_items later WHERE later.item_id = job_items.item_id
+                    AND later.id > job_items.id AND later.status IN ('succeeded', 'skipped'))
+                """
             var baseArguments: StatementArguments = []
             if let job = filter.jobID {
                 base += " AND job_id = ?"
@@ -26,14 +30,14 @@ extension SQLiteJobStore {
             let items = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT job_id, item_key, title, source, coalesce(collection_title, collection_locator) AS collection, last_error,
+                    SELECT id, job_id, item_key, title, source, coalesce(collection_title, collection_locator) AS collection, last_error,
                         error_kind, attempts, finished_at
                     FROM job_items WHERE \(condition) ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?
                     """,
                 arguments: arguments + [limit, offset]
             ).map {
                 FailedJobItem(
-                    jobID: $0["job_id"], itemKey: $0["item_key"], title: $0["title"], source: $0["source"], collection: $0["collection"],
+                    id: $0["id"], jobID: $0["job_id"], itemKey: $0["item_key"], title: $0["title"], source: $0["source"], collection: $0["collection"],
                     error: $0["last_error"] ?? "", kind: $0["error_kind"], attempts: $0["attempts"],
                     finishedAt: ($0["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
             }
@@ -45,6 +49,21 @@ extension SQLiteJobStore {
             }
             return FailedItemsPage(
                 total: total, items: items, byKind: try counts("coalesce(error_kind, 'other')"), bySource: try counts("source"))
+        }
+    }
+
+    /// The job and key of each of these job items (unknown ids are left out).
+    public func jobItemKeys(ids: [Int64]) async throws -> [(jobID: Int64, itemKey: String)] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            var found: [(jobID: Int64, itemKey: String)] = []
+            for chunk in ids.chunked(500) {
+                found += try Row.fetchAll(
+                    db, sql: "SELECT job_id, item_key FROM job_items WHERE id IN (\(Self.placeholders(chunk.count))) ORDER BY id",
+                    arguments: StatementArguments(chunk)
+                ).map { (jobID: $0["job_id"], itemKey: $0["item_key"]) }
+            }
+            return found
         }
     }
 
@@ -74,7 +93,7 @@ extension SQLiteJobStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT ji.item_key, ji.title, ji.status, ji.current_step, ji.attempts, ji.last_error, ji.error_kind,
+                    SELECT ji.id, ji.item_key, ji.title, ji.status, ji.current_step, ji.attempts, ji.last_error, ji.error_kind,
                         (SELECT b.name || ':' || fl.locator FROM item_assets ia
                             JOIN file_assets fa ON fa.id = ia.asset_id AND fa.kind = 'original'
                             JOIN file_locations fl ON fl.asset_id = fa.id AND fl.state = 'active'
@@ -86,7 +105,7 @@ extension SQLiteJobStore {
                 arguments: [jobID, locator, limit]
             ).map {
                 JobItemRow(
-                    itemKey: $0["item_key"], title: $0["title"], status: ItemStatus(rawValue: $0["status"]) ?? .pending,
+                    id: $0["id"], itemKey: $0["item_key"], title: $0["title"], status: ItemStatus(rawValue: $0["status"]) ?? .pending,
                     step: $0["current_step"], attempts: $0["attempts"], error: $0["last_error"], kind: $0["error_kind"],
                     storedAt: $0["stored_at"])
             }
@@ -201,26 +220,31 @@ extension SQLiteJobStore {
         }
     }
 
-    // Collections with their counts and status; `busy`: items of it open in a running job.
+    // Collections with their counts and status, each part computed once (MATERIALIZED: SQLite
+    // would otherwise run the correlated counts again for every reference). `have`: items with
+    // an active original on the library; `busy`: collections with items open in a download job
+    // that is queued, running or paused.
     private static let collectionRows = """
-        WITH busy AS (
+        WITH have AS MATERIALIZED (
+            SELECT DISTINCT ia.item_id FROM file_locations fl
+            JOIN file_assets fa ON fa.id = fl.asset_id AND fa.kind = 'original'
+            JOIN item_assets ia ON ia.asset_id = fa.id
+            WHERE fl.state = 'active' AND fl.backend_id = (SELECT id FROM storage_backends WHERE name = 'library')
+        ), busy AS MATERIALIZED (
             SELECT DISTINCT ji.source, ji.collection_locator FROM job_items ji JOIN job_runs j ON j.id = ji.job_id
-            WHERE j.status IN ('running', 'pause_requested') AND ji.status IN ('pending', 'running', 'interrupted')
-        ), counted AS (
-            SELECT c.id, s.name AS source, c.kind, c.locator, c.title, c.wanted,
-                (SELECT count(*) FROM collection_items ci WHERE ci.collection_id = c.id) AS total,
-                (SELECT count(DISTINCT ci.item_id) FROM collection_items ci
-                    JOIN item_assets ia ON ia.item_id = ci.item_id
-                    JOIN file_assets fa ON fa.id = ia.asset_id AND fa.kind = 'original'
-                    JOIN file_locations fl ON fl.asset_id = fa.id AND fl.state = 'active'
-                    JOIN storage_backends b ON b.id = fl.backend_id AND b.name = 'library'
-                    WHERE ci.collection_id = c.id) AS downloaded,
-                EXISTS (SELECT 1 FROM busy WHERE busy.source = s.name AND busy.collection_locator = c.locator) AS busy
+            WHERE j.status IN ('queued', 'running', 'pause_requested', 'paused') AND j.type IN ('ingest', 'download_only', 'download_upload')
+                AND ji.status IN ('pending', 'running', 'interrupted')
+        ), counts AS MATERIALIZED (
+            SELECT ci.collection_id, count(*) AS total, count(have.item_id) AS downloaded
+            FROM collection_items ci LEFT JOIN have ON have.item_id = ci.item_id GROUP BY ci.collection_id
+        ), rows AS MATERIALIZED (
+            SELECT c.id, s.name AS source, c.kind, c.locator, c.title, c.wanted, coalesce(n.total, 0) AS total,
+                coalesce(n.downloaded, 0) AS downloaded,
+                CASE WHEN coalesce(n.total, 0) = 0 THEN 'not_collected' WHEN b.source IS NOT NULL THEN 'downloading'
+                    WHEN n.downloaded = 0 THEN 'not_downloaded' WHEN n.downloaded < n.total THEN 'partial' ELSE 'downloaded' END AS status
             FROM collections c JOIN sources s ON s.id = c.source_id
-        ), rows AS (
-            SELECT *, CASE WHEN total = 0 THEN 'not_collected' WHEN busy THEN 'downloading' WHEN downloaded = 0 THEN 'not_downloaded'
-                WHEN downloaded < total THEN 'partial' ELSE 'downloaded' END AS status
-            FROM counted
+            LEFT JOIN counts n ON n.collection_id = c.id
+            LEFT JOIN busy b ON b.source = s.name AND b.collection_locator = c.locator
         )
         """
 

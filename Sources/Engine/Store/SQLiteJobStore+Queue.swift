@@ -368,22 +368,30 @@ extension SQLiteJobStore: JobQueue {
 
     @discardableResult
     public func retryItems(jobID: Int64, itemKey: String?, force: Bool) async throws -> Int {
+        try await writer.write { db in try Self.retry(db, jobID: jobID, itemKey: itemKey, force: force) }
+    }
+
+    /// `retryItems` for each of `itemKeys`, in one transaction; returns how many were requeued.
+    @discardableResult
+    public func retryItems(jobID: Int64, itemKeys: [String], force: Bool) async throws -> Int {
+        try await writer.write { db in try itemKeys.reduce(0) { $0 + (try Self.retry(db, jobID: jobID, itemKey: $1, force: force)) } }
+    }
+
+    private static func retry(_ db: Database, jobID: Int64, itemKey: String?, force: Bool) throws -> Int {
         let statuses: [ItemStatus] = force ? [.failed, .canceled, .succeeded, .skipped] : [.failed, .canceled]
-        return try await writer.write { db in
-            // Succeeded items whose renditions failed first: their failures are cleared too.
-            let renditions = try Self.retryRenditions(db, jobID: jobID, itemKey: itemKey)
-            var arguments: StatementArguments = [jobID]
-            arguments += StatementArguments(statuses.map(\.rawValue))
-            if let itemKey { arguments += [itemKey] }
-            try db.execute(
-                sql: """
-                    UPDATE job_items SET status = 'pending', last_error = NULL, error_kind = NULL, next_attempt_at = NULL,
-                        finished_at = NULL, attempts = 0
-                    WHERE job_id = ? AND status IN (\(Self.placeholders(statuses.count)))\(itemKey == nil ? "" : " AND item_key = ?")
-                    """,
-                arguments: arguments)
-            return renditions + db.changesCount
-        }
+        // Succeeded items whose renditions failed first: their failures are cleared too.
+        let renditions = try retryRenditions(db, jobID: jobID, itemKey: itemKey)
+        var arguments: StatementArguments = [jobID]
+        arguments += StatementArguments(statuses.map(\.rawValue))
+        if let itemKey { arguments += [itemKey] }
+        try db.execute(
+            sql: """
+                UPDATE job_items SET status = 'pending', last_error = NULL, error_kind = NULL, next_attempt_at = NULL,
+                    finished_at = NULL, attempts = 0
+                WHERE job_id = ? AND status IN (\(placeholders(statuses.count)))\(itemKey == nil ? "" : " AND item_key = ?")
+                """,
+            arguments: arguments)
+        return renditions + db.changesCount
     }
 
     @discardableResult
@@ -505,6 +513,18 @@ extension SQLiteJobStore: JobQueue {
                 sql: "INSERT INTO job_commands (job_id, kind, argument, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [jobID, kind.rawValue, argument, Self.now])
             return db.lastInsertedRowID
+        }
+    }
+
+    /// One command of `kind` for each argument, in one transaction.
+    public func submitCommands(jobID: Int64, kind: JobCommandKind, arguments: [String?]) async throws {
+        try await writer.write { db in
+            guard try Self.job(db, jobID) != nil else { throw StoreError.noSuchJob(jobID) }
+            let now = Self.now
+            for argument in arguments {
+                try db.cachedStatement(sql: "INSERT INTO job_commands (job_id, kind, argument, created_at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [jobID, kind.rawValue, argument, now])
+            }
         }
     }
 

@@ -369,7 +369,8 @@ enum SQLiteMigrations {
         try db.execute(
             sql: """
                 ALTER TABLE collections ADD COLUMN wanted INTEGER NOT NULL DEFAULT 0;
-                CREATE INDEX job_items_failed ON job_items (job_id) WHERE status = 'failed';
+                CREATE INDEX job_items_failed ON job_items (finished_at) WHERE status = 'failed';
+                CREATE INDEX job_items_item ON job_items (item_id);
                 """)
     }
 }
