@@ -8,6 +8,7 @@
                                    most twice a second, as the page's script does
 """
 import http.client
+import signal
 import sys
 import threading
 import time
@@ -83,11 +84,16 @@ def pages(url, seconds, clients):
                     fetched[0] += 1
         events.close()
 
+    def report(*_):
+        print(f"pages {clients} refreshes {fetched[0]}", flush=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, report)  # the benchmark stops the pages when the job ends
     threads = [threading.Thread(target=page, daemon=True) for _ in range(clients)]
     for t in threads:
         t.start()
     time.sleep(seconds)
-    print(f"pages {clients} refreshes {fetched[0]}")
+    report()
 
 
 if __name__ == "__main__":

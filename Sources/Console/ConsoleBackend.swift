@@ -10,6 +10,8 @@ public struct ConsoleBackend: Sendable {
     public let security: ConsoleSecurity
     public let events: EventBroadcaster
     public let metrics: ConsoleMetrics?
+    let dashboards = RecentViews<Int, DashboardView>()
+    let jobViews = RecentViews<Int64, JobView?>()
 
     public init(
         store: SQLiteJobStore, directory: DataDirectory, security: ConsoleSecurity = ConsoleSecurity(token: nil),

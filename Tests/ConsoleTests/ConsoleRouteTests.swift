@@ -143,4 +143,44 @@ import TestSupport
             }
         }
     }
+
+    /// Retry of one job's items: by job item id (as the pages send it), by key (as `jobs show`
+    /// lists it) or all; an empty list or an id of another job is refused.
+    @Test func aJobsItemsAreRetriedByIdOrKey() async throws {
+        let console = try ConsoleFixture()
+        let job = try await console.job(["A", "B", "C"], failing: 3)
+        let other = try await console.job(["D"], failing: 1)
+        let failed = try await console.store.failedItems(FailedItemFilter(jobID: job.id), limit: 10).items
+        let foreign = try await console.store.failedItems(FailedItemFilter(jobID: other.id), limit: 10).items[0]
+        try await console.test { client in
+            let steps: [(String, Any?, Int, Int?)] = [
+                ("/api/jobs/\(job.id)/retry?id=\(failed[0].id)", nil, 200, 1),
+                ("/api/jobs/\(job.id)/retry", ["items": [failed[1].itemKey]], 200, 1),
+                ("/api/jobs/\(job.id)/retry", ["items": []], 400, nil),
+                ("/api/jobs/\(job.id)/retry?id=\(foreign.id)", nil, 404, nil),
+                ("/api/jobs/\(job.id)/retry?id=x", nil, 400, nil),
+                ("/api/jobs/\(job.id)/retry", nil, 200, 1),
+            ]
+            for (uri, given, status, requeued) in steps {
+                try await client.execute(uri: uri, method: .post, headers: console.csrf, body: try given.map(body) ?? ByteBuffer()) { response in
+                    #expect(response.status.code == status, "\(uri) \(String(describing: given))")
+                    if let requeued { try #expect(json(response.body)["requeued"] as? Int == requeued, "\(uri)") }
+                }
+            }
+        }
+        #expect(try await console.store.counters(jobID: job.id)[.pending] == 3)
+        #expect(try await console.store.counters(jobID: other.id)[.failed] == 1, "another job's item is left alone")
+    }
+
+    @Test func theScriptAndStyleSheetComeFromTheBinary() async throws {
+        let console = try ConsoleFixture()
+        try await console.test { client in
+            for (path, type, marker) in [("/assets/console.js", "text/javascript", "EventSource"), ("/assets/console.css", "text/css", ".badge")] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix(type) == true)
+                    #expect(String(buffer: response.body).contains(marker))
+                }
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ public enum ConsoleRoutes {
         router.add(middleware: SecurityMiddleware(backend.security))
         router.add(middleware: JSONErrors())
         router.get("healthz") { _, _ in await health(backend) }
-        router.get("api/dashboard") { _, _ in json(try await DashboardView.load(backend).json) }
+        router.get("api/dashboard") { _, _ in json(try await DashboardView.recent(backend).json) }
         router.get("api/session") { _, _ in
             json(.object([("csrf_token", .string(backend.security.csrfToken)), ("sign_in", .bool(backend.security.requiresSignIn))]))
         }

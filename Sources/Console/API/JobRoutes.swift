@@ -31,7 +31,7 @@ enum JobRoutes {
         }
         router.get("api/jobs/:id") { _, context in
             let id = try ConsoleRoutes.id(context)
-            guard let view = try await JobView.load(store, id: id) else { throw HTTPError(.notFound, message: "no job \(id)") }
+            guard let view = try await JobView.recent(backend, id: id) else { throw HTTPError(.notFound, message: "no job \(id)") }
             return ConsoleRoutes.json(view.json)
         }
         router.get("api/jobs/:id/items") { request, context in

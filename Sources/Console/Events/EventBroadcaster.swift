@@ -29,6 +29,8 @@ public final class EventBroadcaster: Service, Sendable {
     let store: SQLiteJobStore
     let interval: Duration
     private let state = Mutex(State())
+    /// Counts the ticks that found a change (views read before one are not reused after it).
+    let generation = Atomic<Int>(0)
 
     public init(store: SQLiteJobStore, interval: Duration = .milliseconds(500)) {
         self.store = store
@@ -157,6 +159,7 @@ public final class EventBroadcaster: Service, Sendable {
             state.progress = Dictionary(progress.map { ("\($0.job):\($0.key)", $0.message.hashValue) }) { $1 }
             return out
         }
+        if !events.isEmpty || !changedJobs.isEmpty || !progress.isEmpty { generation.add(1, ordering: .sequentiallyConsistent) }
         for (buffer, message, key) in deliveries { buffer.push(message, key: key) }
     }
 

@@ -1,17 +1,10 @@
+import Engine
 import Foundation
 
 /// Numbers as the pages show them: sizes in binary units, rates, durations, times.
 enum Format {
     static func bytes(_ value: Int64?) -> String {
-        guard let value else { return "–" }
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var amount = Double(value)
-        var unit = 0
-        while amount >= 1024, unit < units.count - 1 {
-            amount /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(value) B" : String(format: amount < 10 ? "%.1f %@" : "%.0f %@", amount, units[unit])
+        value.map(ByteCountText.format) ?? "–"
     }
 
     static func rate(_ bytesPerSecond: Double?) -> String {

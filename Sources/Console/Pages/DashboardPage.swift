@@ -6,7 +6,7 @@ import Hummingbird
 /// ETA, its running items, the newest jobs (every state keeps its row) and free space.
 enum DashboardPage {
     static func render(_ backend: ConsoleBackend) async throws -> Response {
-        let view = try await DashboardView.load(backend)
+        let view = try await DashboardView.recent(backend)
         return Layout.page(
             title: "Dashboard", tab: .dashboard, backend: backend, events: "/api/events",
             body: """
@@ -18,7 +18,7 @@ enum DashboardPage {
     }
 
     static func fragment(_ backend: ConsoleBackend) async throws -> Response {
-        Layout.fragment(live(try await DashboardView.load(backend)))
+        Layout.fragment(live(try await DashboardView.recent(backend)))
     }
 
     static let launchForm: HTML = """

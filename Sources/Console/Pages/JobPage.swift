@@ -7,21 +7,21 @@ import Hummingbird
 /// and stay open across live refreshes (the script re-opens them).
 enum JobPage {
     static func render(_ backend: ConsoleBackend, id: Int64) async throws -> Response {
-        guard let view = try await JobView.load(backend.store, id: id) else { throw HTTPError(.notFound, message: "no job \(id)") }
+        guard let view = try await JobView.recent(backend, id: id) else { throw HTTPError(.notFound, message: "no job \(id)") }
         return Layout.page(
             title: "Job \(id)", tab: .none, backend: backend, events: "/api/events?job=\(id)",
             body: "<div id=\"live\" data-live=\"/jobs/\(id)?fragment=1\">\(live(view))</div>")
     }
 
     static func fragment(_ backend: ConsoleBackend, id: Int64) async throws -> Response {
-        guard let view = try await JobView.load(backend.store, id: id) else { throw HTTPError(.notFound, message: "no job \(id)") }
+        guard let view = try await JobView.recent(backend, id: id) else { throw HTTPError(.notFound, message: "no job \(id)") }
         return Layout.fragment(live(view))
     }
 
     static func live(_ view: JobView) -> HTML {
         let id = view.job.id
         let workers = view.workers.map { worker -> HTML in
-            "<tr><td>\(worker.id)</td><td>\(worker.host)</td><td class=\"num\">\(Int(worker.pid))</td><td>\(Layout.time(worker.heartbeatAt))</td><td>\(worker.currentItem ?? "–")</td></tr>"
+            "<tr><td>\(worker.id)</td><td>\(worker.host)</td><td class=\"num\">\(Int(worker.pid))</td><td>\(Layout.time(worker.heartbeatAt))</td><td>\(view.current(worker) ?? "–")</td></tr>"
         }
         let events = view.events.reversed().map { event -> HTML in
             "<li data-event=\"\(event.id)\"><span class=\"muted\">\(Layout.time(event.at))</span> <b>\(event.kind)</b> \(event.message)</li>"

@@ -20,6 +20,13 @@ struct DashboardView {
         var eta: Double?
     }
 
+    /// The view as read at most 250 ms ago in this event generation (`RecentViews`).
+    static func recent(_ backend: ConsoleBackend) async throws -> DashboardView {
+        try await backend.dashboards.value(0, generation: backend.events.generation.load(ordering: .sequentiallyConsistent)) {
+            try await load(backend)
+        }
+    }
+
     static func load(_ backend: ConsoleBackend, now: Date = Date()) async throws -> DashboardView {
         let store = backend.store
         var jobs: [(JobRecord, JobCounters)] = []

@@ -11,6 +11,21 @@ struct JobView {
 
     var job: JobRecord { active.job }
 
+    /// What a worker is on: the item it reported, or else the running items it holds.
+    func current(_ worker: JobWorker) -> String? {
+        if let item = worker.currentItem { return item }
+        let held = active.running.filter { $0.holder == worker.id }
+        guard let first = held.first else { return nil }
+        return held.count == 1 ? first.title : "\(first.title) and \(held.count - 1) more"
+    }
+
+    /// The view as read at most 250 ms ago in this event generation (`RecentViews`).
+    static func recent(_ backend: ConsoleBackend, id: Int64) async throws -> JobView? {
+        try await backend.jobViews.value(id, generation: backend.events.generation.load(ordering: .sequentiallyConsistent)) {
+            try await load(backend.store, id: id)
+        }
+    }
+
     static func load(_ store: SQLiteJobStore, id: Int64, now: Date = Date()) async throws -> JobView? {
         guard let job = try await store.job(id) else { return nil }
         let active = try await DashboardView.ActiveJob.load(store, job, try await store.counters(jobID: id), now: now)
@@ -25,7 +40,7 @@ struct JobView {
             ("workers", .array(workers.map {
                 .object([
                     ("id", .string($0.id)), ("host", .string($0.host)), ("pid", .int(Int64($0.pid))),
-                    ("heartbeat_at", .string(Format.iso($0.heartbeatAt)!)), ("current_item", $0.currentItem.map(JSONValue.string) ?? .null),
+                    ("heartbeat_at", .string(Format.iso($0.heartbeatAt)!)), ("current_item", current($0).map(JSONValue.string) ?? .null),
                 ])
             })),
             ("events", .array(events.map(\.json))),

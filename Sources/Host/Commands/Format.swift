@@ -1,17 +1,9 @@
+import Engine
 import Foundation
 
 /// Small formatting helpers for human-readable output.
 enum Format {
-    static func bytes(_ count: Int64) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) bytes" : String(format: "%.1f ", value) + units[unit]
-    }
+    static func bytes(_ count: Int64) -> String { ByteCountText.format(count) }
 
     static func duration(_ seconds: Double?) -> String {
         guard let seconds, seconds.isFinite else { return "--:--" }
