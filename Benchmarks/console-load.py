@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Load on the console, for Benchmarks/console-under-load.sh.
 
-  hammer URL SECONDS CONCURRENCY   GETs URL on keep-alive connections for SECONDS; prints
+  hammer URL SECONDS CONCURRENCY   GETs URL on keep-alive connections for SECONDS (or until
+                                   SIGTERM); prints
                                    requests, requests/s and latency p50/p90/p99/max (ms)
   pages URL SECONDS CLIENTS        CLIENTS open dashboards: each holds /api/events open and
                                    fetches the live region (/?fragment=1) after an event, at
@@ -22,12 +23,15 @@ def connect(url):
 
 def hammer(url, seconds, concurrency):
     latencies, errors, lock = [], [0], threading.Lock()
-    end = time.monotonic() + seconds
+    end = [time.monotonic() + seconds]
+    started = time.monotonic()
+    # Told to stop (the job ended): the clients finish their request and the figures are printed.
+    signal.signal(signal.SIGTERM, lambda *_: end.__setitem__(0, 0))
 
     def worker():
         conn, path = connect(url)
         mine = []
-        while time.monotonic() < end:
+        while time.monotonic() < end[0]:
             start = time.perf_counter()
             try:
                 conn.request("GET", path)
@@ -47,8 +51,10 @@ def hammer(url, seconds, concurrency):
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    while any(t.is_alive() for t in threads):
+        for t in threads:
+            t.join(0.2)
+    elapsed = time.monotonic() - started
     latencies.sort()
     if not latencies:
         print(f"requests 0 errors {errors[0]}")
@@ -57,7 +63,7 @@ def hammer(url, seconds, concurrency):
     def pct(p):
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
 
-    print(f"requests {len(latencies)} errors {errors[0]} rps {len(latencies) / seconds:.0f} "
+    print(f"requests {len(latencies)} errors {errors[0]} seconds {elapsed:.1f} rps {len(latencies) / elapsed:.0f} "
           f"p50_ms {pct(50):.1f} p90_ms {pct(90):.1f} p99_ms {pct(99):.1f} max_ms {latencies[-1] * 1000:.1f}")
 
 

@@ -4,9 +4,9 @@
 #   - with no console client,
 #   - with PAGES dashboards open (each holds /api/events and refreshes its live region after
 #     events, at most twice a second, as the page's script does),
-#   - while /api/dashboard is hammered by CONCURRENCY keep-alive clients for LOAD_SECONDS,
-#     with that load's latency p50/p99.
-# Rounds alternate the first two; the medians and the ratio are printed.
+#   - while /api/dashboard is hammered by CONCURRENCY keep-alive clients (for the job's
+#     length, at most LOAD_SECONDS), with that load's latency p50/p99.
+# Rounds alternate the first two (ABBA); the medians and the ratio are printed.
 # Usage: Benchmarks/console-under-load.sh [N=10000] [ROUNDS=3] [PAGES=2] [CONCURRENCY=4] [LOAD_SECONDS=30]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,17 +38,19 @@ run() {
   "$ENGINE" serve --port 0 --data-dir "$data" 2> "$work/serve.log" &
   serve_pid=$!
   for _ in $(seq 1 100); do
-    console=$(sed -n 's|.*console on \(http://[0-9.:]*\).*|\1|p' "$work/serve.log")
+    console=$(sed -n 's|.*console on \(http://[^ ]*\) .*|\1|p' "$work/serve.log")
     [ -n "$console" ] && break
     sleep 0.1
   done
+  [ -n "$console" ] || { echo "engine serve did not start: $(cat "$work/serve.log")" >&2; exit 1; }
   "$ENGINE" jobs submit ingest --no-renditions --input "$work/list.m3u8" --data-dir "$data" >/dev/null
   case $mode in
     pages) python3 Benchmarks/console-load.py pages "$console" 3600 "$PAGES" > "$load_out" & load_pid=$! ;;
     hammer) python3 Benchmarks/console-load.py hammer "$console/api/dashboard" "$LOAD_SECONDS" "$CONCURRENCY" > "$load_out" & load_pid=$! ;;
   esac
   until "$ENGINE" jobs list --json --data-dir "$data" | grep -Eq '"status": "(completed|completed_with_errors|failed|canceled)"'; do sleep 0.5; done
-  if [ "$mode" = pages ]; then kill "$load_pid" 2>/dev/null || true; fi
+  # The load ends with the job (it reports when told to stop).
+  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; fi
   if [ -n "$load_pid" ]; then wait "$load_pid" 2>/dev/null || true; fi
   kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
   # Items a second between the job's start and end, as the store recorded them (not rounded).
@@ -65,9 +67,11 @@ PY
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 : > "$work/none"; : > "$work/pages"
+none() { r=$(run none); echo "round $round, no console client: $r items/s"; echo "$r" | awk '{print $1}' >> "$work/none"; }
+pages() { r=$(run pages); echo "round $round, $PAGES dashboards open: $r"; echo "$r" | awk '{print $1}' >> "$work/pages"; }
 for round in $(seq 1 "$ROUNDS"); do
-  r=$(run none); echo "round $round, no console client: $r items/s"; echo "$r" | awk '{print $1}' >> "$work/none"
-  r=$(run pages); echo "round $round, $PAGES dashboards open: $r"; echo "$r" | awk '{print $1}' >> "$work/pages"
+  # ABBA: neither side always runs first (the machine warms up, files get cached).
+  if [ $((round % 2)) -eq 1 ]; then none; pages; else pages; none; fi
 done
 none=$(median < "$work/none"); pages=$(median < "$work/pages")
 echo "items/s, median of $ROUNDS: no console client $none, $PAGES dashboards open $pages (ratio $(python3 -c "print(f'{$pages / $none:.3f}')"))"

@@ -89,6 +89,9 @@ import TestSupport
                 #expect(items.map { $0["title"] as? String } == ["One", "Two", "Three"], "in collection order")
                 #expect(items[0]["status"] as? String == "failed" && items[0]["error_kind"] as? String == "http_4xx")
             }
+            try await client.execute(uri: "/api/jobs/\(job.id)/items", method: .get) { response in
+                #expect(response.status == .badRequest, "which collection")
+            }
             try await client.execute(uri: "/api/jobs/\(job.id)/items?collection=1", method: .get) { response in
                 #expect(response.status == .notFound, "the job has one collection")
             }
@@ -159,6 +162,7 @@ import TestSupport
                 ("/api/jobs/\(job.id)/retry", ["items": []], 400, nil),
                 ("/api/jobs/\(job.id)/retry?id=\(foreign.id)", nil, 404, nil),
                 ("/api/jobs/\(job.id)/retry?id=x", nil, 400, nil),
+                ("/api/jobs/\(job.id)/retry?id=", nil, 400, nil),
                 ("/api/jobs/\(job.id)/retry", nil, 200, 1),
             ]
             for (uri, given, status, requeued) in steps {

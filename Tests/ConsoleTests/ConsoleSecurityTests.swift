@@ -148,9 +148,12 @@ import TestSupport
             try await client.execute(uri: "/api/jobs", method: .post, headers: headers, body: try body(["type": "ingest", "inputs": ["x"]])) { response in
                 #expect(response.status == .forbidden)
             }
-            headers[.origin] = "http://127.0.0.1:18080"
-            try await client.execute(uri: "/api/jobs", method: .post, headers: headers, body: try body(["type": "ingest", "inputs": ["x"]])) { response in
-                #expect(response.status == .created, "its own page")
+            for (host, origin) in [("127.0.0.1:18080", "http://127.0.0.1:18080"), ("[::1]:18080", "http://[::1]:18080"), ("localhost", "http://localhost")] {
+                headers[HTTPField.Name("Host")!] = host
+                headers[.origin] = origin
+                try await client.execute(uri: "/api/jobs", method: .post, headers: headers, body: try body(["type": "ingest", "inputs": ["x"]])) { response in
+                    #expect(response.status == .created, "its own page at \(origin)")
+                }
             }
         }
     }

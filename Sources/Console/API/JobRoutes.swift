@@ -59,6 +59,9 @@ enum JobRoutes {
             // The items as a JSON body (`{"items": [KEY...]}` or `{"ids": [N...]}`, `"force": true`)
             // or one as `?item=KEY` or `?id=N` (`&force=true`).
             let body = try await ConsoleRoutes.body(request, as: Retry.self, empty: Retry())
+            for name in ["item", "id"] where request.uri.query?.split(separator: "&").contains(where: { $0 == "\(name)=" || $0 == name[...] }) == true {
+                throw HTTPError(.badRequest, message: "\(name): empty (leave it out to retry every failed item)")
+            }
             var keys = body.items ?? ConsoleRoutes.query(request, "item").map { [$0] }
             if let ids = try body.ids ?? ConsoleRoutes.query(request, "id").map({ text -> [Int64] in
                 guard let id = Int64(text) else { throw HTTPError(.badRequest, message: "id: a number, please") }
@@ -78,6 +81,9 @@ enum JobRoutes {
     static func items(_ store: SQLiteJobStore, id: Int64, request: Request) async throws -> [JobItemRow] {
         guard try await store.job(id) != nil else { throw HTTPError(.notFound, message: "no job \(id)") }
         let collections = try await store.jobCollections(jobID: id)
+        guard ConsoleRoutes.query(request, "collection") != nil else {
+            throw HTTPError(.badRequest, message: "collection: its index among the job's collections, please")
+        }
         let index = try ConsoleRoutes.queryInt(request, "collection", default: 0, range: 0...Int(Int32.max))
         guard index < collections.count else { throw HTTPError(.notFound, message: "job \(id) has no collection \(index)") }
         let limit = try ConsoleRoutes.queryInt(request, "limit", default: 1000, range: 1...10000)

@@ -85,6 +85,7 @@ public final class EventBroadcaster: Service, Sendable {
             return $0.stopped
         }
         if stopped { buffer.finish() }
+        generation.add(1, ordering: .sequentiallyConsistent)  // its first refresh reads anew
         return buffer
     }
 
@@ -139,7 +140,8 @@ public final class EventBroadcaster: Service, Sendable {
             for (id, json) in changedJobs {
                 if let job = jobs.first(where: { $0.id == id }) { state.jobs[id] = (json, job.status) }
             }
-            if let last = events.last, last.id > state.lastEventID ?? 0 { state.lastEventID = last.id }
+            // (Only while someone listens: the last one leaving during this tick reset the cursor.)
+            if let last = events.last, !state.subscribers.isEmpty, last.id > state.lastEventID ?? 0 { state.lastEventID = last.id }
             var out: [(SubscriberBuffer, String, String?)] = []
             for (key, var subscriber) in state.subscribers {
                 func wants(_ job: Int64) -> Bool { subscriber.buffer.jobID == nil || subscriber.buffer.jobID == job }
@@ -159,7 +161,7 @@ public final class EventBroadcaster: Service, Sendable {
             state.progress = Dictionary(progress.map { ("\($0.job):\($0.key)", $0.message.hashValue) }) { $1 }
             return out
         }
-        if !events.isEmpty || !changedJobs.isEmpty || !progress.isEmpty { generation.add(1, ordering: .sequentiallyConsistent) }
+        if !deliveries.isEmpty { generation.add(1, ordering: .sequentiallyConsistent) }
         for (buffer, message, key) in deliveries { buffer.push(message, key: key) }
     }
 

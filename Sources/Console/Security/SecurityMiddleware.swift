@@ -1,5 +1,4 @@
 public import HTTPTypes
-import Foundation
 public import Hummingbird
 
 /// Sign-in (when the console is bound beyond loopback), CSRF on every state-changing request,
@@ -39,8 +38,8 @@ public struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
             throw HTTPError(.forbidden, message: "this console answers only at a loopback address, not at \(authority)")
         }
         // A browser says where a request comes from: never another site's page.
-        if let origin = request.headers[.origin], origin != "null", let authority,
-            URLComponents(string: origin).map({ "\($0.host ?? "")\($0.port.map { ":\($0)" } ?? "")" }) != authority.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
+        if let origin = request.headers[.origin]?.lowercased(), origin != "null", let authority = authority?.lowercased(),
+            origin != "http://" + authority, origin != "https://" + authority
         {
             throw HTTPError(.forbidden, message: "a request from another site's page (Origin \(origin))")
         }

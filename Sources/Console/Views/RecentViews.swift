@@ -6,21 +6,24 @@ import Synchronization
 /// stream's `generation` is the one it was read in: a page refreshing after an event always
 /// reads anew.
 final class RecentViews<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let values = Mutex<[Key: (at: ContinuousClock.Instant, generation: Int, value: Value)]>([:])
+    /// Per key: when its read started, in which generation, and the read (callers that come
+    /// while it runs wait for the same one).
+    private let reads = Mutex<[Key: (at: ContinuousClock.Instant, generation: Int, read: Task<Value, any Error>)]>([:])
     let maxAge: Duration
 
     init(maxAge: Duration = .milliseconds(250)) {
         self.maxAge = maxAge
     }
 
-    func value(_ key: Key, generation: Int, load: () async throws -> Value) async throws -> Value {
+    func value(_ key: Key, generation: Int, load: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let now = ContinuousClock.now
-        if let kept = values.withLock({ $0[key] }), now - kept.at < maxAge, kept.generation == generation { return kept.value }
-        let value = try await load()
-        values.withLock { values in
-            values = values.filter { now - $0.value.at < maxAge }  // what has aged goes (closed job pages)
-            values[key] = (now, generation, value)
+        let read = reads.withLock { reads in
+            if let kept = reads[key], now - kept.at < maxAge, kept.generation == generation { return kept.read }
+            reads = reads.filter { now - $0.value.at < maxAge }  // what has aged goes (closed job pages)
+            let read = Task { try await load() }
+            reads[key] = (now, generation, read)
+            return read
         }
-        return value
+        return try await read.value
     }
 }

@@ -364,13 +364,16 @@ enum SQLiteMigrations {
                 """)
     }
 
-    /// The console: a wanted list of collections, and failed items found fast across jobs.
+    /// The console: a wanted list of collections; failed items found fast across jobs (and
+    /// those a later job's success superseded); items waiting for a retry counted from an index.
     private static func v8(_ db: Database) throws {
         try db.execute(
             sql: """
                 ALTER TABLE collections ADD COLUMN wanted INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX job_items_failed ON job_items (finished_at) WHERE status = 'failed';
                 CREATE INDEX job_items_item ON job_items (item_id);
+                CREATE INDEX job_items_waiting ON job_items (job_id)
+                    WHERE status IN ('pending', 'interrupted') AND next_attempt_at IS NOT NULL;
                 """)
     }
 }

@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             router: ConsoleRoutes.router(backend),
             configuration: .init(address: .hostname(address, port: Int(settings["console_port"]!)!), serverName: "MediaEngine"),
             onServerRunning: { channel in
-                Output.note("console on http://\(address):\(channel.localAddress?.port ?? 0) (profile \(settings["profile"]!))")
+                Output.note("console on http://\(address.contains(":") ? "[\(address)]" : address):\(channel.localAddress?.port ?? 0) (profile \(settings["profile"]!))")
             },
             logger: logger)
         // Shut down in reverse: the event streams end first, so the server has no open response to wait for.
