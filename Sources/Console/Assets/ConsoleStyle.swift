@@ -45,7 +45,7 @@ extension ConsoleAssets {
         button { font: inherit; font-size: .88rem; padding: .38rem .8rem; border: 1px solid #c7ccd8; background: #fff; border-radius: 7px; cursor: pointer; color: var(--ink); }
         button:hover:not(:disabled) { border-color: var(--accent); } button:disabled { opacity: .45; cursor: default; }
         button.primary { background: var(--accent); border-color: var(--accent); color: #fff; } button.danger { color: var(--bad); border-color: #eab3b3; }
-        td.actions { margin: 0; white-space: nowrap; } td.actions button { padding: .2rem .5rem; font-size: .8rem; }
+        td.actions { display: table-cell; margin: 0; white-space: nowrap; } td.actions button { padding: .2rem .5rem; font-size: .8rem; }
         .toggle { border: none; padding: 0 .3rem; background: none; font-size: 1rem; }
         tbody.open .toggle { transform: rotate(90deg); } tr.item td { background: #fafbfc; font-size: .88rem; } tr.item td:first-child { padding-left: 2rem; }
         form.stack { display: grid; gap: .65rem; } .row { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; }
