@@ -40,11 +40,6 @@ struct JobStoreAccess {
         return job
     }
 
-    /// A runner is alive and holds the job (its heartbeat is recent): commands go to it.
-    func isRunByLiveRunner(_ job: JobRecord) async throws -> Bool {
-        try await JobSteering(store: store).isRunByLiveRunner(job)
-    }
-
     /// Pause, resume or cancel through `JobSteering`: its outcome as a line, its refusal as an
     /// error (exit 2).
     func steer(_ command: String, _ action: (JobSteering) async throws -> JobSteering.Outcome, id: Int64, sent: String) async throws {

@@ -48,7 +48,13 @@ struct ServeCommand: AsyncParsableCommand {
             let file = directory.root.appendingPathComponent("console.token")
             do {
                 let (token, created) = try ConsoleSecurity.token(at: file)
-                if created { Output.note("console token (shown once; kept in \(file.path)): \(token)") }
+                // Shown once, on a terminal only: a service's standard error goes to its journal, a log.
+                if created {
+                    Output.note(
+                        isatty(STDERR_FILENO) == 1
+                            ? "console token (shown once; kept in \(file.path)): \(token)"
+                            : "console token made: read it from \(file.path) (it is not written where logs go)")
+                }
                 security = ConsoleSecurity(token: token)
             } catch {
                 Output.error("serve", "the console token \(file.path): \(error.localizedDescription)")
