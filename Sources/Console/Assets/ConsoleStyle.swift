@@ -16,6 +16,8 @@ extension ConsoleAssets {
         .grid { display: grid; grid-template-columns: minmax(260px, 340px) 1fr; gap: 1rem; align-items: start; }
         .grid > #live { display: grid; gap: 1rem; min-width: 0; }
         @media (max-width: 820px) { .grid { grid-template-columns: 1fr; } .split { grid-template-columns: 1fr !important; } }
+        @media (max-width: 600px) { table.failed, table.collections { min-width: 720px; } td.title small.muted { display: none; } }
+        table.failed td.title { min-width: 9rem; } table.failed td.error { min-width: 14rem; }
         .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.1rem; margin-bottom: 1rem; overflow-x: auto; }
         .grid .card { margin-bottom: 0; }
         h1, h2, h3 { margin: 0 0 .7rem; } h2 { font-size: 1.1rem; } h3 { font-size: .95rem; color: var(--muted); }
