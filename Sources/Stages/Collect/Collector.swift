@@ -92,7 +92,8 @@ public struct Collector: Sendable {
         case .failure(let error):
             return Collected(issues: [SourceIssue(location: input, message: "\(error)")])
         case .success(let absolute):
-            guard let url = URL(string: absolute), let format = PlaylistFormat.detect(path: url.path) else {
+            // A `.xml` URL is a feed or an XSPF playlist: its content says which.
+            guard let url = URL(string: absolute), PlaylistFormat.detect(path: url.path) != nil || url.path.fileExtension == "xml" else {
                 return Collected(items: [Self.item(url: absolute, entry: nil, collection: nil, position: nil)])
             }
             guard let fetch else {
@@ -100,6 +101,9 @@ public struct Collector: Sendable {
             }
             do {
                 let text = try await fetch(url)
+                guard let format = PlaylistFormat.detect(path: url.path, content: text) else {
+                    return Collected(issues: [SourceIssue(location: input, message: "neither a feed nor an XSPF playlist")])
+                }
                 return Self.items(from: format.parse(text, base: PlaylistBase(url: url)), format: format, input: input, locator: absolute)
             } catch {
                 return Collected(issues: [SourceIssue(location: input, message: "cannot fetch playlist: \(error)")])
@@ -109,8 +113,12 @@ public struct Collector: Sendable {
 
     private static func items(from playlist: ParsedPlaylist, format: PlaylistFormat, input: String, locator: String) -> Collected {
         let name = URL(fileURLWithPath: locator).deletingPathExtension().lastPathComponent
-        let collection = CollectionRef(
-            kind: format == .plainList ? .list : .playlist, locator: locator, title: playlist.title ?? name)
+        let kind: CollectionRef.Kind = switch format {
+        case .plainList: .list
+        case .feed: .feed
+        default: .playlist
+        }
+        let collection = CollectionRef(kind: kind, locator: locator, title: playlist.title ?? name)
         var collected = Collected()
         collected.items = playlist.entries.enumerated().map { index, entry in
             item(url: entry.url, entry: entry, collection: collection, position: index + 1)
@@ -154,7 +162,8 @@ public struct Collector: Sendable {
         let title = entry?.title.flatMap { $0.isEmpty ? nil : $0 }
         // A URL whose secrets were masked keeps a short hash of itself: two files behind
         // different keys stay two items.
-        let remoteID = shown == url ? url : shown + " ~" + Self.shortHash(url)
+        let remoteID = entry?.remoteID.map { Redaction.scrub($0) == $0 ? $0 : Redaction.scrub($0) + " ~" + Self.shortHash($0) }
+            ?? (shown == url ? url : shown + " ~" + Self.shortHash(url))
         return MediaItem(
             source: source, remoteID: remoteID, title: title ?? (fileName.isEmpty ? shown : fileName),
             titleIsFileName: title == nil, creators: entry?.creators ?? [], collection: collection, position: position,

@@ -9,9 +9,15 @@ public struct PlaylistEntry: Sendable, Equatable {
     public var source: String?
     /// 1-based line (or track number) in the playlist, for messages.
     public var line: Int
+    /// The entry's own identity in its source (a feed entry's guid or id); nil: its URL is.
+    public var remoteID: String?
 
-    public init(url: String, title: String? = nil, creators: [String] = [], duration: Double? = nil, source: String? = nil, line: Int) {
+    public init(
+        url: String, title: String? = nil, creators: [String] = [], duration: Double? = nil, source: String? = nil, line: Int,
+        remoteID: String? = nil
+    ) {
         self.url = url
+        self.remoteID = remoteID
         self.title = title
         self.creators = creators
         self.duration = duration

@@ -1,6 +1,8 @@
 /// The playlist and list formats the collectors read.
 public enum PlaylistFormat: String, Sendable, CaseIterable {
     case m3u, pls, xspf, plainList
+    /// RSS 2.0 or Atom.
+    case feed
 
     /// By extension first, then by the first meaningful line of the content.
     public static func detect(path: String, content: String? = nil) -> PlaylistFormat? {
@@ -9,12 +11,21 @@ public enum PlaylistFormat: String, Sendable, CaseIterable {
         case "pls": return .pls
         case "xspf": return .xspf
         case "txt", "list", "urls": return .plainList
+        case "rss", "atom": return .feed
         default: break
         }
         guard let content else { return nil }
         let head = content.drop { $0 == "\u{FEFF}" || $0.isWhitespace }.prefix(64).lowercased()
         if head.hasPrefix("#extm3u") { return .m3u }
         if head.hasPrefix("[playlist]") { return .pls }
+        // An XML document is a feed when its root is <rss> or <feed> (after any declaration,
+        // comments and processing instructions in the first 4 KiB), else XSPF.
+        let xml = content.drop { $0 == "\u{FEFF}" || $0.isWhitespace }.prefix(4096).lowercased()
+        if xml.hasPrefix("<") {
+            if let root = xml.range(of: "<(rss|feed)[\\s>]", options: .regularExpression), !xml[..<root.lowerBound].contains("<playlist") {
+                return .feed
+            }
+        }
         if head.hasPrefix("<?xml") || head.hasPrefix("<playlist") { return .xspf }
         return nil
     }
@@ -25,6 +36,7 @@ public enum PlaylistFormat: String, Sendable, CaseIterable {
         case .pls: PLSParser.parse(text, base: base)
         case .xspf: XSPFParser.parse(text, base: base)
         case .plainList: PlainListParser.parse(text, base: base)
+        case .feed: FeedParser.parse(text, base: base)
         }
     }
 }
