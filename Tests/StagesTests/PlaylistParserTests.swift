@@ -77,6 +77,36 @@ import TestSupport
         #expect(parsed.issues[2].message.contains("not followed by a location"))
     }
 
+    @Test(arguments: [
+        ("Band - Song", "Song", ["Band"]), ("Band (Live - 1999) - Song", "Song", ["Band (Live - 1999)"]),
+        ("[A - B] Mix - Track - Extended", "Track - Extended", ["[A - B] Mix"]), ("Song (Radio - Edit)", "Song (Radio - Edit)", []),
+        (" - Song", " - Song", []),
+    ])
+    func m3uTitlesSplitOnTheFirstDashOutsideBrackets(name: String, title: String, creators: [String]) {
+        let parsed = PlaylistFormat.m3u.parse("#EXTM3U\n#EXTINF:1,\(name)\na.mp3\n", base: local)
+        #expect(parsed.entries.first?.title == title.trimmingCharacters(in: .whitespaces) && parsed.entries.first?.creators == creators)
+    }
+
+    /// XSPF: xml:base on playlist, trackList and track nest, each against the one around it.
+    @Test func xspfNestedXMLBaseResolvesPerTheSpec() {
+        let text = """
+            <playlist xmlns="http://xspf.org/ns/0/" xml:base="https://media.example/root/">
+              <trackList xml:base="albums/">
+                <track xml:base="one/"><location>a.mp3</location></track>
+                <track><location>b.mp3</location></track>
+                <track xml:base="/elsewhere/"><location>c.mp3</location></track>
+                <track xml:base="https://other.example/x/"><location>../d.mp3</location></track>
+              </trackList>
+            </playlist>
+            """
+        #expect(PlaylistFormat.xspf.parse(text, base: remote).entries.map(\.url) == [
+            "https://media.example/root/albums/one/a.mp3", "https://media.example/root/albums/b.mp3",
+            "https://media.example/elsewhere/c.mp3", "https://other.example/d.mp3",
+        ])
+        let plain = "<playlist><trackList><track><location>e.mp3</location></track></trackList></playlist>"
+        #expect(PlaylistFormat.xspf.parse(plain, base: remote).entries.map(\.url) == ["https://example.com/lists/e.mp3"], "no xml:base: the playlist's URL")
+    }
+
     @Test func plsOrdersEntriesByNumberAndReportsBadLines() {
         let text = """
             [playlist]
@@ -92,7 +122,7 @@ import TestSupport
             """
         let parsed = PlaylistFormat.pls.parse(text, base: local)
         #expect(parsed.entries == [
-            PlaylistEntry(url: "http://radio.example.com/stream.mp3", title: "First", creators: ["Band"], line: 4),
+            PlaylistEntry(url: "http://radio.example.com/stream.mp3", title: "Band - First", line: 4),
             PlaylistEntry(url: "file:///music/lists/two.mp3", title: "Second", duration: 180, line: 2),
         ])
         #expect(parsed.issues.map(\.line) == [6, 8])

@@ -48,14 +48,27 @@ enum M3UParser {
     }
 }
 
-/// "Artist - Title" → (Title, [Artist]); a name without the separator is only a title.
+/// "Artist - Title" → (Title, [Artist]), split on the first ` - ` outside brackets and
+/// parentheses ("Band (Live - 1999) - Song" keeps "Band (Live - 1999)" whole); a name without
+/// that separator is only a title.
 func splitArtistTitle(_ name: String) -> (title: String?, creators: [String]) {
     guard !name.isEmpty else { return (nil, []) }
-    guard let range = name.range(of: " - ") else { return (name, []) }
-    let artist = name[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-    let title = name[range.upperBound...].trimmingCharacters(in: .whitespaces)
-    guard !artist.isEmpty, !title.isEmpty else { return (name, []) }
-    return (title, [artist])
+    var depth = 0
+    var index = name.startIndex
+    while index < name.endIndex {
+        switch name[index] {
+        case "(", "[", "{": depth += 1
+        case ")", "]", "}": depth = max(0, depth - 1)
+        case " " where depth == 0 && name[index...].hasPrefix(" - "):
+            let artist = name[..<index].trimmingCharacters(in: .whitespaces)
+            let title = name[name.index(index, offsetBy: 3)...].trimmingCharacters(in: .whitespaces)
+            guard !artist.isEmpty, !title.isEmpty else { return (name, []) }
+            return (title, [artist])
+        default: break
+        }
+        index = name.index(after: index)
+    }
+    return (name, [])
 }
 
 extension String {

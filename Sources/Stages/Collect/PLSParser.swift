@@ -35,8 +35,9 @@ enum PLSParser {
             let file = files[number]!
             switch base.resolve(file.location) {
             case .success(let url):
-                let (title, creators) = splitArtistTitle(titles[number] ?? "")
-                result.entries.append(PlaylistEntry(url: url, title: title, creators: creators, duration: lengths[number], line: file.line))
+                // A PLS title is kept whole: the format has no creator, and radio titles hold dashes.
+                let title = titles[number].flatMap { $0.isEmpty ? nil : $0 }
+                result.entries.append(PlaylistEntry(url: url, title: title, duration: lengths[number], line: file.line))
             case .failure(let error):
                 result.issues.append((file.line, "\(error)"))
             }

@@ -6,7 +6,7 @@ import FoundationXML
 /// XSPF: `<trackList><track><location/><title/><creator/><duration/>` (duration in ms).
 enum XSPFParser {
     static func parse(_ text: String, base: PlaylistBase) -> ParsedPlaylist {
-        let delegate = Delegate()
+        let delegate = Delegate(playlistURL: base.url)
         let parser = XMLParser(data: Data(text.utf8))
         parser.delegate = delegate
         var result = ParsedPlaylist()
@@ -22,7 +22,10 @@ enum XSPFParser {
                 result.issues.append((track.line, "track \(number + 1) has no <location>"))
                 continue
             }
-            switch base.resolve(location, isURIReference: true) {
+            // Relative to the nearest xml:base (track, trackList, playlist; each against the one
+            // around it), then to the playlist's own URL.
+            let reference = track.base.flatMap { URL(string: location, relativeTo: $0)?.absoluteString } ?? location
+            switch base.resolve(reference, isURIReference: true) {
             case .success(let url):
                 var duration: Double?
                 if let text = track.duration {
@@ -43,6 +46,8 @@ enum XSPFParser {
 
     struct Track {
         var line: Int
+        /// The xml:base in effect at the track (nil: none was given).
+        var base: URL?
         var location, title, creator, duration: String?
     }
 
@@ -53,11 +58,20 @@ enum XSPFParser {
         private var current: Track?
         private var text = ""
         private(set) var openElements: [String] = []
+        /// The xml:base in effect inside each open element (nil: none given yet).
+        private var bases: [URL?] = []
+        let playlistURL: URL
+
+        init(playlistURL: URL) {
+            self.playlistURL = playlistURL
+        }
 
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
             openElements.append(name)
+            let outer = bases.last ?? nil
+            bases.append(attributes["xml:base"].flatMap { URL(string: $0, relativeTo: outer ?? playlistURL)?.absoluteURL } ?? outer)
             text = ""
-            if name == "track" { current = Track(line: parser.lineNumber) }
+            if name == "track" { current = Track(line: parser.lineNumber, base: bases.last ?? nil) }
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
@@ -67,6 +81,7 @@ enum XSPFParser {
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             openElements.removeLast()
+            bases.removeLast()
             if name == "track", let track = current {
                 tracks.append(track)
                 current = nil
