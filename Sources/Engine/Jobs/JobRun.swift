@@ -452,9 +452,12 @@ struct JobLedger: ItemLedger {
     let run: JobRun
 
     static let bytes = Counter(label: "engine_item_bytes_total")
-    private static let outcomes = Mutex<[String: Counter]>([:])
+    /// Items settled, by outcome (metrics): one counter each, made once (no lock on the way).
+    private static let outcomes: [String: Counter] = Dictionary(
+        uniqueKeysWithValues: ["succeeded", "failed", "retry", "skipped", "canceled", "interrupted", "released"].map {
+            ($0, Counter(label: "engine_items_settled_total", dimensions: [("outcome", $0)]))
+        })
 
-    /// Items settled, by outcome (metrics).
     static func settled(_ outcome: ItemOutcome) -> Counter {
         let name =
             switch outcome {
@@ -466,12 +469,7 @@ struct JobLedger: ItemLedger {
             case .interrupted: "interrupted"
             case .released: "released"
             }
-        return outcomes.withLock { counters in
-            if let counter = counters[name] { return counter }
-            let counter = Counter(label: "engine_items_settled_total", dimensions: [("outcome", name)])
-            counters[name] = counter
-            return counter
-        }
+        return outcomes[name]!
     }
 
     func step(_ item: MediaItem, stage: String) async throws {

@@ -134,12 +134,18 @@ extension SQLiteJobStore {
                 arguments += [keyword, keyword]
             }
             if filter.wantedOnly { condition += " AND wanted" }
-            let total = try Int.fetchOne(db, sql: "\(Self.collectionRows) SELECT count(*) FROM rows WHERE \(condition)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
+            // One pass: the window counts every match before LIMIT takes the page (a page past
+            // the end has no row to carry it, and counts on its own).
+            let found = try Row.fetchAll(
                 db,
-                sql: "\(Self.collectionRows) SELECT * FROM rows WHERE \(condition) ORDER BY coalesce(title, locator) COLLATE NOCASE, id LIMIT ? OFFSET ?",
-                arguments: arguments + [limit, offset]
-            ).map(Self.collectionRow)
+                sql: """
+                    \(Self.collectionRows) SELECT *, count(*) OVER () AS matching FROM rows WHERE \(condition)
+                    ORDER BY coalesce(title, locator) COLLATE NOCASE, id LIMIT ? OFFSET ?
+                    """,
+                arguments: arguments + [limit, offset])
+            let rows = found.map(Self.collectionRow)
+            let total = try found.first.map { $0["matching"] as Int }
+                ?? Int.fetchOne(db, sql: "\(Self.collectionRows) SELECT count(*) FROM rows WHERE \(condition)", arguments: arguments) ?? 0
             let sources = try String.fetchAll(db, sql: "SELECT DISTINCT s.name FROM sources s JOIN collections c ON c.source_id = s.id ORDER BY 1")
             return CollectionList(total: total, rows: rows, sources: sources)
         }
