@@ -87,7 +87,7 @@ static size_t on_header(char *line, size_t size, size_t count, void *opaque) {
     mk_http_response *r = opaque;
     size_t len = size * count;
     if (len > 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new response (after a 100 Continue, say) */
-        r->etag[0] = r->content_range[0] = r->encryption[0] = '\0';
+        r->etag[0] = r->content_range[0] = r->encryption[0] = r->last_modified[0] = '\0';
         r->content_length = -1;
         const char *space = memchr(line, ' ', len);
         r->status = space ? strtol(space + 1, NULL, 10) : 0;
@@ -100,6 +100,7 @@ static size_t on_header(char *line, size_t size, size_t count, void *opaque) {
         header_value(line, len, "x-amz-server-side-encryption", r->encryption, sizeof r->encryption);
     header_value(line, len, "ETag", r->etag, sizeof r->etag);
     header_value(line, len, "Content-Range", r->content_range, sizeof r->content_range);
+    header_value(line, len, "Last-Modified", r->last_modified, sizeof r->last_modified);
     char length[32] = {0};
     header_value(line, len, "Content-Length", length, sizeof length);
     if (length[0]) r->content_length = strtoll(length, NULL, 10);

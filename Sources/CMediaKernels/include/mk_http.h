@@ -27,6 +27,7 @@ typedef struct mk_http_response {
     long status;             /* the last response's status (from its status line, then curl's) */
     char etag[256];
     char content_range[128];
+    char last_modified[64];
     char encryption[64];     /* x-amz-server-side-encryption, or "customer" (SSE-C): with aws:kms* or SSE-C the ETag is no MD5 */
     int64_t content_length;  /* -1: not announced */
     /* The body in memory when out_fd < 0, or when the status is not 2xx (an error document;

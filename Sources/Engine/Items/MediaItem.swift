@@ -1,3 +1,5 @@
+public import Foundation
+
 /// One media object moving through the graph: who it is, what the collectors said about it,
 /// and what the stages have added so far.
 public struct MediaItem: Sendable {
@@ -14,6 +16,10 @@ public struct MediaItem: Sendable {
     /// 1-based position in the collection.
     public var position: Int?
     public var durationHint: Double?
+    /// A feed entry's publication date, episode and season numbers.
+    public var published: Date?
+    public var episode: Int?
+    public var season: Int?
     /// Where the collector found it (absolute URL: `file:///…`, `https://…`).
     public var url: String
 

@@ -80,6 +80,20 @@ public struct JobInput: Sendable, Equatable {
     public var position: Int
     public var input: String
     public var done: Bool
+    /// A paged input: where its next unfinished page starts (nil: at the beginning), the pages
+    /// it has read, and the items they added to the job.
+    public var checkpoint: String?
+    public var pages = 0
+    public var found = 0
+
+    public init(position: Int, input: String, done: Bool, checkpoint: String? = nil, pages: Int = 0, found: Int = 0) {
+        self.position = position
+        self.input = input
+        self.done = done
+        self.checkpoint = checkpoint
+        self.pages = pages
+        self.found = found
+    }
 }
 
 /// How many items of a job are in each status.

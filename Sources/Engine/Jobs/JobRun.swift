@@ -7,6 +7,37 @@ import Synchronization
 /// It throws only when collecting cannot go on at all (the store is gone), not for a bad input.
 public protocol JobCollector: Sendable {
     func collect(_ input: String) async throws -> (items: [MediaItem], issues: [SourceIssue])
+    /// Collects `input` page by page from where it stopped (`input.checkpoint`, pages read so
+    /// far), handing each page to `page`, which records it before the next is fetched; the
+    /// last page has no checkpoint. By default the input is one page, from `collect(_:)`.
+    func collect(_ input: JobInput, page: (CollectedPage) async throws -> Void) async throws
+}
+
+extension JobCollector {
+    public func collect(_ input: JobInput, page: (CollectedPage) async throws -> Void) async throws {
+        let found = try await collect(input.input)
+        try await page(CollectedPage(items: found.items, issues: found.issues))
+    }
+}
+
+/// One page of a job input.
+public struct CollectedPage: Sendable {
+    public var items: [MediaItem]
+    public var issues: [SourceIssue]
+    /// Inputs the page names (a catalog page's collections), added to the job.
+    public var inputs: [String]
+    /// Where the next page starts; nil: this was the input's last.
+    public var checkpoint: String?
+    /// A paged input's page: counted, with a progress event. False: the input is not paged.
+    public var isPage: Bool
+
+    public init(items: [MediaItem], issues: [SourceIssue], inputs: [String] = [], checkpoint: String? = nil, isPage: Bool = false) {
+        self.items = items
+        self.issues = issues
+        self.inputs = inputs
+        self.checkpoint = checkpoint
+        self.isPage = isPage
+    }
 }
 
 /// How a runner works a job.
@@ -249,25 +280,24 @@ public final class JobRun: Sendable {
             guard let job = try await store.job(jobID) else { return }
             if !job.collectionDone {
                 // `limit`: new items (those the library does not hold), as yt-dlp's --max-downloads.
-                inputs: for input in try await store.jobInputs(jobID) where !input.done {
-                    guard stopReason == nil else { return }
-                    let found = try await collector?.collect(input.input) ?? (items: [], issues: [])
-                    for issue in found.issues {
-                        await observer.graph(.sourceIssue(issue))
-                        try await store.appendEvent(jobID: jobID, kind: "issue", message: issue.description)
+                // The inputs are read again after each: a catalog's pages add its collections.
+                inputs: while let input = try await store.jobInputs(jobID).first(where: { !$0.done }) {
+                    guard stopReason == nil, let collector else { break }
+                    var limitReached = false, finished = false, pagesRead = input.pages
+                    try await collector.collect(input) { page in
+                        guard !limitReached, !finished else { return }
+                        if page.isPage { pagesRead += 1 }
+                        finished = page.checkpoint == nil
+                        limitReached = try await record(page, of: input, number: pagesRead, observer: observer, limit: job.scope.limit)
                     }
-                    var items = found.items[...]
-                    repeat {
-                        try await waitBelowHighWater()
-                        guard stopReason == nil else { return }
-                        let batch = items.prefix(settings.enqueueBatch)
-                        items = items.dropFirst(batch.count)
-                        let result = try await store.enqueue(
-                            jobID: jobID, items: Array(batch), completingInput: items.isEmpty ? input.position : nil,
-                            newItemLimit: job.scope.limit)
-                        if result.limitReached { break inputs }
-                    } while !items.isEmpty
+                    if limitReached { break inputs }
+                    guard stopReason == nil else { return }
+                    if !finished {  // a collector that stopped without a last page: the input ends here, not again and again
+                        let issue = SourceIssue(location: input.input, message: "collection stopped before the input's last page")
+                        _ = try await record(CollectedPage(items: [], issues: [issue]), of: input, number: pagesRead, observer: observer, limit: nil)
+                    }
                 }
+                if stopReason != nil { return }
                 try await store.finishCollection(jobID: jobID)
             }
             control.withLock { $0.collectionDone = true }
@@ -280,6 +310,33 @@ public final class JobRun: Sendable {
                 $0.collectionDone = true
             }
         }
+    }
+
+    /// Records one page of `input`: its issues as events, its items in batches, and with the
+    /// last batch how far the input got. True when the job's limit of new items stopped it.
+    private func record(
+        _ page: CollectedPage, of input: JobInput, number: Int, observer: some GraphObserver<MediaItem>, limit: Int?
+    ) async throws -> Bool {
+        for issue in page.issues {
+            await observer.graph(.sourceIssue(issue))
+            try await store.appendEvent(jobID: jobID, kind: "issue", message: issue.description)
+        }
+        var items = page.items[...], addedEarlier = 0
+        repeat {
+            try await waitBelowHighWater()
+            guard stopReason == nil else { throw CancellationError() }
+            let batch = items.prefix(settings.enqueueBatch)
+            items = items.dropFirst(batch.count)
+            let progress = items.isEmpty
+                ? InputProgress(
+                    position: input.position, checkpoint: page.checkpoint, page: page.isPage ? number : nil, addedEarlier: addedEarlier,
+                    addedInputs: page.inputs)
+                : nil
+            let result = try await store.enqueue(jobID: jobID, items: Array(batch), progress: progress, newItemLimit: limit)
+            if result.limitReached { return true }
+            addedEarlier += result.added
+        } while !items.isEmpty
+        return false
     }
 
     private func waitBelowHighWater() async throws {

@@ -34,11 +34,12 @@ public protocol JobQueue: Sendable {
 
     // MARK: items
     /// Writes collected items into the job (and the catalog), keeping the first of each item
-    /// key; with `completingInput`, marks that input collected in the same transaction. With
+    /// key; with `progress`, records in the same transaction how far its input got: the next
+    /// page's checkpoint or the input done, a `page` event, and the inputs a page adds. With
     /// `newItemLimit`, stops before the item that would make the job's new items (those the
     /// library does not hold yet; for a reprocess job, every item) more than that, and says so
-    /// (the input is then not complete).
-    func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?, newItemLimit: Int?) async throws -> EnqueueResult
+    /// (the input's progress is then not recorded).
+    func enqueue(jobID: Int64, items: [MediaItem], progress: InputProgress?, newItemLimit: Int?) async throws -> EnqueueResult
     /// Catalog items with (`stored`) or without an active original on `backend`, optionally only
     /// of these sources or collections (by locator or title), oldest first: what a `reprocess`
     /// or a `download_only` job takes.
@@ -118,6 +119,33 @@ extension JobQueue {
     @discardableResult
     public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?) async throws -> Int {
         try await enqueue(jobID: jobID, items: items, completingInput: completingInput, newItemLimit: nil).added
+    }
+
+    /// `enqueue`, marking the input `completingInput` collected (nil: no progress recorded).
+    public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?, newItemLimit: Int?) async throws -> EnqueueResult {
+        try await enqueue(jobID: jobID, items: items, progress: completingInput.map { InputProgress(position: $0) }, newItemLimit: newItemLimit)
+    }
+}
+
+/// How far a job input's collection got, recorded with the items that got it there.
+public struct InputProgress: Sendable, Equatable {
+    public var position: Int
+    /// Where the input's next page starts (opaque to the store); nil: the input is done.
+    public var checkpoint: String?
+    /// The page of a paged input that ends here (1-based): counted on the input, and a `page`
+    /// event says `INPUT page N: +X new, total Y`.
+    public var page: Int?
+    /// Items of this page that earlier batches already added to the job (a page longer than a batch).
+    public var addedEarlier = 0
+    /// Inputs the page adds to the job (a catalog page's collections), collected after the others.
+    public var addedInputs: [String] = []
+
+    public init(position: Int, checkpoint: String? = nil, page: Int? = nil, addedEarlier: Int = 0, addedInputs: [String] = []) {
+        self.position = position
+        self.checkpoint = checkpoint
+        self.page = page
+        self.addedEarlier = addedEarlier
+        self.addedInputs = addedInputs
     }
 }
 

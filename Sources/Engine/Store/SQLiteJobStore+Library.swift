@@ -51,7 +51,7 @@ extension SQLiteJobStore {
             db,
             sql: """
                 SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind, i.status,
-                    i.last_error,
+                    i.last_error, i.published_at, i.episode, i.season,
                     (SELECT group_concat(name, char(31)) FROM (
                         SELECT c.name FROM item_creators ic JOIN creators c ON c.id = ic.creator_id
                         WHERE ic.item_id = i.id ORDER BY ic.position)) AS creators,
@@ -68,7 +68,7 @@ extension SQLiteJobStore {
                 """)
         return try rows.map { row in
             let file = (row["asset_id"] as Int64?) == nil ? nil : storedFile(row)
-            return LibraryEntry(
+            var entry = LibraryEntry(
                 itemID: row["item_id"], source: row["source"], remoteID: row["remote_id"], title: row["title"],
                 creators: (row["creators"] as String?)?.split(separator: "\u{1F}").map(String.init) ?? [],
                 duration: row["duration"], mediaKind: row["media_kind"], status: row["status"], lastError: row["last_error"],
@@ -80,6 +80,10 @@ extension SQLiteJobStore {
                         arguments: [$0.sha256]
                     ).map(renditionFailure)
                 } ?? [])
+            entry.published = (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+            entry.episode = row["episode"]
+            entry.season = row["season"]
+            return entry
         }
     }
 

@@ -104,8 +104,14 @@ extension SQLiteJobStore: JobQueue {
 
     public func jobInputs(_ id: Int64) async throws -> [JobInput] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT position, input, done FROM job_inputs WHERE job_id = ? ORDER BY position", arguments: [id])
-                .map { JobInput(position: $0["position"], input: $0["input"], done: $0["done"]) }
+            try Row.fetchAll(
+                db, sql: "SELECT position, input, done, checkpoint, pages, found FROM job_inputs WHERE job_id = ? ORDER BY position",
+                arguments: [id]
+            ).map {
+                JobInput(
+                    position: $0["position"], input: $0["input"], done: $0["done"], checkpoint: $0["checkpoint"], pages: $0["pages"],
+                    found: $0["found"])
+            }
         }
     }
 
@@ -130,7 +136,7 @@ extension SQLiteJobStore: JobQueue {
 
     // MARK: items
 
-    public func enqueue(jobID: Int64, items: [MediaItem], completingInput: Int?, newItemLimit: Int?) async throws -> EnqueueResult {
+    public func enqueue(jobID: Int64, items: [MediaItem], progress: InputProgress?, newItemLimit: Int?) async throws -> EnqueueResult {
         try await writer.write { db in
             let now = Self.now
             var added = 0, new = 0
@@ -160,23 +166,54 @@ extension SQLiteJobStore: JobQueue {
                 try db.cachedStatement(
                     sql: """
                         INSERT INTO job_items (job_id, item_key, item_id, title, source, remote_id, url, title_is_file_name, creators,
-                            collection_kind, collection_locator, collection_title, position, duration_hint, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            collection_kind, collection_locator, collection_title, position, duration_hint, created_at,
+                            published_at, episode, season)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """
                 ).execute(arguments: [
                     jobID, key, itemID, item.title, item.source, item.remoteID, item.url, item.titleIsFileName,
                     item.creators.joined(separator: "\u{1F}"), item.collection?.kind.rawValue, item.collection?.locator,
                     item.collection?.title, item.position, item.durationHint, now,
+                    item.published?.timeIntervalSince1970, item.episode, item.season,
                 ])
                 added += 1
             }
             try db.cachedStatement(sql: "UPDATE job_runs SET collected = collected + ?, collected_new = collected_new + ?, updated_at = ? WHERE id = ?")
                 .execute(arguments: [added, new, now, jobID])
-            if let completingInput, !limitReached {
-                try db.cachedStatement(sql: "UPDATE job_inputs SET done = 1 WHERE job_id = ? AND position = ?")
-                    .execute(arguments: [jobID, completingInput])
-            }
+            if let progress, !limitReached { try Self.record(db, progress, added: added, jobID: jobID) }
             return EnqueueResult(added: added, limitReached: limitReached)
+        }
+    }
+
+    /// An input's progress: its checkpoint (or done), a finished page counted with an event,
+    /// and the inputs the page adds after the job's last.
+    private static func record(_ db: Database, _ progress: InputProgress, added: Int, jobID: Int64) throws {
+        let pageAdded = progress.addedEarlier + added
+        try db.cachedStatement(
+            sql: """
+                UPDATE job_inputs SET done = ?, checkpoint = ?, pages = pages + ?, found = found + ?
+                WHERE job_id = ? AND position = ?
+                """
+        ).execute(arguments: [
+            progress.checkpoint == nil, progress.checkpoint, progress.page == nil ? 0 : 1, pageAdded, jobID, progress.position,
+        ])
+        if let page = progress.page {
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT input, found FROM job_inputs WHERE job_id = ? AND position = ?"),
+                arguments: [jobID, progress.position])
+            let input: String = row?["input"] ?? "input \(progress.position)"
+            let total: Int = row?["found"] ?? pageAdded
+            try Self.event(db, jobID, "page", "\(Redaction.url(input)) page \(page): +\(pageAdded) new, total \(total)")
+        }
+        guard !progress.addedInputs.isEmpty else { return }
+        var next = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(position) FROM job_inputs WHERE job_id = ?"), arguments: [jobID]) ?? -1
+        for input in progress.addedInputs {
+            // A collection the catalog lists twice (or a page read again after a crash) is one input.
+            guard try !Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_inputs WHERE job_id = ? AND input = ?)"), arguments: [jobID, input])!
+            else { continue }
+            next += 1
+            try db.cachedStatement(sql: "INSERT INTO job_inputs (job_id, position, input) VALUES (?, ?, ?)").execute(arguments: [jobID, next, input])
         }
     }
 
@@ -207,7 +244,8 @@ extension SQLiteJobStore: JobQueue {
                                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                             ORDER BY id LIMIT ?)
                         RETURNING id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
-                            creators, collection_kind, collection_locator, collection_title, position, duration_hint
+                            creators, collection_kind, collection_locator, collection_title, position, duration_hint,
+                            published_at, episode, season
                         """),
                 arguments: [holder, now + leaseDuration.seconds, now, jobID, now, limit]
             ).map { row in
@@ -221,6 +259,9 @@ extension SQLiteJobStore: JobQueue {
                     position: row["position"], durationHint: row["duration_hint"], url: row["url"])
                 item.catalogID = row["item_id"]
                 item.attempt = row["attempts"]
+                item.published = (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:))
+                item.episode = row["episode"]
+                item.season = row["season"]
                 let lease = ItemLease(jobItemID: row["id"], token: row["lease_token"])
                 item.lease = lease
                 return ClaimedItem(lease: lease, itemKey: row["item_key"], attempt: row["attempts"], item: item)

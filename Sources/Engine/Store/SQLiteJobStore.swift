@@ -108,13 +108,20 @@ public final class SQLiteJobStore: CatalogStore {
         let itemID = try Int64.fetchOne(
             db.cachedStatement(
                 sql: """
-                    INSERT INTO items (source_id, remote_id, title, url, duration) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO items (source_id, remote_id, title, url, duration, published_at, episode, season)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source_id, remote_id) DO UPDATE SET
                         title = CASE WHEN ? THEN items.title ELSE excluded.title END, url = excluded.url,
-                        duration = coalesce(items.duration, excluded.duration), updated_at = CURRENT_TIMESTAMP
+                        duration = coalesce(items.duration, excluded.duration),
+                        published_at = coalesce(excluded.published_at, items.published_at),
+                        episode = coalesce(excluded.episode, items.episode), season = coalesce(excluded.season, items.season),
+                        updated_at = CURRENT_TIMESTAMP
                     RETURNING id
                     """),
-            arguments: [sourceID, item.remoteID, item.title, item.url, item.durationHint, item.titleIsFileName])!
+            arguments: [
+                sourceID, item.remoteID, item.title, item.url, item.durationHint, item.published?.timeIntervalSince1970, item.episode,
+                item.season, item.titleIsFileName,
+            ])!
         // A file-name title or an empty creator list says nothing new: keep what the probe's
         // tags gave on an earlier run.
         if !item.creators.isEmpty { try Self.replaceCreators(db, itemID: itemID, item.creators) }

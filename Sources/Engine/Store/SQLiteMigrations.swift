@@ -13,6 +13,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v6-rendition-failures", migrate: v6)
         migrator.registerMigration("v7-uploads", migrate: v7)
         migrator.registerMigration("v8-console", migrate: v8)
+        migrator.registerMigration("v9-feeds-catalogs", migrate: v9)
         return migrator
     }
 
@@ -374,6 +375,25 @@ enum SQLiteMigrations {
                 CREATE INDEX job_items_item ON job_items (item_id);
                 CREATE INDEX job_items_waiting ON job_items (job_id)
                     WHERE status IN ('pending', 'interrupted') AND next_attempt_at IS NOT NULL;
+                """)
+    }
+
+    /// Feeds and paged catalogs: an item's publication date, episode and season (in the catalog
+    /// and as a job carries it); each job input's paging checkpoint (where the next unfinished
+    /// page starts), pages read and items found; and the resolver's scoring trace per job item.
+    private static func v9(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE items ADD COLUMN published_at REAL;
+                ALTER TABLE items ADD COLUMN episode INTEGER;
+                ALTER TABLE items ADD COLUMN season INTEGER;
+                ALTER TABLE job_items ADD COLUMN published_at REAL;
+                ALTER TABLE job_items ADD COLUMN episode INTEGER;
+                ALTER TABLE job_items ADD COLUMN season INTEGER;
+                ALTER TABLE job_items ADD COLUMN resolve_trace TEXT;
+                ALTER TABLE job_inputs ADD COLUMN checkpoint TEXT;
+                ALTER TABLE job_inputs ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE job_inputs ADD COLUMN found INTEGER NOT NULL DEFAULT 0;
                 """)
     }
 }

@@ -38,6 +38,10 @@ public struct LibraryEntry: Sendable {
     public var file: StoredFile?
     public var renditions: [StoredRendition]
     public var failedRenditions: [RenditionFailure]
+    /// A feed entry's publication date, episode and season numbers.
+    public var published: Date?
+    public var episode: Int?
+    public var season: Int?
 }
 
 /// What `removeItems` took out of the catalog: how many items, and the files no item refers

@@ -31,6 +31,8 @@ public struct DataDirectory: Sendable {
     public var lockFile: URL { root.appendingPathComponent("runner.lock") }
     public var logs: URL { root.appendingPathComponent("logs") }
     public var exports: URL { root.appendingPathComponent("exports") }
+    /// Kept copies of fetched feeds and pages, with their validators (conditional GETs).
+    public var pageCache: URL { root.appendingPathComponent("cache/pages") }
 
     /// Creates the directory and its library and temp folders; a data directory made here is
     /// for its owner only (0700: the database holds the URLs it downloads, passwords and all).

@@ -14,8 +14,11 @@ struct CollectCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array.")
     var json = false
 
-    @Argument(help: "Playlists (M3U, PLS, XSPF, plain list), folders, media files, URLs or s3://BACKEND/PREFIX.")
+    @Argument(help: "Playlists (M3U, PLS, XSPF, plain list), feeds (RSS, Atom; feed:URL for one without .rss/.atom/.xml), folders, media files, URLs, s3://BACKEND/PREFIX or catalog:NAME[/ID].")
     var inputs: [String]
+
+    @Option(help: "A graph file whose `sources:` (web catalogs) `catalog:NAME` inputs may name, beside the config file's.")
+    var graph: String?
 
     @OptionGroup var data: DataDirOptions
 
@@ -30,7 +33,7 @@ struct CollectCommand: AsyncParsableCommand {
             ? BackendAccess.clients(store: try BackendCommand.store(data, command: "collect")) : nil
         let source = CollectorSource(
             inputs: inputs,
-            collector: Collector(downloader: Downloader(), temporaryDirectory: try Self.scratch(data), objectStores: objectStores))
+            collector: Collector(fetcher: PageFetcher(cache: data.directory.pageCache), objectStores: objectStores, sources: try sources()))
         let problems = Mutex(0)
         var items: [MediaItem] = []
         try await source.produce(
@@ -50,12 +53,13 @@ struct CollectCommand: AsyncParsableCommand {
         if problems.withLock({ $0 }) > 0 { throw EngineExit.failures }
     }
 
-    /// Where a fetched playlist is kept while it is read: the profile's temp folder when it
-    /// can be made (a read-only data dir falls back to the system's).
-    static func scratch(_ data: DataDirOptions) throws -> URL {
-        let temporary = data.directory.temporary
-        return (try? FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)) != nil
-            ? temporary : FileManager.default.temporaryDirectory
+    /// The web catalogs `catalog:NAME` inputs may name: the config file's and the graph file's.
+    private func sources() throws -> [CatalogSource] {
+        var options = JobOptions()
+        if let graph { options.graph = graph }
+        try options.loadGraph(command: "collect")
+        try options.apply(data.settings(), command: "collect")
+        return options.sources ?? []
     }
 
     static func json(_ item: MediaItem) -> JSONValue {
@@ -68,6 +72,9 @@ struct CollectCommand: AsyncParsableCommand {
             ("remote_id", .string(item.remoteID)),
             ("collection", item.collection.map { .string($0.locator) } ?? .null),
             ("position", item.position.map(JSONValue.int) ?? .null),
+            ("published", item.published.map { .string(Format.timestamp($0)) } ?? .null),
+            ("episode", item.episode.map(JSONValue.int) ?? .null),
+            ("season", item.season.map(JSONValue.int) ?? .null),
         ])
     }
 }

@@ -13,6 +13,11 @@ enum Format {
             : String(format: "%d:%02d", total / 60, total % 60)
     }
 
+    /// RFC 3339 in UTC (`2026-12-03T18:50:39Z`), as JSON output writes dates.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }

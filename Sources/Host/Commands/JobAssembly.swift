@@ -18,6 +18,9 @@ struct JobOptions: Codable {
     /// upload_only, download_upload: the backend files go to, and items uploading at once.
     var backend: String?
     var uploadWorkers: Int?
+    /// Web catalogs for `catalog:NAME` inputs: the config file's and the graph file's (which
+    /// wins on a name both define), as they were when the job was submitted.
+    var sources: [CatalogSource]?
 
     var encoded: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 
@@ -65,6 +68,8 @@ struct JobOptions: Codable {
         limitRate = layered("limit_rate", file?.limitRate) { ByteSize.parse($0) }
         maxSize = layered("max_size", file?.maxSize) { ByteSize.parse($0) }
         noRenditions = settings["renditions"] == "false"
+        let ownNames = Set(loaded.sources.map(\.name))
+        sources = settings.sources.filter { !ownNames.contains($0.name) } + loaded.sources
         if noRenditions, let backend = loaded.renditionsBackend {
             Output.error(command, "renditions are off: graph '\(loaded.name)' keeps nothing but renditions (on backend '\(backend)')")
             throw EngineExit.usage
@@ -189,7 +194,10 @@ enum JobAssembly {
                 CatalogCollector(
                     store: store, scope: job.scope, backend: LocalLibrary.backendName, stored: [.reprocess, .uploadOnly].contains(job.type))
             case .ingest, .collectOnly:
-                CollectorInputs(Collector(downloader: downloader, temporaryDirectory: directory.temporary, objectStores: graphOptions.objectStores))
+                CollectorInputs(
+                    Collector(
+                        fetcher: PageFetcher(options: download, cache: directory.pageCache), objectStores: graphOptions.objectStores,
+                        sources: options.sources ?? file.sources))
             }
         return JobRun(
             store: store, jobID: job.id, runner: runner, stages: stages, collector: collector,

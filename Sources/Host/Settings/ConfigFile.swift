@@ -8,6 +8,7 @@ import Yams
 /// download_workers: 4
 /// limit_rate: 2M
 /// ```
+/// and `sources:`, web catalogs as a graph file defines them (`CatalogSource`).
 /// Unknown keys and bad values are errors naming the file and the line. `data_dir` and
 /// `profile` choose where a profile's own `config.yaml` is, so only a file given with
 /// `--config` (or `ENGINE_CONFIG`) may set them.
@@ -15,6 +16,8 @@ struct ConfigFile: Sendable {
     let path: String
     /// Canonical values by key.
     let values: [String: String]
+    /// Web catalogs (`sources:`), for `catalog:NAME` inputs.
+    var sources: [CatalogSource] = []
 
     static func load(_ path: String, explicit: Bool) throws(SettingsError) -> ConfigFile {
         let text: String
@@ -38,9 +41,17 @@ struct ConfigFile: Sendable {
         guard let mapping = root.mapping else {
             throw SettingsError(source: path, line: root.mark?.line, message: "a config file is a mapping of settings (`key: value`)")
         }
-        var values: [String: String] = [:]
+        var values: [String: String] = [:], sources: [CatalogSource] = []
         for (keyNode, valueNode) in mapping {
             let line = keyNode.mark?.line
+            if keyNode.string == "sources" {
+                do {
+                    sources = try GraphFile.catalogSources(inYAML: text, file: path)
+                } catch {
+                    throw SettingsError(source: path, line: error.line, message: error.message)
+                }
+                continue
+            }
             guard let key = keyNode.string, let setting = Setting.named(key) else {
                 throw SettingsError(
                     source: path, line: line,
@@ -59,7 +70,7 @@ struct ConfigFile: Sendable {
             case .failure(let problem): throw SettingsError(source: path, line: valueNode.mark?.line ?? line, message: problem.message)
             }
         }
-        return ConfigFile(path: path, values: values)
+        return ConfigFile(path: path, values: values, sources: sources)
     }
 }
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Stages
 
 /// The effective value of every setting and the layer it came from: the built-in default <
 /// the config file < `ENGINE_*` < a flag. The config file is `--config FILE` (`ENGINE_CONFIG`),
@@ -19,6 +20,8 @@ struct Settings: Sendable {
     private(set) var values: [String: Value] = [:]
     /// The config file read, if any.
     private(set) var configFile: String?
+    /// The config file's web catalogs (`sources:`).
+    private(set) var sources: [CatalogSource] = []
 
     subscript(_ key: String) -> String? { values[key]?.text }
     func origin(_ key: String) -> Origin { values[key]?.origin ?? .builtIn }
@@ -62,6 +65,7 @@ struct Settings: Sendable {
         var config = explicit
         if config == nil, FileManager.default.fileExists(atPath: ownPath) { config = try ConfigFile.load(ownPath, explicit: false) }
         settings.configFile = config?.path
+        settings.sources = config?.sources ?? []
         for setting in Setting.all where !["data_dir", "profile"].contains(setting.key) {
             let fallback: String? =
                 switch setting.key {

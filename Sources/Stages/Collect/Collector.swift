@@ -4,21 +4,19 @@ public import Foundation
 /// Turns inputs (playlist files or URLs, folders, media files or URLs) into items.
 /// Malformed entries become issues naming the input and line; they never stop collection.
 public struct Collector: Sendable {
-    /// Fetches a remote playlist's text (the downloader, in the default graph).
-    public typealias Fetch = @Sendable (URL) async throws -> String
-
-    let fetch: Fetch?
+    /// Fetches remote playlists, feeds and their pages (nil: remote playlists are refused).
+    let fetcher: PageFetcher?
     /// The backends `s3://BACKEND/PREFIX` inputs list (nil: such inputs are refused).
     let objectStores: ObjectStores?
+    /// A paged feed is followed for at most this many pages.
+    public var feedPageLimit = 100
+    /// Web catalogs for `catalog:NAME` inputs (`sources:` in a graph or config file).
+    public var sources: [CatalogSource] = []
 
-    public init(fetch: Fetch? = nil, objectStores: ObjectStores? = nil) {
-        self.fetch = fetch
+    public init(fetcher: PageFetcher? = nil, objectStores: ObjectStores? = nil, sources: [CatalogSource] = []) {
+        self.fetcher = fetcher
         self.objectStores = objectStores
-    }
-
-    /// A collector that fetches remote playlists with `downloader`, through `temporaryDirectory`.
-    public init(downloader: Downloader, temporaryDirectory: URL, objectStores: ObjectStores? = nil) {
-        self.init(fetch: { url in try await downloader.fetchText(url, temporaryDirectory: temporaryDirectory) }, objectStores: objectStores)
+        self.sources = sources
     }
 
     public struct Collected: Sendable {
@@ -27,14 +25,21 @@ public struct Collector: Sendable {
     }
 
     public func collect(_ input: String) async -> Collected {
+        if Self.isCatalog(input) { return await collectCatalogWhole(input) }
         if ObjectURL(input) != nil {
             guard let objectStores else {
                 return Collected(issues: [SourceIssue(location: input, message: "s3:// inputs need a backend (`engine backend add s3 …`)")])
             }
             return await BucketCollector(objectStores: objectStores).collect(input)
         }
+        // `feed:https://…` (and `feed://host/…`, as browsers hand podcast links over): a feed
+        // whatever its URL looks like.
+        if input.lowercased().hasPrefix("feed:") {
+            let rest = String(input.dropFirst(5))
+            return await collectURL(rest.hasPrefix("//") ? "http:" + rest : rest, input: input, isFeed: true)
+        }
         if PlaylistBase.scheme(of: input) != nil, !input.lowercased().hasPrefix("file:") {
-            return await collectURL(input)
+            return await collectURL(input, input: input, isFeed: false)
         }
         // Reading playlists and walking folders blocks: off the cooperative pool.
         do {
@@ -87,26 +92,64 @@ public struct Collector: Sendable {
         return Self.items(from: format.parse(text, base: PlaylistBase(url: url)), format: format, input: input, locator: url.path)
     }
 
-    private func collectURL(_ input: String) async -> Collected {
-        switch PlaylistBase(url: URL(fileURLWithPath: "/")).resolve(input) {
+    private func collectURL(_ address: String, input: String, isFeed: Bool) async -> Collected {
+        switch PlaylistBase(url: URL(fileURLWithPath: "/")).resolve(address) {
         case .failure(let error):
             return Collected(issues: [SourceIssue(location: input, message: "\(error)")])
         case .success(let absolute):
             // A `.xml` URL is a feed or an XSPF playlist: its content says which.
-            guard let url = URL(string: absolute), PlaylistFormat.detect(path: url.path) != nil || url.path.fileExtension == "xml" else {
+            guard let url = URL(string: absolute), isFeed || PlaylistFormat.detect(path: url.path) != nil || url.path.fileExtension == "xml"
+            else {
                 return Collected(items: [Self.item(url: absolute, entry: nil, collection: nil, position: nil)])
             }
-            guard let fetch else {
+            guard let fetcher else {
                 return Collected(issues: [SourceIssue(location: input, message: "remote playlists need a downloader")])
             }
             do {
-                let text = try await fetch(url)
-                guard let format = PlaylistFormat.detect(path: url.path, content: text) else {
+                let text = try await fetcher.fetch(url).text
+                guard let format = isFeed ? .feed : PlaylistFormat.detect(path: url.path, content: text) else {
                     return Collected(issues: [SourceIssue(location: input, message: "neither a feed nor an XSPF playlist")])
                 }
-                return Self.items(from: format.parse(text, base: PlaylistBase(url: url)), format: format, input: input, locator: absolute)
+                var playlist = format.parse(text, base: PlaylistBase(url: url))
+                if format == .feed { await followPages(of: &playlist, from: url, fetcher: fetcher) }
+                return Self.items(from: playlist, format: format, input: input, locator: absolute)
             } catch {
                 return Collected(issues: [SourceIssue(location: input, message: "cannot fetch playlist: \(error)")])
+            }
+        }
+    }
+
+    /// A paged feed (RFC 5005): each `next` page's entries after the first page's, until a
+    /// page has no `next`, names one already read, or `feedPageLimit` pages were read. A page
+    /// that cannot be fetched or read ends the feed there, with an issue naming it.
+    private func followPages(of playlist: inout ParsedPlaylist, from first: URL, fetcher: PageFetcher) async {
+        var seen: Set<String> = [first.absoluteString]
+        var pages = 1
+        while let next = playlist.next {
+            playlist.next = nil
+            guard seen.insert(next).inserted else { break }
+            guard pages < feedPageLimit else {
+                playlist.issues.append((0, "the feed has more than \(feedPageLimit) pages: stopped before \(Redaction.url(next))"))
+                break
+            }
+            guard let url = URL(string: next), ["http", "https", "file"].contains(url.scheme?.lowercased() ?? "") else {
+                playlist.issues.append((0, "page \(pages + 1): '\(Redaction.url(next))' is not an http(s) URL"))
+                break
+            }
+            do {
+                let page = FeedParser.parse(try await fetcher.fetch(url).text, base: PlaylistBase(url: url))
+                pages += 1
+                let shown = Redaction.url(next)
+                playlist.entries += page.entries.map { entry in
+                    var entry = entry
+                    entry.line = 0  // a line of another document: the page is named in its issues instead
+                    return entry
+                }
+                playlist.issues += page.issues.map { (0, "\(shown):\($0.line): \($0.message)") }
+                playlist.next = page.next
+            } catch {
+                playlist.issues.append((0, "page \(pages + 1): cannot fetch: \(error)"))
+                break
             }
         }
     }
@@ -164,10 +207,14 @@ public struct Collector: Sendable {
         // different keys stay two items.
         let remoteID = entry?.remoteID.map { Redaction.scrub($0) == $0 ? $0 : Redaction.scrub($0) + " ~" + Self.shortHash($0) }
             ?? (shown == url ? url : shown + " ~" + Self.shortHash(url))
-        return MediaItem(
+        var item = MediaItem(
             source: source, remoteID: remoteID, title: title ?? (fileName.isEmpty ? shown : fileName),
             titleIsFileName: title == nil, creators: entry?.creators ?? [], collection: collection, position: position,
             durationHint: entry?.duration, url: url)
+        item.published = entry?.published
+        item.episode = entry?.episode
+        item.season = entry?.season
+        return item
     }
 
     /// 12 hex digits of the SHA-256 of `text`.

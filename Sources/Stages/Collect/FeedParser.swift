@@ -28,6 +28,7 @@ enum FeedParser {
             result.issues.append((parser.lineNumber, "not a valid feed: the document ends inside <\(open)>"))
         }
         result.title = delegate.feedTitle
+        result.next = delegate.next
         let source = base.url.isFileURL ? "local" : (base.url.host ?? "web")
         for (number, entry) in delegate.entries.enumerated() {
             let name = entry.title.map { "'\($0)'" } ?? "\(number + 1)"
@@ -43,9 +44,22 @@ enum FeedParser {
                     if duration == nil { result.issues.append((entry.line, "entry \(name): itunes:duration '\(text)' is not a duration")) }
                 }
                 let creators = [entry.author ?? delegate.feedAuthor].compactMap { $0 }.filter { !$0.isEmpty }
-                result.entries.append(PlaylistEntry(
+                var found = PlaylistEntry(
                     url: url, title: entry.title, creators: creators, duration: duration, source: entry.id == nil ? nil : source,
-                    line: entry.line, remoteID: entry.id))
+                    line: entry.line, remoteID: entry.id)
+                if let text = entry.published {
+                    found.published = FeedDate.parse(text)
+                    if found.published == nil { result.issues.append((entry.line, "entry \(name): '\(text)' is not a date (its publication date is left out)")) }
+                }
+                for (field, text) in [("itunes:episode", entry.episode), ("itunes:season", entry.season)] {
+                    guard let text else { continue }
+                    guard let number = Int(text.trimmingCharacters(in: .whitespaces)), number >= 0 else {
+                        result.issues.append((entry.line, "entry \(name): \(field) '\(text)' is not a number (left out)"))
+                        continue
+                    }
+                    if field == "itunes:episode" { found.episode = number } else { found.season = number }
+                }
+                result.entries.append(found)
             case .failure(let error):
                 result.issues.append((entry.line, "entry \(name): \(error)"))
             }
@@ -69,7 +83,7 @@ enum FeedParser {
 
     struct Entry {
         var line: Int
-        var id, title, author, duration, media: String?
+        var id, title, author, duration, media, published, episode, season: String?
         /// The media came from an enclosure (RSS or Atom): a `media:content` does not replace it.
         var mediaIsEnclosure = false
     }
@@ -82,6 +96,8 @@ enum FeedParser {
         private(set) var problem: (line: Int, message: String)?
         var openElement: String? { elements.last }
         var feedAuthor: String?
+        /// The feed's next page (RFC 5005): `<atom:link rel="next">` in an RSS channel, `<link rel="next">` in an Atom feed.
+        var next: String?
         private var current: Entry?
         private var text = ""
         private var elements: [String] = []
@@ -124,6 +140,9 @@ enum FeedParser {
                 if let url = attributes["url"], current?.media == nil, medium == nil || ["audio", "video"].contains(medium!) {
                     current?.media = resolved(url)
                 }
+            case "atom:link" where current == nil && attributes["rel"] == "next",
+                "link" where current == nil && attributes["rel"] == "next" && elements.count == 2:
+                if let href = attributes["href"], next == nil { next = resolved(href) }
             case "title":
                 titleIsHTML = ["html", "xhtml"].contains(attributes["type"] ?? "")
             default:
@@ -173,6 +192,10 @@ enum FeedParser {
                 case ("itunes:author", _), ("dc:creator", _): if current?.author == nil { current?.author = value }
                 case ("name", "author"): if current?.author == nil { current?.author = value }
                 case ("itunes:duration", _): current?.duration = value
+                case ("pubDate", "item"), ("published", "entry"): current?.published = value
+                case ("updated", "entry"), ("dc:date", _): if current?.published == nil { current?.published = value }
+                case ("itunes:episode", _): current?.episode = value
+                case ("itunes:season", _): current?.season = value
                 default: break
                 }
             } else {

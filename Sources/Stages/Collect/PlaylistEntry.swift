@@ -1,3 +1,5 @@
+public import Foundation
+
 /// One entry a playlist or list names, before it becomes an item.
 public struct PlaylistEntry: Sendable, Equatable {
     /// Absolute URL (`file:///…` for local paths, resolved against the playlist's location).
@@ -11,6 +13,10 @@ public struct PlaylistEntry: Sendable, Equatable {
     public var line: Int
     /// The entry's own identity in its source (a feed entry's guid or id); nil: its URL is.
     public var remoteID: String?
+    /// A feed entry's publication date, episode and season numbers.
+    public var published: Date?
+    public var episode: Int?
+    public var season: Int?
 
     public init(
         url: String, title: String? = nil, creators: [String] = [], duration: Double? = nil, source: String? = nil, line: Int,
@@ -31,4 +37,6 @@ public struct ParsedPlaylist: Sendable {
     public var title: String?
     public var entries: [PlaylistEntry] = []
     public var issues: [(line: Int, message: String)] = []
+    /// The next page of a paged feed (RFC 5005 `<atom:link rel="next">`), absolute.
+    public var next: String?
 }

@@ -53,14 +53,6 @@ public final class Downloader: Sendable {
         }
     }
 
-    /// Fetches a small text resource (a remote playlist) through a temp file.
-    public func fetchText(_ url: URL, temporaryDirectory: URL) async throws -> String {
-        let path = temporaryDirectory.appendingPathComponent(UUID().uuidString + ".playlist").path
-        defer { unlink(path) }
-        _ = try await download(url.absoluteString, to: path)
-        return try String(contentsOfFile: path, encoding: .utf8)
-    }
-
     /// The validator file beside a resumable download.
     public static func metaPath(_ path: String) -> String { path + ".meta" }
 

@@ -47,18 +47,6 @@ public enum DefaultGraph {
             TranscodeStage(plan: options.renditions, store: store, library: library, output: keep ? .library : .upload),
         ]
     }
-
-    /// The default graph in memory, its source the collectors (no job, no store queue).
-    public static func make(
-        _ options: Options, store: any CatalogStore, library: LocalLibrary, temporaryDirectory: URL
-    ) -> Graph<MediaItem> {
-        let downloader = Downloader(options: options.download)
-        let collector = Collector(downloader: downloader, temporaryDirectory: temporaryDirectory)
-        return Graph(
-            source: CollectorSource(inputs: options.inputs, limit: options.limit, collector: collector),
-            stages: stages(options, store: store, library: library, downloader: downloader),
-            channelCapacity: options.channelCapacity)
-    }
 }
 
 /// A job's collector: each input through `Collector` (playlists, folders, files, URLs).
@@ -72,5 +60,15 @@ public struct CollectorInputs: JobCollector {
     public func collect(_ input: String) async -> (items: [MediaItem], issues: [SourceIssue]) {
         let collected: Collector.Collected = await collector.collect(input)
         return (collected.items, collected.issues)
+    }
+
+    /// A catalog input page by page (resumable at its next unfinished page); any other as one page.
+    public func collect(_ input: JobInput, page: (CollectedPage) async throws -> Void) async throws {
+        guard Collector.isCatalog(input.input) else {
+            let found = await collect(input.input)
+            try await page(CollectedPage(items: found.items, issues: found.issues))
+            return
+        }
+        try await collector.collectCatalog(input, page: page)
     }
 }

@@ -47,6 +47,8 @@ public struct GraphFile: Sendable {
     public var renditions: RenditionPlan
     /// Profiles the file defines, by name (built-ins are always available).
     public var profiles: [String: TranscodeProfile]
+    /// Web catalogs the file defines (`sources:`), for `catalog:NAME` inputs.
+    public var sources: [CatalogSource] = []
 
     /// Originals are kept in the library (a `store` stage); otherwise they stay where they were
     /// found and only the renditions are kept, on the upload backend.
@@ -137,5 +139,19 @@ extension YamlError {
         case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
         default: "\(self)"
         }
+    }
+}
+
+extension GraphFile {
+    /// The `sources:` of another YAML file (a config file), errors naming `file`; none when it has none.
+    public static func catalogSources(inYAML text: String, file: String) throws(GraphFileError) -> [CatalogSource] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw GraphFileError.yaml(error, file: file)
+        }
+        guard let node = root?.mapping?.first(where: { $0.key.string == "sources" })?.value else { return [] }
+        return try GraphFileReader(file: file, defaults: nil).catalogSources(node)
     }
 }
