@@ -8,8 +8,9 @@ Prints "PORT <n>" once listening. --log appends one JSON line per request:
 {"path", "query", "status", "if_none_match", "if_modified_since"}.
 
 Feeds:
-    /feed/paged/<pages>?page=K      Atom feed page K (1-based) of <pages>, 3 entries each, with
-                                    <link rel="next"> on every page but the last
+    /feed/paged/<pages>[.atom]?page=K
+                                    Atom feed page K (1-based) of <pages>, 3 entries each, with
+                                    <link rel="next"> (the same path) on every page but the last
     /feed/conditional.rss           RSS 2.0 with ETag "feed-v1" and a Last-Modified; 304 to a
                                     matching If-None-Match or an If-Modified-Since not before it
 Catalogs (JSON), <kind> one of:
@@ -111,7 +112,7 @@ class Handler(BaseHTTPRequestHandler):
         parts = [p for p in url.path.split("/") if p]
         try:
             if parts[:2] == ["feed", "paged"]:
-                return self.paged_feed(int(parts[2]), int(query.get("page", ["1"])[0]))
+                return self.paged_feed(url.path, int(parts[2].split(".")[0]), int(query.get("page", ["1"])[0]))
             if parts == ["feed", "conditional.rss"]:
                 return self.conditional_feed()
             if parts and parts[0] == "catalog":
@@ -126,12 +127,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, b'{"error": "bad request"}')
         self.send(404, b'{"error": "not found"}')
 
-    def paged_feed(self, pages, page):
+    def paged_feed(self, path, pages, page):
         entries = "".join(
             f"""<entry><id>urn:paged:{page}-{n}</id><title>Episode {page}.{n}</title>
 <link rel="enclosure" href="/media/tone.mp3?{page}-{n}" type="audio/mpeg"/></entry>"""
             for n in range(1, 4))
-        nxt = f'<link rel="next" href="/feed/paged/{pages}?page={page + 1}"/>' if page < pages else ""
+        nxt = f'<link rel="next" href="{path}?page={page + 1}"/>' if page < pages else ""
         body = f"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Paged Show</title>
 <id>urn:paged</id>{nxt}{entries}</feed>""".encode()
         self.send(200, body, "application/atom+xml")

@@ -201,9 +201,11 @@ extension SQLiteJobStore: JobQueue {
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT input, found FROM job_inputs WHERE job_id = ? AND position = ?"),
                 arguments: [jobID, progress.position])
-            let input: String = row?["input"] ?? "input \(progress.position)"
+            // An input's `#fragment` is the name it was listed with: `catalog:square/42 (Top Hits)`.
+            let input = Redaction.url(row?["input"] ?? "input \(progress.position)")
+            let shown = input.firstIndex(of: "#").map { "\(input[..<$0]) (\(input[input.index(after: $0)...]))" } ?? input
             let total: Int = row?["found"] ?? pageAdded
-            try Self.event(db, jobID, "page", "\(Redaction.url(input)) page \(page): +\(pageAdded) new, total \(total)")
+            try Self.event(db, jobID, "page", "\(shown) page \(page): +\(pageAdded) new, total \(total)")
         }
         guard !progress.addedInputs.isEmpty else { return }
         var next = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(position) FROM job_inputs WHERE job_id = ?"), arguments: [jobID]) ?? -1

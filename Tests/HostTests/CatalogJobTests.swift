@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+/// Paged JSON catalogs as job inputs, against scripts/catalog-server.py: a catalog of
+/// collections, then each collection's items, page by page with progress on the job; a source
+/// that repeats its last page forever, one that fails on page 3; and a run killed mid-collection
+/// that resumes at the next unfinished page.
+@Suite struct CatalogJobTests {
+    /// The sources, as a user writes them: `square` pages its collections by number and its
+    /// items by offset; `rep` pages by cursor and never says it is done; `broken` fails on page 3.
+    static func graph(_ server: CatalogServer, itemsPageSize: Int = 4) -> String {
+        """
+        graph: default
+        sources:
+          square:
+            collections:
+              url: "\(server.url("/catalog/square/collections"))?page={page}"
+              paging: page
+              list: data.playlists
+              has_more: data.has_more
+              fields: {id: id, title: name}
+            items:
+              url: "\(server.url("/catalog/square/collections"))/{collection}/items?offset={offset}&limit={limit}"
+              paging: offset
+              page_size: \(itemsPageSize)
+              list: tracks
+              has_more: has_more
+              fields: {id: id, title: title, creators: "artists[].name", duration: duration_ms, url: stream_url}
+              duration_unit: ms
+          rep:
+            collections:
+              url: "\(server.url("/catalog/repeating/collections"))?cursor={cursor}"
+              paging: cursor
+              list: data.playlists
+              has_more: data.has_more
+              next_cursor: next
+              fields: {id: id, title: name}
+            items:
+              url: "\(server.url("/catalog/repeating/collections"))/{collection}/items?cursor={cursor}"
+              paging: cursor
+              list: tracks
+              has_more: has_more
+              next_cursor: next_cursor
+              fields: {id: id, title: title, url: stream_url}
+          broken:
+            collections:
+              url: "\(server.url("/catalog/broken/collections"))?page={page}"
+              paging: page
+              list: data.playlists
+              has_more: data.has_more
+              fields: {id: id, title: name}
+            items:
+              url: "\(server.url("/catalog/broken/collections"))/{collection}/items?page={page}"
+              paging: page
+              list: tracks
+              fields: {id: id, title: title, url: stream_url}
+        """
+    }
+
+    /// The item keys a catalog of `kind` holds per the server's rules (collection n has 5 + n % 3
+    /// items), for its first `collections` collections.
+    static func expectedKeys(_ kind: String, source: String, collections: ClosedRange<Int>) -> Set<String> {
+        Set(collections.flatMap { n in (1...(5 + n % 3)).map { "\(source):\(kind)\(n)-t\($0)" } })
+    }
+
+    @Test func catalogsArePagedIntoTheJobWithProgressAndAFailingSourceIsIsolated() async throws {
+        let (server, _) = try CatalogServer.start()
+        let files = try TemporaryDirectory("graph"), dataDir = try TemporaryDirectory("data")
+        let graph = try files.write("catalogs.yaml", Self.graph(server))
+        let run = try Command.engine([
+            "run", "--json", "--no-renditions", "--graph", graph, "--data-dir", dataDir.path, "catalog:broken", "catalog:square", "catalog:rep",
+        ])
+        let database = try DatabaseQueue(path: dataDir.file("engine.sqlite").path)
+        let keys = try await database.read { db in try Set(String.fetchAll(db, sql: "SELECT item_key FROM job_items WHERE status = 'succeeded'")) }
+        // broken: its first two pages of collections (1–6) before page 3 failed; the others whole.
+        let expected = Self.expectedKeys("broken", source: "broken", collections: 1...6)
+            .union(Self.expectedKeys("square", source: "square", collections: 1...7))
+            .union(Self.expectedKeys("repeating", source: "rep", collections: 1...7))
+        #expect(keys == expected, "\(run.stderr)")
+
+        let events = try await database.read { db in try String.fetchAll(db, sql: "SELECT message FROM job_events ORDER BY id") }
+        let square2 = events.filter { $0.hasPrefix("catalog:square/square2 (Square list 2) page") }
+        #expect(square2 == ["catalog:square/square2 (Square list 2) page 1: +4 new, total 4", "catalog:square/square2 (Square list 2) page 2: +3 new, total 7"])
+        #expect(events.contains { $0.contains("catalog:broken: page 3: ") && $0.hasSuffix("HTTP 500") }, "\(events)")
+        #expect(events.contains("catalog:rep: page 4 repeats entries already read: paging stopped"), "\(events)")
+        #expect(events.filter { $0.hasPrefix("catalog:square page") } == [
+            "catalog:square page 1: +0 new, total 0", "catalog:square page 2: +0 new, total 0", "catalog:square page 3: +0 new, total 0",
+        ])
+
+        // Items keep their collection's order and title; creators and duration come from the mapping.
+        let square2Rows = try await database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.remote_id, ci.position, co.title, i.duration FROM collection_items ci
+                    JOIN collections co ON co.id = ci.collection_id JOIN items i ON i.id = ci.item_id
+                    WHERE co.locator = 'catalog:square/square2' ORDER BY ci.position
+                    """)
+        }
+        #expect(square2Rows.map { $0["remote_id"] as String } == (1...7).map { "square2-t\($0)" })
+        #expect(square2Rows.map { $0["position"] as Int } == Array(1...7))
+        #expect(Set(square2Rows.map { $0["title"] as String }) == ["Square list 2"])
+        let inputsDone = try await database.read { db in try Bool.fetchAll(db, sql: "SELECT done FROM job_inputs") }
+        #expect(inputsDone.count == 3 + 6 + 7 + 7 && inputsDone.allSatisfy { $0 })
+    }
+
+    @Test func killedMidCollectionTheJobResumesAtTheNextUnfinishedPageWithNoDuplicates() async throws {
+        // Many pages: 24 collections 3 a page, and their items 2 a page (3 or 4 pages each).
+        let (server, log) = try CatalogServer.start(arguments: ["--collections", "24", "--page-delay-ms", "30"])
+        let files = try TemporaryDirectory("graph"), dataDir = try TemporaryDirectory("data")
+        let graph = try files.write("catalogs.yaml", Self.graph(server, itemsPageSize: 2))
+        let base = ["--json", "--no-renditions", "--data-dir", dataDir.path]
+        var kills = 0, attempt = 0
+        while kills < 4, attempt < 12 {
+            attempt += 1
+            let created = try FileManager.default.fileExists(atPath: dataDir.file("engine.sqlite").path)
+                && Command.engine(["jobs", "list", "--json", "--data-dir", dataDir.path]).stdout.contains("\"id\"")
+            let run = try EngineProcess(["run"] + base + (created ? ["--resume"] : ["--graph", graph, "catalog:square"]))
+            let moment = Int.random(in: 150...600)
+            let pid = run.process.processIdentifier
+            Thread.detachNewThread {
+                usleep(useconds_t(moment * 1000))
+                kill(pid, SIGKILL)
+            }
+            _ = try await run.wait()
+            if run.process.terminationReason == .uncaughtSignal { kills += 1 } else { break }
+        }
+        #expect(kills >= 2, "the collection ended before the kills")
+        let final = try EngineProcess(["run"] + base + ["--resume"])
+        let status = try await final.wait()
+        #expect(status == 0, "\(final.errors)")
+
+        let database = try DatabaseQueue(path: dataDir.file("engine.sqlite").path)
+        let (keys, catalogItems, links) = try await database.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT item_key FROM job_items WHERE status = 'succeeded'"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM items")!,
+                try Row.fetchAll(
+                    db, sql: "SELECT co.locator, ci.position FROM collection_items ci JOIN collections co ON co.id = ci.collection_id")
+            )
+        }
+        let expected = Self.expectedKeys("square", source: "square", collections: 1...24)
+        #expect(Set(keys) == expected)
+        #expect(keys.count == expected.count && catalogItems == expected.count)
+        // Positions within each collection are 1…n, once each.
+        let byCollection = Dictionary(grouping: links, by: { $0["locator"] as String }).mapValues { $0.map { $0["position"] as Int }.sorted() }
+        #expect(byCollection.values.allSatisfy { $0 == Array(1...$0.count) }, "\(byCollection)")
+        // Resumed where each input stopped: a page recorded before a kill is never fetched again;
+        // only the page in flight at each kill may be (at most one per kill).
+        let pages = try CatalogServer.requests(log).filter { $0.path.hasPrefix("/catalog/") }.map { "\($0.path)?\($0.query)" }
+        let refetched = pages.count - Set(pages).count
+        #expect(refetched <= kills, "\(refetched) page(s) fetched again after \(kills) kills")
+    }
+}
