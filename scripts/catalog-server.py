@@ -28,6 +28,14 @@ Catalogs (JSON), <kind> one of:
     /catalog/flat/items?page=N      --flat-pages pages of --flat-size items (no collections)
 Each catalog request waits --page-delay-ms first (a kill lands mid-collection).
     /media/<name>                   the file <root>/<name>
+    /truncated/<name>               announces the file's length, sends half of it, closes
+Search endpoints (resolver sources), /search/<name>?title=T&artist=A&duration=D, answering
+{"results": [{"stream", "name", "artists": [{"name"}], "length", "codec", "kbps", "bytes"}]}:
+    loud       two wrong candidates at 320 kb/s: another song ("Day Shift"), and T 40 s longer
+    lossless   T as FLAC, whose stream is /truncated/tone.mp3 (the download fails)
+    small      T "(2019 Remaster)" at 128 kb/s, 1 s longer: the right song, lower quality
+    garbage    T as a large WAV whose stream is /media/notmedia.wav (not media: the probe fails)
+    down       HTTP 503
 """
 import argparse
 import base64
@@ -119,6 +127,21 @@ class Handler(BaseHTTPRequestHandler):
                 if ARGS.page_delay_ms:
                     time.sleep(ARGS.page_delay_ms / 1000)
                 return self.catalog(parts[1:], query)
+            if parts and parts[0] == "search":
+                return self.search(parts[1], query)
+            if len(parts) == 2 and parts[0] == "truncated":
+                with open(os.path.join(ARGS.root, os.path.basename(parts[1])), "rb") as f:
+                    data = f.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/mpeg")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.log(200)
+                return
             if len(parts) == 2 and parts[0] == "media":
                 path = os.path.join(ARGS.root, os.path.basename(parts[1]))
                 with open(path, "rb") as f:
@@ -126,6 +149,28 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, IndexError, OSError):
             return self.send(400, b'{"error": "bad request"}')
         self.send(404, b'{"error": "not found"}')
+
+    def search(self, name, query):
+        title = query.get("title", [""])[0]
+        artists = [{"name": query.get("artist", [""])[0]}]
+        duration = float(query.get("duration", ["0"])[0] or 0)
+
+        def result(stream, name, length, codec, kbps, size):
+            return {"stream": stream, "name": name, "artists": artists, "length": length, "codec": codec, "kbps": kbps, "bytes": size}
+        if name == "loud":
+            results = [result("/media/tone.mp3?loud-wrong", "Day Shift", duration, "mp3", 320, 9_000_000),
+                       result("/media/tone.mp3?loud-long", title, duration + 40, "mp3", 320, 9_500_000)]
+        elif name == "lossless":
+            results = [result("/truncated/tone.mp3", title, duration, "flac", 900, 30_000_000)]
+        elif name == "small":
+            results = [result("/media/tone.mp3?small", title + " (2019 Remaster)", duration + 1, "mp3", 128, 300_000)]
+        elif name == "garbage":
+            results = [result("/media/notmedia.wav", title, duration, "wav", 1411, 40_000_000)]
+        elif name == "down":
+            return self.send(503, b'{"error": "down for maintenance"}')
+        else:
+            return self.send(404, b'{"error": "no such source"}')
+        self.send(200, json.dumps({"results": results}).encode())
 
     def paged_feed(self, path, pages, page):
         entries = "".join(

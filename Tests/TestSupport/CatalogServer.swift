@@ -6,7 +6,7 @@ public import Foundation
 public final class CatalogServer: @unchecked Sendable {  // immutable after init; Process is thread-safe to terminate
     public let port: Int
     private let process: Process
-    /// The folder `/media/` serves (holds `tone.mp3`, a short real MP3).
+    /// The folder `/media/` serves: `tone.mp3`, a short real MP3, and `notmedia.wav`, an HTML page.
     public let root: TemporaryDirectory
 
     /// The request log (one JSON line per request, `requests(_:)` reads it).
@@ -18,6 +18,7 @@ public final class CatalogServer: @unchecked Sendable {  // immutable after init
         logs = try TemporaryDirectory("catalog-log")
         log = logs.file("requests.jsonl")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: Fixtures.media("audio-id3.mp3")), to: root.file("tone.mp3"))
+        try root.write("notmedia.wav", "<html><body>Not found, but said with a 200</body></html>\n")
         let (process, port) = try LoopbackServer.launch("catalog-server.py", ["--root", root.path, "--log", log.path] + arguments)
         self.port = port
         self.process = process

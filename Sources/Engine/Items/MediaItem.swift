@@ -26,6 +26,12 @@ public struct MediaItem: Sendable {
     // Added by stages.
     public var catalogID: Int64?
     public var resolvedURL: String?
+    /// The source the resolved URL belongs to (the library path names it); nil: the item's own.
+    public var resolvedSource: String?
+    /// Candidates the resolver ranked below the chosen one and has not tried: while there are
+    /// some, a download or probe failure falls back to the next (a retry at once) instead of
+    /// failing the item.
+    public var alternatives = 0
     public var downloadedFile: String?
     public var byteCount: Int64?
     public var sha256: String?

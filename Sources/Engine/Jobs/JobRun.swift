@@ -189,8 +189,8 @@ public final class JobRun: Sendable {
     /// pause or cancel that reaches the store first wins).
     public func run(observer: some GraphObserver<MediaItem>, from: Set<JobStatus> = [.queued, .paused]) async throws -> JobRunEnd {
         try await store.startJob(jobID, runner: runner, from: from)
-        let counting = StageCountingObserver(observer) { [retry = settings.retry] error, attempt in
-            retry.delay(after: attempt, failingWith: error, random: 0) != nil
+        let counting = StageCountingObserver(observer) { [retry = settings.retry] stage, item, error in
+            JobLedger.fallsBack(item, stage: stage) || retry.delay(after: item.attempt, failingWith: error, random: 0) != nil
         }
         let ledger = JobLedger(store: store, run: self)
         let graph = Graph(
@@ -539,7 +539,10 @@ struct JobLedger: ItemLedger {
         let end: ItemOutcome =
             switch outcome {
             case .completed: .succeeded(bytes: item.byteCount)
-            case .failed(_, let error): failure(error, attempt: item.attempt)
+            case .failed(let stage, let error):
+                Self.fallsBack(item, stage: stage)
+                    ? .retry(error: "\(error)", kind: (error as? any ClassifiedError)?.kind ?? .other, after: .zero)
+                    : failure(error, attempt: item.attempt)
             case .skipped(_, let reason): .skipped(reason: reason)
             case .stopped: run.stopReason == .cancel ? .canceled : .interrupted
             case .released: .released
@@ -549,6 +552,15 @@ struct JobLedger: ItemLedger {
         Self.settled(end).increment()
         if case .succeeded(let bytes?) = end { Self.bytes.increment(by: bytes) }
         run.inFlight.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// The stages whose failure blames the source the item came from (a broken or truncated
+    /// file, a transfer that failed): with other candidates left, the item falls back to the
+    /// next one at once — whatever the error, and whatever tries the retry policy has left.
+    static let sourceStages: Set<String> = ["download", "probe"]
+
+    static func fallsBack(_ item: MediaItem, stage: String) -> Bool {
+        item.alternatives > 0 && sourceStages.contains(stage)
     }
 
     /// A transient error with tries left is a retry after the policy's backoff; any other
@@ -568,16 +580,16 @@ struct JobLedger: ItemLedger {
 final class StageCountingObserver: GraphObserver {
     private let inner: any GraphObserver<MediaItem>
     private let deltas = Mutex<[String: JobStageCounters]>([:])
-    /// Whether the ledger will send a failure with this error back for another try.
-    private let willRetry: @Sendable (any Error, Int) -> Bool
+    /// Whether the ledger will send a failure (in this stage, of this item, with this error) back for another try.
+    private let willRetry: @Sendable (String, MediaItem, any Error) -> Bool
 
-    init(_ inner: any GraphObserver<MediaItem>, willRetry: @escaping @Sendable (any Error, Int) -> Bool) {
+    init(_ inner: any GraphObserver<MediaItem>, willRetry: @escaping @Sendable (String, MediaItem, any Error) -> Bool) {
         self.inner = inner
         self.willRetry = willRetry
     }
 
     func graph(_ event: GraphEvent<MediaItem>) async {
-        if case .failed(let stage, let item, let error) = event, willRetry(error, item.attempt) {
+        if case .failed(let stage, let item, let error) = event, willRetry(stage, item, error) {
             await inner.graph(.retrying(stage: stage, item, error))
             return
         }

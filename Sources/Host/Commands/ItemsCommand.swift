@@ -8,8 +8,8 @@ import Stages
 struct ItemsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "items",
-        abstract: "List the items the library holds (optionally those a query matches: artist:NAME, status:failed, …), or remove some.",
-        subcommands: [ItemsListCommand.self, ItemsRemoveCommand.self],
+        abstract: "List the items the library holds (optionally those a query matches: artist:NAME, status:failed, …), show one, or remove some.",
+        subcommands: [ItemsListCommand.self, ItemsShowCommand.self, ItemsRemoveCommand.self],
         defaultSubcommand: ItemsListCommand.self
     )
 }

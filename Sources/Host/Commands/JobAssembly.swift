@@ -21,6 +21,8 @@ struct JobOptions: Codable {
     /// Web catalogs for `catalog:NAME` inputs: the config file's and the graph file's (which
     /// wins on a name both define), as they were when the job was submitted.
     var sources: [CatalogSource]?
+    /// The ranking resolver's plan: the graph file's, else the config file's (nil: none).
+    var resolve: ResolvePlan?
 
     var encoded: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 
@@ -70,6 +72,7 @@ struct JobOptions: Codable {
         noRenditions = settings["renditions"] == "false"
         let ownNames = Set(loaded.sources.map(\.name))
         sources = settings.sources.filter { !ownNames.contains($0.name) } + loaded.sources
+        resolve = loaded.resolve ?? settings.resolve
         if noRenditions, let backend = loaded.renditionsBackend {
             Output.error(command, "renditions are off: graph '\(loaded.name)' keeps nothing but renditions (on backend '\(backend)')")
             throw EngineExit.usage
@@ -165,6 +168,7 @@ enum JobAssembly {
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
         graphOptions.objectStores = BackendAccess.clients(store: store)
         if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
+        graphOptions.resolve = options.resolve ?? file.resolve
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         // The backend an upload job names, or the one an ingest's graph file uploads to.

@@ -8,7 +8,7 @@ import Yams
 /// download_workers: 4
 /// limit_rate: 2M
 /// ```
-/// and `sources:`, web catalogs as a graph file defines them (`CatalogSource`).
+/// and `sources:` (web catalogs) and `resolve:` (the ranking resolver) as a graph file defines them.
 /// Unknown keys and bad values are errors naming the file and the line. `data_dir` and
 /// `profile` choose where a profile's own `config.yaml` is, so only a file given with
 /// `--config` (or `ENGINE_CONFIG`) may set them.
@@ -16,8 +16,9 @@ struct ConfigFile: Sendable {
     let path: String
     /// Canonical values by key.
     let values: [String: String]
-    /// Web catalogs (`sources:`), for `catalog:NAME` inputs.
+    /// Web catalogs (`sources:`), for `catalog:NAME` inputs, and the ranking resolver's plan (`resolve:`).
     var sources: [CatalogSource] = []
+    var resolve: ResolvePlan?
 
     static func load(_ path: String, explicit: Bool) throws(SettingsError) -> ConfigFile {
         let text: String
@@ -41,12 +42,12 @@ struct ConfigFile: Sendable {
         guard let mapping = root.mapping else {
             throw SettingsError(source: path, line: root.mark?.line, message: "a config file is a mapping of settings (`key: value`)")
         }
-        var values: [String: String] = [:], sources: [CatalogSource] = []
+        var values: [String: String] = [:], sources: [CatalogSource] = [], resolve: ResolvePlan?
         for (keyNode, valueNode) in mapping {
             let line = keyNode.mark?.line
-            if keyNode.string == "sources" {
+            if ["sources", "resolve"].contains(keyNode.string) {
                 do {
-                    sources = try GraphFile.catalogSources(inYAML: text, file: path)
+                    (sources, resolve) = try GraphFile.sourcesAndResolve(inYAML: text, file: path)
                 } catch {
                     throw SettingsError(source: path, line: error.line, message: error.message)
                 }
@@ -70,7 +71,7 @@ struct ConfigFile: Sendable {
             case .failure(let problem): throw SettingsError(source: path, line: valueNode.mark?.line ?? line, message: problem.message)
             }
         }
-        return ConfigFile(path: path, values: values, sources: sources)
+        return ConfigFile(path: path, values: values, sources: sources, resolve: resolve)
     }
 }
 

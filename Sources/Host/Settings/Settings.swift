@@ -20,8 +20,9 @@ struct Settings: Sendable {
     private(set) var values: [String: Value] = [:]
     /// The config file read, if any.
     private(set) var configFile: String?
-    /// The config file's web catalogs (`sources:`).
+    /// The config file's web catalogs (`sources:`) and ranking resolver (`resolve:`).
     private(set) var sources: [CatalogSource] = []
+    private(set) var resolve: ResolvePlan?
 
     subscript(_ key: String) -> String? { values[key]?.text }
     func origin(_ key: String) -> Origin { values[key]?.origin ?? .builtIn }
@@ -66,6 +67,7 @@ struct Settings: Sendable {
         if config == nil, FileManager.default.fileExists(atPath: ownPath) { config = try ConfigFile.load(ownPath, explicit: false) }
         settings.configFile = config?.path
         settings.sources = config?.sources ?? []
+        settings.resolve = config?.resolve
         for setting in Setting.all where !["data_dir", "profile"].contains(setting.key) {
             let fallback: String? =
                 switch setting.key {

@@ -17,6 +17,8 @@ public enum DefaultGraph {
         /// Keep no originals in the library: record them where they were found and make the
         /// renditions in temp space for an upload stage to this backend (nil: keep them).
         public var renditionsBackend: String?
+        /// The ranking resolver's plan (nil: each item from its own URL).
+        public var resolve: ResolvePlan?
 
         public init(
             inputs: [String], limit: Int? = nil, downloadWorkers: Int = 8, download: DownloadOptions = DownloadOptions(),
@@ -40,7 +42,10 @@ public enum DefaultGraph {
         let keep = options.renditionsBackend == nil
         return [
             CatalogStage(store: store, library: library, renditions: options.renditions, renditionsBackend: options.renditionsBackend),
-            ResolveStage(resolvers: (options.objectStores.map { [BucketResolver(objectStores: $0)] } ?? []) + [DirectResolver()]),
+            ResolveStage(
+                resolvers: (options.objectStores.map { [BucketResolver(objectStores: $0)] } ?? []) + [DirectResolver()],
+                ranking: options.resolve.map { RankingResolver(plan: $0, fetcher: PageFetcher(options: options.download)) },
+                traces: store as? any ResolveTraceStore),
             DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
             ProbeStage(store: store),
             keep ? LibraryStage(store: store, library: library) : SourceRecordStage(store: store),

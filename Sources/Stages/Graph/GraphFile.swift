@@ -49,6 +49,8 @@ public struct GraphFile: Sendable {
     public var profiles: [String: TranscodeProfile]
     /// Web catalogs the file defines (`sources:`), for `catalog:NAME` inputs.
     public var sources: [CatalogSource] = []
+    /// The ranking resolver's plan (`resolve:`); nil: each item from its own URL.
+    public var resolve: ResolvePlan?
 
     /// Originals are kept in the library (a `store` stage); otherwise they stay where they were
     /// found and only the renditions are kept, on the upload backend.
@@ -143,15 +145,18 @@ extension YamlError {
 }
 
 extension GraphFile {
-    /// The `sources:` of another YAML file (a config file), errors naming `file`; none when it has none.
-    public static func catalogSources(inYAML text: String, file: String) throws(GraphFileError) -> [CatalogSource] {
+    /// The `sources:` and `resolve:` of another YAML file (a config file), errors naming `file`.
+    public static func sourcesAndResolve(inYAML text: String, file: String) throws(GraphFileError) -> ([CatalogSource], ResolvePlan?) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
             throw GraphFileError.yaml(error, file: file)
         }
-        guard let node = root?.mapping?.first(where: { $0.key.string == "sources" })?.value else { return [] }
-        return try GraphFileReader(file: file, defaults: nil).catalogSources(node)
+        let reader = GraphFileReader(file: file, defaults: nil)
+        var sources: [CatalogSource] = [], resolve: ResolvePlan?
+        if let node = root?.mapping?.first(where: { $0.key.string == "sources" })?.value { sources = try reader.catalogSources(node) }
+        if let node = root?.mapping?.first(where: { $0.key.string == "resolve" })?.value { resolve = try reader.resolvePlan(node) }
+        return (sources, resolve)
     }
 }

@@ -72,3 +72,65 @@ extension GraphFileReader {
         return level
     }
 }
+
+/// `resolve:` — the ranking resolver's sources and thresholds (`ResolvePlan`).
+extension GraphFileReader {
+    func resolvePlan(_ node: Node) throws(GraphFileError) -> ResolvePlan {
+        var plan = ResolvePlan(sources: [])
+        for (key, value) in try mapping(node, "resolve", allowed: ["sources", "min_confidence", "duration_tolerance"]) {
+            switch key {
+            case "min_confidence":
+                let confidence = try number(value, "resolve.min_confidence")
+                guard confidence <= 1 else { throw error(value, "resolve.min_confidence must be from 0 to 1") }
+                plan.minConfidence = confidence
+            case "duration_tolerance": plan.durationTolerance = try number(value, "resolve.duration_tolerance")
+            default:
+                guard let list = value.sequence else { throw error(value, "resolve.sources must be a list of sources") }
+                for entry in list { plan.sources.append(try resolveSource(entry)) }
+            }
+        }
+        var names: Set<String> = []
+        for (index, source) in plan.sources.enumerated() where !names.insert(source.name).inserted {
+            throw error(node.mapping?["sources"]?.sequence?[index], "resolve.sources names '\(source.name)' twice")
+        }
+        return plan
+    }
+
+    private func resolveSource(_ node: Node) throws(GraphFileError) -> ResolvePlan.Source {
+        let keys = ["name", "url", "list", "fields", "duration_unit", "headers"]
+        let pairs = try mapping(node, "a resolve source", allowed: keys)
+        guard let nameNode = pairs.first(where: { $0.key == "name" })?.node else { throw error(node, "a resolve source needs a 'name'") }
+        let name = try string(nameNode, "resolve source name")
+        let what = "resolve source '\(name)'"
+        var source = ResolvePlan.Source(name: name, url: nil)
+        for (key, value) in pairs {
+            switch key {
+            case "url":
+                let url = try string(value, "\(what).url")
+                guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
+                    throw error(value, "\(what).url must be an http(s) URL template")
+                }
+                source.url = url
+            case "list": source.list = value.string ?? ""
+            case "fields":
+                for (field, path) in try mapping(value, "\(what).fields", allowed: ["url", "title", "creators", "duration", "format", "bitrate", "size"]) {
+                    source.fields[field] = try string(path, "\(what).fields.\(field)")
+                }
+            case "duration_unit":
+                let unit = try string(value, "\(what).duration_unit")
+                guard ["ms", "s"].contains(unit) else { throw error(value, "\(what).duration_unit must be ms or s") }
+                source.durationInMilliseconds = unit == "ms"
+            case "headers":
+                for (header, headerValue) in try mapping(value, "\(what).headers", allowed: Self.anyKey(value)) {
+                    source.headers[header] = try string(headerValue, "\(what).headers.\(header)")
+                }
+            default: break
+            }
+        }
+        if source.url != nil, source.fields["url"] == nil { throw error(node, "\(what) searches: its fields need 'url'") }
+        if source.url == nil, pairs.contains(where: { ["list", "fields"].contains($0.key) }) {
+            throw error(node, "\(what) has no url: it stands for the items its collector listed (no list or fields)")
+        }
+        return source
+    }
+}

@@ -58,7 +58,7 @@ struct GraphFileReader {
         (result.downloadWorkers, result.stallTimeout, result.connectTimeout, result.attempts) = (nil, nil, nil, nil)
         (result.retryDelay, result.limitRate, result.maxSize) = (nil, nil, nil)
         var renditionsNode: Node?, stagesNode: Node?, nameNode: Node?
-        let pairs = try mapping(root, "the graph file", allowed: ["graph", "stages", "download", "renditions", "profiles", "upload", "sources"])
+        let pairs = try mapping(root, "the graph file", allowed: ["graph", "stages", "download", "renditions", "profiles", "upload", "sources", "resolve"])
         let listsStages = pairs.contains { $0.key == "stages" }
         for (key, node) in pairs {
             if listsStages, ["download", "renditions", "upload"].contains(key) {
@@ -71,6 +71,7 @@ struct GraphFileReader {
             case "download": try download(node, into: &result)
             case "upload": result.uploadBackend = try backend(node)
             case "sources": result.sources = try catalogSources(node)
+            case "resolve": result.resolve = try resolvePlan(node)
             case "profiles":
                 for (name, value) in try mapping(node, "profiles", allowed: Self.anyKey(node)) {
                     result.profiles[name] = try profile(named: name, value, known: result.profiles)

@@ -36,5 +36,6 @@ public struct DirectResolver: Resolver {
 /// Why no source could be chosen.
 public struct ResolveError: Error, CustomStringConvertible {
     public let item: String
-    public var description: String { "\(item): no resolver found a source" }
+    public let reason: String
+    public var description: String { "\(item): \(reason)" }
 }

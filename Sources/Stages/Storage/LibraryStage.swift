@@ -79,7 +79,8 @@ public struct LibraryStage: OriginalStage {
     private func placeNew(_ file: String, item: MediaItem, sha256: String) throws -> String {
         var ext = URL(string: item.url)?.pathExtension ?? ""
         if !MediaExtensions.all.contains(ext.lowercased()) { ext = LibraryPath.extensionFor(format: item.containerFormat) }
-        let base = LibraryPath.locator(source: item.source, creator: item.creators.first, title: item.title, ext: ext)
+        // The source it was downloaded from, which the resolver may have chosen over the one that listed it.
+        let base = LibraryPath.locator(source: item.resolvedSource ?? item.source, creator: item.creators.first, title: item.title, ext: ext)
         // The readable name first; only when another file has it, a content-tagged one.
         return try library.place(file, sha256: sha256, candidates: LibraryPath.candidates(base, sha256: sha256))
     }
