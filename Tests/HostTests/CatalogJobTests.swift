@@ -69,7 +69,7 @@ import TestSupport
         let (server, _) = try CatalogServer.start()
         let files = try TemporaryDirectory("graph"), dataDir = try TemporaryDirectory("data")
         let graph = try files.write("catalogs.yaml", Self.graph(server))
-        let run = try Command.engine([
+        let run = try await Command.engineAsync([
             "run", "--json", "--no-renditions", "--graph", graph, "--data-dir", dataDir.path, "catalog:broken", "catalog:square", "catalog:rep",
         ])
         let database = try DatabaseQueue(path: dataDir.file("engine.sqlite").path)
@@ -112,23 +112,28 @@ import TestSupport
         let files = try TemporaryDirectory("graph"), dataDir = try TemporaryDirectory("data")
         let graph = try files.write("catalogs.yaml", Self.graph(server, itemsPageSize: 2))
         let base = ["--json", "--no-renditions", "--data-dir", dataDir.path]
+        // Each run is killed once the job has recorded 1 to 4 more pages (whatever the machine's
+        // load), so every kill lands mid-collection.
         var kills = 0, attempt = 0
+        func pagesRecorded() -> Int {
+            guard let database = try? DatabaseQueue(path: dataDir.file("engine.sqlite").path) else { return 0 }
+            return (try? database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM job_events WHERE kind = 'page'") ?? 0 }) ?? 0
+        }
+        func hasJob() async throws -> Bool {
+            guard FileManager.default.fileExists(atPath: dataDir.file("engine.sqlite").path) else { return false }
+            return try await Command.engineAsync(["jobs", "list", "--json", "--data-dir", dataDir.path]).stdout.contains("\"id\"")
+        }
         while kills < 4, attempt < 12 {
             attempt += 1
-            let created = try FileManager.default.fileExists(atPath: dataDir.file("engine.sqlite").path)
-                && Command.engine(["jobs", "list", "--json", "--data-dir", dataDir.path]).stdout.contains("\"id\"")
-            let run = try EngineProcess(["run"] + base + (created ? ["--resume"] : ["--graph", graph, "catalog:square"]))
-            let moment = Int.random(in: 150...600)
-            let pid = run.process.processIdentifier
-            Thread.detachNewThread {
-                usleep(useconds_t(moment * 1000))
-                kill(pid, SIGKILL)
-            }
+            let target = pagesRecorded() + Int.random(in: 1...4)
+            let run = try EngineProcess(["run"] + base + (try await hasJob() ? ["--resume"] : ["--graph", graph, "catalog:square"]))
+            while run.isRunning, pagesRecorded() < target { try await Task.sleep(for: .milliseconds(10)) }
+            run.signal(SIGKILL)
             _ = try await run.wait()
             if run.process.terminationReason == .uncaughtSignal { kills += 1 } else { break }
         }
-        #expect(kills >= 2, "the collection ended before the kills")
-        let final = try EngineProcess(["run"] + base + ["--resume"])
+        #expect(kills == 4, "the collection ended before the kills")
+        let final = try EngineProcess(["run"] + base + (try await hasJob() ? ["--resume"] : ["--graph", graph, "catalog:square"]))
         let status = try await final.wait()
         #expect(status == 0, "\(final.errors)")
 

@@ -31,11 +31,11 @@ import TestSupport
         let graph = try files.write("resolve.yaml", Self.graph(server))
         let own = server.url("/media/tone.mp3?own-1")
         let playlist = try files.write("list.m3u", "#EXTM3U\n#EXTINF:180,Ann Example - Night Shift\n\(own)\n")
-        let run = try Command.engine(["run", "--json", "--no-renditions", "--graph", graph, "--data-dir", dataDir.path, playlist])
+        let run = try await Command.engineAsync(["run", "--json", "--no-renditions", "--graph", graph, "--data-dir", dataDir.path, playlist])
         #expect(run.status == 0, "\(run.stderr)")
 
         let key = "127.0.0.1:\(own)"
-        let shown = try Command.engine(["items", "show", key, "--json", "--data-dir", dataDir.path])
+        let shown = try await Command.engineAsync(["items", "show", key, "--json", "--data-dir", dataDir.path])
         #expect(shown.status == 0, "\(shown.stderr)")
         let item = try #require(try parseJSON(shown.stdout) as? [String: Any])
         let trace = try #require(item["resolve"] as? [String: Any])
@@ -66,7 +66,7 @@ import TestSupport
 
         // The library names the source it was downloaded from.
         #expect(item["locator"] as? String == "small/Ann Example/Night Shift.mp3")
-        let explain = try Command.engine(["items", "show", key, "--explain", "--data-dir", dataDir.path])
+        let explain = try await Command.engineAsync(["items", "show", key, "--explain", "--data-dir", dataDir.path])
         #expect(explain.stdout.contains("attempt 3: downloading from small: "), "\(explain.stdout)")
         #expect(explain.stdout.contains("failed on attempt 2: lossless: "))
         #expect(explain.stdout.contains("[rejected] loud: Day Shift"))
