@@ -53,6 +53,9 @@ import TestSupport
         ("console_port: 70000\n", "config.yaml:1: console_port must be a whole number from 0 to 65535"),
         ("data_dir: /elsewhere\n", "config.yaml:1: data_dir cannot be set in a profile's own config.yaml"),
         ("renditions: [a\n", "config.yaml:2: not valid YAML"),
+        ("sources:\n  s:\n    items: {url: \"https://x/\", paging: page, list: l, fields: {id: id, url: u}}\n",
+         "config.yaml:3: sources.s.items.url must contain {page}"),
+        ("resolve:\n  sources: [{name: a, url: \"https://x/?q={title}\"}]\n", "config.yaml:2: resolve source 'a' searches: its fields need 'url'"),
     ])
     func aBadConfigFileNamesTheLineAndTheProblem(text: String, expected: String) throws {
         let dataDir = try TemporaryDirectory("data")

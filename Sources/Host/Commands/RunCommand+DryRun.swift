@@ -17,7 +17,7 @@ extension RunCommand {
         let plan = options.noRenditions ? RenditionPlan.none : file.renditions
         // The graph's own source, as `engine collect`: the items a run would take in.
         let source = CollectorSource(
-            inputs: inputs, collector: Collector(fetcher: PageFetcher()))
+            inputs: inputs, collector: Collector(fetcher: PageFetcher(), sources: options.sources ?? file.sources))
         var collected: [MediaItem] = []
         let issues = Mutex<[SourceIssue]>([])
         try await source.produce(into: { collected.append($0) }, context: SourceContext { issue in issues.withLock { $0.append(issue) } })
