@@ -5,7 +5,8 @@
                       [--flat-pages 200] [--flat-size 50]
 
 Prints "PORT <n>" once listening. --log appends one JSON line per request:
-{"path", "query", "status", "if_none_match", "if_modified_since"}.
+{"path", "query", "host", "status", "if_none_match", "if_modified_since", "api_key"} (api_key:
+the request's X-Api-Key header).
 
 Feeds:
     /feed/paged/<pages>[.atom]?page=K
@@ -13,6 +14,8 @@ Feeds:
                                     <link rel="next"> (the same path) on every page but the last
     /feed/conditional.rss           RSS 2.0 with ETag "feed-v1" and a Last-Modified; 304 to a
                                     matching If-None-Match or an If-Modified-Since not before it
+    /feed/local-next.atom           one entry, and a next page on the local disk (file:///etc/hostname)
+    /redirect?to=URL                302 to URL
 Catalogs (JSON), <kind> one of:
     square     --collections collections, 3 a page, has_more true until the last page
     repeating  the same, but has_more is always true and a page past the end repeats the last
@@ -87,6 +90,10 @@ def track(collection, number):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write (flushed after each request), and without Nagle's
+    # delay: otherwise a client that keeps the connection waits out a delayed ACK per response.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -96,9 +103,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         url = urlparse(self.path)
         line = json.dumps({
-            "path": url.path, "query": url.query, "status": status,
+            "path": url.path, "query": url.query, "host": self.headers.get("Host"), "status": status,
             "if_none_match": self.headers.get("If-None-Match"),
             "if_modified_since": self.headers.get("If-Modified-Since"),
+            "api_key": self.headers.get("X-Api-Key"),
         })
         with LOG_LOCK, open(ARGS.log, "a") as f:
             f.write(line + "\n")
@@ -123,6 +131,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.paged_feed(url.path, int(parts[2].split(".")[0]), int(query.get("page", ["1"])[0]))
             if parts == ["feed", "conditional.rss"]:
                 return self.conditional_feed()
+            if parts == ["feed", "local-next.atom"]:
+                body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>Local</title><link rel="next" href="file:///etc/hostname"/>
+<entry><id>urn:local:1</id><link rel="enclosure" href="/media/tone.mp3?l1"/></entry></feed>"""
+                return self.send(200, body, "application/atom+xml")
+            if parts == ["redirect"]:
+                return self.send(302, b"", "text/plain", {"Location": query["to"][0]})
             if parts and parts[0] == "catalog":
                 if ARGS.page_delay_ms:
                     time.sleep(ARGS.page_delay_ms / 1000)
@@ -198,9 +212,11 @@ class Handler(BaseHTTPRequestHandler):
     def catalog(self, parts, query):
         kind = parts[0]
         if kind == "flat" and parts[1:] == ["items"]:
-            entries = [track("flat", n) for n in range(1, ARGS.flat_pages * ARGS.flat_size + 1)]
-            chunk, more, cursor, _ = paged(entries, query, ARGS.flat_size)
-            return self.send(200, json.dumps({"tracks": chunk, "has_more": more, "next_cursor": cursor}).encode())
+            # Only the page's entries are made (the server's own cost stays small beside the client's).
+            total = ARGS.flat_pages * ARGS.flat_size
+            chunk, more, cursor, start = paged(range(1, total + 1), query, ARGS.flat_size)
+            tracks = [track("flat", n) for n in chunk]
+            return self.send(200, json.dumps({"tracks": tracks, "has_more": more, "next_cursor": cursor}).encode())
         if kind not in ("square", "repeating", "broken"):
             return self.send(404, b'{"error": "no such catalog"}')
         collections = [{"id": f"{kind}{n}", "name": f"{kind.title()} list {n}"} for n in range(1, collection_count(kind) + 1)]

@@ -78,3 +78,42 @@ import TestSupport
         #expect(outcomes == ["retry", "retry"])
     }
 }
+
+extension ResolverTests {
+    /// Every candidate fails (the item's own URL too): the item fails after each was tried
+    /// once and the retry policy's tries — never an endless round of fallbacks.
+    @Test func whenEveryCandidateFailsTheItemFailsAfterBoundedTries() async throws {
+        let (server, _) = try CatalogServer.start()
+        let files = try TemporaryDirectory("resolve"), dataDir = try TemporaryDirectory("data")
+        let fields = "{url: stream, title: name, creators: \"artists[].name\", duration: length, format: codec, bitrate: kbps, size: bytes}"
+        let search = "?title={title}&artist={creator}&duration={duration}"
+        let graph = try files.write(
+            "resolve.yaml",
+            """
+            graph: default
+            download: {attempts: 5, retry_delay: 0.05}
+            resolve:
+              sources:
+                - {name: garbage, url: "\(server.url("/search/garbage"))\(search)", list: results, fields: \(fields)}
+                - {name: lossless, url: "\(server.url("/search/lossless"))\(search)", list: results, fields: \(fields)}
+            """)
+        let own = server.url("/truncated/tone.mp3?own")
+        let playlist = try files.write("list.m3u", "#EXTM3U\n#EXTINF:180,Ann Example - Night Shift\n\(own)\n")
+        let run = try EngineProcess(["run", "--json", "--no-renditions", "--graph", graph, "--data-dir", dataDir.path, playlist])
+        #expect(try await run.wait(timeout: .seconds(60)) == 1, "\(run.errors)")
+        let database = try DatabaseQueue(path: dataDir.file("engine.sqlite").path)
+        let (status, attempts, failed) = try await database.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT status FROM job_items")!,
+                try Int.fetchOne(db, sql: "SELECT attempts FROM job_items")!,
+                try String.fetchAll(db, sql: "SELECT source FROM job_item_source_failures ORDER BY id")
+            )
+        }
+        #expect(status == "failed")
+        // Three fallbacks (garbage, lossless, its own URL), then the best again with no fallback
+        // left: its probe fails (no transient error), and so does the item.
+        #expect(Array(failed.prefix(3)) == ["garbage", "lossless", "127.0.0.1"])
+        #expect(attempts == 4, "\(attempts) attempts")
+        #expect(failed.count == attempts, "each attempt's candidate failed once: \(failed)")
+    }
+}

@@ -81,6 +81,28 @@ import TestSupport
         #expect(try CatalogServer.requests(log).map(\.status) == [200, 304, 200])
     }
 
+    @Test func aRemoteFeedsNextPageIsNeverALocalFile() async throws {
+        let (server, _) = try CatalogServer.start()
+        let collected = await Collector(fetcher: PageFetcher()).collect(server.url("/feed/local-next.atom"))
+        #expect(collected.items.map(\.remoteID) == ["urn:local:1"])
+        #expect(collected.issues.map(\.message) == ["page 2: 'file:///etc/hostname' is not an http(s) URL"])
+    }
+
+    /// A request's own headers (an API key) follow a redirect to the same origin, never to another.
+    @Test func headersOfItsOwnStayWithTheirOrigin() async throws {
+        let (server, log) = try CatalogServer.start(arguments: ["--flat-pages", "1", "--flat-size", "1"])
+        let fetcher = PageFetcher()
+        let page = "/catalog/flat/items?page=1"
+        let sameOrigin = try #require(URL(string: server.url("/redirect?to=" + page.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)))
+        let elsewhere = "http://localhost:\(server.port)\(page)"
+        let otherHost = try #require(URL(string: server.url("/redirect?to=" + elsewhere.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)))
+        for url in [sameOrigin, otherHost] { _ = try await fetcher.fetch(url, headers: [("X-Api-Key", "k-123")]) }
+        let requests = try CatalogServer.requests(log)
+        #expect(requests.map(\.path) == ["/redirect", "/catalog/flat/items", "/redirect", "/catalog/flat/items"])
+        #expect(requests.map(\.apiKey) == ["k-123", "k-123", "k-123", nil])
+        #expect(requests.last?.host == "localhost:\(server.port)")
+    }
+
     @Test func aFeedURLWithoutAFeedExtensionIsReadWithTheFeedPrefix() async throws {
         let (server, _) = try CatalogServer.start()
         let collected = await Collector(fetcher: PageFetcher()).collect("feed:" + server.url("/feed/paged/1?page=1"))

@@ -35,12 +35,15 @@ public final class CatalogServer: @unchecked Sendable {  // immutable after init
     public struct Request: Decodable, Sendable {
         public var path: String
         public var query: String
+        public var host: String?
         public var status: Int
+        public var apiKey: String?
         public var ifNoneMatch: String?
         public var ifModifiedSince: String?
 
         enum CodingKeys: String, CodingKey {
-            case path, query, status
+            case path, query, host, status
+            case apiKey = "api_key"
             case ifNoneMatch = "if_none_match"
             case ifModifiedSince = "if_modified_since"
         }

@@ -281,16 +281,21 @@ public final class JobRun: Sendable {
             if !job.collectionDone {
                 // `limit`: new items (those the library does not hold), as yt-dlp's --max-downloads.
                 // The inputs are read again after each: a catalog's pages add its collections.
-                inputs: while let input = try await store.jobInputs(jobID).first(where: { !$0.done }) {
+                inputs: while let input = try await store.nextOpenInput(jobID) {
                     guard stopReason == nil, let collector else { break }
-                    var limitReached = false, finished = false, pagesRead = input.pages
-                    try await collector.collect(input) { page in
-                        guard !limitReached, !finished else { return }
-                        if page.isPage { pagesRead += 1 }
-                        finished = page.checkpoint == nil
-                        limitReached = try await record(page, of: input, number: pagesRead, observer: observer, limit: job.scope.limit)
+                    var finished = false, pagesRead = input.pages
+                    do {
+                        try await collector.collect(input) { page in
+                            guard !finished else { return }
+                            if page.isPage { pagesRead += 1 }
+                            finished = page.checkpoint == nil
+                            if try await record(page, of: input, number: pagesRead, observer: observer, limit: job.scope.limit) {
+                                throw LimitReached()  // no further page is fetched
+                            }
+                        }
+                    } catch is LimitReached {
+                        break inputs
                     }
-                    if limitReached { break inputs }
                     guard stopReason == nil else { return }
                     if !finished {  // a collector that stopped without a last page: the input ends here, not again and again
                         let issue = SourceIssue(location: input.input, message: "collection stopped before the input's last page")
@@ -312,8 +317,11 @@ public final class JobRun: Sendable {
         }
     }
 
-    /// Records one page of `input`: its issues as events, its items in batches, and with the
-    /// last batch how far the input got. True when the job's limit of new items stopped it.
+    private struct LimitReached: Error {}
+
+    /// Records one page of `input`: its issues as events, its items in batches (a page of a
+    /// paged input in one, with how far the input got), and with the last batch how far the
+    /// input got. True when the job's limit of new items stopped it.
     private func record(
         _ page: CollectedPage, of input: JobInput, number: Int, observer: some GraphObserver<MediaItem>, limit: Int?
     ) async throws -> Bool {
@@ -325,7 +333,7 @@ public final class JobRun: Sendable {
         repeat {
             try await waitBelowHighWater()
             guard stopReason == nil else { throw CancellationError() }
-            let batch = items.prefix(settings.enqueueBatch)
+            let batch = items.prefix(page.isPage ? items.count : settings.enqueueBatch)
             items = items.dropFirst(batch.count)
             let progress = items.isEmpty
                 ? InputProgress(
@@ -547,6 +555,7 @@ struct JobLedger: ItemLedger {
             case .stopped: run.stopReason == .cancel ? .canceled : .interrupted
             case .released: .released
             }
+        if case .failed(let stage, let error) = outcome { await recordSourceFailure(item, stage: stage, error: error, lease: lease) }
         run.steps.remove(lease)  // a later step write would find the item settled
         store.submitSettle(lease, end)
         Self.settled(end).increment()
@@ -562,6 +571,20 @@ struct JobLedger: ItemLedger {
     static func fallsBack(_ item: MediaItem, stage: String) -> Bool {
         item.alternatives > 0 && sourceStages.contains(stage)
     }
+
+    /// What the item was downloaded from failed it (in a source stage): recorded for the
+    /// resolver, before the outcome, so the next attempt knows which candidate to leave out.
+    private func recordSourceFailure(_ item: MediaItem, stage: String, error: any Error, lease: ItemLease) async {
+        guard Self.sourceStages.contains(stage), let url = item.resolvedURL, let traces = store as? any ResolveTraceStore else { return }
+        let failure = SourceFailure(source: item.resolvedSource ?? item.source, url: url, attempt: item.attempt, error: "\(error)")
+        do {
+            try await traces.recordSourceFailure(failure, lease: lease)
+        } catch {
+            Self.logger.error("recording a source failure failed", metadata: ["item.key": "\(item.key)", "error": "\(error)"])
+        }
+    }
+
+    private static var logger: Logger { Logger(label: "engine.jobs") }
 
     /// A transient error with tries left is a retry after the policy's backoff; any other
     /// error fails the item at once.

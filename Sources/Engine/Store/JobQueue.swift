@@ -28,6 +28,8 @@ public protocol JobQueue: Sendable {
     /// Jobs in any of `statuses`, oldest first.
     func jobs(in statuses: Set<JobStatus>) async throws -> [JobRecord]
     func jobInputs(_ id: Int64) async throws -> [JobInput]
+    /// The job's first input not collected yet (by position), if any.
+    func nextOpenInput(_ id: Int64) async throws -> JobInput?
     func jobStages(_ id: Int64) async throws -> [JobStageCounters]
     /// Adds to the per-stage counters (the runner flushes what it counted every few seconds).
     func addStageCounts(jobID: Int64, _ deltas: [JobStageCounters]) async throws

@@ -46,7 +46,20 @@ extension SQLiteJobStore {
         }
     }
 
-    static func libraryItems(_ db: Database, includingUnstored: Bool) throws -> [LibraryEntry] {
+    /// One catalog item, stored or not, by its key (`source:remote_id`) or its catalog number.
+    public func libraryItem(key: String) async throws -> LibraryEntry? {
+        try await pool.read { db in
+            let id = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT i.id FROM items i JOIN sources s ON s.id = i.source_id
+                    WHERE s.name || ':' || i.remote_id = ? OR CAST(i.id AS TEXT) = ? LIMIT 1
+                    """, arguments: [key, key])
+            return try id.flatMap { try Self.libraryItems(db, includingUnstored: true, itemID: $0).first }
+        }
+    }
+
+    static func libraryItems(_ db: Database, includingUnstored: Bool, itemID: Int64? = nil) throws -> [LibraryEntry] {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -64,8 +77,9 @@ extension SQLiteJobStore {
                     SELECT ia.item_id, \(preferredFileColumns)
                     JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
                 ) f ON f.item_id = i.id
+                \(itemID == nil ? "" : "WHERE i.id = ?")
                 ORDER BY s.name, creators, i.title, i.id
-                """)
+                """, arguments: itemID.map { [$0] } ?? [])
         return try rows.map { row in
             let file = (row["asset_id"] as Int64?) == nil ? nil : storedFile(row)
             var entry = LibraryEntry(

@@ -107,12 +107,27 @@ extension SQLiteJobStore: JobQueue {
             try Row.fetchAll(
                 db, sql: "SELECT position, input, done, checkpoint, pages, found FROM job_inputs WHERE job_id = ? ORDER BY position",
                 arguments: [id]
-            ).map {
-                JobInput(
-                    position: $0["position"], input: $0["input"], done: $0["done"], checkpoint: $0["checkpoint"], pages: $0["pages"],
-                    found: $0["found"])
-            }
+            ).map(Self.jobInput)
         }
+    }
+
+    public func nextOpenInput(_ id: Int64) async throws -> JobInput? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT position, input, done, checkpoint, pages, found FROM job_inputs
+                        WHERE job_id = ? AND done = 0 ORDER BY position LIMIT 1
+                        """),
+                arguments: [id]
+            ).map(Self.jobInput)
+        }
+    }
+
+    private static func jobInput(_ row: Row) -> JobInput {
+        JobInput(
+            position: row["position"], input: row["input"], done: row["done"], checkpoint: row["checkpoint"], pages: row["pages"],
+            found: row["found"])
     }
 
     public func jobStages(_ id: Int64) async throws -> [JobStageCounters] {
@@ -209,11 +224,12 @@ extension SQLiteJobStore: JobQueue {
         }
         guard !progress.addedInputs.isEmpty else { return }
         var next = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(position) FROM job_inputs WHERE job_id = ?"), arguments: [jobID]) ?? -1
+        // A collection the catalog lists twice (or a page read again after a crash, or under
+        // another name: the `#name` aside) is one input.
+        func base(_ input: String) -> Substring { input.prefix { $0 != "#" } }
+        var known = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT input FROM job_inputs WHERE job_id = ?"), arguments: [jobID]).map(base))
         for input in progress.addedInputs {
-            // A collection the catalog lists twice (or a page read again after a crash) is one input.
-            guard try !Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job_inputs WHERE job_id = ? AND input = ?)"), arguments: [jobID, input])!
-            else { continue }
+            guard known.insert(base(input)).inserted else { continue }
             next += 1
             try db.cachedStatement(sql: "INSERT INTO job_inputs (job_id, position, input) VALUES (?, ?, ?)").execute(arguments: [jobID, next, input])
         }
@@ -427,11 +443,15 @@ extension SQLiteJobStore: JobQueue {
         var arguments: StatementArguments = [jobID]
         arguments += StatementArguments(statuses.map(\.rawValue))
         if let itemKey { arguments += [itemKey] }
+        let matching = "job_id = ? AND status IN (\(placeholders(statuses.count)))\(itemKey == nil ? "" : " AND item_key = ?")"
+        // A retried item's resolver starts over: every candidate may be tried again.
+        try db.execute(
+            sql: "DELETE FROM job_item_source_failures WHERE job_item_id IN (SELECT id FROM job_items WHERE \(matching))", arguments: arguments)
         try db.execute(
             sql: """
                 UPDATE job_items SET status = 'pending', last_error = NULL, error_kind = NULL, next_attempt_at = NULL,
-                    finished_at = NULL, attempts = 0
-                WHERE job_id = ? AND status IN (\(placeholders(statuses.count)))\(itemKey == nil ? "" : " AND item_key = ?")
+                    finished_at = NULL, attempts = 0, resolve_trace = NULL
+                WHERE \(matching)
                 """,
             arguments: arguments)
         return renditions + db.changesCount

@@ -3,12 +3,12 @@ import GRDB
 extension SQLiteJobStore: ResolveTraceStore {
     public func resolveHistory(jobItemID: Int64) async throws -> ResolveHistory {
         try await pool.read { db in
-            let last = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT attempt, error FROM job_item_attempts WHERE job_item_id = ? ORDER BY id DESC LIMIT 1"),
-                arguments: [jobItemID])
-            return ResolveHistory(
+            ResolveHistory(
                 trace: try String.fetchOne(db.cachedStatement(sql: "SELECT resolve_trace FROM job_items WHERE id = ?"), arguments: [jobItemID]),
-                lastError: last?["error"], lastErrorAttempt: last?["attempt"])
+                failures: try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT source, url, attempt, error FROM job_item_source_failures WHERE job_item_id = ? ORDER BY id"),
+                    arguments: [jobItemID]
+                ).map { SourceFailure(source: $0["source"], url: $0["url"], attempt: $0["attempt"], error: $0["error"]) })
         }
     }
 
@@ -16,6 +16,19 @@ extension SQLiteJobStore: ResolveTraceStore {
         try await writer.write { db in
             try db.cachedStatement(sql: "UPDATE job_items SET resolve_trace = ? WHERE id = ? AND lease_token = ? AND status = 'running'")
                 .execute(arguments: [Redaction.scrub(trace), lease.jobItemID, lease.token])
+        }
+    }
+
+    public func recordSourceFailure(_ failure: SourceFailure, lease: ItemLease) async throws {
+        try await writer.write { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO job_item_source_failures (job_item_id, attempt, source, url, error)
+                    SELECT id, ?, ?, ?, ? FROM job_items WHERE id = ? AND lease_token = ? AND status = 'running'
+                    """
+            ).execute(arguments: [
+                failure.attempt, failure.source, Redaction.url(failure.url), Redaction.scrub(failure.error), lease.jobItemID, lease.token,
+            ])
         }
     }
 

@@ -85,8 +85,8 @@ public indirect enum JSONValue: Sendable {
 }
 
 extension JSONValue: Decodable {
-    /// A JSON document as it is: `JSONDecoder().decode(JSONValue.self, from: data)`. Whole
-    /// numbers that fit are `.int`, other numbers `.double`.
+    /// A JSON document: `JSONDecoder().decode(JSONValue.self, from: data)`. Whole numbers that
+    /// fit are `.int`, other numbers `.double`; an object's keys come sorted.
     public init(from decoder: any Decoder) throws {
         if var list = try? decoder.unkeyedContainer() {
             var elements: [JSONValue] = []
@@ -95,7 +95,9 @@ extension JSONValue: Decodable {
             return
         }
         if let object = try? decoder.container(keyedBy: AnyKey.self) {
-            self = .object(try object.allKeys.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
+            // The decoder does not keep the document's order: the keys are sorted, so that output is stable.
+            let keys = object.allKeys.sorted { $0.stringValue < $1.stringValue }
+            self = .object(try keys.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
             return
         }
         let value = try decoder.singleValueContainer()

@@ -40,7 +40,9 @@ public enum Redaction {
         guard text.contains("://") else { return text }
         var result = ""
         var rest = text[...]
-        while let schemeSeparator = rest.range(of: "://") {
+        // The standard library's search: Foundation's `range(of:)` on a substring copies the
+        // rest of the text each time (quadratic on a long output with many URLs).
+        while let schemeSeparator = rest.firstRange(of: "://") {
             // The URL starts at its scheme: the letters (and + - .) just before "://".
             var start = schemeSeparator.lowerBound
             while start > rest.startIndex {

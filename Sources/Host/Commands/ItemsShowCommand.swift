@@ -29,10 +29,12 @@ struct ItemsShowCommand: AsyncParsableCommand {
             Output.error("items show", "no item '\(key)': the library at \(directory.library.path) is empty")
             throw EngineExit.usage
         }
-        let store: SQLiteJobStore, entry: LibraryEntry?
+        let entry: LibraryEntry?
+        var trace: ResolveTrace?
         do {
-            store = try SQLiteJobStore(path: directory.database.path)
-            entry = try await store.libraryItems(includingUnstored: true).first { "\($0.source):\($0.remoteID)" == key || "\($0.itemID)" == key }
+            let store = try SQLiteJobStore(path: directory.database.path)
+            entry = try await store.libraryItem(key: key)
+            if let entry { trace = try await store.resolveTrace(itemID: entry.itemID).flatMap(ResolveTrace.decode) }
         } catch {
             Output.error("items show", "\(error)")
             throw EngineExit.cannotRun
@@ -41,7 +43,6 @@ struct ItemsShowCommand: AsyncParsableCommand {
             Output.error("items show", "no item '\(key)' in the catalog (`engine items --json` gives each one's source and remote_id)")
             throw EngineExit.usage
         }
-        let trace = try await store.resolveTrace(itemID: entry.itemID).flatMap(ResolveTrace.decode)
         let library = LocalLibrary(root: directory.library)
         if json {
             var object = ItemsListCommand.json(entry, library: library)

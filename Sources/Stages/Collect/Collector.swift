@@ -106,7 +106,7 @@ public struct Collector: Sendable {
                 return Collected(issues: [SourceIssue(location: input, message: "remote playlists need a downloader")])
             }
             do {
-                let text = try await fetcher.fetch(url).text
+                let text = try await fetcher.fetch(url, conditional: true).text
                 guard let format = isFeed ? .feed : PlaylistFormat.detect(path: url.path, content: text) else {
                     return Collected(issues: [SourceIssue(location: input, message: "neither a feed nor an XSPF playlist")])
                 }
@@ -132,12 +132,14 @@ public struct Collector: Sendable {
                 playlist.issues.append((0, "the feed has more than \(feedPageLimit) pages: stopped before \(Redaction.url(next))"))
                 break
             }
-            guard let url = URL(string: next), ["http", "https", "file"].contains(url.scheme?.lowercased() ?? "") else {
+            // A remote feed's pages are remote too: never a local file it names.
+            let allowed = first.isFileURL ? ["http", "https", "file"] : ["http", "https"]
+            guard let url = URL(string: next), allowed.contains(url.scheme?.lowercased() ?? "") else {
                 playlist.issues.append((0, "page \(pages + 1): '\(Redaction.url(next))' is not an http(s) URL"))
                 break
             }
             do {
-                let page = FeedParser.parse(try await fetcher.fetch(url).text, base: PlaylistBase(url: url))
+                let page = FeedParser.parse(try await fetcher.fetch(url, conditional: true).text, base: PlaylistBase(url: url))
                 pages += 1
                 let shown = Redaction.url(next)
                 playlist.entries += page.entries.map { entry in

@@ -5,10 +5,12 @@ public import Foundation
 
 /// Fetches small text resources — a feed, a remote playlist, a catalog page — into memory
 /// (at most 16 MiB), following redirects, taking a compressed answer, and trying a transient
-/// failure (a 5xx, 429, a dropped connection) twice more. With a cache folder, a response
-/// that carries an `ETag` or `Last-Modified` is kept there, and the next fetch of the same
-/// URL asks with `If-None-Match` / `If-Modified-Since`: a `304 Not Modified` is answered from
-/// the kept copy without a body crossing the network.
+/// failure (a 5xx, 429, a dropped connection) twice more. A request with headers of its own (an
+/// API key) follows a redirect only to the same scheme, host and port; elsewhere it goes
+/// without them. With a cache folder, a `conditional` fetch whose response carries an `ETag`
+/// or `Last-Modified` is kept there, and the next one of the same URL asks with
+/// `If-None-Match` / `If-Modified-Since`: a `304 Not Modified` is answered from the kept copy
+/// without a body crossing the network.
 public final class PageFetcher: Sendable {
     public struct Page: Sendable {
         public var text: String
@@ -18,6 +20,8 @@ public final class PageFetcher: Sendable {
 
     let options: DownloadOptions
     let cache: URL?
+    /// What a response may hold (mk_http's MK_HTTP_MEMORY_CAP), and a local file too.
+    static let memoryCap = 16 << 20
     /// Tries of a transient failure, and the pause before the second (doubled each time).
     let attempts: Int
     let backoff: Duration
@@ -30,15 +34,17 @@ public final class PageFetcher: Sendable {
         self.backoff = backoff
     }
 
-    /// The resource's text (UTF-8, else Latin-1). `file://` URLs are read from disk.
-    public func fetch(_ url: URL, headers: [(String, String)] = []) async throws -> Page {
+    /// The resource's text (UTF-8, else Latin-1). `file://` URLs are read from disk (a regular
+    /// file of at most 16 MiB). `conditional`: asked with the kept copy's validators, kept if
+    /// the answer has some (a feed; a catalog page or a search is not kept).
+    public func fetch(_ url: URL, headers: [(String, String)] = [], conditional: Bool = false) async throws -> Page {
         if url.isFileURL {
             return Page(text: try await BlockingIO.run { try Self.readLocal(url) }, notModified: false)
         }
         var delay = backoff
         for attempt in 1... {
             do {
-                return try await fetchOnce(url, headers: headers)
+                return try await fetchOnce(url, headers: headers, cache: conditional ? cache : nil)
             } catch let error as DownloadError where error.isTransient && attempt < attempts {
                 try await Task.sleep(for: max(delay, error.retryAfter ?? .zero))
                 delay *= 2
@@ -47,24 +53,44 @@ public final class PageFetcher: Sendable {
         fatalError("unreachable")
     }
 
-    private func fetchOnce(_ url: URL, headers: [(String, String)]) async throws -> Page {
+    private func fetchOnce(_ url: URL, headers: [(String, String)], cache: URL?) async throws -> Page {
         let kept = cache.flatMap { Self.keptCopy(of: url, in: $0) }
-        var lines = headers.map { "\($0.0): \($0.1)" }
+        var validators: [String] = []
         if let kept {
-            if let etag = kept.etag { lines.append("If-None-Match: \(etag)") }
-            if let modified = kept.lastModified { lines.append("If-Modified-Since: \(modified)") }
-        }
-        let exchange = HTTPExchange()
-        let (status, body, etag, lastModified) = try await withTaskCancellationHandler {
-            try await BlockingIO.run { [self, lines] in try perform(url.absoluteString, headers: lines, exchange: exchange) }
-        } onCancel: {
-            exchange.cancel()
+            if let etag = kept.etag { validators.append("If-None-Match: \(etag)") }
+            if let modified = kept.lastModified { validators.append("If-Modified-Since: \(modified)") }
         }
         let shown = Redaction.url(url.absoluteString)
-        if status == 304, let kept {
+        var target = url, own = headers.map { "\($0.0): \($0.1)" }
+        var answer: (status: Int, body: Data, etag: String?, lastModified: String?, location: String?)
+        var redirects = 0
+        while true {
+            let exchange = HTTPExchange()
+            let lines = own + validators, address = target.absoluteString, follow = own.isEmpty
+            answer = try await withTaskCancellationHandler {
+                try await BlockingIO.run { [self] in try perform(address, headers: lines, follow: follow, exchange: exchange) }
+            } onCancel: {
+                exchange.cancel()
+            }
+            // With headers of its own, curl followed nothing: a redirect is followed here, the
+            // headers only to the same origin.
+            guard !own.isEmpty, (300..<400).contains(answer.status), answer.status != 304, let location = answer.location,
+                let next = URL(string: location, relativeTo: target)?.absoluteURL, ["http", "https"].contains(next.scheme?.lowercased() ?? "")
+            else { break }
+            redirects += 1
+            guard redirects <= options.maxRedirects else {
+                throw DownloadError.transfer(url: shown, reason: "more than \(options.maxRedirects) redirects", transient: false)
+            }
+            if (next.scheme?.lowercased(), next.host?.lowercased(), next.port) != (target.scheme?.lowercased(), target.host?.lowercased(), target.port) {
+                own = []
+            }
+            target = next
+        }
+        if answer.status == 304, let kept {
             return Page(text: kept.text, notModified: true)
         }
-        guard (200..<300).contains(status) else { throw DownloadError.http(url: shown, status: status, retryAfter: nil) }
+        guard (200..<300).contains(answer.status) else { throw DownloadError.http(url: shown, status: answer.status, retryAfter: nil) }
+        let (body, etag, lastModified) = (answer.body, answer.etag, answer.lastModified)
         let text = String(data: body, encoding: .utf8) ?? String(data: body, encoding: .isoLatin1) ?? ""
         if let cache {
             if etag != nil || lastModified != nil {
@@ -76,13 +102,16 @@ public final class PageFetcher: Sendable {
         return Page(text: text, notModified: false)
     }
 
-    /// One GET on a blocking thread: the final status, the body, and the validators.
-    private func perform(_ url: String, headers: [String], exchange: HTTPExchange) throws -> (Int, Data, String?, String?) {
+    /// One GET on a blocking thread: the final status, the body, the validators, and (not
+    /// following) where a redirect points.
+    private func perform(
+        _ url: String, headers: [String], follow: Bool, exchange: HTTPExchange
+    ) throws -> (status: Int, body: Data, etag: String?, lastModified: String?, location: String?) {
         let shown = Redaction.url(url)
         guard let handle = handles.checkOut() else { throw DownloadError.transfer(url: shown, reason: "curl_easy_init failed", transient: false) }
         defer { handles.checkIn(handle) }
         let h = handle.pointer
-        _ = ccurl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1)
+        _ = ccurl_setopt_long(h, CURLOPT_FOLLOWLOCATION, follow ? 1 : 0)
         _ = ccurl_setopt_long(h, CURLOPT_MAXREDIRS, options.maxRedirects)
         _ = ccurl_setopt_string(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         _ = ccurl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "")
@@ -110,7 +139,9 @@ public final class PageFetcher: Sendable {
         }
         let body = response.pointee.body.map { Data(bytes: $0, count: response.pointee.body_len) } ?? Data()
         let etag = Self.text(&response.pointee.etag), modified = Self.text(&response.pointee.last_modified)
-        return (Int(response.pointee.status), body, etag.isEmpty ? nil : etag, modified.isEmpty ? nil : modified)
+        var location: UnsafeMutablePointer<CChar>?
+        _ = ccurl_getinfo_string(h, CURLINFO_REDIRECT_URL, &location)
+        return (Int(response.pointee.status), body, etag.isEmpty ? nil : etag, modified.isEmpty ? nil : modified, location.map { String(cString: $0) })
     }
 
     private static func text<T>(_ field: inout T) -> String {
@@ -118,9 +149,17 @@ public final class PageFetcher: Sendable {
     }
 
     private static func readLocal(_ url: URL) throws -> String {
+        try Downloader.requireRegularFile(url.path)  // a FIFO would block, /dev/zero never end
         do {
-            let data = try Data(contentsOf: url)
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            let data = try handle.read(upToCount: Self.memoryCap + 1) ?? Data()
+            guard data.count <= Self.memoryCap else {
+                throw DownloadError.endless(url: url.path, reason: "more than 16 MiB: not a feed or catalog page")
+            }
             return String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) ?? ""
+        } catch let error as DownloadError {
+            throw error
         } catch {
             throw DownloadError.transfer(url: url.path, reason: "cannot read: \(Collector.reason(error))", transient: false)
         }

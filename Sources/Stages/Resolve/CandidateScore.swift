@@ -35,7 +35,11 @@ enum CandidateScore {
 
     /// 0…1: the better of word overlap (Dice) and edit distance, on normalized text.
     static func similarity(_ a: String, _ b: String) -> Double {
-        let x = normalize(a), y = normalize(b)
+        var x = normalize(a), y = normalize(b)
+        if x.isEmpty, y.isEmpty {
+            // Nothing but an aside or symbols ("(Interlude)", "…"): the text as it is, case aside.
+            (x, y) = (a.lowercased().trimmingCharacters(in: .whitespaces), b.lowercased().trimmingCharacters(in: .whitespaces))
+        }
         if x == y { return x.isEmpty ? 0 : 1 }
         let wordsX = Set(x.split(separator: " ")), wordsY = Set(y.split(separator: " "))
         let dice = wordsX.isEmpty || wordsY.isEmpty ? 0 : 2 * Double(wordsX.intersection(wordsY).count) / Double(wordsX.count + wordsY.count)

@@ -26,6 +26,8 @@ public struct RankingResolver: Sendable {
         var format: String?
         var bitrate: Double?
         var size: Int64?
+        /// The item's own URL: the item itself, a sure match whatever its title says.
+        var isOwn = false
     }
 
     /// What the ranking chose: the trace, the chosen candidate (its URL unredacted) and how many
@@ -42,7 +44,7 @@ public struct RankingResolver: Sendable {
         var found = own.map {
             Found(
                 source: item.source, url: $0, title: item.title, creators: item.creators, duration: item.durationHint,
-                format: URL(string: $0)?.pathExtension.lowercased().nilIfEmpty, bitrate: nil, size: nil)
+                format: URL(string: $0)?.pathExtension.lowercased().nilIfEmpty, bitrate: nil, size: nil, isOwn: true)
         }
         var searchErrors: [String] = []
         for source in plan.sources where source.url != nil && source.name != item.source {
@@ -64,9 +66,9 @@ public struct RankingResolver: Sendable {
         var scored: [(candidate: ResolveTrace.Candidate, quality: CandidateScore.Quality, order: Int)] = []
         for candidate in found {
             let shown = Redaction.url(candidate.url)
-            let title = candidate.title.map { CandidateScore.similarity(item.title, $0) } ?? 0
-            let creators = CandidateScore.creatorSimilarity(item.creators, candidate.creators)
-            let delta = item.durationHint.flatMap { mine in candidate.duration.map { abs(mine - $0) } }
+            let title = candidate.isOwn ? 1 : candidate.title.map { CandidateScore.similarity(item.title, $0) } ?? 0
+            let creators = candidate.isOwn ? nil : CandidateScore.creatorSimilarity(item.creators, candidate.creators)
+            let delta = candidate.isOwn ? nil : item.durationHint.flatMap { mine in candidate.duration.map { abs(mine - $0) } }
             let confidence = creators.map { 0.7 * title + 0.3 * $0 } ?? title
             let quality = CandidateScore.quality(format: candidate.format, bitrate: candidate.bitrate)
             var reason = ""
@@ -112,26 +114,14 @@ public struct RankingResolver: Sendable {
     /// One search: the URL template filled from the item, its results by the field mapping.
     func search(_ source: ResolvePlan.Source, for item: MediaItem) async throws -> [Found] {
         guard let template = source.url else { return [] }
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+#?/")
         let creator = item.creators.first ?? ""
         let values = [
             "{title}": item.title, "{creator}": creator, "{creators}": item.creators.joined(separator: ", "),
-            "{query}": creator.isEmpty ? item.title : "\(creator) \(item.title)", "{duration}": item.durationHint.map { String(Int($0.rounded())) } ?? "",
+            "{query}": creator.isEmpty ? item.title : "\(creator) \(item.title)",
+            "{duration}": item.durationHint.flatMap { (0...1e7).contains($0) ? String(Int($0.rounded())) : nil } ?? "",
         ]
-        let address = values.reduce(template) { $0.replacingOccurrences(of: $1.key, with: $1.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") }
-        guard let url = URL(string: address) else { throw CatalogPager.MissingVariable(header: "url", variable: "a valid URL") }
-        var headers: [(String, String)] = []
-        for (name, value) in source.headers.sorted(by: { $0.key < $1.key }) {
-            guard value.hasPrefix("$") else {
-                headers.append((name, value))
-                continue
-            }
-            guard let resolved = environment[String(value.dropFirst())], !resolved.isEmpty else {
-                throw CatalogPager.MissingVariable(header: name, variable: String(value.dropFirst()))
-            }
-            headers.append((name, resolved))
-        }
+        guard let url = URL(string: JSONEndpoint.fill(template, values)) else { throw SearchError(reason: "the URL template makes no URL") }
+        let headers = try JSONEndpoint.headers(source.headers, environment: environment)
         let text = try await fetcher.fetch(url, headers: headers).text
         let document: JSONValue
         do {
@@ -144,15 +134,18 @@ public struct RankingResolver: Sendable {
         }
         return results.compactMap { result in
             func text(_ field: String) -> String? { source.fields[field].flatMap { JSONPath.text(JSONPath.value($0, in: result)) } }
-            func number(_ field: String) -> Double? { source.fields[field].flatMap { JSONPath.number(JSONPath.value($0, in: result)) } }
+            func number(_ field: String, _ range: ClosedRange<Double>) -> Double? {
+                source.fields[field].flatMap { JSONPath.number(JSONPath.value($0, in: result), in: range) }
+            }
             guard let reference = text("url"), let resolved = URL(string: reference, relativeTo: url)?.absoluteURL,
                 ["http", "https"].contains(resolved.scheme?.lowercased() ?? "")
             else { return nil }
-            let duration = number("duration").map { source.durationInMilliseconds ? $0 / 1000 : $0 }
+            let duration = number("duration", 0...1e10).map { source.durationInMilliseconds ? $0 / 1000 : $0 }
             return Found(
                 source: source.name, url: resolved.absoluteString, title: text("title"),
                 creators: source.fields["creators"].map { JSONPath.values($0, in: result).compactMap(JSONPath.text) } ?? [],
-                duration: duration, format: text("format")?.lowercased(), bitrate: number("bitrate"), size: number("size").map { Int64($0) })
+                duration: duration, format: text("format")?.lowercased(), bitrate: number("bitrate", 0...1e6),
+                size: number("size", 0...1e15).map { Int64($0) })
         }
     }
 

@@ -3,8 +3,8 @@ public import Engine
 /// Chooses where each item is downloaded from. Without a plan: the best-scored candidate of
 /// the resolvers (the item's own URL, a bucket object signed). With a plan (`resolve:`), the
 /// ranking resolver: every source's candidates scored and ranked, the trace kept with the job
-/// item; an attempt after one whose chosen candidate failed (download or probe) records that
-/// failure, demotes its source for the item and takes the next.
+/// item; after a candidate failed the item (its download or probe; the job's ledger records
+/// it), the next attempt leaves it out, demotes its source for the item and takes the next.
 public struct ResolveStage: OriginalStage {
     public let resolvers: [any Resolver]
     public let ranking: RankingResolver?
@@ -28,12 +28,19 @@ public struct ResolveStage: OriginalStage {
             item.resolvedURL = best.url
             return .forward(item)
         }
-        let failures = try await failures(before: item)
+        var failures: [ResolveTrace.Failure] = []
+        if let traces, let lease = item.lease {
+            failures = try await traces.resolveHistory(jobItemID: lease.jobItemID).failures.map {
+                ResolveTrace.Failure(source: $0.source, url: $0.url, attempt: $0.attempt, error: $0.error)
+            }
+        }
         var result = await ranking.resolve(item, own: own.map(\.url), failures: failures, attempt: item.attempt)
         if result.chosen == nil, !failures.isEmpty {
-            // Every candidate failed once: a retry (`jobs retry`) starts the ranking over.
+            // Every acceptable candidate failed once and the retry policy still tries the item:
+            // the best again, with no fallback left (the policy's tries and backoff govern).
             result = await ranking.resolve(item, own: own.map(\.url), failures: [], attempt: item.attempt)
             result.trace.failures = failures
+            result.alternatives = 0
         }
         if let lease = item.lease { try await traces?.recordResolveTrace(result.trace.json, lease: lease) }
         guard let chosen = result.chosen else {
@@ -46,20 +53,5 @@ public struct ResolveStage: OriginalStage {
         item.resolvedSource = chosen.source == item.source ? nil : chosen.source
         item.alternatives = result.alternatives
         return .forward(item)
-    }
-
-    /// The failures earlier attempts at this job item recorded, and the candidate the last
-    /// attempt chose if it ended in an error (its error attached).
-    private func failures(before item: MediaItem) async throws -> [ResolveTrace.Failure] {
-        guard let lease = item.lease, let traces else { return [] }
-        let history = try await traces.resolveHistory(jobItemID: lease.jobItemID)
-        guard let previous = history.trace.flatMap(ResolveTrace.decode) else { return [] }
-        var failures = previous.failures
-        if let chosen = previous.chosen, let source = previous.chosenSource, let error = history.lastError, history.lastErrorAttempt == previous.attempt,
-            !failures.contains(where: { $0.source == source && $0.url == chosen })
-        {
-            failures.append(ResolveTrace.Failure(source: source, url: chosen, attempt: previous.attempt, error: error))
-        }
-        return failures
     }
 }

@@ -61,7 +61,7 @@ public struct ResolveTrace: Sendable, Codable, Equatable {
             let scores = String(format: "confidence %.2f (title %.2f", candidate.confidence, candidate.titleScore)
                 + (candidate.creatorScore.map { String(format: ", creators %.2f", $0) } ?? "")
                 + (candidate.durationDelta.map { String(format: ", duration off by %.1f s", $0) } ?? "") + ")"
-            let quality = [candidate.quality, candidate.format, candidate.bitrate.map { "\(Int($0)) kb/s" }, candidate.size.map { "\($0) bytes" }]
+            let quality = [candidate.quality, candidate.format, candidate.bitrate.flatMap { Int(exactly: $0.rounded()) }.map { "\($0) kb/s" }, candidate.size.map { "\($0) bytes" }]
                 .compactMap { $0 }.joined(separator: ", ")
             lines.append("  [\(candidate.verdict)] \(candidate.source): \(candidate.title ?? "?") — \(scores); \(quality) — \(candidate.reason)")
             lines.append("      \(candidate.url)")

@@ -77,7 +77,7 @@ public struct LibraryStage: OriginalStage {
     }
 
     private func placeNew(_ file: String, item: MediaItem, sha256: String) throws -> String {
-        var ext = URL(string: item.url)?.pathExtension ?? ""
+        var ext = URL(string: item.resolvedURL ?? item.url)?.pathExtension ?? ""  // what was downloaded, wherever it was listed
         if !MediaExtensions.all.contains(ext.lowercased()) { ext = LibraryPath.extensionFor(format: item.containerFormat) }
         // The source it was downloaded from, which the resolver may have chosen over the one that listed it.
         let base = LibraryPath.locator(source: item.resolvedSource ?? item.source, creator: item.creators.first, title: item.title, ext: ext)

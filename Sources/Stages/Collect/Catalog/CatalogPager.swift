@@ -31,7 +31,7 @@ struct CatalogPager: Sendable {
         var read = pagesRead, seen: Set<String> = [], cursors: Set<String> = [position]
         let headers: [(String, String)]
         do {
-            headers = try resolvedHeaders(level)
+            headers = try JSONEndpoint.headers(level.headers, environment: environment)
         } catch {
             try await page(Page(entries: [], next: nil, issues: ["\(error)"], wasRead: false))
             return
@@ -92,25 +92,6 @@ struct CatalogPager: Sendable {
         case .offset: values["{offset}"] = position
         case .cursor: values["{cursor}"] = position
         }
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+#?/")
-        return values.reduce(level.url) { url, pair in
-            url.replacingOccurrences(of: pair.key, with: pair.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
-        }
-    }
-
-    struct MissingVariable: Error, CustomStringConvertible {
-        let header: String, variable: String
-        var description: String { "header \(header) needs $\(variable), which is not set" }
-    }
-
-    /// Headers with `$NAME` values taken from the environment.
-    private func resolvedHeaders(_ level: CatalogSource.Level) throws -> [(String, String)] {
-        try level.headers.sorted { $0.key < $1.key }.map { name, value in
-            guard value.hasPrefix("$") else { return (name, value) }
-            let variable = String(value.dropFirst())
-            guard let resolved = environment[variable], !resolved.isEmpty else { throw MissingVariable(header: name, variable: variable) }
-            return (name, resolved)
-        }
+        return JSONEndpoint.fill(level.url, values)
     }
 }

@@ -38,7 +38,7 @@ public struct CatalogSource: Sendable, Codable, Equatable {
         public var pageSize = 50
         /// The path to the page's list of entries (`data.items`; empty: the page is the list).
         public var list: String
-        /// A boolean that says whether another page follows (nil: a short or empty page ends it).
+        /// A boolean that says whether another page follows (nil: an empty page ends it).
         public var hasMore: String?
         /// The next page's cursor (`cursor` paging); absent or null ends the paging.
         public var nextCursor: String?

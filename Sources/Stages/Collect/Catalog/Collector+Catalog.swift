@@ -100,13 +100,14 @@ extension Collector {
         func text(_ field: String) -> String? { level.fields[field].flatMap { JSONPath.text(JSONPath.value($0, in: entry)) } }
         guard let reference = text("url"), !reference.isEmpty else { return .failure(EntryProblem(message: "no url ('\(level.fields["url"]!)'): skipped")) }
         guard let url = URL(string: reference, relativeTo: pageURL)?.absoluteURL,
-            ["http", "https", "s3"].contains(url.scheme?.lowercased() ?? "")
+            ["http", "https"].contains(url.scheme?.lowercased() ?? "")  // never a local file or a bucket of the user's own
         else {
             return .failure(EntryProblem(message: "url '\(Redaction.url(reference))' is not an http(s) URL: skipped"))
         }
         let creators = level.fields["creators"].map { path in JSONPath.values(path, in: entry).compactMap(JSONPath.text) } ?? []
-        var duration = level.fields["duration"].flatMap { JSONPath.number(JSONPath.value($0, in: entry)) }
+        var duration = level.fields["duration"].flatMap { JSONPath.number(JSONPath.value($0, in: entry), in: 0...1e10) }
         if level.durationInMilliseconds { duration = duration.map { $0 / 1000 } }
+        if let seconds = duration, seconds > 1e7 { duration = nil }  // no media lasts four months
         let locator = input.collection.map { CatalogInput.text(source: source.name, collection: $0, title: nil) }
             ?? CatalogSource.scheme + source.name
         let collection = CollectionRef(kind: .playlist, locator: locator, title: text("collection") ?? input.title ?? input.collection ?? source.name)

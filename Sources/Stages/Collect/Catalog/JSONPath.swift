@@ -48,6 +48,12 @@ enum JSONPath {
         }
     }
 
+    /// A number within `range` (a size, a duration, a bitrate from a remote document: anything
+    /// outside is no value, never a trap when converted).
+    static func number(_ value: JSONValue?, in range: ClosedRange<Double>) -> Double? {
+        number(value).flatMap { range.contains($0) ? $0 : nil }
+    }
+
     static func bool(_ value: JSONValue?) -> Bool? {
         switch value {
         case .bool(let flag): flag
