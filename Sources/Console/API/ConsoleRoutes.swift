@@ -1,4 +1,4 @@
-public import Engine
+internal import Engine
 import Foundation
 public import Hummingbird
 

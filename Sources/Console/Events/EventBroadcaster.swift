@@ -39,7 +39,7 @@ public final class EventBroadcaster: Service, Sendable {
 
     public func run() async throws {
         var sinceKeepAlive = Duration.zero
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             while !Task.isCancelled, !state.withLock({ $0.stopped }) {
                 try? await Task.sleep(for: interval)
                 sinceKeepAlive += interval

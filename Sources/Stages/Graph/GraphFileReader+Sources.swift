@@ -57,19 +57,32 @@ extension GraphFileReader {
             case "has_more": level.hasMore = try string(value, "\(what).has_more")
             case "next_cursor": level.nextCursor = try string(value, "\(what).next_cursor")
             case "max_pages": level.maxPages = try int(value, "\(what).max_pages")
-            case "duration_unit":
-                let unit = try string(value, "\(what).duration_unit")
-                guard ["ms", "s"].contains(unit) else { throw error(value, "\(what).duration_unit must be ms or s") }
-                level.durationInMilliseconds = unit == "ms"
-            case "headers":
-                for (header, headerValue) in try mapping(value, "\(what).headers", allowed: Self.anyKey(value)) {
-                    level.headers[header] = try string(headerValue, "\(what).headers.\(header)")
-                }
+            case "duration_unit": level.durationInMilliseconds = try inMilliseconds(value, what)
+            case "headers": level.headers = try headers(value, what)
             default: break
             }
         }
         if paging == .cursor, level.nextCursor == nil { throw error(node, "\(what) pages by cursor: it needs 'next_cursor' (the path to the next cursor)") }
         return level
+    }
+}
+
+/// What catalog levels and resolver sources both have: a duration unit and request headers.
+extension GraphFileReader {
+    /// `duration_unit`: `ms` (true) or `s`.
+    func inMilliseconds(_ node: Node, _ what: String) throws(GraphFileError) -> Bool {
+        let unit = try string(node, "\(what).duration_unit")
+        guard ["ms", "s"].contains(unit) else { throw error(node, "\(what).duration_unit must be ms or s") }
+        return unit == "ms"
+    }
+
+    /// `headers`: name → value (`$NAME`: from the environment when used).
+    func headers(_ node: Node, _ what: String) throws(GraphFileError) -> [String: String] {
+        var headers: [String: String] = [:]
+        for (header, value) in try mapping(node, "\(what).headers", allowed: Self.anyKey(node)) {
+            headers[header] = try string(value, "\(what).headers.\(header)")
+        }
+        return headers
     }
 }
 
@@ -116,14 +129,8 @@ extension GraphFileReader {
                 for (field, path) in try mapping(value, "\(what).fields", allowed: ["url", "title", "creators", "duration", "format", "bitrate", "size"]) {
                     source.fields[field] = try string(path, "\(what).fields.\(field)")
                 }
-            case "duration_unit":
-                let unit = try string(value, "\(what).duration_unit")
-                guard ["ms", "s"].contains(unit) else { throw error(value, "\(what).duration_unit must be ms or s") }
-                source.durationInMilliseconds = unit == "ms"
-            case "headers":
-                for (header, headerValue) in try mapping(value, "\(what).headers", allowed: Self.anyKey(value)) {
-                    source.headers[header] = try string(headerValue, "\(what).headers.\(header)")
-                }
+            case "duration_unit": source.durationInMilliseconds = try inMilliseconds(value, what)
+            case "headers": source.headers = try headers(value, what)
             default: break
             }
         }
