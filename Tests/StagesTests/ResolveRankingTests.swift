@@ -63,6 +63,21 @@ import Testing
         #expect(ranking.alternatives == 1)
     }
 
+    /// A signed or expiring URL has another query on every attempt: the failure still matches it.
+    @Test func aFailureMatchesItsCandidateWhateverItsQuery() {
+        let failures = [ResolveTrace.Failure(source: "first", url: "http://a/1?expires=1", attempt: 1, error: "HTTP 403")]
+        let ranking = resolver.rank(
+            [found("first", "http://a/1?expires=2", bitrate: 320), found("second", "http://b/1")], for: item, failures: failures, attempt: 2,
+            searchErrors: [])
+        #expect(ranking.trace.candidates.map(\.verdict) == ["failed", "chosen"])
+        #expect(ranking.alternatives == 0)
+    }
+
+    @Test func aTitleThatIsAllAsideIsComparedAsWritten() {
+        #expect(CandidateScore.similarity("(Interlude)", "Interlude") == 1)
+        #expect(CandidateScore.similarity("…", "…") == 1)
+    }
+
     @Test func aCandidateOutsideTheDurationToleranceIsRejectedWhateverItsTitle() {
         var long = found("first", "http://a/long")
         long.duration = 190

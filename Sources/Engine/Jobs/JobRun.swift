@@ -569,8 +569,12 @@ struct JobLedger: ItemLedger {
     static let sourceStages: Set<String> = ["download", "probe"]
 
     static func fallsBack(_ item: MediaItem, stage: String) -> Bool {
-        item.alternatives > 0 && sourceStages.contains(stage)
+        item.alternatives > 0 && sourceStages.contains(stage) && item.attempt < fallbackLimit
     }
+
+    /// Attempts after which an item no longer falls back at once (a bound however the
+    /// resolver counts): the retry policy decides.
+    static let fallbackLimit = 32
 
     /// What the item was downloaded from failed it (in a source stage): recorded for the
     /// resolver, before the outcome, so the next attempt knows which candidate to leave out.

@@ -152,10 +152,14 @@ extension SQLiteJobStore {
                     WHERE j.id IN (\(placeholders(items.count))))
                 """,
             arguments: StatementArguments(Array(items)))
+        // As any retried item: its resolver starts over.
+        try db.execute(
+            sql: "DELETE FROM job_item_source_failures WHERE job_item_id IN (\(placeholders(items.count)))",
+            arguments: StatementArguments(Array(items)))
         try db.execute(
             sql: """
                 UPDATE job_items SET status = 'pending', last_error = NULL, error_kind = NULL, next_attempt_at = NULL,
-                    finished_at = NULL, attempts = 0
+                    finished_at = NULL, attempts = 0, resolve_trace = NULL
                 WHERE id IN (\(placeholders(items.count)))
                 """,
             arguments: StatementArguments(Array(items)))

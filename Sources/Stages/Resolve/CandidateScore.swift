@@ -24,10 +24,11 @@ enum CandidateScore {
 
     /// Lowercased, accents folded, bracketed asides dropped, `&` read as `and`, punctuation
     /// gone, spaces collapsed: `Night Shift (2019 Remaster)` → `night shift`.
-    static func normalize(_ text: String) -> String {
+    /// `keepingAsides`: the bracketed words stay (a title that is nothing but an aside).
+    static func normalize(_ text: String, keepingAsides: Bool = false) -> String {
         var folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: Locale(identifier: "en_US_POSIX"))
             .lowercased()
-        folded = folded.replacingOccurrences(of: "\\([^)]*\\)|\\[[^\\]]*\\]", with: " ", options: .regularExpression)
+        if !keepingAsides { folded = folded.replacingOccurrences(of: "\\([^)]*\\)|\\[[^\\]]*\\]", with: " ", options: .regularExpression) }
         folded = folded.replacingOccurrences(of: "&", with: " and ")
         let kept = folded.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? Character($0) : " " }
         return String(kept).split(separator: " ").joined(separator: " ")
@@ -36,9 +37,11 @@ enum CandidateScore {
     /// 0…1: the better of word overlap (Dice) and edit distance, on normalized text.
     static func similarity(_ a: String, _ b: String) -> Double {
         var x = normalize(a), y = normalize(b)
-        if x.isEmpty, y.isEmpty {
-            // Nothing but an aside or symbols ("(Interlude)", "…"): the text as it is, case aside.
-            (x, y) = (a.lowercased().trimmingCharacters(in: .whitespaces), b.lowercased().trimmingCharacters(in: .whitespaces))
+        if x.isEmpty || y.isEmpty {
+            // Nothing but an aside ("(Interlude)") on a side: the asides count; nothing but symbols
+            // ("…"): the text as it is, case aside.
+            (x, y) = (normalize(a, keepingAsides: true), normalize(b, keepingAsides: true))
+            if x.isEmpty || y.isEmpty { (x, y) = (a.lowercased().trimmingCharacters(in: .whitespaces), b.lowercased().trimmingCharacters(in: .whitespaces)) }
         }
         if x == y { return x.isEmpty ? 0 : 1 }
         let wordsX = Set(x.split(separator: " ")), wordsY = Set(y.split(separator: " "))

@@ -36,6 +36,8 @@ public struct RankingResolver: Sendable {
         var trace: ResolveTrace
         var chosen: Found?
         var alternatives: Int
+        /// Every candidate found (ranked again without failures when all of them failed).
+        var found: [Found]
     }
 
     /// The ranking for `item`: `own` are its own URLs (from the direct and bucket resolvers),
@@ -61,7 +63,11 @@ public struct RankingResolver: Sendable {
 
     func rank(_ found: [Found], for item: MediaItem, failures: [ResolveTrace.Failure], attempt: Int, searchErrors: [String]) -> Ranking {
         let order = Dictionary(plan.sources.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let failed = Set(failures.map { "\($0.source) \($0.url)" })
+        // A failure is matched on what stays the same between attempts: the source and the URL
+        // without its query (a signed or expiring URL changes its query every time); the item's
+        // own URL by its source alone.
+        func identity(_ source: String, _ url: String) -> String { "\(source) \(url.prefix { $0 != "?" })" }
+        let failed = Set(failures.map { identity($0.source, $0.url) })
         let demoted = Set(failures.map(\.source))
         var scored: [(candidate: ResolveTrace.Candidate, quality: CandidateScore.Quality, order: Int)] = []
         for candidate in found {
@@ -76,7 +82,7 @@ public struct RankingResolver: Sendable {
                 reason = String(format: "rejected: duration off by %.1f s (tolerance %.1f s)", delta, plan.durationTolerance)
             } else if confidence < plan.minConfidence {
                 reason = String(format: "rejected: confidence %.2f below %.2f", confidence, plan.minConfidence)
-            } else if failed.contains("\(candidate.source) \(shown)") {
+            } else if failed.contains(identity(candidate.source, shown)) || (candidate.isOwn && demoted.contains(candidate.source)) {
                 reason = "failed on an earlier attempt"
             }
             let verdict = reason.hasPrefix("rejected") ? "rejected" : reason.isEmpty ? "candidate" : "failed"
@@ -108,7 +114,7 @@ public struct RankingResolver: Sendable {
         let trace = ResolveTrace(
             attempt: attempt, candidates: scored.map(\.candidate), chosen: chosen.map { Redaction.url($0.url) }, chosenSource: chosen?.source,
             failures: failures, searchErrors: searchErrors)
-        return Ranking(trace: trace, chosen: chosen, alternatives: max(0, ranked.count - 1))
+        return Ranking(trace: trace, chosen: chosen, alternatives: max(0, ranked.count - 1), found: found)
     }
 
     /// One search: the URL template filled from the item, its results by the field mapping.

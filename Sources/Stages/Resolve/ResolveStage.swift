@@ -38,7 +38,7 @@ public struct ResolveStage: OriginalStage {
         if result.chosen == nil, !failures.isEmpty {
             // Every acceptable candidate failed once and the retry policy still tries the item:
             // the best again, with no fallback left (the policy's tries and backoff govern).
-            result = await ranking.resolve(item, own: own.map(\.url), failures: [], attempt: item.attempt)
+            result = ranking.rank(result.found, for: item, failures: [], attempt: item.attempt, searchErrors: result.trace.searchErrors)
             result.trace.failures = failures
             result.alternatives = 0
         }
@@ -51,7 +51,8 @@ public struct ResolveStage: OriginalStage {
         }
         item.resolvedURL = chosen.url
         item.resolvedSource = chosen.source == item.source ? nil : chosen.source
-        item.alternatives = result.alternatives
+        // However the candidates' URLs change, no more fallbacks than candidates were found.
+        item.alternatives = min(result.alternatives, max(0, result.found.count - failures.count - 1))
         return .forward(item)
     }
 }
