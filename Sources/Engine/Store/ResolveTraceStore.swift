@@ -3,8 +3,8 @@
 /// download or probe of what they delivered failed), so that the next attempt falls back to the
 /// next candidate and `engine items show KEY --explain` can say why.
 public protocol ResolveTraceStore: Sendable {
-    /// The trace the last attempt at the job item left, and every source failure recorded for it.
-    func resolveHistory(jobItemID: Int64) async throws -> ResolveHistory
+    /// Every source failure recorded for the job item, oldest first.
+    func sourceFailures(jobItemID: Int64) async throws -> [SourceFailure]
     /// Keeps `trace` (JSON) with the job item, under its lease: once the lease has passed on,
     /// nothing changes.
     func recordResolveTrace(_ trace: String, lease: ItemLease) async throws
@@ -12,16 +12,6 @@ public protocol ResolveTraceStore: Sendable {
     func recordSourceFailure(_ failure: SourceFailure, lease: ItemLease) async throws
     /// The newest trace kept for a catalog item (from its newest job item that has one).
     func resolveTrace(itemID: Int64) async throws -> String?
-}
-
-public struct ResolveHistory: Sendable, Equatable {
-    public var trace: String?
-    public var failures: [SourceFailure]
-
-    public init(trace: String?, failures: [SourceFailure]) {
-        self.trace = trace
-        self.failures = failures
-    }
 }
 
 /// A candidate that failed an item: its source, its URL (redacted), the attempt and the error.

@@ -1,14 +1,12 @@
 import GRDB
 
 extension SQLiteJobStore: ResolveTraceStore {
-    public func resolveHistory(jobItemID: Int64) async throws -> ResolveHistory {
+    public func sourceFailures(jobItemID: Int64) async throws -> [SourceFailure] {
         try await pool.read { db in
-            ResolveHistory(
-                trace: try String.fetchOne(db.cachedStatement(sql: "SELECT resolve_trace FROM job_items WHERE id = ?"), arguments: [jobItemID]),
-                failures: try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT source, url, attempt, error FROM job_item_source_failures WHERE job_item_id = ? ORDER BY id"),
-                    arguments: [jobItemID]
-                ).map { SourceFailure(source: $0["source"], url: $0["url"], attempt: $0["attempt"], error: $0["error"]) })
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT source, url, attempt, error FROM job_item_source_failures WHERE job_item_id = ? ORDER BY id"),
+                arguments: [jobItemID]
+            ).map { SourceFailure(source: $0["source"], url: $0["url"], attempt: $0["attempt"], error: $0["error"]) }
         }
     }
 

@@ -30,7 +30,7 @@ public struct ResolveStage: OriginalStage {
         }
         var failures: [ResolveTrace.Failure] = []
         if let traces, let lease = item.lease {
-            failures = try await traces.resolveHistory(jobItemID: lease.jobItemID).failures.map {
+            failures = try await traces.sourceFailures(jobItemID: lease.jobItemID).map {
                 ResolveTrace.Failure(source: $0.source, url: $0.url, attempt: $0.attempt, error: $0.error)
             }
         }
