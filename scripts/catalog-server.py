@@ -20,6 +20,7 @@ Catalogs (JSON), <kind> one of:
     square     --collections collections, 3 a page, has_more true until the last page
     repeating  the same, but has_more is always true and a page past the end repeats the last
     broken     as square, but page 3 answers HTTP 500
+    flaky      as square, but page 3 answers HTTP 503 the first --flaky-failures times (default 3)
     /catalog/<kind>/collections?page=N           page paging (N from 1)
     /catalog/<kind>/collections?offset=O&limit=L offset paging
     /catalog/<kind>/collections?cursor=C         cursor paging (empty C: the first page)
@@ -53,6 +54,8 @@ from urllib.parse import parse_qs, urlparse
 
 ARGS = None
 LOG_LOCK = threading.Lock()
+FLAKY_LOCK = threading.Lock()
+FLAKY_SEEN = {"count": 0}
 FEED_MODIFIED = email.utils.formatdate(1_700_000_000, usegmt=True)
 
 
@@ -217,7 +220,7 @@ class Handler(BaseHTTPRequestHandler):
             chunk, more, cursor, start = paged(range(1, total + 1), query, ARGS.flat_size)
             tracks = [track("flat", n) for n in chunk]
             return self.send(200, json.dumps({"tracks": tracks, "has_more": more, "next_cursor": cursor}).encode())
-        if kind not in ("square", "repeating", "broken"):
+        if kind not in ("square", "repeating", "broken", "flaky"):
             return self.send(404, b'{"error": "no such catalog"}')
         collections = [{"id": f"{kind}{n}", "name": f"{kind.title()} list {n}"} for n in range(1, collection_count(kind) + 1)]
         if parts[1:] == ["collections"]:
@@ -225,6 +228,12 @@ class Handler(BaseHTTPRequestHandler):
             page = int(query.get("page", ["0"])[0]) if "page" in query else None
             if kind == "broken" and page == 3:
                 return self.send(500, b'{"error": "internal"}')
+            if kind == "flaky" and page == 3:
+                with FLAKY_LOCK:
+                    FLAKY_SEEN["count"] += 1
+                    failing = FLAKY_SEEN["count"] <= ARGS.flaky_failures
+                if failing:
+                    return self.send(503, b'{"error": "busy"}')
             chunk, more, cursor, start = paged(collections, query, size)
             if kind == "repeating":
                 if not chunk:
@@ -255,6 +264,7 @@ def main():
     parser.add_argument("--page-delay-ms", type=int, default=0)
     parser.add_argument("--flat-pages", type=int, default=200)
     parser.add_argument("--flat-size", type=int, default=50)
+    parser.add_argument("--flaky-failures", type=int, default=3)
     ARGS = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     server.daemon_threads = True

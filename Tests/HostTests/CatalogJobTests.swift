@@ -106,6 +106,47 @@ import TestSupport
         #expect(inputsDone.count == 3 + 6 + 7 + 7 && inputsDone.allSatisfy { $0 })
     }
 
+    /// A page that failed its three tries ends its input with the page kept: `jobs retry` takes
+    /// the input up again at that page (the pages before it are not fetched again).
+    @Test func aFailedPageIsTakenUpAgainByJobsRetry() async throws {
+        let (server, log) = try CatalogServer.start(arguments: ["--flaky-failures", "3"])
+        let files = try TemporaryDirectory("graph"), dataDir = try TemporaryDirectory("data")
+        let graph = try files.write(
+            "flaky.yaml",
+            """
+            sources:
+              flaky:
+                collections:
+                  url: "\(server.url("/catalog/flaky/collections"))?page={page}"
+                  paging: page
+                  list: data.playlists
+                  has_more: data.has_more
+                  fields: {id: id, title: name}
+                items:
+                  url: "\(server.url("/catalog/flaky/collections"))/{collection}/items?page={page}"
+                  paging: page
+                  list: tracks
+                  has_more: has_more
+                  fields: {id: id, title: title, url: stream_url}
+            """)
+        let base = ["--json", "--no-renditions", "--data-dir", dataDir.path]
+        _ = try await Command.engineAsync(["run"] + base + ["--graph", graph, "catalog:flaky"])
+        let database = try DatabaseQueue(path: dataDir.file("engine.sqlite").path)
+        let stopped = try await database.read { db in try Row.fetchOne(db, sql: "SELECT done, checkpoint, error FROM job_inputs WHERE position = 0")! }
+        #expect(stopped["done"] as Bool == true)
+        #expect(stopped["checkpoint"] as String? == "0 3")
+        #expect((stopped["error"] as String?)?.hasSuffix("page 3: \(server.url("/catalog/flaky/collections?page=3")): HTTP 503") == true)
+
+        let retry = try await Command.engineAsync(["jobs", "retry", "1", "--data-dir", dataDir.path])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        let resumed = try await Command.engineAsync(["run"] + base + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let keys = try await database.read { db in try Set(String.fetchAll(db, sql: "SELECT item_key FROM job_items WHERE status = 'succeeded'")) }
+        #expect(keys == Self.expectedKeys("flaky", source: "flaky", collections: 1...7))
+        let pages = try CatalogServer.requests(log).filter { $0.path == "/catalog/flaky/collections" }.map(\.query)
+        #expect(pages == ["page=1", "page=2", "page=3", "page=3", "page=3", "page=3"])
+    }
+
     /// A source in the profile's config file serves every command: `engine collect` pages it
     /// (a chart: items only, no collections level).
     @Test func aSourceInTheConfigFileIsCollectedByName() async throws {

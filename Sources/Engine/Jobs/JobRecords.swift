@@ -85,14 +85,20 @@ public struct JobInput: Sendable, Equatable {
     public var checkpoint: String?
     public var pages = 0
     public var found = 0
+    /// Why its collection stopped before the end (a page that failed); `jobs retry` takes it up
+    /// again at its checkpoint.
+    public var error: String?
 
-    public init(position: Int, input: String, done: Bool, checkpoint: String? = nil, pages: Int = 0, found: Int = 0) {
+    public init(
+        position: Int, input: String, done: Bool, checkpoint: String? = nil, pages: Int = 0, found: Int = 0, error: String? = nil
+    ) {
         self.position = position
         self.input = input
         self.done = done
         self.checkpoint = checkpoint
         self.pages = pages
         self.found = found
+        self.error = error
     }
 }
 

@@ -30,13 +30,19 @@ public struct CollectedPage: Sendable {
     public var checkpoint: String?
     /// A paged input's page: counted, with a progress event. False: the input is not paged.
     public var isPage: Bool
+    /// The input stops here on this error (a page that could not be fetched or read): done for
+    /// this run, `checkpoint` (the failed page) kept for `jobs retry`.
+    public var error: String?
 
-    public init(items: [MediaItem], issues: [SourceIssue], inputs: [String] = [], checkpoint: String? = nil, isPage: Bool = false) {
+    public init(
+        items: [MediaItem], issues: [SourceIssue], inputs: [String] = [], checkpoint: String? = nil, isPage: Bool = false, error: String? = nil
+    ) {
         self.items = items
         self.issues = issues
         self.inputs = inputs
         self.checkpoint = checkpoint
         self.isPage = isPage
+        self.error = error
     }
 }
 
@@ -254,7 +260,9 @@ public final class JobRun: Sendable {
             // Nothing of this run can still be working: an item it left running (an outcome
             // whose write failed) goes back to the queue.
             try await store.interruptItems(heldBy: [runner])
-            let (collectionDone, problem) = control.withLock { ($0.collectionDone, $0.claimError ?? $0.collectionError) }
+            var (collectionDone, problem) = control.withLock { ($0.collectionDone, $0.claimError ?? $0.collectionError) }
+            // A retry while the run was ending may have reopened an input: the store says.
+            if collectionDone, try await store.job(jobID)?.collectionDone == false { collectionDone = false }
             let counters = try await store.counters(jobID: jobID)
             if counters.open > 0 || !collectionDone || problem != nil {
                 // Not done: queued again, with what stopped it, for this runner's next pass or the next runner.
@@ -288,7 +296,7 @@ public final class JobRun: Sendable {
                         try await collector.collect(input) { page in
                             guard !finished else { return }
                             if page.isPage { pagesRead += 1 }
-                            finished = page.checkpoint == nil
+                            finished = page.checkpoint == nil || page.error != nil
                             if try await record(page, of: input, number: pagesRead, observer: observer, limit: job.scope.limit) {
                                 throw LimitReached()  // no further page is fetched
                             }
@@ -338,7 +346,7 @@ public final class JobRun: Sendable {
             let progress = items.isEmpty
                 ? InputProgress(
                     position: input.position, checkpoint: page.checkpoint, page: page.isPage ? number : nil, addedEarlier: addedEarlier,
-                    addedInputs: page.inputs)
+                    addedInputs: page.inputs, error: page.error)
                 : nil
             let result = try await store.enqueue(jobID: jobID, items: Array(batch), progress: progress, newItemLimit: limit)
             if result.limitReached { return true }

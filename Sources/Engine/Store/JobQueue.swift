@@ -132,7 +132,8 @@ extension JobQueue {
 /// How far a job input's collection got, recorded with the items that got it there.
 public struct InputProgress: Sendable, Equatable {
     public var position: Int
-    /// Where the input's next page starts (opaque to the store); nil: the input is done.
+    /// Where the input's next page starts (opaque to the store); nil: the input is done (and,
+    /// with an `error`, where a retry starts).
     public var checkpoint: String?
     /// The page of a paged input that ends here (1-based): counted on the input, and a `page`
     /// event says `INPUT page N: +X new, total Y`.
@@ -141,13 +142,18 @@ public struct InputProgress: Sendable, Equatable {
     public var addedEarlier = 0
     /// Inputs the page adds to the job (a catalog page's collections), collected after the others.
     public var addedInputs: [String] = []
+    /// The input stopped on this error: it is done for now, its checkpoint kept for `jobs retry`.
+    public var error: String?
 
-    public init(position: Int, checkpoint: String? = nil, page: Int? = nil, addedEarlier: Int = 0, addedInputs: [String] = []) {
+    public init(
+        position: Int, checkpoint: String? = nil, page: Int? = nil, addedEarlier: Int = 0, addedInputs: [String] = [], error: String? = nil
+    ) {
         self.position = position
         self.checkpoint = checkpoint
         self.page = page
         self.addedEarlier = addedEarlier
         self.addedInputs = addedInputs
+        self.error = error
     }
 }
 

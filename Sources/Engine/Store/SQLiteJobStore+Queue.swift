@@ -105,7 +105,7 @@ extension SQLiteJobStore: JobQueue {
     public func jobInputs(_ id: Int64) async throws -> [JobInput] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT position, input, done, checkpoint, pages, found FROM job_inputs WHERE job_id = ? ORDER BY position",
+                db, sql: "SELECT position, input, done, checkpoint, pages, found, error FROM job_inputs WHERE job_id = ? ORDER BY position",
                 arguments: [id]
             ).map(Self.jobInput)
         }
@@ -116,7 +116,7 @@ extension SQLiteJobStore: JobQueue {
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT position, input, done, checkpoint, pages, found FROM job_inputs
+                        SELECT position, input, done, checkpoint, pages, found, error FROM job_inputs
                         WHERE job_id = ? AND done = 0 ORDER BY position LIMIT 1
                         """),
                 arguments: [id]
@@ -127,7 +127,7 @@ extension SQLiteJobStore: JobQueue {
     private static func jobInput(_ row: Row) -> JobInput {
         JobInput(
             position: row["position"], input: row["input"], done: row["done"], checkpoint: row["checkpoint"], pages: row["pages"],
-            found: row["found"])
+            found: row["found"], error: row["error"])
     }
 
     public func jobStages(_ id: Int64) async throws -> [JobStageCounters] {
@@ -206,11 +206,12 @@ extension SQLiteJobStore: JobQueue {
         let pageAdded = progress.addedEarlier + added
         try db.cachedStatement(
             sql: """
-                UPDATE job_inputs SET done = ?, checkpoint = ?, pages = pages + ?, found = found + ?
+                UPDATE job_inputs SET done = ?, checkpoint = ?, pages = pages + ?, found = found + ?, error = ?
                 WHERE job_id = ? AND position = ?
                 """
         ).execute(arguments: [
-            progress.checkpoint == nil, progress.checkpoint, progress.page == nil ? 0 : 1, pageAdded, jobID, progress.position,
+            progress.checkpoint == nil || progress.error != nil, progress.checkpoint, progress.page == nil ? 0 : 1, pageAdded,
+            progress.error.map(Redaction.scrub), jobID, progress.position,
         ])
         if let page = progress.page {
             let row = try Row.fetchOne(
@@ -454,7 +455,16 @@ extension SQLiteJobStore: JobQueue {
                 WHERE \(matching)
                 """,
             arguments: arguments)
-        return renditions + db.changesCount
+        let items = db.changesCount
+        // Inputs whose collection stopped on a failed page (the whole job retried): taken up
+        // again at their checkpoint by the job's next run.
+        var inputs = 0
+        if itemKey == nil {
+            try db.execute(sql: "UPDATE job_inputs SET done = 0, error = NULL WHERE job_id = ? AND error IS NOT NULL", arguments: [jobID])
+            inputs = db.changesCount
+            if inputs > 0 { try db.execute(sql: "UPDATE job_runs SET collection_done = 0 WHERE id = ?", arguments: [jobID]) }
+        }
+        return renditions + items + inputs
     }
 
     @discardableResult

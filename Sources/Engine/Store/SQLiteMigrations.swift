@@ -380,7 +380,7 @@ enum SQLiteMigrations {
 
     /// Feeds and paged catalogs: an item's publication date, episode and season (in the catalog
     /// and as a job carries it); each job input's paging checkpoint (where the next unfinished
-    /// page starts), pages read and items found; the resolver's scoring trace per job item and the
+    /// page starts), pages read, items found, and the error that stopped it; the resolver's scoring trace per job item and the
     /// sources that failed it.
     private static func v9(_ db: Database) throws {
         try db.execute(
@@ -395,6 +395,7 @@ enum SQLiteMigrations {
                 ALTER TABLE job_inputs ADD COLUMN checkpoint TEXT;
                 ALTER TABLE job_inputs ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE job_inputs ADD COLUMN found INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE job_inputs ADD COLUMN error TEXT;
                 CREATE INDEX job_inputs_open ON job_inputs (job_id, done, position);
                 CREATE TABLE job_item_source_failures (
                     id INTEGER PRIMARY KEY,

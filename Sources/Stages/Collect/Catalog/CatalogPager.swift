@@ -4,7 +4,8 @@ public import Foundation
 /// Pages through one level of a catalog source. Paging stops when the source says there is no
 /// more (`has_more` false, no next cursor; without `has_more`, an empty page), when a whole page
 /// repeats entries this run already read, when a cursor comes back, at `max_pages`, or at the
-/// first page that cannot be fetched or read (an issue names it): it never loops.
+/// first page that cannot be fetched or read (an issue names it, and the page is kept for a
+/// retry): it never loops.
 struct CatalogPager: Sendable {
     let source: CatalogSource
     let fetcher: PageFetcher
@@ -20,6 +21,8 @@ struct CatalogPager: Sendable {
         var issues: [String]
         /// A page was read (counted); false for a stop that read nothing.
         var wasRead = true
+        /// The page could not be fetched or read: `next` is that page, for a retry.
+        var failed = false
     }
 
     /// Pages `level` from `checkpoint` (nil: the first page), `pagesRead` already counted against
@@ -33,7 +36,7 @@ struct CatalogPager: Sendable {
         do {
             headers = try JSONEndpoint.headers(level.headers, environment: environment)
         } catch {
-            try await page(Page(entries: [], next: nil, issues: ["\(error)"], wasRead: false))
+            try await page(Page(entries: [], next: position, issues: ["\(error)"], wasRead: false, failed: true))
             return
         }
         while true {
@@ -55,14 +58,14 @@ struct CatalogPager: Sendable {
                 throw error
             } catch {
                 let reason = error is DecodingError ? "not JSON" : "\(error)"
-                try await page(Page(entries: [], next: nil, issues: ["page \(number): \(reason)"], wasRead: false))
+                try await page(Page(entries: [], next: position, issues: ["page \(number): \(reason)"], wasRead: false, failed: true))
+                return
+            }
+            guard case .array(let entries)? = level.list.isEmpty ? document : JSONPath.value(level.list, in: document) else {
+                try await page(Page(entries: [], url: url, next: position, issues: ["page \(number): no list at '\(level.list)'"], wasRead: false, failed: true))
                 return
             }
             read = number
-            guard case .array(let entries)? = level.list.isEmpty ? document : JSONPath.value(level.list, in: document) else {
-                try await page(Page(entries: [], url: url, next: nil, issues: ["page \(number): no list at '\(level.list)'"]))
-                return
-            }
             let idPath = level.fields["id"] ?? "id"
             let fresh = entries.filter { entry in JSONPath.text(JSONPath.value(idPath, in: entry)).map { seen.insert($0).inserted } ?? true }
             if !entries.isEmpty, fresh.isEmpty {

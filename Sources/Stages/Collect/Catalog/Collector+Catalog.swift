@@ -85,7 +85,8 @@ extension Collector {
             }
             try await page(
                 CollectedPage(
-                    items: items, issues: issues, inputs: inputs, checkpoint: read.next.map { "\(position) \($0)" }, isPage: read.wasRead))
+                    items: items, issues: issues, inputs: inputs, checkpoint: read.next.map { "\(position) \($0)" }, isPage: read.wasRead,
+                    error: read.failed ? read.issues.first : nil))
         }
     }
 
