@@ -44,17 +44,25 @@ import TestSupport
               has_more: has_more
               next_cursor: next_cursor
               fields: {id: id, title: title, url: stream_url}
-          broken:
+        \(pagedByNumber("broken", server, itemsHaveMore: false))
+        """
+    }
+
+    /// A source of the server's catalog `kind` paged by page number at both levels (its items
+    /// with or without the `has_more` flag), under `sources:`.
+    static func pagedByNumber(_ kind: String, _ server: CatalogServer, itemsHaveMore: Bool) -> String {
+        """
+          \(kind):
             collections:
-              url: "\(server.url("/catalog/broken/collections"))?page={page}"
+              url: "\(server.url("/catalog/\(kind)/collections"))?page={page}"
               paging: page
               list: data.playlists
               has_more: data.has_more
               fields: {id: id, title: name}
             items:
-              url: "\(server.url("/catalog/broken/collections"))/{collection}/items?page={page}"
+              url: "\(server.url("/catalog/\(kind)/collections"))/{collection}/items?page={page}"
               paging: page
-              list: tracks
+              list: tracks\(itemsHaveMore ? "\n      has_more: has_more" : "")
               fields: {id: id, title: title, url: stream_url}
         """
     }
@@ -111,24 +119,7 @@ import TestSupport
     @Test func aFailedPageIsTakenUpAgainByJobsRetry() async throws {
         let (server, log) = try CatalogServer.start(arguments: ["--flaky-failures", "3"])
         let files = try TemporaryDirectory("graph"), dataDir = try TemporaryDirectory("data")
-        let graph = try files.write(
-            "flaky.yaml",
-            """
-            sources:
-              flaky:
-                collections:
-                  url: "\(server.url("/catalog/flaky/collections"))?page={page}"
-                  paging: page
-                  list: data.playlists
-                  has_more: data.has_more
-                  fields: {id: id, title: name}
-                items:
-                  url: "\(server.url("/catalog/flaky/collections"))/{collection}/items?page={page}"
-                  paging: page
-                  list: tracks
-                  has_more: has_more
-                  fields: {id: id, title: title, url: stream_url}
-            """)
+        let graph = try files.write("flaky.yaml", "sources:\n" + Self.pagedByNumber("flaky", server, itemsHaveMore: true))
         let base = ["--json", "--no-renditions", "--data-dir", dataDir.path]
         _ = try await Command.engineAsync(["run"] + base + ["--graph", graph, "catalog:flaky"])
         let database = try DatabaseQueue(path: dataDir.file("engine.sqlite").path)

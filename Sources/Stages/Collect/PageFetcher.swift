@@ -134,8 +134,7 @@ public final class PageFetcher: Sendable {
             let curlCode = CURLcode(UInt32(code))
             throw DownloadError.transfer(
                 url: shown, reason: Redaction.scrub(reason.isEmpty ? String(cString: curl_easy_strerror(curlCode)) : reason),
-                transient: [CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE]
-                    .contains(curlCode))
+                transient: Downloader.isTransient(curlCode))
         }
         let body = response.pointee.body.map { Data(bytes: $0, count: response.pointee.body_len) } ?? Data()
         let etag = Self.text(&response.pointee.etag), modified = Self.text(&response.pointee.last_modified)
