@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Stages", targets: ["Stages"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .executable(name: "engine", targets: ["Host"]),
     ],
     dependencies: [
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -68,6 +70,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL store (issue 16): apart from Engine, so that a host embedding the
+        // engine with SQLite does not build postgres-nio and its TLS stack.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Engine",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Console",
             dependencies: [
@@ -97,7 +111,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EngineTests", dependencies: ["Engine", "PostgresStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsoleTests",

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libsqlite3-dev libssl-dev
   ffmpeg            # ffprobe/ffmpeg: the reference peers in tests and benchmarks
   chromium chromium-driver   # the real browser that drives the console in tests
+  postgresql-15 postgresql-client-15   # the shared store's server: tests start throwaway clusters
 )
 PIP_PACKAGES=(
   "moto[server]"    # moto_server: a real S3-protocol server on loopback for storage tests

@@ -1,21 +1,27 @@
 import Engine
 import Foundation
+import PostgresStore
 import Testing
 import TestSupport
 
 /// The queue's contract, for any `JobStore`: each test runs against every implementation in
-/// `Kind` (SQLite today; a PostgreSQL store adds its case and runs the same tests unchanged).
+/// `Kind`, SQLite and PostgreSQL (a schema of its own per test, in the suite's one cluster).
 @Suite struct JobQueueContractTests {
     enum Kind: String, CaseIterable, CustomStringConvertible {
-        case sqlite
+        case sqlite, postgres
         var description: String { rawValue }
     }
 
     /// A fresh store of `kind`; the directory keeps it alive for the test.
-    func makeStore(_ kind: Kind) throws -> (any JobStore, TemporaryDirectory) {
+    func makeStore(_ kind: Kind) async throws -> (any JobStore, TemporaryDirectory) {
         let dir = try TemporaryDirectory("queue")
         switch kind {
         case .sqlite: return (try SQLiteJobStore(path: dir.file("engine.sqlite").path), dir)
+        case .postgres:
+            let store = try await PostgresJobStore.open(
+                url: PostgresStoreURL(PostgresCluster.shared.url), schema: PostgresCluster.uniqueSchema(), password: PostgresCluster.password,
+                maximumConnections: 4)
+            return (store, dir)
         }
     }
 
@@ -29,7 +35,7 @@ import TestSupport
 
     @Test(arguments: Kind.allCases)
     func enqueueKeepsTheFirstOfEachKeyAndRemembersFinishedInputs(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         #expect(try await store.enqueue(jobID: job.id, items: items(3), completingInput: nil) == 3)
@@ -42,7 +48,7 @@ import TestSupport
 
     @Test(arguments: Kind.allCases)
     func aClaimTakesEachItemOnceWithAFreshLease(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.enqueue(jobID: job.id, items: items(10), completingInput: nil)
@@ -61,7 +67,7 @@ import TestSupport
     /// nothing (settle, step, and the catalog writes that carry the lease).
     @Test(arguments: Kind.allCases)
     func aWriteUnderALeaseThatPassedOnIsRefusedAndChangesNothing(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.enqueue(jobID: job.id, items: items(1), completingInput: nil)
@@ -96,7 +102,7 @@ import TestSupport
     /// it; recording the content makes it placed, which `replacing` claims again.
     @Test(arguments: Kind.allCases)
     func contentIsClaimedByOneLiveAttemptAtATimeAndPlacedOnceRecorded(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.enqueue(jobID: job.id, items: items(4), completingInput: nil)
@@ -137,7 +143,7 @@ import TestSupport
 
     @Test(arguments: Kind.allCases)
     func aHeartbeatKeepsTheLeaseAndADeadHoldersItemsAreRequeued(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.enqueue(jobID: job.id, items: items(4), completingInput: nil)
@@ -156,7 +162,7 @@ import TestSupport
 
     @Test(arguments: Kind.allCases)
     func retryRequeuesFailedItemsAndForceAlsoSucceededOnes(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.enqueue(jobID: job.id, items: items(3), completingInput: nil)
@@ -176,7 +182,7 @@ import TestSupport
     /// failed try kept with the item; claimed once due.
     @Test(arguments: Kind.allCases)
     func aRetryIsClaimableOnlyOnceItsTimeHasCome(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.enqueue(jobID: job.id, items: items(2), completingInput: nil)
@@ -194,7 +200,7 @@ import TestSupport
 
     @Test(arguments: Kind.allCases)
     func commandsAreTakenOnceInOrderAndEventsKept(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.submitCommand(jobID: job.id, kind: .pause, argument: nil)
@@ -212,7 +218,7 @@ import TestSupport
     /// the store first wins. A new lock holder requeues items of every other holder.
     @Test(arguments: Kind.allCases)
     func aJobIsTakenOnlyFromTheNamedStatusesAndOtherHoldersItemsAreRequeued(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         try await store.transitionJob(job.id, to: .paused, runner: nil, error: nil)
@@ -232,7 +238,7 @@ import TestSupport
     /// A claimed item is what the collector found: every collected field comes back.
     @Test(arguments: Kind.allCases)
     func aClaimedItemIsWhatTheCollectorFound(_ kind: Kind) async throws {
-        let (store, dir) = try makeStore(kind)
+        let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
         let job = try await job(store)
         let found = MediaItem(

@@ -73,6 +73,24 @@ public struct JobRecord: Sendable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+
+    public init(
+        id: Int64, type: JobType, status: JobStatus, scope: JobScope, options: String, collected: Int, collectionDone: Bool,
+        runner: String? = nil, error: String? = nil, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.status = status
+        self.scope = scope
+        self.options = options
+        self.collected = collected
+        self.collectionDone = collectionDone
+        self.runner = runner
+        self.error = error
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// One input of a job and whether its collection is finished.
@@ -147,6 +165,13 @@ public struct ClaimedItem: Sendable {
     public var itemKey: String
     public var attempt: Int
     public var item: MediaItem
+
+    public init(lease: ItemLease, itemKey: String, attempt: Int, item: MediaItem) {
+        self.lease = lease
+        self.itemKey = itemKey
+        self.attempt = attempt
+        self.item = item
+    }
 }
 
 /// How a job item ended its attempt.
@@ -175,6 +200,20 @@ public struct RunningItem: Sendable {
     /// Its download so far and the whole size announced, as its runner last wrote them.
     public var bytes: Int64?
     public var bytesExpected: Int64?
+
+    public init(
+        itemKey: String, title: String, step: String? = nil, attempt: Int, holder: String? = nil, startedAt: Date? = nil,
+        bytes: Int64? = nil, bytesExpected: Int64? = nil
+    ) {
+        self.itemKey = itemKey
+        self.title = title
+        self.step = step
+        self.attempt = attempt
+        self.holder = holder
+        self.startedAt = startedAt
+        self.bytes = bytes
+        self.bytesExpected = bytesExpected
+    }
 }
 
 /// A running item's download as it goes, for the job's record (`JobRunSettings.transfers`).
@@ -201,6 +240,19 @@ public struct FailedItem: Sendable {
     public var history: [AttemptRecord]
     /// When the next try may start: set while the item waits for a retry.
     public var nextAttemptAt: Date?
+
+    public init(
+        itemKey: String, title: String, error: String, kind: ItemErrorKind? = nil, attempts: Int, history: [AttemptRecord],
+        nextAttemptAt: Date? = nil
+    ) {
+        self.itemKey = itemKey
+        self.title = title
+        self.error = error
+        self.kind = kind
+        self.attempts = attempts
+        self.history = history
+        self.nextAttemptAt = nextAttemptAt
+    }
 }
 
 /// One failed try of a job item.
@@ -211,6 +263,14 @@ public struct AttemptRecord: Sendable {
     public var outcome: String
     public var error: String
     public var kind: ItemErrorKind?
+
+    public init(attempt: Int, endedAt: Date, outcome: String, error: String, kind: ItemErrorKind? = nil) {
+        self.attempt = attempt
+        self.endedAt = endedAt
+        self.outcome = outcome
+        self.error = error
+        self.kind = kind
+    }
 }
 
 public enum JobCommandKind: String, Sendable, CaseIterable, Codable {
@@ -227,6 +287,14 @@ public struct JobCommand: Sendable {
     /// `retry_item`: the item key, or nil for every failed item. `pause`: "immediate" or nil (drain).
     public var argument: String?
     public var createdAt: Date
+
+    public init(id: Int64, jobID: Int64, kind: JobCommandKind, argument: String? = nil, createdAt: Date) {
+        self.id = id
+        self.jobID = jobID
+        self.kind = kind
+        self.argument = argument
+        self.createdAt = createdAt
+    }
 }
 
 /// Something that happened to a job (a state change, a notable moment).
@@ -234,6 +302,12 @@ public struct JobEvent: Sendable {
     public var at: Date
     public var kind: String
     public var message: String
+
+    public init(at: Date, kind: String, message: String) {
+        self.at = at
+        self.kind = kind
+        self.message = message
+    }
 }
 
 /// A runner process, as it last reported itself.
@@ -246,4 +320,18 @@ public struct JobWorker: Sendable {
     public var currentItem: String?
     public var bytesPerSecond: Double?
     public var stoppedAt: Date?
+
+    public init(
+        id: String, host: String, pid: Int32, jobID: Int64? = nil, heartbeatAt: Date, currentItem: String? = nil,
+        bytesPerSecond: Double? = nil, stoppedAt: Date? = nil
+    ) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.jobID = jobID
+        self.heartbeatAt = heartbeatAt
+        self.currentItem = currentItem
+        self.bytesPerSecond = bytesPerSecond
+        self.stoppedAt = stoppedAt
+    }
 }

@@ -161,4 +161,9 @@ public struct InputProgress: Sendable, Equatable {
 public struct EnqueueResult: Sendable, Equatable {
     public var added: Int
     public var limitReached: Bool
+
+    public init(added: Int, limitReached: Bool) {
+        self.added = added
+        self.limitReached = limitReached
+    }
 }

@@ -27,6 +27,22 @@ public struct FailedJobItem: Sendable {
     public var kind: String?
     public var attempts: Int
     public var finishedAt: Date?
+
+    public init(
+        id: Int64, jobID: Int64, itemKey: String, title: String, source: String, collection: String? = nil, error: String,
+        kind: String? = nil, attempts: Int, finishedAt: Date? = nil
+    ) {
+        self.id = id
+        self.jobID = jobID
+        self.itemKey = itemKey
+        self.title = title
+        self.source = source
+        self.collection = collection
+        self.error = error
+        self.kind = kind
+        self.attempts = attempts
+        self.finishedAt = finishedAt
+    }
 }
 
 /// A page of failed items, how many match in all, and what the filter can choose from.
@@ -37,6 +53,13 @@ public struct FailedItemsPage: Sendable {
     /// kind and source filters.
     public var byKind: [(name: String, count: Int)]
     public var bySource: [(name: String, count: Int)]
+
+    public init(total: Int, items: [FailedJobItem], byKind: [(name: String, count: Int)], bySource: [(name: String, count: Int)]) {
+        self.total = total
+        self.items = items
+        self.byKind = byKind
+        self.bySource = bySource
+    }
 }
 
 /// One collection of a job's items (job → collection → item), with its progress.
@@ -49,6 +72,15 @@ public struct JobCollectionRow: Sendable {
     public var done: Int
     public var failed: Int
     public var running: Int
+
+    public init(locator: String, title: String, total: Int, done: Int, failed: Int, running: Int) {
+        self.locator = locator
+        self.title = title
+        self.total = total
+        self.done = done
+        self.failed = failed
+        self.running = running
+    }
 }
 
 /// One job item as the job page's tree shows it.
@@ -64,6 +96,21 @@ public struct JobItemRow: Sendable {
     public var kind: String?
     /// Where the item's original is stored: `backend:locator` of its primary active location.
     public var storedAt: String?
+
+    public init(
+        id: Int64, itemKey: String, title: String, status: ItemStatus, step: String? = nil, attempts: Int, error: String? = nil,
+        kind: String? = nil, storedAt: String? = nil
+    ) {
+        self.id = id
+        self.itemKey = itemKey
+        self.title = title
+        self.status = status
+        self.step = step
+        self.attempts = attempts
+        self.error = error
+        self.kind = kind
+        self.storedAt = storedAt
+    }
 }
 
 /// Where a collection stands (DESIGN: downloaded means every item has an active original on
@@ -104,12 +151,33 @@ public struct CollectionRow: Sendable, Equatable {
     public var downloaded: Int
     public var status: CollectionStatus
     public var wanted: Bool
+
+    public init(
+        id: Int64, source: String, kind: String, locator: String, title: String? = nil, total: Int, downloaded: Int,
+        status: CollectionStatus, wanted: Bool
+    ) {
+        self.id = id
+        self.source = source
+        self.kind = kind
+        self.locator = locator
+        self.title = title
+        self.total = total
+        self.downloaded = downloaded
+        self.status = status
+        self.wanted = wanted
+    }
 }
 
 public struct CollectionList: Sendable {
     public var total: Int
     public var rows: [CollectionRow]
     public var sources: [String]
+
+    public init(total: Int, rows: [CollectionRow], sources: [String]) {
+        self.total = total
+        self.rows = rows
+        self.sources = sources
+    }
 }
 
 /// A job event with its id (the console's event stream resumes from one).
@@ -119,4 +187,12 @@ public struct NumberedJobEvent: Sendable, Equatable {
     public var at: Date
     public var kind: String
     public var message: String
+
+    public init(id: Int64, jobID: Int64, at: Date, kind: String, message: String) {
+        self.id = id
+        self.jobID = jobID
+        self.at = at
+        self.kind = kind
+        self.message = message
+    }
 }

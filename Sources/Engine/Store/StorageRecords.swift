@@ -8,6 +8,13 @@ public struct StorageBackendRecord: Sendable, Equatable {
     public var kind: String
     public var config: String
     public var locations: Int
+
+    public init(name: String, kind: String, config: String, locations: Int) {
+        self.name = name
+        self.kind = kind
+        self.config = config
+        self.locations = locations
+    }
 }
 
 /// A stored file an upload job puts on a backend: the asset, and where the library holds it.
@@ -18,6 +25,14 @@ public struct UploadAsset: Sendable, Equatable {
     public var size: Int64
     /// Its locator in the local library (the object key mirrors it).
     public var locator: String
+
+    public init(assetID: Int64, kind: String, sha256: String, size: Int64, locator: String) {
+        self.assetID = assetID
+        self.kind = kind
+        self.sha256 = sha256
+        self.size = size
+        self.locator = locator
+    }
 }
 
 /// One upload's state (`upload_tasks`): begun multipart uploads keep their id, part size and
@@ -29,6 +44,15 @@ public struct UploadTask: Sendable, Equatable {
     public var uploadID: String?
     public var partSize: Int64?
     public var parts: [UploadedPart]
+
+    public init(id: Int64, key: String, size: Int64, uploadID: String? = nil, partSize: Int64? = nil, parts: [UploadedPart]) {
+        self.id = id
+        self.key = key
+        self.size = size
+        self.uploadID = uploadID
+        self.partSize = partSize
+        self.parts = parts
+    }
 }
 
 public struct UploadedPart: Sendable, Equatable {

@@ -14,6 +14,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case noSuchJob(Int64)
     /// What was asked clashes with what the store holds (a name in use, locations still there).
     case conflict(String)
+    /// A database server refused a statement or could not be reached (its message).
+    case database(String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .leaseLost(let id): "job item \(id): its lease has passed to another attempt; this attempt's write was refused"
         case .noSuchJob(let id): "no job \(id)"
         case .conflict(let what): what
+        case .database(let message): message
         case .writeNotRun: "the store committed a batch without running one of its writes; nothing of that write was stored"
         }
     }

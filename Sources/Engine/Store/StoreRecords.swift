@@ -42,6 +42,30 @@ public struct LibraryEntry: Sendable {
     public var published: Date?
     public var episode: Int?
     public var season: Int?
+
+    public init(
+        itemID: Int64, source: String, remoteID: String, title: String, creators: [String], duration: Double? = nil,
+        mediaKind: String? = nil, status: String, lastError: String? = nil, collections: [String], file: StoredFile? = nil,
+        renditions: [StoredRendition], failedRenditions: [RenditionFailure], published: Date? = nil, episode: Int? = nil,
+        season: Int? = nil
+    ) {
+        self.itemID = itemID
+        self.source = source
+        self.remoteID = remoteID
+        self.title = title
+        self.creators = creators
+        self.duration = duration
+        self.mediaKind = mediaKind
+        self.status = status
+        self.lastError = lastError
+        self.collections = collections
+        self.file = file
+        self.renditions = renditions
+        self.failedRenditions = failedRenditions
+        self.published = published
+        self.episode = episode
+        self.season = season
+    }
 }
 
 /// What `removeItems` took out of the catalog: how many items, and the files no item refers
@@ -49,6 +73,11 @@ public struct LibraryEntry: Sendable {
 public struct RemovedItems: Sendable {
     public var items: Int
     public var files: [StoredFile]
+
+    public init(items: Int, files: [StoredFile]) {
+        self.items = items
+        self.files = files
+    }
 }
 
 /// An item's status, in the catalog and per job item (`job_items`).
@@ -67,6 +96,17 @@ public struct CatalogEntry: Sendable {
     /// Renditions of that original that failed: profile → the settings they failed with.
     public var failedRenditions: [String: String] = [:]
 
+    public init(
+        itemID: Int64, storedOriginal: StoredFile? = nil, mediaKind: String? = nil, renditionBackends: [String: Set<String>] = [:],
+        failedRenditions: [String: String] = [:]
+    ) {
+        self.itemID = itemID
+        self.storedOriginal = storedOriginal
+        self.mediaKind = mediaKind
+        self.renditionBackends = renditionBackends
+        self.failedRenditions = failedRenditions
+    }
+
     /// Profiles of the renditions `backend` holds for that original.
     public func renditionProfiles(on backend: String) -> Set<String> {
         Set(renditionBackends.filter { $0.value.contains(backend) }.keys)
@@ -79,6 +119,12 @@ public struct StoredRendition: Sendable, Equatable {
     public var profile: String
     public var file: StoredFile
     public var warnings: [String] = []
+
+    public init(profile: String, file: StoredFile, warnings: [String] = []) {
+        self.profile = profile
+        self.file = file
+        self.warnings = warnings
+    }
 }
 
 /// A rendition that could not be made from an original (its content): the profile's settings
@@ -91,6 +137,15 @@ public struct RenditionFailure: Sendable, Equatable {
     public var error: String
     public var jobID: Int64?
     public var failedAt: Date
+
+    public init(originalSHA256: String, profile: String, settings: String, error: String, jobID: Int64? = nil, failedAt: Date) {
+        self.originalSHA256 = originalSHA256
+        self.profile = profile
+        self.settings = settings
+        self.error = error
+        self.jobID = jobID
+        self.failedAt = failedAt
+    }
 }
 
 /// A rendition failure that concerns one of a job's items.
@@ -98,6 +153,12 @@ public struct JobRenditionFailure: Sendable, Equatable {
     public var itemKey: String
     public var title: String
     public var failure: RenditionFailure
+
+    public init(itemKey: String, title: String, failure: RenditionFailure) {
+        self.itemKey = itemKey
+        self.title = title
+        self.failure = failure
+    }
 }
 
 /// What is known about an item once its file is in hand (probe tags, duration, kind).

@@ -1,0 +1,54 @@
+import Engine
+import Foundation
+import PostgresNIO
+
+extension PostgresJobStore {
+    /// The newest migration: the schema this program writes.
+    public static var schemaMigration: String { PostgresMigrations.current }
+
+    /// Creates the profile's schema if needed and applies the migrations it lacks, in one
+    /// transaction under an advisory lock of the schema: a second worker starting at once
+    /// waits, then finds them applied. A schema with migrations this program does not know
+    /// (a newer MediaEngine wrote it) is refused and left as it is.
+    func migrate() async throws {
+        try await transaction { session in
+            try await session.execute("SELECT pg_advisory_xact_lock(hashtext(\("media-engine migrate " + schema)))")
+            try await session.execute(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
+            try await session.execute(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema)"))
+            try await session.execute(
+                """
+                CREATE TABLE IF NOT EXISTS engine_migrations (
+                    name TEXT PRIMARY KEY,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )
+                """)
+            let applied = Set(try await session.rows("SELECT name FROM engine_migrations").map { try $0["name"] as String })
+            let known = Set(PostgresMigrations.all.map(\.name))
+            let unknown = applied.subtracting(known)
+            guard unknown.isEmpty else {
+                throw StoreError.databaseTooNew(path: "\(url) schema \(schema)", unknownMigrations: unknown.sorted())
+            }
+            for migration in PostgresMigrations.all where !applied.contains(migration.name) {
+                for statement in Self.statements(migration.sql) {
+                    try await session.execute(PostgresQuery(unsafeSQL: statement))
+                }
+                try await session.execute("INSERT INTO engine_migrations (name) VALUES (\(migration.name))")
+                logger.info("migrated", metadata: ["store.schema": "\(schema)", "migration": "\(migration.name)"])
+            }
+        }
+    }
+
+    /// The migrations applied to the schema, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await connection { session in
+            try await session.rows("SELECT name FROM engine_migrations ORDER BY applied_at, name").map { try $0["name"] }
+        }
+    }
+
+    /// A migration's statements (the extended protocol runs one at a time): split where a
+    /// line ends with `;`. No statement of ours has one inside a literal.
+    static func statements(_ sql: String) -> [String] {
+        sql.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            .map { $0.hasSuffix(";") ? String($0.dropLast()) : $0 }
+    }
+}

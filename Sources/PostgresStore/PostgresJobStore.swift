@@ -1,0 +1,171 @@
+import Engine
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+public import ServiceLifecycle
+
+/// The job store on PostgreSQL (issue 16): the same `JobStore` as `SQLiteJobStore`, shared by
+/// any number of workers on any number of machines. Each profile is a schema of its own (set
+/// as every connection's `search_path`, so that no query names it); claims take rows with
+/// `FOR UPDATE SKIP LOCKED`; every write for a job item is conditional on its lease token;
+/// times are the server's clock (one clock for every machine), in seconds since 1970.
+public final class PostgresJobStore: Sendable {
+    public let url: PostgresStoreURL
+    /// The profile's schema.
+    public let schema: String
+    let client: PostgresClient
+    let logger = Logger(label: "engine.store.postgres")
+    let batcher: PostgresBatcher
+    private let running: Task<Void, Never>
+
+    /// The server's clock, in seconds since 1970: every lease and retry time is read from it.
+    static let now = "extract(epoch FROM clock_timestamp())::float8"
+
+    /// Connects to the database at `url` (password from the environment or `~/.pgpass`),
+    /// creates the profile's `schema` if needed and migrates it. A schema written by a newer
+    /// MediaEngine is refused with `StoreError.databaseTooNew`, untouched.
+    public static func open(
+        url: PostgresStoreURL, schema: String, password: String? = nil, maximumConnections: Int = 8
+    ) async throws -> PostgresJobStore {
+        let store = try PostgresJobStore(url: url, schema: schema, password: password, maximumConnections: maximumConnections)
+        do {
+            try await store.migrate()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    private init(url: PostgresStoreURL, schema: String, password: String?, maximumConnections: Int) throws {
+        guard Self.isSchemaName(schema) else {
+            throw StoreError.cannotOpen(path: url.description, reason: "'\(schema)' is not a usable schema name ([a-z_][a-z0-9_]*)")
+        }
+        self.url = url
+        self.schema = schema
+        let tls: PostgresClient.Configuration.TLS =
+            switch url.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: password ?? url.password(), database: url.database, tls: tls)
+        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "media-engine")]
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration)
+        self.client = client
+        running = Task { await client.run() }
+        batcher = PostgresBatcher()
+    }
+
+    deinit { running.cancel() }
+
+    /// Closes every connection; the store can no longer be used.
+    public func close() async {
+        running.cancel()
+        await running.value
+    }
+
+    /// The schema a profile's store lives in: `engine_<profile>`, lowercased, anything but
+    /// letters, digits and `_` as `_`.
+    public static func schemaName(profile: String) -> String {
+        let mapped = profile.lowercased().unicodeScalars.map { ("a"..."z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "_" }
+        return String(("engine_" + String(mapped)).prefix(63))
+    }
+
+    static func isSchemaName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.count <= 63, first == "_" || ("a"..."z").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+    }
+
+    // MARK: running statements
+
+    /// `body` in one transaction on one connection; rolled back when it throws (its error is
+    /// rethrown as it was).
+    func transaction<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
+        try await connection { session in
+            try await session.execute("BEGIN")
+            do {
+                let value = try await body(session)
+                try await session.execute("COMMIT")
+                return value
+            } catch {
+                try? await session.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// `body` on one connection of the pool, outside a transaction (each statement its own).
+    func connection<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in try await body(Session(connection: connection, logger: logger)) }
+        } catch let error as PSQLError {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// What a PostgreSQL error says, as the store's error: the server's message, or what
+    /// failed on the connection; never the statement or its values.
+    static func storeError(_ error: PSQLError) -> StoreError {
+        if let message = error.serverInfo?[.message] {
+            return .database("PostgreSQL refused a statement: \(message)" + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""))
+        }
+        return .database("the PostgreSQL connection failed (\(error.code))")
+    }
+}
+
+extension PostgresJobStore: Service {
+    /// The store as a service of the runner's group: its connections close when the group
+    /// shuts down (after the services that use it, which stop first).
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}
+
+/// One connection, leased for a transaction or a few statements.
+struct Session {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// The statement's rows.
+    func rows(_ query: PostgresQuery) async throws -> [Row] {
+        do {
+            return try await connection.query(query, logger: logger).collect().map { Row($0.makeRandomAccess()) }
+        } catch let error as PSQLError {
+            throw PostgresJobStore.storeError(error)
+        }
+    }
+
+    /// The statement's first row.
+    func row(_ query: PostgresQuery) async throws -> Row? { try await rows(query).first }
+
+    /// The first column of the first row.
+    func value<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type = T.self) async throws -> T? {
+        guard let row = try await rows(query).first else { return nil }
+        return try row[0] as T?
+    }
+
+    func execute(_ query: PostgresQuery) async throws { _ = try await rows(query) }
+}
+
+/// A row of a result, read by column name or position.
+struct Row {
+    let raw: PostgresRandomAccessRow
+    init(_ raw: PostgresRandomAccessRow) { self.raw = raw }
+
+    subscript<T: PostgresDecodable>(_ column: String) -> T {
+        get throws { try raw[column].decode(T.self) }
+    }
+
+    subscript<T: PostgresDecodable>(_ index: Int) -> T {
+        get throws { try raw[index].decode(T.self) }
+    }
+
+    /// A time column (seconds since 1970), as a date.
+    func date(_ column: String) throws -> Date? { (try self[column] as Double?).map(Date.init(timeIntervalSince1970:)) }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A throwaway PostgreSQL cluster (scripts/pg-cluster.py) on a loopback port: one per test
+/// process, started on first use, stopped by its PID when the process ends. Its superuser
+/// `engine` needs a password over TCP (scram), so tests go through the real password path.
+public final class PostgresCluster: Sendable {
+    public let port: Int
+    public static let password = "pg-test-\(UUID().uuidString.prefix(8))"
+
+    public static let shared: PostgresCluster = {
+        do { return try PostgresCluster() } catch { fatalError("the PostgreSQL test cluster did not start: \(error)") }
+    }()
+
+    private init() throws {
+        setenv("ENGINE_TEST_PG_PASSWORD", Self.password, 1)
+        port = try LoopbackServer.launch("pg-cluster.py", []).port
+    }
+
+    /// The cluster's store URL (no password: that comes from the environment).
+    public var url: String { "postgres://engine@127.0.0.1:\(port)/postgres?sslmode=disable" }
+
+    /// The environment a command needs to reach the cluster.
+    public var environment: [String: String] { ["ENGINE_STORE_PASSWORD": Self.password] }
+
+    /// A schema name no other test uses.
+    public static func uniqueSchema(_ label: String = "t") -> String {
+        "\(label)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
+    }
+
+    /// Runs `sql` through psql as the superuser; its output (unaligned, tuples only).
+    @discardableResult
+    public func psql(_ sql: String) throws -> String {
+        let result = try Command.run(
+            "/usr/lib/postgresql/15/bin/psql",
+            ["-h", "127.0.0.1", "-p", "\(port)", "-U", "engine", "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            environment: ["PGPASSWORD": Self.password])
+        guard result.status == 0 else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "psql: \(result.stderr)"])
+        }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

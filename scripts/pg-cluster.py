@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""A throwaway PostgreSQL 15 cluster on a free loopback port, for tests and benchmarks.
+
+initdb in a temp dir (as the `postgres` user when run as root: initdb refuses root), superuser
+`engine` whose password is ENGINE_TEST_PG_PASSWORD (TCP connections must give it: scram), fsync
+off. Prints "PORT <n>" once the server accepts connections, then waits; when its parent exits
+(or on SIGTERM) it stops the server by its PID and removes the directory, so a killed test run
+never leaves a cluster behind.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = "/usr/lib/postgresql/15/bin"
+
+
+def as_owner(argv, owner):
+    if owner is None:
+        return argv
+    return ["runuser", "-u", owner, "--"] + argv
+
+
+def main():
+    password = os.environ.get("ENGINE_TEST_PG_PASSWORD", "engine")
+    owner = "postgres" if os.geteuid() == 0 else None
+    base = tempfile.mkdtemp(prefix="engine-pg-")
+    data = os.path.join(base, "data")
+    os.chmod(base, 0o755)
+    if owner:
+        shutil.chown(base, user=owner)
+    pwfile = os.path.join(base, "pw")
+    with open(pwfile, "w") as f:
+        f.write(password + "\n")
+    if owner:
+        shutil.chown(pwfile, user=owner)
+    subprocess.run(
+        as_owner([f"{BIN}/initdb", "-D", data, "-U", "engine", "--pwfile", pwfile, "--auth-local=trust",
+                  "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-sync"], owner),
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.unlink(pwfile)
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB")
+    subprocess.run(as_owner([f"{BIN}/pg_ctl", "-D", data, "-w", "-l", os.path.join(base, "log"), "-o", options, "start"], owner),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        pid = int(f.readline())
+
+    def stop(*_):
+        try:
+            os.kill(pid, signal.SIGQUIT)  # immediate shutdown: the cluster is thrown away
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.05)
+        except ProcessLookupError:
+            pass
+        shutil.rmtree(base, ignore_errors=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"PORT {port}", flush=True)
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    stop()
+
+
+if __name__ == "__main__":
+    main()
