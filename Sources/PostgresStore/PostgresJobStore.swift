@@ -28,7 +28,12 @@ public final class PostgresJobStore: Sendable {
     public static func open(
         url: PostgresStoreURL, schema: String, password: String? = nil, maximumConnections: Int = 8
     ) async throws -> PostgresJobStore {
-        let store = try PostgresJobStore(url: url, schema: schema, password: password, maximumConnections: maximumConnections)
+        guard isSchemaName(schema) else {
+            throw StoreError.cannotOpen(path: url.description, reason: "'\(schema)' is not a usable schema name ([a-z_][a-z0-9_]*)")
+        }
+        let password = password ?? url.password()
+        try await probe(url, password: password)
+        let store = PostgresJobStore(url: url, schema: schema, password: password, maximumConnections: maximumConnections)
         do {
             try await store.migrate()
         } catch {
@@ -38,10 +43,27 @@ public final class PostgresJobStore: Sendable {
         return store
     }
 
-    private init(url: PostgresStoreURL, schema: String, password: String?, maximumConnections: Int) throws {
-        guard Self.isSchemaName(schema) else {
-            throw StoreError.cannotOpen(path: url.description, reason: "'\(schema)' is not a usable schema name ([a-z_][a-z0-9_]*)")
+    /// One connection made and closed, so that a server that cannot be reached or refuses the
+    /// login says so at once (the pool would retry in the background until its breaker trips).
+    private static func probe(_ url: PostgresStoreURL, password: String?) async throws {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch url.tls {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: password, database: url.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Logger(label: "engine.store.postgres"))
+            try? await connection.close()
+        } catch let error as PSQLError {
+            throw StoreError.cannotOpen(path: url.description, reason: storeError(error).description)
         }
+    }
+
+    private init(url: PostgresStoreURL, schema: String, password: String?, maximumConnections: Int) {
         self.url = url
         self.schema = schema
         let tls: PostgresClient.Configuration.TLS =
@@ -51,7 +73,7 @@ public final class PostgresJobStore: Sendable {
             case .require: .require(.makeClientConfiguration())
             }
         var configuration = PostgresClient.Configuration(
-            host: url.host, port: url.port, username: url.user, password: password ?? url.password(), database: url.database, tls: tls)
+            host: url.host, port: url.port, username: url.user, password: password, database: url.database, tls: tls)
         configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "media-engine")]
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
@@ -105,6 +127,11 @@ public final class PostgresJobStore: Sendable {
             return try await client.withConnection { connection in try await body(Session(connection: connection, logger: logger)) }
         } catch let error as PSQLError {
             throw Self.storeError(error)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // The pool could not lease a connection (the server is down or refuses logins).
+            throw StoreError.database("PostgreSQL at \(url) cannot be reached (\(type(of: error)))")
         }
     }
 
@@ -114,7 +141,8 @@ public final class PostgresJobStore: Sendable {
         if let message = error.serverInfo?[.message] {
             return .database("PostgreSQL refused a statement: \(message)" + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""))
         }
-        return .database("the PostgreSQL connection failed (\(error.code))")
+        let cause = error.underlying.map { ": \($0)" } ?? ""
+        return .database("the PostgreSQL connection failed (\(error.code)\(cause))")
     }
 }
 
