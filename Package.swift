@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "Host",
             dependencies: [
-                "Engine", "Stages", "Console",
+                "Engine", "Stages", "Console", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

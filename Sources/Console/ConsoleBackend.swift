@@ -3,7 +3,7 @@ public import Engine
 /// What the console reads and steers: the profile's store and folders, how its embedded
 /// runner is doing, and how a job is launched (the host knows graphs and settings).
 public struct ConsoleBackend: Sendable {
-    public let store: SQLiteJobStore
+    public let store: any EngineStore
     public let directory: DataDirectory
     public let runner: @Sendable () -> RunnerStatus
     public let launch: @Sendable (LaunchRequest) async throws -> JobRecord
@@ -14,7 +14,7 @@ public struct ConsoleBackend: Sendable {
     let jobViews = RecentViews<Int64, JobView?>()
 
     public init(
-        store: SQLiteJobStore, directory: DataDirectory, security: ConsoleSecurity = ConsoleSecurity(token: nil),
+        store: any EngineStore, directory: DataDirectory, security: ConsoleSecurity = ConsoleSecurity(token: nil),
         metrics: ConsoleMetrics? = nil, runner: @escaping @Sendable () -> RunnerStatus,
         launch: @escaping @Sendable (LaunchRequest) async throws -> JobRecord = { _ in throw LaunchError("this console launches no jobs") }
     ) {

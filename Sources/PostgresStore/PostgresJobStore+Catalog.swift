@@ -53,7 +53,7 @@ extension PostgresJobStore: CatalogStore {
 
     static func catalogEntry(_ session: Session, itemID: Int64) async throws -> CatalogEntry {
         let original = try await storedOriginal(session, itemID: itemID)
-        let mediaKind: String? = try await session.value("SELECT media_kind FROM items WHERE id = \(itemID)") ?? nil
+        let mediaKind = try await session.value("SELECT media_kind FROM items WHERE id = \(itemID)", as: String?.self) ?? nil
         var backends: [String: Set<String>] = [:]
         var failed: [String: String] = [:]
         if let original {

@@ -129,6 +129,8 @@ public final class PostgresJobStore: Sendable {
             throw Self.storeError(error)
         } catch let error as StoreError {
             throw error
+        } catch let error as PostgresDecodingError {
+            throw StoreError.database("a value of column '\(error.columnName)' read from PostgreSQL did not decode (\(error.code))")
         } catch {
             // The pool could not lease a connection (the server is down or refuses logins).
             throw StoreError.database("PostgreSQL at \(url) cannot be reached (\(type(of: error)))")

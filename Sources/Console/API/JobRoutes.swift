@@ -78,7 +78,7 @@ enum JobRoutes {
 
     /// The job's items of its collection number `?collection=N` (its `index` in the job's
     /// collections: a locator may carry credentials, so pages and the API never echo it).
-    static func items(_ store: SQLiteJobStore, id: Int64, request: Request) async throws -> [JobItemRow] {
+    static func items(_ store: any EngineStore, id: Int64, request: Request) async throws -> [JobItemRow] {
         guard try await store.job(id) != nil else { throw HTTPError(.notFound, message: "no job \(id)") }
         let collections = try await store.jobCollections(jobID: id)
         guard ConsoleRoutes.query(request, "collection") != nil else {

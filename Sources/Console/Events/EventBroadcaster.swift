@@ -26,13 +26,13 @@ public final class EventBroadcaster: Service, Sendable {
         var stopped = false
     }
 
-    let store: SQLiteJobStore
+    let store: any EngineStore
     let interval: Duration
     private let state = Mutex(State())
     /// Counts the ticks that found a change (views read before one are not reused after it).
     let generation = Atomic<Int>(0)
 
-    public init(store: SQLiteJobStore, interval: Duration = .milliseconds(500)) {
+    public init(store: any EngineStore, interval: Duration = .milliseconds(500)) {
         self.store = store
         self.interval = interval
     }

@@ -60,7 +60,7 @@ struct DashboardView {
 }
 
 extension DashboardView.ActiveJob {
-    static func load(_ store: SQLiteJobStore, _ job: JobRecord, _ counters: JobCounters, now: Date) async throws -> Self {
+    static func load(_ store: any EngineStore, _ job: JobRecord, _ counters: JobCounters, now: Date) async throws -> Self {
         let bytes = try await store.jobBytes(jobID: job.id)
         let elapsed = job.startedAt.map { (job.finishedAt ?? now).timeIntervalSince($0) } ?? 0
         let settled = counters[.succeeded] + counters[.failed] + counters[.skipped] + counters[.canceled]

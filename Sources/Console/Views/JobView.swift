@@ -26,7 +26,7 @@ struct JobView {
         }
     }
 
-    static func load(_ store: SQLiteJobStore, id: Int64, now: Date = Date()) async throws -> JobView? {
+    static func load(_ store: any EngineStore, id: Int64, now: Date = Date()) async throws -> JobView? {
         guard let job = try await store.job(id) else { return nil }
         let active = try await DashboardView.ActiveJob.load(store, job, try await store.counters(jobID: id), now: now)
         return JobView(

@@ -9,8 +9,15 @@ public enum JobRecovery {
         public var pausedJobs: [Int64] = []
     }
 
-    public static func recover(store: any JobStore, runner: String) async throws -> Report {
+    /// With a `shared` store (PostgreSQL: other workers, on other machines, run its jobs now),
+    /// only what is known dead is recovered: items whose lease expired, workers whose heartbeat
+    /// stopped. Their jobs stay as they are, for any worker to go on with.
+    public static func recover(store: any JobStore, runner: String, shared: Bool = false) async throws -> Report {
         var report = Report()
+        if shared {
+            report.interruptedItems = try await store.interruptExpiredLeases()
+            return report
+        }
         let gone = try await store.activeWorkers().map(\.id).filter { $0 != runner }
         // The lock is ours: whoever holds a running item (a registered runner, or one that
         // marked itself stopped with items it never settled) is gone.

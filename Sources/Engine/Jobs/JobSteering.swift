@@ -3,9 +3,9 @@ public import Foundation
 /// Pause, resume and cancel a job from any process (the CLI, the console): a job a live
 /// runner holds gets a command it acts on; one nobody runs is changed in the store directly.
 public struct JobSteering: Sendable {
-    public let store: SQLiteJobStore
+    public let store: any EngineStore
 
-    public init(store: SQLiteJobStore) {
+    public init(store: any EngineStore) {
         self.store = store
     }
 

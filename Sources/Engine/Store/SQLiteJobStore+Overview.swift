@@ -4,7 +4,7 @@ import GRDB
 /// What the console shows beside a job's own record: failed items across jobs, a job's items
 /// by collection, the catalog's collections with their status, and the event log by id.
 extension SQLiteJobStore {
-    public func failedItems(_ filter: FailedItemFilter, limit: Int, offset: Int = 0) async throws -> FailedItemsPage {
+    public func failedItems(_ filter: FailedItemFilter, limit: Int, offset: Int) async throws -> FailedItemsPage {
         try await pool.read { db in
             // A failure a later job's success superseded is not one any more.
             var base = """
@@ -113,7 +113,7 @@ extension SQLiteJobStore {
     }
 
     /// Catalog collections with their status, filtered and paged, ordered by title.
-    public func collections(_ filter: CollectionFilter, limit: Int, offset: Int = 0) async throws -> CollectionList {
+    public func collections(_ filter: CollectionFilter, limit: Int, offset: Int) async throws -> CollectionList {
         try await pool.read { db in
             var condition = "1"
             var arguments: StatementArguments = []
@@ -174,7 +174,7 @@ extension SQLiteJobStore {
     }
 
     /// Job events after `id` (of one job, or all), oldest first.
-    public func events(after id: Int64, jobID: Int64? = nil, limit: Int) async throws -> [NumberedJobEvent] {
+    public func events(after id: Int64, jobID: Int64?, limit: Int) async throws -> [NumberedJobEvent] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,

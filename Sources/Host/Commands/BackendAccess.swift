@@ -7,7 +7,7 @@ import Stages
 enum BackendAccess {
     /// Checks, before a job is made, that the backend is named, readable and has its
     /// credentials set; otherwise the reason is `command`'s one-line error, exit 2.
-    static func check(_ name: String, store: SQLiteJobStore, command: String) async throws {
+    static func check(_ name: String, store: any EngineStore, command: String) async throws {
         do {
             _ = try await client(named: name, store: store)
         } catch {
@@ -16,7 +16,7 @@ enum BackendAccess {
         }
     }
 
-    static func client(named name: String, store: SQLiteJobStore, bandwidth: BandwidthLimit? = nil) async throws -> S3Client {
+    static func client(named name: String, store: any EngineStore, bandwidth: BandwidthLimit? = nil) async throws -> S3Client {
         guard let record = try await store.backend(named: name) else {
             throw S3Error.unknownBackend(name, known: try await store.backends().filter { $0.kind == "object_storage" }.map(\.name))
         }
@@ -37,7 +37,7 @@ enum BackendAccess {
     }
 
     /// The backends' clients by name, each made once (for the S3 collector and resolver).
-    static func clients(store: SQLiteJobStore) -> ObjectStores {
+    static func clients(store: any EngineStore) -> ObjectStores {
         let cache = ClientCache()
         return { name in
             if let client = await cache.client(name) { return client }

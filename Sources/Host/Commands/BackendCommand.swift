@@ -12,10 +12,11 @@ struct BackendCommand: AsyncParsableCommand {
     )
 
     /// The store of the data directory, created when there is none.
-    static func store(_ data: DataDirOptions, command: String) throws -> SQLiteJobStore {
+    static func store(_ data: DataDirOptions, command: String) async throws -> any EngineStore {
         do {
-            try data.directory.prepare()
-            return try SQLiteJobStore(path: data.directory.database.path)
+            let settings = data.settings()
+            try settings.directory.prepare()
+            return try await settings.storeLocation.open()
         } catch {
             Output.error(command, "\(error)")
             throw EngineExit.cannotRun
@@ -62,7 +63,7 @@ struct BackendAddCommand: AsyncParsableCommand {
             Output.error("backend add", "\(error)")
             throw EngineExit.usage
         }
-        let store = try BackendCommand.store(data, command: "backend add")
+        let store = try await BackendCommand.store(data, command: "backend add")
         do {
             let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
             try await store.addBackend(name: name, kind: "object_storage", config: json)
@@ -84,7 +85,7 @@ struct BackendListCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let store = try BackendCommand.store(data, command: "backend list")
+        let store = try await BackendCommand.store(data, command: "backend list")
         let records = try await store.backends()
         let environment = ProcessInfo.processInfo.environment
         var entries: [JSONValue] = []
@@ -121,7 +122,7 @@ struct BackendRemoveCommand: AsyncParsableCommand {
             Output.error("backend remove", "'\(name)' is the local library; it cannot be removed")
             throw EngineExit.usage
         }
-        let store = try BackendCommand.store(data, command: "backend remove")
+        let store = try await BackendCommand.store(data, command: "backend remove")
         do {
             let removed = try await store.removeBackend(name: name, force: force)
             Output.line("backend \(name) removed" + (removed > 0 ? " with \(removed) location(s)" : ""))
@@ -141,7 +142,7 @@ struct BackendCleanCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let store = try BackendCommand.store(data, command: "backend clean")
+        let store = try await BackendCommand.store(data, command: "backend clean")
         do {
             let client = try await BackendAccess.client(named: name, store: store)
             let known = try await store.openMultipartUploads(backend: name)

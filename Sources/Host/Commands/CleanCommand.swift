@@ -22,9 +22,9 @@ struct CleanCommand: AsyncParsableCommand {
         }
         let lock = try directory.lockIdle(command: "clean")  // a runner's temp files are in use
         defer { withExtendedLifetime(lock) {} }
-        let store: SQLiteJobStore
+        let store: any EngineStore
         do {
-            store = try SQLiteJobStore(path: directory.database.path)
+            store = try await data.settings().storeLocation.open()
         } catch {
             Output.error("clean", "\(error)")
             throw EngineExit.cannotRun

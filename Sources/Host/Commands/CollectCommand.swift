@@ -30,7 +30,7 @@ struct CollectCommand: AsyncParsableCommand {
         // The graph's own source, so `collect` lists exactly what `run` would take in.
         // s3:// inputs are listed through the data directory's backends (the store is opened only for them).
         let objectStores = inputs.contains { ObjectURL($0) != nil }
-            ? BackendAccess.clients(store: try BackendCommand.store(data, command: "collect")) : nil
+            ? BackendAccess.clients(store: try await BackendCommand.store(data, command: "collect")) : nil
         let source = CollectorSource(
             inputs: inputs,
             collector: Collector(fetcher: PageFetcher(cache: data.directory.pageCache), objectStores: objectStores, sources: try sources()))

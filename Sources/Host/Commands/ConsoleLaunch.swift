@@ -7,7 +7,7 @@ import Stages
 /// `jobs submit` checks them, with the profile's settings. A graph is `default` or a bundled
 /// one by name: a page never makes the server read a file of its choosing.
 enum ConsoleLaunch {
-    static func submit(_ request: LaunchRequest, settings: Settings, store: SQLiteJobStore) async throws -> JobRecord {
+    static func submit(_ request: LaunchRequest, settings: Settings, store: any EngineStore) async throws -> JobRecord {
         if let problem = JobAssembly.problem(request.type, inputs: request.inputs, backend: nil, flags: false) { throw LaunchError(problem) }
         if let limit = request.limit, limit < 1 { throw LaunchError("limit: a number from 1 up") }
         let graph = request.graph ?? "default"

@@ -22,7 +22,7 @@ struct DataDirOptions: ParsableArguments {
     @Option(help: "Temp folder for downloads and renditions in progress (default: <profile>/tmp).")
     var tempDir: String?
 
-    @Option(help: "The job store: sqlite (the default).")
+    @Option(help: "The job store: sqlite (the default), a database file path, or postgres://USER@HOST:PORT/DB (password from ENGINE_STORE_PASSWORD, PGPASSWORD or ~/.pgpass).")
     var store: String?
 
     @Option(help: "What is logged to stderr: trace, debug, info, notice, warning, error (default), critical.")

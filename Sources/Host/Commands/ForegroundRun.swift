@@ -94,7 +94,7 @@ struct ForegroundRun {
 
     /// Polls the job's commands while it is paused, heartbeating as a live runner; nil once it
     /// is resumed, else how the wait ended (canceled, or left paused by Ctrl-C or SIGTERM).
-    private func waitWhilePaused(_ jobID: Int64, store: SQLiteJobStore, runner: String, current: CurrentRun) async throws -> JobRunEnd? {
+    private func waitWhilePaused(_ jobID: Int64, store: any EngineStore, runner: String, current: CurrentRun) async throws -> JobRunEnd? {
         while true {
             if current.canceledHere {
                 try await store.cancelOpenItems(jobID: jobID)

@@ -32,17 +32,22 @@ struct ItemsListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let query = try ItemQuery(query)
-        let directory = data.directory
-        guard FileManager.default.fileExists(atPath: directory.database.path) else {
+        let settings = data.settings()
+        let directory = settings.directory
+        let location = settings.storeLocation
+        guard location.exists else {
             Output.line(json ? "[]" : "the library at \(directory.library.path) is empty (no database yet)")
             return
         }
         let entries: [LibraryEntry]
         do {
-            // Read-only: a listing works on a data directory the user may not write.
-            entries = try await SQLiteJobStore.readLibraryItems(
-                at: directory.database.path, includingUnstored: query.includesUnstored
-            ).filter(query.matches)
+            switch location {
+            case .sqlite(let path):
+                // Read-only: a listing works on a data directory the user may not write.
+                entries = try await SQLiteJobStore.readLibraryItems(at: path, includingUnstored: query.includesUnstored).filter(query.matches)
+            case .postgres:
+                entries = try await location.open().libraryItems(includingUnstored: query.includesUnstored).filter(query.matches)
+            }
         } catch {
             Output.error("items", "\(error)")
             throw EngineExit.cannotRun

@@ -28,8 +28,9 @@ struct ItemsRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let query = try ItemQuery(query)
-        let directory = data.directory
-        guard FileManager.default.fileExists(atPath: directory.database.path) else {
+        let settings = data.settings()
+        let directory = settings.directory
+        guard settings.storeLocation.exists else {
             Output.line("nothing to remove: the library at \(directory.library.path) is empty")
             return
         }
@@ -37,7 +38,7 @@ struct ItemsRemoveCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let library = LocalLibrary(root: directory.library)
         do {
-            let store = try SQLiteJobStore(path: directory.database.path)
+            let store = try await settings.storeLocation.open()
             let matched = try await store.libraryItems(includingUnstored: query.includesUnstored).filter(query.matches)
             let removed = try await store.removeItems(matched.map(\.itemID))
             var deleted = 0

@@ -24,15 +24,16 @@ struct ItemsShowCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let directory = data.directory
-        guard FileManager.default.fileExists(atPath: directory.database.path) else {
+        let settings = data.settings()
+        let directory = settings.directory
+        guard settings.storeLocation.exists else {
             Output.error("items show", "no item '\(key)': the library at \(directory.library.path) is empty")
             throw EngineExit.usage
         }
         let entry: LibraryEntry?
         var trace: ResolveTrace?
         do {
-            let store = try SQLiteJobStore(path: directory.database.path)
+            let store = try await settings.storeLocation.open()
             entry = try await store.libraryItem(key: key)
             if let entry { trace = try await store.resolveTrace(itemID: entry.itemID).flatMap(ResolveTrace.decode) }
         } catch {

@@ -130,7 +130,7 @@ enum JobAssembly {
     /// The job's rendition failures: those it recorded, and those recorded earlier that kept it
     /// from trying a rendition it would make (same profile, same settings).
     static func renditionFailures(
-        _ job: JobRecord, store: SQLiteJobStore
+        _ job: JobRecord, store: any EngineStore
     ) async throws -> (now: [JobRenditionFailure], earlier: [JobRenditionFailure]) {
         let all = try await store.renditionFailures(jobID: job.id)
         let options = JobOptions.decode(job.options)
@@ -143,7 +143,7 @@ enum JobAssembly {
     }
 
     static func makeRun(
-        _ job: JobRecord, store: SQLiteJobStore, directory: DataDirectory, runner: String
+        _ job: JobRecord, store: any EngineStore, directory: DataDirectory, runner: String
     ) async throws -> JobRun {
         let options = JobOptions.decode(job.options)
         let file = try options.graphFile()
@@ -210,7 +210,7 @@ enum JobAssembly {
 
     /// The upload stage for the backend the job names (its credentials from the environment).
     static func uploadStage(
-        to backend: String?, _ options: JobOptions, store: SQLiteJobStore, library: LocalLibrary, fromLibrary: Bool = true
+        to backend: String?, _ options: JobOptions, store: any EngineStore, library: LocalLibrary, fromLibrary: Bool = true
     ) async throws -> UploadStage {
         guard let backend else { throw S3Error.invalidSetting(backend: "", reason: "the job names no backend to upload to") }
         let client = try await BackendAccess.client(

@@ -16,16 +16,17 @@ struct JobsCommand: AsyncParsableCommand {
 
 /// The data directory's store, for commands that steer jobs without running them.
 struct JobStoreAccess {
-    let store: SQLiteJobStore
+    let store: any EngineStore
 
-    init(_ data: DataDirOptions, command: String) throws {
-        let directory = data.directory
-        guard FileManager.default.fileExists(atPath: directory.database.path) else {
-            Output.error(command, "no jobs yet in \(directory.root.path)")
+    init(_ data: DataDirOptions, command: String) async throws {
+        let settings = data.settings()
+        let location = settings.storeLocation
+        guard location.exists else {
+            Output.error(command, "no jobs yet in \(settings.directory.root.path)")
             throw EngineExit.usage
         }
         do {
-            store = try SQLiteJobStore(path: directory.database.path)
+            store = try await location.open()
         } catch {
             Output.error(command, "\(error)")
             throw EngineExit.cannotRun
@@ -63,7 +64,7 @@ struct JobsListCommand: AsyncParsableCommand {
     @Option(help: "How many jobs.") var limit = 50
 
     func run() async throws {
-        let access = try JobStoreAccess(data, command: "jobs list")
+        let access = try await JobStoreAccess(data, command: "jobs list")
         var rows: [JSONValue] = []
         for job in try await access.store.jobs(limit: limit) {
             let counters = try await access.store.counters(jobID: job.id)
@@ -111,7 +112,7 @@ struct JobsSubmitCommand: AsyncParsableCommand {
         let settings = data.settings(transfer.flags.merging(noRenditions ? ["renditions": "false"] : [:]) { $1 })
         let directory = settings.directory
         try directory.prepare()
-        let store = try SQLiteJobStore(path: directory.database.path)
+        let store = try await settings.storeLocation.open()
         let type = JobType(rawValue: type)!
         var options = JobOptions(graph: graph)
         options.backend = backend
@@ -172,7 +173,7 @@ struct JobsRetryCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let access = try JobStoreAccess(data, command: "jobs retry")
+        let access = try await JobStoreAccess(data, command: "jobs retry")
         _ = try await access.job(id, command: "jobs retry")
         switch try await JobSteering(store: access.store).retry(id, keys: item.map { [$0] }, force: force) {
         case .sentToRunner: Output.line("job \(id): retry sent to its runner")

@@ -13,7 +13,7 @@ struct JobsShowCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let access = try JobStoreAccess(data, command: "jobs show")
+        let access = try await JobStoreAccess(data, command: "jobs show")
         if follow, !json, isatty(STDOUT_FILENO) == 1,
             let display = ProgressDisplay.startIfTerminal(every: .milliseconds(500), { [store = access.store, id] in
                 await ProgressDisplay.frame(store, jobID: id, local: false)
@@ -54,7 +54,7 @@ struct JobView {
     let workers: [JobWorker]
     let events: [JobEvent]
 
-    static func load(_ job: JobRecord, store: SQLiteJobStore) async throws -> JobView {
+    static func load(_ job: JobRecord, store: any EngineStore) async throws -> JobView {
         JobView(
             job: job, counters: try await store.counters(jobID: job.id), stages: try await store.jobStages(job.id),
             running: try await store.runningItems(jobID: job.id, limit: 20), failed: try await store.failedItems(jobID: job.id, limit: 20),

@@ -16,7 +16,7 @@ struct PresignCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try BackendCommand.store(data, command: "presign")
+        let store = try await BackendCommand.store(data, command: "presign")
         do {
             let url = try await BackendAccess.client(named: backend, store: store).presignedURL(key, expires: expires)
             // The one output that is a secret by design (whoever holds it may fetch the object

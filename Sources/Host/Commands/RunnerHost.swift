@@ -6,12 +6,12 @@ import Foundation
 /// as a worker. Starting it recovers what a dead runner left: its temp files, its running
 /// items (interrupted, requeued) and its jobs (paused).
 final class RunnerHost: Sendable {
-    let store: SQLiteJobStore
+    let store: any EngineStore
     let runner: String
     let recovered: JobRecovery.Report
     private let lock: RunnerLock
 
-    private init(store: SQLiteJobStore, runner: String, recovered: JobRecovery.Report, lock: RunnerLock) {
+    private init(store: any EngineStore, runner: String, recovered: JobRecovery.Report, lock: RunnerLock) {
         self.store = store
         self.runner = runner
         self.recovered = recovered
@@ -26,11 +26,12 @@ final class RunnerHost: Sendable {
         try directory.prepare()
         let lock = try directory.lockRunner()
         LogFile.start(in: directory)
-        let store = try SQLiteJobStore(path: directory.database.path)
+        let location = settings.storeLocation
+        let store = try await location.open()
         directory.removeStaleTemporaryFiles()
         let runner = JobRecovery.newRunnerID()
         try await store.registerWorker(id: runner, host: ProcessInfo.processInfo.hostName, pid: getpid())
-        let recovered = try await JobRecovery.recover(store: store, runner: runner)
+        let recovered = try await JobRecovery.recover(store: store, runner: runner, shared: location.isShared)
         try await PartialDownloads.sweep(directory.temporary, store: store)  // after recovery: interrupted items keep theirs
         if recovered.interruptedItems > 0 || !recovered.pausedJobs.isEmpty {
             Output.note(

@@ -62,7 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
 
-        let store = try runnerHost?.store ?? SQLiteJobStore(path: directory.database.path)
+        let store: any EngineStore
+        if let runnerHost { store = runnerHost.store } else { store = try await settings.storeLocation.open() }
         let supervisor = runnerHost.map {
             SupervisedRunner(worker: WorkerService(host: $0, directory: directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: false))
         }

@@ -30,7 +30,7 @@ struct UploadCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = data.settings(limitRate.map { ["limit_rate": $0] } ?? [:])
         let directory = settings.directory
-        let store = try BackendCommand.store(data, command: "upload")
+        let store = try await BackendCommand.store(data, command: "upload")
         try await BackendAccess.check(backend, store: store, command: "upload")
         var options = JobOptions()
         options.backend = backend

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresStore
 import Stages
 
 /// One setting a user may set, in four layers: the built-in default < the config file (its
@@ -43,10 +44,15 @@ struct Setting: Sendable {
             return value.isEmpty || !allowed || value.count > 64
                 ? problem("\(key) must be a name of letters, digits, '-' and '_' (at most 64)") : .success(value)
         case .store:
-            if value == "sqlite" { return .success(value) }
-            return value.hasPrefix("postgres://") || value.hasPrefix("postgresql://")
-                ? problem("\(key): PostgreSQL stores are not built yet; 'sqlite' is the one store so far")
-                : problem("\(key) must be 'sqlite' (or, later, a postgres:// URL)")
+            if value == "sqlite" || value.hasPrefix("/") { return .success(value) }
+            guard value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
+                return problem("\(key) must be 'sqlite', a database file's absolute path, or a postgres://USER@HOST:PORT/DB URL")
+            }
+            do {
+                return .success(try PostgresStoreURL(value).description)
+            } catch {
+                return problem("\(key): \(error)")
+            }
         case .count(let range):
             guard let number = Int(value), range.contains(number) else {
                 return problem("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -92,7 +98,7 @@ struct Setting: Sendable {
                 key: "log_level", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), flag: "--log-level",
                 help: "what is logged to stderr (also LOG_LEVEL)", defaultValue: "error"),
             Setting(key: "log_max_size", kind: .size, flag: nil, help: "logs/engine.log is rotated past this size (3 kept)", defaultValue: "10M"),
-            Setting(key: "store", kind: .store, flag: "--store", help: "the job store", defaultValue: "sqlite"),
+            Setting(key: "store", kind: .store, flag: "--store", help: "the job store: sqlite, a database path, or postgres://USER@HOST:PORT/DB", defaultValue: "sqlite"),
             Setting(key: "s3_prefix", kind: .text, flag: nil, help: "base prefix a new S3 backend gets (the profile's name but in the default profile)", defaultValue: nil),
         ]
     }()

@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+import PostgresStore
+
+/// The store a profile's settings name (`store`: `sqlite`, a database file's path, or a
+/// `postgres://` URL), opened the same way by every command.
+enum StoreLocation: Equatable {
+    case sqlite(path: String)
+    /// A PostgreSQL database; the profile's rows live in their own schema.
+    case postgres(PostgresStoreURL, schema: String)
+
+    init(_ settings: Settings) throws {
+        let value = settings["store"] ?? "sqlite"
+        if value == "sqlite" {
+            self = .sqlite(path: settings.directory.database.path)
+        } else if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+            self = .postgres(try PostgresStoreURL(value), schema: PostgresJobStore.schemaName(profile: settings["profile"] ?? "default"))
+        } else {
+            self = .sqlite(path: value)
+        }
+    }
+
+    /// False only for a SQLite database not created yet (a PostgreSQL server is always there).
+    var exists: Bool {
+        switch self {
+        case .sqlite(let path): FileManager.default.fileExists(atPath: path)
+        case .postgres: true
+        }
+    }
+
+    /// Shared by several runners (their leases, not a lock file, keep them apart).
+    var isShared: Bool {
+        if case .postgres = self { return true }
+        return false
+    }
+
+    var description: String {
+        switch self {
+        case .sqlite(let path): path
+        case .postgres(let url, let schema): "\(url) (schema \(schema))"
+        }
+    }
+
+    /// Opens (creating and migrating as needed) the store.
+    func open() async throws -> any EngineStore {
+        switch self {
+        case .sqlite(let path): try SQLiteJobStore(path: path)
+        case .postgres(let url, let schema): try await PostgresJobStore.open(url: url, schema: schema)
+        }
+    }
+}
+
+extension Settings {
+    /// Where the profile's store is; a `store` setting that does not parse was refused when the
+    /// settings were resolved.
+    var storeLocation: StoreLocation { (try? StoreLocation(self)) ?? .sqlite(path: directory.database.path) }
+}
