@@ -58,6 +58,21 @@ extension PostgresJobStore {
         try await transaction { session in try await Self.transition(session, id, to: .running, runner: runner, error: nil, from: from) }
     }
 
+    @discardableResult
+    public func releaseJob(_ id: Int64, heldBy runner: String, to status: JobStatus, reason: String) async throws -> Bool {
+        try await transaction { session in
+            let released = try await session.row(
+                """
+                UPDATE job_runs SET status = \(status.rawValue), runner_id = NULL, updated_at = \(unescaped: Self.now)
+                WHERE id = \(id) AND runner_id = \(runner) AND status IN ('running', 'pause_requested') RETURNING 1
+                """)
+            guard released != nil else { return false }
+            try await Self.event(session, id, status.rawValue, reason)
+            try await session.execute("SELECT pg_notify(current_schema() || '_work', '')")
+            return true
+        }
+    }
+
     public func jobs(in statuses: Set<JobStatus>) async throws -> [JobRecord] {
         let names = statuses.map(\.rawValue)
         return try await connection { session in

@@ -12,7 +12,7 @@ import TestSupport
 struct ConsoleFixture {
     let backend: ConsoleBackend
     let directory: TemporaryDirectory
-    var store: SQLiteJobStore { backend.store }
+    var store: SQLiteJobStore { backend.store as! SQLiteJobStore }  // the fixture opens SQLite
 
     init(runner: RunnerStatus = RunnerStatus(state: .running), token: String? = nil) throws {
         directory = try TemporaryDirectory("console")

@@ -32,7 +32,7 @@ public final class PostgresCluster: Sendable {
     public func psql(_ sql: String) throws -> String {
         let result = try Command.run(
             "/usr/lib/postgresql/15/bin/psql",
-            ["-h", "127.0.0.1", "-p", "\(port)", "-U", "engine", "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            ["-h", "127.0.0.1", "-p", "\(port)", "-U", "engine", "-d", "postgres", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
             environment: ["PGPASSWORD": Self.password])
         guard result.status == 0 else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "psql: \(result.stderr)"])

@@ -70,6 +70,10 @@ public struct JobRunSettings: Sendable {
     /// (so `jobs show` in another process sees bytes as they arrive).
     public var transfers: (@Sendable () -> [TransferSample])?
     public var transferInterval: Duration = .seconds(1)
+    /// The store is shared by runners on other machines (PostgreSQL): the owner of a job waits
+    /// for items other runners hold before judging it, gives the job back to the queue (not
+    /// paused) when it stops, and a run's heartbeat requeues jobs whose owner stopped answering.
+    public var shared = false
 
     public init() {}
 }
@@ -86,6 +90,9 @@ public enum JobRunEnd: Sendable, Equatable, CustomStringConvertible {
     /// The run ended with items still to do (collection or claiming stopped on an error, or
     /// items came back to the queue): the job is queued again for the next run.
     case incomplete
+    /// A run that helped the job's owner (`JobRun.help`) stopped: nothing was left to claim,
+    /// or the job stopped running; the job's status is its owner's to set.
+    case helped
 
     public var description: String {
         switch self {
@@ -94,6 +101,7 @@ public enum JobRunEnd: Sendable, Equatable, CustomStringConvertible {
         case .canceled: "canceled"
         case .stopped: "stopped (paused, resumable)"
         case .incomplete: "incomplete (queued again)"
+        case .helped: "helped (the job goes on with its owner)"
         }
     }
 }
@@ -123,6 +131,8 @@ public final class JobRun: Sendable {
         var stop: Stop?
         var graph: Task<Void, any Error>?
         var collectionDone = false
+        /// This run helps the job's owner (`help`): no collection, no commands, no verdict.
+        var helping = false
         /// Collection or claiming stopped on an error (not one input's problem: the store, say).
         var collectionError: String?
         var claimError: String?
@@ -195,6 +205,27 @@ public final class JobRun: Sendable {
     /// pause or cancel that reaches the store first wins).
     public func run(observer: some GraphObserver<MediaItem>, from: Set<JobStatus> = [.queued, .paused]) async throws -> JobRunEnd {
         try await store.startJob(jobID, runner: runner, from: from)
+        return try await work(observer: observer)
+    }
+
+    /// Works a job another runner owns (a shared store): claims and runs its items beside the
+    /// owner while the job is running. It collects nothing and obeys no commands (the owner
+    /// does both); a pause or cancel reaches it through the job's status, read every
+    /// `commandPoll`. Throws `IllegalTransition` when the job is not running.
+    public func help(observer: some GraphObserver<MediaItem>) async throws -> JobRunEnd {
+        guard let job = try await store.job(jobID), job.status == .running else {
+            throw IllegalTransition(subject: "job \(jobID)", from: (try? await store.job(jobID))??.status.rawValue ?? "gone", to: "helped")
+        }
+        control.withLock {
+            $0.helping = true
+            $0.collectionDone = job.collectionDone
+        }
+        return try await work(observer: observer)
+    }
+
+    var helping: Bool { control.withLock { $0.helping } }
+
+    private func work(observer: some GraphObserver<MediaItem>) async throws -> JobRunEnd {
         let counting = StageCountingObserver(observer) { [retry = settings.retry] stage, item, error in
             JobLedger.fallsBack(item, stage: stage) || retry.delay(after: item.attempt, failingWith: error, random: 0) != nil
         }
@@ -210,9 +241,13 @@ public final class JobRun: Sendable {
 
         let helpers = Task {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.collectLoop(observer: observer) }
+                if self.helping {
+                    group.addTask { await self.statusLoop() }
+                } else {
+                    group.addTask { await self.collectLoop(observer: observer) }
+                    group.addTask { await self.commandLoop() }
+                }
                 group.addTask { await self.heartbeatLoop(counting) }
-                group.addTask { await self.commandLoop() }
                 group.addTask { await self.stepLoop() }
             }
         }
@@ -226,7 +261,7 @@ public final class JobRun: Sendable {
         await helpers.value
         // Commands sent while the graph was finishing: obeyed before the job is judged (a retry
         // then leaves open items, so the job is queued again and the next pass takes them).
-        for command in (try? await store.takeCommands(jobID: jobID, consumer: runner)) ?? [] {
+        for command in helping ? [] : (try? await store.takeCommands(jobID: jobID, consumer: runner)) ?? [] {
             let result = (try? await obey(command)) ?? "not done: the run was ending"
             try? await store.completeCommand(command.id, result: result)
         }
@@ -239,6 +274,11 @@ public final class JobRun: Sendable {
     }
 
     private func finish(graphError: (any Error)?) async throws -> JobRunEnd {
+        if helping {
+            try await store.interruptItems(heldBy: [runner])  // an item it left running goes back to the queue
+            if let graphError, !(graphError is CancellationError) { throw graphError }
+            return .helped
+        }
         switch stopReason {
         case .cancel:
             try await store.cancelOpenItems(jobID: jobID)
@@ -248,8 +288,14 @@ public final class JobRun: Sendable {
             try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
             return .paused
         case .shutdown:
-            try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
-            try? await store.appendEvent(jobID: jobID, kind: "released", message: "runner \(runner) stopped; the job waits to be resumed")
+            if settings.shared {
+                // Other workers share the store: the job goes back to the queue for one of them.
+                try await store.transitionJob(jobID, to: .queued, runner: nil, error: nil)
+                try? await store.appendEvent(jobID: jobID, kind: "released", message: "runner \(runner) stopped; the job is queued for another worker")
+            } else {
+                try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
+                try? await store.appendEvent(jobID: jobID, kind: "released", message: "runner \(runner) stopped; the job waits to be resumed")
+            }
             return .stopped
         case nil:
             if let graphError, !(graphError is CancellationError) {
@@ -370,6 +416,7 @@ public final class JobRun: Sendable {
                 try await store.renewLeases(holder: runner, leaseDuration: settings.leaseDuration)
                 try await store.interruptExpiredLeases()  // another runner's, which stopped renewing
                 try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: nil, bytesPerSecond: nil)
+                if settings.shared { try await JobRecovery.requeueOrphanedJobs(store: store, staleAfter: settings.leaseDuration) }
                 try await store.addStageCounts(jobID: jobID, counting.takeDeltas())
             } catch is CancellationError {
                 return
@@ -414,6 +461,28 @@ public final class JobRun: Sendable {
                 return
             } catch {
                 Self.logger.error("reading commands failed", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+                try? await Task.sleep(for: settings.commandPoll)
+            }
+        }
+    }
+
+    /// A helper follows the job's status: a pause (requested or done) stops its claiming and
+    /// lets in-flight items finish, a cancel stops it at once, anything but running ends it.
+    private func statusLoop() async {
+        while !Task.isCancelled {
+            do {
+                let job = try await store.job(jobID)
+                if let job { control.withLock { $0.collectionDone = job.collectionDone } }
+                switch job?.status {
+                case .running: break
+                case .canceled: requestCancel()
+                default: requestPause()
+                }
+                try await Task.sleep(for: settings.commandPoll)
+            } catch is CancellationError {
+                return
+            } catch {
+                Self.logger.error("reading the job failed", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
                 try? await Task.sleep(for: settings.commandPoll)
             }
         }
@@ -469,7 +538,16 @@ struct ClaimSource: ItemSource {
                     // waking often enough to notice a pause).
                     if run.inFlight.load(ordering: .sequentiallyConsistent) == 0 {
                         try await run.store.flush()  // queued outcomes first: a retry is an open item
-                        guard let due = try await run.store.earliestOpenItem(jobID: run.jobID) else { return }
+                        guard let due = try await run.store.earliestOpenItem(jobID: run.jobID) else {
+                            // The owner on a shared store waits for the items other runners hold
+                            // (one that dies has them rescued, claimable here); a helper leaves.
+                            guard run.settings.shared, !run.helping,
+                                try await run.store.runningItems(jobID: run.jobID, limit: 1_000).contains(where: { $0.holder != run.runner })
+                            else { return }
+                            try await Task.sleep(for: .milliseconds(250))
+                            next = claimTask()
+                            continue
+                        }
                         let wait = due.timeIntervalSinceNow
                         pause = .milliseconds(Int(min(max(wait, pause.seconds), 0.5) * 1000))
                     }

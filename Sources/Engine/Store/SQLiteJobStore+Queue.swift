@@ -70,6 +70,21 @@ extension SQLiteJobStore: JobQueue {
         try await writer.write { db in try Self.transition(db, id, to: .running, runner: runner, error: nil, from: from) }
     }
 
+    @discardableResult
+    public func releaseJob(_ id: Int64, heldBy runner: String, to status: JobStatus, reason: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE job_runs SET status = ?, runner_id = NULL, updated_at = ?
+                    WHERE id = ? AND runner_id = ? AND status IN ('running', 'pause_requested')
+                    """,
+                arguments: [status.rawValue, Self.now, id, runner])
+            guard db.changesCount == 1 else { return false }
+            try Self.event(db, id, status.rawValue, reason)
+            return true
+        }
+    }
+
     public func jobs(in statuses: Set<JobStatus>) async throws -> [JobRecord] {
         let names = statuses.map(\.rawValue)
         return try await pool.read { db in

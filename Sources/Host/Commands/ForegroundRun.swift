@@ -40,7 +40,7 @@ struct ForegroundRun {
         var incompleteRuns = 0
         do {
             while true {
-                let run = try await JobAssembly.makeRun(job, store: store, directory: directory, runner: host.runner)
+                let run = try await JobAssembly.makeRun(job, store: store, directory: directory, runner: host.runner, shared: host.shared)
                 current.run = run
                 if current.canceledHere { run.requestCancel() } else if current.pausedHere { run.requestPause() }
                 if current.terminated { run.requestShutdown(grace: .milliseconds(Int(grace * 1000))) }

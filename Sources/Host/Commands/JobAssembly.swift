@@ -143,7 +143,7 @@ enum JobAssembly {
     }
 
     static func makeRun(
-        _ job: JobRecord, store: any EngineStore, directory: DataDirectory, runner: String
+        _ job: JobRecord, store: any EngineStore, directory: DataDirectory, runner: String, shared: Bool
     ) async throws -> JobRun {
         let options = JobOptions.decode(job.options)
         let file = try options.graphFile()
@@ -154,6 +154,14 @@ enum JobAssembly {
             connectTimeout: .milliseconds(Int(connect * 1000)), stallTimeout: .milliseconds(Int(stall * 1000)),
             maxSize: options.maxSize ?? file.maxSize ?? 4 << 30, limitRate: options.limitRate ?? file.limitRate)
         var settings = JobRunSettings()
+        settings.shared = shared
+        if shared {
+            // Runners elsewhere claim from the same job: claim about what this one can start
+            // soon, and buffer little between stages, so items are not held idle here while
+            // another worker has nothing to do.
+            settings.claimBatch = max(1, workers / 2)
+            settings.channelCapacity = 2
+        }
         settings.transfers = {
             TransferRegistry.shared.snapshot().transfers.compactMap { transfer in
                 let now = transfer.current

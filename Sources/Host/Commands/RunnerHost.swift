@@ -9,10 +9,13 @@ final class RunnerHost: Sendable {
     let store: any EngineStore
     let runner: String
     let recovered: JobRecovery.Report
+    /// The store is shared with workers elsewhere (PostgreSQL).
+    let shared: Bool
     private let lock: RunnerLock
 
-    private init(store: any EngineStore, runner: String, recovered: JobRecovery.Report, lock: RunnerLock) {
+    private init(store: any EngineStore, runner: String, recovered: JobRecovery.Report, shared: Bool, lock: RunnerLock) {
         self.store = store
+        self.shared = shared
         self.runner = runner
         self.recovered = recovered
         self.lock = lock
@@ -38,7 +41,7 @@ final class RunnerHost: Sendable {
                 "recovered from a runner that died: \(recovered.interruptedItems) item(s) requeued, "
                     + "job(s) \(recovered.pausedJobs.map(String.init).joined(separator: ", ")) paused")
         }
-        return RunnerHost(store: store, runner: runner, recovered: recovered, lock: lock)
+        return RunnerHost(store: store, runner: runner, recovered: recovered, shared: location.isShared, lock: lock)
     }
 
     /// The runner id of a job lane of this process: its own for the download lane, a second

@@ -67,15 +67,18 @@ struct WorkerService: Service {
         var incomplete: [Int64: Int] = [:]
         while !lanes.shuttingDown.load(ordering: .relaxed) {
             guard let job = try await host.store.nextQueuedJob(types: lane.types) else {
-                if untilIdle { return }
+                let helping = host.shared ? try await help(lane, lanes, runner: runner) : .none
+                if helping == .helped { continue }
+                if untilIdle, helping == .none { return }
                 try await host.store.workerHeartbeat(id: runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
+                if host.shared { try await JobRecovery.requeueOrphanedJobs(store: host.store, staleAfter: JobRunSettings().leaseDuration) }
                 try? await Task.sleep(for: .milliseconds(500))
                 continue
             }
             // One job's trouble (a graph that no longer parses, a cancel that came first, a
             // store error) is that job's, never the worker's.
             do {
-                let run = try await JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner)
+                let run = try await JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner, shared: host.shared)
                 lanes.current.withLock { $0[lane] = run }
                 if lanes.shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
                 Output.note("worker: running job \(job.id) (\(lane.rawValue) lane)")
@@ -105,6 +108,42 @@ struct WorkerService: Service {
                 }
             }
         }
+    }
+}
+
+extension WorkerService {
+    enum Helping { case helped, later, none }
+
+    /// On a shared store, with no job queued: works beside the owner of a running job of the
+    /// lane that has items to claim (the oldest such job): `.helped` once it did, `.later` when
+    /// a running job may have items soon (still collecting, or retries waiting), `.none` when
+    /// no running job of the lane has any left.
+    private func help(_ lane: JobLane, _ lanes: Lanes, runner: String) async throws -> Helping {
+        let own = Set(JobLane.allCases.map { $0 == .download ? host.runner : "\(host.runner).\($0.rawValue)" })
+        var later = false
+        for job in try await host.store.jobs(in: [.running]) where lane.types.contains(job.type) && !own.contains(job.runner ?? "") {
+            let counters = try await host.store.counters(jobID: job.id)
+            guard counters[.pending] + counters[.interrupted] - counters.waitingToRetry > 0 else {
+                later = later || !job.collectionDone || counters.waitingToRetry > 0
+                continue
+            }
+            do {
+                let run = try await JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner, shared: true)
+                lanes.current.withLock { $0[lane] = run }
+                if lanes.shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
+                Output.note("worker: helping with job \(job.id) (\(lane.rawValue) lane)")
+                let end = try await run.help(observer: IngestObserver())
+                lanes.current.withLock { $0[lane] = nil }
+                Logger(label: "engine.worker").info("helped", metadata: ["job.id": "\(job.id)", "end": "\(end)", "runner": "\(runner)"])
+            } catch is IllegalTransition {
+                lanes.current.withLock { $0[lane] = nil }  // it stopped running meanwhile
+            } catch {
+                lanes.current.withLock { $0[lane] = nil }
+                Output.error("worker", "helping with job \(job.id): \(error)")
+            }
+            return .helped
+        }
+        return later ? .later : .none
     }
 }
 
