@@ -140,13 +140,18 @@ extension PostgresJobStore: JobQueue {
         return ClaimedItem(lease: lease, itemKey: try row["item_key"], attempt: try row["attempts"], item: item)
     }
 
+    /// Rows locked by a write in progress (a settle, a step) are skipped, never waited for:
+    /// the heartbeat and the rescuer of several workers take no locks in an order that could
+    /// deadlock with a batch of writes.
     @discardableResult
     public func renewLeases(holder: String, leaseDuration: Duration) async throws -> Int {
         try await connection { session in
             try await session.rows(
                 """
                 UPDATE job_items SET lease_expires_at = \(unescaped: Self.now) + \(leaseDuration.inSeconds)
-                WHERE lease_holder = \(holder) AND status = 'running' RETURNING 1
+                WHERE id IN (
+                    SELECT id FROM job_items WHERE lease_holder = \(holder) AND status = 'running' ORDER BY id FOR UPDATE SKIP LOCKED)
+                RETURNING 1
                 """
             ).count
         }
@@ -256,15 +261,19 @@ extension PostgresJobStore: JobQueue {
     /// that expired, re-read after any lock), so a completed item never moves back.
     @discardableResult
     public func interruptExpiredLeases() async throws -> Int {
-        try await interrupt("lease_expires_at < \(unescaped: Self.now)")
+        try await interrupt("lease_expires_at < \(unescaped: Self.now)", skipLocked: true)
     }
 
     /// Running items matching `condition` lose their lease and become `interrupted` (claimable).
-    private func interrupt(_ condition: PostgresQuery) async throws -> Int {
+    /// `skipLocked`: rows a write in progress holds are left for the next round.
+    private func interrupt(_ condition: PostgresQuery, skipLocked: Bool = false) async throws -> Int {
         let query = PostgresQuery(
             unsafeSQL: """
                 UPDATE job_items SET status = 'interrupted', lease_holder = NULL, lease_token = NULL, lease_expires_at = NULL
-                WHERE status = 'running' AND \(condition.sql) RETURNING 1
+                WHERE id IN (SELECT id FROM job_items WHERE status = 'running' AND \(condition.sql)
+                    ORDER BY id FOR UPDATE\(skipLocked ? " SKIP LOCKED" : ""))
+                    AND status = 'running' AND \(condition.sql)
+                RETURNING 1
                 """, binds: condition.binds)
         return try await connection { session in
             let count = try await session.rows(query).count

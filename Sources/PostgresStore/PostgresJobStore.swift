@@ -122,20 +122,29 @@ public final class PostgresJobStore: Sendable {
     }
 
     /// `body` on one connection of the pool, outside a transaction (each statement its own).
+    /// What `body` throws is rethrown as it is; what leasing a connection throws is the
+    /// store's error.
     func connection<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(Session(connection: connection, logger: logger)) }
+            return try await client.withConnection { connection in
+                do {
+                    return try await body(Session(connection: connection, logger: logger))
+                } catch {
+                    throw Thrown(error: error)
+                }
+            }
+        } catch let thrown as Thrown {
+            throw thrown.error
         } catch let error as PSQLError {
             throw Self.storeError(error)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as PostgresDecodingError {
-            throw StoreError.database("a value of column '\(error.columnName)' read from PostgreSQL did not decode (\(error.code))")
         } catch {
             // The pool could not lease a connection (the server is down or refuses logins).
             throw StoreError.database("PostgreSQL at \(url) cannot be reached (\(type(of: error)))")
         }
     }
+
+    /// An error `body` threw, carried past the pool's own error handling.
+    private struct Thrown: Error { let error: any Error }
 
     /// What a PostgreSQL error says, as the store's error: the server's message, or what
     /// failed on the connection; never the statement or its values.
@@ -189,11 +198,19 @@ struct Row {
     init(_ raw: PostgresRandomAccessRow) { self.raw = raw }
 
     subscript<T: PostgresDecodable>(_ column: String) -> T {
-        get throws { try raw[column].decode(T.self) }
+        get throws { try Self.decoding { try raw[column].decode(T.self) } }
     }
 
     subscript<T: PostgresDecodable>(_ index: Int) -> T {
-        get throws { try raw[index].decode(T.self) }
+        get throws { try Self.decoding { try raw[index].decode(T.self) } }
+    }
+
+    private static func decoding<T>(_ read: () throws -> T) throws -> T {
+        do {
+            return try read()
+        } catch let error as PostgresDecodingError {
+            throw StoreError.database("a value of column '\(error.columnName)' read from PostgreSQL did not decode (\(error.code))")
+        }
     }
 
     /// A time column (seconds since 1970), as a date.

@@ -71,6 +71,49 @@ import TestSupport
         try expectEverythingStoredOnce(cluster)
     }
 
+    /// A worker SIGKILLed at a random moment, ten times (the owner or a helper, whichever the
+    /// draw picks), and started again each time: its items' leases expire and are rescued, an
+    /// owner that stopped answering has its job requeued, and the job still ends with every
+    /// item stored exactly once.
+    @Test(.tags(.slow)) func workersKilledAtRandomMomentsLoseAndDuplicateNothing() async throws {
+        let cluster = try Cluster(count: 300, distinct: 30, delay: 100)
+        let environment = PostgresCluster.shared.environment.merging(["ENGINE_DOWNLOAD_WORKERS": "2"]) { $1 }
+        let submit = try await Command.engineAsync(
+            ["jobs", "submit", "ingest", "--input", cluster.playlist, "--no-renditions"] + cluster.flags(0), environment: environment)
+        #expect(submit.status == 0, "\(submit.stderr)")
+        func start(_ n: Int) throws -> EngineProcess {
+            try EngineProcess(["worker"] + cluster.flags(n), environment: PostgresCluster.shared.environment)
+        }
+        var workers = try (0..<3).map(start)
+        var kills: [(worker: Int, at: Int)] = []
+        for _ in 0..<10 {
+            let moment = Int.random(in: 200...900), victim = Int.random(in: 0..<3)
+            let pid = workers[victim].process.processIdentifier
+            // Timed by a thread of its own: the test's tasks share the cooperative pool.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                Thread.detachNewThread {
+                    usleep(useconds_t(moment * 1000))
+                    kill(pid, SIGKILL)
+                    done.resume()
+                }
+            }
+            _ = try await workers[victim].wait(timeout: .seconds(10))
+            #expect(workers[victim].process.terminationReason == .uncaughtSignal, "worker \(victim) ended before its kill")
+            kills.append((victim, moment))
+            workers[victim] = try start(victim)
+        }
+        let deadline = ContinuousClock.now + .seconds(240)
+        while try cluster.sql("SELECT status FROM job_runs WHERE id = 1") != "completed", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        for worker in workers { worker.signal(SIGTERM) }
+        for worker in workers { _ = try await worker.wait(timeout: .seconds(30)) }
+        let context = "after kills \(kills.map { "worker \($0.worker) at \($0.at) ms" })"
+        try expectEverythingStoredOnce(cluster, context: context)
+        let rescued = Int(try cluster.sql("SELECT count(*) FROM job_items WHERE attempts > 1")) ?? 0
+        #expect(rescued > 0, "\(context): no item was ever taken from a killed worker")
+    }
+
     /// What every run must leave: the job completed, every item stored, one asset and one
     /// active location per content, the library's files exactly the recorded ones.
     func expectEverythingStoredOnce(_ cluster: Cluster, context: String = "") throws {
@@ -95,4 +138,9 @@ import TestSupport
         }
         #expect(Set(files) == recorded, "\(context): library files and recorded locations differ")
     }
+}
+
+extension Tag {
+    /// End-to-end trials that take a minute or more (kills waiting out leases).
+    @Tag static var slow: Self
 }
