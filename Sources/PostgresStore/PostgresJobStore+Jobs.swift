@@ -19,6 +19,7 @@ extension PostgresJobStore {
                 try await session.execute("INSERT INTO job_stages (job_id, position, name) VALUES (\(id), \(position), \(stage))")
             }
             try await Self.event(session, id, "created", "\(spec.type.rawValue) job with \(spec.inputs.count) input(s)")
+            try await Self.notifyWork(session)
             return try await Self.job(session, id)!
         }
     }
@@ -68,7 +69,7 @@ extension PostgresJobStore {
                 """)
             guard released != nil else { return false }
             try await Self.event(session, id, status.rawValue, reason)
-            try await session.execute("SELECT pg_notify(current_schema() || '_work', '')")
+            try await Self.notifyWork(session)
             return true
         }
     }
@@ -99,6 +100,7 @@ extension PostgresJobStore {
             WHERE id = \(id)
             """)
         try await event(session, id, status.rawValue, "\(current.status.rawValue) → \(status.rawValue)" + (error.map { ": \($0)" } ?? ""))
+        if status == .queued || status == .running { try await notifyWork(session) }
         return try await job(session, id)!
     }
 

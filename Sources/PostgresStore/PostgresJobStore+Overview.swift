@@ -7,6 +7,10 @@ import PostgresNIO
 extension PostgresJobStore: EngineStore {
     public var location: String { "\(url) (schema \(schema))" }
 
+    public func waitForWork(timeout: Duration) async {
+        await listener.wait(timeout: timeout)
+    }
+
     public func failedItems(_ filter: FailedItemFilter, limit: Int, offset: Int) async throws -> FailedItemsPage {
         // A failure a later job's success superseded is not one any more.
         let base = """

@@ -17,6 +17,7 @@ public final class PostgresJobStore: Sendable {
     let client: PostgresClient
     let logger = Logger(label: "engine.store.postgres")
     let batcher: PostgresBatcher
+    let listener: WorkListener
     private let running: Task<Void, Never>
 
     /// The server's clock, in seconds since 1970: every lease and retry time is read from it.
@@ -46,6 +47,16 @@ public final class PostgresJobStore: Sendable {
     /// One connection made and closed, so that a server that cannot be reached or refuses the
     /// login says so at once (the pool would retry in the background until its breaker trips).
     private static func probe(_ url: PostgresStoreURL, password: String?) async throws {
+        do {
+            let connection = try await connect(url, password: password)
+            try? await connection.close()
+        } catch let error as PSQLError {
+            throw StoreError.cannotOpen(path: url.description, reason: storeError(error).description)
+        }
+    }
+
+    /// A connection of its own, outside the pool (the probe, the work listener).
+    static func connect(_ url: PostgresStoreURL, password: String?) async throws -> PostgresConnection {
         let tls: PostgresConnection.Configuration.TLS =
             switch url.tls {
             case .disable: .disable
@@ -55,12 +66,8 @@ public final class PostgresJobStore: Sendable {
         var configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: password, database: url.database, tls: tls)
         configuration.options.connectTimeout = .seconds(5)
-        do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Logger(label: "engine.store.postgres"))
-            try? await connection.close()
-        } catch let error as PSQLError {
-            throw StoreError.cannotOpen(path: url.description, reason: storeError(error).description)
-        }
+        configuration.options.additionalStartupParameters = [("application_name", "media-engine")]
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: Logger(label: "engine.store.postgres"))
     }
 
     private init(url: PostgresStoreURL, schema: String, password: String?, maximumConnections: Int) {
@@ -81,12 +88,14 @@ public final class PostgresJobStore: Sendable {
         self.client = client
         running = Task { await client.run() }
         batcher = PostgresBatcher()
+        listener = WorkListener(channel: "\(schema)_work") { try await Self.connect(url, password: password) }
     }
 
     deinit { running.cancel() }
 
     /// Closes every connection; the store can no longer be used.
     public func close() async {
+        listener.stop()
         running.cancel()
         await running.value
     }

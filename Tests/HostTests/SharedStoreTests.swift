@@ -71,12 +71,12 @@ import TestSupport
         try expectEverythingStoredOnce(cluster)
     }
 
-    /// A worker SIGKILLed at a random moment, ten times (the owner or a helper, whichever the
-    /// draw picks), and started again each time: its items' leases expire and are rescued, an
-    /// owner that stopped answering has its job requeued, and the job still ends with every
-    /// item stored exactly once.
+    /// A worker SIGKILLed at a random moment while it holds items, ten times (the owner or a
+    /// helper, whichever the draw picks), and started again each time: its items' leases
+    /// expire and are rescued, an owner that stopped answering has its job requeued, and the
+    /// job still ends with every item stored exactly once.
     @Test(.tags(.slow)) func workersKilledAtRandomMomentsLoseAndDuplicateNothing() async throws {
-        let cluster = try Cluster(count: 300, distinct: 30, delay: 100)
+        let cluster = try Cluster(count: 300, distinct: 30, delay: 300)
         let environment = PostgresCluster.shared.environment.merging(["ENGINE_DOWNLOAD_WORKERS": "2"]) { $1 }
         let submit = try await Command.engineAsync(
             ["jobs", "submit", "ingest", "--input", cluster.playlist, "--no-renditions"] + cluster.flags(0), environment: environment)
@@ -87,8 +87,15 @@ import TestSupport
         var workers = try (0..<3).map(start)
         var kills: [(worker: Int, at: Int)] = []
         for _ in 0..<10 {
-            let moment = Int.random(in: 200...900), victim = Int.random(in: 0..<3)
+            let moment = Int.random(in: 0...500), victim = Int.random(in: 0..<3)
             let pid = workers[victim].process.processIdentifier
+            // The kill lands while the victim holds items (its runner id names its pid).
+            let holding = ContinuousClock.now + .seconds(30)
+            while try cluster.sql("SELECT count(*) FROM job_items WHERE status = 'running' AND lease_holder LIKE '%-\(pid)-%'") == "0",
+                ContinuousClock.now < holding
+            {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             // Timed by a thread of its own: the test's tasks share the cooperative pool.
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 Thread.detachNewThread {
@@ -112,6 +119,39 @@ import TestSupport
         try expectEverythingStoredOnce(cluster, context: context)
         let rescued = Int(try cluster.sql("SELECT count(*) FROM job_items WHERE attempts > 1")) ?? 0
         #expect(rescued > 0, "\(context): no item was ever taken from a killed worker")
+    }
+
+    /// An idle worker waits on LISTEN, not on a poll: a submitted job starts well within the
+    /// fallback poll (5 s); with its listening connection terminated by the server, it listens
+    /// again and the next job starts as promptly.
+    @Test func anIdleWorkerIsWokenByTheStoreAndListensAgainAfterItsConnectionIsCut() async throws {
+        let cluster = try Cluster(count: 5, distinct: 0, delay: 0)
+        let worker = try EngineProcess(["worker"] + cluster.flags(1), environment: PostgresCluster.shared.environment)
+        defer { worker.signal(SIGKILL) }
+        func listening() throws -> Bool {
+            try PostgresCluster.shared.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%\(cluster.schema)_work%'") != "0"
+        }
+        func submitAndTimeStart(_ id: Int) async throws -> Duration {
+            let submit = try await Command.engineAsync(
+                ["jobs", "submit", "ingest", "--input", cluster.playlist, "--no-renditions"] + cluster.flags(0),
+                environment: PostgresCluster.shared.environment)
+            #expect(submit.status == 0, "\(submit.stderr)")
+            let clock = ContinuousClock(), start = clock.now
+            while try cluster.sql("SELECT status FROM job_runs WHERE id = \(id)") == "queued", clock.now - start < .seconds(20) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return clock.now - start
+        }
+        let settle = ContinuousClock.now + .seconds(20)
+        while try !listening(), ContinuousClock.now < settle { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try listening(), "the idle worker listens")
+        #expect(try await submitAndTimeStart(1) < .seconds(3), "woken, not polled")
+        try PostgresCluster.shared.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%\(cluster.schema)_work%'")
+        try await Task.sleep(for: .seconds(1))
+        #expect(try listening(), "listening again after the server cut it")
+        #expect(try await submitAndTimeStart(2) < .seconds(3))
+        #expect(worker.isRunning, "\(worker.errors)")
     }
 
     /// What every run must leave: the job completed, every item stored, one asset and one

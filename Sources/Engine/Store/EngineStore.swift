@@ -47,6 +47,11 @@ public protocol EngineStore: CatalogStore, JobQueue, ResolveTraceStore, UploadSt
     /// Removes a backend; refused while file locations point at it, unless `force`. Returns the locations removed.
     @discardableResult
     func removeBackend(name: String, force: Bool) async throws -> Int
+
+    // MARK: waiting
+    /// An idle worker's wait: returns when work may have appeared (a job queued, items made
+    /// claimable; PostgreSQL notifies it) or after `timeout` at the latest.
+    func waitForWork(timeout: Duration) async
 }
 
 extension EngineStore {
@@ -65,4 +70,11 @@ extension EngineStore {
 
 extension SQLiteJobStore: EngineStore {
     public var location: String { path }
+}
+
+extension SQLiteJobStore {
+    /// A local file: looking again after `timeout` costs nothing worth a notification.
+    public func waitForWork(timeout: Duration) async {
+        try? await Task.sleep(for: timeout)
+    }
 }

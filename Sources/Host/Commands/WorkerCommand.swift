@@ -72,7 +72,9 @@ struct WorkerService: Service {
                 if untilIdle, helping == .none { return }
                 try await host.store.workerHeartbeat(id: runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
                 if host.shared { try await JobRecovery.requeueOrphanedJobs(store: host.store, staleAfter: JobRunSettings().leaseDuration) }
-                try? await Task.sleep(for: .milliseconds(500))
+                // A shared store notifies idle workers (a slow poll is the fallback); SQLite is polled.
+                let wait: Duration = host.shared ? (helping == .later ? .milliseconds(500) : .seconds(5)) : .milliseconds(500)
+                try? await cancelWhenGracefulShutdown { await host.store.waitForWork(timeout: wait) }
                 continue
             }
             // One job's trouble (a graph that no longer parses, a cancel that came first, a
