@@ -81,7 +81,12 @@ public final class PostgresJobStore: Sendable {
             }
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: password, database: url.database, tls: tls)
-        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "media-engine")]
+        // A worker stopped in the middle of a transaction (SIGSTOP, a frozen VM) would hold its
+        // row locks for as long as it is stopped: the server ends such a session after 10 s,
+        // well within a lease, so the rescuer can take its items.
+        configuration.options.additionalStartupParameters = [
+            ("search_path", schema), ("application_name", "media-engine"), ("idle_in_transaction_session_timeout", "10000"),
+        ]
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         let client = PostgresClient(configuration: configuration)

@@ -121,6 +121,41 @@ import TestSupport
         #expect(rescued > 0, "\(context): no item was ever taken from a killed worker")
     }
 
+    /// A zombie: a worker stopped (SIGSTOP) while it holds items, until its leases are rescued
+    /// and the others finish the job, then continued: every late write it makes is refused,
+    /// nothing it does changes the store or the library, and it goes on working.
+    @Test(.tags(.slow)) func aZombieWorkersLateWritesChangeNothing() async throws {
+        let cluster = try Cluster(count: 200, distinct: 20, delay: 300)
+        let submit = try await Command.engineAsync(
+            ["jobs", "submit", "ingest", "--input", cluster.playlist, "--no-renditions"] + cluster.flags(0),
+            environment: PostgresCluster.shared.environment.merging(["ENGINE_DOWNLOAD_WORKERS": "2"]) { $1 })
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let workers = try (0..<3).map { try EngineProcess(["worker"] + cluster.flags($0), environment: PostgresCluster.shared.environment) }
+        defer { for worker in workers { worker.signal(SIGKILL) } }
+        let zombie = workers[1]
+        let pid = zombie.process.processIdentifier
+        let holds = "SELECT id FROM job_items WHERE status = 'running' AND lease_holder LIKE '%-\(pid)-%'"
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try cluster.sql(holds).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        zombie.signal(SIGSTOP)
+        let held = try cluster.sql(holds).split(separator: "\n").joined(separator: ", ")
+        #expect(!held.isEmpty, "the zombie held items when it stopped")
+        // Its items are rescued (leases expire) and finished by the others; the job completes.
+        let finished = ContinuousClock.now + .seconds(180)
+        while try cluster.sql("SELECT status FROM job_runs WHERE id = 1") != "completed", ContinuousClock.now < finished {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(try cluster.sql("SELECT count(*) FROM job_items WHERE id IN (\(held)) AND status = 'succeeded' AND attempts > 1") != "0")
+        let state = "SELECT (SELECT sum(attempts) FROM job_items), (SELECT count(*) FROM file_locations), (SELECT count(*) FROM file_assets)"
+        let before = try cluster.sql(state)
+        zombie.signal(SIGCONT)
+        try await Task.sleep(for: .seconds(5))
+        #expect(zombie.isRunning, "the zombie goes on: \(zombie.errors)")
+        let after = try cluster.sql(state)
+        #expect(before == after, "the zombie changed the store")
+        try expectEverythingStoredOnce(cluster, context: "after the zombie came back")
+    }
+
     /// An idle worker waits on LISTEN, not on a poll: a submitted job starts well within the
     /// fallback poll (5 s); with its listening connection terminated by the server, it listens
     /// again and the next job starts as promptly.
