@@ -5,7 +5,8 @@ initdb in a temp dir (as the `postgres` user when run as root: initdb refuses ro
 `engine` whose password is ENGINE_TEST_PG_PASSWORD (TCP connections must give it: scram), fsync
 off. Prints "PORT <n>" once the server accepts connections, then waits; when its parent exits
 (or on SIGTERM) it stops the server by its PID and removes the directory, so a killed test run
-never leaves a cluster behind.
+never leaves a cluster behind. SIGUSR1 restarts the server (a fast shutdown, then a start on
+the same port and data): what a test does to check that workers reconnect.
 """
 import os
 import shutil
@@ -50,10 +51,20 @@ def main():
     probe.close()
     options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
                "-c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB")
-    subprocess.run(as_owner([f"{BIN}/pg_ctl", "-D", data, "-w", "-l", os.path.join(base, "log"), "-o", options, "start"], owner),
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(os.path.join(data, "postmaster.pid")) as f:
-        pid = int(f.readline())
+    def start():
+        subprocess.run(as_owner([f"{BIN}/pg_ctl", "-D", data, "-w", "-l", os.path.join(base, "log"), "-o", options, "start"], owner),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            return int(f.readline())
+
+    pid = start()
+
+    def restart(*_):
+        nonlocal pid
+        subprocess.run(as_owner([f"{BIN}/pg_ctl", "-D", data, "-w", "-m", "fast", "stop"], owner),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)  # down long enough for every client to notice
+        pid = start()
 
     def stop(*_):
         try:
@@ -68,6 +79,7 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGUSR1, restart)
     print(f"PORT {port}", flush=True)
     parent = os.getppid()
     while os.getppid() == parent:

@@ -83,24 +83,36 @@ extension PostgresJobStore {
 
     /// The batch in one transaction; if a statement fails (PostgreSQL then refuses the rest of
     /// the transaction), the batch again, one transaction per write.
+    /// While the server cannot be reached (a restart), the batch waits and is tried again, in
+    /// order, for up to two minutes.
     private func writeBatch(_ batch: [PostgresBatcher.Write]) async {
-        do {
-            try await transaction { session in
-                for write in batch {
-                    do {
-                        try await write(session)
-                    } catch StoreError.leaseLost(let id) {
-                        batcher.log(StoreError.leaseLost(jobItemID: id))
+        var pause = Duration.milliseconds(250), waited = Duration.zero
+        while true {
+            do {
+                try await transaction { session in
+                    for write in batch {
+                        do {
+                            try await write(session)
+                        } catch StoreError.leaseLost(let id) {
+                            batcher.log(StoreError.leaseLost(jobItemID: id))
+                        }
                     }
                 }
+                return
+            } catch let error as StoreError where error.isTransient && waited < .seconds(120) {
+                batcher.log(error)
+                try? await Task.sleep(for: pause)
+                waited += pause
+                pause = min(pause * 2, .seconds(5))
+            } catch {
+                break
             }
-        } catch {
-            for write in batch {
-                do {
-                    try await transaction { session in try await write(session) }
-                } catch {
-                    batcher.log(error)
-                }
+        }
+        for write in batch {
+            do {
+                try await transaction { session in try await write(session) }
+            } catch {
+                batcher.log(error)
             }
         }
     }

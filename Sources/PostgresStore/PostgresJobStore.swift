@@ -153,7 +153,7 @@ public final class PostgresJobStore: Sendable {
             throw Self.storeError(error)
         } catch {
             // The pool could not lease a connection (the server is down or refuses logins).
-            throw StoreError.database("PostgreSQL at \(url) cannot be reached (\(type(of: error)))")
+            throw StoreError.unavailable("PostgreSQL at \(url) cannot be reached (\(type(of: error)))")
         }
     }
 
@@ -163,6 +163,13 @@ public final class PostgresJobStore: Sendable {
     /// What a PostgreSQL error says, as the store's error: the server's message, or what
     /// failed on the connection; never the statement or its values.
     static func storeError(_ error: PSQLError) -> StoreError {
+        // Class 08 (connection exception), 57P01–57P03 (shutting down, cannot connect now).
+        if let state = error.serverInfo?[.sqlState], state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) {
+            return .unavailable("PostgreSQL is unavailable: \(error.serverInfo?[.message] ?? state) (SQLSTATE \(state))")
+        }
+        if [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed].contains(error.code) {
+            return .unavailable("the PostgreSQL connection failed (\(error.code))")
+        }
         if let message = error.serverInfo?[.message] {
             return .database("PostgreSQL refused a statement: \(message)" + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""))
         }

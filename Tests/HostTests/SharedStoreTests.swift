@@ -18,11 +18,13 @@ import TestSupport
         let profile = "p\(UUID().uuidString.lowercased().prefix(8))"
         let items: Int
         let contents: Int
+        let postgres: PostgresCluster
         var schema: String { "engine_\(profile)" }
 
         /// `count` items: distinct tones and copies of five fixtures (content shared by several
         /// items: stored once), each answered after `delay` ms so that the work spreads.
-        init(count: Int, distinct: Int, delay: Int) throws {
+        init(count: Int, distinct: Int, delay: Int, postgres: PostgresCluster = .shared) throws {
+            self.postgres = postgres
             served = try TemporaryDirectory("served")
             for n in 0..<distinct {
                 let made = try Command.run("ffmpeg", [
@@ -46,7 +48,7 @@ import TestSupport
         /// The flags of worker `n`: its own data dir (temp inside it), the shared library.
         func flags(_ n: Int) -> [String] {
             ["--data-dir", root.file("machine-\(n)").path, "--profile", profile, "--library-dir", root.file("library").path,
-             "--store", PostgresCluster.shared.url]
+             "--store", postgres.url]
         }
 
         func worker(_ n: Int) throws -> EngineProcess {
@@ -54,7 +56,7 @@ import TestSupport
         }
 
         func sql(_ query: String) throws -> String {
-            try PostgresCluster.shared.psql("SET search_path TO \(schema); \(query)")
+            try postgres.psql("SET search_path TO \(schema); \(query)")
         }
     }
 
@@ -154,6 +156,33 @@ import TestSupport
         let after = try cluster.sql(state)
         #expect(before == after, "the zombie changed the store")
         try expectEverythingStoredOnce(cluster, context: "after the zombie came back")
+    }
+
+    /// PostgreSQL restarted in the middle of a job (a cluster of this test's own): the workers'
+    /// statements fail while it is down, they reconnect with backoff, and the job completes
+    /// with every item stored once.
+    @Test func workersReconnectAfterPostgreSQLRestartsMidJob() async throws {
+        let postgres = try PostgresCluster.start()
+        let cluster = try Cluster(count: 150, distinct: 15, delay: 200, postgres: postgres)
+        let submit = try await Command.engineAsync(
+            ["jobs", "submit", "ingest", "--input", cluster.playlist, "--no-renditions"] + cluster.flags(0),
+            environment: PostgresCluster.shared.environment.merging(["ENGINE_DOWNLOAD_WORKERS": "2"]) { $1 })
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let workers = try (0..<2).map { try EngineProcess(["worker"] + cluster.flags($0), environment: PostgresCluster.shared.environment) }
+        defer { for worker in workers { worker.signal(SIGKILL) } }
+        let started = ContinuousClock.now + .seconds(30)
+        while try cluster.sql("SELECT count(*) FROM job_items WHERE status = 'succeeded'") < "1", ContinuousClock.now < started {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await postgres.restart()
+        let deadline = ContinuousClock.now + .seconds(180)
+        while (try? cluster.sql("SELECT status FROM job_runs WHERE id = 1")) != "completed", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(workers.allSatisfy { $0.isRunning }, "\(workers.map(\.errors))")
+        try expectEverythingStoredOnce(cluster, context: "after a restart: \(workers.map(\.errors))")
+        // The outage was waited out: the job never failed or went back to the queue for it.
+        #expect(try cluster.sql("SELECT string_agg(kind, ',' ORDER BY id) FROM job_events WHERE kind NOT IN ('page', 'issue')") == "created,running,completed")
     }
 
     /// An idle worker waits on LISTEN, not on a poll: a submitted job starts well within the

@@ -5,6 +5,8 @@ import Foundation
 /// `engine` needs a password over TCP (scram), so tests go through the real password path.
 public final class PostgresCluster: Sendable {
     public let port: Int
+    /// The pg-cluster.py process: signalled to restart the server, terminated to remove it.
+    private let script: Int32
     public static let password = "pg-test-\(UUID().uuidString.prefix(8))"
 
     public static let shared: PostgresCluster = {
@@ -13,7 +15,22 @@ public final class PostgresCluster: Sendable {
 
     private init() throws {
         setenv("ENGINE_TEST_PG_PASSWORD", Self.password, 1)
-        port = try LoopbackServer.launch("pg-cluster.py", []).port
+        let (process, port) = try LoopbackServer.launch("pg-cluster.py", [])
+        (script, self.port) = (process.processIdentifier, port)
+    }
+
+    /// A cluster of the test's own (one it may restart without disturbing the others).
+    public static func start() throws -> PostgresCluster { try PostgresCluster() }
+
+    deinit { kill(script, SIGTERM) }
+
+    /// Restarts the server (down for about a second, plus its shutdown and start); returns once
+    /// it accepts connections again.
+    public func restart() async throws {
+        kill(script, SIGUSR1)
+        try await Task.sleep(for: .milliseconds(500))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try? psql("SELECT 1")) != "1", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
     }
 
     /// The cluster's store URL (no password: that comes from the environment).
@@ -28,6 +45,7 @@ public final class PostgresCluster: Sendable {
     }
 
     /// Runs `sql` through psql as the superuser; its output (unaligned, tuples only).
+    /// (During a restart psql fails: the caller waits.)
     @discardableResult
     public func psql(_ sql: String) throws -> String {
         let result = try Command.run(

@@ -519,10 +519,19 @@ struct ClaimSource: ItemSource {
         // a claim's commit.
         var next: Task<(claimed: [ClaimedItem], final: Bool), any Error>? = claimTask()
         defer { next?.cancel() }
+        // A store that cannot be reached for a while (a database server restarting) is waited
+        // for, up to two minutes, before the claim counts as failed.
+        var backoff = Duration.milliseconds(250), unreachable = Duration.zero
         while let pending = next {
             let claimed: [ClaimedItem], final: Bool
             do {
                 (claimed, final) = try await pending.value
+                unreachable = .zero
+            } catch let error as StoreError where error.isTransient && unreachable < .seconds(120) && run.stopReason == nil {
+                try await Task.sleep(for: backoff)
+                (unreachable, backoff) = (unreachable + backoff, min(backoff * 2, .seconds(5)))
+                next = claimTask()
+                continue
             } catch {
                 // The graph would take a failing source for an input problem: the run must know.
                 run.noteClaimError(error)
@@ -531,28 +540,15 @@ struct ClaimSource: ItemSource {
             next = nil
             if claimed.isEmpty {
                 if run.stopReason != nil { return }
-                var pause = run.settings.idlePoll
-                if final {
-                    // Nothing claimable now. Done unless an item in the graph may still come
-                    // back for a retry, or one waits for its next try (then sleep towards it,
-                    // waking often enough to notice a pause).
-                    if run.inFlight.load(ordering: .sequentiallyConsistent) == 0 {
-                        try await run.store.flush()  // queued outcomes first: a retry is an open item
-                        guard let due = try await run.store.earliestOpenItem(jobID: run.jobID) else {
-                            // The owner on a shared store waits for the items other runners hold
-                            // (one that dies has them rescued, claimable here); a helper leaves.
-                            guard run.settings.shared, !run.helping,
-                                try await run.store.runningItems(jobID: run.jobID, limit: 1_000).contains(where: { $0.holder != run.runner })
-                            else { return }
-                            try await Task.sleep(for: .milliseconds(250))
-                            next = claimTask()
-                            continue
-                        }
-                        let wait = due.timeIntervalSinceNow
-                        pause = .milliseconds(Int(min(max(wait, pause.seconds), 0.5) * 1000))
-                    }
+                let wait: Duration?
+                do {
+                    wait = try await idleWait(final: final)
+                    unreachable = .zero
+                } catch let error as StoreError where error.isTransient && unreachable < .seconds(120) {
+                    (wait, unreachable, backoff) = (backoff, unreachable + backoff, min(backoff * 2, .seconds(5)))
                 }
-                try await Task.sleep(for: pause)
+                guard let wait else { return }
+                try await Task.sleep(for: wait)
                 next = claimTask()
                 continue
             }
@@ -573,6 +569,24 @@ struct ClaimSource: ItemSource {
                 }
             }
         }
+    }
+
+    /// With nothing claimed: how long to wait before claiming again, or nil when nothing is
+    /// left for this run. Not done while an item in the graph may still come back for a
+    /// retry, or one waits for its next try (then it sleeps towards it, waking often enough to
+    /// notice a pause); the owner on a shared store also waits for the items other runners hold
+    /// (one that dies has them rescued, claimable here), while a helper leaves.
+    private func idleWait(final: Bool) async throws -> Duration? {
+        let poll = run.settings.idlePoll
+        guard final, run.inFlight.load(ordering: .sequentiallyConsistent) == 0 else { return poll }
+        try await run.store.flush()  // queued outcomes first: a retry is an open item
+        guard let due = try await run.store.earliestOpenItem(jobID: run.jobID) else {
+            guard run.settings.shared, !run.helping,
+                try await run.store.runningItems(jobID: run.jobID, limit: 1_000).contains(where: { $0.holder != run.runner })
+            else { return nil }
+            return .milliseconds(250)
+        }
+        return .milliseconds(Int(min(max(due.timeIntervalSinceNow, poll.seconds), 0.5) * 1000))
     }
 
     /// Claims a batch; `final` when collection was done before the claim (so an empty claim

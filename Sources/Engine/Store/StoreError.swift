@@ -14,8 +14,17 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case noSuchJob(Int64)
     /// What was asked clashes with what the store holds (a name in use, locations still there).
     case conflict(String)
-    /// A database server refused a statement or could not be reached (its message).
+    /// A database server refused a statement (its message).
     case database(String)
+    /// A database server could not be reached or dropped the connection (restarting, say):
+    /// trying again later may work.
+    case unavailable(String)
+
+    /// Worth trying again after a pause: the store was unreachable, not wrong.
+    public var isTransient: Bool {
+        if case .unavailable = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -28,7 +37,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .leaseLost(let id): "job item \(id): its lease has passed to another attempt; this attempt's write was refused"
         case .noSuchJob(let id): "no job \(id)"
         case .conflict(let what): what
-        case .database(let message): message
+        case .database(let message), .unavailable(let message): message
         case .writeNotRun: "the store committed a batch without running one of its writes; nothing of that write was stored"
         }
     }
