@@ -43,6 +43,16 @@ let package = Package(
             dependencies: [.product(name: "Engine", package: "MediaEngine")],
             path: "Sources/DurableVsMemory"
         ),
+        // The shared store as a queue: claim-and-complete throughput with 1, 2, 4 workers, and
+        // the claim's latency with a million finished items.
+        .executableTarget(
+            name: "QueueThroughput",
+            dependencies: [
+                .product(name: "Engine", package: "MediaEngine"),
+                .product(name: "PostgresStore", package: "MediaEngine"),
+            ],
+            path: "Sources/QueueThroughput"
+        ),
         .executableTarget(
             name: "TranscodeVsFFmpeg",
             dependencies: [.product(name: "Stages", package: "MediaEngine")],

@@ -85,15 +85,24 @@ extension PostgresJobStore: CatalogStore {
         }
     }
 
+    /// Sources and creators are shared by every job's items: looked up first, inserted only when
+    /// new (an `ON CONFLICT DO UPDATE` would lock the shared row until the transaction ends).
     private static func upsertSource(_ session: Session, _ name: String) async throws -> Int64 {
-        try await session.value("INSERT INTO sources (name) VALUES (\(name)) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id")!
+        try await nameID(session, table: "sources", name)
+    }
+
+    private static func nameID(_ session: Session, table: String, _ name: String) async throws -> Int64 {
+        if let id: Int64 = try await session.value("SELECT id FROM \(unescaped: table) WHERE name = \(name)") { return id }
+        if let id: Int64 = try await session.value("INSERT INTO \(unescaped: table) (name) VALUES (\(name)) ON CONFLICT (name) DO NOTHING RETURNING id") {
+            return id
+        }
+        return try await session.value("SELECT id FROM \(unescaped: table) WHERE name = \(name)")!
     }
 
     static func replaceCreators(_ session: Session, itemID: Int64, _ creators: [String]) async throws {
         try await session.execute("DELETE FROM item_creators WHERE item_id = \(itemID)")
         for (position, name) in creators.enumerated() {
-            let creatorID: Int64 = try await session.value(
-                "INSERT INTO creators (name) VALUES (\(name)) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id")!
+            let creatorID = try await nameID(session, table: "creators", name)
             try await session.execute(
                 "INSERT INTO item_creators (item_id, creator_id, position) VALUES (\(itemID), \(creatorID), \(Int64(position)))")
         }

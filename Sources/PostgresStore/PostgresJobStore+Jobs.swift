@@ -59,18 +59,38 @@ extension PostgresJobStore {
         try await transaction { session in try await Self.transition(session, id, to: .running, runner: runner, error: nil, from: from) }
     }
 
+    /// Staleness is the server's clock against the server's clock: machines whose clocks
+    /// disagree never take a live worker for dead.
     @discardableResult
-    public func releaseJob(_ id: Int64, heldBy runner: String, to status: JobStatus, reason: String) async throws -> Bool {
+    public func releaseOrphanedJobs(staleAfter: Duration) async throws -> [Int64] {
         try await transaction { session in
-            let released = try await session.row(
+            let cutoff = "(\(Self.now) - \(staleAfter.inSeconds))"
+            try await session.execute(
                 """
-                UPDATE job_runs SET status = \(status.rawValue), runner_id = NULL, updated_at = \(unescaped: Self.now)
-                WHERE id = \(id) AND runner_id = \(runner) AND status IN ('running', 'pause_requested') RETURNING 1
+                UPDATE job_workers SET stopped_at = \(unescaped: Self.now)
+                WHERE stopped_at IS NULL AND heartbeat_at < \(unescaped: cutoff)
                 """)
-            guard released != nil else { return false }
-            try await Self.event(session, id, status.rawValue, reason)
-            try await Self.notifyWork(session)
-            return true
+            let released = try await session.rows(
+                """
+                WITH orphans AS MATERIALIZED (
+                    SELECT id, status, runner_id FROM job_runs WHERE status IN ('running', 'pause_requested') AND NOT EXISTS (
+                        SELECT 1 FROM job_workers w WHERE w.id = job_runs.runner_id AND w.stopped_at IS NULL
+                            AND w.heartbeat_at >= \(unescaped: cutoff))
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE job_runs j SET status = CASE WHEN orphans.status = 'running' THEN 'queued' ELSE 'paused' END, runner_id = NULL,
+                    updated_at = \(unescaped: Self.now)
+                FROM orphans WHERE j.id = orphans.id
+                RETURNING j.id, j.status, orphans.runner_id
+                """)
+            var ids: [Int64] = []
+            for row in released {
+                let id: Int64 = try row["id"]
+                let runner: String? = try row["runner_id"]
+                try await Self.event(session, id, try row["status"], "its runner \(runner ?? "?") stopped answering; the job is back in the queue")
+                ids.append(id)
+            }
+            if !ids.isEmpty { try await Self.notifyWork(session) }
+            return ids
         }
     }
 
@@ -220,7 +240,7 @@ extension PostgresJobStore {
             try await session.execute(
                 """
                 UPDATE job_workers SET heartbeat_at = \(unescaped: Self.now), job_id = \(jobID), current_item = \(currentItem),
-                    bytes_per_second = \(bytesPerSecond)
+                    bytes_per_second = \(bytesPerSecond), stopped_at = NULL
                 WHERE id = \(id)
                 """)
         }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Logging
 import PostgresNIO
 
 extension PostgresJobStore {
@@ -36,6 +37,28 @@ extension PostgresJobStore {
                 logger.info("migrated", metadata: ["store.schema": "\(schema)", "migration": "\(migration.name)"])
             }
         }
+    }
+
+    /// Every migration this program knows, in order.
+    public static var knownMigrations: [String] { PostgresMigrations.all.map(\.name) }
+
+    /// The migrations applied to `schema` at `url` (none when it does not exist yet), read
+    /// through one connection without creating or migrating anything (`engine doctor`).
+    public static func appliedMigrations(url: PostgresStoreURL, schema: String, password: String? = nil) async throws -> [String] {
+        guard isSchemaName(schema) else { throw StoreError.cannotOpen(path: url.description, reason: "'\(schema)' is not a usable schema name") }
+        let connection: PostgresConnection
+        do {
+            connection = try await connect(url, password: password ?? url.password())
+        } catch let error as PSQLError {
+            throw storeError(error)
+        }
+        defer { Task { try? await connection.close() } }
+        let logger = Logger(label: "engine.store.postgres")
+        let session = Session(connection: connection, logger: logger)
+        guard try await session.row("SELECT 1 FROM pg_tables WHERE schemaname = \(schema) AND tablename = 'engine_migrations'") != nil
+        else { return [] }
+        return try await session.rows(PostgresQuery(unsafeSQL: "SELECT name FROM \(schema).engine_migrations ORDER BY applied_at, name"))
+            .map { try $0["name"] }
     }
 
     /// The migrations applied to the schema, oldest first.

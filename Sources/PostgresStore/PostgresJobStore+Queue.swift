@@ -106,14 +106,15 @@ extension PostgresJobStore: JobQueue {
         try await connection { session in
             try await session.rows(
                 """
-                UPDATE job_items SET status = 'running', lease_holder = \(holder), lease_token = md5(gen_random_uuid()::text),
-                    lease_expires_at = \(unescaped: Self.now) + \(leaseDuration.inSeconds), attempts = attempts + 1,
-                    started_at = \(unescaped: Self.now), finished_at = NULL, current_step = NULL, next_attempt_at = NULL
-                WHERE id IN (
+                WITH picked AS MATERIALIZED (
                     SELECT id FROM job_items WHERE job_id = \(jobID) AND status IN ('pending', 'interrupted')
                         AND (next_attempt_at IS NULL OR next_attempt_at <= \(unescaped: Self.now))
                     ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                RETURNING id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
+                UPDATE job_items SET status = 'running', lease_holder = \(holder), lease_token = md5(gen_random_uuid()::text),
+                    lease_expires_at = \(unescaped: Self.now) + \(leaseDuration.inSeconds), attempts = attempts + 1,
+                    started_at = \(unescaped: Self.now), finished_at = NULL, current_step = NULL, next_attempt_at = NULL
+                FROM picked WHERE job_items.id = picked.id
+                RETURNING job_items.id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
                     creators, collection_kind, collection_locator, collection_title, position, duration_hint,
                     published_at, episode, season
                 """
@@ -319,7 +320,7 @@ extension PostgresJobStore: JobQueue {
 
     /// Wakes the workers listening for work on this schema (sent when the transaction commits).
     static func notifyWork(_ session: Session) async throws {
-        try await session.execute("SELECT pg_notify(current_schema() || '_work', '')")
+        try await session.execute("SELECT pg_notify(\(workChannel), current_schema())")
     }
 }
 

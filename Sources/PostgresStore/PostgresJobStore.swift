@@ -20,6 +20,10 @@ public final class PostgresJobStore: Sendable {
     let listener: WorkListener
     private let running: Task<Void, Never>
 
+    /// The channel every store's wake-ups go through, with the schema as the payload (a
+    /// channel name per schema could pass PostgreSQL's 63-byte limit).
+    static let workChannel = "media_engine_work"
+
     /// The server's clock, in seconds since 1970: every lease and retry time is read from it.
     static let now = "extract(epoch FROM clock_timestamp())::float8"
 
@@ -93,7 +97,7 @@ public final class PostgresJobStore: Sendable {
         self.client = client
         running = Task { await client.run() }
         batcher = PostgresBatcher()
-        listener = WorkListener(channel: "\(schema)_work") { try await Self.connect(url, password: password) }
+        listener = WorkListener(channel: Self.workChannel, schema: schema) { try await Self.connect(url, password: password) }
     }
 
     deinit { running.cancel() }
@@ -105,11 +109,16 @@ public final class PostgresJobStore: Sendable {
         await running.value
     }
 
-    /// The schema a profile's store lives in: `engine_<profile>`, lowercased, anything but
-    /// letters, digits and `_` as `_`.
+    /// The schema a profile's store lives in: `engine_<profile>` for a name of lowercase
+    /// letters, digits and `_` of at most 40; any other name is mapped to those and given a
+    /// hash of itself (`Music-A` → `engine_music_a_1b2c3d4e`), so two profiles never share one.
     public static func schemaName(profile: String) -> String {
-        let mapped = profile.lowercased().unicodeScalars.map { ("a"..."z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "_" }
-        return String(("engine_" + String(mapped)).prefix(63))
+        let mapped = String(
+            profile.lowercased().unicodeScalars.map { ("a"..."z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "_" })
+        if mapped == profile, profile.count <= 40 { return "engine_" + profile }
+        // FNV-1a: stable across runs and machines (Swift's Hasher is seeded per process).
+        let hash = profile.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
+        return "engine_\(mapped.prefix(40))_\(String(hash, radix: 16))"
     }
 
     static func isSchemaName(_ name: String) -> Bool {
@@ -120,20 +129,36 @@ public final class PostgresJobStore: Sendable {
     // MARK: running statements
 
     /// `body` in one transaction on one connection; rolled back when it throws (its error is
-    /// rethrown as it was).
+    /// rethrown as it was). One that PostgreSQL aborted to break a deadlock or a serialization
+    /// conflict with another worker's is run again, up to five times.
     func transaction<T: Sendable>(_ body: (Session) async throws -> T) async throws -> T {
-        try await connection { session in
-            try await session.execute("BEGIN")
+        var tries = 0
+        while true {
+            tries += 1
             do {
-                let value = try await body(session)
-                try await session.execute("COMMIT")
-                return value
-            } catch {
-                try? await session.execute("ROLLBACK")
-                throw error
+                return try await connection { session in
+                    try await session.execute("BEGIN")
+                    do {
+                        let value = try await body(session)
+                        try await session.execute("COMMIT")
+                        return value
+                    } catch {
+                        try? await session.execute("ROLLBACK")
+                        throw error
+                    }
+                }
+            } catch let conflict as Conflict where tries < 5 {
+                logger.debug("a transaction met another's; running it again", metadata: ["error": "\(conflict.error)"])
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * tries))
+            } catch let conflict as Conflict {
+                throw conflict.error
             }
         }
     }
+
+    /// PostgreSQL ended a statement to break a deadlock (40P01) or a serialization conflict
+    /// (40001): the whole transaction may be run again.
+    struct Conflict: Error { let error: StoreError }
 
     /// `body` on one connection of the pool, outside a transaction (each statement its own).
     /// What `body` throws is rethrown as it is; what leasing a connection throws is the
@@ -149,6 +174,8 @@ public final class PostgresJobStore: Sendable {
             }
         } catch let thrown as Thrown {
             throw thrown.error
+        } catch let conflict as Conflict {
+            throw conflict.error
         } catch let error as PSQLError {
             throw Self.storeError(error)
         } catch {
@@ -197,6 +224,9 @@ struct Session {
         do {
             return try await connection.query(query, logger: logger).collect().map { Row($0.makeRandomAccess()) }
         } catch let error as PSQLError {
+            if let state = error.serverInfo?[.sqlState], state == "40P01" || state == "40001" {
+                throw PostgresJobStore.Conflict(error: PostgresJobStore.storeError(error))
+            }
             throw PostgresJobStore.storeError(error)
         }
     }

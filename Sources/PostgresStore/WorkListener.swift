@@ -2,8 +2,8 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// Wake-ups for idle workers: one connection of its own that LISTENs on the schema's `_work`
-/// channel (notified when a job is queued, items become claimable, a job is given back), so a
+/// Wake-ups for idle workers: one connection of its own that LISTENs on the work channel, for
+/// notifications whose payload is its schema (notified when a job is queued, items become claimable, a job is given back), so a
 /// worker with nothing to do waits on it instead of asking the database. A dropped connection
 /// is made again with backoff, and every waiter is woken when it is (what was notified
 /// meanwhile is lost; the waiter looks for itself). Started on the first wait.
@@ -16,11 +16,13 @@ final class WorkListener: Sendable {
 
     private let state = Mutex(State())
     private let channel: String
+    private let schema: String
     private let connect: @Sendable () async throws -> PostgresConnection
     private let logger = Logger(label: "engine.store.postgres")
 
-    init(channel: String, connect: @escaping @Sendable () async throws -> PostgresConnection) {
+    init(channel: String, schema: String, connect: @escaping @Sendable () async throws -> PostgresConnection) {
         self.channel = channel
+        self.schema = schema
         self.connect = connect
     }
 
@@ -82,7 +84,7 @@ final class WorkListener: Sendable {
                 try await connection.listen(on: channel) { notifications in
                     backoff = .milliseconds(250)
                     wakeAll()  // listening again: whatever happened while it was not, the waiters look
-                    for try await _ in notifications { wakeAll() }
+                    for try await notification in notifications where notification.payload == schema { wakeAll() }
                 }
             } catch is CancellationError {
                 return

@@ -41,7 +41,10 @@ import TestSupport
         #expect(try await prod.libraryItems(includingUnstored: true).isEmpty)
         #expect(try await prod.claim(jobID: job.id, holder: "w", limit: 10, leaseDuration: .seconds(30)).isEmpty)
         #expect(try await dev.libraryItems(includingUnstored: true).count == 3)
-        #expect(PostgresJobStore.schemaName(profile: "Dev-2") == "engine_dev_2")
+        #expect(PostgresJobStore.schemaName(profile: "dev_2") == "engine_dev_2")
+        let mapped = PostgresJobStore.schemaName(profile: "Dev-2")
+        #expect(mapped.hasPrefix("engine_dev_2_") && mapped != PostgresJobStore.schemaName(profile: "dev-2"), "names that map alike stay apart")
+        #expect(PostgresJobStore.schemaName(profile: String(repeating: "x", count: 64)).count <= 63)
     }
 
     @Test func aSchemaWrittenByANewerVersionIsRefusedAndLeftAsItIs() async throws {

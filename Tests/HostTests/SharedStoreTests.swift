@@ -193,7 +193,7 @@ import TestSupport
         let worker = try EngineProcess(["worker"] + cluster.flags(1), environment: PostgresCluster.shared.environment)
         defer { worker.signal(SIGKILL) }
         func listening() throws -> Bool {
-            try PostgresCluster.shared.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%\(cluster.schema)_work%'") != "0"
+            try PostgresCluster.shared.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%media_engine_work%' AND application_name = 'media-engine'") != "0"
         }
         func submitAndTimeStart(_ id: Int) async throws -> Duration {
             let submit = try await Command.engineAsync(
@@ -211,7 +211,7 @@ import TestSupport
         #expect(try listening(), "the idle worker listens")
         #expect(try await submitAndTimeStart(1) < .seconds(3), "woken, not polled")
         try PostgresCluster.shared.psql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%\(cluster.schema)_work%'")
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%media_engine_work%' AND application_name = 'media-engine'")
         try await Task.sleep(for: .seconds(1))
         #expect(try listening(), "listening again after the server cut it")
         #expect(try await submitAndTimeStart(2) < .seconds(3))

@@ -16,6 +16,7 @@ public enum JobRecovery {
         var report = Report()
         if shared {
             report.interruptedItems = try await store.interruptExpiredLeases()
+            report.pausedJobs = try await store.releaseOrphanedJobs(staleAfter: JobRunSettings().leaseDuration)
             return report
         }
         let gone = try await store.activeWorkers().map(\.id).filter { $0 != runner }
@@ -31,26 +32,6 @@ public enum JobRecovery {
             report.pausedJobs.append(job.id)
         }
         return report
-    }
-
-    /// On a shared store: workers whose heartbeat is older than `staleAfter` are marked stopped,
-    /// and the running jobs they owned go back to the queue (a pausing one is paused) for a live
-    /// worker to take on. Returns the jobs requeued.
-    @discardableResult
-    public static func requeueOrphanedJobs(store: any JobStore, staleAfter: Duration) async throws -> [Int64] {
-        let workers = try await store.activeWorkers()
-        let cutoff = Date().addingTimeInterval(-Double(staleAfter.components.seconds))
-        for worker in workers where worker.heartbeatAt < cutoff { try await store.stopWorker(id: worker.id) }
-        let live = Set(workers.filter { $0.heartbeatAt >= cutoff }.map(\.id))
-        var requeued: [Int64] = []
-        for job in try await store.jobs(in: [.running, .pauseRequested]) {
-            guard let owner = job.runner, !live.contains(owner) else { continue }
-            let released = try await store.releaseJob(
-                job.id, heldBy: owner, to: job.status == .running ? .queued : .paused,
-                reason: "its runner \(owner) stopped answering; the job is back in the queue")
-            if released { requeued.append(job.id) }
-        }
-        return requeued
     }
 
     /// A runner id: host, pid and a random part (pids are reused).

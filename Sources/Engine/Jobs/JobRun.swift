@@ -274,6 +274,8 @@ public final class JobRun: Sendable {
     }
 
     private func finish(graphError: (any Error)?) async throws -> JobRunEnd {
+        // On a shared store the verdict is the owner's only: one that lost the job meanwhile leaves it.
+        if !helping, settings.shared, try await store.job(jobID)?.runner != runner { control.withLock { $0.helping = true } }
         if helping {
             try await store.interruptItems(heldBy: [runner])  // an item it left running goes back to the queue
             if let graphError, !(graphError is CancellationError) { throw graphError }
@@ -289,8 +291,10 @@ public final class JobRun: Sendable {
             return .paused
         case .shutdown:
             if settings.shared {
-                // Other workers share the store: the job goes back to the queue for one of them.
-                try await store.transitionJob(jobID, to: .queued, runner: nil, error: nil)
+                // Other workers share the store: the job goes back to the queue for one of them
+                // (a pause asked meanwhile is kept: paused).
+                let pausing = try await store.job(jobID)?.status == .pauseRequested
+                try await store.transitionJob(jobID, to: pausing ? .paused : .queued, runner: nil, error: nil)
                 try? await store.appendEvent(jobID: jobID, kind: "released", message: "runner \(runner) stopped; the job is queued for another worker")
             } else {
                 try await store.transitionJob(jobID, to: .paused, runner: nil, error: nil)
@@ -416,7 +420,10 @@ public final class JobRun: Sendable {
                 try await store.renewLeases(holder: runner, leaseDuration: settings.leaseDuration)
                 try await store.interruptExpiredLeases()  // another runner's, which stopped renewing
                 try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: nil, bytesPerSecond: nil)
-                if settings.shared { try await JobRecovery.requeueOrphanedJobs(store: store, staleAfter: settings.leaseDuration) }
+                if settings.shared {
+                    try await store.releaseOrphanedJobs(staleAfter: settings.leaseDuration)
+                    try await checkOwnership()
+                }
                 try await store.addStageCounts(jobID: jobID, counting.takeDeltas())
             } catch is CancellationError {
                 return
@@ -450,7 +457,7 @@ public final class JobRun: Sendable {
     }
 
     private func commandLoop() async {
-        while !Task.isCancelled {
+        while !Task.isCancelled, !helping {
             do {
                 for command in try await store.takeCommands(jobID: jobID, consumer: runner) {
                     let result = try await obey(command)
@@ -464,6 +471,19 @@ public final class JobRun: Sendable {
                 try? await Task.sleep(for: settings.commandPoll)
             }
         }
+    }
+
+    /// An owner on a shared store that was taken for dead (its heartbeat could not reach the
+    /// store for longer than a lease) and had its job given to another worker carries on as a
+    /// helper: no more collecting, commands or verdict; its in-flight items finish under their
+    /// leases.
+    private func checkOwnership() async throws {
+        guard !helping, let job = try await store.job(jobID), job.runner != runner else { return }
+        Self.logger.warning(
+            "the job passed to another runner; this one finishes its items as a helper",
+            metadata: ["job.id": "\(jobID)", "runner": "\(runner)", "owner": "\(job.runner ?? "none")"])
+        control.withLock { $0.helping = true }
+        requestPause()
     }
 
     /// A helper follows the job's status: a pause (requested or done) stops its claiming and

@@ -25,11 +25,12 @@ public protocol JobQueue: Sendable {
     /// transaction); throws `IllegalTransition` otherwise (a cancel or pause that came first wins).
     @discardableResult
     func startJob(_ id: Int64, runner: String, from: Set<JobStatus>) async throws -> JobRecord
-    /// Gives a running (or pausing) job held by `runner` back: to `status` (queued, or paused)
-    /// with no runner, and an event saying why; false, changing nothing, when the job is no
-    /// longer that runner's (another took it first).
+    /// On a shared store: workers whose heartbeat is older than `staleAfter` (by the store's
+    /// clock) are marked stopped, and the running or pausing jobs whose runner is not a live
+    /// worker go back (running → queued, pausing → paused), each with an event; in one
+    /// transaction, so a job a live worker just took is never released. The jobs released.
     @discardableResult
-    func releaseJob(_ id: Int64, heldBy runner: String, to status: JobStatus, reason: String) async throws -> Bool
+    func releaseOrphanedJobs(staleAfter: Duration) async throws -> [Int64]
     /// Jobs in any of `statuses`, oldest first.
     func jobs(in statuses: Set<JobStatus>) async throws -> [JobRecord]
     func jobInputs(_ id: Int64) async throws -> [JobInput]

@@ -71,17 +71,27 @@ extension SQLiteJobStore: JobQueue {
     }
 
     @discardableResult
-    public func releaseJob(_ id: Int64, heldBy runner: String, to status: JobStatus, reason: String) async throws -> Bool {
+    public func releaseOrphanedJobs(staleAfter: Duration) async throws -> [Int64] {
         try await writer.write { db in
-            try db.execute(
+            let now = Self.now, cutoff = Self.now - staleAfter.seconds
+            try db.execute(sql: "UPDATE job_workers SET stopped_at = ? WHERE stopped_at IS NULL AND heartbeat_at < ?", arguments: [now, cutoff])
+            let orphans = try Row.fetchAll(
+                db,
                 sql: """
-                    UPDATE job_runs SET status = ?, runner_id = NULL, updated_at = ?
-                    WHERE id = ? AND runner_id = ? AND status IN ('running', 'pause_requested')
+                    SELECT id, status, runner_id FROM job_runs WHERE status IN ('running', 'pause_requested') AND NOT EXISTS (
+                        SELECT 1 FROM job_workers w WHERE w.id = job_runs.runner_id AND w.stopped_at IS NULL AND w.heartbeat_at >= ?)
                     """,
-                arguments: [status.rawValue, Self.now, id, runner])
-            guard db.changesCount == 1 else { return false }
-            try Self.event(db, id, status.rawValue, reason)
-            return true
+                arguments: [cutoff])
+            for orphan in orphans {
+                let status = orphan["status"] == JobStatus.running.rawValue ? JobStatus.queued : .paused
+                try db.execute(
+                    sql: "UPDATE job_runs SET status = ?, runner_id = NULL, updated_at = ? WHERE id = ?",
+                    arguments: [status.rawValue, now, orphan["id"] as Int64])
+                try Self.event(
+                    db, orphan["id"], status.rawValue,
+                    "its runner \(orphan["runner_id"] as String? ?? "?") stopped answering; the job is back in the queue")
+            }
+            return orphans.map { $0["id"] }
         }
     }
 
@@ -674,7 +684,7 @@ extension SQLiteJobStore: JobQueue {
     public func workerHeartbeat(id: String, jobID: Int64?, currentItem: String?, bytesPerSecond: Double?) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE job_workers SET heartbeat_at = ?, job_id = ?, current_item = ?, bytes_per_second = ? WHERE id = ?",
+                sql: "UPDATE job_workers SET heartbeat_at = ?, job_id = ?, current_item = ?, bytes_per_second = ?, stopped_at = NULL WHERE id = ?",
                 arguments: [Self.now, jobID, currentItem, bytesPerSecond, id])
         }
     }

@@ -17,6 +17,10 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = data.settings()
         let directory = settings.directory
+        if case .postgres(let url, let schema) = settings.storeLocation {
+            Output.error("backup", "the store is PostgreSQL (\(url), schema \(schema)): back it up with pg_dump --schema \(schema)")
+            throw EngineExit.usage
+        }
         guard FileManager.default.fileExists(atPath: directory.database.path) else {
             Output.error("backup", "nothing to back up: there is no database at \(directory.database.path)")
             throw EngineExit.usage

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import PostgresStore
 import Foundation
 import Stages
 
@@ -30,7 +31,11 @@ struct DoctorCommand: AsyncParsableCommand {
             encoders(),
         ]
         checks += Self.folders(directory)
-        checks.append(Self.store(directory))
+        if case .postgres(let url, let schema) = settings.storeLocation {
+            checks.append(await Self.store(url, schema: schema))
+        } else {
+            checks.append(Self.store(directory))
+        }
         checks.append(Self.lock(directory))
         checks.append(Self.leftovers(directory))
         checks += profiles(settings)
@@ -73,6 +78,25 @@ struct DoctorCommand: AsyncParsableCommand {
                     detail: "\(Format.bytes(free)) free (downloads stop at the \(Format.bytes(reserve)) reserve)"))
             }
             return checks
+        }
+    }
+
+    /// The PostgreSQL store answers (the login works) and its schema is at the migration this
+    /// program writes; nothing is changed.
+    static func store(_ url: PostgresStoreURL, schema: String) async -> Check {
+        do {
+            let applied = try await PostgresJobStore.appliedMigrations(url: url, schema: schema)
+            let current = PostgresJobStore.schemaMigration
+            if let unknown = applied.first(where: { !PostgresJobStore.knownMigrations.contains($0) }) {
+                return Check(name: "store", status: .fail, detail: "\(url) schema \(schema) was written by a newer version (\(unknown))")
+            }
+            guard applied.last == current else {
+                return Check(name: "store", status: applied.isEmpty ? .ok : .warn,
+                    detail: "\(url) schema \(schema) is at \(applied.last ?? "no migration"): the next open migrates it to \(current)")
+            }
+            return Check(name: "store", status: .ok, detail: "\(url) schema \(schema) at \(current)")
+        } catch {
+            return Check(name: "store", status: .fail, detail: "\(url): \(error)")
         }
     }
 

@@ -21,6 +21,9 @@ struct RestoreCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = data.settings()
         let root = settings.directory.root
+        if case .postgres(let url, let schema) = settings.storeLocation {
+            return try refuse("the store is PostgreSQL (\(url), schema \(schema)): a backup holds a SQLite store; restore it with --store sqlite")
+        }
         guard Self.isEmpty(root) else { return try refuse("\(root.path) is not empty: restore into an empty data dir (or another profile)") }
         guard FileManager.default.fileExists(atPath: file) else { return try refuse("\(file): no such file") }
         let staging = root.appendingPathComponent(".restoring")

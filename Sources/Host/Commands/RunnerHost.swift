@@ -39,7 +39,7 @@ final class RunnerHost: Sendable {
         if recovered.interruptedItems > 0 || !recovered.pausedJobs.isEmpty {
             Output.note(
                 "recovered from a runner that died: \(recovered.interruptedItems) item(s) requeued, "
-                    + "job(s) \(recovered.pausedJobs.map(String.init).joined(separator: ", ")) paused")
+                    + "job(s) \(recovered.pausedJobs.map(String.init).joined(separator: ", ")) \(location.isShared ? "given back" : "paused")")
         }
         return RunnerHost(store: store, runner: runner, recovered: recovered, shared: location.isShared, lock: lock)
     }

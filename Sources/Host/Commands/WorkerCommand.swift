@@ -66,15 +66,28 @@ struct WorkerService: Service {
         let runner = try await host.runner(for: lane)
         var incomplete: [Int64: Int] = [:]
         while !lanes.shuttingDown.load(ordering: .relaxed) {
-            guard let job = try await host.store.nextQueuedJob(types: lane.types) else {
-                let helping = host.shared ? try await help(lane, lanes, runner: runner) : .none
-                if helping == .helped { continue }
-                if untilIdle, helping == .none { return }
-                try await host.store.workerHeartbeat(id: runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
-                if host.shared { try await JobRecovery.requeueOrphanedJobs(store: host.store, staleAfter: JobRunSettings().leaseDuration) }
-                // A shared store notifies idle workers (a slow poll is the fallback); SQLite is polled.
-                let wait: Duration = host.shared ? (helping == .later ? .milliseconds(500) : .seconds(5)) : .milliseconds(500)
-                try? await cancelWhenGracefulShutdown { await host.store.waitForWork(timeout: wait) }
+            let next: JobRecord?
+            do {
+                next = try await host.store.nextQueuedJob(types: lane.types)
+            } catch {
+                try await idleAfter(error, lane: lane)
+                continue
+            }
+            guard let job = next else {
+                do {
+                    // A shared store: jobs whose owner stopped answering go back to the queue, and
+                    // a running job of another owner with items to claim is helped.
+                    if host.shared { try await host.store.releaseOrphanedJobs(staleAfter: JobRunSettings().leaseDuration) }
+                    let helping = host.shared ? try await help(lane, lanes, runner: runner) : .none
+                    if helping == .helped { continue }
+                    if untilIdle, helping == .none { return }
+                    try await host.store.workerHeartbeat(id: runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
+                    // A shared store notifies idle workers (a slow poll is the fallback); SQLite is polled.
+                    let wait: Duration = host.shared ? (helping == .later ? .milliseconds(500) : .seconds(5)) : .milliseconds(500)
+                    try? await cancelWhenGracefulShutdown { await host.store.waitForWork(timeout: wait) }
+                } catch {
+                    try await idleAfter(error, lane: lane)
+                }
                 continue
             }
             // One job's trouble (a graph that no longer parses, a cancel that came first, a
@@ -114,6 +127,14 @@ struct WorkerService: Service {
 }
 
 extension WorkerService {
+    /// A store that could not be reached from an idle lane (a restarting server): logged, and
+    /// the lane tries again in a second; any other error ends the lane.
+    private func idleAfter(_ error: any Error, lane: JobLane) async throws {
+        guard let error = error as? StoreError, error.isTransient else { throw error }
+        Logger(label: "engine.worker").warning("the store cannot be reached; trying again", metadata: ["lane": "\(lane.rawValue)", "error": "\(error)"])
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+    }
+
     enum Helping { case helped, later, none }
 
     /// On a shared store, with no job queued: works beside the owner of a running job of the
