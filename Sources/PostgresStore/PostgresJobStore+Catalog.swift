@@ -110,25 +110,6 @@ extension PostgresJobStore: CatalogStore {
 
     // MARK: storage
 
-    static let storedFileColumns = """
-        a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
-        FROM file_assets a
-        JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
-        JOIN storage_backends b ON b.id = l.backend_id
-        """
-
-    /// As `storedFileColumns`, one row per asset: the local library's location, else a primary
-    /// one, else the oldest (as `SQLiteJobStore.preferredFileColumns`).
-    static let preferredFileColumns = """
-        a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
-        FROM file_assets a
-        JOIN file_locations l ON l.id = (
-            SELECT p.id FROM file_locations p JOIN storage_backends pb ON pb.id = p.backend_id
-            WHERE p.asset_id = a.id AND p.state = 'active'
-            ORDER BY pb.kind = 'local_fs' DESC, p.is_primary DESC, p.id LIMIT 1)
-        JOIN storage_backends b ON b.id = l.backend_id
-        """
-
     public func storedOriginal(itemID: Int64) async throws -> StoredFile? {
         try await connection { session in try await Self.storedOriginal(session, itemID: itemID) }
     }
@@ -136,7 +117,7 @@ extension PostgresJobStore: CatalogStore {
     static func storedOriginal(_ session: Session, itemID: Int64) async throws -> StoredFile? {
         try await session.row(
             """
-            SELECT \(unescaped: preferredFileColumns)
+            SELECT \(unescaped: StoreSQL.preferredFileColumns)
             JOIN item_assets ia ON ia.asset_id = a.id
             WHERE ia.item_id = \(itemID) AND a.kind = 'original'
             ORDER BY a.id LIMIT 1
@@ -148,7 +129,7 @@ extension PostgresJobStore: CatalogStore {
         try await connection { session in
             try await session.row(
                 """
-                SELECT \(unescaped: Self.storedFileColumns)
+                SELECT \(unescaped: StoreSQL.storedFileColumns)
                 WHERE a.sha256 = \(sha256) AND a.kind = 'original' AND b.name = \(backend)
                 ORDER BY l.is_primary DESC, l.id LIMIT 1
                 """

@@ -34,7 +34,7 @@ extension PostgresJobStore {
             FROM items i
             JOIN sources s ON s.id = i.source_id
             \(unescaped: includingUnstored ? "LEFT" : "") JOIN (
-                SELECT ia.item_id, \(unescaped: preferredFileColumns)
+                SELECT ia.item_id, \(unescaped: StoreSQL.preferredFileColumns)
                 JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
             ) f ON f.item_id = i.id
             WHERE \(itemID)::int8 IS NULL OR i.id = \(itemID)
@@ -87,7 +87,7 @@ extension PostgresJobStore {
                 let id: Int64 = try orphan["id"]
                 let kind: String = try orphan["kind"]
                 let sha256: String = try orphan["sha256"]
-                files += try await session.rows("SELECT \(unescaped: Self.storedFileColumns) WHERE a.id = \(id)").map(Self.storedFile)
+                files += try await session.rows("SELECT \(unescaped: StoreSQL.storedFileColumns) WHERE a.id = \(id)").map(Self.storedFile)
                 let content: ContentKey =
                     kind == "original"
                     ? .original(sha256: sha256)

@@ -122,14 +122,14 @@ extension PostgresJobStore: EngineStore {
             let found = try await session.rows(
                 PostgresQuery(
                     unsafeSQL: """
-                        \(Self.collectionRows) SELECT *, count(*) OVER () AS matching FROM rows WHERE \(condition)
+                        \(StoreSQL.collectionRows) SELECT *, count(*) OVER () AS matching FROM rows WHERE \(condition)
                         ORDER BY lower(coalesce(title, locator)), id LIMIT $6 OFFSET $7
                         """, binds: page))
             let rows = try found.map(Self.collectionRow)
             var total: Int = try found.first?["matching"] ?? 0
             if found.isEmpty {
                 total = try await session.value(
-                    PostgresQuery(unsafeSQL: "\(Self.collectionRows) SELECT count(*) FROM rows WHERE \(condition)", binds: binds)) ?? 0
+                    PostgresQuery(unsafeSQL: "\(StoreSQL.collectionRows) SELECT count(*) FROM rows WHERE \(condition)", binds: binds)) ?? 0
             }
             let sources = try await session.rows("SELECT DISTINCT s.name FROM sources s JOIN collections c ON c.source_id = s.id ORDER BY 1")
                 .map { try $0["name"] as String }
@@ -143,7 +143,7 @@ extension PostgresJobStore: EngineStore {
         binds.append(ids)
         return try await connection { session in
             try await session.rows(
-                PostgresQuery(unsafeSQL: "\(Self.collectionRows) SELECT * FROM rows WHERE id = ANY($1) ORDER BY id", binds: binds)
+                PostgresQuery(unsafeSQL: "\(StoreSQL.collectionRows) SELECT * FROM rows WHERE id = ANY($1) ORDER BY id", binds: binds)
             ).map(Self.collectionRow)
         }
     }
@@ -215,31 +215,6 @@ extension PostgresJobStore: EngineStore {
             }
         }
     }
-
-    /// Collections with their counts and status (as `SQLiteJobStore.collectionRows`).
-    private static let collectionRows = """
-        WITH have AS MATERIALIZED (
-            SELECT DISTINCT ia.item_id FROM file_locations fl
-            JOIN file_assets fa ON fa.id = fl.asset_id AND fa.kind = 'original'
-            JOIN item_assets ia ON ia.asset_id = fa.id
-            WHERE fl.state = 'active' AND fl.backend_id = (SELECT id FROM storage_backends WHERE name = 'library')
-        ), busy AS MATERIALIZED (
-            SELECT DISTINCT ji.source, ji.collection_locator FROM job_items ji JOIN job_runs j ON j.id = ji.job_id
-            WHERE j.status IN ('queued', 'running', 'pause_requested', 'paused') AND j.type IN ('ingest', 'download_only', 'download_upload')
-                AND ji.status IN ('pending', 'running', 'interrupted')
-        ), counts AS MATERIALIZED (
-            SELECT ci.collection_id, count(*) AS total, count(have.item_id) AS downloaded
-            FROM collection_items ci LEFT JOIN have ON have.item_id = ci.item_id GROUP BY ci.collection_id
-        ), rows AS MATERIALIZED (
-            SELECT c.id, s.name AS source, c.kind, c.locator, c.title, c.wanted, coalesce(n.total, 0) AS total,
-                coalesce(n.downloaded, 0) AS downloaded,
-                CASE WHEN coalesce(n.total, 0) = 0 THEN 'not_collected' WHEN b.source IS NOT NULL THEN 'downloading'
-                    WHEN n.downloaded = 0 THEN 'not_downloaded' WHEN n.downloaded < n.total THEN 'partial' ELSE 'downloaded' END AS status
-            FROM collections c JOIN sources s ON s.id = c.source_id
-            LEFT JOIN counts n ON n.collection_id = c.id
-            LEFT JOIN busy b ON b.source = s.name AND b.collection_locator = c.locator
-        )
-        """
 
     private static func collectionRow(_ row: Row) throws -> CollectionRow {
         CollectionRow(

@@ -121,7 +121,7 @@ extension PostgresJobStore {
     static func renditions(_ session: Session, of originalAssetID: Int64) async throws -> [StoredRendition] {
         try await session.rows(
             """
-            SELECT a.profile, a.warnings, \(unescaped: preferredFileColumns)
+            SELECT a.profile, a.warnings, \(unescaped: StoreSQL.preferredFileColumns)
             WHERE a.kind = 'rendition' AND a.parent_asset_id = \(originalAssetID)
             ORDER BY a.profile
             """

@@ -158,3 +158,60 @@ import TestSupport
         }
     }
 }
+
+/// What the console and `jobs show` read (`EngineStore`'s overview) is the same on both stores
+/// after the same history: a job with items of two collections, some stored, failed, retried.
+@Suite struct StoreOverviewParityTests {
+    func history(_ store: any EngineStore) async throws -> String {
+        let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["a"], stages: ["download"]))
+        let items = (0..<6).map { n in
+            MediaItem(
+                source: n < 4 ? "radio" : "tv", remoteID: "i\(n)", title: "T\(n)", creators: ["C\(n % 2)"],
+                collection: CollectionRef(kind: .playlist, locator: n % 2 == 0 ? "list-a" : "list-b", title: n % 2 == 0 ? "Alpha" : nil),
+                position: n, url: "file:///i\(n).mp3")
+        }
+        try await store.enqueue(jobID: job.id, items: items, completingInput: 0)
+        let claimed = try await store.claim(jobID: job.id, holder: "w", limit: 6, leaseDuration: .seconds(30))
+        _ = try await store.recordOriginal(
+            itemID: claimed[0].item.catalogID!, sha256: "s0", size: 10, format: "mp3", backend: "library", locator: "radio/C0/T0.mp3",
+            description: ItemDescription(title: "T0", creators: ["C0"], duration: 1, mediaKind: "audio"), lease: claimed[0].lease)
+        try await store.settle(claimed[0].lease, .succeeded(bytes: 10))
+        try await store.settle(claimed[1].lease, .failed(error: "HTTP 404", kind: .http4xx))
+        try await store.settle(claimed[4].lease, .failed(error: "reset", kind: .network))
+        try await store.settle(claimed[2].lease, .retry(error: "HTTP 503", kind: .http5xx, after: .seconds(3600)))
+        try await store.setWanted(collections: [1], true)
+        let failed = try await store.failedItems(FailedItemFilter(), limit: 10)
+        let network = try await store.failedItems(FailedItemFilter(kind: "network"), limit: 10)
+        let collections = try await store.collections(CollectionFilter(), limit: 10)
+        let wanted = try await store.collections(CollectionFilter(keyword: "LIST", wantedOnly: true), limit: 10)
+        let byCollection = try await store.jobCollections(jobID: job.id)
+        let listA = try await store.jobItems(jobID: job.id, collection: "list-a", limit: 10)
+        let events = try await store.events(after: 0, limit: 100)
+        let lines: [String] = [
+            "failed \(failed.total) \(failed.items.map(\.itemKey)) \(failed.byKind.map { "\($0.name)=\($0.count)" }) \(failed.bySource.map(\.name))",
+            "network \(network.items.map(\.itemKey))",
+            "collections \(collections.total) \(collections.rows.map { "\($0.locator):\($0.status.rawValue):\($0.total)/\($0.downloaded):\($0.wanted)" }) \(collections.sources)",
+            "wanted \(wanted.rows.map(\.locator))",
+            "by collection \(byCollection.map { "\($0.locator)|\($0.title)|\($0.total)|\($0.done)|\($0.failed)|\($0.running)" })",
+            "list-a \(listA.map { "\($0.itemKey)|\($0.status.rawValue)|\($0.storedAt ?? "-")|\($0.kind ?? "-")" })",
+            "events \(events.map(\.kind))",
+            "open \(try await store.openJobItemCounts().byStatus.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" })",
+            "bytes \(try await store.jobBytes(jobID: job.id)) last event \(try await store.lastEventID() > 0)",
+            "keys \(try await store.jobItemKeys(ids: claimed.map(\.lease.jobItemID)).map(\.itemKey))",
+            "library \(try await store.libraryItems(includingUnstored: true).map { "\($0.source):\($0.remoteID):\($0.file?.locator ?? "-")" })",
+            "item \(try await store.libraryItem(key: "radio:i0")?.collections ?? [])",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    @Test func theOverviewReadsTheSameOnSQLiteAndPostgreSQL() async throws {
+        let dir = try TemporaryDirectory("parity")
+        let sqlite = try await history(try SQLiteJobStore(path: dir.file("engine.sqlite").path))
+        let postgres = try await history(
+            try await PostgresJobStore.open(
+                url: PostgresStoreURL(PostgresCluster.shared.url), schema: PostgresCluster.uniqueSchema("parity"),
+                password: PostgresCluster.password))
+        #expect(sqlite == postgres)
+        #expect(sqlite.contains("failed 2"), "\(sqlite)")
+    }
+}

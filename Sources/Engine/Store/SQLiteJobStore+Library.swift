@@ -74,7 +74,7 @@ extension SQLiteJobStore {
                 FROM items i
                 JOIN sources s ON s.id = i.source_id
                 \(includingUnstored ? "LEFT" : "") JOIN (
-                    SELECT ia.item_id, \(preferredFileColumns)
+                    SELECT ia.item_id, \(StoreSQL.preferredFileColumns)
                     JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
                 ) f ON f.item_id = i.id
                 \(itemID == nil ? "" : "WHERE i.id = ?")
@@ -130,7 +130,7 @@ extension SQLiteJobStore {
             for orphan in orphans {
                 let id: Int64 = orphan["id"]
                 files += try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT \(Self.storedFileColumns) WHERE a.id = ?"), arguments: [id]
+                    db.cachedStatement(sql: "SELECT \(StoreSQL.storedFileColumns) WHERE a.id = ?"), arguments: [id]
                 ).map(Self.storedFile)
                 let content: ContentKey =
                     orphan["kind"] == "original"

@@ -139,13 +139,13 @@ extension SQLiteJobStore {
             let found = try Row.fetchAll(
                 db,
                 sql: """
-                    \(Self.collectionRows) SELECT *, count(*) OVER () AS matching FROM rows WHERE \(condition)
+                    \(StoreSQL.collectionRows) SELECT *, count(*) OVER () AS matching FROM rows WHERE \(condition)
                     ORDER BY coalesce(title, locator) COLLATE NOCASE, id LIMIT ? OFFSET ?
                     """,
                 arguments: arguments + [limit, offset])
             let rows = found.map(Self.collectionRow)
             let total = try found.first.map { $0["matching"] as Int }
-                ?? Int.fetchOne(db, sql: "\(Self.collectionRows) SELECT count(*) FROM rows WHERE \(condition)", arguments: arguments) ?? 0
+                ?? Int.fetchOne(db, sql: "\(StoreSQL.collectionRows) SELECT count(*) FROM rows WHERE \(condition)", arguments: arguments) ?? 0
             let sources = try String.fetchAll(db, sql: "SELECT DISTINCT s.name FROM sources s JOIN collections c ON c.source_id = s.id ORDER BY 1")
             return CollectionList(total: total, rows: rows, sources: sources)
         }
@@ -155,7 +155,7 @@ extension SQLiteJobStore {
         guard !ids.isEmpty else { return [] }
         return try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "\(Self.collectionRows) SELECT * FROM rows WHERE id IN (\(Self.placeholders(ids.count))) ORDER BY id",
+                db, sql: "\(StoreSQL.collectionRows) SELECT * FROM rows WHERE id IN (\(Self.placeholders(ids.count))) ORDER BY id",
                 arguments: StatementArguments(ids)
             ).map(Self.collectionRow)
         }
@@ -225,34 +225,6 @@ extension SQLiteJobStore {
             return counters
         }
     }
-
-    // Collections with their counts and status, each part computed once (MATERIALIZED: SQLite
-    // would otherwise run the correlated counts again for every reference). `have`: items with
-    // an active original on the library; `busy`: collections with items open in a download job
-    // that is queued, running or paused.
-    private static let collectionRows = """
-        WITH have AS MATERIALIZED (
-            SELECT DISTINCT ia.item_id FROM file_locations fl
-            JOIN file_assets fa ON fa.id = fl.asset_id AND fa.kind = 'original'
-            JOIN item_assets ia ON ia.asset_id = fa.id
-            WHERE fl.state = 'active' AND fl.backend_id = (SELECT id FROM storage_backends WHERE name = 'library')
-        ), busy AS MATERIALIZED (
-            SELECT DISTINCT ji.source, ji.collection_locator FROM job_items ji JOIN job_runs j ON j.id = ji.job_id
-            WHERE j.status IN ('queued', 'running', 'pause_requested', 'paused') AND j.type IN ('ingest', 'download_only', 'download_upload')
-                AND ji.status IN ('pending', 'running', 'interrupted')
-        ), counts AS MATERIALIZED (
-            SELECT ci.collection_id, count(*) AS total, count(have.item_id) AS downloaded
-            FROM collection_items ci LEFT JOIN have ON have.item_id = ci.item_id GROUP BY ci.collection_id
-        ), rows AS MATERIALIZED (
-            SELECT c.id, s.name AS source, c.kind, c.locator, c.title, c.wanted, coalesce(n.total, 0) AS total,
-                coalesce(n.downloaded, 0) AS downloaded,
-                CASE WHEN coalesce(n.total, 0) = 0 THEN 'not_collected' WHEN b.source IS NOT NULL THEN 'downloading'
-                    WHEN n.downloaded = 0 THEN 'not_downloaded' WHEN n.downloaded < n.total THEN 'partial' ELSE 'downloaded' END AS status
-            FROM collections c JOIN sources s ON s.id = c.source_id
-            LEFT JOIN counts n ON n.collection_id = c.id
-            LEFT JOIN busy b ON b.source = s.name AND b.collection_locator = c.locator
-        )
-        """
 
     private static func collectionRow(_ row: Row) -> CollectionRow {
         CollectionRow(

@@ -170,7 +170,7 @@ extension SQLiteJobStore {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT a.profile, a.warnings, \(preferredFileColumns)
+                    SELECT a.profile, a.warnings, \(StoreSQL.preferredFileColumns)
                     WHERE a.kind = 'rendition' AND a.parent_asset_id = ?
                     ORDER BY a.profile
                     """),

@@ -203,26 +203,6 @@ public final class SQLiteJobStore: CatalogStore {
 
     // MARK: storage
 
-    static let storedFileColumns = """
-        a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
-        FROM file_assets a
-        JOIN file_locations l ON l.asset_id = a.id AND l.state = 'active'
-        JOIN storage_backends b ON b.id = l.backend_id
-        """
-
-    /// As `storedFileColumns`, one row per asset: the location a reader is given — the local
-    /// library's (where the files are), else a primary one, else the oldest. An asset may have
-    /// a primary location on several backends (the library, a bucket it was found in).
-    static let preferredFileColumns = """
-        a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
-        FROM file_assets a
-        JOIN file_locations l ON l.id = (
-            SELECT p.id FROM file_locations p JOIN storage_backends pb ON pb.id = p.backend_id
-            WHERE p.asset_id = a.id AND p.state = 'active'
-            ORDER BY pb.kind = 'local_fs' DESC, p.is_primary DESC, p.id LIMIT 1)
-        JOIN storage_backends b ON b.id = l.backend_id
-        """
-
     public func storedOriginal(itemID: Int64) async throws -> StoredFile? {
         try await pool.read { db in try Self.storedOriginal(db, itemID: itemID) }
     }
@@ -231,7 +211,7 @@ public final class SQLiteJobStore: CatalogStore {
         try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT \(preferredFileColumns)
+                    SELECT \(StoreSQL.preferredFileColumns)
                     JOIN item_assets ia ON ia.asset_id = a.id
                     WHERE ia.item_id = ? AND a.kind = 'original'
                     ORDER BY a.id LIMIT 1
@@ -245,7 +225,7 @@ public final class SQLiteJobStore: CatalogStore {
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT \(Self.storedFileColumns)
+                        SELECT \(StoreSQL.storedFileColumns)
                         WHERE a.sha256 = ? AND a.kind = 'original' AND b.name = ?
                         ORDER BY l.is_primary DESC, l.id LIMIT 1
                         """),
