@@ -16,7 +16,7 @@ struct CleanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = data.directory
-        guard FileManager.default.fileExists(atPath: directory.database.path) else {
+        guard data.settings().storeLocation.exists else {
             Output.line("nothing to clean in \(directory.root.path)")
             return
         }

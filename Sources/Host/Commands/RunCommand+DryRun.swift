@@ -21,9 +21,12 @@ extension RunCommand {
         var collected: [MediaItem] = []
         let issues = Mutex<[SourceIssue]>([])
         try await source.produce(into: { collected.append($0) }, context: SourceContext { issue in issues.withLock { $0.append(issue) } })
-        let known: [String: CatalogEntry]
+        var known: [String: CatalogEntry] = [:]
         do {
-            known = try SQLiteJobStore.lookUp(collected, inDatabaseAt: data.directory.database.path)
+            switch data.settings().storeLocation {
+            case .sqlite(let path): known = try SQLiteJobStore.lookUp(collected, inDatabaseAt: path)
+            case .postgres: Output.note("dry run: the PostgreSQL store is not consulted (a dry run writes nothing, not even a schema); every item counts as new")
+            }
         } catch {
             Output.error("run", "\(error)")
             throw EngineExit.cannotRun
