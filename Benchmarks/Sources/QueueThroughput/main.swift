@@ -119,3 +119,4 @@ let after = try await claimLatency(setup, prefix: "l2")
 print(String(format: "claim of 32, median/p99: %.2f/%.2f ms before, %.2f/%.2f ms with 1M finished items (%.2fx)",
     before.p50, before.p99, after.p50, after.p99, after.p50 / before.p50))
 await setup.close()
+try psql("DROP SCHEMA \(schema) CASCADE")  // the million rows go with it
