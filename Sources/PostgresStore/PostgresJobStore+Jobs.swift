@@ -64,7 +64,7 @@ extension PostgresJobStore {
     @discardableResult
     public func releaseOrphanedJobs(staleAfter: Duration) async throws -> [Int64] {
         try await transaction { session in
-            let cutoff = "(\(Self.now) - \(staleAfter.inSeconds))"
+            let cutoff = "(\(Self.now) - \(staleAfter.seconds))"
             try await session.execute(
                 """
                 UPDATE job_workers SET stopped_at = \(unescaped: Self.now)

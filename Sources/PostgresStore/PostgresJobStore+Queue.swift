@@ -111,7 +111,7 @@ extension PostgresJobStore: JobQueue {
                         AND (next_attempt_at IS NULL OR next_attempt_at <= \(unescaped: Self.now))
                     ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 UPDATE job_items SET status = 'running', lease_holder = \(holder), lease_token = md5(gen_random_uuid()::text),
-                    lease_expires_at = \(unescaped: Self.now) + \(leaseDuration.inSeconds), attempts = attempts + 1,
+                    lease_expires_at = \(unescaped: Self.now) + \(leaseDuration.seconds), attempts = attempts + 1,
                     started_at = \(unescaped: Self.now), finished_at = NULL, current_step = NULL, next_attempt_at = NULL
                 FROM picked WHERE job_items.id = picked.id
                 RETURNING job_items.id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
@@ -149,7 +149,7 @@ extension PostgresJobStore: JobQueue {
         try await connection { session in
             try await session.rows(
                 """
-                UPDATE job_items SET lease_expires_at = \(unescaped: Self.now) + \(leaseDuration.inSeconds)
+                UPDATE job_items SET lease_expires_at = \(unescaped: Self.now) + \(leaseDuration.seconds)
                 WHERE id IN (
                     SELECT id FROM job_items WHERE lease_holder = \(holder) AND status = 'running' ORDER BY id FOR UPDATE SKIP LOCKED)
                 RETURNING 1
@@ -206,7 +206,7 @@ extension PostgresJobStore: JobQueue {
         switch outcome {
         case .succeeded(let count): (status, error, bytes) = (.succeeded, nil, count)
         case .failed(let message, let errorKind): (status, error, bytes, kind) = (.failed, message, nil, errorKind)
-        case .retry(let message, let errorKind, let after): (status, error, bytes, kind, retryAfter) = (.pending, message, nil, errorKind, after.inSeconds)
+        case .retry(let message, let errorKind, let after): (status, error, bytes, kind, retryAfter) = (.pending, message, nil, errorKind, after.seconds)
         case .skipped(let reason): (status, error, bytes) = (.skipped, reason, nil)
         case .canceled: (status, error, bytes) = (.canceled, nil, nil)
         case .interrupted: (status, error, bytes) = (.interrupted, nil, nil)
@@ -322,9 +322,4 @@ extension PostgresJobStore: JobQueue {
     static func notifyWork(_ session: Session) async throws {
         try await session.execute("SELECT pg_notify(\(workChannel), current_schema())")
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -33,9 +33,14 @@ import TestSupport
             let created = try FileManager.default.fileExists(atPath: dataDir.file("engine.sqlite").path)
                 && Command.engine(["jobs", "list", "--json", "--data-dir", dataDir.path]).stdout.contains("\"id\"")
             let run = try EngineProcess(["run"] + base + (created ? ["--resume"] : ["--input", playlist]))
-            let moment = Int.random(in: 200...800)
+            // The kill lands while items are in flight: once the run has claimed some (a busy
+            // machine can take longer than any fixed moment to start the process), then 0–500 ms.
+            let moment = Int.random(in: 0...500)
             let pid = run.process.processIdentifier
+            let database = dataDir.file("engine.sqlite").path
             Thread.detachNewThread {
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline, !Self.hasRunningItems(database) { usleep(20_000) }
                 usleep(useconds_t(moment * 1000))
                 kill(pid, SIGKILL)
             }
@@ -52,6 +57,18 @@ import TestSupport
         let final = try EngineProcess(["run"] + base + ["--resume"])
         #expect(try await final.wait() == 0, "\(final.errors)\(final.output)")
         try await expectEverythingStoredOnce(dataDir: dataDir, items: urls.count, contents: distinct, kills: kills)
+    }
+
+    /// Whether the job store at `path` holds running items now (read-only; false while it does not exist yet).
+    static func hasRunningItems(_ path: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(1)
+        let running = try? DatabaseQueue(path: path, configuration: configuration).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM job_items WHERE status = 'running'")
+        }
+        return (running ?? 0) ?? 0 > 0
     }
 
     static let fixtures = ["audio-id3.mp3", "audio-pcm.wav", "audio-vorbis.ogg", "audio-aac.m4a", "audio-vorbis-comments.flac"]

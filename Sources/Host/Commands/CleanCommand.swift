@@ -15,8 +15,9 @@ struct CleanCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let directory = data.directory
-        guard data.settings().storeLocation.exists else {
+        let settings = data.settings()
+        let directory = settings.directory
+        guard settings.storeLocation.exists else {
             Output.line("nothing to clean in \(directory.root.path)")
             return
         }
@@ -24,7 +25,7 @@ struct CleanCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let store: any EngineStore
         do {
-            store = try await data.settings().storeLocation.open()
+            store = try await settings.storeLocation.open()
         } catch {
             Output.error("clean", "\(error)")
             throw EngineExit.cannotRun

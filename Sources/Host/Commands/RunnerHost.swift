@@ -48,15 +48,17 @@ final class RunnerHost: Sendable {
     /// one (registered as a worker too) for the general lane, so two jobs that run side by side
     /// hold their leases apart.
     func runner(for lane: JobLane) async throws -> String {
-        guard lane != .download else { return runner }
-        let id = "\(runner).\(lane.rawValue)"
-        try await store.registerWorker(id: id, host: ProcessInfo.processInfo.hostName, pid: getpid())
+        let id = laneRunner(lane)
+        if lane != .download { try await store.registerWorker(id: id, host: ProcessInfo.processInfo.hostName, pid: getpid()) }
         return id
     }
 
+    /// The runner id a lane of this process holds leases and jobs under.
+    func laneRunner(_ lane: JobLane) -> String { lane == .download ? runner : "\(runner).\(lane.rawValue)" }
+
     /// Marks the worker (and its lanes) stopped (the lock goes with the process).
     func stop() async {
-        for lane in JobLane.allCases where lane != .download { try? await store.stopWorker(id: "\(runner).\(lane.rawValue)") }
+        for lane in JobLane.allCases where lane != .download { try? await store.stopWorker(id: laneRunner(lane)) }
         try? await store.stopWorker(id: runner)
         withExtendedLifetime(lock) {}
     }

@@ -45,6 +45,15 @@ struct WorkerService: Service {
     final class Lanes: Sendable {
         let current = Mutex<[JobLane: JobRun]>([:])
         let shuttingDown = Atomic<Bool>(false)
+
+        /// `body` with `run` as the lane's current job: a shutdown under way, or one that
+        /// comes meanwhile, reaches it.
+        func hold<T>(_ run: JobRun, in lane: JobLane, grace: Duration, _ body: () async throws -> T) async throws -> T {
+            current.withLock { $0[lane] = run }
+            defer { current.withLock { $0[lane] = nil } }
+            if shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
+            return try await body()
+        }
     }
 
     func run() async throws {
@@ -94,14 +103,11 @@ struct WorkerService: Service {
             // store error) is that job's, never the worker's.
             do {
                 let run = try await JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner, shared: host.shared)
-                lanes.current.withLock { $0[lane] = run }
-                if lanes.shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
                 Output.note("worker: running job \(job.id) (\(lane.rawValue) lane)")
                 let logger = Logger(label: "engine.worker")
                 logger.info("job started", metadata: ["job.id": "\(job.id)", "job.type": "\(job.type.rawValue)", "runner": "\(runner)"])
                 let observer = IngestObserver()  // logs each item's outcome (the log file keeps them)
-                let end = try await run.run(observer: observer, from: [.queued])
-                lanes.current.withLock { $0[lane] = nil }
+                let end = try await lanes.hold(run, in: lane, grace: grace) { try await run.run(observer: observer, from: [.queued]) }
                 let tally = observer.snapshot
                 logger.info("job ended", metadata: [
                     "job.id": "\(job.id)", "end": "\(end)", "collected": "\(tally.collected)", "stored": "\(tally.stored)",
@@ -114,9 +120,8 @@ struct WorkerService: Service {
                     incomplete[job.id] = nil
                 }
             } catch is IllegalTransition {
-                lanes.current.withLock { $0[lane] = nil }  // paused or canceled before this worker took it
+                // paused or canceled before this worker took it
             } catch {
-                lanes.current.withLock { $0[lane] = nil }
                 Output.error("worker", "job \(job.id): \(error)")
                 if let latest = try? await host.store.job(job.id), !latest.status.isFinished {
                     _ = try? await host.store.transitionJob(job.id, to: latest.status == .queued ? .paused : .failed, runner: nil, error: "\(error)")
@@ -142,7 +147,7 @@ extension WorkerService {
     /// a running job may have items soon (still collecting, or retries waiting), `.none` when
     /// no running job of the lane has any left.
     private func help(_ lane: JobLane, _ lanes: Lanes, runner: String) async throws -> Helping {
-        let own = Set(JobLane.allCases.map { $0 == .download ? host.runner : "\(host.runner).\($0.rawValue)" })
+        let own = Set(JobLane.allCases.map(host.laneRunner))
         var later = false
         for job in try await host.store.jobs(in: [.running]) where lane.types.contains(job.type) && !own.contains(job.runner ?? "") {
             let counters = try await host.store.counters(jobID: job.id)
@@ -152,16 +157,12 @@ extension WorkerService {
             }
             do {
                 let run = try await JobAssembly.makeRun(job, store: host.store, directory: directory, runner: runner, shared: true)
-                lanes.current.withLock { $0[lane] = run }
-                if lanes.shuttingDown.load(ordering: .relaxed) { run.requestShutdown(grace: grace) }
                 Output.note("worker: helping with job \(job.id) (\(lane.rawValue) lane)")
-                let end = try await run.help(observer: IngestObserver())
-                lanes.current.withLock { $0[lane] = nil }
+                let end = try await lanes.hold(run, in: lane, grace: grace) { try await run.help(observer: IngestObserver()) }
                 Logger(label: "engine.worker").info("helped", metadata: ["job.id": "\(job.id)", "end": "\(end)", "runner": "\(runner)"])
             } catch is IllegalTransition {
-                lanes.current.withLock { $0[lane] = nil }  // it stopped running meanwhile
+                // it stopped running meanwhile
             } catch {
-                lanes.current.withLock { $0[lane] = nil }
                 Output.error("worker", "helping with job \(job.id): \(error)")
             }
             return .helped

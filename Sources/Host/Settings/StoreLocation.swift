@@ -51,7 +51,13 @@ enum StoreLocation: Equatable {
 }
 
 extension Settings {
-    /// Where the profile's store is; a `store` setting that does not parse was refused when the
-    /// settings were resolved.
-    var storeLocation: StoreLocation { (try? StoreLocation(self)) ?? .sqlite(path: directory.database.path) }
+    /// Where the profile's store is. A `store` setting that does not parse was refused when the
+    /// settings were resolved (exit 2), so this never falls back to another store.
+    var storeLocation: StoreLocation {
+        do {
+            return try StoreLocation(self)
+        } catch {
+            preconditionFailure("the store setting passed validation but does not parse: \(error)")
+        }
+    }
 }
