@@ -13,6 +13,6 @@ cluster=$!
 trap 'kill $cluster 2>/dev/null; rm -f "$out"' EXIT
 for _ in $(seq 100); do grep -q PORT "$out" && break; sleep 0.1; done
 port=$(awk '/PORT/{print $2}' "$out")
-swift build -c release --package-path Benchmarks --product QueueThroughput >/dev/null
+if ! built=$(swift build -c release --package-path Benchmarks --product QueueThroughput 2>&1); then echo "$built" | grep -E "error" -A3; exit 1; fi
 ENGINE_STORE_PASSWORD="$ENGINE_TEST_PG_PASSWORD" "$(swift build -c release --package-path Benchmarks --show-bin-path)/QueueThroughput" \
   "postgres://engine@127.0.0.1:$port/postgres?sslmode=disable" "${1:-20000}"

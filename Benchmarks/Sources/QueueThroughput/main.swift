@@ -10,12 +10,13 @@ import PostgresStore
 //   ENGINE_STORE_PASSWORD=… swift run -c release --package-path Benchmarks QueueThroughput postgres://USER@HOST:PORT/DB [ITEMS=20000]
 let arguments = CommandLine.arguments.dropFirst()
 guard let urlText = arguments.first, let url = try? PostgresStoreURL(urlText) else {
-    print("usage: QueueThroughput postgres://USER@HOST:PORT/DB [ITEMS]")
+    say("usage: QueueThroughput postgres://USER@HOST:PORT/DB [ITEMS]")
     exit(2)
 }
 let count = arguments.dropFirst().first.flatMap(Int.init) ?? 20_000
 let clock = ContinuousClock()
-setvbuf(stdout, nil, _IOLBF, 0)  // each figure printed as it is measured
+/// Prints a figure at once (unbuffered: a later failure keeps what was measured).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
 
@@ -62,7 +63,7 @@ try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: tr
 defer { try? FileManager.default.removeItem(at: dir) }
 let sqlite = try SQLiteJobStore(path: dir.appendingPathComponent("engine.sqlite").path)
 let sqliteRate = try await throughput(workers: [sqlite], job: try await makeJob(sqlite, count: count, prefix: "s"))
-print(String(format: "sqlite   1 runner : %8.0f items/s", sqliteRate))
+say(String(format: "sqlite   1 runner : %8.0f items/s", sqliteRate))
 
 let schema = "bench_\(UInt32.random(in: 0...UInt32.max))"
 let setup = try await PostgresJobStore.open(url: url, schema: schema)
@@ -73,7 +74,7 @@ for n in [1, 2, 4] {
     for _ in 0..<n { workers.append(try await PostgresJobStore.open(url: url, schema: schema, maximumConnections: 2)) }
     rates[n] = try await throughput(workers: workers, job: job)
     for worker in workers { await worker.close() }
-    print(String(format: "postgres %d worker%@: %8.0f items/s (%.2fx SQLite's one runner)", n, n == 1 ? " " : "s", rates[n]!, rates[n]! / sqliteRate))
+    say(String(format: "postgres %d worker%@: %8.0f items/s (%.2fx SQLite's one runner)", n, n == 1 ? " " : "s", rates[n]!, rates[n]! / sqliteRate))
 }
 
 /// Runs SQL through psql (the password from ENGINE_STORE_PASSWORD, as the store takes it).
@@ -115,9 +116,9 @@ try psql(
     FROM generate_series(1, 1000000) g
     """)
 try psql("VACUUM ANALYZE \(schema).job_items")  // as autovacuum would (VACUUM runs outside a transaction)
-print(String(format: "1,000,000 finished items written in %.1f s", seconds(clock.now - fill)))
+say(String(format: "1,000,000 finished items written in %.1f s", seconds(clock.now - fill)))
 let after = try await claimLatency(setup, prefix: "l2")
-print(String(format: "claim of 32, median/p99: %.2f/%.2f ms before, %.2f/%.2f ms with 1M finished items (%.2fx)",
+say(String(format: "claim of 32, median/p99: %.2f/%.2f ms before, %.2f/%.2f ms with 1M finished items (%.2fx)",
     before.p50, before.p99, after.p50, after.p99, after.p50 / before.p50))
 await setup.close()
 try psql("DROP SCHEMA \(schema) CASCADE")  // the million rows go with it
