@@ -2,16 +2,20 @@ import Engine
 import Logging
 import Synchronization
 
-/// The writes a runner submits without waiting (steps, settles, transfer samples): run in the
-/// order submitted, all that are waiting in one transaction, by one drain at a time. `flush`
-/// returns once everything submitted before it is written. A write refused because its lease
-/// has passed on is logged and the others go on; a statement that fails aborts PostgreSQL's
-/// transaction, so that batch is run again one write per transaction.
-final class PostgresBatcher: Sendable {
-    typealias Write = @Sendable (Session) async throws -> Void
+/// A write a runner submits without waiting for it.
+enum QueuedWrite: Sendable {
+    case step(ItemLease, String)
+    case settle(ItemLease, ItemOutcome)
+    case transfer(TransferSample)
+}
 
+/// The writes a runner submits without waiting (steps, settles, transfer samples): all that
+/// are waiting are written in one transaction of at most three statements, by one drain at a
+/// time. `flush` returns once everything submitted before it is written. A write refused
+/// because its lease has passed on is logged and the others go on.
+final class PostgresBatcher: Sendable {
     private struct State {
-        var pending: [Write] = []
+        var pending: [QueuedWrite] = []
         var draining = false
         var submitted = 0
         var written = 0
@@ -21,11 +25,11 @@ final class PostgresBatcher: Sendable {
     private let state = Mutex(State())
     private let logger = Logger(label: "engine.store.postgres")
 
-    /// Queues `write`; starts a drain through `run` (one transaction per call) when none is running.
-    func submit(_ write: @escaping Write, run: @escaping @Sendable ([Write]) async -> Void) {
+    /// Queues `writes`; starts a drain through `run` (one batch per call) when none is running.
+    func submit(_ writes: [QueuedWrite], run: @escaping @Sendable ([QueuedWrite]) async -> Void) {
         let start = state.withLock { state in
-            state.pending.append(write)
-            state.submitted += 1
+            state.pending += writes
+            state.submitted += writes.count
             defer { state.draining = true }
             return !state.draining
         }
@@ -76,28 +80,22 @@ final class PostgresBatcher: Sendable {
 }
 
 extension PostgresJobStore {
-    /// Queues a write for the next batch.
-    func submit(_ write: @escaping PostgresBatcher.Write) {
-        batcher.submit(write) { [self] batch in await writeBatch(batch) }
+    /// Queues writes for the next batch.
+    func submit(_ writes: [QueuedWrite]) {
+        guard !writes.isEmpty else { return }
+        batcher.submit(writes) { [self] batch in await writeBatch(batch) }
     }
 
     /// The batch in one transaction; if a statement fails (PostgreSQL then refuses the rest of
     /// the transaction), the batch again, one transaction per write.
-    /// While the server cannot be reached (a restart), the batch waits and is tried again, in
-    /// order, for up to two minutes.
-    private func writeBatch(_ batch: [PostgresBatcher.Write]) async {
+    /// While the server cannot be reached (a restart), the batch waits and is tried again
+    /// for up to two minutes.
+    private func writeBatch(_ batch: [QueuedWrite]) async {
         var pause = Duration.milliseconds(250), waited = Duration.zero
         while true {
             do {
-                try await transaction { session in
-                    for write in batch {
-                        do {
-                            try await write(session)
-                        } catch StoreError.leaseLost(let id) {
-                            batcher.log(StoreError.leaseLost(jobItemID: id))
-                        }
-                    }
-                }
+                let lost = try await transaction { session in try await Self.write(session, batch) }
+                for id in lost { batcher.log(StoreError.leaseLost(jobItemID: id)) }
                 return
             } catch let error as StoreError where error.isTransient && waited < .seconds(120) {
                 batcher.log(error)
@@ -110,7 +108,8 @@ extension PostgresJobStore {
         }
         for write in batch {
             do {
-                try await transaction { session in try await write(session) }
+                let lost = try await transaction { session in try await Self.write(session, [write]) }
+                for id in lost { batcher.log(StoreError.leaseLost(jobItemID: id)) }
             } catch {
                 batcher.log(error)
             }

@@ -159,7 +159,7 @@ import TestSupport
         options.freeSpace = { _ in reserve + 384 << 10 }  // a volume with 384 KiB above the reserve
         options.stallTimeout = .seconds(600)  // the held body is no stall, however long a busy machine takes
         let downloader = Downloader(options: options)
-        let progress = TransferProgress(title: "first", jobItemID: nil)
+        let progress = TransferProgress(title: "first", lease: nil)
         let first = Task { try await downloader.download(server.url("/hold-body/big.bin"), to: dir.file("1").path, progress: progress) }
         try await waitUntil("the first download has its headers", timeout: .seconds(120)) { progress.current.expected != nil }
         await #expect {

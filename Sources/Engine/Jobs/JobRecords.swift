@@ -218,12 +218,13 @@ public struct RunningItem: Sendable {
 
 /// A running item's download as it goes, for the job's record (`JobRunSettings.transfers`).
 public struct TransferSample: Sendable {
-    public var jobItemID: Int64
+    /// The attempt it was measured in: a sample of an attempt that has passed on changes nothing.
+    public var lease: ItemLease
     public var bytes: Int64
     public var expected: Int64?
 
-    public init(jobItemID: Int64, bytes: Int64, expected: Int64?) {
-        self.jobItemID = jobItemID
+    public init(lease: ItemLease, bytes: Int64, expected: Int64?) {
+        self.lease = lease
         self.bytes = bytes
         self.expected = expected
     }

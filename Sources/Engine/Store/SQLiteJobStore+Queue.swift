@@ -355,8 +355,10 @@ extension SQLiteJobStore: JobQueue {
         writer.submit(
             { db in
                 let statement = try db.cachedStatement(
-                    sql: "UPDATE job_items SET bytes = ?, bytes_expected = ? WHERE id = ? AND status = 'running'")
-                for sample in samples { try statement.execute(arguments: [sample.bytes, sample.expected, sample.jobItemID]) }
+                    sql: "UPDATE job_items SET bytes = ?, bytes_expected = ? WHERE id = ? AND lease_token = ? AND status = 'running'")
+                for sample in samples {
+                    try statement.execute(arguments: [sample.bytes, sample.expected, sample.lease.jobItemID, sample.lease.token])
+                }
             }, failed: Self.logSubmitted)
     }
 

@@ -93,7 +93,7 @@ struct WorkerService: Service {
                     try await host.store.workerHeartbeat(id: runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
                     // A shared store notifies idle workers (a slow poll is the fallback); SQLite is polled.
                     let wait: Duration = host.shared ? (helping == .later ? .milliseconds(500) : .seconds(5)) : .milliseconds(500)
-                    try? await cancelWhenGracefulShutdown { await host.store.waitForWork(timeout: wait) }
+                    await cancelWhenGracefulShutdown { await host.store.waitForWork(timeout: wait) }
                 } catch {
                     try await idleAfter(error, lane: lane)
                 }

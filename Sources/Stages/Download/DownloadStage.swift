@@ -23,7 +23,7 @@ public struct DownloadStage: OriginalStage {
         let ext = LibraryPath.sanitizeExtension(URL(string: url)?.pathExtension ?? "")  // no query strings in names
         let complete = context.temporaryPath(suffix: ext.isEmpty ? ".download" : ".\(ext)")
         let result: Downloader.Result
-        let progress = TransferProgress(title: item.title, jobItemID: item.lease?.jobItemID)
+        let progress = TransferProgress(title: item.title, lease: item.lease)
         do {
             if let partial = PartialFile(item: item, context: context) {
                 result = try await partial.download(url, with: downloader, to: complete, progress: progress)

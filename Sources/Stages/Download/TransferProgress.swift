@@ -1,17 +1,18 @@
 internal import CMediaKernels
+public import Engine
 import Synchronization
 
 /// One download as it happens: its bytes read live from the transfer's sink (atomics), for
 /// progress displays and the job's record of running items.
 public final class TransferProgress: Sendable {
     public let title: String
-    /// The job item it is for (nil outside a job).
-    public let jobItemID: Int64?
+    /// The attempt of the job item it is for (nil outside a job).
+    public let lease: ItemLease?
     private let state = Mutex<(sink: SinkBox?, bytes: Int64, received: Int64, expected: Int64?)>((nil, 0, 0, nil))
 
-    public init(title: String, jobItemID: Int64?) {
+    public init(title: String, lease: ItemLease?) {
         self.title = title
-        self.jobItemID = jobItemID
+        self.lease = lease
     }
 
     /// The file's size so far (a resumed head included), what came over the network in this
