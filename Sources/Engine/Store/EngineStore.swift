@@ -2,7 +2,7 @@
 /// catalog (`JobStore`), resolver traces, uploads, and what the console shows and the commands
 /// manage. `SQLiteJobStore` (one machine) and `PostgresJobStore` (the shared store, in its own
 /// module) implement it; the host holds `any EngineStore` and never asks which.
-public protocol EngineStore: CatalogStore, JobQueue, ResolveTraceStore, UploadStore {
+public protocol EngineStore: CatalogStore, JobQueue, ResolveTraceStore, UploadStore, StoreCopying {
     /// Where the store is, for messages: a database path or a `postgres://` URL (never a password).
     var location: String { get }
 
@@ -52,6 +52,12 @@ public protocol EngineStore: CatalogStore, JobQueue, ResolveTraceStore, UploadSt
     /// An idle worker's wait: returns when work may have appeared (a job queued, items made
     /// claimable; PostgreSQL notifies it) or after `timeout` at the latest.
     func waitForWork(timeout: Duration) async
+
+    // MARK: copying (`engine store migrate`)
+    /// Runs `body` with a writer into this store. PostgreSQL: one transaction, which a throw
+    /// from `body` rolls back whole. SQLite: written as it goes (the command writes only to a
+    /// new file, and removes it when the copy fails).
+    func importing(_ body: (any StoreImporting) async throws -> Void) async throws
 }
 
 extension EngineStore {

@@ -10,7 +10,12 @@ enum StoreLocation: Equatable {
     case postgres(PostgresStoreURL, schema: String)
 
     init(_ settings: Settings) throws {
-        let value = settings["store"] ?? "sqlite"
+        try self.init(settings["store"] ?? "sqlite", settings: settings)
+    }
+
+    /// A store named as the `store` setting names one (`sqlite` is the profile's own file,
+    /// a PostgreSQL URL the profile's schema there).
+    init(_ value: String, settings: Settings) throws {
         if value == "sqlite" {
             self = .sqlite(path: settings.directory.database.path)
         } else if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
