@@ -381,8 +381,9 @@ def main():
     parser.add_argument("--slow-seconds", type=float, default=30)
     parser.add_argument("--drop-after", type=int, default=1 << 20)
     parser.add_argument("--log")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (a test network's, else loopback)")
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.root = args.root
     server.slow_seconds = args.slow_seconds

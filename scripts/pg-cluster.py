@@ -7,7 +7,11 @@ off. Prints "PORT <n>" once the server accepts connections, then waits; when its
 (or on SIGTERM) it stops the server by its PID and removes the directory, so a killed test run
 never leaves a cluster behind. SIGUSR1 restarts the server (a fast shutdown, then a start on
 the same port and data): what a test does to check that workers reconnect.
+
+--listen ADDR also listens on a test network's address, and --allow CIDR lets clients of that
+network in (scram, as on loopback): workers in network namespaces reach it through their links.
 """
+import argparse
 import os
 import shutil
 import signal
@@ -27,6 +31,10 @@ def as_owner(argv, owner):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--listen", action="append", default=[])
+    parser.add_argument("--allow", action="append", default=[])
+    args = parser.parse_args()
     password = os.environ.get("ENGINE_TEST_PG_PASSWORD", "engine")
     owner = "postgres" if os.geteuid() == 0 else None
     base = tempfile.mkdtemp(prefix="engine-pg-")
@@ -44,12 +52,16 @@ def main():
                   "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8", "--no-sync"], owner),
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.unlink(pwfile)
+    if args.allow:
+        with open(os.path.join(data, "pg_hba.conf"), "a") as f:
+            for network in args.allow:
+                f.write(f"host all all {network} scram-sha-256\n")
 
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+    options = (f"-p {port} -k {base} -c listen_addresses={','.join(['127.0.0.1'] + args.listen)} -c fsync=off -c synchronous_commit=off "
                "-c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB")
     def start():
         subprocess.run(as_owner([f"{BIN}/pg_ctl", "-D", data, "-w", "-l", os.path.join(base, "log"), "-o", options, "start"], owner),

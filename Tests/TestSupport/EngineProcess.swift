@@ -7,13 +7,20 @@ public final class EngineProcess: @unchecked Sendable {  // Process is thread-sa
     public let stderr: URL
     private let scratch: TemporaryDirectory
 
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// `namespace`: the network namespace it runs in (`ip netns exec`, which execs it: the
+    /// process is the engine itself), as a worker on a machine of its own.
+    public init(_ arguments: [String], environment: [String: String] = [:], namespace: String? = nil) throws {
         scratch = try TemporaryDirectory("engine-process")
         stdout = scratch.file("stdout")
         stderr = scratch.file("stderr")
         for file in [stdout, stderr] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
-        process.executableURL = URL(fileURLWithPath: Command.engineBinary)
-        process.arguments = arguments
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: NetworkLab.ip)
+            process.arguments = ["netns", "exec", namespace, Command.engineBinary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Command.engineBinary)
+            process.arguments = arguments
+        }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)

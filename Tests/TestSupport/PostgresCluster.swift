@@ -13,14 +13,17 @@ public final class PostgresCluster: Sendable {
         do { return try PostgresCluster() } catch { fatalError("the PostgreSQL test cluster did not start: \(error)") }
     }()
 
-    private init() throws {
+    private init(listen: [String] = [], allow: [String] = []) throws {
         setenv("ENGINE_TEST_PG_PASSWORD", Self.password, 1)
-        let (process, port) = try LoopbackServer.launch("pg-cluster.py", [])
+        let (process, port) = try LoopbackServer.launch("pg-cluster.py", listen.flatMap { ["--listen", $0] } + allow.flatMap { ["--allow", $0] })
         (script, self.port) = (process.processIdentifier, port)
     }
 
-    /// A cluster of the test's own (one it may restart without disturbing the others).
-    public static func start() throws -> PostgresCluster { try PostgresCluster() }
+    /// A cluster of the test's own (one it may restart without disturbing the others); it
+    /// also listens on the `listen` addresses and lets in clients of the `allow` networks.
+    public static func start(listen: [String] = [], allow: [String] = []) throws -> PostgresCluster {
+        try PostgresCluster(listen: listen, allow: allow)
+    }
 
     deinit { kill(script, SIGTERM) }
 
@@ -34,7 +37,10 @@ public final class PostgresCluster: Sendable {
     }
 
     /// The cluster's store URL (no password: that comes from the environment).
-    public var url: String { "postgres://engine@127.0.0.1:\(port)/postgres?sslmode=disable" }
+    public var url: String { url(host: "127.0.0.1") }
+
+    /// The store URL through another of its addresses.
+    public func url(host: String) -> String { "postgres://engine@\(host):\(port)/postgres?sslmode=disable" }
 
     /// The environment a command needs to reach the cluster.
     public var environment: [String: String] { ["ENGINE_STORE_PASSWORD": Self.password] }

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension SharedStoreTests {
+    /// One shared setup: the served media, the playlist, a profile (its own schema) and the
+    /// folders every worker is given.
+    struct Cluster {
+        let served: TemporaryDirectory
+        let server: FaultServer
+        let root: TemporaryDirectory
+        let playlist: String
+        let profile = "p\(UUID().uuidString.lowercased().prefix(8))"
+        let items: Int
+        let contents: Int
+        let postgres: PostgresCluster
+        let host: String
+        var schema: String { "engine_\(profile)" }
+
+        /// `count` items: distinct tones and copies of five fixtures (content shared by several
+        /// items: stored once), each answered after `delay` ms so that the work spreads.
+        /// `host`: the address the worker machines reach the servers at (loopback by default).
+        init(count: Int, distinct: Int, delay: Int, postgres: PostgresCluster = .shared, host: String = "127.0.0.1") throws {
+            self.postgres = postgres
+            self.host = host
+            served = try TemporaryDirectory("served")
+            for n in 0..<distinct {
+                let made = try Command.run("ffmpeg", [
+                    "-v", "error", "-f", "lavfi", "-i", "sine=frequency=\(300 + 11 * n):duration=0.5", served.file("tone-\(n).wav").path,
+                ])
+                #expect(made.status == 0, "\(made.stderr)")
+            }
+            for name in SharedStoreTests.fixtures {
+                try FileManager.default.copyItem(atPath: Fixtures.media(name), toPath: served.file(name).path)
+            }
+            let server = try FaultServer(root: served.url, host: host)
+            self.server = server
+            let urls = (0..<distinct).map { server.url("/delay/\(delay)/tone-\($0).wav") }
+                + (0..<(count - distinct)).map { server.url("/delay/\(delay)/\(SharedStoreTests.fixtures[$0 % 5])?copy=\($0)") }
+            root = try TemporaryDirectory("shared")
+            playlist = try root.write("list.txt", urls.joined(separator: "\n") + "\n")
+            items = count
+            contents = distinct + SharedStoreTests.fixtures.count
+        }
+
+        /// The flags of worker `n`: its own data dir (temp inside it), the shared library.
+        func flags(_ n: Int) -> [String] {
+            ["--data-dir", root.file("machine-\(n)").path, "--profile", profile, "--library-dir", root.file("library").path,
+             "--store", postgres.url(host: host)]
+        }
+
+        func worker(_ n: Int) throws -> EngineProcess {
+            try EngineProcess(["worker", "--until-idle"] + flags(n), environment: PostgresCluster.shared.environment)
+        }
+
+        func sql(_ query: String) throws -> String {
+            try postgres.psql("SET search_path TO \(schema); \(query)")
+        }
+    }
+
+    /// What every run must leave: the job completed, every item stored, one asset and one
+    /// active location per content, the library's files exactly the recorded ones.
+    func expectEverythingStoredOnce(_ cluster: Cluster, context: String = "") throws {
+        #expect(try cluster.sql("SELECT status FROM job_runs WHERE id = 1") == "completed", "\(context)")
+        #expect(try cluster.sql("SELECT count(*) FROM job_items WHERE status NOT IN ('succeeded', 'skipped')") == "0", "\(context)")
+        #expect(try cluster.sql("SELECT count(*) FROM items") == "\(cluster.items)", "\(context)")
+        #expect(
+            try cluster.sql(
+                """
+                SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id
+                    WHERE ia.item_id = i.id AND a.kind = 'original')
+                """) == "0", "\(context): items without a stored original")
+        #expect(try cluster.sql("SELECT count(*) FROM file_assets WHERE kind = 'original'") == "\(cluster.contents)", "\(context)")
+        #expect(
+            try cluster.sql("SELECT count(*) FROM (SELECT asset_id FROM file_locations GROUP BY asset_id HAVING count(*) != 1) x") == "0",
+            "\(context): an asset with more than one location")
+        let recorded = Set(try cluster.sql("SELECT locator FROM file_locations WHERE state = 'active'").split(separator: "\n").map(String.init))
+        let library = cluster.root.file("library").path
+        let files = try FileManager.default.subpathsOfDirectory(atPath: library).filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: library + "/" + path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+        #expect(Set(files) == recorded, "\(context): library files and recorded locations differ")
+    }
+}
