@@ -21,8 +21,8 @@ PY
   head -c "$2" /dev/urandom >> "$1"
 }
 
-# start_nginx DIR: nginx (installed if missing) serving DIR on a free loopback port, in $port;
-# stopped on exit.
+# start_nginx DIR [RATE]: nginx (installed if missing) serving DIR on a free loopback port, in
+# $port, each connection capped at RATE (nginx's limit_rate, e.g. 128k) when given; stopped on exit.
 start_nginx() {
   if ! command -v nginx >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
@@ -46,7 +46,7 @@ http {
   fastcgi_temp_path $work/tmp-fastcgi;
   uwsgi_temp_path $work/tmp-uwsgi;
   scgi_temp_path $work/tmp-scgi;
-  server { listen 127.0.0.1:$port; root $1; }
+  server { listen 127.0.0.1:$port; root $1; ${2:+limit_rate $2;} }
 }
 CONF
   nginx -c "$work/nginx.conf" &

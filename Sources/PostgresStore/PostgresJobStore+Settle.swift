@@ -31,20 +31,27 @@ extension PostgresJobStore {
     /// has ended), then the settles. Returns the job items whose settle was refused because
     /// the lease has passed on (nothing was written for them).
     static func write(_ session: Session, _ batch: [QueuedWrite]) async throws -> [Int64] {
-        var steps: [StepRow] = [], transfers: [TransferRow] = [], settles: [SettleRow] = []
+        // The newest step and sample of each attempt; none for an attempt the batch ends
+        // (a step taken just before its settle and submitted after it changes nothing).
+        var steps: [Int64: StepRow] = [:], transfers: [Int64: TransferRow] = [:], settles: [SettleRow] = []
         for write in batch {
             switch write {
-            case .step(let lease, let step): steps.append(StepRow(id: lease.jobItemID, token: lease.token, step: step))
+            case .step(let lease, let step): steps[lease.jobItemID] = StepRow(id: lease.jobItemID, token: lease.token, step: step)
             case .transfer(let sample):
-                transfers.append(TransferRow(id: sample.lease.jobItemID, token: sample.lease.token, bytes: sample.bytes, expected: sample.expected))
+                transfers[sample.lease.jobItemID] = TransferRow(
+                    id: sample.lease.jobItemID, token: sample.lease.token, bytes: sample.bytes, expected: sample.expected)
             case .settle(let lease, let outcome): settles.append(SettleRow(lease, outcome))
             }
+        }
+        for settle in settles {
+            if steps[settle.id]?.token == settle.token { steps[settle.id] = nil }
+            if transfers[settle.id]?.token == settle.token { transfers[settle.id] = nil }
         }
         if !steps.isEmpty {
             try await session.execute(
                 """
                 UPDATE job_items j SET current_step = v.step
-                FROM jsonb_to_recordset(\(try json(steps))::jsonb) AS v(id bigint, token text, step text)
+                FROM jsonb_to_recordset(\(try json(Array(steps.values)))::jsonb) AS v(id bigint, token text, step text)
                 WHERE j.id = v.id AND j.lease_token = v.token AND j.status = 'running'
                 """)
         }
@@ -52,7 +59,7 @@ extension PostgresJobStore {
             try await session.execute(
                 """
                 UPDATE job_items j SET bytes = v.bytes, bytes_expected = v.expected
-                FROM jsonb_to_recordset(\(try json(transfers))::jsonb) AS v(id bigint, token text, bytes bigint, expected bigint)
+                FROM jsonb_to_recordset(\(try json(Array(transfers.values)))::jsonb) AS v(id bigint, token text, bytes bigint, expected bigint)
                 WHERE j.id = v.id AND j.lease_token = v.token AND j.status = 'running'
                 """)
         }

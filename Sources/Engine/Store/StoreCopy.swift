@@ -63,7 +63,8 @@ public enum StoreTables {
         columns: [String], key: [String], read: ([StoreValue]?) async throws -> [[StoreValue]],
         body: ([[StoreValue]]) async throws -> Void
     ) async throws {
-        let keyIndexes = key.map { columns.firstIndex(of: $0)! }
+        let keyIndexes = key.compactMap { columns.firstIndex(of: $0) }
+        guard keyIndexes.count == key.count else { throw StoreError.database("the copy reads no key column of \(key.joined(separator: ", "))") }
         var last: [StoreValue]?
         while true {
             let rows = try await read(last)

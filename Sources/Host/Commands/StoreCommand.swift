@@ -53,7 +53,13 @@ struct StoreMigrateCommand: AsyncParsableCommand {
         }
         // A SQLite target is a new file: the copy removes it again if it fails.
         var created: String?
-        if case .sqlite(let path) = target, !FileManager.default.fileExists(atPath: path) { created = path }
+        if case .sqlite(let path) = target {
+            guard !FileManager.default.fileExists(atPath: path) else {
+                Output.error("store migrate", "\(path) exists: copy only into a new database file")
+                throw EngineExit.usage
+            }
+            created = path
+        }
         do {
             let from = try await source.open()
             let into = try await target.open()
@@ -71,7 +77,7 @@ struct StoreMigrateCommand: AsyncParsableCommand {
 
     /// A relative database path is taken from the current directory.
     private static func absolute(_ value: String) -> String {
-        guard value != "sqlite", !value.hasPrefix("postgres://"), !value.hasPrefix("postgresql://"), !value.hasPrefix("/") else { return value }
+        guard value != "sqlite", !value.contains("://"), !value.lowercased().hasPrefix("postgres"), !value.hasPrefix("/") else { return value }
         return URL(fileURLWithPath: value).standardizedFileURL.path
     }
 

@@ -4,8 +4,8 @@ import Stages
 
 /// `engine store migrate`'s copy: every table, parents first, from one store into another that
 /// holds nothing but its seeded rows; then the target's generated keys reset past the copied
-/// ones, and every table read back from both stores and compared (row count and a SHA-256
-/// over its rows in key order). A difference throws, and the target's transaction with it.
+/// ones, and every table read back from both stores and compared (row count and the sum of
+/// its rows' SHA-256s). A difference throws, and the target's transaction with it.
 enum StoreMigration {
     struct Table {
         let name: String
@@ -35,6 +35,7 @@ enum StoreMigration {
     static func copy(from source: any EngineStore, to target: any EngineStore, progress: (String) -> Void) async throws -> [Table] {
         var tables: [Table] = []
         try await target.importing { importer in
+            tables = []  // a transaction tried again (a serialization conflict) starts over
             try await requireEmpty(importer)
             for (name, key) in StoreTables.all {
                 let columns = try await source.copyColumns(of: name)
@@ -64,22 +65,25 @@ enum StoreMigration {
             let columns = try await target.copyColumns(of: name)
             try await target.copyRows(of: name, columns: columns, key: key) { rows in
                 let seeded = name == "storage_backends" && rows.count == 1
-                    && rows[0][columns.firstIndex(of: "name")!] == .text(LocalLibrary.backendName)
+                    && columns.firstIndex(of: "name").map { rows[0][$0] } == .text(LocalLibrary.backendName)
                 if !seeded { throw Failure.targetNotEmpty(table: name, rows: rows.count) }
             }
         }
         try await target.clearTable("storage_backends")
     }
 
-    /// The table's row count and a SHA-256 over its rows in key order. A real number that is
-    /// whole counts as the integer it equals (SQLite may keep 3.0 in a numeric column as 3).
-    private static func digest(_ store: any StoreCopying, _ table: String, columns: [String], key: [String]) async throws -> (rows: Int, sha256: String) {
+    /// The table's row count and the sum of its rows' SHA-256s (as four 64-bit lanes): the
+    /// same whatever order the store lists them in (PostgreSQL orders text keys by the
+    /// database's collation, SQLite by bytes). A real number that is whole counts as the
+    /// integer it equals (SQLite may keep 3.0 in a numeric column as 3).
+    private static func digest(_ store: any StoreCopying, _ table: String, columns: [String], key: [String]) async throws -> (rows: Int, sum: [UInt64]) {
         let hasher = try SHA256Hasher()
         var rows = 0
+        var sum: [UInt64] = [0, 0, 0, 0]
         try await store.copyRows(of: table, columns: columns, key: key) { chunk in
             rows += chunk.count
-            var bytes: [UInt8] = []
             for row in chunk {
+                var bytes: [UInt8] = []
                 for value in row {
                     switch value {
                     case .null: bytes.append(0)
@@ -95,9 +99,14 @@ enum StoreMigration {
                         bytes += [3] + withUnsafeBytes(of: UInt64(utf8.count).littleEndian, Array.init) + utf8
                     }
                 }
+                try hasher.update(bytes)
+                let digest = try hasher.finalize().bytes
+                for lane in 0..<4 {
+                    let word = digest[(lane * 8)..<(lane * 8 + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                    sum[lane] &+= word
+                }
             }
-            try hasher.update(bytes)
         }
-        return (rows, try hasher.finalize().hex)
+        return (rows, sum)
     }
 }

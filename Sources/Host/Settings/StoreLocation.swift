@@ -18,7 +18,7 @@ enum StoreLocation: Equatable {
     init(_ value: String, settings: Settings) throws {
         if value == "sqlite" {
             self = .sqlite(path: settings.directory.database.path)
-        } else if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+        } else if value.contains("://") || value.lowercased().hasPrefix("postgres") {  // any URL (a typo in its scheme is refused, not taken for a path)
             self = .postgres(try PostgresStoreURL(value), schema: PostgresJobStore.schemaName(profile: settings["profile"] ?? "default"))
         } else {
             self = .sqlite(path: value)
