@@ -144,18 +144,30 @@ extension PostgresJobStore: CatalogStore {
         try await transaction { session in
             if let lease { try await Self.fence(session, lease, step: "store") }
             let backendID = try await Self.backendID(session, backend)
-            let assetID: Int64 = try await session.value(
-                """
-                INSERT INTO file_assets (kind, format, size, sha256) VALUES ('original', \(format), \(size), \(sha256))
-                ON CONFLICT (sha256) WHERE kind = 'original' DO UPDATE SET format = coalesce(file_assets.format, excluded.format)
-                RETURNING id
-                """)!
+            let assetID = try await Self.originalAsset(session, sha256: sha256, size: size, format: format)
             try await Self.link(session, itemID: itemID, assetID: assetID)
             try await Self.addLocation(session, assetID: assetID, backendID: backendID, locator: locator)
             try await Self.markPlaced(session, .original(sha256: sha256), backendID: backendID)
             if let description { try await Self.describe(session, itemID: itemID, description) }
             return StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator)
         }
+    }
+
+    public func recordOriginalAsset(sha256: String, size: Int64, format: String?, lease: ItemLease?) async throws -> Int64 {
+        try await transaction { session in
+            if let lease { try await Self.fence(session, lease, step: "store") }
+            return try await Self.originalAsset(session, sha256: sha256, size: size, format: format)
+        }
+    }
+
+    /// The one asset of an original content (made when there is none).
+    private static func originalAsset(_ session: Session, sha256: String, size: Int64, format: String?) async throws -> Int64 {
+        try await session.value(
+            """
+            INSERT INTO file_assets (kind, format, size, sha256) VALUES ('original', \(format), \(size), \(sha256))
+            ON CONFLICT (sha256) WHERE kind = 'original' DO UPDATE SET format = coalesce(file_assets.format, excluded.format)
+            RETURNING id
+            """)!
     }
 
     /// What the probe learned about a stored item; it is `succeeded` (its original is stored).

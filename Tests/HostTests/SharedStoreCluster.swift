@@ -18,15 +18,16 @@ extension SharedStoreTests {
         var schema: String { "engine_\(profile)" }
 
         /// `count` items: distinct tones and copies of five fixtures (content shared by several
-        /// items: stored once), each answered after `delay` ms so that the work spreads.
+        /// items: stored once), each answered after `delay` ms so that the work spreads; of the
+        /// tones, `large` are 6 MiB (33 s), for uploads in parts.
         /// `host`: the address the worker machines reach the servers at (loopback by default).
-        init(count: Int, distinct: Int, delay: Int, postgres: PostgresCluster = .shared, host: String = "127.0.0.1") throws {
+        init(count: Int, distinct: Int, delay: Int, large: Int = 0, postgres: PostgresCluster = .shared, host: String = "127.0.0.1") throws {
             self.postgres = postgres
             self.host = host
             served = try TemporaryDirectory("served")
             for n in 0..<distinct {
                 let made = try Command.run("ffmpeg", [
-                    "-v", "error", "-f", "lavfi", "-i", "sine=frequency=\(300 + 11 * n):duration=0.5", served.file("tone-\(n).wav").path,
+                    "-v", "error", "-f", "lavfi", "-i", "sine=frequency=\(300 + 11 * n):duration=\(n < large ? 33 : 0.5)", "-ac", "2", served.file("tone-\(n).wav").path,
                 ])
                 #expect(made.status == 0, "\(made.stderr)")
             }
@@ -55,6 +56,43 @@ extension SharedStoreTests {
 
         func sql(_ query: String) throws -> String {
             try postgres.psql("SET search_path TO \(schema); \(query)")
+        }
+
+        /// `trials` SIGKILLs, each of a random worker at a random moment while it holds items
+        /// (its runner id names its pid), each started again at once; the kills made.
+        func killTrials(_ trials: Int, workers: inout [EngineProcess], start: (Int) throws -> EngineProcess) async throws -> [(worker: Int, at: Int)] {
+            var kills: [(worker: Int, at: Int)] = []
+            for _ in 0..<trials {
+                let moment = Int.random(in: 0...500), victim = Int.random(in: 0..<workers.count)
+                let pid = workers[victim].process.processIdentifier
+                let holding = ContinuousClock.now + .seconds(30)
+                while try sql("SELECT count(*) FROM job_items WHERE status = 'running' AND lease_holder LIKE '%-\(pid)-%'") == "0",
+                    ContinuousClock.now < holding
+                {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                // Timed by a thread of its own: the test's tasks share the cooperative pool.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    Thread.detachNewThread {
+                        usleep(useconds_t(moment * 1000))
+                        kill(pid, SIGKILL)
+                        done.resume()
+                    }
+                }
+                _ = try await workers[victim].wait(timeout: .seconds(10))
+                #expect(workers[victim].process.terminationReason == .uncaughtSignal, "worker \(victim) ended before its kill")
+                kills.append((victim, moment))
+                workers[victim] = try start(victim)
+            }
+            return kills
+        }
+
+        /// Waits (up to `timeout`) for job 1 to complete.
+        func waitForCompletion(timeout: Duration = .seconds(240)) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while try sql("SELECT status FROM job_runs WHERE id = 1") != "completed", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 

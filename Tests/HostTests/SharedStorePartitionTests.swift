@@ -12,7 +12,8 @@ extension SharedStoreTests {
         try #require(geteuid() == 0, "network namespaces need root")
         let lab = try NetworkLab(machines: 2)
         let postgres = try PostgresCluster.start(listen: [lab.serviceAddress], allow: [lab.network])
-        let cluster = try Cluster(count: 120, distinct: 12, delay: 300, postgres: postgres, host: lab.serviceAddress)
+        // Long enough (about 30 s of downloads) that the cut lands mid-job even when a loaded machine is slow to poll.
+        let cluster = try Cluster(count: 240, distinct: 24, delay: 500, postgres: postgres, host: lab.serviceAddress)
         let submit = try await Command.engineAsync(
             ["jobs", "submit", "ingest", "--input", cluster.playlist, "--no-renditions"] + cluster.flags(0),
             environment: PostgresCluster.shared.environment.merging(["ENGINE_DOWNLOAD_WORKERS": "2"]) { $1 })

@@ -35,34 +35,8 @@ import TestSupport
             try EngineProcess(["worker"] + cluster.flags(n), environment: PostgresCluster.shared.environment)
         }
         var workers = try (0..<3).map(start)
-        var kills: [(worker: Int, at: Int)] = []
-        for _ in 0..<10 {
-            let moment = Int.random(in: 0...500), victim = Int.random(in: 0..<3)
-            let pid = workers[victim].process.processIdentifier
-            // The kill lands while the victim holds items (its runner id names its pid).
-            let holding = ContinuousClock.now + .seconds(30)
-            while try cluster.sql("SELECT count(*) FROM job_items WHERE status = 'running' AND lease_holder LIKE '%-\(pid)-%'") == "0",
-                ContinuousClock.now < holding
-            {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            // Timed by a thread of its own: the test's tasks share the cooperative pool.
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                Thread.detachNewThread {
-                    usleep(useconds_t(moment * 1000))
-                    kill(pid, SIGKILL)
-                    done.resume()
-                }
-            }
-            _ = try await workers[victim].wait(timeout: .seconds(10))
-            #expect(workers[victim].process.terminationReason == .uncaughtSignal, "worker \(victim) ended before its kill")
-            kills.append((victim, moment))
-            workers[victim] = try start(victim)
-        }
-        let deadline = ContinuousClock.now + .seconds(240)
-        while try cluster.sql("SELECT status FROM job_runs WHERE id = 1") != "completed", ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(500))
-        }
+        let kills = try await cluster.killTrials(10, workers: &workers, start: start)
+        try await cluster.waitForCompletion()
         for worker in workers { worker.signal(SIGTERM) }
         for worker in workers { _ = try await worker.wait(timeout: .seconds(30)) }
         let context = "after kills \(kills.map { "worker \($0.worker) at \($0.at) ms" })"

@@ -176,6 +176,9 @@ final class FailingRecordStore: CatalogStore {
             itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
             warnings: warnings, backend: backend, locator: locator, lease: lease)
     }
+    func recordOriginalAsset(sha256: String, size: Int64, format: String?, lease: ItemLease?) async throws -> Int64 {
+        try await base.recordOriginalAsset(sha256: sha256, size: size, format: format, lease: lease)
+    }
     func recordRenditionAsset(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
         warnings: [String], lease: ItemLease?

@@ -29,6 +29,10 @@ public protocol CatalogStore: Sendable {
         description: ItemDescription?, lease: ItemLease?
     ) async throws -> StoredFile
 
+    /// Records an original on its way to a backend (uploaded before it is recorded there):
+    /// its asset only, with no location and no link to an item yet. Returns the asset's id.
+    func recordOriginalAsset(sha256: String, size: Int64, format: String?, lease: ItemLease?) async throws -> Int64
+
     /// Records a rendition of the original with content `originalSHA256`: a file asset of kind
     /// `rendition` (one per original and profile) at `locator` on `backend`, linked to the item,
     /// with the warnings its transcode gave; a failure recorded for it before is cleared.

@@ -241,20 +241,32 @@ public final class SQLiteJobStore: CatalogStore {
         try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "store") }
             let backendID = try Self.backendID(db, backend)
-            let assetID = try Int64.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        INSERT INTO file_assets (kind, format, size, sha256) VALUES ('original', ?, ?, ?)
-                        ON CONFLICT (sha256) WHERE kind = 'original' DO UPDATE SET format = coalesce(file_assets.format, excluded.format)
-                        RETURNING id
-                        """),
-                arguments: [format, size, sha256])!
+            let assetID = try Self.originalAsset(db, sha256: sha256, size: size, format: format)
             try Self.link(db, itemID: itemID, assetID: assetID)
             try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
             try Self.markPlaced(db, .original(sha256: sha256), backendID: backendID)
             if let description { try Self.describe(db, itemID: itemID, description) }
             return StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator)
         }
+    }
+
+    public func recordOriginalAsset(sha256: String, size: Int64, format: String?, lease: ItemLease?) async throws -> Int64 {
+        try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "store") }
+            return try Self.originalAsset(db, sha256: sha256, size: size, format: format)
+        }
+    }
+
+    /// The one asset of an original content (made when there is none).
+    private static func originalAsset(_ db: Database, sha256: String, size: Int64, format: String?) throws -> Int64 {
+        try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO file_assets (kind, format, size, sha256) VALUES ('original', ?, ?, ?)
+                    ON CONFLICT (sha256) WHERE kind = 'original' DO UPDATE SET format = coalesce(file_assets.format, excluded.format)
+                    RETURNING id
+                    """),
+            arguments: [format, size, sha256])!
     }
 
     /// What the probe learned about a stored item; it is `succeeded` (its original is stored).

@@ -35,6 +35,6 @@ enum ConsoleLaunch {
             JobSpec(
                 type: request.type, inputs: [.ingest, .collectOnly].contains(request.type) ? request.inputs : [CatalogCollector.input],
                 scope: JobScope(sources: request.sources, collections: request.collections, limit: request.limit),
-                options: options.encoded, stages: JobAssembly.stageNames(request.type, graph: file)))
+                options: options.encoded, stages: JobAssembly.stageNames(request.type, graph: file, libraryBackend: options.libraryBackend)))
     }
 }

@@ -22,6 +22,9 @@ struct DataDirOptions: ParsableArguments {
     @Option(help: "Temp folder for downloads and renditions in progress (default: <profile>/tmp).")
     var tempDir: String?
 
+    @Option(help: "An S3 backend (engine backend add) as the library: originals and renditions go there, and workers need no shared library folder.")
+    var libraryBackend: String?
+
     @Option(help: "The job store: sqlite (the default), a database file path, or postgres://USER@HOST:PORT/DB (password from ENGINE_STORE_PASSWORD, PGPASSWORD or ~/.pgpass).")
     var store: String?
 
@@ -32,7 +35,7 @@ struct DataDirOptions: ParsableArguments {
     var flags: [String: String] {
         let given: [(String, String?)] = [
             ("data_dir", path), ("profile", profile), ("config", config), ("library_dir", libraryDir), ("temp_dir", tempDir),
-            ("store", store), ("log_level", logLevel),
+            ("store", store), ("log_level", logLevel), ("library_backend", libraryBackend),
         ]
         return Self.given(given)
     }

@@ -23,6 +23,16 @@ struct JobOptions: Codable {
     var sources: [CatalogSource]?
     /// The ranking resolver's plan: the graph file's, else the config file's (nil: none).
     var resolve: ResolvePlan?
+    /// The S3 backend that is the library (`library_backend`; nil: the local library folder).
+    var libraryBackend: String?
+    /// S3 uploads: files above the threshold go in parts of this size (nil: 16 MiB each).
+    var multipartThreshold: Int64?
+    var partSize: Int64?
+
+    /// How the job's uploads go up.
+    func uploader(partConcurrency: Int = 4) -> S3Uploader {
+        S3Uploader(threshold: multipartThreshold ?? 16 << 20, partSize: partSize ?? 16 << 20, partConcurrency: partConcurrency)
+    }
 
     var encoded: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
 
@@ -73,6 +83,13 @@ struct JobOptions: Codable {
         let ownNames = Set(loaded.sources.map(\.name))
         sources = settings.sources.filter { !ownNames.contains($0.name) } + loaded.sources
         resolve = loaded.resolve ?? settings.resolve
+        libraryBackend = loaded.keepsOriginals ? settings["library_backend"] : nil
+        multipartThreshold = settings["s3_multipart_threshold"].flatMap(ByteSize.parse)
+        partSize = settings["s3_part_size"].flatMap(ByteSize.parse)
+        if let library = libraryBackend, let upload = loaded.uploadBackend {
+            Output.error(command, "the library is backend '\(library)': graph '\(loaded.name)' also uploads to '\(upload)', which it cannot read from there yet")
+            throw EngineExit.usage
+        }
         if noRenditions, let backend = loaded.renditionsBackend {
             Output.error(command, "renditions are off: graph '\(loaded.name)' keeps nothing but renditions (on backend '\(backend)')")
             throw EngineExit.usage
@@ -103,7 +120,8 @@ enum JobAssembly {
     }
 
     /// The stages a job of `type` runs; an ingest's as its graph file lists them.
-    static func stageNames(_ type: JobType, graph: GraphFile = .builtInDefault) -> [String] {
+    /// With an S3 library (`libraryBackend`), an ingest's renditions go up to it in an upload stage.
+    static func stageNames(_ type: JobType, graph: GraphFile = .builtInDefault, libraryBackend: String? = nil) -> [String] {
         switch type {
         case .ingest:
             ["catalog", "resolve"]
@@ -114,6 +132,7 @@ enum JobAssembly {
                     default: [stage.rawValue]
                     }
                 }
+                + (libraryBackend != nil && graph.keepsOriginals && graph.uploadBackend == nil ? ["upload"] : [])
         case .collectOnly: ["catalog"]
         case .downloadOnly: ["catalog", "resolve", "download", "probe", "store"]
         case .reprocess: ["catalog", "probe", "transcode"]
@@ -177,6 +196,11 @@ enum JobAssembly {
         graphOptions.objectStores = BackendAccess.clients(store: store)
         if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
         graphOptions.resolve = options.resolve ?? file.resolve
+        if let name = options.libraryBackend, [.ingest, .downloadOnly].contains(job.type) {
+            graphOptions.libraryClient = try await BackendAccess.client(
+                named: name, store: store, bandwidth: options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) })
+            graphOptions.libraryUploader = options.uploader()
+        }
         let library = LocalLibrary(root: directory.library)
         let downloader = Downloader(options: graphOptions.download)
         // The backend an upload job names, or the one an ingest's graph file uploads to.
@@ -185,10 +209,16 @@ enum JobAssembly {
         switch job.type {
         case .ingest, .downloadOnly, .downloadUpload:
             let wanted = Set(stageNames(job.type, graph: file))
-            stages = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader)
-                .filter { wanted.contains($0.name) }
-                + (uploadBackend == nil
-                    ? [] : [try await uploadStage(to: uploadBackend, options, store: store, library: library, fromLibrary: graphOptions.renditionsBackend == nil)])
+            // The renditions an S3 library's ingest makes go up to it.
+            let renditionsTo = job.type == .ingest ? graphOptions.libraryClient?.name : nil
+            var graph = DefaultGraph.stages(graphOptions, store: store, library: library, downloader: downloader).filter { wanted.contains($0.name) }
+            if let backend = uploadBackend ?? renditionsTo {
+                graph.append(
+                    try await uploadStage(
+                        to: backend, options, store: store, library: library,
+                        fromLibrary: graphOptions.renditionsBackend == nil && renditionsTo == nil))
+            }
+            stages = graph
         case .uploadOnly:
             stages = [try await uploadStage(to: uploadBackend, options, store: store, library: library)]
         case .collectOnly:
@@ -225,7 +255,7 @@ enum JobAssembly {
             named: backend, store: store, bandwidth: options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) })
         let workers = options.uploadWorkers ?? 4
         return UploadStage(
-            store: store, client: client, library: library, uploader: S3Uploader(partConcurrency: workers), concurrency: workers,
+            store: store, client: client, library: library, uploader: options.uploader(partConcurrency: workers), concurrency: workers,
             fromLibrary: fromLibrary)
     }
 }

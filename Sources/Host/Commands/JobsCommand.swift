@@ -122,7 +122,7 @@ struct JobsSubmitCommand: AsyncParsableCommand {
             JobSpec(
                 type: type, inputs: [.ingest, .collectOnly].contains(type) ? inputs : [CatalogCollector.input],
                 scope: JobScope(sources: sources, collections: collections, limit: limit),
-                options: options.encoded, stages: JobAssembly.stageNames(type, graph: try options.graphFile())))
+                options: options.encoded, stages: JobAssembly.stageNames(type, graph: try options.graphFile(), libraryBackend: options.libraryBackend)))
         Output.line(json ? job.json(counters: JobCounters()).serialized() : "job \(job.id) queued")
     }
 }

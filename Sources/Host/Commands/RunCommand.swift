@@ -120,7 +120,7 @@ struct RunCommand: AsyncParsableCommand {
             job = try await store.createJob(
                 JobSpec(
                     type: .ingest, inputs: inputs, scope: JobScope(limit: limit), options: options.encoded,
-                    stages: JobAssembly.stageNames(.ingest, graph: try options.graphFile())))
+                    stages: JobAssembly.stageNames(.ingest, graph: try options.graphFile(), libraryBackend: options.libraryBackend)))
         }
         Output.note("job \(job.id)" + (resume ? " resumed" : ""))
         try await ForegroundRun(grace: grace, json: json).run(job, host: host, directory: directory)

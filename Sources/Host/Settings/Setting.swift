@@ -99,6 +99,9 @@ struct Setting: Sendable {
                 help: "what is logged to stderr (also LOG_LEVEL)", defaultValue: "error"),
             Setting(key: "log_max_size", kind: .size, flag: nil, help: "logs/engine.log is rotated past this size (3 kept)", defaultValue: "10M"),
             Setting(key: "store", kind: .store, flag: "--store", help: "the job store: sqlite, a database path, or postgres://USER@HOST:PORT/DB", defaultValue: "sqlite"),
+            Setting(key: "library_backend", kind: .text, flag: "--library-backend", help: "an S3 backend as the library (no shared folder needed)", defaultValue: nil),
+            Setting(key: "s3_multipart_threshold", kind: .size, flag: nil, help: "files larger than this go to S3 in parts", defaultValue: "16M"),
+            Setting(key: "s3_part_size", kind: .size, flag: nil, help: "the size of each part of an S3 multipart upload (at least 5M)", defaultValue: "16M"),
             Setting(key: "s3_prefix", kind: .text, flag: nil, help: "base prefix a new S3 backend gets (the profile's name but in the default profile)", defaultValue: nil),
         ]
     }()

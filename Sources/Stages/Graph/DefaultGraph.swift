@@ -19,6 +19,11 @@ public enum DefaultGraph {
         public var renditionsBackend: String?
         /// The ranking resolver's plan (nil: each item from its own URL).
         public var resolve: ResolvePlan?
+        /// The library is this S3 backend (`library_backend`): originals go up to it from the
+        /// item's temp space, and renditions are made there for an upload stage to it.
+        public var libraryClient: S3Client?
+        /// How originals go up to the S3 library.
+        public var libraryUploader = S3Uploader()
 
         public init(
             inputs: [String], limit: Int? = nil, downloadWorkers: Int = 8, download: DownloadOptions = DownloadOptions(),
@@ -35,21 +40,30 @@ public enum DefaultGraph {
 
     /// The item pipeline of an `ingest` job: catalog → resolve → download → probe → store →
     /// transcode (the job's collector feeds it through the store); with `renditionsBackend`,
-    /// record (at the source) instead of store, and the renditions made for an upload stage.
+    /// record (at the source) instead of store, and the renditions made for an upload stage;
+    /// with `libraryClient`, store on that S3 backend, and the renditions made for an upload
+    /// stage to it.
     public static func stages(
-        _ options: Options, store: any CatalogStore, library: LocalLibrary, downloader: Downloader
+        _ options: Options, store: any CatalogStore & UploadStore, library: LocalLibrary, downloader: Downloader
     ) -> [any ItemStage<MediaItem>] {
         let keep = options.renditionsBackend == nil
+        let s3Library = keep ? options.libraryClient : nil
+        let storeStage: any ItemStage<MediaItem> =
+            if let s3Library { S3LibraryStage(store: store, client: s3Library, uploader: options.libraryUploader) } else if keep { LibraryStage(store: store, library: library) } else {
+                SourceRecordStage(store: store)
+            }
         return [
-            CatalogStage(store: store, library: library, renditions: options.renditions, renditionsBackend: options.renditionsBackend),
+            CatalogStage(
+                store: store, library: library, renditions: options.renditions, renditionsBackend: options.renditionsBackend,
+                libraryBackend: s3Library?.name),
             ResolveStage(
                 resolvers: (options.objectStores.map { [BucketResolver(objectStores: $0)] } ?? []) + [DirectResolver()],
                 ranking: options.resolve.map { RankingResolver(plan: $0, fetcher: PageFetcher(options: options.download)) },
                 traces: store as? any ResolveTraceStore),
             DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
             ProbeStage(store: store),
-            keep ? LibraryStage(store: store, library: library) : SourceRecordStage(store: store),
-            TranscodeStage(plan: options.renditions, store: store, library: library, output: keep ? .library : .upload),
+            storeStage,
+            TranscodeStage(plan: options.renditions, store: store, library: library, output: keep && s3Library == nil ? .library : .upload),
         ]
     }
 }

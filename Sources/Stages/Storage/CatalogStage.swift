@@ -10,17 +10,22 @@ public import Engine
 /// In a graph that keeps no originals (`renditionsBackend`: its renditions go to that backend,
 /// its originals stay where they were found), an item is skipped when its original is recorded
 /// and the backend holds every planned rendition; otherwise it goes on to be fetched again.
+/// With an S3 library (`libraryBackend`) likewise: skipped when the original and every planned
+/// rendition are on that backend.
 public struct CatalogStage: ItemStage {
     public let store: any CatalogStore
     public let library: LocalLibrary
     public let renditions: RenditionPlan
     public let reprocess: Bool
     public let renditionsBackend: String?
+    /// The library is this S3 backend (`library_backend`), not the local folder.
+    public let libraryBackend: String?
 
     public init(
         store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none, reprocess: Bool = false,
-        renditionsBackend: String? = nil
+        renditionsBackend: String? = nil, libraryBackend: String? = nil
     ) {
+        self.libraryBackend = libraryBackend
         self.store = store
         self.library = library
         self.renditions = renditions
@@ -45,6 +50,18 @@ public struct CatalogStage: ItemStage {
                 item.renditions = entry.renditionProfiles(on: backend)
                 if renditions.missing(for: entry, on: backend).isEmpty {
                     return .skip(item, reason: "its renditions are on backend '\(backend)' already")
+                }
+            }
+            return .forward(item)
+        }
+        if let backend = libraryBackend {
+            // An S3 library: the original recorded there and every planned rendition beside it
+            // is a stored item; anything less is fetched again (the original comes from its
+            // source, as the first time, and is found stored when it gets there).
+            if let stored = entry.storedOriginal, stored.backend == backend {
+                item.renditions = entry.renditionProfiles(on: backend)
+                if renditions.missing(for: entry, on: backend).isEmpty {
+                    return .skip(item, reason: "already in the library on backend '\(backend)' at \(stored.locator)")
                 }
             }
             return .forward(item)

@@ -100,6 +100,13 @@ public struct S3Uploader: Sendable {
         if let uploadID {
             id = uploadID
         } else {
+            // An upload begun at this key that the store never learned of (an attempt killed
+            // between beginning it and recording it) is abandoned: it is aborted, not left
+            // behind. The attempt that puts this file here is the only one (the store's
+            // content claim and the task's lease see to that).
+            for abandoned in try await client.listMultipartUploads(prefix: key) where abandoned.key == key {
+                try? await client.abortMultipartUpload(key, uploadID: abandoned.uploadID)
+            }
             id = try await client.createMultipartUpload(key, contentType: MediaType.of(key))
             try await store.setMultipartUpload(taskID: task.id, uploadID: id, partSize: partSize, lease: lease)
         }
