@@ -50,6 +50,10 @@ public struct CollectedPage: Sendable {
 public struct JobRunSettings: Sendable {
     /// Items claimed per store round trip.
     public var claimBatch = 32
+    /// The most items the run holds at once (claimed, not yet settled; nil: no limit). On a
+    /// shared store, about what it can start soon: items it sat on while another runner had
+    /// nothing left to claim would make the job wait for them.
+    public var maxHeld: Int?
     /// The collector waits while the job holds this many pending items.
     public var highWater = 10_000
     /// Collected items written per transaction.
@@ -613,10 +617,17 @@ struct ClaimSource: ItemSource {
     /// means the job has nothing left).
     private func claimTask() -> Task<(claimed: [ClaimedItem], final: Bool), any Error> {
         Task { [run] in
+            var limit = run.settings.claimBatch
+            if let most = run.settings.maxHeld {
+                while run.stopReason == nil, run.inFlight.load(ordering: .sequentiallyConsistent) >= most {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                limit = min(limit, max(1, most - run.inFlight.load(ordering: .sequentiallyConsistent)))
+            }
             let final = run.collectionDone
             guard run.stopReason == nil else { return ([], final) }
             let claimed = try await run.store.claim(
-                jobID: run.jobID, holder: run.runner, limit: run.settings.claimBatch, leaseDuration: run.settings.leaseDuration)
+                jobID: run.jobID, holder: run.runner, limit: limit, leaseDuration: run.settings.leaseDuration)
             return (claimed, final)
         }
     }

@@ -186,6 +186,10 @@ public struct ContentKey: Sendable, Hashable, CustomStringConvertible {
         ContentKey(value: "\(originalSHA256)/\(profile)")
     }
 
+    /// An object key on a backend, claimed while an attempt puts a content there (two
+    /// contents with one name never write to one key at once).
+    public static func object(key: String) -> ContentKey { ContentKey(value: "object:\(key)") }
+
     public var description: String { value }
 }
 

@@ -176,9 +176,10 @@ enum JobAssembly {
         settings.shared = shared
         if shared {
             // Runners elsewhere claim from the same job: claim about what this one can start
-            // soon, and buffer little between stages, so items are not held idle here while
-            // another worker has nothing to do.
+            // soon, hold little more than its downloads in flight, and buffer little between
+            // stages, so items are not held idle here while another worker has nothing to do.
             settings.claimBatch = max(1, workers / 2)
+            settings.maxHeld = workers + settings.claimBatch
             settings.channelCapacity = 2
         }
         settings.transfers = {
@@ -196,7 +197,11 @@ enum JobAssembly {
         graphOptions.objectStores = BackendAccess.clients(store: store)
         if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
         graphOptions.resolve = options.resolve ?? file.resolve
-        if let name = options.libraryBackend, [.ingest, .downloadOnly].contains(job.type) {
+        if let name = options.libraryBackend, job.type != .ingest, job.type != .collectOnly {
+            throw S3Error.invalidSetting(
+                backend: name, reason: "it is the library (library_backend), which \(job.type.rawValue) jobs cannot use yet: they read the local library")
+        }
+        if let name = options.libraryBackend, job.type == .ingest {
             graphOptions.libraryClient = try await BackendAccess.client(
                 named: name, store: store, bandwidth: options.limitRate.map { BandwidthLimit(bytesPerSecond: $0) })
             graphOptions.libraryUploader = options.uploader()

@@ -11,8 +11,9 @@ import Foundation
 /// Every write is the attempt's (its lease): the asset, the upload task (the fenced "begin
 /// upload"), the parts, the location. The same content twice is one object: items with those
 /// bytes take turns through the store's content claim, and the second links to the first's
-/// record. A key another content holds is never written over: the name gets ` [<sha256
-/// prefix>]`, as in the local library.
+/// record. A key another content holds (or is being put at, by another attempt: the key is
+/// claimed in the store too) is never written over: the name gets ` [<sha256 prefix>]`, as in
+/// the local library.
 public struct S3LibraryStage: OriginalStage {
     public let store: any CatalogStore & UploadStore
     public let client: S3Client
@@ -93,8 +94,15 @@ public struct S3LibraryStage: OriginalStage {
         let layout = size > uploader.threshold ? uploader.partSize(for: size) : nil
         for locator in candidates {
             let key = client.config.key(for: locator)
+            // The key is this attempt's while it puts the file there (another content with
+            // the same name takes the next candidate); the claim ends with the attempt.
+            if let lease = item.lease {
+                let claim = try await store.claimContent(.object(key: key), backend: client.name, lease: lease, replacing: true)
+                if claim == .busy { continue }
+            }
             guard let object = try await client.headObject(key) else { return key }
             if object.size == size, object.etag == (try await S3Uploader.expectedETag(file: file, size: size, partSize: layout)) { return key }
+            if let lease = item.lease { try? await store.releaseContent(.object(key: key), backend: client.name, lease: lease) }
         }
         throw StorageError.taken(locator: candidates.last ?? base)
     }

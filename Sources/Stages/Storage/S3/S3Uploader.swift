@@ -104,11 +104,19 @@ public struct S3Uploader: Sendable {
             // between beginning it and recording it) is abandoned: it is aborted, not left
             // behind. The attempt that puts this file here is the only one (the store's
             // content claim and the task's lease see to that).
-            for abandoned in try await client.listMultipartUploads(prefix: key) where abandoned.key == key {
+            // Uploads the store records (other tasks' at this key) are left alone; a listing
+            // the credentials may not make is skipped.
+            let recorded = (try? await store.openMultipartUploads(backend: client.name)) ?? []
+            for abandoned in (try? await client.listMultipartUploads(prefix: key)) ?? [] where abandoned.key == key && !recorded.contains(abandoned.uploadID) {
                 try? await client.abortMultipartUpload(key, uploadID: abandoned.uploadID)
             }
             id = try await client.createMultipartUpload(key, contentType: MediaType.of(key))
-            try await store.setMultipartUpload(taskID: task.id, uploadID: id, partSize: partSize, lease: lease)
+            do {
+                try await store.setMultipartUpload(taskID: task.id, uploadID: id, partSize: partSize, lease: lease)
+            } catch {
+                try? await client.abortMultipartUpload(key, uploadID: id)  // the lease passed on: nobody would finish it
+                throw error
+            }
         }
         let layout = partSize
         let count = Int((size + layout - 1) / layout)
