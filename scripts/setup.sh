@@ -11,6 +11,7 @@ APT_PACKAGES=(
   ffmpeg            # ffprobe/ffmpeg: the reference peers in tests and benchmarks
   chromium chromium-driver   # the real browser that drives the console in tests
   postgresql-15 postgresql-client-15   # the shared store's server: tests start throwaway clusters
+  iproute2          # ip netns and veth links: the partition test gives each worker a machine of its own
 )
 PIP_PACKAGES=(
   "moto[server]"    # moto_server: a real S3-protocol server on loopback for storage tests
