@@ -35,39 +35,30 @@ public struct LibraryStage: OriginalStage {
         }
         let description = ItemDescription(title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind)
         let (locator, reused) = try await placing.withLock(sha256) { () async throws -> (String, Bool) in
-            var replacing = false
-            while true {
-                // Across processes: the store's claim (in this one, the lock already serializes).
-                let claim = try await library.claim(.original(sha256: sha256), lease: item.lease, store: store, replacing: replacing)
-                if claim == .busy {
-                    try await Task.sleep(for: LocalLibrary.claimPoll)
-                    continue
-                }
-                // A fresh claim means nothing is recorded: no need to look.
-                if claim != .claimed, let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName),
-                    library.holds(stored.locator, size: stored.size)
-                {
+            // Across processes: the store's claim (in this one, the lock already serializes).
+            try await ContentPlacement.place(
+                .original(sha256: sha256), backend: LocalLibrary.backendName, lease: item.lease, store: store,
+                reuse: {
+                    guard let stored = try await store.storedOriginal(sha256: sha256, backend: LocalLibrary.backendName),
+                        library.holds(stored.locator, size: stored.size)
+                    else { return nil }
                     _ = try await store.recordOriginal(
                         itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
                         locator: stored.locator, description: description, lease: item.lease)
                     return (stored.locator, true)
-                }
-                // Recorded, but its file is gone from the library: claim it to be placed again.
-                if claim == .placed {
-                    replacing = true
-                    continue
-                }
-                let placed = try await context.withLane(.disk) { try await BlockingIO.run { try placeNew(file, item: item, sha256: sha256) } }
-                do {
-                    _ = try await store.recordOriginal(
-                        itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
-                        locator: placed, description: description, lease: item.lease)
-                } catch {
-                    await library.abandon(placed, claim: .original(sha256: sha256), lease: item.lease, store: store, after: error)
-                    throw error
-                }
-                return (placed, false)
-            }
+                },
+                place: {
+                    let placed = try await context.withLane(.disk) { try await BlockingIO.run { try placeNew(file, item: item, sha256: sha256) } }
+                    do {
+                        _ = try await store.recordOriginal(
+                            itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: LocalLibrary.backendName,
+                            locator: placed, description: description, lease: item.lease)
+                    } catch {
+                        await library.abandon(placed, claim: .original(sha256: sha256), lease: item.lease, store: store, after: error)
+                        throw error
+                    }
+                    return (placed, false)
+                })
         }
         var item = item
         item.locator = locator

@@ -38,43 +38,34 @@ public struct S3LibraryStage: OriginalStage {
         let description = ItemDescription(title: item.title, creators: item.creators, duration: item.duration, mediaKind: item.mediaKind)
         let content = ContentKey.original(sha256: sha256)
         let (key, reused) = try await placing.withLock(sha256) { () async throws -> (String, Bool) in
-            var replacing = false
-            while true {
-                var claim: ContentClaim?
-                if let lease = item.lease { claim = try await store.claimContent(content, backend: client.name, lease: lease, replacing: replacing) }
-                if claim == .busy {
-                    try await Task.sleep(for: LocalLibrary.claimPoll)
-                    continue
-                }
-                if claim != .claimed, let stored = try await store.storedOriginal(sha256: sha256, backend: client.name),
-                    try await client.headObject(stored.locator)?.size == stored.size
-                {
+            try await ContentPlacement.place(
+                content, backend: client.name, lease: item.lease, store: store,
+                reuse: {
+                    guard let stored = try await store.storedOriginal(sha256: sha256, backend: client.name),
+                        try await client.headObject(stored.locator)?.size == stored.size
+                    else { return nil }
                     _ = try await store.recordOriginal(
                         itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: client.name,
                         locator: stored.locator, description: description, lease: item.lease)
                     return (stored.locator, true)
-                }
-                // Recorded, but the object is gone: claim it to be put there again.
-                if claim == .placed {
-                    replacing = true
-                    continue
-                }
-                do {
-                    let key = try await freeKey(item, file: file, sha256: sha256, size: size)
-                    let assetID = try await store.recordOriginalAsset(sha256: sha256, size: size, format: item.containerFormat, lease: item.lease)
-                    try await uploader.upload(
-                        file: file, size: size, key: key, assetID: assetID, client: client, store: store, lease: item.lease, context: context)
-                    _ = try await store.recordOriginal(
-                        itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: client.name, locator: key,
-                        description: description, lease: item.lease)
-                    return (key, false)
-                } catch {
-                    // The claim goes back (unless the lease passed on: the newer attempt owns it).
-                    if case StoreError.leaseLost = error { throw error }
-                    if let lease = item.lease { try? await store.releaseContent(content, backend: client.name, lease: lease) }
-                    throw error
-                }
-            }
+                },
+                place: {
+                    do {
+                        let key = try await freeKey(item, file: file, sha256: sha256, size: size)
+                        let assetID = try await store.recordOriginalAsset(sha256: sha256, size: size, format: item.containerFormat, lease: item.lease)
+                        try await uploader.upload(
+                            file: file, size: size, key: key, assetID: assetID, client: client, store: store, lease: item.lease, context: context)
+                        _ = try await store.recordOriginal(
+                            itemID: id, sha256: sha256, size: size, format: item.containerFormat, backend: client.name, locator: key,
+                            description: description, lease: item.lease)
+                        return (key, false)
+                    } catch {
+                        // The claim goes back (unless the lease passed on: the newer attempt owns it).
+                        if case StoreError.leaseLost = error { throw error }
+                        if let lease = item.lease { try? await store.releaseContent(content, backend: client.name, lease: lease) }
+                        throw error
+                    }
+                })
         }
         var item = item
         // The locator below the base prefix: the renditions are named after it.
