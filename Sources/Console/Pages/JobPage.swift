@@ -21,7 +21,7 @@ enum JobPage {
     static func live(_ view: JobView) -> HTML {
         let id = view.job.id
         let workers = view.workers.map { worker -> HTML in
-            "<tr><td>\(worker.id)</td><td>\(worker.host)</td><td class=\"num\">\(Int(worker.pid))</td><td>\(Layout.time(worker.heartbeatAt))</td><td>\(view.current(worker) ?? "–")</td></tr>"
+            "<tr><td>\(worker.id)</td><td>\(worker.host)</td><td class=\"num\">\(Int(worker.pid))</td><td>\(Layout.time(worker.heartbeatAt))</td><td>\(view.current(worker) ?? "–")</td><td class=\"num\">\(Format.rate(worker.bytesPerSecond))</td></tr>"
         }
         let events = view.events.reversed().map { event -> HTML in
             "<li data-event=\"\(event.id)\"><span class=\"muted\">\(Layout.time(event.at))</span> <b>\(event.kind)</b> \(event.message)</li>"
@@ -42,7 +42,7 @@ enum JobPage {
             <th class="num">Failed</th></tr></thead>\(collections.isEmpty ? "<tbody><tr><td colspan=\"5\" class=\"muted\">nothing collected yet</td></tr></tbody>" : HTML(joining: collections))</table></section>
             <div class="split">
             <section class="card"><h2>Workers</h2><table><thead><tr><th>Worker</th><th>Host</th><th class="num">PID</th><th>Heartbeat</th>\
-            <th>Current item</th></tr></thead><tbody>\(workers.isEmpty ? "<tr><td colspan=\"5\" class=\"muted\">no worker holds this job</td></tr>" : HTML(joining: workers))</tbody></table></section>
+            <th>Current item</th><th class="num">Rate</th></tr></thead><tbody>\(workers.isEmpty ? "<tr><td colspan=\"6\" class=\"muted\">no worker holds this job</td></tr>" : HTML(joining: workers))</tbody></table></section>
             <section class="card"><h2>Events</h2><ol class="events">\(HTML(joining: events))</ol></section>
             </div>
             """

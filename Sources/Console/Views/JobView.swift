@@ -41,6 +41,7 @@ struct JobView {
                 .object([
                     ("id", .string($0.id)), ("host", .string($0.host)), ("pid", .int(Int64($0.pid))),
                     ("heartbeat_at", .string(Format.iso($0.heartbeatAt)!)), ("current_item", current($0).map(JSONValue.string) ?? .null),
+                    ("bytes_per_second", $0.bytesPerSecond.map(JSONValue.double) ?? .null),
                 ])
             })),
             ("events", .array(events.map(\.json))),

@@ -220,11 +220,14 @@ public struct RunningItem: Sendable {
 public struct TransferSample: Sendable {
     /// The attempt it was measured in: a sample of an attempt that has passed on changes nothing.
     public var lease: ItemLease
+    /// The item's title (what the worker reports it is on).
+    public var title: String
     public var bytes: Int64
     public var expected: Int64?
 
-    public init(lease: ItemLease, bytes: Int64, expected: Int64?) {
+    public init(lease: ItemLease, title: String, bytes: Int64, expected: Int64?) {
         self.lease = lease
+        self.title = title
         self.bytes = bytes
         self.expected = expected
     }
@@ -334,5 +337,24 @@ public struct JobWorker: Sendable {
         self.currentItem = currentItem
         self.bytesPerSecond = bytesPerSecond
         self.stoppedAt = stoppedAt
+    }
+}
+
+/// What a worker's heartbeat reports it is on: the downloads in flight (the first one's
+/// title, and how many more) and the bytes they moved since the last heartbeat, per second.
+struct WorkReport {
+    private var last: [Int64: Int64] = [:]
+    private var at = ContinuousClock.now
+
+    mutating func next(_ samples: [TransferSample]) -> (item: String?, bytesPerSecond: Double?) {
+        let now = ContinuousClock.now
+        // A transfer first seen counts from here (its bytes so far may include a resumed head).
+        let moved = samples.reduce(Int64(0)) { $0 + max(0, $1.bytes - (last[$1.lease.jobItemID] ?? $1.bytes)) }
+        let elapsed = Double((now - at).components.seconds) + Double((now - at).components.attoseconds) / 1e18
+        last = Dictionary(samples.map { ($0.lease.jobItemID, $0.bytes) }, uniquingKeysWith: max)
+        at = now
+        guard let first = samples.first else { return (nil, nil) }
+        let item = samples.count > 1 ? "\(first.title) (+\(samples.count - 1) more)" : first.title
+        return (item, elapsed > 0 ? Double(moved) / elapsed : nil)
     }
 }

@@ -418,12 +418,14 @@ public final class JobRun: Sendable {
     }
 
     private func heartbeatLoop(_ counting: StageCountingObserver) async {
+        var report = WorkReport()
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: settings.heartbeat)
                 try await store.renewLeases(holder: runner, leaseDuration: settings.leaseDuration)
                 try await store.interruptExpiredLeases()  // another runner's, which stopped renewing
-                try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: nil, bytesPerSecond: nil)
+                let (item, rate) = report.next(settings.transfers?() ?? [])
+                try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: item, bytesPerSecond: rate)
                 if settings.shared {
                     try await store.releaseOrphanedJobs(staleAfter: settings.leaseDuration)
                     try await checkOwnership()

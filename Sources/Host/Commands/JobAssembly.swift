@@ -185,7 +185,7 @@ enum JobAssembly {
         settings.transfers = {
             TransferRegistry.shared.snapshot().transfers.compactMap { transfer in
                 let now = transfer.current
-                return transfer.lease.map { TransferSample(lease: $0, bytes: now.bytes, expected: now.expected) }
+                return transfer.lease.map { TransferSample(lease: $0, title: transfer.title, bytes: now.bytes, expected: now.expected) }
             }
         }
         settings.retry = RetryPolicy(

@@ -77,7 +77,8 @@ struct JobView {
             lines.append("  running \(item.itemKey) [\(item.step ?? "claimed")] attempt \(item.attempt)\(bytes)")
         }
         for worker in workers {
-            lines.append("  worker \(worker.id) (pid \(worker.pid)), heartbeat \(Int(Date().timeIntervalSince(worker.heartbeatAt))) s ago")
+            let on = worker.currentItem.map { ", on \($0)" + (worker.bytesPerSecond.map { " at \(Format.bytes(Int64($0)))/s" } ?? "") } ?? ""
+            lines.append("  worker \(worker.id) (pid \(worker.pid)), heartbeat \(Int(Date().timeIntervalSince(worker.heartbeatAt))) s ago\(on)")
         }
         let time = DateFormatter()
         time.dateFormat = "HH:mm:ss"
@@ -119,7 +120,9 @@ struct JobView {
             ("retrying_items", .array(retrying.map { Self.json($0, format) })),
             ("workers", .array(workers.map {
                 .object([("id", .string($0.id)), ("host", .string($0.host)), ("pid", .int(Int64($0.pid))),
-                         ("heartbeat_at", .string(format.string(from: $0.heartbeatAt)))])
+                         ("heartbeat_at", .string(format.string(from: $0.heartbeatAt))),
+                         ("current_item", $0.currentItem.map(JSONValue.string) ?? .null),
+                         ("bytes_per_second", $0.bytesPerSecond.map(JSONValue.double) ?? .null)])
             })),
             ("events", .array(events.map {
                 .object([("at", .string(format.string(from: $0.at))), ("kind", .string($0.kind)), ("message", .string($0.message))])
