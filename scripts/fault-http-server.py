@@ -9,9 +9,11 @@ Prints "PORT <n>" on its first line once listening. Options:
     --slow-seconds S       how long /slow waits (default 30)
     --drop-after N         how many body bytes /ranged-drop sends before closing (default 1 MiB)
     --log FILE             append one JSON line per request once its response finished (or failed):
-                           {"path", "range", "if_range", "status", "body_bytes"}; range and if_range
-                           are the request's headers or null, body_bytes what reached the socket
-                           after the headers (chunk framing included for /stream)
+                           {"path", "range", "if_range", "status", "body_bytes", "started",
+                           "finished"}; range and if_range are the request's headers or null,
+                           body_bytes what reached the socket after the headers (chunk framing
+                           included for /stream), started and finished the times (seconds since
+                           1970) the request was read and its response ended
 
 Routes:
     /files/<name>          the file, with Content-Length (keep-alive, HTTP/1.1); ignores Range and
@@ -105,6 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         self.headers = None
         self._status = None
         self._body_start = None
+        self._started = None
         try:
             super().handle_one_request()
         finally:
@@ -130,6 +133,8 @@ class Handler(BaseHTTPRequestHandler):
             "if_range": headers.get("If-Range") if headers is not None else None,
             "status": self._status,
             "body_bytes": self.wfile.count - self._body_start if self._body_start is not None else 0,
+            "started": self._started,
+            "finished": time.time(),
         })
         with self.server.log_lock:
             with open(log, "a") as f:
@@ -137,6 +142,7 @@ class Handler(BaseHTTPRequestHandler):
                 f.flush()
 
     def do_GET(self):
+        self._started = time.time()
         parts = [p for p in self.path.split("?")[0].split("/") if p]
         if not parts:
             return self.status(404)

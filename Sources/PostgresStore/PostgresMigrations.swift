@@ -6,13 +6,24 @@
 /// identity keys (explicit ids allowed, for `store migrate`), booleans for SQLite's 0/1
 /// flags, `float8` for times in seconds since 1970, so that a store copies column for column.
 enum PostgresMigrations {
-    static let all: [(name: String, sql: String)] = [("pg1-schema", schema)]
+    static let all: [(name: String, sql: String)] = [("pg1-schema", schema), ("pg2-source-slots", sourceSlots)]
 
     /// The newest migration: the schema this program writes.
     static var current: String { all.last!.name }
 
     /// The catalog's text timestamps, as SQLite's `CURRENT_TIMESTAMP` writes them (UTC).
     static let textNow = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+
+    /// SQLite's v10: per-source download caps.
+    private static let sourceSlots = """
+        CREATE TABLE source_slots (
+            source TEXT NOT NULL,
+            job_item_id BIGINT NOT NULL REFERENCES job_items(id) ON DELETE CASCADE,
+            lease_token TEXT NOT NULL,
+            taken_at float8 NOT NULL,
+            PRIMARY KEY (source, job_item_id)
+        );
+        """
 
     private static let schema = """
         CREATE TABLE sources (

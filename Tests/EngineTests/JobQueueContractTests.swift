@@ -251,4 +251,37 @@ import TestSupport
         #expect(item.creators == ["Host A", "Guest B"])
         #expect(item.collection == found.collection && item.position == 7 && item.durationHint == 1800.5)
     }
+
+    /// A source's cap counts the slots of running attempts only: a slot frees itself when its
+    /// attempt settles or its lease passes on, a holder asking again keeps its one slot, and an
+    /// attempt whose lease has passed on cannot take one.
+    @Test(arguments: Kind.allCases)
+    func aSourcesSlotsAreHeldByRunningAttemptsOnly(_ kind: Kind) async throws {
+        let (store, dir) = try await makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        try await store.enqueue(jobID: job.id, items: items(4), completingInput: nil)
+        let claimed = try await store.claim(jobID: job.id, holder: "r", limit: 4, leaseDuration: .seconds(30)).map(\.lease)
+        #expect(try await store.takeSourceSlot("cdn", limit: 2, lease: claimed[0]))
+        #expect(try await store.takeSourceSlot("cdn", limit: 2, lease: claimed[0]), "asked again: the same slot")
+        #expect(try await store.takeSourceSlot("cdn", limit: 2, lease: claimed[1]))
+        #expect(try await store.takeSourceSlot("cdn", limit: 2, lease: claimed[2]) == false, "two of two held")
+        #expect(try await store.takeSourceSlot("other", limit: 1, lease: claimed[2]), "each source counts its own")
+
+        try await store.releaseSourceSlot("cdn", lease: claimed[0])
+        #expect(try await store.takeSourceSlot("cdn", limit: 2, lease: claimed[2]))
+        #expect(try await store.takeSourceSlot("cdn", limit: 2, lease: claimed[3]) == false)
+        try await store.settle(claimed[1], .succeeded(bytes: 1))
+        #expect(try await store.takeSourceSlot("cdn", limit: 2, lease: claimed[3]), "a settled attempt's slot is free")
+
+        // An attempt whose lease passed on: its slot is free, and it cannot take another.
+        try await store.enqueue(jobID: job.id, items: items(1, prefix: "late"), completingInput: nil)
+        let stale = try #require(try await store.claim(jobID: job.id, holder: "old", limit: 1, leaseDuration: .milliseconds(1)).first?.lease)
+        #expect(try await store.takeSourceSlot("solo", limit: 1, lease: stale))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try await store.interruptExpiredLeases() == 1)
+        let fresh = try #require(try await store.claim(jobID: job.id, holder: "new", limit: 1, leaseDuration: .seconds(30)).first?.lease)
+        #expect(try await store.takeSourceSlot("solo", limit: 1, lease: fresh), "the old attempt's slot freed itself")
+        await #expect(throws: StoreError.self) { try await store.takeSourceSlot("other", limit: 5, lease: stale) }
+    }
 }

@@ -20,8 +20,12 @@ extension SharedStoreTests {
         /// `count` items: distinct tones and copies of five fixtures (content shared by several
         /// items: stored once), each answered after `delay` ms so that the work spreads; of the
         /// tones, `large` are 6 MiB (33 s), for uploads in parts.
-        /// `host`: the address the worker machines reach the servers at (loopback by default).
-        init(count: Int, distinct: Int, delay: Int, large: Int = 0, postgres: PostgresCluster = .shared, host: String = "127.0.0.1") throws {
+        /// `host`: the address the worker machines reach the servers at (loopback by default);
+        /// `log`: where the server writes a line per request.
+        init(
+            count: Int, distinct: Int, delay: Int, large: Int = 0, postgres: PostgresCluster = .shared, host: String = "127.0.0.1",
+            log: URL? = nil
+        ) throws {
             self.postgres = postgres
             self.host = host
             served = try TemporaryDirectory("served")
@@ -34,7 +38,7 @@ extension SharedStoreTests {
             for name in SharedStoreTests.fixtures {
                 try FileManager.default.copyItem(atPath: Fixtures.media(name), toPath: served.file(name).path)
             }
-            let server = try FaultServer(root: served.url, host: host)
+            let server = try FaultServer(root: served.url, log: log, host: host)
             self.server = server
             let urls = (0..<distinct).map { server.url("/delay/\(delay)/tone-\($0).wav") }
                 + (0..<(count - distinct)).map { server.url("/delay/\(delay)/\(SharedStoreTests.fixtures[$0 % 5])?copy=\($0)") }

@@ -114,12 +114,13 @@ import Testing
               min_confidence: 0.9
               sources:
                 - {name: hifi, url: "https://h/search?q={query}", list: results, fields: {url: stream}}
-                - name: chart
+                - {name: chart, max_concurrent: 3}
             """, file: "g.yaml")
         #expect(graph.sources.map(\.name) == ["chart"])
         #expect(graph.sources.first?.collections == nil)
         #expect(graph.resolve?.minConfidence == 0.9)
         #expect(graph.resolve?.sources.map(\.url) == ["https://h/search?q={query}", nil])
+        #expect(graph.resolve?.sources.map(\.maxConcurrent) == [nil, 3])
     }
 
     @Test(arguments: [
@@ -140,6 +141,7 @@ import Testing
         ("resolve:\n  sources:\n    - {name: a, url: \"https://x/?q={title}\", fields: {title: t}}\n", "g.yaml:3: resolve source 'a' searches: its fields need 'url'"),
         ("resolve:\n  min_confidence: 2\n", "g.yaml:2: resolve.min_confidence must be from 0 to 1"),
         ("resolve:\n  sources:\n    - name: a\n    - name: a\n", "g.yaml:4: resolve.sources names 'a' twice"),
+        ("resolve:\n  sources:\n    - {name: a, max_concurrent: 0}\n", "g.yaml:3: resolve source 'a'.max_concurrent must be a whole number from 1"),
     ])
     func badSourcesAndResolveSettingsNameTheLine(text: String, expected: String) {
         #expect {

@@ -106,6 +106,16 @@ public protocol JobQueue: Sendable {
     /// Which of these job items are open (pending, interrupted or running).
     func openJobItems(_ ids: Set<Int64>) async throws -> Set<Int64>
 
+    // MARK: per-source caps (`resolve.sources[].max_concurrent`)
+    /// Takes one of `source`'s `limit` download slots for the attempt `lease`, counted across
+    /// every worker of the store: true when taken (or this attempt holds one already), false
+    /// when `limit` running attempts hold them. A slot frees itself once its attempt is no
+    /// longer running under its token (finished, failed, rescued or released). Throws
+    /// `leaseLost` when the attempt itself has passed on.
+    func takeSourceSlot(_ source: String, limit: Int, lease: ItemLease) async throws -> Bool
+    /// Gives the attempt's slot of `source` back (nothing when it holds none).
+    func releaseSourceSlot(_ source: String, lease: ItemLease) async throws
+
     // MARK: commands, events, workers
     @discardableResult
     func submitCommand(jobID: Int64, kind: JobCommandKind, argument: String?) async throws -> Int64

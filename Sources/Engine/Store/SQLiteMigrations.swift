@@ -14,6 +14,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v7-uploads", migrate: v7)
         migrator.registerMigration("v8-console", migrate: v8)
         migrator.registerMigration("v9-feeds-catalogs", migrate: v9)
+        migrator.registerMigration("v10-source-slots", migrate: v10)
         return migrator
     }
 
@@ -406,6 +407,21 @@ enum SQLiteMigrations {
                     error TEXT NOT NULL
                 );
                 CREATE INDEX job_item_source_failures_item ON job_item_source_failures (job_item_id);
+                """)
+    }
+
+    /// Per-source download caps (`resolve.sources[].max_concurrent`): a slot is a running
+    /// attempt's, and frees itself once that attempt is no longer running under its token.
+    private static func v10(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE source_slots (
+                    source TEXT NOT NULL,
+                    job_item_id INTEGER NOT NULL REFERENCES job_items(id) ON DELETE CASCADE,
+                    lease_token TEXT NOT NULL,
+                    taken_at REAL NOT NULL,
+                    PRIMARY KEY (source, job_item_id)
+                );
                 """)
     }
 }

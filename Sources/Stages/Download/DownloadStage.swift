@@ -5,14 +5,17 @@ import Foundation
 /// taken on the way. A job item downloads into its partial file (`PartialDownloads`), kept
 /// when the attempt ends on a transient error or is interrupted, so the next attempt continues
 /// it; it is renamed to the item's temp name once complete. A live stream that never ends is
-/// skipped with the reason.
+/// skipped with the reason. A source with a cap (`SourceCaps`) is downloaded from by at most
+/// that many items at once, across every worker of the store.
 public struct DownloadStage: OriginalStage {
     public let downloader: Downloader
     public let concurrency: Int
+    public let caps: SourceCaps?
 
-    public init(downloader: Downloader, concurrency: Int) {
+    public init(downloader: Downloader, concurrency: Int, caps: SourceCaps? = nil) {
         self.downloader = downloader
         self.concurrency = concurrency
+        self.caps = caps
     }
 
     public var name: String { "download" }
@@ -25,11 +28,13 @@ public struct DownloadStage: OriginalStage {
         let result: Downloader.Result
         let progress = TransferProgress(title: item.title, lease: item.lease)
         do {
-            if let partial = PartialFile(item: item, context: context) {
-                result = try await partial.download(url, with: downloader, to: complete, progress: progress)
-            } else {
-                result = try await AtomicFile.write(to: complete) { part in try await downloader.download(url, to: part, progress: progress) }
+            let transfer = { () async throws -> Downloader.Result in
+                if let partial = PartialFile(item: item, context: context) {
+                    return try await partial.download(url, with: downloader, to: complete, progress: progress)
+                }
+                return try await AtomicFile.write(to: complete) { part in try await downloader.download(url, to: part, progress: progress) }
             }
+            if let caps { result = try await caps.withSlot(for: item, transfer) } else { result = try await transfer() }
         } catch let error as AtomicFileError {
             throw DownloadError.cannotWrite(path: complete, reason: error.reason)
         } catch let error as DownloadError {

@@ -60,7 +60,8 @@ public enum DefaultGraph {
                 resolvers: (options.objectStores.map { [BucketResolver(objectStores: $0)] } ?? []) + [DirectResolver()],
                 ranking: options.resolve.map { RankingResolver(plan: $0, fetcher: PageFetcher(options: options.download)) },
                 traces: store as? any ResolveTraceStore),
-            DownloadStage(downloader: downloader, concurrency: options.downloadWorkers),
+            DownloadStage(
+                downloader: downloader, concurrency: options.downloadWorkers, caps: SourceCaps(options.resolve, store: store as? any JobQueue)),
             ProbeStage(store: store),
             storeStage,
             TranscodeStage(plan: options.renditions, store: store, library: library, output: keep && s3Library == nil ? .library : .upload),

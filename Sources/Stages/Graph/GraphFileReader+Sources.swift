@@ -110,7 +110,7 @@ extension GraphFileReader {
     }
 
     private func resolveSource(_ node: Node) throws(GraphFileError) -> ResolvePlan.Source {
-        let keys = ["name", "url", "list", "fields", "duration_unit", "headers"]
+        let keys = ["name", "url", "list", "fields", "duration_unit", "headers", "max_concurrent"]
         let pairs = try mapping(node, "a resolve source", allowed: keys)
         guard let nameNode = pairs.first(where: { $0.key == "name" })?.node else { throw error(node, "a resolve source needs a 'name'") }
         let name = try string(nameNode, "resolve source name")
@@ -131,6 +131,7 @@ extension GraphFileReader {
                 }
             case "duration_unit": source.durationInMilliseconds = try inMilliseconds(value, what)
             case "headers": source.headers = try headers(value, what)
+            case "max_concurrent": source.maxConcurrent = try int(value, "\(what).max_concurrent")
             default: break
             }
         }

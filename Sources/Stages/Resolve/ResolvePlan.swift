@@ -13,6 +13,7 @@
 ///       fields: {url: stream, title: name, creators: "artists[].name", duration: length,
 ///                format: codec, bitrate: kbps, size: bytes}
 ///     - name: square              # no url: the items `square` listed, at their own URLs
+///       max_concurrent: 2         # at most two downloads from it at once, across all workers
 /// ```
 public struct ResolvePlan: Sendable, Codable, Equatable {
     public var sources: [Source]
@@ -30,6 +31,9 @@ public struct ResolvePlan: Sendable, Codable, Equatable {
         public var durationInMilliseconds = false
         /// `$NAME` values come from the environment.
         public var headers: [String: String] = [:]
+        /// At most this many downloads from the source at once, across every worker of the
+        /// store (`max_concurrent`; nil: no cap).
+        public var maxConcurrent: Int?
 
         public init(name: String, url: String?) {
             self.name = name
