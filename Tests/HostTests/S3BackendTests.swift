@@ -116,6 +116,31 @@ import TestSupport
         #expect(try await keys(bucket).count == 2, "the original and its rendition")
     }
 
+    /// `engine upload` takes the multipart settings: a 6 MB file goes up in two parts of 5 MiB
+    /// and the rest when the threshold is 5M (its ETag names the parts), in one piece otherwise.
+    @Test func uploadTakesTheMultipartSettings() async throws {
+        let dataDir = try TemporaryDirectory("data")
+        let tone = dataDir.file("tone.wav").path
+        let made = try Command.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=500:duration=36", "-ac", "2", tone])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try await engine(["run", "--no-renditions", tone], dataDir).status == 0)
+        func etag(threshold: String?) async throws -> String {
+            let bucket = try moto.makeBucket("parts")
+            let name = "m\(UUID().uuidString.prefix(6).lowercased())"
+            #expect(try await engine(
+                ["backend", "add", "s3", name, "--bucket", bucket, "--endpoint", moto.endpoint, "--credential-env-prefix", "MOTO"], dataDir).status == 0)
+            let environment = moto.environment(prefix: "MOTO").merging(
+                threshold.map { ["ENGINE_S3_MULTIPART_THRESHOLD": $0, "ENGINE_S3_PART_SIZE": "5M"] } ?? [:]) { $1 }
+            let uploaded = try await Command.engineAsync(["upload", "--backend", name, "--data-dir", dataDir.path], environment: environment)
+            #expect(uploaded.status == 0, "\(uploaded.stderr)")
+            let key = try #require(try await keys(bucket).first)
+            return try moto.boto3("print(s3.head_object(Bucket=sys.argv[1], Key=sys.argv[2])['ETag'])", [bucket, key])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try await etag(threshold: "5M").hasSuffix("-2\""), "two parts")
+        #expect(try await !etag(threshold: nil).contains("-"), "one piece under the 16M default")
+    }
+
     /// `download_upload`: catalog items not yet stored are downloaded, stored and uploaded.
     @Test func aDownloadUploadJobStoresAndUploads() async throws {
         let dataDir = try TemporaryDirectory("data")

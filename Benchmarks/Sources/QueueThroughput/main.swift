@@ -84,6 +84,7 @@ func psql(_ sql: String) throws {
     process.arguments = ["-h", url.host, "-p", "\(url.port)", "-U", url.user, "-d", url.database, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
     var environment = ProcessInfo.processInfo.environment
     environment["PGPASSWORD"] = url.password()
+    environment["PGOPTIONS"] = "-c client_min_messages=warning"  // no NOTICE per dropped table
     process.environment = environment
     try process.run()
     process.waitUntilExit()

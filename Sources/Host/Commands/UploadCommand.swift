@@ -36,6 +36,8 @@ struct UploadCommand: AsyncParsableCommand {
         options.backend = backend
         options.uploadWorkers = workers
         options.limitRate = settings["limit_rate"].flatMap(ByteSize.parse)
+        options.multipartThreshold = settings["s3_multipart_threshold"].flatMap(ByteSize.parse)
+        options.partSize = settings["s3_part_size"].flatMap(ByteSize.parse)
         let job = try await store.createJob(
             JobSpec(
                 type: .uploadOnly, inputs: [CatalogCollector.input], scope: JobScope(sources: sources, collections: collections, limit: limit),
