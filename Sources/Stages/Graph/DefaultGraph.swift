@@ -64,7 +64,9 @@ public enum DefaultGraph {
                 downloader: downloader, concurrency: options.downloadWorkers, caps: SourceCaps(options.resolve, store: store as? any JobQueue)),
             ProbeStage(store: store),
             storeStage,
-            TranscodeStage(plan: options.renditions, store: store, library: library, output: keep && s3Library == nil ? .library : .upload),
+            TranscodeStage(
+                plan: options.renditions, store: store, library: library,
+                output: (s3Library?.name ?? options.renditionsBackend).map { .upload(to: $0) } ?? .library),
         ]
     }
 }

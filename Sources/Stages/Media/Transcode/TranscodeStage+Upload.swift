@@ -6,9 +6,10 @@ extension TranscodeStage {
     /// asset (without a location) for the upload stage; a rendition that fails is recorded as
     /// in the library, and one that failed before with the same settings is not tried. One the
     /// library holds already (the same content ingested by a graph that keeps originals) is
-    /// not made again: that file goes up. The key names the original's whole file name
+    /// not made again: that file goes up; nor is one already on `backend` (the same content
+    /// stored by another item of an S3 library). The key names the original's whole file name
     /// (`clip.mp4.h264-720p.mp4`), so that `clip.mp4` and `clip.mov` do not share one.
-    func makeForUpload(_ wanted: [TranscodeProfile], item: MediaItem, context: StageContext) async throws -> MediaItem {
+    func makeForUpload(_ wanted: [TranscodeProfile], item: MediaItem, to backend: String, context: StageContext) async throws -> MediaItem {
         guard let id = item.catalogID, let input = item.downloadedFile, let sha256 = item.sha256, let locator = item.locator else {
             throw StageInputError(item: item.key, stage: name, missing: "a recorded download")
         }
@@ -19,12 +20,17 @@ extension TranscodeStage {
                 continue
             }
             let name = LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension, keepingExtension: true)
-            if !remake, let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: item.lease),
-                stored.file.backend == LocalLibrary.backendName, library.holds(stored.file.locator, size: stored.file.size),
-                let path = library.path(for: stored.file.locator)
-            {
-                item.madeRenditions.append(MadeRendition(assetID: stored.file.assetID, profile: profile.name, path: path, size: stored.file.size, locator: name))
-                continue
+            if !remake, let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: item.lease) {
+                if stored.file.backend == backend {
+                    item.renditions.insert(profile.name)
+                    continue
+                }
+                if stored.file.backend == LocalLibrary.backendName, library.holds(stored.file.locator, size: stored.file.size),
+                    let path = library.path(for: stored.file.locator)
+                {
+                    item.madeRenditions.append(MadeRendition(assetID: stored.file.assetID, profile: profile.name, path: path, size: stored.file.size, locator: name))
+                    continue
+                }
             }
             let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
             let warnings: [String]

@@ -15,15 +15,15 @@ import Foundation
 /// settings, and the rendition is not tried again with the same settings until a retry
 /// (`jobs retry`) clears the record.
 ///
-/// In a graph that keeps no originals (`output: .upload`), renditions are made from the item's
+/// In a graph that keeps no originals, or keeps them on S3 (`output: .upload`), renditions are made from the item's
 /// download into its temp space and recorded as assets without a location, for the upload
 /// stage after it (`TranscodeStage+Upload.swift`).
 public struct TranscodeStage: ItemStage {
     public enum Output: Sendable {
         /// Beside the stored original in the library.
         case library
-        /// In the item's temp space, for the upload stage.
-        case upload
+        /// In the item's temp space, for the upload stage to backend `to`.
+        case upload(to: String)
     }
 
     public let plan: RenditionPlan
@@ -53,7 +53,7 @@ public struct TranscodeStage: ItemStage {
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         let wanted = plan.profiles(for: item.mediaKind).filter { remake || !item.renditions.contains($0.name) }
         guard !wanted.isEmpty else { return .forward(item) }
-        if output == .upload { return .forward(try await makeForUpload(wanted, item: item, context: context)) }
+        if case .upload(let backend) = output { return .forward(try await makeForUpload(wanted, item: item, to: backend, context: context)) }
         guard let id = item.catalogID, let locator = item.locator, let sha256 = item.sha256,
             let original = library.path(for: locator)
         else {
