@@ -57,14 +57,20 @@ extension PostgresJobStore {
         let session = Session(connection: connection, logger: logger)
         guard try await session.row("SELECT 1 FROM pg_tables WHERE schemaname = \(schema) AND tablename = 'engine_migrations'") != nil
         else { return [] }
-        return try await session.rows(PostgresQuery(unsafeSQL: "SELECT name FROM \(schema).engine_migrations ORDER BY applied_at, name"))
-            .map { try $0["name"] }
+        return inOrder(try await session.rows(PostgresQuery(unsafeSQL: "SELECT name FROM \(schema).engine_migrations")).map { try $0["name"] })
+    }
+
+    /// Applied migrations in the order this program knows them (one start applies several at
+    /// one time, and `pg10` sorts before `pg2` by name); unknown ones (a newer program's) last.
+    static func inOrder(_ names: [String]) -> [String] {
+        let known = Dictionary(PostgresMigrations.all.enumerated().map { ($1.name, $0) }) { first, _ in first }
+        return names.sorted { (known[$0] ?? .max, $0) < (known[$1] ?? .max, $1) }
     }
 
     /// The migrations applied to the schema, oldest first.
     public func appliedMigrations() async throws -> [String] {
         try await connection { session in
-            try await session.rows("SELECT name FROM engine_migrations ORDER BY applied_at, name").map { try $0["name"] }
+            Self.inOrder(try await session.rows("SELECT name FROM engine_migrations").map { try $0["name"] })
         }
     }
 

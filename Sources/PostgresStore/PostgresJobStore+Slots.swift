@@ -1,11 +1,16 @@
 public import Engine
 
 /// Per-source download caps (`JobQueue.takeSourceSlot`), shared by every worker of the store:
-/// an advisory lock per source makes the count and the insert one step.
+/// an advisory lock per source (and schema) makes the count and the insert one step. It is
+/// only tried: while another worker holds it the answer is "no slot yet", and the caller asks
+/// again shortly, holding no connection meanwhile. Read committed, whatever the role's
+/// default, so that each statement sees the slots the lock's previous holder committed.
 extension PostgresJobStore {
     public func takeSourceSlot(_ source: String, limit: Int, lease: ItemLease) async throws -> Bool {
         try await transaction { session in
-            try await session.execute("SELECT pg_advisory_xact_lock(hashtext(\("media-engine source " + source)))")
+            try await session.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            let key = "media-engine source \(schema) \(source)"
+            guard try await session.value("SELECT pg_try_advisory_xact_lock(hashtext(\(key)))", as: Bool.self) == true else { return false }
             let running = try await session.row(
                 "SELECT 1 FROM job_items WHERE id = \(lease.jobItemID) AND lease_token = \(lease.token) AND status = 'running'")
             guard running != nil else { throw StoreError.leaseLost(jobItemID: lease.jobItemID) }

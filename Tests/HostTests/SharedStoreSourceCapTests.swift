@@ -8,7 +8,7 @@ extension SharedStoreTests {
     /// once (as the server saw them), yet reach it, and the job stores everything.
     @Test func aSourcesCapHoldsAcrossEveryWorker() async throws {
         let log = try TemporaryDirectory("requests")
-        let cluster = try Cluster(count: 40, distinct: 10, delay: 250, log: log.file("requests.jsonl"))
+        let cluster = try Cluster(count: 40, distinct: 10, delay: 500, log: log.file("requests.jsonl"))
         // The items' own URLs are on the server's host: that is their source.
         let graph = try cluster.root.write(
             "capped.yaml",
@@ -31,10 +31,10 @@ extension SharedStoreTests {
         }.filter { ($0["path"] as? String)?.hasPrefix("/delay/") == true }
         #expect(requests.count >= cluster.items, "every item was downloaded: \(requests.count) requests")
         // The most in flight at once: +1 at each start, -1 at each end (ends first on a tie).
-        // Each request takes at least its 250 ms delay; its end counts 100 ms early, for a
+        // Each request takes at least its 500 ms delay; its end counts 250 ms early, for a
         // server thread that logs late on a loaded machine.
         let marks = requests.flatMap { request -> [(Double, Int)] in
-            [(request["started"] as? Double ?? 0, 1), ((request["finished"] as? Double ?? 0) - 0.1, -1)]
+            [(request["started"] as? Double ?? 0, 1), ((request["finished"] as? Double ?? 0) - 0.25, -1)]
         }.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
         var inFlight = 0, most = 0
         for (_, change) in marks {

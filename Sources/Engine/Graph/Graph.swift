@@ -132,6 +132,11 @@ public struct Graph<Element: Sendable>: Sendable {
                     try await stage.process(item, context: envelope.context)
                 }
                 timer.record(duration: ContinuousClock.now - started)
+            } catch is ItemReleased {
+                envelope.context.cleanUp()
+                await observer.graph(.released(item))
+                try await ledger.settle(item, .released)
+                continue
             } catch {
                 envelope.context.cleanUp()
                 if Task.isCancelled {

@@ -23,6 +23,13 @@ extension ItemStage {
     public func handles(_ item: Element) -> Bool { true }
 }
 
+/// Thrown by a stage that gives the item back before its work began, because the run is
+/// stopping (`StageContext.isStopping`) while the item waited: the item goes back to the
+/// job's queue, as one that never reached the stage.
+public struct ItemReleased: Error, Sendable {
+    public init() {}
+}
+
 /// What a stage did with an item.
 public enum StageResult<Element: Sendable>: Sendable {
     /// Pass it to the next stage (or out of the graph after the last one).

@@ -24,6 +24,10 @@ public final class StageContext: Sendable {
         self.intake = intake
     }
 
+    /// The run takes no new work (a pause, a stop): an item still waiting to begin may be
+    /// given back (`ItemReleased`).
+    public var isStopping: Bool { intake?.isStopped ?? false }
+
     /// The run was canceled for good (a job cancel), not paused or stopped to go on later.
     public var isAbandoned: Bool { intake?.isAbandoned ?? false }
 

@@ -341,20 +341,20 @@ public struct JobWorker: Sendable {
 }
 
 /// What a worker's heartbeat reports it is on: the downloads in flight (the first one's
-/// title, and how many more) and the bytes they moved since the last heartbeat, per second.
+/// title, and how many more) and the bytes its downloads received since the last heartbeat
+/// (finished ones included), per second; no rate before a second reading, nor while idle.
 struct WorkReport {
-    private var last: [Int64: Int64] = [:]
-    private var at = ContinuousClock.now
+    private var last: (received: Int64, at: ContinuousClock.Instant)?
 
-    mutating func next(_ samples: [TransferSample]) -> (item: String?, bytesPerSecond: Double?) {
+    mutating func next(_ samples: [TransferSample], received: Int64?) -> (item: String?, bytesPerSecond: Double?) {
         let now = ContinuousClock.now
-        // A transfer first seen counts from here (its bytes so far may include a resumed head).
-        let moved = samples.reduce(Int64(0)) { $0 + max(0, $1.bytes - (last[$1.lease.jobItemID] ?? $1.bytes)) }
-        let elapsed = Double((now - at).components.seconds) + Double((now - at).components.attoseconds) / 1e18
-        last = Dictionary(samples.map { ($0.lease.jobItemID, $0.bytes) }, uniquingKeysWith: max)
-        at = now
-        guard let first = samples.first else { return (nil, nil) }
-        let item = samples.count > 1 ? "\(first.title) (+\(samples.count - 1) more)" : first.title
-        return (item, elapsed > 0 ? Double(moved) / elapsed : nil)
+        var rate: Double?
+        if let received, let last, received >= last.received {
+            let elapsed = Double((now - last.at).components.seconds) + Double((now - last.at).components.attoseconds) / 1e18
+            if elapsed > 0, received > last.received || !samples.isEmpty { rate = Double(received - last.received) / elapsed }
+        }
+        last = received.map { ($0, now) }
+        guard let first = samples.first else { return (nil, rate) }
+        return (samples.count > 1 ? "\(first.title) (+\(samples.count - 1) more)" : first.title, rate)
     }
 }

@@ -74,6 +74,9 @@ public struct JobRunSettings: Sendable {
     /// (so `jobs show` in another process sees bytes as they arrive).
     public var transfers: (@Sendable () -> [TransferSample])?
     public var transferInterval: Duration = .seconds(1)
+    /// Every byte the run's downloads received so far, finished ones included: the heartbeat
+    /// reports the rate from it.
+    public var receivedBytes: (@Sendable () -> Int64)?
     /// The store is shared by runners on other machines (PostgreSQL): the owner of a job waits
     /// for items other runners hold before judging it, gives the job back to the queue (not
     /// paused) when it stops, and a run's heartbeat requeues jobs whose owner stopped answering.
@@ -424,7 +427,7 @@ public final class JobRun: Sendable {
                 try await Task.sleep(for: settings.heartbeat)
                 try await store.renewLeases(holder: runner, leaseDuration: settings.leaseDuration)
                 try await store.interruptExpiredLeases()  // another runner's, which stopped renewing
-                let (item, rate) = report.next(settings.transfers?() ?? [])
+                let (item, rate) = report.next(settings.transfers?() ?? [], received: settings.receivedBytes?())
                 try await store.workerHeartbeat(id: runner, jobID: jobID, currentItem: item, bytesPerSecond: rate)
                 if settings.shared {
                     try await store.releaseOrphanedJobs(staleAfter: settings.leaseDuration)

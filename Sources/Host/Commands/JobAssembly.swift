@@ -182,11 +182,16 @@ enum JobAssembly {
             settings.maxHeld = workers + settings.claimBatch
             settings.channelCapacity = 2
         }
-        settings.transfers = {
-            TransferRegistry.shared.snapshot().transfers.compactMap { transfer in
-                let now = transfer.current
-                return transfer.lease.map { TransferSample(lease: $0, title: transfer.title, bytes: now.bytes, expected: now.expected) }
+        // The process's downloads are this job's: jobs that download run one at a time (the
+        // download lane); the others report none.
+        if [.ingest, .downloadOnly, .downloadUpload].contains(job.type) {
+            settings.transfers = {
+                TransferRegistry.shared.snapshot().transfers.compactMap { transfer in
+                    let now = transfer.current
+                    return transfer.lease.map { TransferSample(lease: $0, title: transfer.title, bytes: now.bytes, expected: now.expected) }
+                }
             }
+            settings.receivedBytes = { TransferRegistry.shared.snapshot().receivedBytes }
         }
         settings.retry = RetryPolicy(
             attempts: options.attempts ?? file.attempts ?? 5,

@@ -20,6 +20,9 @@ public struct DownloadStage: OriginalStage {
 
     public var name: String { "download" }
     public var lane: LaneKind? { .network }
+    /// The network permit is held around the transfer only: not while a capped source's slot
+    /// is waited for.
+    public var takesLaneItself: Bool { true }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         let url = item.resolvedURL ?? item.url
@@ -29,12 +32,14 @@ public struct DownloadStage: OriginalStage {
         let progress = TransferProgress(title: item.title, lease: item.lease)
         do {
             let transfer = { () async throws -> Downloader.Result in
-                if let partial = PartialFile(item: item, context: context) {
-                    return try await partial.download(url, with: downloader, to: complete, progress: progress)
+                try await context.withLane(.network) {
+                    if let partial = PartialFile(item: item, context: context) {
+                        return try await partial.download(url, with: downloader, to: complete, progress: progress)
+                    }
+                    return try await AtomicFile.write(to: complete) { part in try await downloader.download(url, to: part, progress: progress) }
                 }
-                return try await AtomicFile.write(to: complete) { part in try await downloader.download(url, to: part, progress: progress) }
             }
-            if let caps { result = try await caps.withSlot(for: item, transfer) } else { result = try await transfer() }
+            if let caps { result = try await caps.withSlot(for: item, context: context, transfer) } else { result = try await transfer() }
         } catch let error as AtomicFileError {
             throw DownloadError.cannotWrite(path: complete, reason: error.reason)
         } catch let error as DownloadError {
