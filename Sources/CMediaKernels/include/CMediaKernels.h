@@ -6,6 +6,7 @@
 #include "mk_sink.h"
 #include "mk_cancel.h"
 #include "mk_transcode.h"
+#include "mk_analyze.h"
 #include "mk_http.h"
 
 #endif

@@ -1,0 +1,66 @@
+#ifndef MK_ANALYZE_H
+#define MK_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mk_cancel.h"
+
+/*
+ * Processors over one decode: the input's best audio stream is decoded once and converted
+ * once (swresample) to interleaved float at its own rate and channels, and every enabled
+ * processor is handed each converted frame in turn. Adding a processor adds a consumer of
+ * those frames, never another decode.
+ */
+typedef struct mk_analyze_options {
+    int loudness; /* EBU R 128 (libebur128): integrated, range, sample and true peak, block histogram */
+    int threads;  /* decoder threads; 0: libav's choice */
+} mk_analyze_options;
+
+/* The gating-block histogram: bin i counts the 400 ms blocks (every 100 ms) whose momentary
+   loudness is in [-70 + i/100, -70 + (i+1)/100) LUFS; blocks at or below -70 LUFS (the
+   absolute gate) are not counted, louder than the top bin go into it. */
+#define MK_LOUDNESS_BINS 8000
+#define MK_LOUDNESS_BIN_FLOOR (-70.0)
+#define MK_LOUDNESS_BIN_WIDTH 0.01
+
+typedef struct mk_loudness {
+    double integrated;  /* LUFS; -HUGE_VAL when every block is gated (silence) */
+    double range;       /* LU */
+    double sample_peak; /* linear, the largest of the channels */
+    double true_peak;   /* linear, the largest of the channels (4x oversampled below 96 kHz) */
+    uint32_t *histogram; /* MK_LOUDNESS_BINS counts, owned by the analysis */
+} mk_loudness;
+
+typedef struct mk_analysis {
+    int sample_rate;
+    int channels;
+    double duration; /* seconds of audio decoded */
+    int has_loudness;
+    mk_loudness loudness;
+} mk_analysis;
+
+/* Return codes beyond libav's negative AVERROR values. */
+enum {
+    MK_ANALYZE_CANCELED = -1000101,
+    MK_ANALYZE_NO_AUDIO = -1000102,
+    MK_ANALYZE_NO_DECODER = -1000103,
+    MK_ANALYZE_NO_FRAME = -1000104,
+    MK_ANALYZE_PROCESSOR = -1000105,
+};
+
+/*
+ * Analyzes `input`. Returns 0 and fills `out` (free it with mk_analysis_free, also after a
+ * failure), or a negative code with a one-line message in `error`. Damaged input is tolerated
+ * as the transcode tolerates it (skipped packets, an input that ends early: the result covers
+ * what decoded), with what was tolerated in `notes`, one per line. `cancel` (may be NULL) is
+ * polled between packets and from libav's I/O interrupt callback.
+ */
+int mk_analyze(const char *input, const mk_analyze_options *options, mk_analysis *out, const mk_cancel *cancel,
+               char *error, size_t error_size, char *notes, size_t notes_size);
+void mk_analysis_free(mk_analysis *analysis);
+
+/* libebur128's version, "major.minor.patch". */
+void mk_loudness_version(char *out, size_t size);
+
+#endif

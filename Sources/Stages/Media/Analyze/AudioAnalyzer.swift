@@ -1,0 +1,74 @@
+internal import CMediaKernels
+public import Engine
+import Foundation
+
+/// Runs the processors over one decode of a file's audio (`mk_analyze`): the best audio stream
+/// decoded once, converted once to float, each processor fed every frame. Damaged input is
+/// tolerated as the transcode tolerates it; what was tolerated comes back as warnings.
+public struct AudioAnalyzer: Sendable {
+    /// What one decode measured.
+    public struct Analysis: Sendable {
+        public var sampleRate: Int
+        public var channels: Int
+        /// Seconds of audio decoded.
+        public var duration: Double
+        public var loudness: Loudness?
+        public var warnings: [String]
+    }
+
+    public init() {
+        Libav.initialize()
+    }
+
+    /// libebur128's version (part of the loudness result's key).
+    public static var loudnessLibraryVersion: String {
+        var buffer = [CChar](repeating: 0, count: 32)
+        mk_loudness_version(&buffer, buffer.count)
+        return String(nulTerminated: buffer)
+    }
+
+    public func analyze(_ path: String) async throws -> Analysis {
+        let control = TranscodeControl(progress: nil)
+        return try await withTaskCancellationHandler {
+            try await BlockingIO.run { try Self.run(path, control: control) }
+        } onCancel: {
+            control.cancel()
+        }
+    }
+
+    private static func run(_ path: String, control: TranscodeControl) throws -> Analysis {
+        var options = mk_analyze_options(loudness: 1, threads: 1)
+        var result = mk_analysis()
+        var error = [CChar](repeating: 0, count: 1024)
+        var notes = [CChar](repeating: 0, count: 2048)
+        defer { mk_analysis_free(&result) }
+        let status = mk_analyze(path, &options, &result, control.flag, &error, error.count, &notes, notes.count)
+        if status == Int32(MK_ANALYZE_CANCELED) || control.isCancelled { throw CancellationError() }
+        guard status == 0 else { throw AnalyzeError.failed(input: path, reason: String(nulTerminated: error)) }
+        var analysis = Analysis(
+            sampleRate: Int(result.sample_rate), channels: Int(result.channels), duration: result.duration, loudness: nil,
+            warnings: String(nulTerminated: notes).split(separator: "\n").map(String.init))
+        if result.has_loudness != 0 {
+            let measured = result.loudness
+            var histogram: [Int: Int] = [:]
+            if let bins = measured.histogram {
+                for bin in 0..<Int(MK_LOUDNESS_BINS) where bins[bin] > 0 { histogram[bin] = Int(bins[bin]) }
+            }
+            analysis.loudness = Loudness(
+                integrated: measured.integrated.isFinite ? measured.integrated : nil, range: measured.range,
+                samplePeak: measured.sample_peak, truePeak: measured.true_peak, histogram: histogram)
+        }
+        return analysis
+    }
+}
+
+/// Why a file could not be analyzed: one line naming the file and the cause.
+public enum AnalyzeError: Error, Sendable, CustomStringConvertible {
+    case failed(input: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .failed(let input, let reason): "cannot analyze \(input): \(reason)"
+        }
+    }
+}
