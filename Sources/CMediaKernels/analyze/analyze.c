@@ -1,8 +1,9 @@
 /*
  * The processors' frame path: one demux and decode of the best audio stream, one conversion to
  * interleaved float (its own rate and channels), and each enabled processor fed every frame.
- * Today's processor: loudness (libebur128), with a histogram of its gating blocks for album
- * gain. Damaged input is tolerated as the transcode tolerates it.
+ * The processors: loudness (libebur128, with a histogram of its gating blocks for album gain)
+ * and waveform peaks (as BBC audiowaveform). Damaged input is tolerated as the transcode
+ * tolerates it.
  */
 #include "mk_analyze.h"
 #include "mk_avlog.h"
@@ -23,6 +24,10 @@ typedef struct loudness_state {
     size_t in_step; /* frames fed since the last 100 ms boundary */
     uint64_t fed;
 } loudness_state;
+
+typedef struct peaks_state {
+    int min, max, count;
+} peaks_state;
 
 typedef struct mk_an {
     const mk_analyze_options *o;
@@ -45,6 +50,7 @@ typedef struct mk_an {
     int decode_errors;
     char decode_error[AV_ERROR_MAX_STRING_SIZE];
     loudness_state loud;
+    peaks_state peaks;
 } mk_an;
 
 static int fail(mk_an *a, int code, const char *operation) {
@@ -137,11 +143,48 @@ static void loudness_finish(mk_an *a) {
     }
 }
 
+static int peaks_append(mk_an *a) {
+    mk_peaks *p = &a->out->peaks;
+    if (p->length == p->capacity) {
+        size_t capacity = p->capacity ? p->capacity * 2 : 4096;
+        int16_t *grown = realloc(p->data, capacity * 2 * sizeof(int16_t));
+        if (!grown) return fail(a, AVERROR(ENOMEM), "cannot make peaks");
+        p->data = grown;
+        p->capacity = capacity;
+    }
+    p->data[2 * p->length] = (int16_t)a->peaks.min;
+    p->data[2 * p->length + 1] = (int16_t)a->peaks.max;
+    p->length++;
+    a->peaks.min = INT16_MAX;
+    a->peaks.max = INT16_MIN;
+    a->peaks.count = 0;
+    return 0;
+}
+
+static int peaks_feed(mk_an *a, const float *src, size_t frames) {
+    int channels = a->layout.nb_channels, ret;
+    peaks_state *s = &a->peaks;
+    for (size_t i = 0; i < frames; i++, src += channels) {
+        int sum = 0;
+        for (int c = 0; c < channels; c++) {
+            long v = lrintf(src[c] * 32768.0f);
+            sum += (int)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+        }
+        int sample = sum / channels;
+        if (sample < s->min) s->min = sample;
+        if (sample > s->max) s->max = sample;
+        if (++s->count == a->o->samples_per_pixel && (ret = peaks_append(a)) < 0) return ret;
+    }
+    return 0;
+}
+
 /* The converted frames go to every enabled processor. */
 static int feed(mk_an *a, const float *samples, int frames) {
     if (frames <= 0) return 0;
     a->frames += (uint64_t)frames;
-    if (a->o->loudness) return loudness_feed(a, samples, (size_t)frames);
+    int ret;
+    if (a->o->loudness && (ret = loudness_feed(a, samples, (size_t)frames)) < 0) return ret;
+    if (a->o->peaks && (ret = peaks_feed(a, samples, (size_t)frames)) < 0) return ret;
     return 0;
 }
 
@@ -166,6 +209,11 @@ static int convert(mk_an *a, AVFrame *f) {
         a->out->sample_rate = a->rate;
         a->out->channels = a->layout.nb_channels;
         if (a->o->loudness && (ret = loudness_open(a)) < 0) return ret;
+        if (a->o->peaks) {
+            a->peaks.min = INT16_MAX;
+            a->peaks.max = INT16_MIN;
+            a->out->has_peaks = 1;
+        }
     } else if (f->sample_rate != a->rate || av_channel_layout_compare(&f->ch_layout, &a->layout) != 0) {
         a->skipped_frames++;
         return 0;
@@ -226,6 +274,7 @@ static int read_stopped(mk_an *a, int ret) {
 
 static int run(mk_an *a, const char *input) {
     mk_avlog_clear();
+    if (a->o->peaks && a->o->samples_per_pixel < 2) return fail(a, AVERROR(EINVAL), "samples per pixel must be at least 2");
     a->ic = avformat_alloc_context();
     if (!a->ic) return fail(a, AVERROR(ENOMEM), "cannot open input");
     a->ic->interrupt_callback = (AVIOInterruptCB){interrupted, a};
@@ -284,6 +333,7 @@ static int run(mk_an *a, const char *input) {
     if (a->frames == 0) return fail(a, MK_ANALYZE_NO_FRAME, "cannot decode audio");
     a->out->duration = (double)a->frames / a->rate;
     if (a->loud.st) loudness_finish(a);
+    if (a->out->has_peaks && a->peaks.count > 0 && (ret = peaks_append(a)) < 0) return ret;
     return 0;
 }
 
@@ -316,6 +366,8 @@ int mk_analyze(const char *input, const mk_analyze_options *options, mk_analysis
 void mk_analysis_free(mk_analysis *analysis) {
     free(analysis->loudness.histogram);
     analysis->loudness.histogram = NULL;
+    free(analysis->peaks.data);
+    analysis->peaks.data = NULL;
 }
 
 void mk_loudness_version(char *out, size_t size) {

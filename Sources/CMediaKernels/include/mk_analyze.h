@@ -14,6 +14,8 @@
  */
 typedef struct mk_analyze_options {
     int loudness; /* EBU R 128 (libebur128): integrated, range, sample and true peak, block histogram */
+    int peaks;    /* waveform peaks as BBC audiowaveform computes them */
+    int samples_per_pixel; /* of the peaks; at least 2 */
     int threads;  /* decoder threads; 0: libav's choice */
 } mk_analyze_options;
 
@@ -32,12 +34,24 @@ typedef struct mk_loudness {
     uint32_t *histogram; /* MK_LOUDNESS_BINS counts, owned by the analysis */
 } mk_loudness;
 
+/* Waveform peaks, as BBC audiowaveform makes them (mono): each frame's channels as 16-bit
+   samples (ffmpeg's float-to-s16 rounding), summed and divided by the channel count (C's
+   division), then the min and max of every `samples_per_pixel` frames, the last window
+   possibly shorter. */
+typedef struct mk_peaks {
+    int16_t *data;  /* min, max pairs, `length` of them, owned by the analysis */
+    size_t length;
+    size_t capacity; /* in pairs */
+} mk_peaks;
+
 typedef struct mk_analysis {
     int sample_rate;
     int channels;
     double duration; /* seconds of audio decoded */
     int has_loudness;
     mk_loudness loudness;
+    int has_peaks;
+    mk_peaks peaks;
 } mk_analysis;
 
 /* Return codes beyond libav's negative AVERROR values. */

@@ -7,25 +7,35 @@ import Stages
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Measure media files with the processors (loudness / ReplayGain), one decode each, no store.",
+        abstract: "Measure media files with the processors (loudness / ReplayGain, waveform peaks), one decode each, no store.",
         discussion: """
             Each FILE is decoded once and every processor reads the same frames. loudness: EBU R 128 \
             integrated loudness (LUFS), loudness range (LU), sample and true peak, and the ReplayGain \
             2.0 track gain (reference -18 LUFS) and peak. With several files, the album's loudness, \
             gain and peak over all of them, as one measurement of the files in a row would gate it. \
             --json: an object per file ({file, duration, sample_rate, channels, warnings, processors: \
-            {loudness: {...}}}, or {file, error}) in `files`, and `album`. Exit 1 when any file failed.
+            {loudness: {...}, peaks: {...}}}, or {file, error}) in `files`, and `album`. peaks: a mono \
+            waveform as BBC audiowaveform makes it (--samples-per-pixel, default 256), with a 1,000-pair \
+            overview in the result; --peaks-dir writes audiowaveform's .dat and .json (version 2, 8-bit) \
+            that peaks.js reads. Exit 1 when any file failed.
             """
     )
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Option(name: .long, help: "Write each file's waveform peaks as audiowaveform's .dat and .json (8-bit) into this folder.")
+    var peaksDir: String?
+
+    @Option(name: .long, help: "Audio frames per peaks pixel (at least 2).")
+    var samplesPerPixel = WaveformPeaks.defaultSamplesPerPixel
+
     @Argument(help: "Media files.")
     var files: [String]
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one FILE to analyze") }
+        if samplesPerPixel < 2 { throw ValidationError("--samples-per-pixel must be at least 2") }
     }
 
     func run() async throws {
@@ -35,14 +45,17 @@ struct AnalyzeCommand: AsyncParsableCommand {
         var failed = false
         for file in files {
             do {
-                let analysis = try await analyzer.analyze(file)
+                let analysis = try await analyzer.analyze(file, samplesPerPixel: samplesPerPixel)
                 if let loudness = analysis.loudness { measured.append(loudness) }
+                if let peaksDir, let peaks = analysis.peaks { try Self.write(peaks, of: file, to: peaksDir) }
                 for warning in analysis.warnings { Output.note("analyze: \(file): \(warning)") }
                 if json {
                     documents.append(.object([
                         ("file", .string(file)), ("duration", .double(analysis.duration)), ("sample_rate", .int(Int64(analysis.sampleRate))),
                         ("channels", .int(Int64(analysis.channels))), ("warnings", .array(analysis.warnings.map(JSONValue.string))),
-                        ("processors", .object(analysis.loudness.map { [(Loudness.processor, $0.json)] } ?? [])),
+                        ("processors", .object(
+                            (analysis.loudness.map { [(Loudness.processor, $0.json)] } ?? [])
+                                + (analysis.peaks.map { [(WaveformPeaks.processor, $0.resultJSON)] } ?? []))),
                     ]))
                 } else {
                     Output.line("\(file): \(Self.text(analysis))")
@@ -72,6 +85,20 @@ struct AnalyzeCommand: AsyncParsableCommand {
         guard let l = analysis.loudness else { return "no processor result" }
         return "\(lufs(l.integrated)), range \(String(format: "%.1f", l.range)) LU, true peak "
             + "\(Loudness.decibels(l.truePeak).map { String(format: "%.1f dBTP", $0) } ?? "none"), track gain \(db(l.trackGain))"
+            + (analysis.peaks.map { ", \($0.length) peaks" } ?? "")
+    }
+
+    /// `<name>.dat` and `<name>.json` (the file's name without its extension) in `dir`.
+    static func write(_ peaks: WaveformPeaks, of file: String, to dir: String) throws {
+        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let folder = URL(fileURLWithPath: dir)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try peaks.dat().write(to: folder.appendingPathComponent(name + ".dat"), options: .atomic)
+            try Data((peaks.json().serialized() + "\n").utf8).write(to: folder.appendingPathComponent(name + ".json"), options: .atomic)
+        } catch {
+            throw AnalyzeError.failed(input: file, reason: "cannot write its peaks into \(dir): \((error as NSError).localizedDescription)")
+        }
     }
 
     static func lufs(_ value: Double?) -> String { value.map { String(format: "%.1f LUFS", $0) } ?? "silent" }

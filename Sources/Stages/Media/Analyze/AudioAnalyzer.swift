@@ -13,6 +13,7 @@ public struct AudioAnalyzer: Sendable {
         /// Seconds of audio decoded.
         public var duration: Double
         public var loudness: Loudness?
+        public var peaks: WaveformPeaks?
         public var warnings: [String]
     }
 
@@ -27,17 +28,18 @@ public struct AudioAnalyzer: Sendable {
         return String(nulTerminated: buffer)
     }
 
-    public func analyze(_ path: String) async throws -> Analysis {
+    /// `samplesPerPixel`: the peaks' resolution (at least 2).
+    public func analyze(_ path: String, samplesPerPixel: Int = WaveformPeaks.defaultSamplesPerPixel) async throws -> Analysis {
         let control = TranscodeControl(progress: nil)
         return try await withTaskCancellationHandler {
-            try await BlockingIO.run { try Self.run(path, control: control) }
+            try await BlockingIO.run { try Self.run(path, samplesPerPixel: samplesPerPixel, control: control) }
         } onCancel: {
             control.cancel()
         }
     }
 
-    private static func run(_ path: String, control: TranscodeControl) throws -> Analysis {
-        var options = mk_analyze_options(loudness: 1, threads: 1)
+    private static func run(_ path: String, samplesPerPixel: Int, control: TranscodeControl) throws -> Analysis {
+        var options = mk_analyze_options(loudness: 1, peaks: 1, samples_per_pixel: Int32(clamping: samplesPerPixel), threads: 1)
         var result = mk_analysis()
         var error = [CChar](repeating: 0, count: 1024)
         var notes = [CChar](repeating: 0, count: 2048)
@@ -46,7 +48,7 @@ public struct AudioAnalyzer: Sendable {
         if status == Int32(MK_ANALYZE_CANCELED) || control.isCancelled { throw CancellationError() }
         guard status == 0 else { throw AnalyzeError.failed(input: path, reason: String(nulTerminated: error)) }
         var analysis = Analysis(
-            sampleRate: Int(result.sample_rate), channels: Int(result.channels), duration: result.duration, loudness: nil,
+            sampleRate: Int(result.sample_rate), channels: Int(result.channels), duration: result.duration, loudness: nil, peaks: nil,
             warnings: String(nulTerminated: notes).split(separator: "\n").map(String.init))
         if result.has_loudness != 0 {
             let measured = result.loudness
@@ -57,6 +59,11 @@ public struct AudioAnalyzer: Sendable {
             analysis.loudness = Loudness(
                 integrated: measured.integrated.isFinite ? measured.integrated : nil, range: measured.range,
                 samplePeak: measured.sample_peak, truePeak: measured.true_peak, histogram: histogram)
+        }
+        if result.has_peaks != 0 {
+            let pairs = Int(result.peaks.length)
+            let data = result.peaks.data.map { Array(UnsafeBufferPointer(start: $0, count: 2 * pairs)) } ?? []
+            analysis.peaks = WaveformPeaks(sampleRate: analysis.sampleRate, samplesPerPixel: samplesPerPixel, data: data)
         }
         return analysis
     }
