@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "CMediaKernels",
             dependencies: ["CFFmpeg", "CCurl"],
-            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("ebur128")]
+            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("ebur128"), .linkedLibrary("chromaprint")]
         ),
         .target(
             name: "Engine",

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev
   libebur128-dev    # the loudness processor (EBU R 128, ReplayGain 2.0)
+  libchromaprint-dev libchromaprint-tools   # the fingerprint processor, and fpcalc as its reference in tests
   ffmpeg            # ffprobe/ffmpeg: the reference peers in tests and benchmarks
   chromium chromium-driver   # the real browser that drives the console in tests
   postgresql-15 postgresql-client-15   # the shared store's server: tests start throwaway clusters

@@ -8,10 +8,12 @@
 #include "mk_analyze.h"
 #include "mk_avlog.h"
 
+#include <chromaprint.h>
 #include <ebur128.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +30,17 @@ typedef struct loudness_state {
 typedef struct peaks_state {
     int min, max, count;
 } peaks_state;
+
+/* fpcalc's path: the decoder's own samples through a converter of its own (fpcalc's
+   "compatible mode" settings) to 16-bit mono at Chromaprint's rate, for the first seconds. */
+typedef struct fingerprint_state {
+    ChromaprintContext *cp;
+    SwrContext *swr;
+    int16_t *buf;
+    int buf_frames;
+    uint64_t fed, limit;
+    int done;
+} fingerprint_state;
 
 typedef struct mk_an {
     const mk_analyze_options *o;
@@ -51,6 +64,7 @@ typedef struct mk_an {
     char decode_error[AV_ERROR_MAX_STRING_SIZE];
     loudness_state loud;
     peaks_state peaks;
+    fingerprint_state print;
 } mk_an;
 
 static int fail(mk_an *a, int code, const char *operation) {
@@ -62,6 +76,7 @@ static int fail(mk_an *a, int code, const char *operation) {
     case MK_ANALYZE_NO_DECODER: snprintf(reason, sizeof reason, "no decoder for this codec"); break;
     case MK_ANALYZE_NO_FRAME: snprintf(reason, sizeof reason, "no frame could be decoded"); break;
     case MK_ANALYZE_PROCESSOR: snprintf(reason, sizeof reason, "the loudness meter refused the audio"); break;
+    case MK_ANALYZE_FINGERPRINT: snprintf(reason, sizeof reason, "Chromaprint refused the audio"); break;
     default: av_strerror(code, reason, sizeof reason); break;
     }
     if (code != MK_ANALYZE_CANCELED && code > -1000000 && detail[0] && !strstr(reason, detail))
@@ -188,6 +203,85 @@ static int feed(mk_an *a, const float *samples, int frames) {
     return 0;
 }
 
+static int fingerprint_open(mk_an *a, const AVFrame *f) {
+    fingerprint_state *p = &a->print;
+    p->cp = chromaprint_new(CHROMAPRINT_ALGORITHM_DEFAULT);
+    p->swr = swr_alloc();
+    if (!p->cp || !p->swr) return fail(a, AVERROR(ENOMEM), "cannot start the fingerprint");
+    int rate = chromaprint_get_sample_rate(p->cp);
+    AVChannelLayout in, out;
+    if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&in, f->ch_layout.nb_channels);
+    else if (av_channel_layout_copy(&in, &f->ch_layout) < 0) return fail(a, AVERROR(ENOMEM), "cannot start the fingerprint");
+    av_channel_layout_default(&out, chromaprint_get_num_channels(p->cp));
+    av_opt_set_int(p->swr, "resampler", SWR_ENGINE_SWR, 0);
+    av_opt_set_int(p->swr, "filter_size", 16, 0);
+    av_opt_set_int(p->swr, "phase_shift", 8, 0);
+    av_opt_set_int(p->swr, "linear_interp", 1, 0);
+    av_opt_set_int(p->swr, "tsf", AV_SAMPLE_FMT_S16P, 0);
+    av_opt_set_double(p->swr, "cutoff", 0.8, 0);
+    av_opt_set_chlayout(p->swr, "in_chlayout", &in, 0);
+    av_opt_set_int(p->swr, "in_sample_fmt", f->format, 0);
+    av_opt_set_int(p->swr, "in_sample_rate", f->sample_rate, 0);
+    av_opt_set_chlayout(p->swr, "out_chlayout", &out, 0);
+    av_opt_set_int(p->swr, "out_sample_fmt", AV_SAMPLE_FMT_S16, 0);
+    av_opt_set_int(p->swr, "out_sample_rate", rate, 0);
+    av_channel_layout_uninit(&in);
+    av_channel_layout_uninit(&out);
+    int ret = swr_init(p->swr);
+    if (ret < 0) return fail(a, ret, "cannot start the fingerprint");
+    if (!chromaprint_start(p->cp, rate, chromaprint_get_num_channels(p->cp))) return fail(a, MK_ANALYZE_FINGERPRINT, "cannot start the fingerprint");
+    p->limit = (uint64_t)(a->o->fingerprint_seconds * rate);
+    return 0;
+}
+
+/* Converts `in_frames` of the decoder's samples (NULL: what the converter holds) and feeds
+   Chromaprint up to the limit. */
+static int fingerprint_feed(mk_an *a, const uint8_t **in, int in_frames) {
+    fingerprint_state *p = &a->print;
+    if (p->done) return 0;
+    int need = swr_get_out_samples(p->swr, in_frames);
+    if (need > p->buf_frames) {
+        int16_t *grown = realloc(p->buf, (size_t)need * sizeof(int16_t));
+        if (!grown) return fail(a, AVERROR(ENOMEM), "cannot fingerprint");
+        p->buf = grown;
+        p->buf_frames = need;
+    }
+    uint8_t *out = (uint8_t *)p->buf;
+    int n = p->buf_frames ? swr_convert(p->swr, &out, p->buf_frames, in, in_frames) : 0;
+    if (n < 0) return fail(a, n, "cannot fingerprint");
+    if ((uint64_t)n >= p->limit - p->fed) {
+        n = (int)(p->limit - p->fed);
+        p->done = 1;
+    }
+    p->fed += (uint64_t)n;
+    if (n > 0 && !chromaprint_feed(p->cp, p->buf, n)) return fail(a, MK_ANALYZE_FINGERPRINT, "cannot fingerprint");
+    return 0;
+}
+
+static int fingerprint_finish(mk_an *a) {
+    fingerprint_state *p = &a->print;
+    int ret;
+    if (!p->done) { /* the input ended first: what the converter still holds */
+        for (int n = 0; n < 64 && !p->done; n++) {
+            uint64_t before = p->fed;
+            if ((ret = fingerprint_feed(a, NULL, 0)) < 0) return ret;
+            if (p->fed == before) break;
+        }
+    }
+    char *printed = NULL;
+    int size = 0;
+    if (!chromaprint_finish(p->cp) || !chromaprint_get_raw_fingerprint_size(p->cp, &size))
+        return fail(a, MK_ANALYZE_FINGERPRINT, "cannot fingerprint");
+    if (size <= 0) { /* as fpcalc: no fingerprint of audio this short (a few seconds) */
+        mk_avlog_note("the audio is too short to fingerprint");
+        return 0;
+    }
+    if (!chromaprint_get_fingerprint(p->cp, &printed) || !printed) return fail(a, MK_ANALYZE_FINGERPRINT, "cannot fingerprint");
+    a->out->fingerprint = strdup(printed);
+    chromaprint_dealloc(printed);
+    return a->out->fingerprint ? 0 : fail(a, AVERROR(ENOMEM), "cannot fingerprint");
+}
+
 static int ensure_buffer(mk_an *a, int frames) {
     if (frames <= a->buf_frames) return 0;
     float *grown = realloc(a->buf, (size_t)frames * (size_t)a->layout.nb_channels * sizeof(float));
@@ -202,6 +296,10 @@ static int ensure_buffer(mk_an *a, int frames) {
    format gets a converter of its own. */
 static int convert(mk_an *a, AVFrame *f) {
     int ret;
+    if (a->o->fingerprint) {
+        if (!a->print.cp && (ret = fingerprint_open(a, f)) < 0) return ret;
+        if ((ret = fingerprint_feed(a, (const uint8_t **)f->extended_data, f->nb_samples)) < 0) return ret;
+    }
     if (!a->swr) {
         if ((ret = av_channel_layout_copy(&a->layout, &f->ch_layout)) < 0) return fail(a, ret, "cannot convert audio");
         if (a->layout.nb_channels <= 0 || f->sample_rate <= 0) return fail(a, AVERROR_INVALIDDATA, "cannot convert audio");
@@ -334,6 +432,10 @@ static int run(mk_an *a, const char *input) {
     a->out->duration = (double)a->frames / a->rate;
     if (a->loud.st) loudness_finish(a);
     if (a->out->has_peaks && a->peaks.count > 0 && (ret = peaks_append(a)) < 0) return ret;
+    if (a->print.cp && (ret = fingerprint_finish(a)) < 0) return ret;
+    /* As fpcalc reads the duration: the stream's, else the container's. */
+    if (st->duration != AV_NOPTS_VALUE) a->out->stream_duration_ms = (int)(1000 * st->time_base.num * st->duration / st->time_base.den);
+    else a->out->stream_duration_ms = a->ic->duration != AV_NOPTS_VALUE ? (int)(1000 * a->ic->duration / AV_TIME_BASE) : -1;
     return 0;
 }
 
@@ -352,6 +454,9 @@ int mk_analyze(const char *input, const mk_analyze_options *options, mk_analysis
     mk_avlog_notes_begin();
     int ret = run(&a, input);
     if (a.loud.st) ebur128_destroy(&a.loud.st); /* it does not take NULL */
+    if (a.print.cp) chromaprint_free(a.print.cp);
+    swr_free(&a.print.swr);
+    free(a.print.buf);
     swr_free(&a.swr);
     av_channel_layout_uninit(&a.layout);
     free(a.buf);
@@ -368,7 +473,11 @@ void mk_analysis_free(mk_analysis *analysis) {
     analysis->loudness.histogram = NULL;
     free(analysis->peaks.data);
     analysis->peaks.data = NULL;
+    free(analysis->fingerprint);
+    analysis->fingerprint = NULL;
 }
+
+const char *mk_fingerprint_version(void) { return chromaprint_get_version(); }
 
 void mk_loudness_version(char *out, size_t size) {
     int major, minor, patch;

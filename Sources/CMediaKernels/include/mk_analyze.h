@@ -16,6 +16,8 @@ typedef struct mk_analyze_options {
     int loudness; /* EBU R 128 (libebur128): integrated, range, sample and true peak, block histogram */
     int peaks;    /* waveform peaks as BBC audiowaveform computes them */
     int samples_per_pixel; /* of the peaks; at least 2 */
+    int fingerprint;       /* Chromaprint, as fpcalc computes it */
+    double fingerprint_seconds; /* of the input's start fingerprinted (fpcalc's -length; 120) */
     int threads;  /* decoder threads; 0: libav's choice */
 } mk_analyze_options;
 
@@ -52,7 +54,14 @@ typedef struct mk_analysis {
     mk_loudness loudness;
     int has_peaks;
     mk_peaks peaks;
+    /* Chromaprint's compressed base64 fingerprint of the first `fingerprint_seconds` (owned by
+       the analysis), and the audio stream's duration in ms as fpcalc reads it (-1: unknown). */
+    char *fingerprint;
+    int stream_duration_ms;
 } mk_analysis;
+
+/* Chromaprint's version. */
+const char *mk_fingerprint_version(void);
 
 /* Return codes beyond libav's negative AVERROR values. */
 enum {
@@ -61,6 +70,7 @@ enum {
     MK_ANALYZE_NO_DECODER = -1000103,
     MK_ANALYZE_NO_FRAME = -1000104,
     MK_ANALYZE_PROCESSOR = -1000105,
+    MK_ANALYZE_FINGERPRINT = -1000106,
 };
 
 /*

@@ -7,17 +7,18 @@ import Stages
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Measure media files with the processors (loudness / ReplayGain, waveform peaks), one decode each, no store.",
+        abstract: "Measure media files with the processors (loudness / ReplayGain, waveform peaks, fingerprint), one decode each, no store.",
         discussion: """
             Each FILE is decoded once and every processor reads the same frames. loudness: EBU R 128 \
             integrated loudness (LUFS), loudness range (LU), sample and true peak, and the ReplayGain \
             2.0 track gain (reference -18 LUFS) and peak. With several files, the album's loudness, \
             gain and peak over all of them, as one measurement of the files in a row would gate it. \
             --json: an object per file ({file, duration, sample_rate, channels, warnings, processors: \
-            {loudness: {...}, peaks: {...}}}, or {file, error}) in `files`, and `album`. peaks: a mono \
+            {loudness: {...}, peaks: {...}, fingerprint: {...}}}, or {file, error}) in `files`, and `album`. peaks: a mono \
             waveform as BBC audiowaveform makes it (--samples-per-pixel, default 256), with a 1,000-pair \
             overview in the result; --peaks-dir writes audiowaveform's .dat and .json (version 2, 8-bit) \
-            that peaks.js reads. Exit 1 when any file failed.
+            that peaks.js reads. fingerprint: Chromaprint's fingerprint of the first 120 s and the \
+            duration, as fpcalc prints them. Exit 1 when any file failed.
             """
     )
 
@@ -55,7 +56,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
                         ("channels", .int(Int64(analysis.channels))), ("warnings", .array(analysis.warnings.map(JSONValue.string))),
                         ("processors", .object(
                             (analysis.loudness.map { [(Loudness.processor, $0.json)] } ?? [])
-                                + (analysis.peaks.map { [(WaveformPeaks.processor, $0.resultJSON)] } ?? []))),
+                                + (analysis.peaks.map { [(WaveformPeaks.processor, $0.resultJSON)] } ?? [])
+                                + (analysis.fingerprint.map { [(AcousticFingerprint.processor, $0.json)] } ?? []))),
                     ]))
                 } else {
                     Output.line("\(file): \(Self.text(analysis))")

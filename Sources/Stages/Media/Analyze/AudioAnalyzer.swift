@@ -14,12 +14,16 @@ public struct AudioAnalyzer: Sendable {
         public var duration: Double
         public var loudness: Loudness?
         public var peaks: WaveformPeaks?
+        public var fingerprint: AcousticFingerprint?
         public var warnings: [String]
     }
 
     public init() {
         Libav.initialize()
     }
+
+    /// Chromaprint's version (part of the fingerprint result's key).
+    public static var fingerprintLibraryVersion: String { String(cString: mk_fingerprint_version()) }
 
     /// libebur128's version (part of the loudness result's key).
     public static var loudnessLibraryVersion: String {
@@ -39,7 +43,9 @@ public struct AudioAnalyzer: Sendable {
     }
 
     private static func run(_ path: String, samplesPerPixel: Int, control: TranscodeControl) throws -> Analysis {
-        var options = mk_analyze_options(loudness: 1, peaks: 1, samples_per_pixel: Int32(clamping: samplesPerPixel), threads: 1)
+        var options = mk_analyze_options(
+            loudness: 1, peaks: 1, samples_per_pixel: Int32(clamping: samplesPerPixel), fingerprint: 1,
+            fingerprint_seconds: AcousticFingerprint.seconds, threads: 1)
         var result = mk_analysis()
         var error = [CChar](repeating: 0, count: 1024)
         var notes = [CChar](repeating: 0, count: 2048)
@@ -49,7 +55,7 @@ public struct AudioAnalyzer: Sendable {
         guard status == 0 else { throw AnalyzeError.failed(input: path, reason: String(nulTerminated: error)) }
         var analysis = Analysis(
             sampleRate: Int(result.sample_rate), channels: Int(result.channels), duration: result.duration, loudness: nil, peaks: nil,
-            warnings: String(nulTerminated: notes).split(separator: "\n").map(String.init))
+            fingerprint: nil, warnings: String(nulTerminated: notes).split(separator: "\n").map(String.init))
         if result.has_loudness != 0 {
             let measured = result.loudness
             var histogram: [Int: Int] = [:]
@@ -64,6 +70,10 @@ public struct AudioAnalyzer: Sendable {
             let pairs = Int(result.peaks.length)
             let data = result.peaks.data.map { Array(UnsafeBufferPointer(start: $0, count: 2 * pairs)) } ?? []
             analysis.peaks = WaveformPeaks(sampleRate: analysis.sampleRate, samplesPerPixel: samplesPerPixel, data: data)
+        }
+        if let printed = result.fingerprint {
+            analysis.fingerprint = AcousticFingerprint(
+                fingerprint: String(cString: printed), duration: result.stream_duration_ms < 0 ? 0 : Int(result.stream_duration_ms) / 1000)
         }
         return analysis
     }
