@@ -107,7 +107,6 @@ import TestSupport
         let integrated = try #require(album.integrated)
         #expect(abs(integrated - inARow) <= 0.01, "album \(integrated) LUFS, in a row \(inARow)")
         #expect(abs((album.gain ?? 0) - (-18 - inARow)) <= 0.01)
-        #expect(album.peak == tracks.map(\.truePeak).max())
         let meanOfGains = tracks.compactMap(\.trackGain).reduce(0, +) / 2
         #expect(abs(meanOfGains - (album.gain ?? 0)) > 1, "the mean of track gains is not the album gain")
     }

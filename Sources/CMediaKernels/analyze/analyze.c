@@ -36,6 +36,8 @@ typedef struct peaks_state {
 typedef struct fingerprint_state {
     ChromaprintContext *cp;
     SwrContext *swr;
+    int format;      /* of the frames the converter takes (the first frame's) */
+    int given_up;    /* a failure: no fingerprint, the other processors go on */
     int16_t *buf;
     int buf_frames;
     uint64_t fed, limit;
@@ -79,7 +81,9 @@ static int fail(mk_an *a, int code, const char *operation) {
     case MK_ANALYZE_FINGERPRINT: snprintf(reason, sizeof reason, "Chromaprint refused the audio"); break;
     default: av_strerror(code, reason, sizeof reason); break;
     }
-    if (code != MK_ANALYZE_CANCELED && code > -1000000 && detail[0] && !strstr(reason, detail))
+    if (!operation)
+        snprintf(a->err, a->errlen, "%s", reason);
+    else if (code != MK_ANALYZE_CANCELED && code > -1000000 && detail[0] && !strstr(reason, detail))
         snprintf(a->err, a->errlen, "%s: %s (%s)", operation, reason, detail);
     else
         snprintf(a->err, a->errlen, "%s: %s", operation, reason);
@@ -96,10 +100,17 @@ static int ebur128_channel(enum AVChannel channel) {
     case AV_CHAN_FRONT_CENTER: return EBUR128_CENTER;
     case AV_CHAN_LOW_FREQUENCY:
     case AV_CHAN_LOW_FREQUENCY_2: return EBUR128_UNUSED;
+    /* The speakers ffmpeg's ebur128 filter weighs 1.41 (its BACK_MASK). */
     case AV_CHAN_BACK_LEFT:
-    case AV_CHAN_SIDE_LEFT: return EBUR128_LEFT_SURROUND;
+    case AV_CHAN_SIDE_LEFT:
+    case AV_CHAN_TOP_BACK_LEFT:
+    case AV_CHAN_SURROUND_DIRECT_LEFT:
+    case AV_CHAN_BACK_CENTER:
+    case AV_CHAN_TOP_BACK_CENTER: return EBUR128_LEFT_SURROUND;
     case AV_CHAN_BACK_RIGHT:
-    case AV_CHAN_SIDE_RIGHT: return EBUR128_RIGHT_SURROUND;
+    case AV_CHAN_SIDE_RIGHT:
+    case AV_CHAN_TOP_BACK_RIGHT:
+    case AV_CHAN_SURROUND_DIRECT_RIGHT: return EBUR128_RIGHT_SURROUND;
     default: return EBUR128_CENTER; /* any other speaker weighs 1 */
     }
 }
@@ -111,7 +122,8 @@ static int loudness_open(mk_an *a) {
     int mode = EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK;
     a->loud.st = ebur128_init((unsigned)channels, (unsigned long)a->rate, mode);
     a->out->loudness.histogram = calloc(MK_LOUDNESS_BINS, sizeof(uint32_t));
-    if (!a->loud.st || !a->out->loudness.histogram) return fail(a, AVERROR(ENOMEM), "cannot start the loudness meter");
+    if (!a->out->loudness.histogram) return fail(a, AVERROR(ENOMEM), "cannot start the loudness meter");
+    if (!a->loud.st) return fail(a, MK_ANALYZE_PROCESSOR, "cannot start the loudness meter"); /* > 64 channels, an odd rate */
     if (a->layout.order == AV_CHANNEL_ORDER_NATIVE || a->layout.order == AV_CHANNEL_ORDER_CUSTOM) {
         for (int i = 0; i < channels; i++)
             ebur128_set_channel(a->loud.st, (unsigned)i, ebur128_channel(av_channel_layout_channel_from_index(&a->layout, (unsigned)i)));
@@ -137,7 +149,8 @@ static int loudness_feed(mk_an *a, const float *src, size_t frames) {
         if (l->in_step < l->step) continue;
         l->in_step = 0;
         double m;
-        if (l->fed >= 4 * l->step && ebur128_loudness_momentary(l->st, &m) == EBUR128_SUCCESS && m > MK_LOUDNESS_BIN_FLOOR) {
+        if (l->fed >= 4 * l->step && ebur128_loudness_momentary(l->st, &m) == EBUR128_SUCCESS && isfinite(m) &&
+            m > MK_LOUDNESS_BIN_FLOOR) {
             long bin = (long)floor((m - MK_LOUDNESS_BIN_FLOOR) / MK_LOUDNESS_BIN_WIDTH);
             a->out->loudness.histogram[bin >= MK_LOUDNESS_BINS ? MK_LOUDNESS_BINS - 1 : bin]++;
         }
@@ -203,21 +216,33 @@ static int feed(mk_an *a, const float *samples, int frames) {
     return 0;
 }
 
+/* A fingerprint failure costs the fingerprint only: a note, and the other processors go on. */
+static int fingerprint_give_up(mk_an *a, const char *why, int code) {
+    char reason[AV_ERROR_MAX_STRING_SIZE] = "Chromaprint refused the audio", note[200];
+    if (code > -1000000) av_strerror(code, reason, sizeof reason);
+    snprintf(note, sizeof note, "no fingerprint: %s (%s)", why, reason);
+    mk_avlog_note(note);
+    a->print.given_up = 1;
+    return 0;
+}
+
 static int fingerprint_open(mk_an *a, const AVFrame *f) {
     fingerprint_state *p = &a->print;
     p->cp = chromaprint_new(CHROMAPRINT_ALGORITHM_DEFAULT);
     p->swr = swr_alloc();
     if (!p->cp || !p->swr) return fail(a, AVERROR(ENOMEM), "cannot start the fingerprint");
+    p->format = f->format;
     int rate = chromaprint_get_sample_rate(p->cp);
     AVChannelLayout in, out;
     if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&in, f->ch_layout.nb_channels);
     else if (av_channel_layout_copy(&in, &f->ch_layout) < 0) return fail(a, AVERROR(ENOMEM), "cannot start the fingerprint");
+    /* fpcalc's converter: these settings and nothing else (no tsf: libswresample picks the
+       internal format, as in fpcalc). */
     av_channel_layout_default(&out, chromaprint_get_num_channels(p->cp));
     av_opt_set_int(p->swr, "resampler", SWR_ENGINE_SWR, 0);
     av_opt_set_int(p->swr, "filter_size", 16, 0);
     av_opt_set_int(p->swr, "phase_shift", 8, 0);
     av_opt_set_int(p->swr, "linear_interp", 1, 0);
-    av_opt_set_int(p->swr, "tsf", AV_SAMPLE_FMT_S16P, 0);
     av_opt_set_double(p->swr, "cutoff", 0.8, 0);
     av_opt_set_chlayout(p->swr, "in_chlayout", &in, 0);
     av_opt_set_int(p->swr, "in_sample_fmt", f->format, 0);
@@ -228,8 +253,9 @@ static int fingerprint_open(mk_an *a, const AVFrame *f) {
     av_channel_layout_uninit(&in);
     av_channel_layout_uninit(&out);
     int ret = swr_init(p->swr);
-    if (ret < 0) return fail(a, ret, "cannot start the fingerprint");
-    if (!chromaprint_start(p->cp, rate, chromaprint_get_num_channels(p->cp))) return fail(a, MK_ANALYZE_FINGERPRINT, "cannot start the fingerprint");
+    if (ret < 0) return fingerprint_give_up(a, "cannot convert the audio for it", ret);
+    if (!chromaprint_start(p->cp, rate, chromaprint_get_num_channels(p->cp)))
+        return fingerprint_give_up(a, "cannot start it", MK_ANALYZE_FINGERPRINT);
     p->limit = (uint64_t)(a->o->fingerprint_seconds * rate);
     return 0;
 }
@@ -248,21 +274,22 @@ static int fingerprint_feed(mk_an *a, const uint8_t **in, int in_frames) {
     }
     uint8_t *out = (uint8_t *)p->buf;
     int n = p->buf_frames ? swr_convert(p->swr, &out, p->buf_frames, in, in_frames) : 0;
-    if (n < 0) return fail(a, n, "cannot fingerprint");
+    if (n < 0) return fingerprint_give_up(a, "cannot convert the audio for it", n);
     if ((uint64_t)n >= p->limit - p->fed) {
         n = (int)(p->limit - p->fed);
         p->done = 1;
     }
     p->fed += (uint64_t)n;
-    if (n > 0 && !chromaprint_feed(p->cp, p->buf, n)) return fail(a, MK_ANALYZE_FINGERPRINT, "cannot fingerprint");
+    if (n > 0 && !chromaprint_feed(p->cp, p->buf, n)) return fingerprint_give_up(a, "cannot feed it", MK_ANALYZE_FINGERPRINT);
     return 0;
 }
 
 static int fingerprint_finish(mk_an *a) {
     fingerprint_state *p = &a->print;
     int ret;
+    if (p->given_up) return 0;
     if (!p->done) { /* the input ended first: what the converter still holds */
-        for (int n = 0; n < 64 && !p->done; n++) {
+        for (int n = 0; n < 64 && !p->done && !p->given_up; n++) {
             uint64_t before = p->fed;
             if ((ret = fingerprint_feed(a, NULL, 0)) < 0) return ret;
             if (p->fed == before) break;
@@ -270,13 +297,14 @@ static int fingerprint_finish(mk_an *a) {
     }
     char *printed = NULL;
     int size = 0;
+    if (p->given_up) return 0;
     if (!chromaprint_finish(p->cp) || !chromaprint_get_raw_fingerprint_size(p->cp, &size))
-        return fail(a, MK_ANALYZE_FINGERPRINT, "cannot fingerprint");
+        return fingerprint_give_up(a, "cannot finish it", MK_ANALYZE_FINGERPRINT);
     if (size <= 0) { /* as fpcalc: no fingerprint of audio this short (a few seconds) */
         mk_avlog_note("the audio is too short to fingerprint");
         return 0;
     }
-    if (!chromaprint_get_fingerprint(p->cp, &printed) || !printed) return fail(a, MK_ANALYZE_FINGERPRINT, "cannot fingerprint");
+    if (!chromaprint_get_fingerprint(p->cp, &printed) || !printed) return fingerprint_give_up(a, "cannot encode it", MK_ANALYZE_FINGERPRINT);
     a->out->fingerprint = strdup(printed);
     chromaprint_dealloc(printed);
     return a->out->fingerprint ? 0 : fail(a, AVERROR(ENOMEM), "cannot fingerprint");
@@ -296,10 +324,6 @@ static int ensure_buffer(mk_an *a, int frames) {
    format gets a converter of its own. */
 static int convert(mk_an *a, AVFrame *f) {
     int ret;
-    if (a->o->fingerprint) {
-        if (!a->print.cp && (ret = fingerprint_open(a, f)) < 0) return ret;
-        if ((ret = fingerprint_feed(a, (const uint8_t **)f->extended_data, f->nb_samples)) < 0) return ret;
-    }
     if (!a->swr) {
         if ((ret = av_channel_layout_copy(&a->layout, &f->ch_layout)) < 0) return fail(a, ret, "cannot convert audio");
         if (a->layout.nb_channels <= 0 || f->sample_rate <= 0) return fail(a, AVERROR_INVALIDDATA, "cannot convert audio");
@@ -315,6 +339,14 @@ static int convert(mk_an *a, AVFrame *f) {
     } else if (f->sample_rate != a->rate || av_channel_layout_compare(&f->ch_layout, &a->layout) != 0) {
         a->skipped_frames++;
         return 0;
+    }
+    /* The fingerprint's converter takes the decoder's own samples, as fpcalc's does: only
+       frames of the first frame's layout, rate (checked above) and sample format. */
+    if (a->o->fingerprint && !a->print.given_up) {
+        if (!a->print.cp && (ret = fingerprint_open(a, f)) < 0) return ret;
+        if (!a->print.given_up && f->format == a->print.format &&
+            (ret = fingerprint_feed(a, (const uint8_t **)f->extended_data, f->nb_samples)) < 0)
+            return ret;
     }
     if (!a->swr || f->format != a->format) {
         swr_free(&a->swr);
@@ -380,7 +412,7 @@ static int run(mk_an *a, const char *input) {
     if (ret < 0) return fail(a, ret, "cannot open input");
     if ((ret = avformat_find_stream_info(a->ic, NULL)) < 0) return fail(a, ret, "cannot read stream info");
     a->ain = av_find_best_stream(a->ic, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
-    if (a->ain < 0) return fail(a, MK_ANALYZE_NO_AUDIO, "cannot analyze");
+    if (a->ain < 0) return fail(a, MK_ANALYZE_NO_AUDIO, NULL);
     AVStream *st = a->ic->streams[a->ain];
     const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec) return fail(a, MK_ANALYZE_NO_DECODER, avcodec_get_name(st->codecpar->codec_id));
@@ -428,11 +460,11 @@ static int run(mk_an *a, const char *input) {
                  a->skipped_frames, a->skipped_frames == 1 ? "" : "s", a->skipped_frames == 1 ? "was" : "were");
         mk_avlog_note(note);
     }
-    if (a->frames == 0) return fail(a, MK_ANALYZE_NO_FRAME, "cannot decode audio");
+    if (a->frames == 0) return fail(a, MK_ANALYZE_NO_FRAME, NULL);
     a->out->duration = (double)a->frames / a->rate;
     if (a->loud.st) loudness_finish(a);
     if (a->out->has_peaks && a->peaks.count > 0 && (ret = peaks_append(a)) < 0) return ret;
-    if (a->print.cp && (ret = fingerprint_finish(a)) < 0) return ret;
+    if (a->print.cp && !a->print.given_up && (ret = fingerprint_finish(a)) < 0) return ret;
     /* As fpcalc reads the duration: the stream's, else the container's. */
     if (st->duration != AV_NOPTS_VALUE) a->out->stream_duration_ms = (int)(1000 * st->time_base.num * st->duration / st->time_base.den);
     else a->out->stream_duration_ms = a->ic->duration != AV_NOPTS_VALUE ? (int)(1000 * a->ic->duration / AV_TIME_BASE) : -1;

@@ -47,8 +47,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
         for file in files {
             do {
                 let analysis = try await analyzer.analyze(file, samplesPerPixel: samplesPerPixel)
-                if let loudness = analysis.loudness { measured.append(loudness) }
                 if let peaksDir, let peaks = analysis.peaks { try Self.write(peaks, of: file, to: peaksDir) }
+                if let loudness = analysis.loudness { measured.append(loudness) }
                 for warning in analysis.warnings { Output.note("analyze: \(file): \(warning)") }
                 if json {
                     documents.append(.object([
@@ -62,6 +62,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 } else {
                     Output.line("\(file): \(Self.text(analysis))")
                 }
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
                 failed = true
                 Output.error("analyze", "\(error)")
