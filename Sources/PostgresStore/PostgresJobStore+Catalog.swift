@@ -296,7 +296,7 @@ extension PostgresJobStore: CatalogStore {
             try await session.execute(
                 """
                 INSERT INTO processor_results (item_id, processor, version, result) VALUES (\(itemID), \(processor), \(Int64(version)), \(json))
-                ON CONFLICT (item_id, processor) DO UPDATE SET
+                ON CONFLICT (item_id, processor) WHERE item_id IS NOT NULL DO UPDATE SET
                     version = excluded.version, result = excluded.result, created_at = \(unescaped: PostgresMigrations.textNow)
                 """)
         }

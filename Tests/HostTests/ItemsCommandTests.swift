@@ -81,8 +81,9 @@ import TestSupport
         #expect(removed.stdout.contains(kept), "the file left behind is named")
 
         let withFiles = try await Command.engineAsync(["items", "remove", "--delete-files", "--data-dir", dataDir.path, "collection:road"])
-        #expect(withFiles.stdout.contains("removed 1 item(s) from the catalog; 1 file(s) deleted"), "\(withFiles.stdout)")
+        #expect(withFiles.stdout.contains("removed 1 item(s) from the catalog; 2 file(s) deleted"), "the original and its peaks: \(withFiles.stdout)")
         #expect(!FileManager.default.fileExists(atPath: deleted))
+        #expect(!FileManager.default.fileExists(atPath: (deleted as NSString).deletingPathExtension + ".peaks.dat"))
         let left = try await titles([], dataDir)
         #expect(left.count == 1 && !left.contains("audio-pcm") && !left.contains("audio-vorbis"), "\(left)")
 

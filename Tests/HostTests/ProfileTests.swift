@@ -28,7 +28,7 @@ import TestSupport
         // The same layout in each profile's folder; nothing of either at the data dir's top.
         let devTree = tree(dataDir.file("profiles/dev").path), prodTree = tree(dataDir.file("profiles/prod").path)
         #expect(devTree == prodTree, "\(devTree) vs \(prodTree)")
-        #expect(devTree.contains("engine.sqlite") && devTree.filter { $0.hasPrefix("library/") }.count == 2, "\(devTree)")
+        #expect(devTree.contains("engine.sqlite") && devTree.filter { $0.hasPrefix("library/") }.count == 4, "two originals and their peaks: \(devTree)")
         #expect(tree(dataDir.path).allSatisfy { $0.hasPrefix("profiles/dev/") || $0.hasPrefix("profiles/prod/") }, "\(tree(dataDir.path))")
 
         // Each database records its own library only.

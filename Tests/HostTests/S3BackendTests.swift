@@ -45,7 +45,12 @@ import TestSupport
         let items = try #require(try parseJSON(try await engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
         var locators = items.compactMap { $0["locator"] as? String }
         locators += items.flatMap { ($0["renditions"] as? [[String: Any]] ?? []).compactMap { $0["locator"] as? String } }
-        #expect(locators.count == 4)
+        for item in items {
+            let key = "\(item["source"] as? String ?? ""):\(item["remote_id"] as? String ?? "")"
+            let shown = try parseJSON(try await engine(["items", "show", key, "--json"], dataDir).stdout) as? [String: Any]
+            locators += (shown?["derived_files"] as? [[String: Any]] ?? []).compactMap { $0["locator"] as? String }
+        }
+        #expect(locators.count == 6, "each item's original, rendition and peaks: \(locators)")
         #expect(try await keys(bucket) == locators.map { "lib/" + $0 }.sorted())
         let original = try #require(items.first { ($0["locator"] as? String)?.hasSuffix(".wav") == true })
         let back = try TemporaryDirectory("back")
@@ -56,15 +61,15 @@ import TestSupport
 
         func puts() throws -> Int { try moto.requests().filter { $0.contains("\"PUT /\(bucket)/") }.count }
         let before = try puts()
-        #expect(before == 4)
+        #expect(before == 6)
         let second = try await engine(["upload", "--backend", "moto", "--json"], dataDir)
         #expect((try parseJSON(second.stdout) as? [String: Any])?["uploaded"] as? Int == 0, "\(second.stdout)")
         #expect(try puts() == before, "a second upload sends nothing")
 
         let listed = try #require(try parseJSON(try await engine(["backend", "list", "--json"], dataDir).stdout) as? [[String: Any]])
-        #expect(listed.first { $0["name"] as? String == "moto" }?["locations"] as? Int == 4)
+        #expect(listed.first { $0["name"] as? String == "moto" }?["locations"] as? Int == 6)
         let refused = try await engine(["backend", "remove", "moto"], dataDir)
-        #expect(refused.status == 2 && refused.stderr.contains("holds 4 file location(s)"), "\(refused.stderr)")
+        #expect(refused.status == 2 && refused.stderr.contains("holds 6 file location(s)"), "\(refused.stderr)")
         #expect(try await engine(["backend", "remove", "moto", "--force"], dataDir).status == 0)
     }
 
@@ -113,7 +118,7 @@ import TestSupport
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let summary = try #require(try parseJSON(run.stdout) as? [String: Any])
         #expect(summary["stored"] as? Int == 1 && summary["uploaded"] as? Int == 1, "\(summary)")
-        #expect(try await keys(bucket).count == 2, "the original and its rendition")
+        #expect(try await keys(bucket).count == 3, "the original, its rendition and its peaks")
     }
 
     /// `engine upload` takes the multipart settings: a 6 MB file goes up in two parts of 5 MiB
@@ -123,7 +128,7 @@ import TestSupport
         let tone = dataDir.file("tone.wav").path
         let made = try Command.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=500:duration=36", "-ac", "2", tone])
         #expect(made.status == 0, "\(made.stderr)")
-        #expect(try await engine(["run", "--no-renditions", tone], dataDir).status == 0)
+        #expect(try await engine(["run", "--no-renditions", "--no-processors", tone], dataDir).status == 0)
         func etag(threshold: String?) async throws -> String {
             let bucket = try moto.makeBucket("parts")
             let name = "m\(UUID().uuidString.prefix(6).lowercased())"
@@ -203,7 +208,8 @@ import TestSupport
         let first = try await run()
         #expect(first["collected"] as? Int == 2 && first["stored"] as? Int == 2, "\(first)")
         let out = try keys(outbox)
-        #expect(out.count == 4 && out.filter { $0.hasSuffix(".aac-128k.m4a") }.count == 2, "\(out)")
+        #expect(out.count == 6 && out.filter { $0.hasSuffix(".aac-128k.m4a") }.count == 2, "\(out)")
+        #expect(out.filter { $0.hasSuffix(".peaks.dat") }.count == 2, "the peaks go where the renditions go: \(out)")
         let again = try await run()
         #expect(again["downloaded"] as? Int == 0 && again["uploaded"] as? Int == 0, "\(again)")
         try moto.boto3("s3.upload_file(sys.argv[2], sys.argv[1], 'incoming/three.ogg')", [inbox, Fixtures.media("audio-vorbis.ogg")])

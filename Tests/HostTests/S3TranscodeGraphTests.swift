@@ -85,11 +85,11 @@ import TestSupport
         }
         #expect(codecs == ["h264+aac", "mjpeg", "aac", "aac"], "\(codecs)")
 
-        // No new original in the library (only the one stored before), nothing left in the
+        // No new original in the library (only the one stored before, with its peaks), nothing left in the
         // temp folder; the catalog knows where each original is (the input bucket) and where
         // its renditions went. The WAV's rendition is the library's file.
         let library = files(under: dataDir.file("library").path)
-        #expect(library.count == 2, "\(library)")
+        #expect(library.count == 3 && library.filter { $0.hasSuffix(".peaks.dat") }.count == 1, "\(library)")
         #expect(files(under: dataDir.file("tmp").path).isEmpty)
         let items = try #require(try parseJSON(try await engine(["items", "--json"], dataDir).stdout) as? [[String: Any]])
         let remote = items.filter { $0["backend"] as? String == "media-in" }

@@ -72,9 +72,9 @@ import TestSupport
         }
     }
 
-    /// The default graph is the five stages; `upload:` adds the sixth.
+    /// The default graph is the six stages; `upload:` adds the seventh.
     @Test func aGraphWithoutAStagesListIsTheDefaultGraph() throws {
-        #expect(GraphFile.builtInDefault.stages == [.collect, .download, .probe, .store, .transcode])
+        #expect(GraphFile.builtInDefault.stages == [.collect, .download, .probe, .store, .process, .transcode])
         #expect(GraphFile.builtInDefault.keepsOriginals)
         let uploading = try GraphFile.parse("upload: {backend: b}\n", file: "g.yaml")
         #expect(uploading.stages.last == .upload && uploading.uploadBackend == "b")

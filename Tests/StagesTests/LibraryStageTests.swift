@@ -214,6 +214,19 @@ final class FailingRecordStore: CatalogStore {
     func processorResult(itemID: Int64, processor: String) async throws -> String? {
         try await base.processorResult(itemID: itemID, processor: processor)
     }
+    func saveAssetResult(assetID: Int64, processor: String, version: Int, key: OutputKey, json: String, lease: ItemLease?) async throws {
+        try await base.saveAssetResult(assetID: assetID, processor: processor, version: version, key: key, json: json, lease: lease)
+    }
+    func assetResults(assetID: Int64) async throws -> [ProcessorRecord] { try await base.assetResults(assetID: assetID) }
+    func recordDerivedFile(
+        itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
+        key: OutputKey, backend: String, locator: String, lease: ItemLease?
+    ) async throws -> DerivedFile {
+        try await base.recordDerivedFile(
+            itemID: itemID, parentAssetID: parentAssetID, kind: kind, name: name, sha256: sha256, size: size, format: format, key: key,
+            backend: backend, locator: locator, lease: lease)
+    }
+    func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile] { try await base.derivedFiles(parentAssetID: parentAssetID) }
     func libraryItems(includingUnstored: Bool) async throws -> [LibraryEntry] {
         try await base.libraryItems(includingUnstored: includingUnstored)
     }

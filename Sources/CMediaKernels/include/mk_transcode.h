@@ -47,6 +47,10 @@ typedef struct mk_transcode_options {
     double thumbnail_time;     /* seconds; < 0: 10% into the input */
 
     int threads;               /* codec threads; 0: libav's choice */
+
+    /* Tags set on the output, "KEY=VALUE" lines; the input's REPLAYGAIN_* and R128_* tags are
+       dropped when given (the output's loudness is described by these). NULL: none. */
+    const char *tags;
 } mk_transcode_options;
 
 void mk_transcode_options_init(mk_transcode_options *options);

@@ -1,11 +1,47 @@
 /* The output side: format choice, tags, header, packet writes, encoder drain, trailer. */
 #include "transcode_internal.h"
 
+#include <libavutil/avstring.h>
 #include <string.h>
 
 static int interrupted(void *opaque) {
     mk_tc *t = opaque;
     return mk_cancel_is_raised(t->cancel);
+}
+
+/* The given tags replace the input's loudness tags (REPLAYGAIN_*, R128_*). */
+static int set_tags(mk_tc *t, const char *tags) {
+    AVDictionary *kept = NULL;
+    const AVDictionaryEntry *entry = NULL;
+    int ret = 0;
+    while ((entry = av_dict_get(t->oc->metadata, "", entry, AV_DICT_IGNORE_SUFFIX)))
+        if (av_strncasecmp(entry->key, "REPLAYGAIN_", 11) && av_strncasecmp(entry->key, "R128_", 5) &&
+            (ret = av_dict_set(&kept, entry->key, entry->value, 0)) < 0)
+            break;
+    for (const char *line = tags; ret >= 0 && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) : strlen(line);
+        const char *equals = memchr(line, '=', length);
+        if (equals && equals > line) {
+            char *key = av_strndup(line, (size_t)(equals - line));
+            char *value = av_strndup(equals + 1, length - (size_t)(equals - line) - 1);
+            if (key && value) { /* av_dict_set owns them from here, also when it fails */
+                ret = av_dict_set(&kept, key, value, AV_DICT_DONT_STRDUP_KEY | AV_DICT_DONT_STRDUP_VAL);
+            } else {
+                av_free(key);
+                av_free(value);
+                ret = AVERROR(ENOMEM);
+            }
+        }
+        line += length + (end ? 1 : 0);
+    }
+    if (ret < 0) {
+        av_dict_free(&kept);
+        return mk_tc_fail(t, ret, "cannot set tags");
+    }
+    av_dict_free(&t->oc->metadata);
+    t->oc->metadata = kept;
+    return 0;
 }
 
 int mk_tc_open_output(mk_tc *t, const char *output) {
@@ -19,7 +55,7 @@ int mk_tc_open_output(mk_tc *t, const char *output) {
     static const char *const stale[] = {"encoder", "major_brand", "minor_version", "compatible_brands", "handler_name",
                                         "vendor_id", "language", "DURATION"};
     for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) av_dict_set(&t->oc->metadata, stale[i], NULL, 0); /* removal cannot fail */
-    return 0;
+    return t->o->tags ? set_tags(t, t->o->tags) : 0;
 }
 
 /* The interrupt callback also serves the input, which the driver opens. */

@@ -79,6 +79,22 @@ public protocol CatalogStore: Sendable {
     ) async throws
     func processorResult(itemID: Int64, processor: String) async throws -> String?
 
+    /// Keeps a processor's result for an asset (one per asset and processor, replacing the one
+    /// before), with the key it was made from.
+    func saveAssetResult(assetID: Int64, processor: String, version: Int, key: OutputKey, json: String, lease: ItemLease?) async throws
+    /// Every processor result of the asset, by processor name.
+    func assetResults(assetID: Int64) async throws -> [ProcessorRecord]
+
+    /// Records a derived file of the original asset `parentAssetID` (one per kind and `name`:
+    /// made again, it takes the new content), linked to the item, at `locator` on `backend`,
+    /// with the key it was made from.
+    func recordDerivedFile(
+        itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
+        key: OutputKey, backend: String, locator: String, lease: ItemLease?
+    ) async throws -> DerivedFile
+    /// The derived files of an original asset, by kind and name.
+    func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile]
+
     /// Every item with a stored original (and its renditions), ordered by source, creator,
     /// title; with `includingUnstored`, the catalog items without one too.
     func libraryItems(includingUnstored: Bool) async throws -> [LibraryEntry]

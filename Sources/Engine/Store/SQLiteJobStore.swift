@@ -386,7 +386,7 @@ public final class SQLiteJobStore: CatalogStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO processor_results (item_id, processor, version, result) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (item_id, processor) DO UPDATE SET
+                    ON CONFLICT (item_id, processor) WHERE item_id IS NOT NULL DO UPDATE SET
                         version = excluded.version, result = excluded.result, created_at = CURRENT_TIMESTAMP
                     """
             ).execute(arguments: [itemID, processor, version, json])

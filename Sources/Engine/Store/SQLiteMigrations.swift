@@ -15,6 +15,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v8-console", migrate: v8)
         migrator.registerMigration("v9-feeds-catalogs", migrate: v9)
         migrator.registerMigration("v10-source-slots", migrate: v10)
+        migrator.registerMigration("v11-processors", migrate: v11)
         return migrator
     }
 

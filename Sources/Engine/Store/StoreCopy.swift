@@ -43,7 +43,7 @@ public enum StoreTables {
         ("sources", ["id"]), ("collections", ["id"]), ("items", ["id"]), ("creators", ["id"]),
         ("item_creators", ["item_id", "position"]), ("collection_items", ["collection_id", "item_id"]),
         ("storage_backends", ["id"]), ("file_assets", ["id"]), ("item_assets", ["item_id", "asset_id"]),
-        ("file_locations", ["id"]), ("processor_results", ["item_id", "processor"]), ("job_runs", ["id"]),
+        ("file_locations", ["id"]), ("processor_results", ["id"]), ("job_runs", ["id"]),
         ("job_inputs", ["job_id", "position"]), ("job_stages", ["job_id", "name"]), ("job_items", ["id"]),
         ("job_workers", ["id"]), ("job_commands", ["id"]), ("job_events", ["id"]),
         ("content_claims", ["backend_id", "content_key"]), ("job_item_attempts", ["id"]),

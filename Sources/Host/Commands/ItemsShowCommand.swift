@@ -32,10 +32,15 @@ struct ItemsShowCommand: AsyncParsableCommand {
         }
         let entry: LibraryEntry?
         var trace: ResolveTrace?
+        var results: [ProcessorRecord] = [], derived: [DerivedFile] = []
         do {
             let store = try await settings.storeLocation.open()
             entry = try await store.libraryItem(key: key)
             if let entry { trace = try await store.resolveTrace(itemID: entry.itemID).flatMap(ResolveTrace.decode) }
+            if let asset = entry?.file?.assetID {
+                results = try await store.assetResults(assetID: asset)
+                derived = try await store.derivedFiles(parentAssetID: asset)
+            }
         } catch {
             Output.error("items show", "\(error)")
             throw EngineExit.cannotRun
@@ -49,6 +54,8 @@ struct ItemsShowCommand: AsyncParsableCommand {
             var object = ItemsListCommand.json(entry, library: library)
             if case .object(var members) = object {
                 members.insert(("key", .string("\(entry.source):\(entry.remoteID)")), at: 0)
+                members.append(("processors", .object(results.map { ($0.processor, Self.json($0)) })))
+                members.append(("derived_files", .array(derived.map { Self.json($0, library: library) })))
                 members.append(("resolve", trace.map { Self.json($0) } ?? .null))
                 object = .object(members)
             }
@@ -57,9 +64,53 @@ struct ItemsShowCommand: AsyncParsableCommand {
         }
         Output.line("\(entry.source):\(entry.remoteID)")
         Output.line(ItemsListCommand.text(entry, library: library))
+        for record in results { Output.line("    \(record.processor): \(Self.summary(record))") }
+        for file in derived {
+            let name = file.name == file.kind.rawValue ? "\(file.name) file" : file.name
+            Output.line("    \(name): \(ItemsListCommand.location(file.file, library))")
+        }
         if explain {
             Output.line(trace.map { $0.explanation.joined(separator: "\n") } ?? "no resolver trace: the item was downloaded from its own URL")
         }
+    }
+
+    /// A processor's result as stored, with the key it was made from and when.
+    static func json(_ record: ProcessorRecord) -> JSONValue {
+        var result = (try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))) ?? .null
+        if case .object(var members) = result {
+            members.append(("made_from", .object([
+                ("input_sha256", .string(record.key.input)), ("settings_hash", .string(record.key.settings)), ("tools", .string(record.key.tools)),
+            ])))
+            members.append(("created_at", .string(record.created)))
+            result = .object(members)
+        }
+        return result
+    }
+
+    static func json(_ file: DerivedFile, library: LocalLibrary) -> JSONValue {
+        .object([
+            ("kind", .string(file.kind.rawValue)), ("name", .string(file.name)), ("size", .int(file.file.size)),
+            ("sha256", .string(file.file.sha256)), ("format", file.file.format.map(JSONValue.string) ?? .null),
+            ("backend", .string(file.file.backend)), ("locator", .string(file.file.locator)), ("path", ItemsListCommand.path(file.file, library)),
+        ])
+    }
+
+    /// One line of what a processor found.
+    static func summary(_ record: ProcessorRecord) -> String {
+        let result = (try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))) ?? .null
+        if case .string(let error) = result["error"] { return "failed: \(error)" }
+        switch record.processor {
+        case Loudness.processor:
+            guard let loudness = Loudness(result: result) else { return "no measurement" }
+            return AnalyzeCommand.lufs(loudness.integrated) + ", range \(String(format: "%.1f", loudness.range)) LU, track gain "
+                + AnalyzeCommand.db(loudness.trackGain) + ", peak \(String(format: "%.6f", loudness.truePeak))"
+        case WaveformPeaks.processor:
+            if case .int(let length) = result["length"], case .int(let spp) = result["samples_per_pixel"] { return "\(length) pairs at \(spp) samples per pixel" }
+        case AcousticFingerprint.processor:
+            if case .int(let duration) = result["duration"] { return "\(duration) s fingerprinted" }
+        default: break
+        }
+        return "version \(record.version)"
     }
 
     /// The trace as the JSON it is stored as, parsed into the output's tree.

@@ -11,6 +11,7 @@ struct JobOptions: Codable {
     var stallTimeout: Double?
     var connectTimeout: Double?
     var noRenditions = false
+    var noProcessors = false
     var attempts: Int?
     var retryDelay: Double?
     var limitRate: Int64?
@@ -80,6 +81,7 @@ struct JobOptions: Codable {
         limitRate = layered("limit_rate", file?.limitRate) { ByteSize.parse($0) }
         maxSize = layered("max_size", file?.maxSize) { ByteSize.parse($0) }
         noRenditions = settings["renditions"] == "false"
+        noProcessors = settings["run_processors"] == "false"
         let ownNames = Set(loaded.sources.map(\.name))
         sources = settings.sources.filter { !ownNames.contains($0.name) } + loaded.sources
         resolve = loaded.resolve ?? settings.resolve
@@ -135,7 +137,7 @@ enum JobAssembly {
                 + (libraryBackend != nil && graph.keepsOriginals && graph.uploadBackend == nil ? ["upload"] : [])
         case .collectOnly: ["catalog"]
         case .downloadOnly: ["catalog", "resolve", "download", "probe", "store"]
-        case .reprocess: ["catalog", "probe", "transcode"]
+        case .reprocess: ["catalog", "probe", "process", "transcode"]
         case .uploadOnly: ["upload"]
         case .downloadUpload: ["catalog", "resolve", "download", "probe", "store", "upload"]
         }
@@ -199,6 +201,7 @@ enum JobAssembly {
         var graphOptions = DefaultGraph.Options(
             inputs: [], downloadWorkers: workers, download: download,
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
+        graphOptions.processors = [.uploadOnly, .downloadUpload].contains(job.type) || options.noProcessors ? .none : file.processors
         graphOptions.objectStores = BackendAccess.clients(store: store)
         if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
         graphOptions.resolve = options.resolve ?? file.resolve
@@ -237,6 +240,7 @@ enum JobAssembly {
             stages = [
                 CatalogStage(store: store, library: library, renditions: graphOptions.renditions, reprocess: true),
                 ProbeStage(store: store, storedOriginals: library),
+                ProcessorStage(plan: graphOptions.processors, store: store, library: library),
                 TranscodeStage(plan: graphOptions.renditions, store: store, library: library, remake: true),
             ]
         }

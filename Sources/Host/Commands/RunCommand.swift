@@ -36,6 +36,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Make no renditions (store originals only).")
     var noRenditions = false
 
+    @Flag(help: "Run no processors (loudness, peaks, fingerprint) on the stored originals.")
+    var noProcessors = false
+
     @Option(help: "Seconds in-flight items get to finish after SIGTERM before going back to the queue.")
     var grace: Double = 10
 
@@ -53,6 +56,7 @@ struct RunCommand: AsyncParsableCommand {
         var flags = transfer.flags
         if let workers { flags["download_workers"] = String(workers) }
         if noRenditions { flags["renditions"] = "false" }
+        if noProcessors { flags["run_processors"] = "false" }
         return flags
     }
 

@@ -1,7 +1,7 @@
 public import Engine
 public import Foundation
 
-/// `--graph default`: collect → catalog → resolve → download → probe → store → transcode.
+/// `--graph default`: collect → catalog → resolve → download → probe → store → process → transcode.
 public enum DefaultGraph {
     public struct Options: Sendable {
         public var inputs: [String]
@@ -12,6 +12,8 @@ public enum DefaultGraph {
         public var channelCapacity: Int
         /// Renditions made after storing each original.
         public var renditions: RenditionPlan
+        /// Processors run on each stored original, before its renditions are made.
+        public var processors: ProcessorPlan = .standard
         /// The backends `s3://` inputs are listed and fetched from (nil: none).
         public var objectStores: ObjectStores?
         /// Keep no originals in the library: record them where they were found and make the
@@ -39,7 +41,7 @@ public enum DefaultGraph {
     }
 
     /// The item pipeline of an `ingest` job: catalog → resolve → download → probe → store →
-    /// transcode (the job's collector feeds it through the store); with `renditionsBackend`,
+    /// process → transcode (the job's collector feeds it through the store); with `renditionsBackend`,
     /// record (at the source) instead of store, and the renditions made for an upload stage;
     /// with `libraryClient`, store on that S3 backend, and the renditions made for an upload
     /// stage to it.
@@ -64,6 +66,7 @@ public enum DefaultGraph {
                 downloader: downloader, concurrency: options.downloadWorkers, caps: SourceCaps(options.resolve, store: store as? any JobQueue)),
             ProbeStage(store: store),
             storeStage,
+            ProcessorStage(plan: options.processors, store: store, library: library, libraryOriginals: keep && s3Library == nil),
             TranscodeStage(
                 plan: options.renditions, store: store, library: library,
                 output: (s3Library?.name ?? options.renditionsBackend).map { .upload(to: $0) } ?? .library),

@@ -7,6 +7,7 @@ import Yams
 /// ```yaml
 /// graph: default
 /// download: {workers: 8, stall_timeout: 30, connect_timeout: 15, attempts: 5, limit_rate: 2M}
+/// processors: {audio: [loudness, peaks, fingerprint]}
 /// renditions:
 ///   audio: [aac-128k]
 ///   video: [h264-720p, thumbnail]
@@ -45,6 +46,8 @@ public struct GraphFile: Sendable {
     /// transcode (`upload: {backend: NAME}`); nil: none.
     public var uploadBackend: String?
     public var renditions: RenditionPlan
+    /// The processors run on each stored original (`processors:`).
+    public var processors: ProcessorPlan = .standard
     /// Profiles the file defines, by name (built-ins are always available).
     public var profiles: [String: TranscodeProfile]
     /// Web catalogs the file defines (`sources:`), for `catalog:NAME` inputs.
@@ -59,7 +62,7 @@ public struct GraphFile: Sendable {
     public var renditionsBackend: String? { keepsOriginals ? nil : uploadBackend }
 
     public static let builtInDefaultText = """
-        # The built-in default graph: collect -> catalog -> resolve -> download -> probe -> store -> transcode.
+        # The built-in default graph: collect -> catalog -> resolve -> download -> probe -> store -> process -> transcode.
         # Copy it (`engine graph > my.yaml`), edit, and run it with `engine run --graph my.yaml`.
         graph: default
         download:
@@ -74,6 +77,9 @@ public struct GraphFile: Sendable {
           audio: [aac-128k]
           video: [h264-720p, thumbnail]
         profiles: {}           # your own, e.g. h264-480p: {base: h264-720p, max_width: 854, max_height: 480}
+        processors:            # run on each stored original, one decode for all; `processors: none` turns them off
+          audio: [loudness, peaks, fingerprint]
+          video: []
         # upload: {backend: NAME}  # also put every stored file on this backend (`engine backend add`)
 
         """

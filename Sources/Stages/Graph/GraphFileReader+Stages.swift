@@ -39,6 +39,8 @@ extension GraphFileReader {
                 if let options { try download(options, into: &result) }
             case .probe, .store:
                 if let options, options.mapping?.isEmpty != true { throw error(options, "stage '\(name)' takes no options") }
+            case .process:
+                if let options { result.processors = try processorPlan(options) }
             case .transcode:
                 if let options { result.renditions = try renditions(options, profiles: result.profiles) }
             case .upload:
@@ -58,6 +60,7 @@ extension GraphFileReader {
             throw error(node, "without 'store' only renditions are kept, and 'transcode' makes none")
         }
         if !listed.contains(.transcode) { result.renditions = .none }
+        if !listed.contains(.process) { result.processors = .none }
         if !listed.contains(.upload) { result.uploadBackend = nil }
         result.stages = listed
     }

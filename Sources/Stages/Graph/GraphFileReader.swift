@@ -58,10 +58,10 @@ struct GraphFileReader {
         (result.downloadWorkers, result.stallTimeout, result.connectTimeout, result.attempts) = (nil, nil, nil, nil)
         (result.retryDelay, result.limitRate, result.maxSize) = (nil, nil, nil)
         var renditionsNode: Node?, stagesNode: Node?, nameNode: Node?
-        let pairs = try mapping(root, "the graph file", allowed: ["graph", "stages", "download", "renditions", "profiles", "upload", "sources", "resolve"])
+        let pairs = try mapping(root, "the graph file", allowed: ["graph", "stages", "download", "renditions", "profiles", "upload", "sources", "resolve", "processors"])
         let listsStages = pairs.contains { $0.key == "stages" }
         for (key, node) in pairs {
-            if listsStages, ["download", "renditions", "upload"].contains(key) {
+            if listsStages, ["download", "renditions", "upload", "processors"].contains(key) {
                 let keyNode = root.mapping?.keys.first { $0.string == key }
                 throw error(keyNode, "'\(key)' goes in the stages list in a graph that has one (as the options of its stage)")
             }
@@ -72,6 +72,7 @@ struct GraphFileReader {
             case "upload": result.uploadBackend = try backend(node)
             case "sources": result.sources = try catalogSources(node)
             case "resolve": result.resolve = try resolvePlan(node)
+            case "processors": result.processors = try processorPlan(node)
             case "profiles":
                 for (name, value) in try mapping(node, "profiles", allowed: Self.anyKey(node)) {
                     result.profiles[name] = try profile(named: name, value, known: result.profiles)
@@ -137,6 +138,32 @@ struct GraphFileReader {
                     throw error(entry, "profile '\(name)' makes \(profile.kind.rawValue), it cannot be an \(kind) rendition")
                 }
                 chosen.append(profile)
+            }
+            if kind == "audio" { plan.audio = chosen } else { plan.video = chosen }
+        }
+        return plan
+    }
+
+    /// `processors: {audio: [loudness, peaks, fingerprint], video: []}`, or `none`.
+    func processorPlan(_ node: Node) throws(GraphFileError) -> ProcessorPlan {
+        if node.string == "none" || node.null != nil { return .none }
+        var plan = ProcessorPlan.none
+        for (kind, value) in try mapping(node, "processors", allowed: ["audio", "video", "samples_per_pixel"]) {
+            if kind == "samples_per_pixel" {
+                plan.samplesPerPixel = try int(value, "processors.samples_per_pixel", minimum: 2)
+                continue
+            }
+            guard let list = value.sequence else { throw error(value, "processors.\(kind) must be a list of processor names") }
+            let media: ProbeResult.MediaKind = kind == "audio" ? .audio : .video
+            let known = ProcessorName.allCases.filter { $0.kinds.contains(media) }
+            var chosen: [ProcessorName] = []
+            for entry in list {
+                let name = try string(entry, "a processor name")
+                guard let processor = ProcessorName(rawValue: name), known.contains(processor) else {
+                    let names = known.map(\.rawValue).joined(separator: ", ")
+                    throw error(entry, "unknown processor '\(name)' in processors.\(kind) (known: \(names.isEmpty ? "none yet" : names))")
+                }
+                if !chosen.contains(processor) { chosen.append(processor) }
             }
             if kind == "audio" { plan.audio = chosen } else { plan.video = chosen }
         }

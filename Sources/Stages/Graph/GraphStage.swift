@@ -9,12 +9,14 @@ public enum GraphStage: String, Sendable, CaseIterable, Comparable {
     case probe
     /// Keep originals in the local library.
     case store
+    /// Options: those of the default graph's `processors` key (its processors when none).
+    case process
     /// Options: those of the default graph's `renditions` key (its renditions when none).
     case transcode
     /// Options: `backend` (required).
     case upload
 
-    public static let defaultGraph: [GraphStage] = [.collect, .download, .probe, .store, .transcode]
+    public static let defaultGraph: [GraphStage] = [.collect, .download, .probe, .store, .process, .transcode]
 
     public static func < (lhs: GraphStage, rhs: GraphStage) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -8,6 +8,12 @@ public enum RuntimeVersions {
         "FFmpeg \(String(cString: av_version_info())) (libavformat \(dotted(avformat_version())), libavcodec \(dotted(avcodec_version())))"
     }
 
+    /// The decoding libraries' versions (libavformat, libavcodec, libswresample): what a
+    /// processor's result depends on besides its own code.
+    public static var libavDecode: String {
+        "libavformat \(dotted(avformat_version())) libavcodec \(dotted(avcodec_version())) libswresample \(dotted(swresample_version()))"
+    }
+
     /// libcurl's version string, with its TLS and compression libraries.
     public static var libcurl: String { String(cString: curl_version()) }
 

@@ -32,19 +32,23 @@ public struct AudioAnalyzer: Sendable {
         return String(nulTerminated: buffer)
     }
 
-    /// `samplesPerPixel`: the peaks' resolution (at least 2).
-    public func analyze(_ path: String, samplesPerPixel: Int = WaveformPeaks.defaultSamplesPerPixel) async throws -> Analysis {
+    /// `processors`: those that run (the others' results are nil); `samplesPerPixel`: the
+    /// peaks' resolution (at least 2).
+    public func analyze(
+        _ path: String, processors: Set<ProcessorName> = Set(ProcessorName.allCases), samplesPerPixel: Int = WaveformPeaks.defaultSamplesPerPixel
+    ) async throws -> Analysis {
         let control = TranscodeControl(progress: nil)
         return try await withTaskCancellationHandler {
-            try await BlockingIO.run { try Self.run(path, samplesPerPixel: samplesPerPixel, control: control) }
+            try await BlockingIO.run { try Self.run(path, processors: processors, samplesPerPixel: samplesPerPixel, control: control) }
         } onCancel: {
             control.cancel()
         }
     }
 
-    private static func run(_ path: String, samplesPerPixel: Int, control: TranscodeControl) throws -> Analysis {
+    private static func run(_ path: String, processors: Set<ProcessorName>, samplesPerPixel: Int, control: TranscodeControl) throws -> Analysis {
+        func on(_ processor: ProcessorName) -> Int32 { processors.contains(processor) ? 1 : 0 }
         var options = mk_analyze_options(
-            loudness: 1, peaks: 1, samples_per_pixel: Int32(clamping: samplesPerPixel), fingerprint: 1,
+            loudness: on(.loudness), peaks: on(.peaks), samples_per_pixel: Int32(clamping: samplesPerPixel), fingerprint: on(.fingerprint),
             fingerprint_seconds: AcousticFingerprint.seconds, threads: 1)
         var result = mk_analysis()
         var error = [CChar](repeating: 0, count: 1024)
@@ -86,6 +90,12 @@ public enum AnalyzeError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .failed(let input, let reason): "cannot analyze \(input): \(reason)"
+        }
+    }
+
+    public var reason: String {
+        switch self {
+        case .failed(_, let reason): reason
         }
     }
 }

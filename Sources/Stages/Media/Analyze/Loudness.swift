@@ -63,6 +63,54 @@ public struct Loudness: Sendable, Equatable {
     /// dB of a linear peak (nil for none).
     public static func decibels(_ linear: Double) -> Double? { linear > 0 ? 20 * log10(linear) : nil }
 
+    /// A stored result read back (`json`); nil for one that holds no measurement (an error).
+    public init?(result: JSONValue) {
+        func number(_ key: String) -> Double? {
+            switch result[key] {
+            case .double(let value): value
+            case .int(let value): Double(value)
+            default: nil
+            }
+        }
+        guard let range = number("range_lu"), let truePeak = number("replaygain_track_peak") else { return nil }
+        var histogram: [Int: Int] = [:]
+        if case .array(let bins) = result["histogram"]?["bins"] {
+            for case .array(let pair) in bins where pair.count == 2 {
+                if case .int(let bin) = pair[0], case .int(let count) = pair[1] { histogram[Int(bin)] = Int(count) }
+            }
+        }
+        self.init(
+            integrated: number("integrated_lufs"), range: range, samplePeak: number("sample_peak_dbfs").map { pow(10, $0 / 20) } ?? 0,
+            truePeak: truePeak, histogram: histogram)
+    }
+
+    /// The ReplayGain tags a rendition carries, for its container and codec: Opus's
+    /// `R128_TRACK_GAIN` (Q7.8 dB to −23 LUFS, RFC 7845), or `REPLAYGAIN_TRACK_GAIN`/`_PEAK`
+    /// (and the album pair when `album` is given) for the others; none for silence.
+    public func tags(opus: Bool, album: (gain: Double?, peak: Double)? = nil) -> [(key: String, value: String)] {
+        guard let integrated, let trackGain else { return [] }
+        if opus {
+            let q78 = Int((( -23 - integrated) * 256).rounded()).clamped(to: Int(Int16.min)...Int(Int16.max))
+            var tags = [(key: "R128_TRACK_GAIN", value: "\(q78)")]
+            if let gain = album?.gain {
+                let albumQ78 = Int(((gain - 5) * 256).rounded()).clamped(to: Int(Int16.min)...Int(Int16.max))
+                tags.append((key: "R128_ALBUM_GAIN", value: "\(albumQ78)"))
+            }
+            return tags
+        }
+        var tags = [
+            (key: "REPLAYGAIN_TRACK_GAIN", value: String(format: "%.2f dB", trackGain)),
+            (key: "REPLAYGAIN_TRACK_PEAK", value: String(format: "%.6f", truePeak)),
+        ]
+        if let album, let gain = album.gain {
+            tags += [
+                (key: "REPLAYGAIN_ALBUM_GAIN", value: String(format: "%.2f dB", gain)),
+                (key: "REPLAYGAIN_ALBUM_PEAK", value: String(format: "%.6f", album.peak)),
+            ]
+        }
+        return tags
+    }
+
     public var json: JSONValue {
         .object([
             ("processor", .string(Self.processor)), ("version", .int(Int64(Self.version))),
@@ -77,4 +125,8 @@ public struct Loudness: Sendable, Equatable {
             ])),
         ])
     }
+}
+
+extension Comparable {
+    func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
 }

@@ -28,33 +28,16 @@ public struct WaveformPeaks: Sendable, Equatable {
     /// The values at `bits` (8: each divided by 256, truncated toward zero, as audiowaveform does).
     public func values(bits: Int) -> [Int] { data.map { bits == 8 ? Int($0) / 256 : Int($0) } }
 
-    /// audiowaveform's binary format, version 2: version, flags (bit 0: 8-bit), sample rate,
-    /// samples per pixel, length, channels (32-bit little-endian), then the pairs.
-    public func dat(bits: Int = 8) -> Data {
-        var out = Data()
-        func append32<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
-        append32(Int32(2))
-        append32(UInt32(bits == 8 ? 1 : 0))
-        append32(Int32(sampleRate))
-        append32(Int32(samplesPerPixel))
-        append32(UInt32(length))
-        append32(Int32(1))
-        if bits == 8 {
-            out.append(contentsOf: data.map { UInt8(bitPattern: Int8(Int($0) / 256)) })
-        } else {
-            for value in data { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
-        }
-        return out
+    /// audiowaveform's data at `bits` (8 or 16).
+    public func waveform(bits: Int = 8) -> WaveformData {
+        WaveformData(sampleRate: sampleRate, samplesPerPixel: samplesPerPixel, bits: bits, values: values(bits: bits))
     }
 
+    /// audiowaveform's binary format, version 2.
+    public func dat(bits: Int = 8) -> Data { waveform(bits: bits).dat }
+
     /// audiowaveform's JSON form (version 2).
-    public func json(bits: Int = 8) -> JSONValue {
-        .object([
-            ("version", .int(2)), ("channels", .int(1)), ("sample_rate", .int(Int64(sampleRate))),
-            ("samples_per_pixel", .int(Int64(samplesPerPixel))), ("bits", .int(Int64(bits))), ("length", .int(Int64(length))),
-            ("data", .array(values(bits: bits).map { .int(Int64($0)) })),
-        ])
-    }
+    public func json(bits: Int = 8) -> JSONValue { waveform(bits: bits).json }
 
     /// At most `pairs` min/max pairs over the whole file (each the extremes of its share of
     /// the pixels), at 8 bits.

@@ -38,3 +38,24 @@ extension TranscodeProfile {
         return fitted
     }
 }
+
+extension TranscodeProfile {
+    /// How a rendition of this profile carries ReplayGain.
+    public enum LoudnessTags: Sendable {
+        /// No audio, or a container whose libav muxer writes no free-form tags (MP4/M4A: FFmpeg
+        /// 5.1 writes them only as QuickTime `mdta` keys, which would replace the iTunes tags).
+        case none
+        /// `REPLAYGAIN_TRACK_GAIN`/`_PEAK` and the album pair (MP3's ID3 TXXX, FLAC and Vorbis
+        /// comments, Matroska tags).
+        case replayGain
+        /// Opus: `R128_TRACK_GAIN` (and `R128_ALBUM_GAIN`) in Q7.8 (RFC 7845).
+        case r128
+    }
+
+    public var loudnessTags: LoudnessTags {
+        guard audio != .drop, kind != .image else { return .none }
+        let muxer = container ?? fileExtension
+        if ["mp4", "mov", "m4a", "m4v", "ipod", "3gp"].contains(muxer) { return .none }
+        return audioCodec == "libopus" || fileExtension == "opus" ? .r128 : .replayGain
+    }
+}

@@ -14,6 +14,7 @@ extension TranscodeStage {
             throw StageInputError(item: item.key, stage: name, missing: "a recorded download")
         }
         var item = item
+        let loudness = wanted.contains { $0.loudnessTags != .none } ? try await storedLoudness(itemID: id) : nil
         for profile in wanted {
             if try await failedBefore(profile, originalSHA256: sha256) {
                 item.failedRenditions.insert(profile.name)
@@ -36,7 +37,7 @@ extension TranscodeStage {
             let warnings: [String]
             do {
                 warnings = try await context.withLane(.cpu, weight: profile.cpuWeight) {
-                    try await transcoder.transcode(input: input, output: made, profile: profile)
+                    try await transcoder.transcode(input: input, output: made, profile: profile, tags: Self.tags(profile, loudness))
                 }
             } catch let error as TranscodeError {
                 guard case .failed = error else { throw error }

@@ -60,6 +60,7 @@ public struct TranscodeStage: ItemStage {
             throw StageInputError(item: item.key, stage: name, missing: "a stored original")
         }
         var item = item
+        let loudness = wanted.contains { $0.loudnessTags != .none } ? try await storedLoudness(itemID: id) : nil
         for profile in wanted {
             let content = ContentKey.rendition(of: sha256, profile: profile.name)
             let made = try await making.withLock(content.value) {
@@ -68,7 +69,7 @@ public struct TranscodeStage: ItemStage {
                 do {
                     try await makeRendition(
                         profile, content: content, original: original, locator: locator, sha256: sha256, itemID: id,
-                        lease: item.lease, context: context)
+                        tags: Self.tags(profile, loudness), lease: item.lease, context: context)
                     return true
                 } catch let error as TranscodeError {
                     guard case .failed = error else { throw error }
@@ -80,6 +81,25 @@ public struct TranscodeStage: ItemStage {
             if made { item.renditions.insert(profile.name) } else { item.failedRenditions.insert(profile.name) }
         }
         return .forward(item)
+    }
+
+    /// The loudness the processors measured for the item's original (nil: none measured).
+    func storedLoudness(itemID: Int64) async throws -> Loudness? {
+        guard let original = try await store.storedOriginal(itemID: itemID),
+            let record = try await store.assetResults(assetID: original.assetID).first(where: { $0.processor == Loudness.processor }),
+            let result = try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))
+        else { return nil }
+        return Loudness(result: result)
+    }
+
+    /// The ReplayGain tags a rendition of `profile` carries.
+    static func tags(_ profile: TranscodeProfile, _ loudness: Loudness?) -> [(key: String, value: String)] {
+        guard let loudness else { return [] }
+        switch profile.loudnessTags {
+        case .none: return []
+        case .replayGain: return loudness.tags(opus: false)
+        case .r128: return loudness.tags(opus: true)
+        }
     }
 
     /// The rendition failed before with these very settings (a remake tries again).
@@ -96,7 +116,7 @@ public struct TranscodeStage: ItemStage {
 
     private func makeRendition(
         _ profile: TranscodeProfile, content: ContentKey, original: String, locator: String, sha256: String, itemID id: Int64,
-        lease: ItemLease?, context: StageContext
+        tags: [(key: String, value: String)], lease: ItemLease?, context: StageContext
     ) async throws {
         var replacing = remake
         var stored: StoredRendition?
@@ -126,7 +146,7 @@ public struct TranscodeStage: ItemStage {
         // partial file.
         let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
         let warnings = try await context.withLane(.cpu, weight: profile.cpuWeight) {
-            try await transcoder.transcode(input: original, output: made, profile: profile)
+            try await transcoder.transcode(input: original, output: made, profile: profile, tags: tags)
         }
         let (digest, bytes, renditionLocator) = try await context.withLane(.disk) { try await BlockingIO.run { [library, stored] in
             let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)

@@ -14,21 +14,26 @@ public struct Transcoder: Sendable {
         Libav.initialize()
     }
 
+    /// `tags`: set on the output (keys and values without `=` or a line break), replacing the
+    /// input's ReplayGain (`REPLAYGAIN_*`, `R128_*`) tags when any are given.
     @discardableResult
     public func transcode(
-        input: String, output: String, profile: TranscodeProfile, progress: Progress? = nil
+        input: String, output: String, profile: TranscodeProfile, tags: [(key: String, value: String)] = [], progress: Progress? = nil
     ) async throws -> [String] {
         let control = TranscodeControl(progress: progress)
+        let tagLines = tags.isEmpty ? nil : tags.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
         return try await withTaskCancellationHandler {
             try await BlockingIO.run {
-                return try Self.run(input: input, output: output, profile: profile, control: control)
+                return try Self.run(input: input, output: output, profile: profile, tags: tagLines, control: control)
             }
         } onCancel: {
             control.cancel()
         }
     }
 
-    private static func run(input: String, output: String, profile: TranscodeProfile, control: TranscodeControl) throws -> [String] {
+    private static func run(
+        input: String, output: String, profile: TranscodeProfile, tags: String?, control: TranscodeControl
+    ) throws -> [String] {
         do {
             var warnings: [String] = []
             try AtomicFile.write(to: output) { temporary in
@@ -36,7 +41,7 @@ public struct Transcoder: Sendable {
                 mk_transcode_options_init(&options)
                 var error = [CChar](repeating: 0, count: 1024)
                 var notes = [CChar](repeating: 0, count: 2048)
-                let status = withOptions(profile, &options) { options in
+                let status = withOptions(profile, tags: tags, &options) { options in
                     mk_transcode(
                         input, temporary, options,
                         { opaque, done, total in
@@ -56,7 +61,7 @@ public struct Transcoder: Sendable {
 
     /// Fills the C options from the profile; its C strings live only inside `body`.
     private static func withOptions<T>(
-        _ profile: TranscodeProfile, _ options: inout mk_transcode_options,
+        _ profile: TranscodeProfile, tags: String?, _ options: inout mk_transcode_options,
         _ body: (UnsafePointer<mk_transcode_options>) -> T
     ) -> T {
         options.faststart = profile.faststart ? 1 : 0
@@ -82,11 +87,14 @@ public struct Transcoder: Sendable {
             withOptionalCString(profile.videoCodec) { videoCodec in
                 withOptionalCString(profile.audioCodec) { audioCodec in
                     withOptionalCString(profile.preset) { preset in
-                        options.container = container
-                        options.video_codec = videoCodec
-                        options.audio_codec = audioCodec
-                        options.preset = preset
-                        return withUnsafePointer(to: options, body)
+                        withOptionalCString(tags) { tags in
+                            options.container = container
+                            options.video_codec = videoCodec
+                            options.audio_codec = audioCodec
+                            options.preset = preset
+                            options.tags = tags
+                            return withUnsafePointer(to: options, body)
+                        }
                     }
                 }
             }

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+/// Processor results per asset and derived files (peaks, posters), each with the key it was
+/// made from.
+extension SQLiteJobStore {
+    public func saveAssetResult(assetID: Int64, processor: String, version: Int, key: OutputKey, json: String, lease: ItemLease?) async throws {
+        try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "process") }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO processor_results (asset_id, processor, version, settings_hash, input_sha256, tools, result)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (asset_id, processor) WHERE asset_id IS NOT NULL DO UPDATE SET
+                        version = excluded.version, settings_hash = excluded.settings_hash, input_sha256 = excluded.input_sha256,
+                        tools = excluded.tools, result = excluded.result, created_at = CURRENT_TIMESTAMP
+                    """
+            ).execute(arguments: [assetID, processor, version, key.settings, key.input, key.tools, json])
+        }
+    }
+
+    public func assetResults(assetID: Int64) async throws -> [ProcessorRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM processor_results WHERE asset_id = ? ORDER BY processor"), arguments: [assetID]
+            ).map(Self.processorRecord)
+        }
+    }
+
+    static func processorRecord(_ row: Row) -> ProcessorRecord {
+        ProcessorRecord(
+            assetID: row["asset_id"], processor: row["processor"], version: row["version"],
+            key: OutputKey(input: row["input_sha256"] ?? "", settings: row["settings_hash"], tools: row["tools"]), json: row["result"],
+            created: row["created_at"])
+    }
+
+    public func recordDerivedFile(
+        itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
+        key: OutputKey, backend: String, locator: String, lease: ItemLease?
+    ) async throws -> DerivedFile {
+        let madeFrom = String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+        return try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "process") }
+            let backendID = try Self.backendID(db, backend)
+            let assetID = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, made_from) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (parent_asset_id, kind, profile) WHERE kind IN ('peaks', 'poster') DO UPDATE SET
+                            format = excluded.format, size = excluded.size, sha256 = excluded.sha256, made_from = excluded.made_from
+                        RETURNING id
+                        """),
+                arguments: [kind.rawValue, parentAssetID, name, format, size, sha256, madeFrom])!
+            try Self.link(db, itemID: itemID, assetID: assetID)
+            try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
+            return DerivedFile(
+                kind: kind, name: name,
+                file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator), key: key)
+        }
+    }
+
+    public func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT a.kind, a.profile, a.made_from, \(StoreSQL.preferredFileColumns)
+                        WHERE a.kind IN ('peaks', 'poster') AND a.parent_asset_id = ?
+                        ORDER BY a.kind, a.profile
+                        """),
+                arguments: [parentAssetID]
+            ).map(Self.derivedFile)
+        }
+    }
+
+    static func derivedFile(_ row: Row) -> DerivedFile {
+        DerivedFile(
+            kind: DerivedKind(rawValue: row["kind"]) ?? .peaks, name: row["profile"], file: storedFile(row),
+            key: (row["made_from"] as String?).flatMap { try? JSONDecoder().decode(OutputKey.self, from: Data($0.utf8)) })
+    }
+}

@@ -1,0 +1,71 @@
+public import Engine
+import Foundation
+import PostgresNIO
+
+/// Processor results per asset and derived files (peaks, posters), as `SQLiteJobStore+Processors`.
+extension PostgresJobStore {
+    public func saveAssetResult(assetID: Int64, processor: String, version: Int, key: OutputKey, json: String, lease: ItemLease?) async throws {
+        try await transaction { session in
+            if let lease { try await Self.fence(session, lease, step: "process") }
+            try await session.execute(
+                """
+                INSERT INTO processor_results (asset_id, processor, version, settings_hash, input_sha256, tools, result)
+                VALUES (\(assetID), \(processor), \(Int64(version)), \(key.settings), \(key.input), \(key.tools), \(json))
+                ON CONFLICT (asset_id, processor) WHERE asset_id IS NOT NULL DO UPDATE SET
+                    version = excluded.version, settings_hash = excluded.settings_hash, input_sha256 = excluded.input_sha256,
+                    tools = excluded.tools, result = excluded.result, created_at = \(unescaped: PostgresMigrations.textNow)
+                """)
+        }
+    }
+
+    public func assetResults(assetID: Int64) async throws -> [ProcessorRecord] {
+        try await connection { session in
+            try await session.rows("SELECT * FROM processor_results WHERE asset_id = \(assetID) ORDER BY processor").map {
+                ProcessorRecord(
+                    assetID: try $0["asset_id"], processor: try $0["processor"], version: Int(try $0["version"] as Int64),
+                    key: OutputKey(input: try $0["input_sha256"] ?? "", settings: try $0["settings_hash"], tools: try $0["tools"]),
+                    json: try $0["result"], created: try $0["created_at"])
+            }
+        }
+    }
+
+    public func recordDerivedFile(
+        itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
+        key: OutputKey, backend: String, locator: String, lease: ItemLease?
+    ) async throws -> DerivedFile {
+        let madeFrom = String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+        return try await transaction { session in
+            if let lease { try await Self.fence(session, lease, step: "process") }
+            let backendID = try await Self.backendID(session, backend)
+            let assetID: Int64 = try await session.value(
+                """
+                INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, made_from)
+                VALUES (\(kind.rawValue), \(parentAssetID), \(name), \(format), \(size), \(sha256), \(madeFrom))
+                ON CONFLICT (parent_asset_id, kind, profile) WHERE kind IN ('peaks', 'poster') DO UPDATE SET
+                    format = excluded.format, size = excluded.size, sha256 = excluded.sha256, made_from = excluded.made_from
+                RETURNING id
+                """)!
+            try await Self.link(session, itemID: itemID, assetID: assetID)
+            try await Self.addLocation(session, assetID: assetID, backendID: backendID, locator: locator)
+            return DerivedFile(
+                kind: kind, name: name,
+                file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator), key: key)
+        }
+    }
+
+    public func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile] {
+        try await connection { session in
+            try await session.rows(
+                """
+                SELECT a.kind, a.profile, a.made_from, \(unescaped: StoreSQL.preferredFileColumns)
+                WHERE a.kind IN ('peaks', 'poster') AND a.parent_asset_id = \(parentAssetID)
+                ORDER BY a.kind, a.profile
+                """
+            ).map {
+                DerivedFile(
+                    kind: DerivedKind(rawValue: try $0["kind"]) ?? .peaks, name: try $0["profile"], file: try Self.storedFile($0),
+                    key: (try $0["made_from"] as String?).flatMap { try? JSONDecoder().decode(OutputKey.self, from: Data($0.utf8)) })
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+public import Engine
+
+/// A processor the engine runs on stored originals; each reads decoded frames and returns a
+/// JSON result with its name and version.
+public enum ProcessorName: String, Sendable, CaseIterable, Codable {
+    /// EBU R 128 loudness and ReplayGain 2.0 (libebur128).
+    case loudness
+    /// BBC audiowaveform's peaks.
+    case peaks
+    /// Chromaprint's fingerprint, as fpcalc.
+    case fingerprint
+
+    /// The media kinds whose originals it reads.
+    public var kinds: [ProbeResult.MediaKind] { [.audio] }
+
+    public var version: Int {
+        switch self {
+        case .loudness: Loudness.version
+        case .peaks: WaveformPeaks.version
+        case .fingerprint: AcousticFingerprint.version
+        }
+    }
+}
+
+/// Which processors run on which kind of media (`processors:` in a graph file), and their
+/// options. Each result is kept with the key it was made from (`key(for:input:)`): the
+/// input's SHA-256, a hash of the processor's canonical settings, and the processor's and its
+/// libraries' versions; a result whose key is the one the plan would use now is not made again.
+public struct ProcessorPlan: Sendable, Equatable {
+    public var audio: [ProcessorName]
+    public var video: [ProcessorName]
+    /// The peaks' resolution.
+    public var samplesPerPixel = WaveformPeaks.defaultSamplesPerPixel
+
+    public init(audio: [ProcessorName], video: [ProcessorName]) {
+        self.audio = audio
+        self.video = video
+    }
+
+    public static let none = ProcessorPlan(audio: [], video: [])
+    /// Loudness, peaks and fingerprint for audio.
+    public static let standard = ProcessorPlan(audio: [.loudness, .peaks, .fingerprint], video: [])
+
+    public var isEmpty: Bool { audio.isEmpty && video.isEmpty }
+
+    /// What runs on an original of this kind (`ProbeResult.MediaKind`'s raw value).
+    public func processors(for mediaKind: String?) -> [ProcessorName] {
+        switch mediaKind.flatMap(ProbeResult.MediaKind.init(rawValue:)) {
+        case .audio: audio
+        case .video: video
+        default: []
+        }
+    }
+
+    /// The processor's options as canonical text (what its settings hash is taken over).
+    public func settings(of processor: ProcessorName) -> String {
+        switch processor {
+        case .loudness: "reference=\(Loudness.reference)"
+        case .peaks: "samples_per_pixel=\(samplesPerPixel) bits=8"
+        case .fingerprint: "seconds=\(AcousticFingerprint.seconds) algorithm=2"
+        }
+    }
+
+    /// The processor's own version and the libraries that shape its result.
+    public static func tools(of processor: ProcessorName) -> String {
+        let own = "\(processor.rawValue) \(processor.version)"
+        return switch processor {
+        case .loudness: "\(own); libebur128 \(AudioAnalyzer.loudnessLibraryVersion); \(RuntimeVersions.libavDecode)"
+        case .peaks: "\(own); \(RuntimeVersions.libavDecode)"
+        case .fingerprint: "\(own); chromaprint \(AudioAnalyzer.fingerprintLibraryVersion); \(RuntimeVersions.libavDecode)"
+        }
+    }
+
+    /// The key a result of `processor` made now from the content `input` has.
+    public func key(for processor: ProcessorName, input: String) -> OutputKey {
+        OutputKey(input: input, settings: Self.hash(settings(of: processor)), tools: Self.tools(of: processor))
+    }
+
+    /// The first 16 hex digits of the text's SHA-256.
+    static func hash(_ text: String) -> String {
+        let digest = (try? SHA256Hasher()).flatMap { hasher in (try? hasher.update(Array(text.utf8))).flatMap { try? hasher.finalize() } }
+        return String(digest?.hex.prefix(16) ?? "")
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The processors as a stage of the default graph: each stored original gets its loudness,
+/// peaks and fingerprint in one decode, kept per asset with the key it was made from, the peaks
+/// as audiowaveform's `.dat` beside it; renditions carry the ReplayGain tags while the original
+/// stays as it was; a `reprocess` makes only the results whose key changed.
+@Suite struct ProcessorStageTests {
+    let dataDir: TemporaryDirectory
+    let files: TemporaryDirectory
+
+    init() throws {
+        dataDir = try TemporaryDirectory("data")
+        files = try TemporaryDirectory("files")
+    }
+
+    func engine(_ arguments: [String]) throws -> CommandResult {
+        let result = try Command.engine(arguments + ["--data-dir", dataDir.path])
+        #expect(result.status == 0, "\(arguments): \(result.stdout)\(result.stderr)")
+        return result
+    }
+
+    /// A fixture in the inputs folder under another name.
+    func copy(_ fixture: String, as name: String) throws -> String {
+        let path = files.file(name).path
+        try FileManager.default.copyItem(atPath: Fixtures.media(fixture), toPath: path)
+        return path
+    }
+
+    func show(_ input: String) throws -> [String: Any] {
+        try #require(try parseJSON(engine(["items", "show", "local:file://\(input)", "--json"]).stdout) as? [String: Any])
+    }
+
+    func processors(_ item: [String: Any]) -> [String: [String: Any]] {
+        item["processors"] as? [String: [String: Any]] ?? [:]
+    }
+
+    /// ffmpeg's `ebur128` integrated loudness of the file (its last `lavfi.r128.I`).
+    func ffmpegIntegrated(_ path: String) throws -> Double {
+        let log = files.file("r128-\(UUID().uuidString).txt").path
+        let ran = try Command.run("ffmpeg", [
+            "-v", "error", "-i", path, "-af", "ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I:file=\(log)", "-f", "null", "-",
+        ])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let values = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap { line in
+            line.hasPrefix("lavfi.r128.I=") ? Double(line.dropFirst("lavfi.r128.I=".count)) : nil
+        }
+        return try #require(values.last)
+    }
+
+    @Test func ingestMeasuresEachOriginalOnceAndTagsItsRenditions() throws {
+        let input = try copy("audio-vorbis-comments.flac", as: "track.flac")
+        let graph = try files.write("graph.yaml", "renditions: {audio: [opus-96k, mp3-192k, flac], video: []}\n")
+        _ = try engine(["run", "--graph", graph, input])
+        let item = try show(input)
+        let sha256 = try #require(item["sha256"] as? String)
+        let results = processors(item)
+        #expect(Set(results.keys) == ["loudness", "peaks", "fingerprint"], "\(results.keys)")
+        for (name, result) in results {
+            let key = result["made_from"] as? [String: Any]
+            #expect(key?["input_sha256"] as? String == sha256, "\(name) names the content it was made from")
+            #expect((key?["tools"] as? String)?.hasPrefix("\(name) 1; ") == true, "\(name): \(key ?? [:])")
+        }
+        let loudness = try #require(results["loudness"])
+        let integrated = try #require(loudness["integrated_lufs"] as? Double)
+        #expect(abs(integrated - (try ffmpegIntegrated(input))) <= 0.05)
+        let gain = try #require(loudness["replaygain_track_gain_db"] as? Double)
+        let peak = try #require(loudness["replaygain_track_peak"] as? Double)
+        #expect(abs(gain - (-18 - integrated)) < 1e-9)
+
+        // The peaks file is the one `engine analyze --peaks-dir` writes for the same file.
+        let derived = try #require((item["derived_files"] as? [[String: Any]])?.first)
+        #expect(derived["kind"] as? String == "peaks")
+        let peaksPath = try #require(derived["path"] as? String)
+        #expect(peaksPath.hasSuffix("track.peaks.dat") || peaksPath.hasSuffix(".peaks.dat"), "\(peaksPath)")
+        let analyzed = files.file("analyzed")
+        #expect(try Command.engine(["analyze", input, "--peaks-dir", analyzed.path]).status == 0)
+        #expect(FileManager.default.contents(atPath: peaksPath) == FileManager.default.contents(atPath: analyzed.appendingPathComponent("track.dat").path))
+        #expect(try Command.run("sha256sum", [peaksPath]).stdout.hasPrefix(derived["sha256"] as? String ?? "-"))
+
+        // Renditions carry the gain; the original is the input, byte for byte.
+        let renditions = try #require(item["renditions"] as? [[String: Any]])
+        func rendition(_ profile: String) throws -> FFprobeReport {
+            let path = try #require(renditions.first { $0["profile"] as? String == profile }?["path"] as? String)
+            return try #require(try FFprobeReport.of(path))
+        }
+        for profile in ["mp3-192k", "flac"] {
+            let report = try rendition(profile)
+            #expect(report.tag("replaygain_track_gain") == String(format: "%.2f dB", gain), "\(profile): \(report.formatTags)")
+            #expect(report.tag("replaygain_track_peak") == String(format: "%.6f", peak), "\(profile)")
+        }
+        let opus = try rendition("opus-96k")
+        #expect(opus.tag("r128_track_gain") == "\(Int(((-23 - integrated) * 256).rounded()))", "\(opus.streamTags)")
+        #expect(opus.tag("replaygain_track_gain") == nil, "Opus carries R128 gain only")
+        let original = try #require(item["path"] as? String)
+        #expect(FileManager.default.contents(atPath: original) == FileManager.default.contents(atPath: input))
+        #expect(try FFprobeReport.of(original)?.tag("replaygain_track_gain") == nil)
+    }
+
+    /// Marks every stored processor result so that one made again shows; `tools` set for
+    /// `processor` stands for a new version of it.
+    func tamper(setting tools: String? = nil, of processor: String? = nil) throws {
+        var sql = "UPDATE processor_results SET result = '{\"tampered\":1}' WHERE asset_id IS NOT NULL;"
+        if let tools, let processor { sql += "UPDATE processor_results SET tools = '\(tools)' WHERE processor = '\(processor)';" }
+        let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit(); c.close()"
+        let ran = try Command.run("python3", ["-c", script, dataDir.file("engine.sqlite").path, sql])
+        #expect(ran.status == 0, "\(ran.stderr)")
+    }
+
+    func reprocess(_ graph: String) throws {
+        _ = try engine(["jobs", "submit", "reprocess", "--graph", graph])
+        _ = try engine(["worker", "--until-idle"])
+    }
+
+    func remade(_ input: String) throws -> Set<String> {
+        Set(processors(try show(input)).filter { $0.value["tampered"] == nil }.keys)
+    }
+
+    @Test func reprocessMakesOnlyTheResultsWhoseKeyChanged() throws {
+        let input = try copy("audio-id3.mp3", as: "song.mp3")
+        let standard = try files.write("standard.yaml", "renditions: none\n")
+        let coarse = try files.write("coarse.yaml", "renditions: none\nprocessors: {audio: [loudness, peaks, fingerprint], samples_per_pixel: 512}\n")
+        _ = try engine(["run", "--graph", standard, input])
+        #expect(try remade(input) == ["loudness", "peaks", "fingerprint"])
+
+        try tamper()
+        try reprocess(standard)
+        #expect(try remade(input).isEmpty, "nothing changed: nothing made again")
+
+        try reprocess(coarse)
+        #expect(try remade(input) == ["peaks"], "only the processor whose settings changed")
+        let item = try show(input)
+        #expect(processors(item)["peaks"]?["samples_per_pixel"] as? Int == 512)
+        let peaksPath = try #require((item["derived_files"] as? [[String: Any]])?.first?["path"] as? String)
+        let header = try #require(FileManager.default.contents(atPath: peaksPath))
+        #expect(header.count > 16 && header[12..<16] == Data([0x00, 0x02, 0x00, 0x00]), "samples per pixel 512 in the .dat")
+
+        try tamper(setting: "loudness 0; libebur128 0", of: "loudness")
+        try reprocess(coarse)
+        #expect(try remade(input) == ["loudness"], "only the processor whose version changed")
+
+        try tamper()
+        try FileManager.default.removeItem(atPath: peaksPath)
+        try reprocess(coarse)
+        #expect(try remade(input) == ["peaks"], "a missing peaks file is made again")
+        #expect(FileManager.default.fileExists(atPath: peaksPath))
+    }
+}
