@@ -64,8 +64,37 @@ extension PostgresJobStore {
             ).map {
                 DerivedFile(
                     kind: DerivedKind(rawValue: try $0["kind"]) ?? .peaks, name: try $0["profile"], file: try Self.storedFile($0),
-                    key: (try $0["made_from"] as String?).flatMap { try? JSONDecoder().decode(OutputKey.self, from: Data($0.utf8)) })
+                    key: OutputKey(json: try $0["made_from"]))
             }
+        }
+    }
+
+    public func removeOutput(assetID: Int64, lease: ItemLease?) async throws -> [StoredFile] {
+        try await transaction { session in
+            if let lease { try await Self.fence(session, lease, step: "reprocess") }
+            guard
+                let row = try await session.row(
+                    """
+                    SELECT a.kind, a.profile, p.sha256 AS parent_sha256 FROM file_assets a JOIN file_assets p ON p.id = a.parent_asset_id
+                    WHERE a.id = \(assetID) AND a.kind <> 'original'
+                    """)
+            else { return [] }
+            let files = try await session.rows("SELECT \(unescaped: StoreSQL.storedFileColumns) WHERE a.id = \(assetID)").map(Self.storedFile)
+            if try row["kind"] as String == "rendition" {
+                let content = ContentKey.rendition(of: try row["parent_sha256"], profile: try row["profile"] as String? ?? "")
+                try await session.execute("DELETE FROM content_claims WHERE content_key = \(content.value)")
+            }
+            try await session.execute("DELETE FROM item_assets WHERE asset_id = \(assetID)")
+            try await session.execute("DELETE FROM file_locations WHERE asset_id = \(assetID)")
+            try await session.execute("DELETE FROM file_assets WHERE id = \(assetID)")
+            return files
+        }
+    }
+
+    public func removeAssetResult(assetID: Int64, processor: String, lease: ItemLease?) async throws {
+        try await transaction { session in
+            if let lease { try await Self.fence(session, lease, step: "reprocess") }
+            try await session.execute("DELETE FROM processor_results WHERE asset_id = \(assetID) AND processor = \(processor)")
         }
     }
 }

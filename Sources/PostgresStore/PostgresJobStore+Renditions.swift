@@ -7,32 +7,32 @@ import PostgresNIO
 extension PostgresJobStore {
     public func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], backend: String, locator: String, lease: ItemLease?
+        warnings: [String], key: OutputKey?, backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition {
         try await transaction { session in
             if let lease { try await Self.fence(session, lease, step: "transcode") }
             let backendID = try await Self.backendID(session, backend)
             let assetID = try await Self.insertRendition(
                 session, itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-                warnings: warnings)
+                warnings: warnings, key: key)
             try await Self.addLocation(session, assetID: assetID, backendID: backendID, locator: locator)
             try await Self.markPlaced(session, .rendition(of: originalSHA256, profile: profile), backendID: backendID)
             return StoredRendition(
                 profile: profile,
                 file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator),
-                warnings: warnings)
+                warnings: warnings, key: key)
         }
     }
 
     public func recordRenditionAsset(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], lease: ItemLease?
+        warnings: [String], key: OutputKey?, lease: ItemLease?
     ) async throws -> Int64 {
         try await transaction { session in
             if let lease { try await Self.fence(session, lease, step: "transcode") }
             return try await Self.insertRendition(
                 session, itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-                warnings: warnings)
+                warnings: warnings, key: key)
         }
     }
 
@@ -40,18 +40,20 @@ extension PostgresJobStore {
     /// content), linked to the item; a failure recorded for it before is cleared.
     private static func insertRendition(
         _ session: Session, itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String]
+        warnings: [String], key: OutputKey?
     ) async throws -> Int64 {
         guard let parentID = try await originalAssetID(session, sha256: originalSHA256) else {
             throw StoreError.notFound("original \(originalSHA256)")
         }
         let noted = warnings.isEmpty ? nil : Redaction.scrub(warnings.joined(separator: "\n"))
+        let madeFrom = key.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
         let assetID: Int64 = try await session.value(
             """
-            INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, warnings)
-            VALUES ('rendition', \(parentID), \(profile), \(format), \(size), \(sha256), \(noted))
+            INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, warnings, made_from)
+            VALUES ('rendition', \(parentID), \(profile), \(format), \(size), \(sha256), \(noted), \(madeFrom))
             ON CONFLICT (parent_asset_id, profile) WHERE kind = 'rendition' DO UPDATE SET
-                format = excluded.format, size = excluded.size, sha256 = excluded.sha256, warnings = excluded.warnings
+                format = excluded.format, size = excluded.size, sha256 = excluded.sha256, warnings = excluded.warnings,
+                        made_from = excluded.made_from
             RETURNING id
             """)!
         try await link(session, itemID: itemID, assetID: assetID)
@@ -121,14 +123,15 @@ extension PostgresJobStore {
     static func renditions(_ session: Session, of originalAssetID: Int64) async throws -> [StoredRendition] {
         try await session.rows(
             """
-            SELECT a.profile, a.warnings, \(unescaped: StoreSQL.preferredFileColumns)
+            SELECT a.profile, a.warnings, a.made_from, \(unescaped: StoreSQL.preferredFileColumns)
             WHERE a.kind = 'rendition' AND a.parent_asset_id = \(originalAssetID)
             ORDER BY a.profile
             """
         ).map {
             StoredRendition(
                 profile: try $0["profile"], file: try storedFile($0),
-                warnings: try ($0["warnings"] as String?)?.split(separator: "\n").map(String.init) ?? [])
+                warnings: try ($0["warnings"] as String?)?.split(separator: "\n").map(String.init) ?? [],
+                key: OutputKey(json: try $0["made_from"]))
         }
     }
 }

@@ -131,7 +131,7 @@ import TestSupport
         #expect(try await claim(c.lease, rendition) == .claimed, "a rendition is its own content")
         _ = try await store.recordRendition(
             itemID: c.item.catalogID!, originalSHA256: "abc", profile: "aac", sha256: "def", size: 2, format: "m4a", warnings: [],
-            backend: "library", locator: "abc.aac.m4a", lease: c.lease)
+            key: nil, backend: "library", locator: "abc.aac.m4a", lease: c.lease)
         #expect(try await claim(b, rendition) == .placed)
 
         let short = try #require(try await store.claim(jobID: job.id, holder: "gone", limit: 1, leaseDuration: .milliseconds(1)).first)

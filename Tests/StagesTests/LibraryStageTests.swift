@@ -170,22 +170,22 @@ final class FailingRecordStore: CatalogStore {
     }
     func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], backend: String, locator: String, lease: ItemLease?
+        warnings: [String], key: OutputKey?, backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition {
         try await base.recordRendition(
             itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-            warnings: warnings, backend: backend, locator: locator, lease: lease)
+            warnings: warnings, key: key, backend: backend, locator: locator, lease: lease)
     }
     func recordOriginalAsset(sha256: String, size: Int64, format: String?, lease: ItemLease?) async throws -> Int64 {
         try await base.recordOriginalAsset(sha256: sha256, size: size, format: format, lease: lease)
     }
     func recordRenditionAsset(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], lease: ItemLease?
+        warnings: [String], key: OutputKey?, lease: ItemLease?
     ) async throws -> Int64 {
         try await base.recordRenditionAsset(
             itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-            warnings: warnings, lease: lease)
+            warnings: warnings, key: key, lease: lease)
     }
     func recordRenditionFailure(originalSHA256: String, profile: String, settings: String, error: String, lease: ItemLease?) async throws {
         try await base.recordRenditionFailure(originalSHA256: originalSHA256, profile: profile, settings: settings, error: error, lease: lease)
@@ -227,6 +227,10 @@ final class FailingRecordStore: CatalogStore {
             backend: backend, locator: locator, lease: lease)
     }
     func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile] { try await base.derivedFiles(parentAssetID: parentAssetID) }
+    func removeOutput(assetID: Int64, lease: ItemLease?) async throws -> [StoredFile] { try await base.removeOutput(assetID: assetID, lease: lease) }
+    func removeAssetResult(assetID: Int64, processor: String, lease: ItemLease?) async throws {
+        try await base.removeAssetResult(assetID: assetID, processor: processor, lease: lease)
+    }
     func libraryItems(includingUnstored: Bool) async throws -> [LibraryEntry] {
         try await base.libraryItems(includingUnstored: includingUnstored)
     }

@@ -27,7 +27,7 @@ import TestSupport
         _ = try await store.recordOriginalAsset(sha256: digest.hex, size: Int64(bytes), format: "mp3", lease: nil)
         let asset = try await store.recordRenditionAsset(
             itemID: first.catalogID!, originalSHA256: digest.hex, profile: "aac-128k", sha256: String(repeating: "b", count: 64), size: 10,
-            format: "m4a", warnings: [], lease: nil)
+            format: "m4a", warnings: [], key: nil, lease: nil)
         let task = try await store.uploadTask(assetID: asset, backend: "lib", key: "test/Song.mp3.aac-128k.m4a", size: 10, lease: nil)
         try await store.finishUpload(
             taskID: task.id, assetID: asset, backend: "lib", key: "test/Song.mp3.aac-128k.m4a", etag: "e", publicURL: nil, lease: nil)

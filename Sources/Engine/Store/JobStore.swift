@@ -35,10 +35,11 @@ public protocol CatalogStore: Sendable {
 
     /// Records a rendition of the original with content `originalSHA256`: a file asset of kind
     /// `rendition` (one per original and profile) at `locator` on `backend`, linked to the item,
-    /// with the warnings its transcode gave; a failure recorded for it before is cleared.
+    /// with the warnings its transcode gave and the key it was made from; a failure recorded
+    /// for it before is cleared.
     func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], backend: String, locator: String, lease: ItemLease?
+        warnings: [String], key: OutputKey?, backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition
 
     /// Records a rendition made but not stored anywhere yet (in the temp folder, on its way to a
@@ -46,7 +47,7 @@ public protocol CatalogStore: Sendable {
     /// upload that puts it on a backend records that). Returns the asset's id.
     func recordRenditionAsset(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], lease: ItemLease?
+        warnings: [String], key: OutputKey?, lease: ItemLease?
     ) async throws -> Int64
 
     /// Records that rendition `profile` (with `settings`, the profile's fingerprint) of the
@@ -94,6 +95,11 @@ public protocol CatalogStore: Sendable {
     ) async throws -> DerivedFile
     /// The derived files of an original asset, by kind and name.
     func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile]
+    /// Takes a made output out of the store — a rendition or derived file (its asset, links,
+    /// locations and content claim), never an original — and returns where its files were, for
+    /// the caller to delete; a processor result the same way by asset and processor.
+    func removeOutput(assetID: Int64, lease: ItemLease?) async throws -> [StoredFile]
+    func removeAssetResult(assetID: Int64, processor: String, lease: ItemLease?) async throws
 
     /// Every item with a stored original (and its renditions), ordered by source, creator,
     /// title; with `includingUnstored`, the catalog items without one too.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a made output (a processor's result, a peaks file, a poster) was made from: the
 /// input's content, the canonical settings that shaped it, and the versions of the code that
 /// made it. An output whose key differs from the one its stage would use now is out of date.
@@ -13,6 +15,12 @@ public struct OutputKey: Sendable, Hashable, Codable {
         self.input = input
         self.settings = settings
         self.tools = tools
+    }
+
+    /// A key kept as JSON text (nil for none, or text that is not one).
+    public init?(json: String?) {
+        guard let json, let key = try? JSONDecoder().decode(OutputKey.self, from: Data(json.utf8)) else { return nil }
+        self = key
     }
 
     /// The parts of the key that differ from `other` (`input`, `settings`, `tools`).

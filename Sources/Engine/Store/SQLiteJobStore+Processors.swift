@@ -76,6 +76,37 @@ extension SQLiteJobStore {
     static func derivedFile(_ row: Row) -> DerivedFile {
         DerivedFile(
             kind: DerivedKind(rawValue: row["kind"]) ?? .peaks, name: row["profile"], file: storedFile(row),
-            key: (row["made_from"] as String?).flatMap { try? JSONDecoder().decode(OutputKey.self, from: Data($0.utf8)) })
+            key: OutputKey(json: row["made_from"]))
+    }
+
+    public func removeOutput(assetID: Int64, lease: ItemLease?) async throws -> [StoredFile] {
+        try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "reprocess") }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT a.kind, a.profile, p.sha256 AS parent_sha256 FROM file_assets a JOIN file_assets p ON p.id = a.parent_asset_id
+                        WHERE a.id = ? AND a.kind <> 'original'
+                        """, arguments: [assetID])
+            else { return [] }
+            let files = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(StoreSQL.storedFileColumns) WHERE a.id = ?"), arguments: [assetID])
+                .map(Self.storedFile)
+            if row["kind"] == "rendition" {
+                let content = ContentKey.rendition(of: row["parent_sha256"], profile: row["profile"] ?? "")
+                try db.execute(sql: "DELETE FROM content_claims WHERE content_key = ?", arguments: [content.value])
+            }
+            try db.execute(sql: "DELETE FROM item_assets WHERE asset_id = ?", arguments: [assetID])
+            try db.execute(sql: "DELETE FROM file_locations WHERE asset_id = ?", arguments: [assetID])
+            try db.execute(sql: "DELETE FROM file_assets WHERE id = ?", arguments: [assetID])
+            return files
+        }
+    }
+
+    public func removeAssetResult(assetID: Int64, processor: String, lease: ItemLease?) async throws {
+        try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "reprocess") }
+            try db.execute(sql: "DELETE FROM processor_results WHERE asset_id = ? AND processor = ?", arguments: [assetID, processor])
+        }
     }
 }

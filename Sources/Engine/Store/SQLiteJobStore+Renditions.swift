@@ -7,32 +7,32 @@ import GRDB
 extension SQLiteJobStore {
     public func recordRendition(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], backend: String, locator: String, lease: ItemLease?
+        warnings: [String], key: OutputKey?, backend: String, locator: String, lease: ItemLease?
     ) async throws -> StoredRendition {
         try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "transcode") }
             let backendID = try Self.backendID(db, backend)
             let assetID = try Self.insertRendition(
                 db, itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-                warnings: warnings)
+                warnings: warnings, key: key)
             try Self.addLocation(db, assetID: assetID, backendID: backendID, locator: locator)
             try Self.markPlaced(db, .rendition(of: originalSHA256, profile: profile), backendID: backendID)
             return StoredRendition(
                 profile: profile,
                 file: StoredFile(assetID: assetID, sha256: sha256, size: size, format: format, backend: backend, locator: locator),
-                warnings: warnings)
+                warnings: warnings, key: key)
         }
     }
 
     public func recordRenditionAsset(
         itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String], lease: ItemLease?
+        warnings: [String], key: OutputKey?, lease: ItemLease?
     ) async throws -> Int64 {
         try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "transcode") }
             return try Self.insertRendition(
                 db, itemID: itemID, originalSHA256: originalSHA256, profile: profile, sha256: sha256, size: size, format: format,
-                warnings: warnings)
+                warnings: warnings, key: key)
         }
     }
 
@@ -40,22 +40,24 @@ extension SQLiteJobStore {
     /// content), linked to the item; a failure recorded for it before is cleared.
     private static func insertRendition(
         _ db: Database, itemID: Int64, originalSHA256: String, profile: String, sha256: String, size: Int64, format: String?,
-        warnings: [String]
+        warnings: [String], key: OutputKey?
     ) throws -> Int64 {
         guard let parentID = try originalAssetID(db, sha256: originalSHA256) else {
             throw StoreError.notFound("original \(originalSHA256)")
         }
         let noted = warnings.isEmpty ? nil : Redaction.scrub(warnings.joined(separator: "\n"))
+        let madeFrom = key.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
         let assetID = try Int64.fetchOne(
             db.cachedStatement(
                 sql: """
-                    INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, warnings)
-                    VALUES ('rendition', ?, ?, ?, ?, ?, ?)
+                    INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, warnings, made_from)
+                    VALUES ('rendition', ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (parent_asset_id, profile) WHERE kind = 'rendition' DO UPDATE SET
-                        format = excluded.format, size = excluded.size, sha256 = excluded.sha256, warnings = excluded.warnings
+                        format = excluded.format, size = excluded.size, sha256 = excluded.sha256, warnings = excluded.warnings,
+                        made_from = excluded.made_from
                     RETURNING id
                     """),
-            arguments: [parentID, profile, format, size, sha256, noted])!
+            arguments: [parentID, profile, format, size, sha256, noted, madeFrom])!
         try link(db, itemID: itemID, assetID: assetID)
         try db.cachedStatement(sql: "DELETE FROM rendition_failures WHERE original_sha256 = ? AND profile = ?")
             .execute(arguments: [originalSHA256, profile])
@@ -170,7 +172,7 @@ extension SQLiteJobStore {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT a.profile, a.warnings, \(StoreSQL.preferredFileColumns)
+                    SELECT a.profile, a.warnings, a.made_from, \(StoreSQL.preferredFileColumns)
                     WHERE a.kind = 'rendition' AND a.parent_asset_id = ?
                     ORDER BY a.profile
                     """),
@@ -178,7 +180,8 @@ extension SQLiteJobStore {
         ).map {
             StoredRendition(
                 profile: $0["profile"], file: storedFile($0),
-                warnings: ($0["warnings"] as String?)?.split(separator: "\n").map(String.init) ?? [])
+                warnings: ($0["warnings"] as String?)?.split(separator: "\n").map(String.init) ?? [],
+                key: OutputKey(json: $0["made_from"]))
         }
     }
 }

@@ -119,11 +119,14 @@ public struct StoredRendition: Sendable, Equatable {
     public var profile: String
     public var file: StoredFile
     public var warnings: [String] = []
+    /// What it was made from (nil: made before keys were kept).
+    public var key: OutputKey?
 
-    public init(profile: String, file: StoredFile, warnings: [String] = []) {
+    public init(profile: String, file: StoredFile, warnings: [String] = [], key: OutputKey? = nil) {
         self.profile = profile
         self.file = file
         self.warnings = warnings
+        self.key = key
     }
 }
 

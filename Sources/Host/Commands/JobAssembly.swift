@@ -240,7 +240,7 @@ enum JobAssembly {
             stages = [
                 CatalogStage(store: store, library: library, renditions: graphOptions.renditions, reprocess: true),
                 ProbeStage(store: store, storedOriginals: library),
-                ProcessorStage(plan: graphOptions.processors, store: store, library: library),
+                ProcessorStage(plan: graphOptions.processors, store: store, library: library, reprocess: true),
                 TranscodeStage(plan: graphOptions.renditions, store: store, library: library, remake: true),
             ]
         }

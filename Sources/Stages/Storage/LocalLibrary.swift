@@ -1,4 +1,4 @@
-import Engine
+public import Engine
 public import Foundation
 
 /// The local library backend (`local_fs`): files under `root`, addressed by relative locators.
@@ -93,6 +93,13 @@ public struct LocalLibrary: Sendable {
         if case StoreError.leaseLost = error { return }
         if let path = path(for: locator) { unlink(path) }
         if let lease { try? await store.releaseContent(claim, backend: Self.backendName, lease: lease) }
+    }
+
+    /// Deletes the files of these records that are in the library (the others are left where they are).
+    public func delete(_ files: [StoredFile]) async throws {
+        let paths = files.filter { $0.backend == Self.backendName }.compactMap { path(for: $0.locator) }
+        guard !paths.isEmpty else { return }
+        try await BlockingIO.run { for path in paths { unlink(path) } }
     }
 
     private static func size(of path: String) -> Int64? {

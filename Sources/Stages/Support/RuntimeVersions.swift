@@ -14,6 +14,9 @@ public enum RuntimeVersions {
         "libavformat \(dotted(avformat_version())) libavcodec \(dotted(avcodec_version())) libswresample \(dotted(swresample_version()))"
     }
 
+    /// libswscale's version (renditions depend on it besides the decoding libraries).
+    public static var swscale: String { dotted(swscale_version()) }
+
     /// libcurl's version string, with its TLS and compression libraries.
     public static var libcurl: String { String(cString: curl_version()) }
 

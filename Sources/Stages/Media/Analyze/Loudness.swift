@@ -84,6 +84,14 @@ public struct Loudness: Sendable, Equatable {
             truePeak: truePeak, histogram: histogram)
     }
 
+    /// The loudness result kept for an asset (nil: none, or one without a measurement).
+    public static func stored(assetID: Int64, in store: any CatalogStore) async throws -> Loudness? {
+        guard let record = try await store.assetResults(assetID: assetID).first(where: { $0.processor == processor }),
+            let result = try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))
+        else { return nil }
+        return Loudness(result: result)
+    }
+
     /// The ReplayGain tags a rendition carries, for its container and codec: Opus's
     /// `R128_TRACK_GAIN` (Q7.8 dB to −23 LUFS, RFC 7845), or `REPLAYGAIN_TRACK_GAIN`/`_PEAK`
     /// (and the album pair when `album` is given) for the others; none for silence.

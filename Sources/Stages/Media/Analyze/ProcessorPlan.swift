@@ -73,12 +73,6 @@ public struct ProcessorPlan: Sendable, Equatable {
 
     /// The key a result of `processor` made now from the content `input` has.
     public func key(for processor: ProcessorName, input: String) -> OutputKey {
-        OutputKey(input: input, settings: Self.hash(settings(of: processor)), tools: Self.tools(of: processor))
-    }
-
-    /// The first 16 hex digits of the text's SHA-256.
-    static func hash(_ text: String) -> String {
-        let digest = (try? SHA256Hasher()).flatMap { hasher in (try? hasher.update(Array(text.utf8))).flatMap { try? hasher.finalize() } }
-        return String(digest?.hex.prefix(16) ?? "")
+        OutputKey(input: input, settings: OutputKey.settingsHash(settings(of: processor)), tools: Self.tools(of: processor))
     }
 }

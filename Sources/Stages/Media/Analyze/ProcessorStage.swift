@@ -20,11 +20,14 @@ public struct ProcessorStage: ItemStage {
     /// Originals are in the library (false: in the item's temp space, from its download; the
     /// peaks are then kept in the result only).
     public let libraryOriginals: Bool
+    /// A `reprocess`: results (and the peaks file) of processors no longer planned are taken out.
+    public let reprocess: Bool
     let analyzer = AudioAnalyzer()
     private let making = KeyedLock<String>()
 
-    public init(plan: ProcessorPlan, store: any CatalogStore, library: LocalLibrary, libraryOriginals: Bool = true) {
+    public init(plan: ProcessorPlan, store: any CatalogStore, library: LocalLibrary, libraryOriginals: Bool = true, reprocess: Bool = false) {
         self.plan = plan
+        self.reprocess = reprocess
         self.store = store
         self.library = library
         self.libraryOriginals = libraryOriginals
@@ -36,11 +39,11 @@ public struct ProcessorStage: ItemStage {
     /// A cpu slot for the decode only; the lookups and records hold none.
     public var takesLaneItself: Bool { true }
 
-    public func handles(_ item: MediaItem) -> Bool { !plan.processors(for: item.mediaKind).isEmpty }
+    public func handles(_ item: MediaItem) -> Bool { reprocess || !plan.processors(for: item.mediaKind).isEmpty }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         let planned = plan.processors(for: item.mediaKind)
-        guard !planned.isEmpty else { return .forward(item) }
+        guard !planned.isEmpty || reprocess else { return .forward(item) }
         guard let id = item.catalogID, let sha256 = item.sha256,
             let input = libraryOriginals ? item.locator.flatMap(library.path(for:)) : item.downloadedFile
         else {
@@ -58,8 +61,18 @@ public struct ProcessorStage: ItemStage {
     private func run(
         _ planned: [ProcessorName], input: String, sha256: String, original: StoredFile, itemID: Int64, item: MediaItem, context: StageContext
     ) async throws {
-        let stored = Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 }
-        let peaksFile = libraryOriginals ? try await store.derivedFiles(parentAssetID: original.assetID).first { $0.kind == .peaks } : nil
+        var stored = Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 }
+        var peaksFile = libraryOriginals ? try await store.derivedFiles(parentAssetID: original.assetID).first { $0.kind == .peaks } : nil
+        if reprocess {
+            for name in stored.keys where !planned.map(\.rawValue).contains(name) {
+                try await store.removeAssetResult(assetID: original.assetID, processor: name, lease: item.lease)
+                stored[name] = nil
+            }
+            if let file = peaksFile, !planned.contains(.peaks) {
+                try await library.delete(try await store.removeOutput(assetID: file.file.assetID, lease: item.lease))
+                peaksFile = nil
+            }
+        }
         let wanted = planned.filter { processor in
             let key = plan.key(for: processor, input: sha256)
             if stored[processor.rawValue]?.key != key { return true }

@@ -1,3 +1,5 @@
+public import Engine
+
 /// How to make one rendition: container, and what to do with video and audio. Built-in
 /// profiles have names (`aac-128k`, `h264-720p`, `thumbnail`…); every field can be overridden.
 public struct TranscodeProfile: Sendable, Equatable {
@@ -120,11 +122,14 @@ public struct TranscodeProfile: Sendable, Equatable {
 
     /// The profile's settings as one short value (a hash of every field): a rendition's failure
     /// is recorded with it, so that a changed profile tries again.
-    public var settingsFingerprint: String {
-        let digest = (try? SHA256Hasher()).flatMap { hasher in
-            (try? hasher.update(Array(String(reflecting: self).utf8))).flatMap { try? hasher.finalize() }
-        }
-        return String(digest?.hex.prefix(16) ?? "")
+    public var settingsFingerprint: String { OutputKey.settingsHash(String(reflecting: self)) }
+
+    /// The key a rendition of this profile made now from the content `input` has: its settings
+    /// with the tags it carries (the ReplayGain of the original's loudness), and libav's versions.
+    public func key(input: String, tags: [(key: String, value: String)]) -> OutputKey {
+        OutputKey(
+            input: input, settings: OutputKey.settingsHash(([settingsFingerprint] + tags.map { "\($0.key)=\($0.value)" }).joined(separator: "\n")),
+            tools: "transcode 1; \(RuntimeVersions.libavDecode) libswscale \(RuntimeVersions.swscale)")
     }
 
     /// Whether the profile can be made from an input of this kind.

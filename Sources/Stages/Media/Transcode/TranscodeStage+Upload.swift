@@ -34,10 +34,11 @@ extension TranscodeStage {
                 }
             }
             let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
+            let tags = Self.tags(profile, loudness)
             let warnings: [String]
             do {
                 warnings = try await context.withLane(.cpu, weight: profile.cpuWeight) {
-                    try await transcoder.transcode(input: input, output: made, profile: profile, tags: Self.tags(profile, loudness))
+                    try await transcoder.transcode(input: input, output: made, profile: profile, tags: tags)
                 }
             } catch let error as TranscodeError {
                 guard case .failed = error else { throw error }
@@ -50,7 +51,8 @@ extension TranscodeStage {
             }
             let assetID = try await store.recordRenditionAsset(
                 itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
-                format: profile.container ?? profile.fileExtension, warnings: warnings, lease: item.lease)
+                format: profile.container ?? profile.fileExtension, warnings: warnings, key: profile.key(input: sha256, tags: tags),
+                lease: item.lease)
             item.madeRenditions.append(MadeRendition(assetID: assetID, profile: profile.name, path: made, size: Int64(bytes), locator: name))
         }
         return item

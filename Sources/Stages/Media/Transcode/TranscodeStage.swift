@@ -51,7 +51,8 @@ public struct TranscodeStage: ItemStage {
     public var takesLaneItself: Bool { true }
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
-        let wanted = plan.profiles(for: item.mediaKind).filter { remake || !item.renditions.contains($0.name) }
+        var wanted = plan.profiles(for: item.mediaKind).filter { remake || !item.renditions.contains($0.name) }
+        if remake { wanted = try await reprocessing(wanted, item: item) }
         guard !wanted.isEmpty else { return .forward(item) }
         if case .upload(let backend) = output { return .forward(try await makeForUpload(wanted, item: item, to: backend, context: context)) }
         guard let id = item.catalogID, let locator = item.locator, let sha256 = item.sha256,
@@ -83,13 +84,28 @@ public struct TranscodeStage: ItemStage {
         return .forward(item)
     }
 
+    /// A reprocess makes only the planned renditions whose key changed (or that are missing, or
+    /// whose file is gone), and takes out the renditions of profiles no longer planned.
+    func reprocessing(_ planned: [TranscodeProfile], item: MediaItem) async throws -> [TranscodeProfile] {
+        guard let id = item.catalogID, let sha256 = item.sha256 else { return planned }
+        let loudness = try await storedLoudness(itemID: id)
+        var wanted: [TranscodeProfile] = []
+        for profile in planned {
+            let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: item.lease)
+            let current = profile.key(input: sha256, tags: Self.tags(profile, loudness))
+            if stored?.key != current || !(stored.map { library.holds($0.file.locator, size: $0.file.size) } ?? false) { wanted.append(profile) }
+        }
+        for name in item.renditions.subtracting(planned.map(\.name)).sorted() {
+            guard let stored = try await store.storedRendition(originalSHA256: sha256, profile: name, linkTo: id, lease: item.lease) else { continue }
+            try await library.delete(try await store.removeOutput(assetID: stored.file.assetID, lease: item.lease))
+        }
+        return wanted
+    }
+
     /// The loudness the processors measured for the item's original (nil: none measured).
     func storedLoudness(itemID: Int64) async throws -> Loudness? {
-        guard let original = try await store.storedOriginal(itemID: itemID),
-            let record = try await store.assetResults(assetID: original.assetID).first(where: { $0.processor == Loudness.processor }),
-            let result = try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))
-        else { return nil }
-        return Loudness(result: result)
+        guard let original = try await store.storedOriginal(itemID: itemID) else { return nil }
+        return try await Loudness.stored(assetID: original.assetID, in: store)
     }
 
     /// The ReplayGain tags a rendition of `profile` carries.
@@ -168,7 +184,8 @@ public struct TranscodeStage: ItemStage {
         do {
             _ = try await store.recordRendition(
                 itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
-                format: profile.container ?? profile.fileExtension, warnings: warnings, backend: LocalLibrary.backendName,
+                format: profile.container ?? profile.fileExtension, warnings: warnings, key: profile.key(input: sha256, tags: tags),
+                backend: LocalLibrary.backendName,
                 locator: renditionLocator, lease: lease)
         } catch {
             // A replaced file stays: the rendition's record names that locator either way.
