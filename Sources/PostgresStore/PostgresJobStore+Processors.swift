@@ -20,13 +20,22 @@ extension PostgresJobStore {
 
     public func assetResults(assetID: Int64) async throws -> [ProcessorRecord] {
         try await connection { session in
-            try await session.rows("SELECT * FROM processor_results WHERE asset_id = \(assetID) ORDER BY processor").map {
-                ProcessorRecord(
-                    assetID: try $0["asset_id"], processor: try $0["processor"], version: Int(try $0["version"] as Int64),
-                    key: OutputKey(input: try $0["input_sha256"] ?? "", settings: try $0["settings_hash"], tools: try $0["tools"]),
-                    json: try $0["result"], created: try $0["created_at"])
-            }
+            try await session.rows("SELECT * FROM processor_results WHERE asset_id = \(assetID) ORDER BY processor").map(Self.processorRecord)
         }
+    }
+
+    public func assetResults(processor: String) async throws -> [ProcessorRecord] {
+        try await connection { session in
+            try await session.rows("SELECT * FROM processor_results WHERE processor = \(processor) AND asset_id IS NOT NULL ORDER BY asset_id")
+                .map(Self.processorRecord)
+        }
+    }
+
+    static func processorRecord(_ row: Row) throws -> ProcessorRecord {
+        ProcessorRecord(
+            assetID: try row["asset_id"], processor: try row["processor"], version: Int(try row["version"] as Int64),
+            key: OutputKey(input: try row["input_sha256"] ?? "", settings: try row["settings_hash"], tools: try row["tools"]),
+            json: try row["result"], created: try row["created_at"])
     }
 
     public func recordDerivedFile(

@@ -218,6 +218,7 @@ final class FailingRecordStore: CatalogStore {
         try await base.saveAssetResult(assetID: assetID, processor: processor, version: version, key: key, json: json, lease: lease)
     }
     func assetResults(assetID: Int64) async throws -> [ProcessorRecord] { try await base.assetResults(assetID: assetID) }
+    func assetResults(processor: String) async throws -> [ProcessorRecord] { try await base.assetResults(processor: processor) }
     func recordDerivedFile(
         itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
         key: OutputKey, backend: String, locator: String, lease: ItemLease?

@@ -87,4 +87,14 @@ void mk_analysis_free(mk_analysis *analysis);
 /* libebur128's version, "major.minor.patch". */
 void mk_loudness_version(char *out, size_t size);
 
+/* fpcalc's compressed base64 fingerprint decoded into its 32-bit values: returns how many
+   (into *values, freed with mk_fingerprint_free), or -1 for text that is not one. */
+int mk_fingerprint_decode(const char *encoded, uint32_t **values);
+void mk_fingerprint_free(uint32_t *values);
+
+/* The best share of equal bits between a[i] and b[i + offset] over every offset within
+   ±max_offset that overlaps at least min_overlap values (0 when none does); the offset in
+   *offset. About 0.5 for unrelated audio, near 1 for the same recording. */
+double mk_fingerprint_similarity(const uint32_t *a, int na, const uint32_t *b, int nb, int max_offset, int min_overlap, int *offset);
+
 #endif

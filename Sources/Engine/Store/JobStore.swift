@@ -85,6 +85,8 @@ public protocol CatalogStore: Sendable {
     func saveAssetResult(assetID: Int64, processor: String, version: Int, key: OutputKey, json: String, lease: ItemLease?) async throws
     /// Every processor result of the asset, by processor name.
     func assetResults(assetID: Int64) async throws -> [ProcessorRecord]
+    /// Every asset's result of one processor, by asset.
+    func assetResults(processor: String) async throws -> [ProcessorRecord]
 
     /// Records a derived file of the original asset `parentAssetID` (one per kind and `name`:
     /// made again, it takes the new content), linked to the item, at `locator` on `backend`,

@@ -27,6 +27,15 @@ extension SQLiteJobStore {
         }
     }
 
+    public func assetResults(processor: String) async throws -> [ProcessorRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM processor_results WHERE processor = ? AND asset_id IS NOT NULL ORDER BY asset_id"),
+                arguments: [processor]
+            ).map(Self.processorRecord)
+        }
+    }
+
     static func processorRecord(_ row: Row) -> ProcessorRecord {
         ProcessorRecord(
             assetID: row["asset_id"], processor: row["processor"], version: row["version"],

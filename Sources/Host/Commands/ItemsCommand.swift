@@ -9,7 +9,7 @@ struct ItemsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "items",
         abstract: "List the items the library holds (optionally those a query matches: artist:NAME, status:failed, …), show one, or remove some.",
-        subcommands: [ItemsListCommand.self, ItemsShowCommand.self, ItemsRemoveCommand.self],
+        subcommands: [ItemsListCommand.self, ItemsShowCommand.self, ItemsRemoveCommand.self, ItemsDuplicatesCommand.self],
         defaultSubcommand: ItemsListCommand.self
     )
 }

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `engine items duplicates --acoustic`: one song as an MP3, a FLAC and a later-starting Ogg
+/// cut is one recording; another song is not.
+@Suite struct AcousticDuplicatesTests {
+    /// A tune of changing tones over pink noise with a tremolo (Chromaprint needs a changing
+    /// spectrum), `seconds` long from `start`; `variant` picks another tune and noise.
+    func song(_ name: String, variant: Int, start: Int = 0, seconds: Int = 30, in dir: TemporaryDirectory) throws -> String {
+        let path = dir.file(name).path
+        let base = 300 + 170 * variant, step = 200 + 90 * variant
+        let tone = "0.3*sin(2*PI*(\(base)+\(step)*floor(mod(t*\(2 + variant),7)))*t)+0.2*sin(2*PI*(500+130*floor(mod(t*3,5)))*t)"
+        let made = try Command.run("ffmpeg", [
+            "-v", "error", "-f", "lavfi", "-i", "aevalsrc=exprs='\(tone)|\(tone)':s=44100:d=\(start + seconds)",
+            "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.2:sample_rate=44100:duration=\(start + seconds):seed=\(7 + variant)",
+            "-filter_complex", "[1]tremolo=f=3:d=0.8[n];[0][n]amix=inputs=2:normalize=0,atrim=start=\(start)", path,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        return path
+    }
+
+    @Test func oneSongInThreeEncodingsAndCutsIsOneRecordingAndAnotherSongIsNot() throws {
+        let dataDir = try TemporaryDirectory("data"), inputs = try TemporaryDirectory("songs")
+        let songs = [
+            try song("a.mp3", variant: 0, in: inputs), try song("a.flac", variant: 0, in: inputs),
+            try song("a-cut.ogg", variant: 0, start: 4, seconds: 26, in: inputs), try song("b.flac", variant: 1, in: inputs),
+        ]
+        let run = try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path] + songs)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let listed = try Command.engine(["items", "duplicates", "--acoustic", "--json", "--data-dir", dataDir.path])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let groups = try #require(try parseJSON(listed.stdout) as? [[String: Any]])
+        #expect(groups.count == 1, "\(groups)")
+        let members = (groups.first?["items"] as? [[String: Any]] ?? []).compactMap { ($0["key"] as? String).map { ($0 as NSString).lastPathComponent } }
+        #expect(Set(members) == ["a.mp3", "a.flac", "a-cut.ogg"], "\(members)")
+        #expect((groups.first?["similarity"] as? Double ?? 0) >= 0.8, "\(groups)")
+
+        let strict = try Command.engine(["items", "duplicates", "--acoustic", "--threshold", "1", "--json", "--data-dir", dataDir.path])
+        #expect((try parseJSON(strict.stdout) as? [Any])?.isEmpty == true, "no two encodings are bit for bit one fingerprint: \(strict.stdout)")
+        let refused = try Command.engine(["items", "duplicates", "--data-dir", dataDir.path])
+        #expect(refused.status == 64 || refused.status == 2, "\(refused.status)")
+        #expect(refused.stderr.contains("--acoustic"), "\(refused.stderr)")
+    }
+}
