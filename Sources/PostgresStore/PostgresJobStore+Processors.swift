@@ -31,6 +31,22 @@ extension PostgresJobStore {
         }
     }
 
+    public func albumResults(itemID: Int64, processor: String) async throws -> (collection: String, results: [String?])? {
+        try await connection { session in
+            let collections = try await session.rows(
+                """
+                SELECT c.id, coalesce(c.title, c.locator) AS name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+                WHERE ci.item_id = \(itemID)
+                """)
+            guard collections.count == 1, let collection = collections.first else { return nil }
+            var query = PostgresQuery(unsafeSQL: StoreSQL.albumResults)
+            query.binds.append(processor)
+            query.binds.append(try collection["id"] as Int64)
+            let results = try await session.rows(query).map { try $0[0] as String? }
+            return (try collection["name"], results)
+        }
+    }
+
     static func processorRecord(_ row: Row) throws -> ProcessorRecord {
         ProcessorRecord(
             assetID: try row["asset_id"], processor: try row["processor"], version: Int(try row["version"] as Int64),

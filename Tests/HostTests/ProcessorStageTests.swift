@@ -146,4 +146,35 @@ import TestSupport
         #expect(try remade(input) == ["peaks"], "a missing peaks file is made again")
         #expect(FileManager.default.fileExists(atPath: peaksPath))
     }
+
+    /// A folder of two tracks 12 LU apart is one album: after a reprocess (the album is known
+    /// once both are measured), each rendition carries its own track gain and the album's,
+    /// which is what `engine analyze` gives for the two files together.
+    @Test func everyRenditionOfACollectionCarriesTheAlbumGain() throws {
+        let album = files.file("album")
+        try FileManager.default.createDirectory(at: album, withIntermediateDirectories: true)
+        for (index, volume) in [-10, 2].enumerated() {
+            let made = try Command.run("ffmpeg", [
+                "-v", "error", "-f", "lavfi", "-i", "sine=f=\(440 + 200 * index):d=8", "-af", "volume=\(volume)dB",
+                album.appendingPathComponent("t\(index).flac").path,
+            ])
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        let tracks = (0..<2).map { album.appendingPathComponent("t\($0).flac").path }
+        let graph = try files.write("mp3.yaml", "renditions: {audio: [mp3-192k], video: []}\n")
+        _ = try engine(["run", "--graph", graph, album.path])
+        _ = try engine(["reprocess", "--graph", graph])
+        let analyzed = try #require(try parseJSON(Command.engine(["analyze", "--json"] + tracks).stdout) as? [String: Any])
+        let albumGain = try #require((analyzed["album"] as? [String: Any])?["replaygain_album_gain_db"] as? Double)
+        var trackGains: [String] = []
+        for track in tracks {
+            let item = try show(track)
+            #expect((item["album_gain"] as? [String: Any])?["tracks"] as? Int == 2, "\(item["album_gain"] ?? "none")")
+            let path = try #require((item["renditions"] as? [[String: Any]])?.first?["path"] as? String)
+            let report = try #require(try FFprobeReport.of(path))
+            #expect(report.tag("replaygain_album_gain") == String(format: "%.2f dB", albumGain), "\(report.formatTags)")
+            trackGains.append(report.tag("replaygain_track_gain") ?? "")
+        }
+        #expect(Set(trackGains).count == 2 && !trackGains.contains(""), "\(trackGains)")
+    }
 }

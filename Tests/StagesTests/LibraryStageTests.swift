@@ -219,6 +219,9 @@ final class FailingRecordStore: CatalogStore {
     }
     func assetResults(assetID: Int64) async throws -> [ProcessorRecord] { try await base.assetResults(assetID: assetID) }
     func assetResults(processor: String) async throws -> [ProcessorRecord] { try await base.assetResults(processor: processor) }
+    func albumResults(itemID: Int64, processor: String) async throws -> (collection: String, results: [String?])? {
+        try await base.albumResults(itemID: itemID, processor: processor)
+    }
     func recordDerivedFile(
         itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
         key: OutputKey, backend: String, locator: String, lease: ItemLease?

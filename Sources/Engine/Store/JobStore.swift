@@ -87,6 +87,10 @@ public protocol CatalogStore: Sendable {
     func assetResults(assetID: Int64) async throws -> [ProcessorRecord]
     /// Every asset's result of one processor, by asset.
     func assetResults(processor: String) async throws -> [ProcessorRecord]
+    /// The album of an item that is in exactly one collection: that collection's name (its
+    /// title, else its locator) and the `processor` result of each of its items' stored
+    /// originals (nil for an item without one); nil for an item in no collection or in several.
+    func albumResults(itemID: Int64, processor: String) async throws -> (collection: String, results: [String?])?
 
     /// Records a derived file of the original asset `parentAssetID` (one per kind and `name`:
     /// made again, it takes the new content), linked to the item, at `locator` on `backend`,

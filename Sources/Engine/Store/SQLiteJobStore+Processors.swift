@@ -36,6 +36,20 @@ extension SQLiteJobStore {
         }
     }
 
+    public func albumResults(itemID: Int64, processor: String) async throws -> (collection: String, results: [String?])? {
+        try await pool.read { db in
+            let collections = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.id, coalesce(c.title, c.locator) AS name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+                    WHERE ci.item_id = ?
+                    """, arguments: [itemID])
+            guard collections.count == 1, let collection = collections.first else { return nil }
+            let results = try String?.fetchAll(db, sql: StoreSQL.albumResults, arguments: [processor, collection["id"]])
+            return (collection["name"], results)
+        }
+    }
+
     static func processorRecord(_ row: Row) -> ProcessorRecord {
         ProcessorRecord(
             assetID: row["asset_id"], processor: row["processor"], version: row["version"],

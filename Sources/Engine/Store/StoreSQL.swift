@@ -2,6 +2,15 @@
 /// stored file and the catalog's collections with their status. One text, so the two stores
 /// cannot drift apart.
 package enum StoreSQL {
+    /// One processor's result (`?` 1) for each item of a collection (`?` 2), through the item's
+    /// stored original; NULL for an item without one.
+    package static let albumResults = """
+        SELECT (SELECT pr.result FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id AND a.kind = 'original'
+                JOIN processor_results pr ON pr.asset_id = a.id AND pr.processor = $1
+                WHERE ia.item_id = ci.item_id LIMIT 1)
+        FROM collection_items ci WHERE ci.collection_id = $2 ORDER BY ci.position, ci.item_id
+        """
+
     package static let storedFileColumns = """
         a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
         FROM file_assets a

@@ -33,6 +33,7 @@ struct ItemsShowCommand: AsyncParsableCommand {
         let entry: LibraryEntry?
         var trace: ResolveTrace?
         var results: [ProcessorRecord] = [], derived: [DerivedFile] = []
+        var album: (collection: String, tracks: Int, gain: (gain: Double?, peak: Double))?
         do {
             let store = try await settings.storeLocation.open()
             entry = try await store.libraryItem(key: key)
@@ -41,6 +42,7 @@ struct ItemsShowCommand: AsyncParsableCommand {
                 results = try await store.assetResults(assetID: asset)
                 derived = try await store.derivedFiles(parentAssetID: asset)
             }
+            if let entry { album = try await ReplayGain.album(itemID: entry.itemID, in: store) }
         } catch {
             Output.error("items show", "\(error)")
             throw EngineExit.cannotRun
@@ -56,6 +58,13 @@ struct ItemsShowCommand: AsyncParsableCommand {
                 members.insert(("key", .string("\(entry.source):\(entry.remoteID)")), at: 0)
                 members.append(("processors", .object(results.map { ($0.processor, Self.json($0)) })))
                 members.append(("derived_files", .array(derived.map { Self.json($0, library: library) })))
+                members.append(("album_gain", album.map { album in
+                    .object([
+                        ("collection", .string(album.collection)), ("tracks", .int(Int64(album.tracks))),
+                        ("replaygain_album_gain_db", album.gain.gain.map(JSONValue.double) ?? .null),
+                        ("replaygain_album_peak", .double(album.gain.peak)),
+                    ])
+                } ?? .null))
                 members.append(("resolve", trace.map { Self.json($0) } ?? .null))
                 object = .object(members)
             }
@@ -65,6 +74,9 @@ struct ItemsShowCommand: AsyncParsableCommand {
         Output.line("\(entry.source):\(entry.remoteID)")
         Output.line(ItemsListCommand.text(entry, library: library))
         for record in results { Output.line("    \(record.processor): \(Self.summary(record))") }
+        if let album {
+            Output.line("    album gain (\(album.collection), \(album.tracks) tracks): \(AnalyzeCommand.db(album.gain.gain)), peak \(String(format: "%.6f", album.gain.peak))")
+        }
         for file in derived {
             let name = file.name == file.kind.rawValue ? "\(file.name) file" : file.name
             Output.line("    \(name): \(ItemsListCommand.location(file.file, library))")

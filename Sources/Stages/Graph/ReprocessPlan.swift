@@ -68,12 +68,12 @@ public struct ReprocessPlanner: Sendable {
             add("peaks file", .remove, ["not configured"])
         }
         let profiles = renditions.profiles(for: entry.mediaKind)
-        let loudness = try await Loudness.stored(assetID: original.assetID, in: store)
+        let gain = try await ReplayGain.stored(itemID: entry.itemID, assetID: original.assetID, in: store)
         for profile in profiles {
             let stored = entry.renditions.first { $0.profile == profile.name }
             compare(
                 "rendition \(profile.name)", stored: stored.map(\.key),
-                current: profile.key(input: original.sha256, tags: TranscodeStage.tags(profile, loudness)),
+                current: profile.key(input: original.sha256, tags: gain.tags(for: profile)),
                 present: stored.map { library.holds($0.file.locator, size: $0.file.size) } ?? true)
         }
         for stored in entry.renditions where !profiles.contains(where: { $0.name == stored.profile }) {

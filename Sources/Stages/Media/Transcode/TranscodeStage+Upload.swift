@@ -14,7 +14,7 @@ extension TranscodeStage {
             throw StageInputError(item: item.key, stage: name, missing: "a recorded download")
         }
         var item = item
-        let loudness = wanted.contains { $0.loudnessTags != .none } ? try await storedLoudness(itemID: id) : nil
+        let gain = wanted.contains { $0.loudnessTags != .none } ? try await replayGain(itemID: id) : .none
         for profile in wanted {
             if try await failedBefore(profile, originalSHA256: sha256) {
                 item.failedRenditions.insert(profile.name)
@@ -34,7 +34,7 @@ extension TranscodeStage {
                 }
             }
             let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
-            let tags = Self.tags(profile, loudness)
+            let tags = gain.tags(for: profile)
             let warnings: [String]
             do {
                 warnings = try await context.withLane(.cpu, weight: profile.cpuWeight) {

@@ -61,7 +61,7 @@ public struct TranscodeStage: ItemStage {
             throw StageInputError(item: item.key, stage: name, missing: "a stored original")
         }
         var item = item
-        let loudness = wanted.contains { $0.loudnessTags != .none } ? try await storedLoudness(itemID: id) : nil
+        let gain = wanted.contains { $0.loudnessTags != .none } ? try await replayGain(itemID: id) : .none
         for profile in wanted {
             let content = ContentKey.rendition(of: sha256, profile: profile.name)
             let made = try await making.withLock(content.value) {
@@ -70,7 +70,7 @@ public struct TranscodeStage: ItemStage {
                 do {
                     try await makeRendition(
                         profile, content: content, original: original, locator: locator, sha256: sha256, itemID: id,
-                        tags: Self.tags(profile, loudness), lease: item.lease, context: context)
+                        tags: gain.tags(for: profile), lease: item.lease, context: context)
                     return true
                 } catch let error as TranscodeError {
                     guard case .failed = error else { throw error }
@@ -88,11 +88,11 @@ public struct TranscodeStage: ItemStage {
     /// whose file is gone), and takes out the renditions of profiles no longer planned.
     func reprocessing(_ planned: [TranscodeProfile], item: MediaItem) async throws -> [TranscodeProfile] {
         guard let id = item.catalogID, let sha256 = item.sha256 else { return planned }
-        let loudness = try await storedLoudness(itemID: id)
+        let gain = try await replayGain(itemID: id)
         var wanted: [TranscodeProfile] = []
         for profile in planned {
             let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: item.lease)
-            let current = profile.key(input: sha256, tags: Self.tags(profile, loudness))
+            let current = profile.key(input: sha256, tags: gain.tags(for: profile))
             if stored?.key != current || !(stored.map { library.holds($0.file.locator, size: $0.file.size) } ?? false) { wanted.append(profile) }
         }
         for name in item.renditions.subtracting(planned.map(\.name)).sorted() {
@@ -102,20 +102,10 @@ public struct TranscodeStage: ItemStage {
         return wanted
     }
 
-    /// The loudness the processors measured for the item's original (nil: none measured).
-    func storedLoudness(itemID: Int64) async throws -> Loudness? {
-        guard let original = try await store.storedOriginal(itemID: itemID) else { return nil }
-        return try await Loudness.stored(assetID: original.assetID, in: store)
-    }
-
-    /// The ReplayGain tags a rendition of `profile` carries.
-    static func tags(_ profile: TranscodeProfile, _ loudness: Loudness?) -> [(key: String, value: String)] {
-        guard let loudness else { return [] }
-        switch profile.loudnessTags {
-        case .none: return []
-        case .replayGain: return loudness.tags(opus: false)
-        case .r128: return loudness.tags(opus: true)
-        }
+    /// The loudness the processors measured for the item's original and its album.
+    func replayGain(itemID: Int64) async throws -> ReplayGain {
+        guard let original = try await store.storedOriginal(itemID: itemID) else { return .none }
+        return try await ReplayGain.stored(itemID: itemID, assetID: original.assetID, in: store)
     }
 
     /// The rendition failed before with these very settings (a remake tries again).
