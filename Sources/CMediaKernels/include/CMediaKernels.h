@@ -7,6 +7,7 @@
 #include "mk_cancel.h"
 #include "mk_transcode.h"
 #include "mk_analyze.h"
+#include "mk_scenes.h"
 #include "mk_http.h"
 
 #endif
