@@ -177,4 +177,43 @@ import TestSupport
         }
         #expect(Set(trackGains).count == 2 && !trackGains.contains(""), "\(trackGains)")
     }
+
+    /// A video's scene cuts and a poster per scene beside it; a reprocess with a poster every
+    /// second makes more, and back to one per scene takes the extra ones out, files and records.
+    @Test func aVideoGetsItsScenesAndPostersAndAReprocessKeepsThemInStep() throws {
+        let inputs = files.file("video")
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        let segments = ["testsrc2", "color=c=red", "smptebars", "rgbtestsrc"]
+        var arguments = ["-v", "error"]
+        for source in segments { arguments += ["-f", "lavfi", "-i", "\(source)\(source.contains("=") ? ":" : "=")s=320x240:r=25:d=2"] }
+        arguments += ["-filter_complex", "concat=n=\(segments.count):v=1:a=0,format=yuv420p", "-c:v", "libx264", "-preset", "veryfast"]
+        let video = inputs.appendingPathComponent("four.mp4").path
+        #expect(try Command.run("ffmpeg", arguments + [video]).status == 0)
+        let standard = try files.write("video.yaml", "renditions: none\n")
+        _ = try engine(["run", "--graph", standard, video])
+
+        func posters() throws -> [String] {
+            let item = try show(video)
+            return (item["derived_files"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "poster" }.compactMap { $0["path"] as? String }
+        }
+        let item = try show(video)
+        let scenes = try #require(processors(item)["scenes"])
+        let cuts = (scenes["cuts"] as? [[String: Any]] ?? []).compactMap { $0["time"] as? Double }
+        #expect(cuts == [2, 4, 6], "\(scenes)")
+        let first = try posters()
+        #expect(first.count == 4 && first.allSatisfy { $0.hasSuffix(".jpg") }, "\(first)")
+        for path in first {
+            let stream = try #require(try FFprobeReport.of(path)?.video, "\(path)")
+            #expect(stream["codec_name"] == "mjpeg" && stream["width"] == "320", "\(stream)")
+        }
+
+        let everySecond = try files.write("every.yaml", "renditions: none\nprocessors: {video: [scenes], poster_every: 1}\n")
+        _ = try engine(["reprocess", "--graph", everySecond])
+        let more = try posters()
+        #expect(more.count == 8, "two a scene: \(more)")
+        _ = try engine(["reprocess", "--graph", standard])
+        #expect(try posters() == first, "one a scene again")
+        let gone = Set(more).subtracting(first)
+        #expect(gone.count == 4 && gone.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "\(gone)")
+    }
 }

@@ -118,6 +118,11 @@ struct ItemsShowCommand: AsyncParsableCommand {
                 + AnalyzeCommand.db(loudness.trackGain) + ", peak \(String(format: "%.6f", loudness.truePeak))"
         case WaveformPeaks.processor:
             if case .int(let length) = result["length"], case .int(let spp) = result["samples_per_pixel"] { return "\(length) pairs at \(spp) samples per pixel" }
+        case SceneCuts.processor:
+            if case .array(let cuts) = result["cuts"] {
+                let times = cuts.compactMap { cut -> String? in if case .double(let t) = cut["time"] { String(format: "%.2f", t) } else { nil } }
+                return "\(cuts.count + 1) scene(s)" + (times.isEmpty ? "" : ", cuts at \(times.joined(separator: ", ")) s")
+            }
         case AcousticFingerprint.processor:
             if case .int(let duration) = result["duration"] { return "\(duration) s fingerprinted" }
         default: break

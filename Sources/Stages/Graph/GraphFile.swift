@@ -79,7 +79,7 @@ public struct GraphFile: Sendable {
         profiles: {}           # your own, e.g. h264-480p: {base: h264-720p, max_width: 854, max_height: 480}
         processors:            # run on each stored original, one decode for all; `processors: none` turns them off
           audio: [loudness, peaks, fingerprint]
-          video: []
+          video: [scenes]      # scene cuts, and a poster (JPEG, poster_width wide) of each scene
         # upload: {backend: NAME}  # also put every stored file on this backend (`engine backend add`)
 
         """

@@ -148,11 +148,16 @@ struct GraphFileReader {
     func processorPlan(_ node: Node) throws(GraphFileError) -> ProcessorPlan {
         if node.string == "none" || node.null != nil { return .none }
         var plan = ProcessorPlan.none
-        for (kind, value) in try mapping(node, "processors", allowed: ["audio", "video", "samples_per_pixel"]) {
-            if kind == "samples_per_pixel" {
-                plan.samplesPerPixel = try int(value, "processors.samples_per_pixel", minimum: 2)
-                continue
+        let options = ["samples_per_pixel", "scene_threshold", "poster_width", "poster_every"]
+        for (kind, value) in try mapping(node, "processors", allowed: ["audio", "video"] + options) {
+            switch kind {
+            case "samples_per_pixel": plan.samplesPerPixel = try int(value, "processors.samples_per_pixel", minimum: 2)
+            case "scene_threshold": plan.sceneThreshold = try number(value, "processors.scene_threshold")
+            case "poster_width": plan.posterWidth = try int(value, "processors.poster_width", minimum: 0)
+            case "poster_every": plan.posterEvery = try number(value, "processors.poster_every")
+            default: break
             }
+            if options.contains(kind) { continue }
             guard let list = value.sequence else { throw error(value, "processors.\(kind) must be a list of processor names") }
             let media: ProbeResult.MediaKind = kind == "audio" ? .audio : .video
             let known = ProcessorName.allCases.filter { $0.kinds.contains(media) }

@@ -11,7 +11,7 @@ public struct ReprocessChange: Sendable, Equatable {
 
     /// `source:remote_id`.
     public var item: String
-    /// `rendition NAME`, `processor NAME`, `peaks file`.
+    /// `rendition NAME`, `processor NAME`, `peaks files`, `poster files`.
     public var output: String
     public var action: Action
     /// Which parts of the key changed (`replace`), or why it is made (`missing`, `file missing`).
@@ -59,13 +59,22 @@ public struct ReprocessPlanner: Sendable {
             compare("processor \(processor.rawValue)", stored: stored.map { Optional($0.key) }, current: processors.key(for: processor, input: original.sha256), present: true)
         }
         for result in results where !planned.map(\.rawValue).contains(result.processor) { add("processor \(result.processor)", .remove, ["not configured"]) }
-        let peaks = try await store.derivedFiles(parentAssetID: original.assetID).first { $0.kind == .peaks }
-        if planned.contains(.peaks), original.backend == LocalLibrary.backendName {
+        let derived = Dictionary(grouping: try await store.derivedFiles(parentAssetID: original.assetID), by: \.kind)
+        for kind in DerivedKind.allCases {
+            let files = derived[kind] ?? []
+            let output = "\(kind.rawValue) files"
+            guard let processor = planned.first(where: { ProcessorStage.fileKind(of: $0) == kind }), original.backend == LocalLibrary.backendName
+            else {
+                if !files.isEmpty { add(output, .remove, ["not configured"]) }
+                continue
+            }
+            // A result made with no files (a file too short for a poster) has none to compare.
+            if files.isEmpty, results.contains(where: { $0.processor == processor.rawValue }) { continue }
+            let current = processors.key(for: processor, input: original.sha256)
+            let stale = files.first { $0.key != current }
             compare(
-                "peaks file", stored: peaks.map(\.key), current: processors.key(for: .peaks, input: original.sha256),
-                present: peaks.map { library.holds($0.file.locator, size: $0.file.size) } ?? true)
-        } else if peaks != nil {
-            add("peaks file", .remove, ["not configured"])
+                output, stored: files.isEmpty ? nil : .some(stale?.key ?? current), current: current,
+                present: files.allSatisfy { library.holds($0.file.locator, size: $0.file.size) })
         }
         let profiles = renditions.profiles(for: entry.mediaKind)
         let gain = try await ReplayGain.stored(itemID: entry.itemID, assetID: original.assetID, in: store)

@@ -9,15 +9,18 @@ public enum ProcessorName: String, Sendable, CaseIterable, Codable {
     case peaks
     /// Chromaprint's fingerprint, as fpcalc.
     case fingerprint
+    /// Scene cuts with scdet's score, and a poster per scene.
+    case scenes
 
     /// The media kinds whose originals it reads.
-    public var kinds: [ProbeResult.MediaKind] { [.audio] }
+    public var kinds: [ProbeResult.MediaKind] { self == .scenes ? [.video] : [.audio] }
 
     public var version: Int {
         switch self {
         case .loudness: Loudness.version
         case .peaks: WaveformPeaks.version
         case .fingerprint: AcousticFingerprint.version
+        case .scenes: SceneCuts.version
         }
     }
 }
@@ -31,6 +34,11 @@ public struct ProcessorPlan: Sendable, Equatable {
     public var video: [ProcessorName]
     /// The peaks' resolution.
     public var samplesPerPixel = WaveformPeaks.defaultSamplesPerPixel
+    /// The scene score from which a frame starts a scene (scdet's, 0–100).
+    public var sceneThreshold = SceneCuts.defaultThreshold
+    /// The posters' width (0: none), and at most one every this many seconds within a scene (0: one per scene).
+    public var posterWidth = SceneCuts.defaultPosterWidth
+    public var posterEvery = 0.0
 
     public init(audio: [ProcessorName], video: [ProcessorName]) {
         self.audio = audio
@@ -38,8 +46,8 @@ public struct ProcessorPlan: Sendable, Equatable {
     }
 
     public static let none = ProcessorPlan(audio: [], video: [])
-    /// Loudness, peaks and fingerprint for audio.
-    public static let standard = ProcessorPlan(audio: [.loudness, .peaks, .fingerprint], video: [])
+    /// Loudness, peaks and fingerprint for audio; scenes for video.
+    public static let standard = ProcessorPlan(audio: [.loudness, .peaks, .fingerprint], video: [.scenes])
 
     public var isEmpty: Bool { audio.isEmpty && video.isEmpty }
 
@@ -58,6 +66,7 @@ public struct ProcessorPlan: Sendable, Equatable {
         case .loudness: "reference=\(Loudness.reference)"
         case .peaks: "samples_per_pixel=\(samplesPerPixel) bits=8"
         case .fingerprint: "seconds=\(AcousticFingerprint.seconds) algorithm=2"
+        case .scenes: "threshold=\(sceneThreshold) poster_width=\(posterWidth) poster_every=\(posterEvery)"
         }
     }
 
@@ -68,6 +77,7 @@ public struct ProcessorPlan: Sendable, Equatable {
         case .loudness: "\(own); libebur128 \(AudioAnalyzer.loudnessLibraryVersion); \(RuntimeVersions.libavDecode)"
         case .peaks: "\(own); \(RuntimeVersions.libavDecode)"
         case .fingerprint: "\(own); chromaprint \(AudioAnalyzer.fingerprintLibraryVersion); \(RuntimeVersions.libavDecode)"
+        case .scenes: "\(own); \(RuntimeVersions.libavDecode) libswscale \(RuntimeVersions.swscale)"
         }
     }
 

@@ -58,41 +58,68 @@ public struct ProcessorStage: ItemStage {
         return .forward(item)
     }
 
+    /// The processors' outputs kept for the original: its results, and its derived files by kind.
+    struct Outputs {
+        var results: [String: ProcessorRecord]
+        var files: [DerivedKind: [DerivedFile]]
+    }
+
+    /// The files a processor keeps beside the original (nil: none).
+    static func fileKind(of processor: ProcessorName) -> DerivedKind? {
+        switch processor {
+        case .peaks: .peaks
+        case .scenes: .poster
+        case .loudness, .fingerprint: nil
+        }
+    }
+
     private func run(
         _ planned: [ProcessorName], input: String, sha256: String, original: StoredFile, itemID: Int64, item: MediaItem, context: StageContext
     ) async throws {
-        var stored = Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 }
-        var peaksFile = libraryOriginals ? try await store.derivedFiles(parentAssetID: original.assetID).first { $0.kind == .peaks } : nil
+        var outputs = Outputs(
+            results: Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 },
+            files: Dictionary(grouping: try await store.derivedFiles(parentAssetID: original.assetID), by: \.kind))
         if reprocess {
-            for name in stored.keys where !planned.map(\.rawValue).contains(name) {
+            for name in outputs.results.keys where !planned.map(\.rawValue).contains(name) {
                 try await store.removeAssetResult(assetID: original.assetID, processor: name, lease: item.lease)
-                stored[name] = nil
+                outputs.results[name] = nil
             }
-            if let file = peaksFile, !planned.contains(.peaks) {
-                try await library.delete(try await store.removeOutput(assetID: file.file.assetID, lease: item.lease))
-                peaksFile = nil
+            for kind in DerivedKind.allCases where !planned.contains(where: { Self.fileKind(of: $0) == kind }) {
+                try await remove(outputs.files[kind] ?? [], lease: item.lease)
+                outputs.files[kind] = nil
             }
         }
         let wanted = planned.filter { processor in
             let key = plan.key(for: processor, input: sha256)
-            if stored[processor.rawValue]?.key != key { return true }
-            // The peaks file is part of the peaks' output: made again when it is missing.
-            return processor == .peaks && libraryOriginals
-                && !(peaksFile.map { $0.key == key && library.holds($0.file.locator, size: $0.file.size) } ?? false)
+            if outputs.results[processor.rawValue]?.key != key { return true }
+            // A processor's files are part of its output: made again when one is missing.
+            guard libraryOriginals, let kind = Self.fileKind(of: processor), let files = outputs.files[kind] else { return false }
+            return !files.allSatisfy { $0.key == key && library.holds($0.file.locator, size: $0.file.size) }
         }
         guard !wanted.isEmpty else { return }
+        let target = Target(original: original, sha256: sha256, itemID: itemID, item: item, context: context)
+        if wanted.contains(.scenes) { try await scenes(input, target, replacing: outputs.files[.poster] ?? []) }
+        let audio = wanted.filter { $0 != .scenes }
+        if !audio.isEmpty { try await analyze(audio, input, target, replacing: outputs.files[.peaks] ?? []) }
+    }
+
+    /// What the outputs are made for.
+    struct Target {
+        var original: StoredFile
+        var sha256: String
+        var itemID: Int64
+        var item: MediaItem
+        var context: StageContext
+    }
+
+    private func analyze(_ wanted: [ProcessorName], _ input: String, _ target: Target, replacing oldPeaks: [DerivedFile]) async throws {
         let analysis: AudioAnalyzer.Analysis
         do {
-            analysis = try await context.withLane(.cpu) {
+            analysis = try await target.context.withLane(.cpu) {
                 try await analyzer.analyze(input, processors: Set(wanted), samplesPerPixel: plan.samplesPerPixel)
             }
         } catch let error as AnalyzeError {
-            Self.logger.warning("processors failed", metadata: ["item.key": "\(item.key)", "error": "\(error)"])
-            for processor in wanted {
-                try await save(
-                    processor, .object([("error", .string("\(AnalyzeError.failed(input: item.url, reason: error.reason))"))]),
-                    warnings: [], asset: original.assetID, sha256: sha256, lease: item.lease)
-            }
+            for processor in wanted { try await saveFailure(processor, error, target) }
             return
         }
         for processor in wanted {
@@ -101,53 +128,65 @@ public struct ProcessorStage: ItemStage {
                 case .loudness: analysis.loudness?.json
                 case .peaks: analysis.peaks?.resultJSON
                 case .fingerprint: analysis.fingerprint?.json
+                case .scenes: nil
                 }
             // The decoder's notes are every processor's; the fingerprinter's are its own.
             let warnings = analysis.warnings.filter { $0.contains("fingerprint") == (processor == .fingerprint) || !$0.contains("fingerprint") }
             // A processor that gave nothing (a fingerprint of too short a file) says why.
-            try await save(
-                processor, result ?? .object([("error", .string("no result: \(warnings.joined(separator: "; "))"))]),
-                warnings: warnings, asset: original.assetID, sha256: sha256, lease: item.lease)
+            try await save(processor, result ?? .object([("error", .string("no result: \(warnings.joined(separator: "; "))"))]), warnings: warnings, target)
         }
-        if wanted.contains(.peaks), libraryOriginals, let peaks = analysis.peaks, let locator = item.locator {
-            try await keep(peaks, beside: locator, sha256: sha256, original: original, replacing: peaksFile, itemID: itemID, lease: item.lease, context: context)
+        if wanted.contains(.peaks), libraryOriginals, let peaks = analysis.peaks {
+            let made = target.context.temporaryPath(suffix: ".dat")
+            try await BlockingIO.run { try peaks.dat().write(to: URL(fileURLWithPath: made)) }
+            try await keep([(name: "peaks", path: made)], kind: .peaks, ext: "dat", format: "audiowaveform-dat", for: .peaks, target, replacing: oldPeaks)
         }
     }
 
-    private func save(
-        _ processor: ProcessorName, _ result: JSONValue, warnings: [String], asset: Int64, sha256: String, lease: ItemLease?
-    ) async throws {
+    func save(_ processor: ProcessorName, _ result: JSONValue, warnings: [String], _ target: Target) async throws {
         var fields: [(key: String, value: JSONValue)] = [("processor", .string(processor.rawValue)), ("version", .int(Int64(processor.version)))]
         if case .object(let pairs) = result { fields += pairs.filter { $0.key != "processor" && $0.key != "version" } }
         if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map(JSONValue.string)))) }
         try await store.saveAssetResult(
-            assetID: asset, processor: processor.rawValue, version: processor.version, key: plan.key(for: processor, input: sha256),
-            json: JSONValue.object(fields).serialized(), lease: lease)
+            assetID: target.original.assetID, processor: processor.rawValue, version: processor.version,
+            key: plan.key(for: processor, input: target.sha256), json: JSONValue.object(fields).serialized(), lease: target.item.lease)
     }
 
-    /// The peaks as audiowaveform's `.dat` beside the original (over the one made before).
-    private func keep(
-        _ peaks: WaveformPeaks, beside locator: String, sha256: String, original: StoredFile, replacing old: DerivedFile?, itemID: Int64,
-        lease: ItemLease?, context: StageContext
+    /// A file the decoder cannot read: the result says why, and stands until the key changes.
+    func saveFailure(_ processor: ProcessorName, _ error: AnalyzeError, _ target: Target) async throws {
+        Self.logger.warning("processor failed", metadata: ["item.key": "\(target.item.key)", "processor": "\(processor.rawValue)", "error": "\(error)"])
+        try await save(processor, .object([("error", .string("\(AnalyzeError.failed(input: target.item.url, reason: error.reason))"))]), warnings: [], target)
+    }
+
+    /// Places made files beside the original (`<stem>.<name>.<ext>`) and records them as its
+    /// derived files of `kind`, replacing the ones made before (those no longer made are taken out).
+    func keep(
+        _ made: [(name: String, path: String)], kind: DerivedKind, ext: String, format: String, for processor: ProcessorName, _ target: Target,
+        replacing old: [DerivedFile]
     ) async throws {
-        let made = context.temporaryPath(suffix: ".dat")
-        let data = peaks.dat()
-        let placed = try await context.withLane(.disk) { try await BlockingIO.run { [library] in
-            try data.write(to: URL(fileURLWithPath: made))
-            let digest = try FileChecksummer().sha256(path: made).digest.hex
-            if let old {
-                try library.place(made, at: old.file.locator, replacing: true)
-                return (digest, old.file.locator)
-            }
-            let at = try library.place(
-                made, sha256: digest,
-                candidates: LibraryPath.candidates(locator, sha256: sha256) { LibraryPath.rendition(of: $0, profile: "peaks", ext: "dat") })
-            return (digest, at)
-        } }
-        _ = try await store.recordDerivedFile(
-            itemID: itemID, parentAssetID: original.assetID, kind: .peaks, name: "peaks", sha256: placed.0, size: Int64(data.count),
-            format: "audiowaveform-dat", key: plan.key(for: .peaks, input: sha256), backend: LocalLibrary.backendName, locator: placed.1,
-            lease: lease)
+        guard let locator = target.item.locator else { return }
+        try await remove(old.filter { file in !made.contains { $0.name == file.name } }, lease: target.item.lease)
+        let key = plan.key(for: processor, input: target.sha256)
+        for file in made {
+            let previous = old.first { $0.name == file.name }
+            let placed = try await target.context.withLane(.disk) { try await BlockingIO.run { [library] in
+                let (digest, bytes) = try FileChecksummer().sha256(path: file.path)
+                if let previous {
+                    try library.place(file.path, at: previous.file.locator, replacing: true)
+                    return (digest.hex, Int64(bytes), previous.file.locator)
+                }
+                let at = try library.place(
+                    file.path, sha256: digest.hex,
+                    candidates: LibraryPath.candidates(locator, sha256: target.sha256) { LibraryPath.rendition(of: $0, profile: file.name, ext: ext) })
+                return (digest.hex, Int64(bytes), at)
+            } }
+            _ = try await store.recordDerivedFile(
+                itemID: target.itemID, parentAssetID: target.original.assetID, kind: kind, name: file.name, sha256: placed.0, size: placed.1,
+                format: format, key: key, backend: LocalLibrary.backendName, locator: placed.2, lease: target.item.lease)
+        }
+    }
+
+    func remove(_ files: [DerivedFile], lease: ItemLease?) async throws {
+        for file in files { try await library.delete(try await store.removeOutput(assetID: file.file.assetID, lease: lease)) }
     }
 
     static let logger = Logger(label: "stages.process")
