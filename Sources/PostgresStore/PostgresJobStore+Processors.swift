@@ -122,4 +122,35 @@ extension PostgresJobStore {
             try await session.execute("DELETE FROM processor_results WHERE asset_id = \(assetID) AND processor = \(processor)")
         }
     }
+
+    public func dropOriginal(itemID: Int64, assetID: Int64, linkTo: Int64?, reason: String, lease: ItemLease?) async throws -> [StoredFile] {
+        try await transaction { session in
+            if let lease { try await Self.fence(session, lease, step: "process") }
+            try await session.execute(
+                """
+                DELETE FROM item_assets WHERE item_id = \(itemID)
+                    AND (asset_id = \(assetID) OR asset_id IN (SELECT id FROM file_assets WHERE parent_asset_id = \(assetID)))
+                """)
+            if let linkTo {
+                try await Self.link(session, itemID: itemID, assetID: linkTo)
+            } else {
+                try await session.execute("UPDATE items SET status = 'skipped', last_error = \(reason) WHERE id = \(itemID)")
+            }
+            guard try await session.row("SELECT 1 FROM item_assets WHERE asset_id = \(assetID) LIMIT 1") == nil else { return [] }
+            let files = try await session.rows(
+                "SELECT \(unescaped: StoreSQL.storedFileColumns) WHERE a.id = \(assetID) OR a.parent_asset_id = \(assetID)"
+            ).map(Self.storedFile)
+            let sha256: String = try await session.value("SELECT sha256 FROM file_assets WHERE id = \(assetID)") ?? ""
+            try await session.execute(
+                "DELETE FROM content_claims WHERE content_key = \(ContentKey.original(sha256: sha256).value) OR content_key LIKE \(sha256 + "/%")")
+            try await session.execute("DELETE FROM rendition_failures WHERE original_sha256 = \(sha256)")
+            try await session.execute(
+                "DELETE FROM file_locations WHERE asset_id IN (SELECT id FROM file_assets WHERE id = \(assetID) OR parent_asset_id = \(assetID))")
+            try await session.execute(
+                "DELETE FROM item_assets WHERE asset_id IN (SELECT id FROM file_assets WHERE parent_asset_id = \(assetID))")
+            try await session.execute("DELETE FROM file_assets WHERE parent_asset_id = \(assetID)")
+            try await session.execute("DELETE FROM file_assets WHERE id = \(assetID)")
+            return files
+        }
+    }
 }

@@ -42,4 +42,44 @@ import TestSupport
         #expect(refused.status == 64 || refused.status == 2, "\(refused.status)")
         #expect(refused.stderr.contains("--acoustic"), "\(refused.stderr)")
     }
+
+    /// `on_same_recording`: with `skip` an incoming MP3 of a song the library has as FLAC is
+    /// not kept (nothing of it in the library, the reason on its job item), another song is;
+    /// with `link` a later cut of it points at the FLAC's files.
+    @Test func anIncomingCopyOfARecordingIsSkippedOrLinked() throws {
+        let dataDir = try TemporaryDirectory("data"), inputs = try TemporaryDirectory("songs")
+        let flac = try song("a.flac", variant: 0, in: inputs)
+        let mp3 = try song("a.mp3", variant: 0, in: inputs), other = try song("b.flac", variant: 1, in: inputs)
+        let cut = try song("a-cut.ogg", variant: 0, start: 4, seconds: 26, in: inputs)
+        func graph(_ choice: String) throws -> String {
+            try inputs.write("\(choice).yaml", "renditions: none\nprocessors: {audio: [loudness, peaks, fingerprint], on_same_recording: \(choice)}\n")
+        }
+        func run(_ choice: String, _ files: [String]) throws -> [String: Any] {
+            let ran = try Command.engine(["run", "--json", "--graph", try graph(choice), "--data-dir", dataDir.path] + files)
+            #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+            return try #require(try parseJSON(ran.stdout) as? [String: Any], "\(ran.stdout)")
+        }
+        func library() throws -> [String: String] {
+            let items = try #require(try parseJSON(Command.engine(["items", "--json", "--data-dir", dataDir.path]).stdout) as? [[String: Any]])
+            var byName: [String: String] = [:]
+            for item in items { byName[((item["remote_id"] as? String ?? "") as NSString).lastPathComponent] = item["path"] as? String ?? "" }
+            return byName
+        }
+        _ = try run("skip", [flac])
+        let second = try run("skip", [mp3, other])
+        #expect(second["skipped"] as? Int == 1 && second["stored"] as? Int == 1, "\(second)")
+        let kept = try library()
+        #expect(Set(kept.keys) == ["a.flac", "b.flac"], "\(kept)")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: dataDir.file("library").path)
+        #expect(!files.contains { $0.hasSuffix(".mp3") }, "nothing of the skipped copy stays: \(files)")
+        let skipped = try #require(
+            try parseJSON(Command.engine(["items", "--json", "status:skipped", "--data-dir", dataDir.path]).stdout) as? [[String: Any]])
+        #expect(skipped.count == 1 && (skipped.first?["remote_id"] as? String)?.hasSuffix("a.mp3") == true, "\(skipped)")
+        #expect((skipped.first?["last_error"] as? String)?.hasPrefix("the same recording as local:file://\(flac) (similarity") == true, "\(skipped)")
+
+        _ = try run("link", [cut])
+        let linked = try library()
+        #expect(linked["a-cut.ogg"] == kept["a.flac"], "the cut points at the FLAC's file: \(linked)")
+        #expect(!(try FileManager.default.subpathsOfDirectory(atPath: dataDir.file("library").path)).contains { $0.hasSuffix(".ogg") })
+    }
 }

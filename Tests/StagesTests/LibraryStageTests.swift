@@ -232,6 +232,9 @@ final class FailingRecordStore: CatalogStore {
     }
     func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile] { try await base.derivedFiles(parentAssetID: parentAssetID) }
     func removeOutput(assetID: Int64, lease: ItemLease?) async throws -> [StoredFile] { try await base.removeOutput(assetID: assetID, lease: lease) }
+    func dropOriginal(itemID: Int64, assetID: Int64, linkTo: Int64?, reason: String, lease: ItemLease?) async throws -> [StoredFile] {
+        try await base.dropOriginal(itemID: itemID, assetID: assetID, linkTo: linkTo, reason: reason, lease: lease)
+    }
     func removeAssetResult(assetID: Int64, processor: String, lease: ItemLease?) async throws {
         try await base.removeAssetResult(assetID: assetID, processor: processor, lease: lease)
     }

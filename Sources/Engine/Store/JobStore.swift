@@ -106,6 +106,11 @@ public protocol CatalogStore: Sendable {
     /// the caller to delete; a processor result the same way by asset and processor.
     func removeOutput(assetID: Int64, lease: ItemLease?) async throws -> [StoredFile]
     func removeAssetResult(assetID: Int64, processor: String, lease: ItemLease?) async throws
+    /// Takes the item's own original `assetID` from it — linking it to `linkTo`'s files instead
+    /// when given (another copy of the same recording), else marking it skipped — and, when no
+    /// other item has that original, takes it and what was made from it out of the store;
+    /// returns where those files were, for the caller to delete. `reason` is kept on the item.
+    func dropOriginal(itemID: Int64, assetID: Int64, linkTo: Int64?, reason: String, lease: ItemLease?) async throws -> [StoredFile]
 
     /// Every item with a stored original (and its renditions), ordered by source, creator,
     /// title; with `includingUnstored`, the catalog items without one too.

@@ -132,4 +132,32 @@ extension SQLiteJobStore {
             try db.execute(sql: "DELETE FROM processor_results WHERE asset_id = ? AND processor = ?", arguments: [assetID, processor])
         }
     }
+
+    public func dropOriginal(itemID: Int64, assetID: Int64, linkTo: Int64?, reason: String, lease: ItemLease?) async throws -> [StoredFile] {
+        try await writer.write { db in
+            if let lease { try Self.fence(db, lease, step: "process") }
+            try db.execute(
+                sql: "DELETE FROM item_assets WHERE item_id = ? AND (asset_id = ? OR asset_id IN (SELECT id FROM file_assets WHERE parent_asset_id = ?))",
+                arguments: [itemID, assetID, assetID])
+            if let linkTo {
+                try Self.link(db, itemID: itemID, assetID: linkTo)
+            } else {
+                try db.execute(sql: "UPDATE items SET status = 'skipped', last_error = ? WHERE id = ?", arguments: [reason, itemID])
+            }
+            guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM item_assets WHERE asset_id = ?)", arguments: [assetID])! else { return [] }
+            let files = try Row.fetchAll(
+                db, sql: "SELECT \(StoreSQL.storedFileColumns) WHERE a.id = ? OR a.parent_asset_id = ?", arguments: [assetID, assetID]
+            ).map(Self.storedFile)
+            let sha256 = try String.fetchOne(db, sql: "SELECT sha256 FROM file_assets WHERE id = ?", arguments: [assetID]) ?? ""
+            try db.execute(sql: "DELETE FROM content_claims WHERE content_key = ? OR content_key LIKE ?", arguments: [ContentKey.original(sha256: sha256).value, sha256 + "/%"])
+            try db.execute(sql: "DELETE FROM rendition_failures WHERE original_sha256 = ?", arguments: [sha256])
+            try db.execute(
+                sql: "DELETE FROM file_locations WHERE asset_id IN (SELECT id FROM file_assets WHERE id = ? OR parent_asset_id = ?)",
+                arguments: [assetID, assetID])
+            try db.execute(sql: "DELETE FROM item_assets WHERE asset_id IN (SELECT id FROM file_assets WHERE parent_asset_id = ?)", arguments: [assetID])
+            try db.execute(sql: "DELETE FROM file_assets WHERE parent_asset_id = ?", arguments: [assetID])
+            try db.execute(sql: "DELETE FROM file_assets WHERE id = ?", arguments: [assetID])
+            return files
+        }
+    }
 }

@@ -148,13 +148,19 @@ struct GraphFileReader {
     func processorPlan(_ node: Node) throws(GraphFileError) -> ProcessorPlan {
         if node.string == "none" || node.null != nil { return .none }
         var plan = ProcessorPlan.none
-        let options = ["samples_per_pixel", "scene_threshold", "poster_width", "poster_every"]
+        let options = ["samples_per_pixel", "scene_threshold", "poster_width", "poster_every", "on_same_recording"]
         for (kind, value) in try mapping(node, "processors", allowed: ["audio", "video"] + options) {
             switch kind {
             case "samples_per_pixel": plan.samplesPerPixel = try int(value, "processors.samples_per_pixel", minimum: 2)
             case "scene_threshold": plan.sceneThreshold = try number(value, "processors.scene_threshold")
             case "poster_width": plan.posterWidth = try int(value, "processors.poster_width", minimum: 0)
             case "poster_every": plan.posterEvery = try number(value, "processors.poster_every")
+            case "on_same_recording":
+                let text = try string(value, "processors.on_same_recording")
+                guard let choice = SameRecording(rawValue: text) else {
+                    throw error(value, "processors.on_same_recording must be keep, skip or link, not '\(text)'")
+                }
+                plan.onSameRecording = choice
             default: break
             }
             if options.contains(kind) { continue }

@@ -39,6 +39,8 @@ public struct ProcessorPlan: Sendable, Equatable {
     /// The posters' width (0: none), and at most one every this many seconds within a scene (0: one per scene).
     public var posterWidth = SceneCuts.defaultPosterWidth
     public var posterEvery = 0.0
+    /// What an ingest does with an item whose fingerprint matches a recording the library has.
+    public var onSameRecording = SameRecording.keep
 
     public init(audio: [ProcessorName], video: [ProcessorName]) {
         self.audio = audio

@@ -24,6 +24,7 @@ public struct ProcessorStage: ItemStage {
     public let reprocess: Bool
     let analyzer = AudioAnalyzer()
     private let making = KeyedLock<String>()
+    let recordings = RecordingIndex()
 
     public init(plan: ProcessorPlan, store: any CatalogStore, library: LocalLibrary, libraryOriginals: Bool = true, reprocess: Bool = false) {
         self.plan = plan
@@ -52,10 +53,10 @@ public struct ProcessorStage: ItemStage {
         guard let original = try await store.storedOriginal(itemID: id) else {
             throw StageInputError(item: item.key, stage: name, missing: "a recorded original")
         }
-        try await making.withLock(sha256) {
+        let skipped = try await making.withLock(sha256) {
             try await run(planned, input: input, sha256: sha256, original: original, itemID: id, item: item, context: context)
         }
-        return .forward(item)
+        return skipped.map { .skip(item, reason: $0) } ?? .forward(item)
     }
 
     /// The processors' outputs kept for the original: its results, and its derived files by kind.
@@ -73,9 +74,10 @@ public struct ProcessorStage: ItemStage {
         }
     }
 
+    /// Returns why the item leaves the graph here (the same recording as one the library has), if it does.
     private func run(
         _ planned: [ProcessorName], input: String, sha256: String, original: StoredFile, itemID: Int64, item: MediaItem, context: StageContext
-    ) async throws {
+    ) async throws -> String? {
         var outputs = Outputs(
             results: Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 },
             files: Dictionary(grouping: try await store.derivedFiles(parentAssetID: original.assetID), by: \.kind))
@@ -96,11 +98,11 @@ public struct ProcessorStage: ItemStage {
             guard libraryOriginals, let kind = Self.fileKind(of: processor), let files = outputs.files[kind] else { return false }
             return !files.allSatisfy { $0.key == key && library.holds($0.file.locator, size: $0.file.size) }
         }
-        guard !wanted.isEmpty else { return }
+        guard !wanted.isEmpty else { return nil }
         let target = Target(original: original, sha256: sha256, itemID: itemID, item: item, context: context)
         if wanted.contains(.scenes) { try await scenes(input, target, replacing: outputs.files[.poster] ?? []) }
         let audio = wanted.filter { $0 != .scenes }
-        if !audio.isEmpty { try await analyze(audio, input, target, replacing: outputs.files[.peaks] ?? []) }
+        return audio.isEmpty ? nil : try await analyze(audio, input, target, replacing: outputs.files[.peaks] ?? [])
     }
 
     /// What the outputs are made for.
@@ -112,7 +114,7 @@ public struct ProcessorStage: ItemStage {
         var context: StageContext
     }
 
-    private func analyze(_ wanted: [ProcessorName], _ input: String, _ target: Target, replacing oldPeaks: [DerivedFile]) async throws {
+    private func analyze(_ wanted: [ProcessorName], _ input: String, _ target: Target, replacing oldPeaks: [DerivedFile]) async throws -> String? {
         let analysis: AudioAnalyzer.Analysis
         do {
             analysis = try await target.context.withLane(.cpu) {
@@ -120,8 +122,9 @@ public struct ProcessorStage: ItemStage {
             }
         } catch let error as AnalyzeError {
             for processor in wanted { try await saveFailure(processor, error, target) }
-            return
+            return nil
         }
+        if let reason = try await sameRecording(analysis.fingerprint, target) { return reason }
         for processor in wanted {
             let result: JSONValue? =
                 switch processor {
@@ -140,6 +143,25 @@ public struct ProcessorStage: ItemStage {
             try await BlockingIO.run { try peaks.dat().write(to: URL(fileURLWithPath: made)) }
             try await keep([(name: "peaks", path: made)], kind: .peaks, ext: "dat", format: "audiowaveform-dat", for: .peaks, target, replacing: oldPeaks)
         }
+        return nil
+    }
+
+    /// `on_same_recording` for an ingested item whose fingerprint matches a recording the
+    /// library has: its own original is taken out (its files too, unless another item has
+    /// them) and the item is skipped, or linked to the files of the recording kept.
+    private func sameRecording(_ fingerprint: AcousticFingerprint?, _ target: Target) async throws -> String? {
+        guard !reprocess, libraryOriginals, plan.onSameRecording != .keep, let fingerprint, let values = AcousticMatcher.decode(fingerprint.fingerprint),
+            let match = try await recordings.match(
+                values, assetID: target.original.assetID, key: target.item.key, threshold: AcousticMatcher.threshold, store: store)
+        else { return nil }
+        let link = plan.onSameRecording == .link
+        let similar = "the same recording as \(match.item) (similarity \(String(format: "%.2f", match.similarity)))"
+        let reason = link ? "\(similar): linked to its files" : "\(similar): skipped (on_same_recording: skip)"
+        try await library.delete(
+            try await store.dropOriginal(
+                itemID: target.itemID, assetID: target.original.assetID, linkTo: link ? match.assetID : nil, reason: reason,
+                lease: target.item.lease))
+        return reason
     }
 
     func save(_ processor: ProcessorName, _ result: JSONValue, warnings: [String], _ target: Target) async throws {
