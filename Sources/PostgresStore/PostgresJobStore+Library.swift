@@ -80,6 +80,7 @@ extension PostgresJobStore {
                 SELECT a.id, a.kind, a.sha256, a.profile, p.sha256 AS parent_sha256 FROM file_assets a
                 LEFT JOIN file_assets p ON p.id = a.parent_asset_id
                 WHERE a.id = ANY(\(assets)) AND NOT EXISTS (SELECT 1 FROM item_assets ia WHERE ia.asset_id = a.id)
+                    AND NOT EXISTS (SELECT 1 FROM item_assets ia WHERE ia.asset_id = a.parent_asset_id)
                 ORDER BY a.kind = 'original', a.id
                 """)
             var files: [StoredFile] = []

@@ -31,4 +31,25 @@ import TestSupport
         let errors = json.stderr.split(separator: "\n").filter { $0.hasPrefix("engine: analyze: cannot analyze") }
         #expect(errors.count == 1, "\(json.stderr)")
     }
+
+    /// A video file gets the scenes processor: every frame ffprobe counts is read, and with
+    /// --posters-dir a JPEG of each scene's first frame is written.
+    @Test func aVideoFileHasItsScenesAndPosters() async throws {
+        let video = Fixtures.media("video-h264-aac.mp4")
+        let dir = try TemporaryDirectory("posters")
+        let ran = try await Command.engineAsync(["analyze", "--json", "--posters-dir", dir.path, video])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let file = try #require((try parseJSON(ran.stdout) as? [String: Any])?["files"] as? [[String: Any]]).first
+        let scenes = try #require((file?["processors"] as? [String: Any])?["scenes"] as? [String: Any])
+        let counted = try Command.run("ffprobe", [
+            "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video,
+        ]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(scenes["frames"] as? Int == Int(counted), "\(scenes)")
+        let posters = (scenes["posters"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(posters.count == (scenes["scenes"] as? Int ?? -1) && !posters.isEmpty, "\(scenes)")
+        for poster in posters {
+            let report = try FFprobeReport.of(dir.file("video-h264-aac.\(poster).jpg").path)
+            #expect(report?.video?["codec_name"] == "mjpeg" && report?.video?["width"] == "320", "\(poster)")
+        }
+    }
 }

@@ -50,8 +50,13 @@ import TestSupport
     }
 
     @Test func ingestMeasuresEachOriginalOnceAndTagsItsRenditions() throws {
-        let input = try copy("audio-vorbis-comments.flac", as: "track.flac")
-        let graph = try files.write("graph.yaml", "renditions: {audio: [opus-96k, mp3-192k, flac], video: []}\n")
+        // The source says it needs +9.99 dB: a tag no rendition may keep.
+        let input = files.file("track.flac").path
+        let tagged = try Command.run("ffmpeg", [
+            "-v", "error", "-i", Fixtures.media("audio-vorbis-comments.flac"), "-c", "copy", "-metadata", "REPLAYGAIN_TRACK_GAIN=+9.99 dB", input,
+        ])
+        #expect(tagged.status == 0, "\(tagged.stderr)")
+        let graph = try files.write("graph.yaml", "renditions: {audio: [opus-96k, mp3-192k, flac, remux], video: []}\n")
         _ = try engine(["run", "--graph", graph, input])
         let item = try show(input)
         let sha256 = try #require(item["sha256"] as? String)
@@ -85,9 +90,11 @@ import TestSupport
             let path = try #require(renditions.first { $0["profile"] as? String == profile }?["path"] as? String)
             return try #require(try FFprobeReport.of(path))
         }
-        for profile in ["mp3-192k", "flac"] {
+        for profile in ["mp3-192k", "flac", "remux"] {
             let report = try rendition(profile)
             #expect(report.tag("replaygain_track_gain") == String(format: "%.2f dB", gain), "\(profile): \(report.formatTags)")
+            #expect(report.streamTags.allSatisfy { $0["replaygain_track_gain"] == nil || $0["replaygain_track_gain"] == String(format: "%.2f dB", gain) },
+                    "\(profile): no stream keeps the source's gain: \(report.streamTags)")
             #expect(report.tag("replaygain_track_peak") == String(format: "%.6f", peak), "\(profile)")
         }
         let opus = try rendition("opus-96k")
@@ -95,7 +102,7 @@ import TestSupport
         #expect(opus.tag("replaygain_track_gain") == nil, "Opus carries R128 gain only")
         let original = try #require(item["path"] as? String)
         #expect(FileManager.default.contents(atPath: original) == FileManager.default.contents(atPath: input))
-        #expect(try FFprobeReport.of(original)?.tag("replaygain_track_gain") == nil)
+        #expect(try FFprobeReport.of(original)?.tag("replaygain_track_gain") == "+9.99 dB", "the original as it came")
     }
 
     /// Marks every stored processor result so that one made again shows; `tools` set for
@@ -145,6 +152,15 @@ import TestSupport
         try reprocess(coarse)
         #expect(try remade(input) == ["peaks"], "a missing peaks file is made again")
         #expect(FileManager.default.fileExists(atPath: peaksPath))
+
+        // The result kept, the file's record not (a crash between the two): made again.
+        try tamper()
+        let forget = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); ids=[r[0] for r in c.execute(\"SELECT id FROM file_assets WHERE kind = 'peaks'\")]; "
+            + "[c.execute(q, (i,)) for i in ids for q in ('DELETE FROM file_locations WHERE asset_id = ?', 'DELETE FROM item_assets WHERE asset_id = ?', 'DELETE FROM file_assets WHERE id = ?')]; c.commit()"
+        #expect(try Command.run("python3", ["-c", forget, dataDir.file("engine.sqlite").path]).status == 0)
+        try reprocess(coarse)
+        #expect(try remade(input) == ["peaks"], "a peaks result without its file is made again")
+        #expect((try show(input)["derived_files"] as? [[String: Any]])?.count == 1)
     }
 
     /// A folder of two tracks 12 LU apart is one album: after a reprocess (the album is known
@@ -215,5 +231,25 @@ import TestSupport
         #expect(try posters() == first, "one a scene again")
         let gone = Set(more).subtracting(first)
         #expect(gone.count == 4 && gone.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "\(gone)")
+
+        let none = try files.write("none.yaml", "renditions: none\nprocessors: {video: [scenes], poster_width: 0}\n")
+        _ = try engine(["reprocess", "--graph", none])
+        #expect(try posters().isEmpty && first.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "no posters wanted: none kept")
+        let plan = try engine(["reprocess", "--dry-run", "--graph", none]).stdout
+        #expect(plan.contains("0 to make, 0 to replace, 0 to remove"), "\(plan)")
+    }
+
+    /// Two items with the same content share the peaks: removing one leaves the other's.
+    @Test func removingOneOfTwoItemsWithTheSameContentKeepsTheSharedFiles() throws {
+        for folder in ["one", "two"] { try FileManager.default.createDirectory(at: files.file(folder), withIntermediateDirectories: true) }
+        let first = try copy("audio-id3.mp3", as: "one/song.mp3"), second = try copy("audio-id3.mp3", as: "two/song.mp3")
+        let graph = try files.write("plain.yaml", "renditions: none\n")
+        _ = try engine(["run", "--graph", graph, files.file("one").path])  // makes the peaks
+        _ = try engine(["run", "--graph", graph, files.file("two").path])  // finds them made
+        let peaks = try #require((try show(first)["derived_files"] as? [[String: Any]])?.first?["path"] as? String)
+        let removed = try engine(["items", "remove", "--delete-files", "collection:one"])
+        #expect(removed.stdout.contains("removed 1 item(s)"), "\(removed.stdout)")
+        #expect(FileManager.default.fileExists(atPath: peaks), "the other item still has them")
+        #expect((try show(second)["derived_files"] as? [[String: Any]])?.first?["path"] as? String == peaks)
     }
 }

@@ -97,4 +97,17 @@ import TestSupport
         #expect(opusPaths.count == 2 && opusPaths.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "and the files")
         #expect(try plan(noOpus).isEmpty)
     }
+
+    /// Processors or renditions turned off are left as they are, not taken out.
+    @Test func turnedOffIsNotTakenOut() throws {
+        let graph = try graph("g.yaml", aacBitrate: 128_000, opus: false)
+        _ = try engine(["run", "--graph", graph, Fixtures.media("audio-id3.mp3")])
+        let off = ["ENGINE_RUN_PROCESSORS": "false", "ENGINE_RENDITIONS": "false"]
+        let planned = try Command.engine(["reprocess", "--dry-run", "--json", "--graph", graph, "--data-dir", dataDir.path], environment: off)
+        #expect((try parseJSON(planned.stdout) as? [Any])?.isEmpty == true, "\(planned.stdout)\(planned.stderr)")
+        let ran = try Command.engine(["reprocess", "--graph", graph, "--data-dir", dataDir.path], environment: off)
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let item = try #require(try parseJSON(engine(["items", "show", "local:file://\(Fixtures.media("audio-id3.mp3"))", "--json"]).stdout) as? [String: Any])
+        #expect((item["processors"] as? [String: Any])?.count == 3 && (item["renditions"] as? [Any])?.count == 1, "\(item)")
+    }
 }

@@ -9,15 +9,36 @@ static int interrupted(void *opaque) {
     return mk_cancel_is_raised(t->cancel);
 }
 
+/* `from` without its loudness tags (REPLAYGAIN_*, R128_*), into *kept. */
+static int without_loudness(const AVDictionary *from, AVDictionary **kept) {
+    const AVDictionaryEntry *entry = NULL;
+    int ret = 0;
+    while ((entry = av_dict_get(from, "", entry, AV_DICT_IGNORE_SUFFIX)))
+        if (av_strncasecmp(entry->key, "REPLAYGAIN_", 11) && av_strncasecmp(entry->key, "R128_", 5) &&
+            (ret = av_dict_set(kept, entry->key, entry->value, 0)) < 0)
+            break;
+    return ret;
+}
+
+/* Drops the loudness tags a stream brought from the input (a stream copy copies them). */
+static int drop_stream_loudness(mk_tc *t) {
+    for (unsigned i = 0; i < t->oc->nb_streams; i++) {
+        AVDictionary *kept = NULL;
+        int ret = without_loudness(t->oc->streams[i]->metadata, &kept);
+        if (ret < 0) {
+            av_dict_free(&kept);
+            return mk_tc_fail(t, ret, "cannot set tags");
+        }
+        av_dict_free(&t->oc->streams[i]->metadata);
+        t->oc->streams[i]->metadata = kept;
+    }
+    return 0;
+}
+
 /* The given tags replace the input's loudness tags (REPLAYGAIN_*, R128_*). */
 static int set_tags(mk_tc *t, const char *tags) {
     AVDictionary *kept = NULL;
-    const AVDictionaryEntry *entry = NULL;
-    int ret = 0;
-    while ((entry = av_dict_get(t->oc->metadata, "", entry, AV_DICT_IGNORE_SUFFIX)))
-        if (av_strncasecmp(entry->key, "REPLAYGAIN_", 11) && av_strncasecmp(entry->key, "R128_", 5) &&
-            (ret = av_dict_set(&kept, entry->key, entry->value, 0)) < 0)
-            break;
+    int ret = without_loudness(t->oc->metadata, &kept);
     for (const char *line = tags; ret >= 0 && *line;) {
         const char *end = strchr(line, '\n');
         size_t length = end ? (size_t)(end - line) : strlen(line);
@@ -67,6 +88,7 @@ int mk_tc_write_header(mk_tc *t, const char *output) {
         ret = avio_open2(&t->oc->pb, output, AVIO_FLAG_WRITE, &t->oc->interrupt_callback, NULL);
         if (ret < 0) return mk_tc_fail(t, ret, "cannot create output");
     }
+    if (t->o->tags && (ret = drop_stream_loudness(t)) < 0) return ret;
     /* Ogg keeps tags per stream (Vorbis comments): give the audio stream the file's tags. */
     if (t->aout && !strcmp(t->oc->oformat->name, "ogg") &&
         (ret = av_dict_copy(&t->aout->metadata, t->oc->metadata, AV_DICT_DONT_OVERWRITE)) < 0)

@@ -17,6 +17,9 @@ enum ItemRoutes {
             guard peaks.file.backend == "library" else {
                 throw HTTPError(.notFound, message: "item \(id)'s peaks are on backend '\(peaks.file.backend)', not in the library")
             }
+            guard !peaks.file.locator.split(separator: "/").contains(".."), !peaks.file.locator.hasPrefix("/") else {
+                throw HTTPError(.notFound, message: "item \(id)'s peaks file is outside the library")
+            }
             let path = backend.directory.library.appendingPathComponent(peaks.file.locator).path
             let bytes = try await BlockingIO.run { FileManager.default.contents(atPath: path) }
             guard let bytes, let waveform = WaveformData(dat: bytes) else {

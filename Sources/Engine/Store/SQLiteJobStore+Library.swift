@@ -123,6 +123,7 @@ extension SQLiteJobStore {
                     LEFT JOIN file_assets p ON p.id = a.parent_asset_id
                     WHERE a.id IN (\(Self.placeholders(assets.count)))
                         AND NOT EXISTS (SELECT 1 FROM item_assets ia WHERE ia.asset_id = a.id)
+                        AND NOT EXISTS (SELECT 1 FROM item_assets ia WHERE ia.asset_id = a.parent_asset_id)
                     ORDER BY a.kind = 'original', a.id
                     """,
                 arguments: StatementArguments(Array(assets)))

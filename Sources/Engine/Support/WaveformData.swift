@@ -57,8 +57,9 @@ public struct WaveformData: Sendable, Equatable {
         let channels = version == 2 ? int32(20) : 1
         let start = version == 2 ? 24 : 20
         let length = int32(16)
+        guard (1...64).contains(channels), length >= 0, length <= bytes.count else { return nil }
         let count = 2 * channels * length
-        guard channels >= 1, length >= 0, bytes.count == start + count * bits / 8 else { return nil }
+        guard bytes.count == start + count * bits / 8 else { return nil }
         let values: [Int] =
             bits == 8
             ? bytes[start...].map { Int(Int8(bitPattern: $0)) }

@@ -7,7 +7,7 @@ import Stages
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Measure media files with the processors (loudness / ReplayGain, waveform peaks, fingerprint), one decode each, no store.",
+        abstract: "Measure media files with the processors (loudness / ReplayGain, waveform peaks, fingerprint; scene cuts for video), one decode each, no store.",
         discussion: """
             Each FILE is decoded once and every processor reads the same frames. loudness: EBU R 128 \
             integrated loudness (LUFS), loudness range (LU), sample and true peak, and the ReplayGain \
@@ -18,7 +18,10 @@ struct AnalyzeCommand: AsyncParsableCommand {
             waveform as BBC audiowaveform makes it (--samples-per-pixel, default 256), with a 1,000-pair \
             overview in the result; --peaks-dir writes audiowaveform's .dat and .json (version 2, 8-bit) \
             that peaks.js reads. fingerprint: Chromaprint's fingerprint of the first 120 s and the \
-            duration, as fpcalc prints them. Exit 1 when any file failed.
+            duration, as fpcalc prints them. A video file gets the scenes processor instead: its cuts \
+            with ffmpeg scdet's score (--scene-threshold, default 10), and with --posters-dir a JPEG \
+            poster of each scene's first frame (320 wide) in DIR/NAME.poster-0001.jpg…. Exit 1 when \
+            any file failed.
             """
     )
 
@@ -30,6 +33,12 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Audio frames per peaks pixel (at least 2).")
     var samplesPerPixel = WaveformPeaks.defaultSamplesPerPixel
+
+    @Option(name: .long, help: "Video: the scene score (0–100) from which a frame starts a scene.")
+    var sceneThreshold = SceneCuts.defaultThreshold
+
+    @Option(name: .long, help: "Video: write a JPEG poster of each scene into this folder.")
+    var postersDir: String?
 
     @Argument(help: "Media files.")
     var files: [String]
@@ -46,6 +55,11 @@ struct AnalyzeCommand: AsyncParsableCommand {
         var failed = false
         for file in files {
             do {
+                if (try? MediaProber().probe(file).mediaKind) == .video {
+                    let scenes = try await scenes(file)
+                    documents.append(.object([("file", .string(file)), ("processors", .object([(SceneCuts.processor, scenes.json)]))]))
+                    continue
+                }
                 let analysis = try await analyzer.analyze(file, samplesPerPixel: samplesPerPixel)
                 if let peaksDir, let peaks = analysis.peaks { try Self.write(peaks, of: file, to: peaksDir) }
                 if let loudness = analysis.loudness { measured.append(loudness) }
@@ -83,6 +97,33 @@ struct AnalyzeCommand: AsyncParsableCommand {
             Output.line("album: \(Self.lufs(album.integrated)), gain \(Self.db(album.gain)), peak \(String(format: "%.6f", album.peak))")
         }
         if failed { throw EngineExit.failures }
+    }
+
+    /// The scenes of a video file (printed as text unless --json), posters into --posters-dir.
+    func scenes(_ file: String) async throws -> SceneCuts {
+        var directory: String?
+        if let postersDir {
+            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            directory = URL(fileURLWithPath: postersDir).appendingPathComponent(".\(name).posters-\(getpid())").path
+            try FileManager.default.createDirectory(atPath: directory!, withIntermediateDirectories: true)
+        }
+        defer { if let directory { try? FileManager.default.removeItem(atPath: directory) } }
+        let (scenes, warnings) = try await SceneCuts.detect(file, threshold: sceneThreshold, posterDirectory: directory, threads: 0)
+        for warning in warnings { Output.note("analyze: \(file): \(warning)") }
+        if let directory, let postersDir {
+            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            for index in scenes.posterTimes.indices {
+                let poster = "\(SceneCuts.posterName(index)).jpg"
+                let target = URL(fileURLWithPath: postersDir).appendingPathComponent("\(name).\(poster)").path
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.moveItem(atPath: "\(directory)/\(poster)", toPath: target)
+            }
+        }
+        if !json {
+            let cuts = scenes.cuts.map { String(format: "%.3f (%.1f)", $0.time, $0.score) }
+            Output.line("\(file): \(scenes.cuts.count + 1) scene(s), \(scenes.frames) frames" + (cuts.isEmpty ? "" : "; cuts at \(cuts.joined(separator: ", "))"))
+        }
+        return scenes
     }
 
     static func text(_ analysis: AudioAnalyzer.Analysis) -> String {

@@ -50,10 +50,13 @@ struct ItemsDuplicatesCommand: AsyncParsableCommand {
         }
         let byAsset = Dictionary(grouping: entries) { $0.file?.assetID ?? -1 }
         let library = LocalLibrary(root: settings.directory.library)
-        // Items that share one original (the same bytes) are one asset: listed together, similarity 1.
-        let groups = AcousticMatcher.groups(prints, threshold: threshold).map { group in
-            (similarity: group.similarity, items: group.members.flatMap { byAsset[$0] ?? [] })
-        } + byAsset.filter { $0.key >= 0 && $0.value.count > 1 }.sorted { $0.key < $1.key }.map { (similarity: 1.0, items: $0.value) }
+        // Items that share one original (the same bytes) are one asset: listed together, with
+        // the asset's acoustic group, or on their own with similarity 1.
+        let acoustic = AcousticMatcher.groups(prints, threshold: threshold)
+        let grouped = Set(acoustic.flatMap(\.members))
+        let groups = acoustic.map { group in (similarity: group.similarity, items: group.members.flatMap { byAsset[$0] ?? [] }) }
+            + byAsset.filter { $0.key >= 0 && $0.value.count > 1 && !grouped.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { (similarity: 1.0, items: $0.value) }
         if json {
             Output.line(JSONValue.array(groups.map { group in
                 .object([("similarity", .double(group.similarity)), ("items", .array(group.items.map { Self.json($0, library: library) }))])

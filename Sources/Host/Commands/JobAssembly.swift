@@ -11,7 +11,8 @@ struct JobOptions: Codable {
     var stallTimeout: Double?
     var connectTimeout: Double?
     var noRenditions = false
-    var noProcessors = false
+    /// Optional: options saved before it existed must still decode.
+    var noProcessors: Bool?
     var attempts: Int?
     var retryDelay: Double?
     var limitRate: Int64?
@@ -81,7 +82,7 @@ struct JobOptions: Codable {
         limitRate = layered("limit_rate", file?.limitRate) { ByteSize.parse($0) }
         maxSize = layered("max_size", file?.maxSize) { ByteSize.parse($0) }
         noRenditions = settings["renditions"] == "false"
-        noProcessors = settings["run_processors"] == "false"
+        noProcessors = settings["run_processors"] == "false" ? true : nil
         let ownNames = Set(loaded.sources.map(\.name))
         sources = settings.sources.filter { !ownNames.contains($0.name) } + loaded.sources
         resolve = loaded.resolve ?? settings.resolve
@@ -201,7 +202,7 @@ enum JobAssembly {
         var graphOptions = DefaultGraph.Options(
             inputs: [], downloadWorkers: workers, download: download,
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
-        graphOptions.processors = [.uploadOnly, .downloadUpload].contains(job.type) || options.noProcessors ? .none : file.processors
+        graphOptions.processors = [.uploadOnly, .downloadUpload].contains(job.type) || options.noProcessors == true ? .none : file.processors
         graphOptions.objectStores = BackendAccess.clients(store: store)
         if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
         graphOptions.resolve = options.resolve ?? file.resolve
@@ -237,12 +238,12 @@ enum JobAssembly {
         case .collectOnly:
             stages = [CatalogStage(store: store, library: library)]
         case .reprocess:
-            stages = [
-                CatalogStage(store: store, library: library, renditions: graphOptions.renditions, reprocess: true),
-                ProbeStage(store: store, storedOriginals: library),
-                ProcessorStage(plan: graphOptions.processors, store: store, library: library, reprocess: true),
-                TranscodeStage(plan: graphOptions.renditions, store: store, library: library, remake: true),
-            ]
+            // Processors or renditions turned off (`--no-processors`, `--no-renditions`) are left
+            // as they are; what the graph file no longer lists is taken out.
+            stages =
+                [CatalogStage(store: store, library: library, renditions: graphOptions.renditions, reprocess: true), ProbeStage(store: store, storedOriginals: library)]
+                + (options.noProcessors == true ? [] : [ProcessorStage(plan: graphOptions.processors, store: store, library: library, reprocess: true)])
+                + (options.noRenditions ? [] : [TranscodeStage(plan: graphOptions.renditions, store: store, library: library, remake: true)])
         }
         let collector: any JobCollector =
             switch job.type {

@@ -67,7 +67,7 @@ struct ReprocessCommand: AsyncParsableCommand {
 
     private func plan(store: any EngineStore, file: GraphFile, options: JobOptions, library: LocalLibrary) async throws {
         let planner = ReprocessPlanner(
-            renditions: JobAssembly.renditions(options, file: file), processors: options.noProcessors ? .none : file.processors, store: store,
+            renditions: options.noRenditions ? nil : file.renditions, processors: options.noProcessors == true ? nil : file.processors, store: store,
             library: library)
         var changes: [ReprocessChange] = []
         for item in try await store.catalogItems(stored: true, on: LocalLibrary.backendName, sources: sources, collections: collections) {

@@ -152,8 +152,12 @@ struct GraphFileReader {
         for (kind, value) in try mapping(node, "processors", allowed: ["audio", "video"] + options) {
             switch kind {
             case "samples_per_pixel": plan.samplesPerPixel = try int(value, "processors.samples_per_pixel", minimum: 2)
-            case "scene_threshold": plan.sceneThreshold = try number(value, "processors.scene_threshold")
-            case "poster_width": plan.posterWidth = try int(value, "processors.poster_width", minimum: 0)
+            case "scene_threshold":
+                plan.sceneThreshold = try number(value, "processors.scene_threshold")
+                guard plan.sceneThreshold <= 100 else { throw error(value, "processors.scene_threshold must be from 0 to 100") }
+            case "poster_width":
+                plan.posterWidth = try int(value, "processors.poster_width", minimum: 0)
+                guard plan.posterWidth <= 8192 else { throw error(value, "processors.poster_width must be from 0 to 8192") }
             case "poster_every": plan.posterEvery = try number(value, "processors.poster_every")
             case "on_same_recording":
                 let text = try string(value, "processors.on_same_recording")

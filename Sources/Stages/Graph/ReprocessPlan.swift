@@ -11,7 +11,7 @@ public struct ReprocessChange: Sendable, Equatable {
 
     /// `source:remote_id`.
     public var item: String
-    /// `rendition NAME`, `processor NAME`, `peaks files`, `poster files`.
+    /// `rendition NAME`, `processor NAME` (its result and files), `peaks files`, `poster files` (removed).
     public var output: String
     public var action: Action
     /// Which parts of the key changed (`replace`), or why it is made (`missing`, `file missing`).
@@ -25,14 +25,15 @@ public struct ReprocessChange: Sendable, Equatable {
     }
 }
 
-/// Plans a `reprocess` of stored items under a rendition plan and a processor plan.
+/// Plans a `reprocess` of stored items under a rendition plan and a processor plan; a plan that
+/// is nil (renditions or processors turned off) leaves those outputs as they are.
 public struct ReprocessPlanner: Sendable {
-    public let renditions: RenditionPlan
-    public let processors: ProcessorPlan
+    public let renditions: RenditionPlan?
+    public let processors: ProcessorPlan?
     public let store: any CatalogStore
     public let library: LocalLibrary
 
-    public init(renditions: RenditionPlan, processors: ProcessorPlan, store: any CatalogStore, library: LocalLibrary) {
+    public init(renditions: RenditionPlan?, processors: ProcessorPlan?, store: any CatalogStore, library: LocalLibrary) {
         self.renditions = renditions
         self.processors = processors
         self.store = store
@@ -52,30 +53,27 @@ public struct ReprocessPlanner: Sendable {
             let parts = current.changes(from: key)
             if !parts.isEmpty { add(output, .replace, parts.map { "\($0) changed" }) }
         }
-        let planned = processors.processors(for: entry.mediaKind)
-        let results = try await store.assetResults(assetID: original.assetID)
-        for processor in planned {
-            let stored = results.first { $0.processor == processor.rawValue }
-            compare("processor \(processor.rawValue)", stored: stored.map { Optional($0.key) }, current: processors.key(for: processor, input: original.sha256), present: true)
-        }
-        for result in results where !planned.map(\.rawValue).contains(result.processor) { add("processor \(result.processor)", .remove, ["not configured"]) }
-        let derived = Dictionary(grouping: try await store.derivedFiles(parentAssetID: original.assetID), by: \.kind)
-        for kind in DerivedKind.allCases {
-            let files = derived[kind] ?? []
-            let output = "\(kind.rawValue) files"
-            guard let processor = planned.first(where: { ProcessorStage.fileKind(of: $0) == kind }), original.backend == LocalLibrary.backendName
-            else {
-                if !files.isEmpty { add(output, .remove, ["not configured"]) }
-                continue
+        if let processors {
+            // As the stage decides (`ProcessorStage.staleness`): a processor's output is its
+            // result and the files it lists.
+            let planned = processors.processors(for: entry.mediaKind)
+            let results = try await store.assetResults(assetID: original.assetID)
+            let files = try await store.derivedFiles(parentAssetID: original.assetID)
+            for processor in planned {
+                let result = results.first { $0.processor == processor.rawValue }
+                let why = ProcessorStage.staleness(
+                    processor, plan: processors, input: original.sha256, result: result, files: files,
+                    library: original.backend == LocalLibrary.backendName ? library : nil)
+                if !why.isEmpty { add("processor \(processor.rawValue)", result == nil ? .make : .replace, why) }
             }
-            // A result made with no files (a file too short for a poster) has none to compare.
-            if files.isEmpty, results.contains(where: { $0.processor == processor.rawValue }) { continue }
-            let current = processors.key(for: processor, input: original.sha256)
-            let stale = files.first { $0.key != current }
-            compare(
-                output, stored: files.isEmpty ? nil : .some(stale?.key ?? current), current: current,
-                present: files.allSatisfy { library.holds($0.file.locator, size: $0.file.size) })
+            for result in results where !planned.map(\.rawValue).contains(result.processor) {
+                add("processor \(result.processor)", .remove, ["not configured"])
+            }
+            for kind in DerivedKind.allCases where !planned.contains(where: { ProcessorStage.fileKind(of: $0) == kind }) {
+                if files.contains(where: { $0.kind == kind }) { add("\(kind.rawValue) files", .remove, ["not configured"]) }
+            }
         }
+        guard let renditions else { return changes }
         let profiles = renditions.profiles(for: entry.mediaKind)
         let gain = try await ReplayGain.stored(itemID: entry.itemID, assetID: original.assetID, in: store)
         for profile in profiles {

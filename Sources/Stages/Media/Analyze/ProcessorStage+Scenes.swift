@@ -14,13 +14,16 @@ extension ProcessorStage {
                     input, threshold: plan.sceneThreshold, posterWidth: plan.posterWidth, posterEvery: plan.posterEvery, posterDirectory: posters)
             }
         } catch let error as AnalyzeError {
+            if libraryOriginals { try await keep([], kind: .poster, ext: "jpg", format: "jpeg", for: .scenes, target, replacing: oldPosters) }
             return try await saveFailure(.scenes, error, target)
         }
-        try await save(.scenes, found.cuts.json, warnings: found.warnings, target)
-        guard let posters else { return }
-        let made = found.cuts.posterTimes.indices.map { index in
-            (name: SceneCuts.posterName(index), path: "\(posters)/\(SceneCuts.posterName(index)).jpg")
+        // The posters first (none with poster_width 0: the old ones go), the result last.
+        if libraryOriginals {
+            let made = found.cuts.posterTimes.indices.map { index in
+                (name: SceneCuts.posterName(index), path: "\(posters ?? "")/\(SceneCuts.posterName(index)).jpg")
+            }
+            try await keep(made, kind: .poster, ext: "jpg", format: "jpeg", for: .scenes, target, replacing: oldPosters)
         }
-        try await keep(made, kind: .poster, ext: "jpg", format: "jpeg", for: .scenes, target, replacing: oldPosters)
+        try await save(.scenes, found.cuts.json, warnings: found.warnings, target)
     }
 }

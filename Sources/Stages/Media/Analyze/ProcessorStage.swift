@@ -20,7 +20,7 @@ public struct ProcessorStage: ItemStage {
     /// Originals are in the library (false: in the item's temp space, from its download; the
     /// peaks are then kept in the result only).
     public let libraryOriginals: Bool
-    /// A `reprocess`: results (and the peaks file) of processors no longer planned are taken out.
+    /// A `reprocess`: results and files of processors no longer planned are taken out.
     public let reprocess: Bool
     let analyzer = AudioAnalyzer()
     private let making = KeyedLock<String>()
@@ -59,50 +59,31 @@ public struct ProcessorStage: ItemStage {
         return skipped.map { .skip(item, reason: $0) } ?? .forward(item)
     }
 
-    /// The processors' outputs kept for the original: its results, and its derived files by kind.
-    struct Outputs {
-        var results: [String: ProcessorRecord]
-        var files: [DerivedKind: [DerivedFile]]
-    }
-
-    /// The files a processor keeps beside the original (nil: none).
-    static func fileKind(of processor: ProcessorName) -> DerivedKind? {
-        switch processor {
-        case .peaks: .peaks
-        case .scenes: .poster
-        case .loudness, .fingerprint: nil
-        }
-    }
-
     /// Returns why the item leaves the graph here (the same recording as one the library has), if it does.
     private func run(
         _ planned: [ProcessorName], input: String, sha256: String, original: StoredFile, itemID: Int64, item: MediaItem, context: StageContext
     ) async throws -> String? {
-        var outputs = Outputs(
-            results: Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 },
-            files: Dictionary(grouping: try await store.derivedFiles(parentAssetID: original.assetID), by: \.kind))
+        let results = Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 }
+        var files = try await store.derivedFiles(parentAssetID: original.assetID)
         if reprocess {
-            for name in outputs.results.keys where !planned.map(\.rawValue).contains(name) {
+            for name in results.keys where !planned.map(\.rawValue).contains(name) {
                 try await store.removeAssetResult(assetID: original.assetID, processor: name, lease: item.lease)
-                outputs.results[name] = nil
             }
-            for kind in DerivedKind.allCases where !planned.contains(where: { Self.fileKind(of: $0) == kind }) {
-                try await remove(outputs.files[kind] ?? [], lease: item.lease)
-                outputs.files[kind] = nil
-            }
+            let unplanned = files.filter { file in !planned.contains { Self.fileKind(of: $0) == file.kind } }
+            try await remove(unplanned, lease: item.lease)
+            files.removeAll { unplanned.contains($0) }
         }
         let wanted = planned.filter { processor in
-            let key = plan.key(for: processor, input: sha256)
-            if outputs.results[processor.rawValue]?.key != key { return true }
-            // A processor's files are part of its output: made again when one is missing.
-            guard libraryOriginals, let kind = Self.fileKind(of: processor), let files = outputs.files[kind] else { return false }
-            return !files.allSatisfy { $0.key == key && library.holds($0.file.locator, size: $0.file.size) }
+            !Self.staleness(
+                processor, plan: plan, input: sha256, result: results[processor.rawValue], files: files, library: libraryOriginals ? library : nil
+            ).isEmpty
         }
         guard !wanted.isEmpty else { return nil }
         let target = Target(original: original, sha256: sha256, itemID: itemID, item: item, context: context)
-        if wanted.contains(.scenes) { try await scenes(input, target, replacing: outputs.files[.poster] ?? []) }
+        let old = Dictionary(grouping: files, by: \.kind)
+        if wanted.contains(.scenes) { try await scenes(input, target, replacing: old[.poster] ?? []) }
         let audio = wanted.filter { $0 != .scenes }
-        return audio.isEmpty ? nil : try await analyze(audio, input, target, replacing: outputs.files[.peaks] ?? [])
+        return audio.isEmpty ? nil : try await analyze(audio, input, target, replacing: old[.peaks] ?? [])
     }
 
     /// What the outputs are made for.
@@ -121,10 +102,21 @@ public struct ProcessorStage: ItemStage {
                 try await analyzer.analyze(input, processors: Set(wanted), samplesPerPixel: plan.samplesPerPixel)
             }
         } catch let error as AnalyzeError {
+            if wanted.contains(.peaks), libraryOriginals { try await keep([], kind: .peaks, ext: "dat", format: "", for: .peaks, target, replacing: oldPeaks) }
             for processor in wanted { try await saveFailure(processor, error, target) }
             return nil
         }
         if let reason = try await sameRecording(analysis.fingerprint, target) { return reason }
+        // The files first, the results last: a result is never kept without the files it lists.
+        if wanted.contains(.peaks), libraryOriginals {
+            var made: [(name: String, path: String)] = []
+            if let peaks = analysis.peaks {
+                let path = target.context.temporaryPath(suffix: ".dat")
+                try await BlockingIO.run { try peaks.dat().write(to: URL(fileURLWithPath: path)) }
+                made = [(name: "peaks", path: path)]
+            }
+            try await keep(made, kind: .peaks, ext: "dat", format: "audiowaveform-dat", for: .peaks, target, replacing: oldPeaks)
+        }
         for processor in wanted {
             let result: JSONValue? =
                 switch processor {
@@ -137,11 +129,6 @@ public struct ProcessorStage: ItemStage {
             let warnings = analysis.warnings.filter { $0.contains("fingerprint") == (processor == .fingerprint) || !$0.contains("fingerprint") }
             // A processor that gave nothing (a fingerprint of too short a file) says why.
             try await save(processor, result ?? .object([("error", .string("no result: \(warnings.joined(separator: "; "))"))]), warnings: warnings, target)
-        }
-        if wanted.contains(.peaks), libraryOriginals, let peaks = analysis.peaks {
-            let made = target.context.temporaryPath(suffix: ".dat")
-            try await BlockingIO.run { try peaks.dat().write(to: URL(fileURLWithPath: made)) }
-            try await keep([(name: "peaks", path: made)], kind: .peaks, ext: "dat", format: "audiowaveform-dat", for: .peaks, target, replacing: oldPeaks)
         }
         return nil
     }
@@ -185,8 +172,8 @@ public struct ProcessorStage: ItemStage {
         _ made: [(name: String, path: String)], kind: DerivedKind, ext: String, format: String, for processor: ProcessorName, _ target: Target,
         replacing old: [DerivedFile]
     ) async throws {
-        guard let locator = target.item.locator else { return }
         try await remove(old.filter { file in !made.contains { $0.name == file.name } }, lease: target.item.lease)
+        guard let locator = target.item.locator else { return }
         let key = plan.key(for: processor, input: target.sha256)
         for file in made {
             let previous = old.first { $0.name == file.name }
@@ -201,9 +188,17 @@ public struct ProcessorStage: ItemStage {
                     candidates: LibraryPath.candidates(locator, sha256: target.sha256) { LibraryPath.rendition(of: $0, profile: file.name, ext: ext) })
                 return (digest.hex, Int64(bytes), at)
             } }
-            _ = try await store.recordDerivedFile(
-                itemID: target.itemID, parentAssetID: target.original.assetID, kind: kind, name: file.name, sha256: placed.0, size: placed.1,
-                format: format, key: key, backend: LocalLibrary.backendName, locator: placed.2, lease: target.item.lease)
+            do {
+                _ = try await store.recordDerivedFile(
+                    itemID: target.itemID, parentAssetID: target.original.assetID, kind: kind, name: file.name, sha256: placed.0, size: placed.1,
+                    format: format, key: key, backend: LocalLibrary.backendName, locator: placed.2, lease: target.item.lease)
+            } catch {
+                // A file placed anew but not recorded is not left in the library (unless the
+                // lease passed on: the newer attempt may have adopted it).
+                let leaseLost = if case StoreError.leaseLost = error { true } else { false }
+                if previous == nil, !leaseLost, let path = library.path(for: placed.2) { unlink(path) }
+                throw error
+            }
         }
     }
 

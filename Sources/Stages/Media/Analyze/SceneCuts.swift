@@ -40,9 +40,10 @@ public struct SceneCuts: Sendable, Equatable {
     public static func posterName(_ index: Int) -> String { String(format: "poster-%04d", index + 1) }
 
     /// The cuts of `path`'s video; posters (when `posterWidth` > 0) written into `posterDirectory`.
+    /// `threads`: the decoder's (0: libav's choice; a stage holding one cpu slot decodes on one).
     public static func detect(
         _ path: String, threshold: Double = defaultThreshold, posterWidth: Int = defaultPosterWidth, posterEvery: Double = 0,
-        posterDirectory: String? = nil
+        posterDirectory: String? = nil, threads: Int = 1
     ) async throws -> (cuts: SceneCuts, warnings: [String]) {
         Libav.initialize()
         let control = TranscodeControl(progress: nil)
@@ -55,7 +56,7 @@ public struct SceneCuts: Sendable, Equatable {
                 let width = posterDirectory == nil ? 0 : posterWidth
                 let status = (posterDirectory ?? "").withCString { directory in
                     var options = mk_scenes_options(
-                        threshold: threshold, poster_width: Int32(clamping: width), poster_every: posterEvery, poster_dir: directory, threads: 0)
+                        threshold: threshold, poster_width: Int32(clamping: width), poster_every: posterEvery, poster_dir: directory, threads: Int32(clamping: threads))
                     return mk_scenes_detect(path, &options, &scenes, control.flag, &error, error.count, &notes, notes.count)
                 }
                 if status == Int32(MK_SCENES_CANCELED) || control.isCancelled { throw CancellationError() }

@@ -3,9 +3,10 @@ import Foundation
 
 /// Makes the planned renditions of each stored original, beside it in the library
 /// (`<title>.<profile>.<ext>`), and records each as a file asset of kind rendition linked to
-/// the original. Renditions the library already has are not made again, except by a
-/// `reprocess` job (`remake`): it makes every planned rendition anew and replaces the stored
-/// file where the new one's bytes differ.
+/// the original, with the key it was made from (the original's SHA-256, the profile's settings
+/// with the ReplayGain tags it carries, libav's versions). Renditions the library already has
+/// are not made again; a `reprocess` job (`remake`) makes those whose key changed (replacing
+/// the stored file where the new bytes differ) and takes out those no longer planned.
 ///
 /// Items with the same content make each rendition once: in one process they take turns on a
 /// `KeyedLock`, across processes on the store's content claim (`claimContent`).

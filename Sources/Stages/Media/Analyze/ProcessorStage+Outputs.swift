@@ -1,0 +1,45 @@
+public import Engine
+import Foundation
+
+extension ProcessorStage {
+    /// The files a processor keeps beside the original (nil: none).
+    public static func fileKind(of processor: ProcessorName) -> DerivedKind? {
+        switch processor {
+        case .peaks: .peaks
+        case .scenes: .poster
+        case .loudness, .fingerprint: nil
+        }
+    }
+
+    /// The files a stored result says its processor keeps: the peaks file, the posters it lists;
+    /// none for a result that records a failure.
+    static func expectedFiles(_ processor: ProcessorName, result json: String) -> Set<String> {
+        guard let result = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)), result["error"] == nil else { return [] }
+        switch processor {
+        case .peaks: return ["peaks"]
+        case .scenes:
+            guard case .array(let posters) = result["posters"] else { return [] }
+            return Set(posters.compactMap { poster -> String? in if case .string(let name) = poster["name"] { name } else { nil } })
+        case .loudness, .fingerprint: return []
+        }
+    }
+
+    /// Why a processor's output for an original is out of date — empty when it is current: its
+    /// result made from the key the plan gives now and, with the originals in `library`, its
+    /// files those the result lists, recorded from the same key and held by the library. The
+    /// stage and `engine reprocess --dry-run` decide with this one function.
+    public static func staleness(
+        _ processor: ProcessorName, plan: ProcessorPlan, input: String, result: ProcessorRecord?, files: [DerivedFile], library: LocalLibrary?
+    ) -> [String] {
+        let key = plan.key(for: processor, input: input)
+        guard let result else { return ["missing"] }
+        let changed = key.changes(from: result.key)
+        if !changed.isEmpty { return changed.map { "\($0) changed" } }
+        guard let library, let kind = fileKind(of: processor) else { return [] }
+        let own = files.filter { $0.kind == kind }
+        if Set(own.map(\.name)) != expectedFiles(processor, result: result.json) { return ["files missing"] }
+        if own.contains(where: { $0.key != key }) { return ["files made from another key"] }
+        if !own.allSatisfy({ library.holds($0.file.locator, size: $0.file.size) }) { return ["files missing"] }
+        return []
+    }
+}
