@@ -35,8 +35,8 @@ extension PostgresJobStore {
         try await connection { session in
             let collections = try await session.rows(
                 """
-                SELECT c.id, coalesce(c.title, c.locator) AS name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
-                WHERE ci.item_id = \(itemID)
+                SELECT DISTINCT c.id, coalesce(c.title, c.locator) AS name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+                WHERE ci.item_id = \(itemID) OR ci.item_id IN (\(unescaped: StoreSQL.itemsSharingOriginal.replacingOccurrences(of: "?", with: "\(itemID)")))
                 """)
             guard collections.count == 1, let collection = collections.first else { return nil }
             var query = PostgresQuery(unsafeSQL: StoreSQL.albumResults)

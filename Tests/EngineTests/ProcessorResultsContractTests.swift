@@ -54,4 +54,45 @@ extension JobQueueContractTests {
         #expect(derived.first?.file.locator == "a.peaks.dat" && derived.first?.kind == .peaks)
         #expect(try await store.storedOriginal(itemID: itemID)?.assetID == original.assetID, "a derived file is not the item's original")
     }
+
+    /// An album is the item's one collection (with every item that has its original), each
+    /// track's result through its stored original; an original taken from an item goes (with
+    /// what was made from it) unless another item has it, and a link points the item elsewhere.
+    @Test(arguments: Kind.allCases)
+    func albumResultsAndDroppedOriginals(_ kind: Kind) async throws {
+        let (store, dir) = try await makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let album = CollectionRef(kind: .folder, locator: "/music/album", title: "Album")
+        func item(_ id: String, in collection: CollectionRef?) async throws -> Int64 {
+            var item = MediaItem(source: "test", remoteID: id, title: id, url: "file:///\(id).flac")
+            item.collection = collection
+            return try await store.upsertItem(item).itemID
+        }
+        let one = try await item("one", in: album), two = try await item("two", in: album), loose = try await item("loose", in: nil)
+        let first = try await store.recordOriginal(
+            itemID: one, sha256: "s1", size: 1, format: "flac", backend: "library", locator: "one.flac", description: nil, lease: nil)
+        let second = try await store.recordOriginal(
+            itemID: two, sha256: "s2", size: 1, format: "flac", backend: "library", locator: "two.flac", description: nil, lease: nil)
+        let key = OutputKey(input: "s1", settings: "x", tools: "t")
+        try await store.saveAssetResult(assetID: first.assetID, processor: "loudness", version: 1, key: key, json: #"{"l":1}"#, lease: nil)
+        let measured = try #require(try await store.albumResults(itemID: two, processor: "loudness"))
+        #expect(measured.collection == "Album" && measured.results.sorted { ($0 ?? "") < ($1 ?? "") } == [nil, #"{"l":1}"#], "\(measured)")
+        #expect(try await store.albumResults(itemID: loose, processor: "loudness") == nil, "no collection, no album")
+
+        _ = try await store.recordDerivedFile(
+            itemID: two, parentAssetID: second.assetID, kind: .peaks, name: "peaks", sha256: "p", size: 1, format: "dat", key: key,
+            backend: "library", locator: "two.peaks.dat", lease: nil)
+        let dropped = try await store.dropOriginal(itemID: two, assetID: second.assetID, linkTo: first.assetID, reason: "same", lease: nil)
+        #expect(Set(dropped.map(\.locator)) == ["two.flac", "two.peaks.dat"], "\(dropped)")
+        #expect(try await store.storedOriginal(itemID: two)?.assetID == first.assetID, "linked to the kept recording")
+        #expect(try await store.derivedFiles(parentAssetID: second.assetID).isEmpty)
+
+        let again = try await item("again", in: nil)
+        _ = try await store.recordOriginal(
+            itemID: again, sha256: "s1", size: 1, format: "flac", backend: "library", locator: "one.flac", description: nil, lease: nil)
+        #expect(try await store.dropOriginal(itemID: again, assetID: first.assetID, linkTo: nil, reason: "same", lease: nil).isEmpty,
+                "another item has it: nothing goes")
+        #expect(try await store.storedOriginal(itemID: again) == nil)
+        #expect(try await store.storedOriginal(itemID: one)?.assetID == first.assetID)
+    }
 }

@@ -87,7 +87,8 @@ public protocol CatalogStore: Sendable {
     func assetResults(assetID: Int64) async throws -> [ProcessorRecord]
     /// Every asset's result of one processor, by asset.
     func assetResults(processor: String) async throws -> [ProcessorRecord]
-    /// The album of an item that is in exactly one collection: that collection's name (its
+    /// The album of an item that is in exactly one collection — it and every item with the same
+    /// original, so that one file never belongs to two albums: that collection's name (its
     /// title, else its locator) and the `processor` result of each of its items' stored
     /// originals (nil for an item without one); nil for an item in no collection or in several.
     func albumResults(itemID: Int64, processor: String) async throws -> (collection: String, results: [String?])?

@@ -41,9 +41,9 @@ extension SQLiteJobStore {
             let collections = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT c.id, coalesce(c.title, c.locator) AS name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
-                    WHERE ci.item_id = ?
-                    """, arguments: [itemID])
+                    SELECT DISTINCT c.id, coalesce(c.title, c.locator) AS name FROM collection_items ci JOIN collections c ON c.id = ci.collection_id
+                    WHERE ci.item_id = ? OR ci.item_id IN (\(StoreSQL.itemsSharingOriginal))
+                    """, arguments: [itemID, itemID])
             guard collections.count == 1, let collection = collections.first else { return nil }
             let results = try String?.fetchAll(db, sql: StoreSQL.albumResults, arguments: [processor, collection["id"]])
             return (collection["name"], results)

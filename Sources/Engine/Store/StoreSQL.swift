@@ -2,6 +2,12 @@
 /// stored file and the catalog's collections with their status. One text, so the two stores
 /// cannot drift apart.
 package enum StoreSQL {
+    /// The items that have the original of item `?` (its own id given as a number).
+    package static let itemsSharingOriginal = """
+        SELECT other.item_id FROM item_assets mine JOIN file_assets a ON a.id = mine.asset_id AND a.kind = 'original'
+        JOIN item_assets other ON other.asset_id = a.id WHERE mine.item_id = ?
+        """
+
     /// One processor's result (`?` 1) for each item of a collection (`?` 2), through the item's
     /// stored original; NULL for an item without one.
     package static let albumResults = """

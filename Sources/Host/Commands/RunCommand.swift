@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Make no renditions (store originals only).")
     var noRenditions = false
 
-    @Flag(help: "Run no processors (loudness, peaks, fingerprint) on the stored originals.")
+    @Flag(help: "Run no processors (loudness, peaks, fingerprint; scenes) on the stored originals.")
     var noProcessors = false
 
     @Option(help: "Seconds in-flight items get to finish after SIGTERM before going back to the queue.")

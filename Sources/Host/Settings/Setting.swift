@@ -93,7 +93,7 @@ struct Setting: Sendable {
             Setting(key: "renditions", kind: .boolean, flag: "--no-renditions", help: "make the graph's renditions", defaultValue: "true"),
             Setting(
                 key: "run_processors", kind: .boolean, flag: "--no-processors",
-                help: "run the graph's processors (loudness, peaks, fingerprint) on stored originals", defaultValue: "true"),
+                help: "run the graph's processors (loudness, peaks, fingerprint; scenes) on stored originals", defaultValue: "true"),
             Setting(key: "console_host", kind: .text, flag: "--host", help: "the console's address (engine serve)", defaultValue: "127.0.0.1"),
             Setting(key: "console_port", kind: .count(0...65_535), flag: "--port", help: "the console's port (engine serve; 0: any free one)", defaultValue: "18080"),
             Setting(key: "runner", kind: .boolean, flag: nil, help: "run jobs in this profile (false: console only)", defaultValue: "true"),

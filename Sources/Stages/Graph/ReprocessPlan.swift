@@ -83,7 +83,7 @@ public struct ReprocessPlanner: Sendable {
                 current: profile.key(input: original.sha256, tags: gain.tags(for: profile)),
                 present: stored.map { library.holds($0.file.locator, size: $0.file.size) } ?? true)
         }
-        for stored in entry.renditions where !profiles.contains(where: { $0.name == stored.profile }) {
+        for stored in entry.renditions where stored.file.backend == LocalLibrary.backendName && !profiles.contains(where: { $0.name == stored.profile }) {
             add("rendition \(stored.profile)", .remove, ["not configured"])
         }
         return changes
