@@ -55,6 +55,33 @@ import TestSupport
         }
     }
 
+    /// Our sample and true peak (libebur128's interpolator in float, a block at a time) equal
+    /// libebur128's own on real files and on tones whose peaks fall between samples, at the
+    /// rates where it oversamples 4x, 2x and not at all.
+    @Test(arguments: [
+        "audio-id3.mp3", "audio-aac.m4a", "audio-vorbis-comments.flac", "audio-vorbis.ogg", "audio-pcm.wav",
+        "tone:44100", "tone:48000", "tone:96000", "tone:192000",
+    ])
+    func ourPeaksAreLibebur128s(_ input: String) async throws {
+        var path = Fixtures.media(input)
+        let dir = try TemporaryDirectory("tone")
+        if input.hasPrefix("tone:") {
+            // A quarter of the rate, 45 degrees off the samples: every peak between two samples.
+            let rate = Int(input.dropFirst(5))!
+            path = dir.file("tone-\(rate).wav").path
+            let made = try Command.run("ffmpeg", [
+                "-v", "error", "-f", "lavfi", "-i", "aevalsrc=exprs='0.9*sin(2*PI*\(rate / 4)*t+PI/4)|0.5*sin(2*PI*997*t)':s=\(rate):d=3",
+                "-c:a", "pcm_f32le", path,
+            ])
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        let analysis = try await AudioAnalyzer().analyze(path, processors: [.loudness], referencePeaks: true)
+        let ours = try #require(analysis.loudness), reference = try #require(analysis.referencePeaks)
+        #expect(ours.samplePeak == reference.sample, "\(input): \(ours.samplePeak) vs \(reference.sample)")
+        #expect(abs(ours.truePeak - reference.true) <= 1e-5 * reference.true, "\(input): \(ours.truePeak) vs \(reference.true)")
+        if input.hasPrefix("tone:") { #expect(ours.truePeak > ours.samplePeak * 1.05 || input == "tone:192000", "\(input): an inter-sample peak") }
+    }
+
     /// Tech 3342 cases 1–4: the stated loudness range ±1 LU.
     @Test(arguments: [
         (1, [(-20.0, 20.0), (-30.0, 20.0)], 10.0),

@@ -19,6 +19,7 @@ typedef struct mk_analyze_options {
     int fingerprint;       /* Chromaprint, as fpcalc computes it */
     double fingerprint_seconds; /* of the input's start fingerprinted (fpcalc's -length; 120) */
     int threads;  /* decoder threads; 0: libav's choice */
+    int reference_peaks; /* also measure the peaks with libebur128 (reference_*), to check ours */
 } mk_analyze_options;
 
 /* The gating-block histogram: bin i counts the 400 ms blocks (every 100 ms) whose momentary
@@ -32,7 +33,9 @@ typedef struct mk_loudness {
     double integrated;  /* LUFS; -HUGE_VAL when every block is gated (silence) */
     double range;       /* LU */
     double sample_peak; /* linear, the largest of the channels */
-    double true_peak;   /* linear, the largest of the channels (4x oversampled below 96 kHz) */
+    double true_peak;   /* linear, the largest of the channels (4x oversampled below 96 kHz): our
+                           float kernel of libebur128's interpolator */
+    double reference_sample_peak, reference_true_peak; /* libebur128's, with reference_peaks */
     uint32_t *histogram; /* MK_LOUDNESS_BINS counts, owned by the analysis */
 } mk_loudness;
 

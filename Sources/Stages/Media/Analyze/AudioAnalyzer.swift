@@ -16,6 +16,8 @@ public struct AudioAnalyzer: Sendable {
         public var peaks: WaveformPeaks?
         public var fingerprint: AcousticFingerprint?
         public var warnings: [String]
+        /// libebur128's own sample and true peak (linear), with `referencePeaks`: what ours are checked against.
+        public var referencePeaks: (sample: Double, true: Double)?
     }
 
     public init() {
@@ -33,23 +35,28 @@ public struct AudioAnalyzer: Sendable {
     }
 
     /// `processors`: those that run (the others' results are nil); `samplesPerPixel`: the
-    /// peaks' resolution (at least 2).
+    /// peaks' resolution (at least 2); `referencePeaks`: also measure the peaks with libebur128.
     public func analyze(
-        _ path: String, processors: Set<ProcessorName> = Set(ProcessorName.allCases), samplesPerPixel: Int = WaveformPeaks.defaultSamplesPerPixel
+        _ path: String, processors: Set<ProcessorName> = Set(ProcessorName.allCases), samplesPerPixel: Int = WaveformPeaks.defaultSamplesPerPixel,
+        referencePeaks: Bool = false
     ) async throws -> Analysis {
         let control = TranscodeControl(progress: nil)
         return try await withTaskCancellationHandler {
-            try await BlockingIO.run { try Self.run(path, processors: processors, samplesPerPixel: samplesPerPixel, control: control) }
+            try await BlockingIO.run {
+                try Self.run(path, processors: processors, samplesPerPixel: samplesPerPixel, referencePeaks: referencePeaks, control: control)
+            }
         } onCancel: {
             control.cancel()
         }
     }
 
-    private static func run(_ path: String, processors: Set<ProcessorName>, samplesPerPixel: Int, control: TranscodeControl) throws -> Analysis {
+    private static func run(
+        _ path: String, processors: Set<ProcessorName>, samplesPerPixel: Int, referencePeaks: Bool, control: TranscodeControl
+    ) throws -> Analysis {
         func on(_ processor: ProcessorName) -> Int32 { processors.contains(processor) ? 1 : 0 }
         var options = mk_analyze_options(
             loudness: on(.loudness), peaks: on(.peaks), samples_per_pixel: Int32(clamping: samplesPerPixel), fingerprint: on(.fingerprint),
-            fingerprint_seconds: AcousticFingerprint.seconds, threads: 1)
+            fingerprint_seconds: AcousticFingerprint.seconds, threads: 1, reference_peaks: referencePeaks ? 1 : 0)
         var result = mk_analysis()
         var error = [CChar](repeating: 0, count: 1024)
         var notes = [CChar](repeating: 0, count: 2048)
@@ -59,7 +66,9 @@ public struct AudioAnalyzer: Sendable {
         guard status == 0 else { throw AnalyzeError.failed(input: path, reason: String(nulTerminated: error)) }
         var analysis = Analysis(
             sampleRate: Int(result.sample_rate), channels: Int(result.channels), duration: result.duration, loudness: nil, peaks: nil,
-            fingerprint: nil, warnings: String(nulTerminated: notes).split(separator: "\n").map(String.init))
+            fingerprint: nil, warnings: String(nulTerminated: notes).split(separator: "\n").map(String.init),
+            referencePeaks: referencePeaks && result.has_loudness != 0
+                ? (result.loudness.reference_sample_peak, result.loudness.reference_true_peak) : nil)
         if result.has_loudness != 0 {
             let measured = result.loudness
             var histogram: [Int: Int] = [:]
