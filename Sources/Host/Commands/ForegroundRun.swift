@@ -10,6 +10,33 @@ struct ForegroundRun {
     let grace: Double
     let json: Bool
 
+    /// A command that queues a job (upload, reprocess): runs it in the foreground when no runner
+    /// holds the data directory, else leaves it queued for the runner that does and says so.
+    func runOrQueue(_ job: JobRecord, settings: Settings, command: String) async throws {
+        let directory = settings.directory
+        let host: RunnerHost
+        do {
+            host = try await RunnerHost.start(settings)
+        } catch {
+            // Held by a runner here, or run elsewhere (a profile whose runner is off): queued for it.
+            let queued = if case DataDirectoryError.locked = error { true } else { error is RunnerHostError }
+            guard queued else {
+                Output.error(command, "\(error)")
+                throw EngineExit.cannotRun
+            }
+            Output.line("job \(job.id) queued: the runner that holds \(directory.root.path) takes it (`engine jobs show \(job.id) --follow`)")
+            return
+        }
+        Output.note("job \(job.id)")
+        do {
+            try await run(job, host: host, directory: directory)
+        } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
+    }
+
     func run(_ job: JobRecord, host: RunnerHost, directory: DataDirectory) async throws {
         let logger = Logger(label: "engine.run")
         logger.info("job started", metadata: ["job.id": "\(job.id)", "job.type": "\(job.type.rawValue)", "runner": "\(host.runner)"])

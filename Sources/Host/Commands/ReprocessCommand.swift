@@ -43,26 +43,7 @@ struct ReprocessCommand: AsyncParsableCommand {
             JobSpec(
                 type: .reprocess, inputs: [CatalogCollector.input], scope: JobScope(sources: sources, collections: collections),
                 options: options.encoded, stages: JobAssembly.stageNames(.reprocess)))
-        let host: RunnerHost
-        do {
-            host = try await RunnerHost.start(settings)
-        } catch {
-            let queued = if case DataDirectoryError.locked = error { true } else { error is RunnerHostError }
-            guard queued else {
-                Output.error("reprocess", "\(error)")
-                throw EngineExit.cannotRun
-            }
-            Output.line("job \(job.id) queued: the runner that holds \(directory.root.path) takes it (`engine jobs show \(job.id) --follow`)")
-            return
-        }
-        Output.note("job \(job.id)")
-        do {
-            try await ForegroundRun(grace: grace, json: json).run(job, host: host, directory: directory)
-        } catch {
-            await host.stop()
-            throw error
-        }
-        await host.stop()
+        try await ForegroundRun(grace: grace, json: json).runOrQueue(job, settings: settings, command: "reprocess")
     }
 
     private func plan(store: any EngineStore, file: GraphFile, options: JobOptions, library: LocalLibrary) async throws {

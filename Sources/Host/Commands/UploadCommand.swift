@@ -29,7 +29,6 @@ struct UploadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = data.settings(limitRate.map { ["limit_rate": $0] } ?? [:])
-        let directory = settings.directory
         let store = try await BackendCommand.store(data, command: "upload")
         try await BackendAccess.check(backend, store: store, command: "upload")
         var options = JobOptions()
@@ -42,26 +41,6 @@ struct UploadCommand: AsyncParsableCommand {
             JobSpec(
                 type: .uploadOnly, inputs: [CatalogCollector.input], scope: JobScope(sources: sources, collections: collections, limit: limit),
                 options: options.encoded, stages: JobAssembly.stageNames(.uploadOnly)))
-        let host: RunnerHost
-        do {
-            host = try await RunnerHost.start(settings)
-        } catch {
-            // Held by a runner here, or run elsewhere (a profile whose runner is off): queued for it.
-            let queued = if case DataDirectoryError.locked = error { true } else { error is RunnerHostError }
-            guard queued else {
-                Output.error("upload", "\(error)")
-                throw EngineExit.cannotRun
-            }
-            Output.line("job \(job.id) queued: the runner that holds \(directory.root.path) takes it (`engine jobs show \(job.id) --follow`)")
-            return
-        }
-        Output.note("job \(job.id)")
-        do {
-            try await ForegroundRun(grace: grace, json: json).run(job, host: host, directory: directory)
-        } catch {
-            await host.stop()
-            throw error
-        }
-        await host.stop()
+        try await ForegroundRun(grace: grace, json: json).runOrQueue(job, settings: settings, command: "upload")
     }
 }
