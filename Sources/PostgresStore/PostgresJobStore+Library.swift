@@ -69,7 +69,12 @@ extension PostgresJobStore {
     public func removeItems(_ ids: [Int64]) async throws -> RemovedItems {
         guard !ids.isEmpty else { return RemovedItems(items: 0, files: []) }
         return try await transaction { session in
-            let assets = try await session.rows("SELECT DISTINCT asset_id FROM item_assets WHERE item_id = ANY(\(ids))").map {
+            let assets = try await session.rows(
+                """
+                SELECT asset_id FROM item_assets WHERE item_id = ANY(\(ids))
+                UNION SELECT a.id FROM file_assets a JOIN item_assets ia ON ia.asset_id = a.parent_asset_id WHERE ia.item_id = ANY(\(ids))
+                """
+            ).map {
                 try $0["asset_id"] as Int64
             }
             try await session.execute("UPDATE job_items SET item_id = NULL WHERE item_id = ANY(\(ids))")

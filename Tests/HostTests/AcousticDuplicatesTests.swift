@@ -82,4 +82,22 @@ import TestSupport
         #expect(linked["a-cut.ogg"] == kept["a.flac"], "the cut points at the FLAC's file: \(linked)")
         #expect(!(try FileManager.default.subpathsOfDirectory(atPath: dataDir.file("library").path)).contains { $0.hasSuffix(".ogg") })
     }
+
+    /// `skip` never takes out an original the library held before: stored copies that pass the
+    /// graph again (a new rendition to make) stay, though they are now fingerprinted.
+    @Test func storedCopiesAreNeverTakenOut() throws {
+        let dataDir = try TemporaryDirectory("data"), inputs = try TemporaryDirectory("songs")
+        let songs = [try song("a.flac", variant: 0, in: inputs), try song("a.mp3", variant: 0, in: inputs)]
+        let before = try inputs.write("before.yaml", "renditions: none\nprocessors: {audio: [loudness]}\n")
+        let after = try inputs.write(
+            "after.yaml", "renditions: {audio: [mp3-192k], video: []}\nprocessors: {audio: [loudness, fingerprint], on_same_recording: skip}\n")
+        for graph in [before, after] {
+            let ran = try Command.engine(["run", "--graph", graph, "--data-dir", dataDir.path] + songs)
+            #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        }
+        let items = try #require(try parseJSON(Command.engine(["items", "--json", "--data-dir", dataDir.path]).stdout) as? [[String: Any]])
+        #expect(items.count == 2 && items.allSatisfy { ($0["renditions"] as? [Any])?.count == 1 }, "\(items)")
+        let refused = try Command.engine(["graph", try inputs.write("bad.yaml", "processors: {audio: [loudness], on_same_recording: link}\n")])
+        #expect(refused.status == 2 && refused.stderr.contains("needs the fingerprint"), "\(refused.stderr)")
+    }
 }

@@ -251,5 +251,8 @@ import TestSupport
         #expect(removed.stdout.contains("removed 1 item(s)"), "\(removed.stdout)")
         #expect(FileManager.default.fileExists(atPath: peaks), "the other item still has them")
         #expect((try show(second)["derived_files"] as? [[String: Any]])?.first?["path"] as? String == peaks)
+        let last = try engine(["items", "remove", "--delete-files", "collection:two"])
+        #expect(last.stdout.contains("removed 1 item(s)"), "\(last.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: peaks), "with the last item, the files made from its original go")
     }
 }

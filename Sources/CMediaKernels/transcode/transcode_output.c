@@ -89,10 +89,13 @@ int mk_tc_write_header(mk_tc *t, const char *output) {
         if (ret < 0) return mk_tc_fail(t, ret, "cannot create output");
     }
     if (t->o->tags && (ret = drop_stream_loudness(t)) < 0) return ret;
-    /* Ogg keeps tags per stream (Vorbis comments): give the audio stream the file's tags. */
-    if (t->aout && !strcmp(t->oc->oformat->name, "ogg") &&
-        (ret = av_dict_copy(&t->aout->metadata, t->oc->metadata, AV_DICT_DONT_OVERWRITE)) < 0)
-        return mk_tc_fail(t, ret, "cannot copy tags");
+    /* Ogg keeps tags per stream (Vorbis comments): give each audio stream (encoded or copied)
+       the file's tags. */
+    for (unsigned i = 0; !strcmp(t->oc->oformat->name, "ogg") && i < t->oc->nb_streams; i++) {
+        AVStream *st = t->oc->streams[i];
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && (ret = av_dict_copy(&st->metadata, t->oc->metadata, AV_DICT_DONT_OVERWRITE)) < 0)
+            return mk_tc_fail(t, ret, "cannot copy tags");
+    }
     AVDictionary *options = NULL;
     if (t->o->faststart && (ret = av_dict_set(&options, "movflags", "+faststart", 0)) < 0)
         return mk_tc_fail(t, ret, "cannot write output header");

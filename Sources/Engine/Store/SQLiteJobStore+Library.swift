@@ -111,7 +111,14 @@ extension SQLiteJobStore {
         return try await writer.write { db in
             let list = Self.placeholders(ids.count)
             let arguments = StatementArguments(ids)
-            let assets = try Int64.fetchSet(db, sql: "SELECT asset_id FROM item_assets WHERE item_id IN (\(list))", arguments: arguments)
+            // The items' assets and what was made from their originals (a file made for an item
+            // with the same content is linked to that item only).
+            let assets = try Int64.fetchSet(
+                db,
+                sql: """
+                    SELECT asset_id FROM item_assets WHERE item_id IN (\(list))
+                    UNION SELECT a.id FROM file_assets a JOIN item_assets ia ON ia.asset_id = a.parent_asset_id WHERE ia.item_id IN (\(list))
+                    """, arguments: arguments + arguments)
             try db.execute(sql: "UPDATE job_items SET item_id = NULL WHERE item_id IN (\(list))", arguments: arguments)
             try db.execute(sql: "DELETE FROM items WHERE id IN (\(list))", arguments: arguments)
             let removed = db.changesCount

@@ -182,6 +182,9 @@ struct GraphFileReader {
             }
             if kind == "audio" { plan.audio = chosen } else { plan.video = chosen }
         }
+        if plan.onSameRecording != .keep, !plan.audio.contains(.fingerprint) {
+            throw error(node, "processors.on_same_recording: \(plan.onSameRecording.rawValue) needs the fingerprint (processors.audio lists none)")
+        }
         return plan
     }
 

@@ -137,7 +137,8 @@ public struct ProcessorStage: ItemStage {
     /// library has: its own original is taken out (its files too, unless another item has
     /// them) and the item is skipped, or linked to the files of the recording kept.
     private func sameRecording(_ fingerprint: AcousticFingerprint?, _ target: Target) async throws -> String? {
-        guard !reprocess, libraryOriginals, plan.onSameRecording != .keep, let fingerprint, let values = AcousticMatcher.decode(fingerprint.fingerprint),
+        // Only an original this attempt stored: one the library held before is never taken out.
+        guard !reprocess, libraryOriginals, !target.item.originalAlreadyStored, plan.onSameRecording != .keep, let fingerprint, let values = AcousticMatcher.decode(fingerprint.fingerprint),
             let match = try await recordings.match(
                 values, assetID: target.original.assetID, key: target.item.key, threshold: AcousticMatcher.threshold, store: store)
         else { return nil }

@@ -12,10 +12,11 @@ public enum SameRecording: String, Sendable, CaseIterable {
     case link
 }
 
-/// The library's fingerprints, loaded once and added to as items are fingerprinted, so that an
-/// incoming item is matched against the recordings already kept (and those kept earlier in the
-/// same run) without reading every fingerprint again. One per process: items fingerprinted
-/// at the same time by another worker are seen only by a later run.
+/// The local library's fingerprints, loaded once per job and added to as items are
+/// fingerprinted, so that an incoming item is matched against the recordings already kept (and
+/// those kept earlier in the same job) without reading every fingerprint again; candidates are
+/// the recordings sharing at least two values, as for `engine items duplicates`. Items
+/// fingerprinted at the same time by another job or worker are seen only by a later run.
 actor RecordingIndex {
     struct Match: Sendable {
         var assetID: Int64
@@ -35,7 +36,10 @@ actor RecordingIndex {
     func match(_ values: [UInt32], assetID: Int64, key: String, threshold: Double, store: any CatalogStore) async throws -> Match? {
         if !loaded { try await load(store) }
         var shared: [Int64: Int] = [:]
-        for value in Set(values) { for id in holders[value] ?? [] where id != assetID { shared[id, default: 0] += 1 } }
+        for value in Set(values) {
+            guard let ids = holders[value], ids.count <= 64 else { continue }  // values most prints have (silence) say nothing
+            for id in ids where id != assetID { shared[id, default: 0] += 1 }
+        }
         let best = shared.filter { $0.value >= 2 }.keys.map { ($0, AcousticMatcher.similarity(values, prints[$0] ?? [])) }.max { $0.1 < $1.1 }
         if let best, best.1 >= threshold { return Match(assetID: best.0, item: items[best.0] ?? "asset \(best.0)", similarity: best.1) }
         add(assetID, values)
@@ -50,10 +54,11 @@ actor RecordingIndex {
     }
 
     private func load(_ store: any CatalogStore) async throws {
-        for entry in try await store.libraryItems(includingUnstored: false) {
+        // Recordings the local library holds (not originals kept at their source or on S3).
+        for entry in try await store.libraryItems(includingUnstored: false) where entry.file?.backend == LocalLibrary.backendName {
             if let asset = entry.file?.assetID, items[asset] == nil { items[asset] = "\(entry.source):\(entry.remoteID)" }
         }
-        for record in try await store.assetResults(processor: AcousticFingerprint.processor) {
+        for record in try await store.assetResults(processor: AcousticFingerprint.processor) where items[record.assetID] != nil {
             let result = try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))
             if case .string(let encoded) = result?["fingerprint"], let values = AcousticMatcher.decode(encoded) { add(record.assetID, values) }
         }
