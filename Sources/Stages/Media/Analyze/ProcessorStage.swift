@@ -138,7 +138,8 @@ public struct ProcessorStage: ItemStage {
     /// them) and the item is skipped, or linked to the files of the recording kept.
     private func sameRecording(_ fingerprint: AcousticFingerprint?, _ target: Target) async throws -> String? {
         // Only an original this attempt stored: one the library held before is never taken out.
-        guard !reprocess, libraryOriginals, !target.item.originalAlreadyStored, plan.onSameRecording != .keep, let fingerprint, let values = AcousticMatcher.decode(fingerprint.fingerprint),
+        guard !reprocess, libraryOriginals, !target.item.originalAlreadyStored, plan.onSameRecording != .keep, let fingerprint,
+            let values = AcousticMatcher.decode(fingerprint.fingerprint),
             let match = try await recordings.match(
                 values, assetID: target.original.assetID, key: target.item.key, threshold: AcousticMatcher.threshold, store: store)
         else { return nil }
