@@ -46,11 +46,26 @@ mk_truepeak *mk_truepeak_create(int channels, int sample_rate) {
     return tp;
 }
 
+/* The largest absolute value of v[0..n), in eight independent lanes (so that the compiler
+   can keep them in one vector register; one running maximum would be a serial chain). */
+static float abs_max(const float *v, size_t n) {
+    float lane[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            float a = fabsf(v[i + (size_t)k]);
+            lane[k] = a > lane[k] ? a : lane[k];
+        }
+    float best = 0;
+    for (; i < n; i++) best = fabsf(v[i]) > best ? fabsf(v[i]) : best;
+    for (int k = 0; k < 8; k++) best = lane[k] > best ? lane[k] : best;
+    return best;
+}
+
 /* One channel's block: its samples follow the history in `line`. */
 static void block(mk_truepeak *tp, int c, size_t n) {
     float *line = tp->line + (size_t)c * (size_t)(tp->history + BLOCK), *x = line + tp->history;
-    float peak = 0, sample = 0;
-    for (size_t i = 0; i < n; i++) sample = fmaxf(sample, fabsf(x[i]));
+    float peak = 0, sample = abs_max(x, n);
     for (int f = 0; f < tp->factor && tp->factor > 1; f++) {
         float *out = tp->out;
         memset(out, 0, n * sizeof(float));
@@ -58,7 +73,8 @@ static void block(mk_truepeak *tp, int c, size_t n) {
             const float k = tp->coeff[f][t], *in = x - tp->back[f][t];
             for (size_t i = 0; i < n; i++) out[i] += k * in[i];
         }
-        for (size_t i = 0; i < n; i++) peak = fmaxf(peak, fabsf(out[i]));
+        float m = abs_max(out, n);
+        if (m > peak) peak = m;
     }
     if (sample > peak) peak = sample; /* libebur128: the larger of the two */
     if (peak > tp->true_peak[c]) tp->true_peak[c] = peak;
