@@ -56,7 +56,7 @@ import TestSupport
             "-v", "error", "-i", Fixtures.media("audio-vorbis-comments.flac"), "-c", "copy", "-metadata", "REPLAYGAIN_TRACK_GAIN=+9.99 dB", input,
         ])
         #expect(tagged.status == 0, "\(tagged.stderr)")
-        let graph = try files.write("graph.yaml", "renditions: {audio: [opus-96k, mp3-192k, flac, remux], video: []}\n")
+        let graph = try files.write("graph.yaml", "renditions: {audio: [opus-96k, mp3-192k, flac, remux, aac-128k], video: []}\n")
         _ = try engine(["run", "--graph", graph, input])
         let item = try show(input)
         let sha256 = try #require(item["sha256"] as? String)
@@ -90,13 +90,15 @@ import TestSupport
             let path = try #require(renditions.first { $0["profile"] as? String == profile }?["path"] as? String)
             return try #require(try FFprobeReport.of(path))
         }
-        for profile in ["mp3-192k", "flac", "remux"] {
+        for profile in ["mp3-192k", "flac", "remux", "aac-128k"] {
             let report = try rendition(profile)
             #expect(report.tag("replaygain_track_gain") == String(format: "%.2f dB", gain), "\(profile): \(report.formatTags)")
             #expect(report.streamTags.allSatisfy { $0["replaygain_track_gain"] == nil || $0["replaygain_track_gain"] == String(format: "%.2f dB", gain) },
                     "\(profile): no stream keeps the source's gain: \(report.streamTags)")
             #expect(report.tag("replaygain_track_peak") == String(format: "%.6f", peak), "\(profile)")
         }
+        let m4a = try rendition("aac-128k")
+        #expect(m4a.tag("title") != nil && m4a.duration != nil, "the iTunes tags and the file as they were: \(m4a.formatTags)")
         let opus = try rendition("opus-96k")
         #expect(opus.tag("r128_track_gain") == "\(Int(((-23 - integrated) * 256).rounded()))", "\(opus.streamTags)")
         #expect(opus.tag("replaygain_track_gain") == nil, "Opus carries R128 gain only")

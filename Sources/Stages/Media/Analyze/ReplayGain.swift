@@ -38,7 +38,7 @@ public struct ReplayGain: Sendable {
         guard let track else { return [] }
         switch profile.loudnessTags {
         case .none: return []
-        case .replayGain: return track.tags(opus: false, album: album)
+        case .replayGain, .mp4Freeform: return track.tags(opus: false, album: album)
         case .r128: return track.tags(opus: true, album: album)
         }
     }

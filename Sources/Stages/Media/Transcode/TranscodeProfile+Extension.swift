@@ -42,9 +42,13 @@ extension TranscodeProfile {
 extension TranscodeProfile {
     /// How a rendition of this profile carries ReplayGain.
     public enum LoudnessTags: Sendable {
-        /// No audio, or a container whose libav muxer writes no free-form tags (MP4/M4A: FFmpeg
-        /// 5.1 writes them only as QuickTime `mdta` keys, which would replace the iTunes tags).
+        /// No audio, or an MP4 with its index in front (faststart), which the iTunes tags
+        /// cannot be added to without moving every chunk offset.
         case none
+        /// MP4/M4A: `REPLAYGAIN_*` as iTunes free-form atoms (`----:com.apple.iTunes:…`), added
+        /// after the mux (`MP4FreeformTags`): FFmpeg 5.1's muxer writes them only as QuickTime
+        /// `mdta` keys, which would replace every iTunes tag.
+        case mp4Freeform
         /// `REPLAYGAIN_TRACK_GAIN`/`_PEAK` and the album pair (MP3's ID3 TXXX, FLAC and Vorbis
         /// comments, Matroska tags).
         case replayGain
@@ -55,7 +59,7 @@ extension TranscodeProfile {
     public var loudnessTags: LoudnessTags {
         guard audio != .drop, kind != .image else { return .none }
         let muxer = container ?? fileExtension
-        if ["mp4", "mov", "m4a", "m4v", "ipod", "3gp"].contains(muxer) { return .none }
+        if ["mp4", "mov", "m4a", "m4v", "ipod", "3gp"].contains(muxer) { return faststart ? .none : .mp4Freeform }
         return audioCodec == "libopus" || fileExtension == "opus" ? .r128 : .replayGain
     }
 }

@@ -52,6 +52,14 @@ public struct Transcoder: Sendable {
                 if status == Int32(MK_TRANSCODE_CANCELED) || control.isCancelled { throw CancellationError() }
                 guard status == 0 else { throw TranscodeError.failed(input: input, reason: String(nulTerminated: error)) }
                 warnings = String(nulTerminated: notes).split(separator: "\n").map(String.init)
+                if let tags, profile.loudnessTags == .mp4Freeform {
+                    let pairs = tags.split(separator: "\n").compactMap { line -> (key: String, value: String)? in
+                        line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
+                    }
+                    if try !MP4FreeformTags.add(pairs, to: temporary) {
+                        warnings.append("the ReplayGain tags could not be added: the MP4's layout is not one they can be added to")
+                    }
+                }
             }
             return warnings
         } catch let error as AtomicFileError {
