@@ -49,6 +49,9 @@ let package = Package(
         .target(
             name: "CMediaKernels",
             dependencies: ["CFFmpeg", "CCurl"],
+            // The frame and sample loops optimized in debug builds too: the tests run every
+            // ingested file through them, and at -O0 they would starve the rest of the suite.
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))],
             linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("ebur128"), .linkedLibrary("chromaprint")]
         ),
         .target(

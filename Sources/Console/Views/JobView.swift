@@ -92,12 +92,3 @@ extension FailedJobItem {
     }
 }
 
-extension CollectionRow {
-    var json: JSONValue {
-        .object([
-            ("id", .int(id)), ("source", .string(source)), ("kind", .string(kind)), ("locator", .string(Redaction.url(locator))),
-            ("title", title.map(JSONValue.string) ?? .null), ("total", .int(Int64(total))), ("downloaded", .int(Int64(downloaded))),
-            ("status", .string(status.rawValue)), ("wanted", .bool(wanted)),
-        ])
-    }
-}

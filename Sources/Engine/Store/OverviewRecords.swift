@@ -196,3 +196,14 @@ public struct NumberedJobEvent: Sendable, Equatable {
         self.message = message
     }
 }
+
+extension CollectionRow {
+    /// As `/api/collections` and `engine collections --json` give it (a URL's secrets redacted).
+    public var json: JSONValue {
+        .object([
+            ("id", .int(id)), ("source", .string(source)), ("kind", .string(kind)), ("locator", .string(Redaction.url(locator))),
+            ("title", title.map(JSONValue.string) ?? .null), ("total", .int(Int64(total))), ("downloaded", .int(Int64(downloaded))),
+            ("status", .string(status.rawValue)), ("wanted", .bool(wanted)),
+        ])
+    }
+}
