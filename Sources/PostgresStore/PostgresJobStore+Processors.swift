@@ -58,7 +58,7 @@ extension PostgresJobStore {
         itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
         key: OutputKey, backend: String, locator: String, lease: ItemLease?
     ) async throws -> DerivedFile {
-        let madeFrom = String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+        let madeFrom = key.json
         return try await transaction { session in
             if let lease { try await Self.fence(session, lease, step: "process") }
             let backendID = try await Self.backendID(session, backend)

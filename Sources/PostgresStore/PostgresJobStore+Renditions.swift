@@ -46,7 +46,7 @@ extension PostgresJobStore {
             throw StoreError.notFound("original \(originalSHA256)")
         }
         let noted = warnings.isEmpty ? nil : Redaction.scrub(warnings.joined(separator: "\n"))
-        let madeFrom = key.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        let madeFrom = key?.json
         let assetID: Int64 = try await session.value(
             """
             INSERT INTO file_assets (kind, parent_asset_id, profile, format, size, sha256, warnings, made_from)

@@ -65,16 +65,22 @@ import TestSupport
 
     /// Fencing: once a lease has passed to another attempt, the old holder's writes change
     /// nothing (settle, step, and the catalog writes that carry the lease).
-    @Test(arguments: Kind.allCases)
-    func aWriteUnderALeaseThatPassedOnIsRefusedAndChangesNothing(_ kind: Kind) async throws {
-        let (store, dir) = try await makeStore(kind)
-        defer { withExtendedLifetime(dir) {} }
+    /// A job of one item whose first attempt's lease expired and passed on to a second attempt.
+    func passedOnLease(_ store: any JobStore) async throws -> (job: JobRecord, stale: ClaimedItem, fresh: ClaimedItem) {
         let job = try await job(store)
         try await store.enqueue(jobID: job.id, items: items(1), completingInput: nil)
         let stale = try #require(try await store.claim(jobID: job.id, holder: "old", limit: 1, leaseDuration: .milliseconds(1)).first)
         try await Task.sleep(for: .milliseconds(20))
         #expect(try await store.interruptExpiredLeases() == 1)
         let fresh = try #require(try await store.claim(jobID: job.id, holder: "new", limit: 1, leaseDuration: .seconds(30)).first)
+        return (job, stale, fresh)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func aWriteUnderALeaseThatPassedOnIsRefusedAndChangesNothing(_ kind: Kind) async throws {
+        let (store, dir) = try await makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let (job, stale, fresh) = try await passedOnLease(store)
         #expect(fresh.attempt == 2 && fresh.lease != stale.lease)
 
         await #expect(throws: StoreError.self) { try await store.settle(stale.lease, .failed(error: "old attempt")) }

@@ -10,12 +10,7 @@ extension JobQueueContractTests {
     func processorResultsAreKeptPerAssetWithTheirKeysAndFenced(_ kind: Kind) async throws {
         let (store, dir) = try await makeStore(kind)
         defer { withExtendedLifetime(dir) {} }
-        let job = try await job(store)
-        try await store.enqueue(jobID: job.id, items: items(1), completingInput: nil)
-        let stale = try #require(try await store.claim(jobID: job.id, holder: "old", limit: 1, leaseDuration: .milliseconds(1)).first)
-        try await Task.sleep(for: .milliseconds(20))
-        #expect(try await store.interruptExpiredLeases() == 1)
-        let fresh = try #require(try await store.claim(jobID: job.id, holder: "new", limit: 1, leaseDuration: .seconds(30)).first)
+        let (_, stale, fresh) = try await passedOnLease(store)
         let itemID = try #require(fresh.item.catalogID)
         let original = try await store.recordOriginal(
             itemID: itemID, sha256: "aaa", size: 10, format: "flac", backend: "library", locator: "a.flac", description: nil, lease: fresh.lease)

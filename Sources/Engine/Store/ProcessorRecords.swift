@@ -23,6 +23,9 @@ public struct OutputKey: Sendable, Hashable, Codable {
         self = key
     }
 
+    /// The key as the stores keep it (`made_from`).
+    public var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
+
     /// The parts of the key that differ from `other` (`input`, `settings`, `tools`).
     public func changes(from other: OutputKey) -> [String] {
         [("input", input != other.input), ("settings", settings != other.settings), ("tools", tools != other.tools)]
@@ -40,6 +43,9 @@ public struct ProcessorRecord: Sendable, Equatable {
     public var json: String
     /// When it was saved (UTC, `YYYY-MM-DD HH:MM:SS`).
     public var created: String
+
+    /// The result read as JSON (nil for text that is not JSON).
+    public var result: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) }
 
     public init(assetID: Int64, processor: String, version: Int, key: OutputKey, json: String, created: String) {
         self.assetID = assetID

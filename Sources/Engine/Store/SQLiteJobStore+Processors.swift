@@ -61,7 +61,7 @@ extension SQLiteJobStore {
         itemID: Int64, parentAssetID: Int64, kind: DerivedKind, name: String, sha256: String, size: Int64, format: String?,
         key: OutputKey, backend: String, locator: String, lease: ItemLease?
     ) async throws -> DerivedFile {
-        let madeFrom = String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+        let madeFrom = key.json
         return try await writer.write { db in
             if let lease { try Self.fence(db, lease, step: "process") }
             let backendID = try Self.backendID(db, backend)

@@ -46,7 +46,7 @@ extension SQLiteJobStore {
             throw StoreError.notFound("original \(originalSHA256)")
         }
         let noted = warnings.isEmpty ? nil : Redaction.scrub(warnings.joined(separator: "\n"))
-        let madeFrom = key.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        let madeFrom = key?.json
         let assetID = try Int64.fetchOne(
             db.cachedStatement(
                 sql: """

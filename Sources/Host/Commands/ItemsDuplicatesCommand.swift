@@ -43,11 +43,7 @@ struct ItemsDuplicatesCommand: AsyncParsableCommand {
             Output.error("items duplicates", "\(error)")
             throw EngineExit.cannotRun
         }
-        let prints = records.compactMap { record -> (id: Int64, values: [UInt32])? in
-            let result = try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))
-            guard case .string(let encoded) = result?["fingerprint"], let values = AcousticMatcher.decode(encoded) else { return nil }
-            return (record.assetID, values)
-        }
+        let prints = records.compactMap { record in AcousticMatcher.values(record).map { (id: record.assetID, values: $0) } }
         let byAsset = Dictionary(grouping: entries) { $0.file?.assetID ?? -1 }
         let library = LocalLibrary(root: settings.directory.library)
         // Items that share one original (the same bytes) are one asset: listed together, with

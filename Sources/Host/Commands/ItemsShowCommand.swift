@@ -88,7 +88,7 @@ struct ItemsShowCommand: AsyncParsableCommand {
 
     /// A processor's result as stored, with the key it was made from and when.
     static func json(_ record: ProcessorRecord) -> JSONValue {
-        var result = (try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))) ?? .null
+        var result = record.result ?? .null
         if case .object(var members) = result {
             members.append(("made_from", .object([
                 ("input_sha256", .string(record.key.input)), ("settings_hash", .string(record.key.settings)), ("tools", .string(record.key.tools)),
@@ -109,7 +109,7 @@ struct ItemsShowCommand: AsyncParsableCommand {
 
     /// One line of what a processor found.
     static func summary(_ record: ProcessorRecord) -> String {
-        let result = (try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))) ?? .null
+        let result = record.result ?? .null
         if case .string(let error) = result["error"] { return "failed: \(error)" }
         switch record.processor {
         case Loudness.processor:

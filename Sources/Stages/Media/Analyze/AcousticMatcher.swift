@@ -1,4 +1,5 @@
 internal import CMediaKernels
+public import Engine
 
 /// Which fingerprints are the same recording (in different encodings, or cut differently): the
 /// share of equal bits between two fingerprints' 32-bit values at their best alignment (within
@@ -25,6 +26,12 @@ public enum AcousticMatcher {
         defer { mk_fingerprint_free(values) }
         guard count >= 0, let values else { return nil }
         return Array(UnsafeBufferPointer(start: values, count: Int(count)))
+    }
+
+    /// The values of a stored fingerprint result (nil: it holds none).
+    public static func values(_ record: ProcessorRecord) -> [UInt32]? {
+        guard case .string(let encoded) = record.result?["fingerprint"] else { return nil }
+        return decode(encoded)
     }
 
     /// The best share of equal bits over the alignments within ±15 s that overlap at least half

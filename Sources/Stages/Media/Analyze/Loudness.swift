@@ -86,9 +86,7 @@ public struct Loudness: Sendable, Equatable {
 
     /// The loudness result kept for an asset (nil: none, or one without a measurement).
     public static func stored(assetID: Int64, in store: any CatalogStore) async throws -> Loudness? {
-        guard let record = try await store.assetResults(assetID: assetID).first(where: { $0.processor == processor }),
-            let result = try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))
-        else { return nil }
+        guard let result = try await store.assetResults(assetID: assetID).first(where: { $0.processor == processor })?.result else { return nil }
         return Loudness(result: result)
     }
 

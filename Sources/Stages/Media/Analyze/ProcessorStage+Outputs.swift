@@ -13,8 +13,8 @@ extension ProcessorStage {
 
     /// The files a stored result says its processor keeps: the peaks file, the posters it lists;
     /// none for a result that records a failure.
-    static func expectedFiles(_ processor: ProcessorName, result json: String) -> Set<String> {
-        guard let result = try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)), result["error"] == nil else { return [] }
+    static func expectedFiles(_ processor: ProcessorName, of record: ProcessorRecord) -> Set<String> {
+        guard let result = record.result, result["error"] == nil else { return [] }
         switch processor {
         case .peaks: return ["peaks"]
         case .scenes:
@@ -37,7 +37,7 @@ extension ProcessorStage {
         if !changed.isEmpty { return changed.map { "\($0) changed" } }
         guard let library, let kind = fileKind(of: processor) else { return [] }
         let own = files.filter { $0.kind == kind }
-        if Set(own.map(\.name)) != expectedFiles(processor, result: result.json) { return ["files missing"] }
+        if Set(own.map(\.name)) != expectedFiles(processor, of: result) { return ["files missing"] }
         if own.contains(where: { $0.key != key }) { return ["files made from another key"] }
         if !own.allSatisfy({ library.holds($0.file.locator, size: $0.file.size) }) { return ["files missing"] }
         return []

@@ -59,8 +59,7 @@ actor RecordingIndex {
             if let asset = entry.file?.assetID, items[asset] == nil { items[asset] = "\(entry.source):\(entry.remoteID)" }
         }
         for record in try await store.assetResults(processor: AcousticFingerprint.processor) where items[record.assetID] != nil {
-            let result = try? JSONDecoder().decode(JSONValue.self, from: Data(record.json.utf8))
-            if case .string(let encoded) = result?["fingerprint"], let values = AcousticMatcher.decode(encoded) { add(record.assetID, values) }
+            if let values = AcousticMatcher.values(record) { add(record.assetID, values) }
         }
         loaded = true
     }

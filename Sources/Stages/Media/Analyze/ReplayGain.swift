@@ -24,7 +24,9 @@ public struct ReplayGain: Sendable {
 
     /// The album of the item's one collection, when every item of it is measured.
     public static func album(itemID: Int64, in store: any CatalogStore) async throws -> (collection: String, tracks: Int, gain: (gain: Double?, peak: Double))? {
-        guard let album = try await store.albumResults(itemID: itemID, processor: Loudness.processor) else { return nil }
+        guard let album = try await store.albumResults(itemID: itemID, processor: Loudness.processor),
+            album.results.count > 1, !album.results.contains(nil)
+        else { return nil }  // an album not measured yet is not decoded (its tracks' histograms are large)
         let tracks = album.results.map { json in
             json.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }.flatMap(Loudness.init(result:))
         }
