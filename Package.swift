@@ -52,7 +52,7 @@ let package = Package(
             // The frame and sample loops optimized in debug builds too: the tests run every
             // ingested file through them, and at -O0 they would starve the rest of the suite.
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))],
-            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("ebur128"), .linkedLibrary("chromaprint")]
+            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("z"), .linkedLibrary("ebur128"), .linkedLibrary("chromaprint")]
         ),
         .target(
             name: "Engine",

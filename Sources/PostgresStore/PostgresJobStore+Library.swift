@@ -21,7 +21,12 @@ extension PostgresJobStore {
         }
     }
 
-    static func libraryItems(_ session: Session, includingUnstored: Bool, itemID: Int64?) async throws -> [LibraryEntry] {
+    /// A collection's items in collection order, stored or not.
+    public func collectionItems(_ collectionID: Int64) async throws -> [LibraryEntry] {
+        try await connection { session in try await Self.libraryItems(session, includingUnstored: true, itemID: nil, collectionID: collectionID) }
+    }
+
+    static func libraryItems(_ session: Session, includingUnstored: Bool, itemID: Int64?, collectionID: Int64? = nil) async throws -> [LibraryEntry] {
         let rows = try await session.rows(
             """
             SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind, i.status,
@@ -37,8 +42,9 @@ extension PostgresJobStore {
                 SELECT ia.item_id, \(unescaped: StoreSQL.preferredFileColumns)
                 JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
             ) f ON f.item_id = i.id
-            WHERE \(itemID)::int8 IS NULL OR i.id = \(itemID)
-            ORDER BY s.name, creators, i.title, i.id
+            LEFT JOIN collection_items cx ON cx.item_id = i.id AND cx.collection_id = \(collectionID)
+            WHERE (\(itemID)::int8 IS NULL OR i.id = \(itemID)) AND (\(collectionID)::int8 IS NULL OR cx.collection_id IS NOT NULL)
+            ORDER BY cx.position, s.name, creators, i.title, i.id
             """)
         var entries: [LibraryEntry] = []
         for row in rows {

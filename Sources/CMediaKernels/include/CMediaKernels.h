@@ -2,6 +2,7 @@
 #define CMEDIAKERNELS_H
 
 #include "mk_sha256.h"
+#include "mk_crc32.h"
 #include "mk_avlog.h"
 #include "mk_sink.h"
 #include "mk_cancel.h"

@@ -40,6 +40,8 @@ public protocol EngineStore: CatalogStore, JobQueue, ResolveTraceStore, UploadSt
     // MARK: library and backends
     /// One catalog item, stored or not, by its key (`source:remote_id`) or its catalog number.
     func libraryItem(key: String) async throws -> LibraryEntry?
+    /// A collection's items in collection order, stored or not (an export reads them).
+    func collectionItems(_ collectionID: Int64) async throws -> [LibraryEntry]
     /// Adds a backend; a name in use is refused.
     func addBackend(name: String, kind: String, config: String) async throws
     func backends() async throws -> [StorageBackendRecord]

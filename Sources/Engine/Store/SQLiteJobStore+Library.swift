@@ -59,7 +59,12 @@ extension SQLiteJobStore {
         }
     }
 
-    static func libraryItems(_ db: Database, includingUnstored: Bool, itemID: Int64? = nil) throws -> [LibraryEntry] {
+    /// A collection's items in collection order, stored or not.
+    public func collectionItems(_ collectionID: Int64) async throws -> [LibraryEntry] {
+        try await pool.read { db in try Self.libraryItems(db, includingUnstored: true, collectionID: collectionID) }
+    }
+
+    static func libraryItems(_ db: Database, includingUnstored: Bool, itemID: Int64? = nil, collectionID: Int64? = nil) throws -> [LibraryEntry] {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -77,9 +82,10 @@ extension SQLiteJobStore {
                     SELECT ia.item_id, \(StoreSQL.preferredFileColumns)
                     JOIN item_assets ia ON ia.asset_id = a.id AND a.kind = 'original'
                 ) f ON f.item_id = i.id
+                \(collectionID == nil ? "" : "JOIN collection_items cx ON cx.item_id = i.id AND cx.collection_id = ?")
                 \(itemID == nil ? "" : "WHERE i.id = ?")
-                ORDER BY s.name, creators, i.title, i.id
-                """, arguments: itemID.map { [$0] } ?? [])
+                ORDER BY \(collectionID == nil ? "" : "cx.position, ") s.name, creators, i.title, i.id
+                """, arguments: StatementArguments([collectionID, itemID].compactMap { $0 }))
         return try rows.map { row in
             let file = (row["asset_id"] as Int64?) == nil ? nil : storedFile(row)
             var entry = LibraryEntry(

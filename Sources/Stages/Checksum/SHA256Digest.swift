@@ -23,3 +23,12 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { hex }
 }
+
+extension SHA256Digest {
+    /// The digest of bytes in memory.
+    public static func of(_ bytes: [UInt8]) throws(ChecksumError) -> SHA256Digest {
+        let hasher = try SHA256Hasher()
+        try hasher.update(bytes)
+        return try hasher.finalize()
+    }
+}

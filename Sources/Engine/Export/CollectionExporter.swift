@@ -1,0 +1,32 @@
+/// How a collection is exported: which file of each item, and the playlist written beside them.
+public struct ExportOptions: Sendable, Equatable {
+    /// The renditions of this profile instead of the originals (nil: the originals).
+    public var rendition: String?
+    public var playlist: ExportPlaylistFormat
+
+    public init(rendition: String? = nil, playlist: ExportPlaylistFormat = .m3u8) {
+        self.rendition = rendition
+        self.playlist = playlist
+    }
+}
+
+/// The playlist an export writes: M3U8 with `#EXTINF`, or XSPF; relative paths either way.
+public enum ExportPlaylistFormat: String, Sendable, CaseIterable {
+    case m3u8
+    case xspf
+}
+
+/// Where an export's bytes go, chunk by chunk, in order (a file, an HTTP response).
+public protocol ByteSink {
+    /// Takes the chunk (copying what it keeps) before it returns.
+    func write(_ chunk: UnsafeRawBufferPointer) async throws
+}
+
+/// Exports collections from the library (the host wires the implementation, which reads media
+/// files): what the console's export endpoints call.
+public protocol CollectionExporter: Sendable {
+    /// Streams `collections` as one ZIP to `sink`: a folder per collection, as `engine export
+    /// --to` writes it. Each must be ready (every item stored in the library); throws before
+    /// writing anything otherwise.
+    func zip(_ collections: [CollectionRow], options: ExportOptions, to sink: some ByteSink) async throws
+}
