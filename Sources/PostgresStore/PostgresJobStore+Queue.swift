@@ -19,8 +19,12 @@ extension PostgresJobStore: JobQueue {
             var limitReached = false
             for item in items {
                 let key = item.key
-                // The first collection of a key wins; a second listing of the item changes nothing.
-                guard try await session.row("SELECT 1 FROM job_items WHERE job_id = \(jobID) AND item_key = \(key)") == nil else { continue }
+                // The job item keeps its first listing; a second one (another playlist that lists
+                // the same item) only links the catalog item to its collection too.
+                guard try await session.row("SELECT 1 FROM job_items WHERE job_id = \(jobID) AND item_key = \(key)") == nil else {
+                    if item.collection != nil { _ = try await Self.upsertCatalogItem(session, item) }
+                    continue
+                }
                 var isNew = false
                 if newItemLimit != nil {
                     if countsAll {

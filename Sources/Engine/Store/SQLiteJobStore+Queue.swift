@@ -187,10 +187,14 @@ extension SQLiteJobStore: JobQueue {
             var limitReached = false
             for item in items {
                 let key = item.key
-                // The first collection of a key wins; a second listing of the item changes nothing.
+                // The job item keeps its first listing; a second one (another playlist that lists
+                // the same item) only links the catalog item to its collection too.
                 guard try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM job_items WHERE job_id = ? AND item_key = ?"), arguments: [jobID, key]) == nil
-                else { continue }
+                else {
+                    if item.collection != nil { _ = try Self.upsertCatalogItem(db, item) }
+                    continue
+                }
                 // Only a limit asks whether an item is new (two lookups per item otherwise spared).
                 let isNew = try newItemLimit != nil
                     && (countsAll || Self.knownItemID(db, item).flatMap { try Self.storedOriginal(db, itemID: $0) } == nil)

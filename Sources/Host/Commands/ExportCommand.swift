@@ -121,9 +121,17 @@ struct ExportCommand: AsyncParsableCommand {
     private func queueJobs(for rows: [CollectionRow], settings: Settings, store: any EngineStore) async throws -> [JobRecord] {
         let collect = rows.filter { $0.status == .notCollected }, fetch = rows.filter { $0.status != .notCollected }
         var requests: [LaunchRequest] = []
-        if !collect.isEmpty { requests.append(LaunchRequest(type: .ingest, inputs: collect.map(\.locator))) }
-        if !fetch.isEmpty { requests.append(LaunchRequest(type: .downloadOnly, collections: fetch.map(\.locator))) }
         var jobs: [JobRecord] = []
+        if !collect.isEmpty { requests.append(LaunchRequest(type: .ingest, inputs: collect.map(\.locator))) }
+        if !fetch.isEmpty {
+            // A download job already queued for these collections (an earlier `--no-wait`) is the one to wait for.
+            let open = try await store.jobs(in: [.queued, .running, .pauseRequested, .paused])
+            if let queued = open.first(where: { $0.type == .downloadOnly && Set(fetch.map(\.locator)).isSubset(of: $0.scope.collections) }) {
+                jobs.append(queued)
+            } else {
+                requests.append(LaunchRequest(type: .downloadOnly, collections: fetch.map(\.locator)))
+            }
+        }
         for request in requests {
             do {
                 jobs.append(try await ConsoleLaunch.submit(request, settings: settings, store: store))
