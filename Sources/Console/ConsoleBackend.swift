@@ -10,12 +10,14 @@ public struct ConsoleBackend: Sendable {
     public let security: ConsoleSecurity
     public let events: EventBroadcaster
     public let metrics: ConsoleMetrics?
+    /// Streams collections as ZIPs (nil: this console exports nothing).
+    public let exporter: (any CollectionExporter)?
     let dashboards = RecentViews<Int, DashboardView>()
     let jobViews = RecentViews<Int64, JobView?>()
 
     public init(
         store: any EngineStore, directory: DataDirectory, security: ConsoleSecurity = ConsoleSecurity(token: nil),
-        metrics: ConsoleMetrics? = nil, runner: @escaping @Sendable () -> RunnerStatus,
+        metrics: ConsoleMetrics? = nil, exporter: (any CollectionExporter)? = nil, runner: @escaping @Sendable () -> RunnerStatus,
         launch: @escaping @Sendable (LaunchRequest) async throws -> JobRecord = { _ in throw LaunchError("this console launches no jobs") }
     ) {
         self.store = store
@@ -24,6 +26,7 @@ public struct ConsoleBackend: Sendable {
         self.launch = launch
         self.security = security
         self.metrics = metrics
+        self.exporter = exporter
         self.events = EventBroadcaster(store: store)
     }
 }

@@ -23,6 +23,7 @@ public enum ConsoleRoutes {
         JobRoutes.add(to: router, backend)
         FailedRoutes.add(to: router, backend)
         CollectionRoutes.add(to: router, backend)
+        ExportRoutes.add(to: router, backend)
         ItemRoutes.add(to: router, backend)
         EventRoutes.add(to: router, backend)
         PageRoutes.add(to: router, backend)

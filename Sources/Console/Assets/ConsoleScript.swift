@@ -35,6 +35,13 @@ enum ConsoleAssets {
           }
 
           function said(data) {
+            if (data.url) {
+              window.location.href = data.url;
+              return "Export ready: the ZIP is downloading.";
+            }
+            if (data.status === "queued" && data.jobs) {
+              return "Not complete yet: queued " + data.jobs.map(j => j.type + " job " + j.id).join(", ") + ". Export again when it has finished.";
+            }
             if (data.sent_to_runner === true) return "Sent to the job's runner.";
             if (data.status) return "Job " + data.job + " is " + data.status.replace(/_/g, " ") + ".";
             if (data.jobs) {
@@ -163,7 +170,7 @@ enum ConsoleAssets {
                   : { ids: [...live().querySelectorAll(".pick:checked")].map(box => Number(box.value)) };
                 if (button.dataset.wanted) body.wanted = button.dataset.wanted === "true";
                 const count = all ? body.expected : body.ids.length;
-                if (!window.confirm(button.textContent.replace(/\s*\(.*\)/, "") + ": " + count + " collection(s)?")) return;
+                if (!button.dataset.export && !window.confirm(button.textContent.replace(/\s*\(.*\)/, "") + ": " + count + " collection(s)?")) return;
                 toast(said(await post(button.dataset.act, body)));
                 scheduleRefresh();
               }

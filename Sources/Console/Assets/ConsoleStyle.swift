@@ -44,7 +44,7 @@ extension ConsoleAssets {
         .count.status-running b { color: var(--run); } .count.status-succeeded b { color: var(--ok); } .count.status-failed b { color: var(--bad); }
         .figures { display: flex; flex-wrap: wrap; gap: 1.4rem; margin: .5rem 0 .9rem; } .figures dt { font-size: .75rem; color: var(--muted); } .figures dd { margin: 0; font-weight: 600; }
         .actions { display: flex; flex-wrap: wrap; gap: .45rem; align-items: center; margin-bottom: .6rem; }
-        button { font: inherit; font-size: .88rem; padding: .38rem .8rem; border: 1px solid #c7ccd8; background: #fff; border-radius: 7px; cursor: pointer; color: var(--ink); }
+        button, a.button { font: inherit; text-decoration: none; display: inline-block; font-size: .88rem; padding: .38rem .8rem; border: 1px solid #c7ccd8; background: #fff; border-radius: 7px; cursor: pointer; color: var(--ink); }
         button:hover:not(:disabled) { border-color: var(--accent); } button:disabled { opacity: .45; cursor: default; }
         button.primary { background: var(--accent); border-color: var(--accent); color: #fff; } button.danger { color: var(--bad); border-color: #eab3b3; }
         td.actions { display: table-cell; margin: 0; white-space: nowrap; } td.actions button { padding: .2rem .5rem; font-size: .8rem; }

@@ -59,7 +59,7 @@ enum CollectionsPage {
             <td class="title">\(row.title ?? Redaction.url(row.locator))\(row.wanted ? " <span class=\"badge wanted\">wanted</span>" as HTML : "")\
             <small class="muted"> \(Redaction.url(row.locator))</small></td><td>\(row.source)</td><td>\(row.kind)</td>\
             <td>\(Layout.status(row.status.rawValue))</td><td class="num">\(row.downloaded) / \(row.total)</td>\
-            <td>\(Layout.progress(row.downloaded, row.total))</td></tr>
+            <td>\(Layout.progress(row.downloaded, row.total))</td><td>\(exportAction(row))</td></tr>
             """
         }
         let scope = CollectionRoutes.Scope(filter: filter, expected: page.total)
@@ -70,15 +70,24 @@ enum CollectionsPage {
             <section class="card"><div class="actions" data-selection-actions data-scope="\(scope.json)" data-total="\(page.total)">
             <label class="check"><input type="checkbox" class="all-matching"> all \(page.total) matching</label>
             <button type="button" class="primary" data-act="/api/collections/download" disabled>Download selected (<span data-selected>0</span>)</button>
+            <button type="button" data-act="/api/collections/export-zip" data-export="true" disabled>Export ZIP (<span data-selected>0</span>)</button>
             <button type="button" data-act="/api/collections/wanted" data-wanted="true" disabled>Add to wanted</button>
             <button type="button" data-act="/api/collections/wanted" data-wanted="false" disabled>Remove from wanted</button>
             </div>
             <table class="collections"><thead><tr><th><input type="checkbox" class="pick-all" aria-label="select this page"></th><th>Collection</th>\
-            <th>Source</th><th>Kind</th><th>Status</th><th class="num">Downloaded</th><th>Progress</th></tr></thead>
-            <tbody>\(rows.isEmpty ? "<tr><td colspan=\"7\" class=\"muted\">No collection matches.</td></tr>" : HTML(joining: rows))</tbody></table>
+            <th>Source</th><th>Kind</th><th>Status</th><th class="num">Downloaded</th><th>Progress</th><th>Export</th></tr></thead>
+            <tbody>\(rows.isEmpty ? "<tr><td colspan=\"8\" class=\"muted\">No collection matches.</td></tr>" : HTML(joining: rows))</tbody></table>
             <nav class="pages">\(previous) <span class="muted">page \(number) of \(pages) · \(page.total) collection(s)</span> \(next)</nav>
             </section>
             """
+    }
+
+    /// A complete collection downloads as a ZIP; another one's Export queues the job that completes it.
+    static func exportAction(_ row: CollectionRow) -> HTML {
+        if row.status == .downloaded {
+            return "<a class=\"button\" href=\"/api/collections/\(Int(row.id))/export.zip\" download>ZIP</a>"
+        }
+        return "<button type=\"button\" data-post=\"/api/collections/export-zip\" data-body='{\"ids\":[\(Int(row.id))]}'>Export</button>"
     }
 }
 

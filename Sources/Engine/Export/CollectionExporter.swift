@@ -25,8 +25,15 @@ public protocol ByteSink {
 /// Exports collections from the library (the host wires the implementation, which reads media
 /// files): what the console's export endpoints call.
 public protocol CollectionExporter: Sendable {
-    /// Streams `collections` as one ZIP to `sink`: a folder per collection, as `engine export
-    /// --to` writes it. Each must be ready (every item stored in the library); throws before
-    /// writing anything otherwise.
-    func zip(_ collections: [CollectionRow], options: ExportOptions, to sink: some ByteSink) async throws
+    /// Checks and plans `collections` as one ZIP: a folder per collection, as `engine export
+    /// --to` writes it. Throws, naming the collection, when one is not ready (an item not
+    /// stored in the library), before anything is written.
+    func prepareZip(_ collections: [CollectionRow], options: ExportOptions) async throws -> any PreparedZip
+}
+
+/// A planned ZIP export, ready to stream.
+public protocol PreparedZip: Sendable {
+    /// A name for the archive (the collection's, or `collections.zip`).
+    var fileName: String { get }
+    func write(to sink: some ByteSink) async throws
 }

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Stages
 
 /// `engine serve`: the ops console and an embedded, supervised runner in one process, as
 /// services of one ServiceGroup. SIGTERM (or Ctrl-C) stops taking work, gives in-flight items
@@ -68,7 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
             SupervisedRunner(worker: WorkerService(host: $0, directory: directory, grace: .milliseconds(Int(grace * 1000)), untilIdle: false))
         }
         let backend = ConsoleBackend(
-            store: store, directory: directory, security: security, metrics: metrics, runner: { supervisor?.current ?? RunnerStatus(state: .off) },
+            store: store, directory: directory, security: security, metrics: metrics,
+            exporter: LibraryExporter(store: store, library: LocalLibrary(root: directory.library)),
+            runner: { supervisor?.current ?? RunnerStatus(state: .off) },
             launch: { try await ConsoleLaunch.submit($0, settings: settings, store: store) })
         let logger = Logger(label: "engine.console")
         let app = Application(

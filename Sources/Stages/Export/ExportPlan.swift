@@ -49,6 +49,9 @@ public struct ExportPlan: Sendable {
                 missing.append("\(entry.source):\(entry.remoteID)")
                 continue
             }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ExportError.notReady(collection: name, reason: "the library file \(stored.locator) is missing from the library folder")
+            }
             let number = String(repeating: "0", count: max(0, width - String(index + 1).count)) + String(index + 1)
             let label = (entry.creators.first.map { "\($0) - " } ?? "") + entry.title
             let ext = (stored.locator as NSString).pathExtension

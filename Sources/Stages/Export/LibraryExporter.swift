@@ -34,8 +34,8 @@ public struct LibraryExporter: CollectionExporter {
         return done
     }
 
-    public func zip(_ collections: [CollectionRow], options: ExportOptions, to sink: some ByteSink) async throws {
-        try await zip(try await plans(collections, options: options), to: sink)
+    public func prepareZip(_ collections: [CollectionRow], options: ExportOptions) async throws -> any PreparedZip {
+        PlannedZip(plans: try await plans(collections, options: options), exporter: self)
     }
 
     /// The plans as one ZIP: a folder per collection holding what `folders` would write there
@@ -48,5 +48,17 @@ public struct LibraryExporter: CollectionExporter {
             try await archive.addBytes(name: "\(plan.folder)/\(plan.playlistName)", plan.playlist)
         }
         try await archive.finish()
+    }
+}
+
+/// Collections planned for a ZIP.
+struct PlannedZip: PreparedZip {
+    let plans: [ExportPlan]
+    let exporter: LibraryExporter
+
+    var fileName: String { plans.count == 1 ? "\(plans[0].folder).zip" : "collections.zip" }
+
+    func write(to sink: some ByteSink) async throws {
+        try await exporter.zip(plans, to: sink)
     }
 }
