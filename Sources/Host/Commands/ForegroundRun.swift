@@ -63,6 +63,7 @@ struct ForegroundRun {
             current.run?.requestShutdown(grace: .milliseconds(Int(grace * 1000)))
         }
         defer { termination.cancel() }
+        let exporting = host.autoExports?.follow(jobID: job.id)
         var end: JobRunEnd
         var incompleteRuns = 0
         do {
@@ -93,11 +94,13 @@ struct ForegroundRun {
             }
         } catch {
             interrupt.cancel()
+            await exporting?.end()
             await progress?.stop()
             Output.error("run", "job \(job.id): \(error)")
             throw EngineExit.cannotRun
         }
         interrupt.cancel()
+        await exporting?.end()
         await progress?.stop()
 
         let status = try await store.job(job.id)?.status ?? .failed

@@ -11,14 +11,21 @@ final class RunnerHost: Sendable {
     let recovered: JobRecovery.Report
     /// The store is shared with workers elsewhere (PostgreSQL).
     let shared: Bool
+    /// The profile's automatic export folders (nil: it keeps none).
+    let autoExports: AutoExports?
+    private let backfill: Task<Void, Never>?
     private let lock: RunnerLock
 
-    private init(store: any EngineStore, runner: String, recovered: JobRecovery.Report, shared: Bool, lock: RunnerLock) {
+    private init(store: any EngineStore, runner: String, recovered: JobRecovery.Report, shared: Bool, lock: RunnerLock, autoExports: AutoExports?) {
         self.store = store
         self.shared = shared
         self.runner = runner
         self.recovered = recovered
         self.lock = lock
+        self.autoExports = autoExports
+        // Collections completed before this runner started (by a runner that died before it
+        // exported them, say) get their folders beside the first job.
+        backfill = autoExports.map { exports in Task { await exports.backfill() } }
     }
 
     /// Takes the profile's runner lock, unless its `runner` setting is off (a console-only
@@ -41,7 +48,9 @@ final class RunnerHost: Sendable {
                 "recovered from a runner that died: \(recovered.interruptedItems) item(s) requeued, "
                     + "job(s) \(recovered.pausedJobs.map(String.init).joined(separator: ", ")) \(location.isShared ? "given back" : "paused")")
         }
-        return RunnerHost(store: store, runner: runner, recovered: recovered, shared: location.isShared, lock: lock)
+        return RunnerHost(
+            store: store, runner: runner, recovered: recovered, shared: location.isShared, lock: lock,
+            autoExports: AutoExports(settings: settings, store: store))
     }
 
     /// The runner id of a job lane of this process: its own for the download lane, a second
@@ -58,6 +67,7 @@ final class RunnerHost: Sendable {
 
     /// Marks the worker (and its lanes) stopped (the lock goes with the process).
     func stop() async {
+        await backfill?.value
         for lane in JobLane.allCases where lane != .download { try? await store.stopWorker(id: laneRunner(lane)) }
         try? await store.stopWorker(id: runner)
         withExtendedLifetime(lock) {}

@@ -43,7 +43,19 @@ struct ConfigFile: Sendable {
             throw SettingsError(source: path, line: root.mark?.line, message: "a config file is a mapping of settings (`key: value`)")
         }
         var values: [String: String] = [:], sources: [CatalogSource] = [], resolve: ResolvePlan?
+        // A group (`exports:`, `hooks:`) holds its keys beneath it: `exports.auto` and so on.
+        var entries: [(key: Node, value: Node, name: String?)] = []
         for (keyNode, valueNode) in mapping {
+            if let group = keyNode.string, Setting.groups.contains(group) {
+                guard let members = valueNode.mapping else {
+                    throw SettingsError(source: path, line: valueNode.mark?.line, message: "\(group) is a group of settings (`\(group):` then `key: value` beneath it)")
+                }
+                for (memberKey, memberValue) in members { entries.append((memberKey, memberValue, memberKey.string.map { "\(group).\($0)" })) }
+            } else {
+                entries.append((keyNode, valueNode, keyNode.string))
+            }
+        }
+        for (keyNode, valueNode, name) in entries {
             let line = keyNode.mark?.line
             if ["sources", "resolve"].contains(keyNode.string) {
                 do {
@@ -53,10 +65,10 @@ struct ConfigFile: Sendable {
                 }
                 continue
             }
-            guard let key = keyNode.string, let setting = Setting.named(key) else {
+            guard let key = name, let setting = Setting.named(key) else {
                 throw SettingsError(
                     source: path, line: line,
-                    message: "unknown key '\(keyNode.string ?? "?")' (known: \(Setting.all.map(\.key).joined(separator: ", ")))")
+                    message: "unknown key '\(name ?? "?")' (known: \(Setting.all.map(\.key).joined(separator: ", ")))")
             }
             if !explicit, ["data_dir", "profile"].contains(key) {
                 throw SettingsError(

@@ -26,7 +26,11 @@ struct Setting: Sendable {
     /// s3_prefix are derived, see `Settings`).
     let defaultValue: String?
 
-    var environment: String { "ENGINE_" + key.uppercased() }
+    /// `ENGINE_<KEY>`; a grouped key's dot is an underscore (`exports.auto`: `ENGINE_EXPORTS_AUTO`).
+    var environment: String { "ENGINE_" + key.uppercased().replacingOccurrences(of: ".", with: "_") }
+
+    /// Keys that are grouped in a config file (`exports:` then `auto: true` beneath it).
+    static let groups: Set<String> = ["exports", "hooks"]
 
     /// The value in its canonical form, or why `text` is not one.
     func check(_ text: String) -> Result<String, SettingProblem> {
@@ -106,6 +110,12 @@ struct Setting: Sendable {
             Setting(key: "s3_multipart_threshold", kind: .size, flag: nil, help: "files larger than this go to S3 in parts", defaultValue: "16M"),
             Setting(key: "s3_part_size", kind: .size, flag: nil, help: "the size of each part of an S3 multipart upload (at least 5M)", defaultValue: "16M"),
             Setting(key: "s3_prefix", kind: .text, flag: nil, help: "base prefix a new S3 backend gets (the profile's name but in the default profile)", defaultValue: nil),
+            Setting(
+                key: "exports.auto", kind: .boolean, flag: nil,
+                help: "keep an export folder of every complete collection in exports.dir, refreshed as jobs complete them", defaultValue: "false"),
+            Setting(key: "exports.dir", kind: .path, flag: nil, help: "where automatic export folders go (default: <data dir>/exports)", defaultValue: nil),
+            Setting(key: "exports.playlist", kind: .choice(["m3u8", "xspf"]), flag: nil, help: "the playlist automatic exports write", defaultValue: "m3u8"),
+            Setting(key: "exports.rendition", kind: .text, flag: nil, help: "automatic exports hold this rendition profile's files, not the originals", defaultValue: nil),
         ]
     }()
 

@@ -1,0 +1,108 @@
+import Engine
+import Foundation
+import Logging
+import Stages
+import Synchronization
+
+/// Automatic export folders (`exports.auto: true`): every complete collection has a folder in
+/// `exports.dir`, written as soon as the job that completes it has settled its items — while
+/// the job goes on with other collections — and brought up to date by a runner that starts
+/// (a collection completed just before a crash gets its folder then). A folder already equal
+/// to its collection (the fingerprint in its manifest) is left as it is.
+final class AutoExports: Sendable {
+    let exporter: LibraryExporter
+    let directory: URL
+    let options: ExportOptions
+    private let logger = Logger(label: "engine.exports")
+
+    /// Nil when the profile does not keep export folders.
+    init?(settings: Settings, store: any EngineStore) {
+        guard settings["exports.auto"] == "true" else { return nil }
+        exporter = LibraryExporter(store: store, library: LocalLibrary(root: settings.directory.library))
+        directory = settings["exports.dir"].map { URL(fileURLWithPath: $0) } ?? settings.directory.exports
+        options = ExportOptions(
+            rendition: settings["exports.rendition"], playlist: settings["exports.playlist"].flatMap(ExportPlaylistFormat.init(rawValue:)) ?? .m3u8)
+    }
+
+    var store: any EngineStore { exporter.store }
+
+    /// Every complete collection's folder, made or refreshed where it is missing or stale.
+    func backfill() async {
+        do {
+            let rows = try await store.collections(CollectionFilter(status: .downloaded), limit: Int(Int32.max)).rows
+            for row in rows { await export(row, jobID: nil) }
+        } catch {
+            logger.error("automatic exports: cannot list the collections", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Follows a job while it runs: each of its collections is exported once all its items in
+    /// the job have settled (and the library holds every item); `end()` makes the last pass.
+    func follow(jobID: Int64) -> Following {
+        let following = Following(exports: self, jobID: jobID)
+        following.start()
+        return following
+    }
+
+    /// Exports the job's collections whose items have all settled, but those in `done`; returns
+    /// the locators handled now.
+    func pass(jobID: Int64, skipping done: Set<String>, final: Bool) async -> Set<String> {
+        guard let rows = try? await store.jobCollections(jobID: jobID) else { return [] }
+        var handled: Set<String> = []
+        for row in rows where !row.locator.isEmpty && !done.contains(row.locator) && (final || row.done + row.failed == row.total) {
+            handled.insert(row.locator)
+            guard let matches = try? await store.collections(CollectionFilter(keyword: row.locator), limit: 1000).rows else { continue }
+            for collection in matches where collection.locator == row.locator && collection.status == .downloaded {
+                await export(collection, jobID: jobID)
+            }
+        }
+        return handled
+    }
+
+    private func export(_ row: CollectionRow, jobID: Int64?) async {
+        let name = row.title ?? Redaction.url(row.locator)
+        do {
+            for (plan, outcome) in try await exporter.folders([row], options: options, into: directory) {
+                guard case .written(let linked, let copied) = outcome else { continue }
+                let message = "collection '\(name)' exported to \(directory.appendingPathComponent(plan.folder).path) (\(linked) linked, \(copied) copied)"
+                logger.info("exported", metadata: ["collection": "\(name)", "folder": "\(plan.folder)"])
+                if let jobID { try? await store.appendEvent(jobID: jobID, kind: "exported", message: message) }
+            }
+        } catch {
+            logger.error("automatic export failed", metadata: ["collection": "\(name)", "error": "\(error)"])
+            if let jobID { try? await store.appendEvent(jobID: jobID, kind: "export_failed", message: "\(error)") }
+        }
+    }
+
+    /// One job followed: a pass a second while it runs.
+    final class Following: Sendable {
+        let exports: AutoExports
+        let jobID: Int64
+        private let loop = Mutex<Task<Set<String>, Never>?>(nil)
+
+        init(exports: AutoExports, jobID: Int64) {
+            self.exports = exports
+            self.jobID = jobID
+        }
+
+        func start() {
+            let task = Task { [exports, jobID] in
+                var done: Set<String> = []
+                while !Task.isCancelled {
+                    done.formUnion(await exports.pass(jobID: jobID, skipping: done, final: false))
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return done
+            }
+            loop.withLock { $0 = task }
+        }
+
+        /// The job's run ended: the collections it settled and no pass exported yet.
+        func end() async {
+            guard let task = loop.withLock({ $0 }) else { return }
+            task.cancel()
+            let done = await task.value
+            _ = await exports.pass(jobID: jobID, skipping: done, final: true)
+        }
+    }
+}
