@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "Host",
             dependencies: [
-                "Engine", "Stages", "Console", "PostgresStore",
+                "Engine", "Stages", "Console", "PostgresStore", "CMediaKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

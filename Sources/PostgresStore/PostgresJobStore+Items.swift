@@ -82,6 +82,16 @@ extension PostgresJobStore {
         return try await requeue(session, items)
     }
 
+    public func openItems(jobID: Int64, notPast steps: [String]) async throws -> Int {
+        try await connection { session in
+            try await session.value(
+                """
+                SELECT count(*) FROM job_items WHERE job_id = \(jobID) AND status IN ('pending', 'running', 'interrupted')
+                    AND (current_step IS NULL OR current_step = ANY(\(steps)))
+                """) ?? 0
+        }
+    }
+
     public func counters(jobID: Int64) async throws -> JobCounters {
         try await connection { session in
             var counters = JobCounters()

@@ -10,5 +10,6 @@
 #include "mk_analyze.h"
 #include "mk_scenes.h"
 #include "mk_http.h"
+#include "mk_spawn.h"
 
 #endif

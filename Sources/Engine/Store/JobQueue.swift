@@ -94,6 +94,9 @@ public protocol JobQueue: Sendable {
     @discardableResult
     func cancelOpenItems(jobID: Int64) async throws -> Int
     func counters(jobID: Int64) async throws -> JobCounters
+    /// Open items (pending, running, interrupted) not yet past `steps`: not started, or last
+    /// seen in one of them. Zero once every item has gone past those stages (or settled).
+    func openItems(jobID: Int64, notPast steps: [String]) async throws -> Int
     func runningItems(jobID: Int64, limit: Int) async throws -> [RunningItem]
     func failedItems(jobID: Int64, limit: Int) async throws -> [FailedItem]
     /// Items waiting for their next try after a transient failure, with their failed tries.

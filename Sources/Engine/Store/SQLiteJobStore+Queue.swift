@@ -508,6 +508,18 @@ extension SQLiteJobStore: JobQueue {
         }
     }
 
+    public func openItems(jobID: Int64, notPast steps: [String]) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM job_items WHERE job_id = ? AND status IN ('pending', 'running', 'interrupted')
+                        AND (current_step IS NULL OR current_step IN (SELECT value FROM json_each(?)))
+                    """,
+                arguments: [jobID, JSONValue.array(steps.map(JSONValue.string)).serialized(pretty: false)]) ?? 0
+        }
+    }
+
     public func counters(jobID: Int64) async throws -> JobCounters {
         try await pool.read { db in
             // Two reads the queue index answers (job, status): the counts alone, then only the

@@ -2,7 +2,6 @@ import Engine
 import Foundation
 import Logging
 import Stages
-import Synchronization
 
 /// Automatic export folders (`exports.auto: true`): every complete collection has a folder in
 /// `exports.dir`, written as soon as the job that completes it has settled its items — while
@@ -36,14 +35,6 @@ final class AutoExports: Sendable {
         }
     }
 
-    /// Follows a job while it runs: each of its collections is exported once all its items in
-    /// the job have settled (and the library holds every item); `end()` makes the last pass.
-    func follow(jobID: Int64) -> Following {
-        let following = Following(exports: self, jobID: jobID)
-        following.start()
-        return following
-    }
-
     /// Exports the job's collections whose items have all settled, but those in `done`; returns
     /// the locators handled now.
     func pass(jobID: Int64, skipping done: Set<String>, final: Bool) async -> Set<String> {
@@ -71,38 +62,6 @@ final class AutoExports: Sendable {
         } catch {
             logger.error("automatic export failed", metadata: ["collection": "\(name)", "error": "\(error)"])
             if let jobID { try? await store.appendEvent(jobID: jobID, kind: "export_failed", message: "\(error)") }
-        }
-    }
-
-    /// One job followed: a pass a second while it runs.
-    final class Following: Sendable {
-        let exports: AutoExports
-        let jobID: Int64
-        private let loop = Mutex<Task<Set<String>, Never>?>(nil)
-
-        init(exports: AutoExports, jobID: Int64) {
-            self.exports = exports
-            self.jobID = jobID
-        }
-
-        func start() {
-            let task = Task { [exports, jobID] in
-                var done: Set<String> = []
-                while !Task.isCancelled {
-                    done.formUnion(await exports.pass(jobID: jobID, skipping: done, final: false))
-                    try? await Task.sleep(for: .seconds(1))
-                }
-                return done
-            }
-            loop.withLock { $0 = task }
-        }
-
-        /// The job's run ended: the collections it settled and no pass exported yet.
-        func end() async {
-            guard let task = loop.withLock({ $0 }) else { return }
-            task.cancel()
-            let done = await task.value
-            _ = await exports.pass(jobID: jobID, skipping: done, final: true)
         }
     }
 }

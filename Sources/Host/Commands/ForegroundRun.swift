@@ -63,7 +63,7 @@ struct ForegroundRun {
             current.run?.requestShutdown(grace: .milliseconds(Int(grace * 1000)))
         }
         defer { termination.cancel() }
-        let exporting = host.autoExports?.follow(jobID: job.id)
+        let following = host.followUps.follow(job)
         var end: JobRunEnd
         var incompleteRuns = 0
         do {
@@ -94,13 +94,13 @@ struct ForegroundRun {
             }
         } catch {
             interrupt.cancel()
-            await exporting?.end()
+            await following.end()
             await progress?.stop()
             Output.error("run", "job \(job.id): \(error)")
             throw EngineExit.cannotRun
         }
         interrupt.cancel()
-        await exporting?.end()
+        await following.end()
         await progress?.stop()
 
         let status = try await store.job(job.id)?.status ?? .failed

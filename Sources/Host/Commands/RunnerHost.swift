@@ -11,21 +11,20 @@ final class RunnerHost: Sendable {
     let recovered: JobRecovery.Report
     /// The store is shared with workers elsewhere (PostgreSQL).
     let shared: Bool
-    /// The profile's automatic export folders (nil: it keeps none).
-    let autoExports: AutoExports?
-    private let backfill: Task<Void, Never>?
+    /// Automatic exports and hooks of the jobs it runs.
+    let followUps: JobFollowUps
+    private let catchUp: Task<Void, Never>
     private let lock: RunnerLock
 
-    private init(store: any EngineStore, runner: String, recovered: JobRecovery.Report, shared: Bool, lock: RunnerLock, autoExports: AutoExports?) {
+    private init(store: any EngineStore, runner: String, recovered: JobRecovery.Report, shared: Bool, lock: RunnerLock, followUps: JobFollowUps) {
         self.store = store
         self.shared = shared
         self.runner = runner
         self.recovered = recovered
         self.lock = lock
-        self.autoExports = autoExports
-        // Collections completed before this runner started (by a runner that died before it
-        // exported them, say) get their folders beside the first job.
-        backfill = autoExports.map { exports in Task { await exports.backfill() } }
+        self.followUps = followUps
+        // What a runner that died left undone (export folders, hooks) is done beside the first job.
+        catchUp = Task { await followUps.catchUp() }
     }
 
     /// Takes the profile's runner lock, unless its `runner` setting is off (a console-only
@@ -50,7 +49,7 @@ final class RunnerHost: Sendable {
         }
         return RunnerHost(
             store: store, runner: runner, recovered: recovered, shared: location.isShared, lock: lock,
-            autoExports: AutoExports(settings: settings, store: store))
+            followUps: JobFollowUps(settings: settings, store: store))
     }
 
     /// The runner id of a job lane of this process: its own for the download lane, a second
@@ -67,7 +66,7 @@ final class RunnerHost: Sendable {
 
     /// Marks the worker (and its lanes) stopped (the lock goes with the process).
     func stop() async {
-        await backfill?.value
+        await catchUp.value
         for lane in JobLane.allCases where lane != .download { try? await store.stopWorker(id: laneRunner(lane)) }
         try? await store.stopWorker(id: runner)
         withExtendedLifetime(lock) {}

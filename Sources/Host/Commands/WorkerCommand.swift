@@ -107,15 +107,15 @@ struct WorkerService: Service {
                 let logger = Logger(label: "engine.worker")
                 logger.info("job started", metadata: ["job.id": "\(job.id)", "job.type": "\(job.type.rawValue)", "runner": "\(runner)"])
                 let observer = IngestObserver()  // logs each item's outcome (the log file keeps them)
-                let exporting = host.autoExports?.follow(jobID: job.id)
+                let following = host.followUps.follow(job)
                 let end: JobRunEnd
                 do {
                     end = try await lanes.hold(run, in: lane, grace: grace) { try await run.run(observer: observer, from: [.queued]) }
                 } catch {
-                    await exporting?.end()
+                    await following.end()
                     throw error
                 }
-                await exporting?.end()
+                await following.end()
                 let tally = observer.snapshot
                 logger.info("job ended", metadata: [
                     "job.id": "\(job.id)", "end": "\(end)", "collected": "\(tally.collected)", "stored": "\(tally.stored)",

@@ -116,6 +116,10 @@ struct Setting: Sendable {
             Setting(key: "exports.dir", kind: .path, flag: nil, help: "where automatic export folders go (default: <data dir>/exports)", defaultValue: nil),
             Setting(key: "exports.playlist", kind: .choice(["m3u8", "xspf"]), flag: nil, help: "the playlist automatic exports write", defaultValue: "m3u8"),
             Setting(key: "exports.rendition", kind: .text, flag: nil, help: "automatic exports hold this rendition profile's files, not the originals", defaultValue: nil),
+            Setting(key: "hooks.after_download", kind: .text, flag: nil, help: "a command line run once a job's download stage has ended", defaultValue: nil),
+            Setting(key: "hooks.after_upload", kind: .text, flag: nil, help: "a command line run once a job's upload stage has ended", defaultValue: nil),
+            Setting(key: "hooks.after_job", kind: .text, flag: nil, help: "a command line run once a job has ended", defaultValue: nil),
+            Setting(key: "hooks.timeout", kind: .seconds, flag: nil, help: "seconds a hook may run before it is stopped", defaultValue: "600"),
         ]
     }()
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# A collection's ZIP export against `zip -0 -r` (store only, as the engine writes media) of the
+# same files, same run: COUNT WAVs of random samples (SIZE_MIB in all, default 1 GiB) ingested
+# once (not timed), then `engine export COLLECTION --zip` (planned from the store, streamed
+# front to back with zlib's CRC-32) against zip reading the collection's export folder (hard
+# links to the same library files, so both read the same page cache). Best of ROUNDS each.
+#   Benchmarks/export-vs-zip.sh [SIZE_MIB=1024] [COUNT=64] [ROUNDS=3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Benchmarks/common.sh
+size_mib=${1:-1024}
+count=${2:-64}
+rounds=${3:-3}
+mkdir -p "$work/media"
+for i in $(seq -w 1 "$count"); do make_wav "$work/media/track-$i.wav" $(( size_mib * 1048576 / count )); done
+ls "$work"/media/*.wav > "$work/big.m3u"
+data="$work/data"
+"$ENGINE" run --no-renditions --no-processors --data-dir "$data" "$work/big.m3u" >/dev/null
+"$ENGINE" export big --to "$work/folders" --data-dir "$data" >/dev/null
+
+best() {  # best wall time of $rounds runs of the command, in seconds; the output removed before each
+  local best=""
+  for _ in $(seq "$rounds"); do
+    rm -f "$work/out.zip"
+    local start end
+    start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N)
+    best=$(python3 -c "a='$best'; t=$end-$start; print(t if not a else min(float(a), t))")
+  done
+  echo "$best"
+}
+engine=$(best "$ENGINE" export big --zip "$work/out.zip" --data-dir "$data")
+python3 -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert len(z.namelist()) == $count + 1" "$work/out.zip"
+peer=$(best sh -c "cd '$work/folders' && zip -0 -r -q '$work/out.zip' big")
+python3 - "$engine" "$peer" "$size_mib" <<'PY'
+import sys
+engine, peer, size = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print(f"engine export --zip : {engine:6.2f} s  ({size / engine:6.0f} MiB/s)")
+print(f"zip -0 -r           : {peer:6.2f} s  ({size / peer:6.0f} MiB/s)")
+print(f"zip / engine: {peer / engine:4.2f}x (goal: at least 1x)")
+PY
