@@ -6,7 +6,7 @@
 /// identity keys (explicit ids allowed, for `store migrate`), booleans for SQLite's 0/1
 /// flags, `float8` for times in seconds since 1970, so that a store copies column for column.
 enum PostgresMigrations {
-    static let all: [(name: String, sql: String)] = [("pg1-schema", schema), ("pg2-source-slots", sourceSlots), ("pg3-processors", processors)]
+    static let all: [(name: String, sql: String)] = [("pg1-schema", schema), ("pg2-source-slots", sourceSlots), ("pg3-processors", processors), ("pg4-verify", verify)]
 
     /// The newest migration: the schema this program writes.
     static var current: String { all.last!.name }
@@ -23,6 +23,14 @@ enum PostgresMigrations {
             taken_at float8 NOT NULL,
             PRIMARY KEY (source, job_item_id)
         );
+        """
+
+    /// SQLite's v12: corrupt locations, when each was last checked and what a check found.
+    private static let verify = """
+        ALTER TABLE file_locations DROP CONSTRAINT file_locations_state_check;
+        ALTER TABLE file_locations ADD CONSTRAINT file_locations_state_check CHECK (state IN ('active', 'inactive', 'corrupt'));
+        ALTER TABLE file_locations ADD COLUMN verified_at float8;
+        ALTER TABLE file_locations ADD COLUMN problem TEXT;
         """
 
     /// SQLite's v11: processor results per asset with their keys, and derived file assets.

@@ -64,8 +64,15 @@ import TestSupport
     /// runs the job's remaining hook once.
     @Test func aHookCutOffByACrashIsNotRunTwice() async throws {
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
-        let log = lists.file("hooks.log").path
-        try dataDir.write("config.yaml", "hooks:\n  after_download: 'echo download >> \(log); sleep 20'\n  after_job: 'echo job >> \(log)'\n")
+        let log = lists.file("hooks.log").path, pidFile = lists.file("hook.pid").path
+        // The hook waits until the test kills it (after the runner), however loaded the machine.
+        try dataDir.write(
+            "config.yaml", "hooks:\n  after_download: 'echo $$ > \(pidFile); echo download >> \(log); exec sleep 600'\n  after_job: 'echo job >> \(log)'\n")
+        defer {
+            if let pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                kill(pid, SIGKILL)
+            }
+        }
         let list = try lists.write("a.m3u", Fixtures.media("audio-id3.mp3") + "\n")
         let run = try EngineProcess(["run", "--no-renditions", "--no-processors", list, "--data-dir", dataDir.path])
         defer { run.signal(SIGKILL) }

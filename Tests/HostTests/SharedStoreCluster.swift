@@ -122,6 +122,8 @@ extension SharedStoreTests {
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: library + "/" + path, isDirectory: &isDirectory) && !isDirectory.boolValue
         }
-        #expect(Set(files) == recorded, "\(context): library files and recorded locations differ")
+        #expect(
+            Set(files) == recorded,
+            "\(context): library files not recorded: \(Set(files).subtracting(recorded).sorted()); recorded but missing: \(recorded.subtracting(files).sorted())")
     }
 }

@@ -16,6 +16,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v9-feeds-catalogs", migrate: v9)
         migrator.registerMigration("v10-source-slots", migrate: v10)
         migrator.registerMigration("v11-processors", migrate: v11)
+        migrator.registerMigration("v12-verify", migrate: v12)
         return migrator
     }
 
