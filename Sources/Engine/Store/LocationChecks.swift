@@ -1,0 +1,49 @@
+public import Foundation
+
+/// One copy of a stored file — an asset on a backend — as `engine maintenance verify` checks it.
+public struct StoredLocation: Sendable, Equatable {
+    public var id: Int64
+    public var assetID: Int64
+    /// The asset's recorded content.
+    public var sha256: String
+    public var size: Int64
+    public var backend: String
+    /// `local_fs` or `object_storage`.
+    public var backendKind: String
+    public var locator: String
+    /// `active`, or `corrupt` once a check found its bytes changed or gone.
+    public var state: String
+    public var isPrimary: Bool
+    public var verifiedAt: Date?
+    /// What the last failed check found.
+    public var problem: String?
+
+    public init(
+        id: Int64, assetID: Int64, sha256: String, size: Int64, backend: String, backendKind: String, locator: String, state: String,
+        isPrimary: Bool, verifiedAt: Date? = nil, problem: String? = nil
+    ) {
+        self.id = id
+        self.assetID = assetID
+        self.sha256 = sha256
+        self.size = size
+        self.backend = backend
+        self.backendKind = backendKind
+        self.locator = locator
+        self.state = state
+        self.isPrimary = isPrimary
+        self.verifiedAt = verifiedAt
+        self.problem = problem
+    }
+}
+
+/// What the store keeps of bit-rot checks (`engine maintenance verify`).
+public protocol LocationChecking: Sendable {
+    /// The active and corrupt locations (of one backend, or all), oldest first.
+    func storedLocations(backend: String?) async throws -> [StoredLocation]
+    /// Records a check of a location now. `problem` nil: its bytes match (a corrupt one is
+    /// active again). Otherwise it is marked `corrupt` with the problem, loses its primary
+    /// mark, and another active copy of the asset that is alone on its backend becomes primary.
+    func recordCheck(locationID: Int64, problem: String?) async throws
+    /// Where the items holding this asset as their original were collected from.
+    func sourceURLs(assetID: Int64) async throws -> [String]
+}
