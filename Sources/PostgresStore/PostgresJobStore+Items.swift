@@ -86,8 +86,8 @@ extension PostgresJobStore {
         try await connection { session in
             try await session.value(
                 """
-                SELECT count(*) FROM job_items WHERE job_id = \(jobID) AND status IN ('pending', 'running', 'interrupted')
-                    AND (current_step IS NULL OR current_step = ANY(\(steps)))
+                SELECT count(*) FROM job_items WHERE job_id = \(jobID) AND (status IN ('pending', 'interrupted')
+                    OR status = 'running' AND (current_step IS NULL OR current_step = ANY(\(steps))))
                 """) ?? 0
         }
     }

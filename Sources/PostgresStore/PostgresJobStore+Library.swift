@@ -44,7 +44,7 @@ extension PostgresJobStore {
             ) f ON f.item_id = i.id
             LEFT JOIN collection_items cx ON cx.item_id = i.id AND cx.collection_id = \(collectionID)
             WHERE (\(itemID)::int8 IS NULL OR i.id = \(itemID)) AND (\(collectionID)::int8 IS NULL OR cx.collection_id IS NOT NULL)
-            ORDER BY cx.position, s.name, creators, i.title, i.id
+            ORDER BY cx.position IS NULL, cx.position, s.name, creators, i.title, i.id
             """)
         var entries: [LibraryEntry] = []
         for row in rows {

@@ -21,8 +21,11 @@ extension PostgresJobStore: JobQueue {
                 let key = item.key
                 // The job item keeps its first listing; a second one (another playlist that lists
                 // the same item) only links the catalog item to its collection too.
-                guard try await session.row("SELECT 1 FROM job_items WHERE job_id = \(jobID) AND item_key = \(key)") == nil else {
-                    if item.collection != nil { _ = try await Self.upsertCatalogItem(session, item) }
+                if let first = try await session.row("SELECT collection_locator FROM job_items WHERE job_id = \(jobID) AND item_key = \(key)") {
+                    // A listing in the same collection again keeps the first position.
+                    if let collection = item.collection, try collection.locator != first["collection_locator"] as String? {
+                        _ = try await Self.upsertCatalogItem(session, item)
+                    }
                     continue
                 }
                 var isNew = false

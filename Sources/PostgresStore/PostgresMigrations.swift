@@ -25,12 +25,20 @@ enum PostgresMigrations {
         );
         """
 
-    /// SQLite's v12: corrupt locations, when each was last checked and what a check found.
+    /// SQLite's v12: corrupt locations, when each was last checked and what a check found; hook claims.
     private static let verify = """
         ALTER TABLE file_locations DROP CONSTRAINT file_locations_state_check;
         ALTER TABLE file_locations ADD CONSTRAINT file_locations_state_check CHECK (state IN ('active', 'inactive', 'corrupt'));
         ALTER TABLE file_locations ADD COLUMN verified_at float8;
         ALTER TABLE file_locations ADD COLUMN problem TEXT;
+        CREATE TABLE job_hooks (
+            job_id BIGINT NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+            hook TEXT NOT NULL,
+            runner TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('running', 'done')),
+            updated_at float8 NOT NULL,
+            PRIMARY KEY (job_id, hook)
+        );
         """
 
     /// SQLite's v11: processor results per asset with their keys, and derived file assets.

@@ -70,6 +70,27 @@ import TestSupport
         #expect(unknown.status == 2 && unknown.stderr.contains("no collection is named"), "\(unknown.stderr)")
     }
 
+    /// Two playlists of one name (in two folders): each keeps its own export folder.
+    @Test func collectionsOfOneNameGetFoldersOfTheirOwn() throws {
+        let dataDir = try TemporaryDirectory("data"), one = try TemporaryDirectory("one"), two = try TemporaryDirectory("two")
+        let out = try TemporaryDirectory("out")
+        let first = try one.write("mix.m3u", Fixtures.media("audio-id3.mp3") + "\n")
+        let second = try two.write("mix.m3u", Fixtures.media("audio-pcm.wav") + "\n")
+        func engine(_ arguments: [String]) throws -> CommandResult { try Command.engine(arguments + ["--data-dir", dataDir.path]) }
+        #expect(try engine(["run", "--no-renditions", "--no-processors", first, second]).status == 0)
+        let ambiguous = try engine(["export", "mix", "--to", out.path])
+        #expect(ambiguous.status == 2 && ambiguous.stderr.contains("names 2 collections"), "\(ambiguous.stderr)")
+        let rows = try #require(try parseJSON(try engine(["collections", "--json"]).stdout) as? [[String: Any]])
+        let ids = rows.compactMap { $0["id"] as? Int }.sorted()
+        #expect(ids.count == 2)
+        for id in ids { #expect(try engine(["export", "\(id)", "--to", out.path]).status == 0) }
+        for id in ids { #expect(try engine(["export", "\(id)", "--to", out.path]).status == 0, "again: each finds its own folder") }
+        let folders = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(folders == ["mix", "mix (\(ids[1]))"], "\(folders)")
+        let wav = try FileManager.default.contentsOfDirectory(atPath: out.file("mix (\(ids[1]))").path)
+        #expect(wav.contains { $0.hasSuffix(".wav") } && !wav.contains { $0.hasSuffix(".mp3") }, "\(wav)")
+    }
+
     @Test func aCollectionNotReadyIsQueuedAndExportedOnlyWhenComplete() throws {
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists"), out = try TemporaryDirectory("out")
         let later = try lists.write("later.m3u", [Fixtures.media("audio-id3.mp3"), Fixtures.media("audio-aac.m4a")].joined(separator: "\n") + "\n")

@@ -11,5 +11,6 @@
 #include "mk_scenes.h"
 #include "mk_http.h"
 #include "mk_spawn.h"
+#include "mk_fs.h"
 
 #endif

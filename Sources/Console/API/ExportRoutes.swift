@@ -36,7 +36,7 @@ enum ExportRoutes {
             if unready.isEmpty {
                 var query = "ids=\(rows.map { String($0.id) }.joined(separator: ","))&playlist=\(options.playlist.rawValue)"
                 if let rendition = options.rendition {
-                    query += "&rendition=\(rendition.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? rendition)"
+                    query += "&rendition=\(rendition.addingPercentEncoding(withAllowedCharacters: .alphanumerics.intersection(.urlQueryAllowed)) ?? rendition)"
                 }
                 return ConsoleRoutes.json(.object([("status", .string("ready")), ("url", .string("/api/collections/export.zip?\(query)"))]))
             }
@@ -59,7 +59,8 @@ enum ExportRoutes {
     /// The ZIP of `ids`, streamed; a 409 naming the collection when one is not ready.
     static func zip(_ backend: ConsoleBackend, ids: [Int64], _ request: Hummingbird.Request) async throws -> Response {
         guard let exporter = backend.exporter else { throw HTTPError(.notFound, message: "this console exports nothing") }
-        let rows = try await backend.store.collections(ids: ids)
+        let found = try await backend.store.collections(ids: ids)
+        let rows = ids.compactMap { id in found.first { $0.id == id } }  // the order asked for
         if let missing = Set(ids).subtracting(rows.map(\.id)).sorted().first { throw HTTPError(.notFound, message: "no collection \(missing)") }
         if let unready = rows.first(where: { $0.status != .downloaded }) {
             throw HTTPError(
@@ -75,7 +76,9 @@ enum ExportRoutes {
         }
         let name = prepared.fileName.replacingOccurrences(of: "\"", with: "'")
         let ascii = String(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? Character($0) : "_" })
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ascii
+        // RFC 8187: UTF-8, percent-encoded but for attr-chars.
+        let attrChars = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: attrChars) ?? ascii
         return Response(
             status: .ok,
             headers: [

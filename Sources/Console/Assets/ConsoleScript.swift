@@ -35,12 +35,13 @@ enum ConsoleAssets {
           }
 
           function said(data) {
-            if (data.url) {
+            if (data.status === "ready" && data.url) {
               window.location.href = data.url;
               return "Export ready: the ZIP is downloading.";
             }
             if (data.status === "queued" && data.jobs) {
-              return "Not complete yet: queued " + data.jobs.map(j => j.type + " job " + j.id).join(", ") + ". Export again when it has finished.";
+              const jobs = data.jobs.map(j => j.type + " job " + j.id).join(", ");
+              return "Not complete yet: " + (jobs ? "queued " + jobs : "a running job is completing it") + ". Export again when it has finished.";
             }
             if (data.sent_to_runner === true) return "Sent to the job's runner.";
             if (data.status) return "Job " + data.job + " is " + data.status.replace(/_/g, " ") + ".";

@@ -358,3 +358,15 @@ struct WorkReport {
         return (samples.count > 1 ? "\(first.title) (+\(samples.count - 1) more)" : first.title, rate)
     }
 }
+
+/// What claiming a job's hook found.
+public enum HookClaim: Sendable, Equatable {
+    /// Claimed now: run it.
+    case claimed
+    /// It has run (or was recorded) already.
+    case done
+    /// A runner that is gone had started it: it is now recorded done (the caller records why).
+    case cutOff
+    /// A live runner is running it.
+    case busy
+}

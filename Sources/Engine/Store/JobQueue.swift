@@ -94,9 +94,18 @@ public protocol JobQueue: Sendable {
     @discardableResult
     func cancelOpenItems(jobID: Int64) async throws -> Int
     func counters(jobID: Int64) async throws -> JobCounters
-    /// Open items (pending, running, interrupted) not yet past `steps`: not started, or last
-    /// seen in one of them. Zero once every item has gone past those stages (or settled).
+    /// Items not yet past `steps`: waiting (pending, interrupted: a claim starts them from the
+    /// first stage again), or running in one of them. Zero once every item has gone past those
+    /// stages (or settled).
     func openItems(jobID: Int64, notPast steps: [String]) async throws -> Int
+
+    // MARK: hooks
+    /// Claims running `hook` of the job for `runner` (see `HookClaim`).
+    func claimHook(jobID: Int64, hook: String, runner: String) async throws -> HookClaim
+    /// The claimed hook has run (its outcome is a job event).
+    func finishHook(jobID: Int64, hook: String) async throws
+    /// Of the newest `limit` finished jobs, those marked `due` whose `after_job` has not run.
+    func jobsWithHooksDue(limit: Int) async throws -> [Int64]
     func runningItems(jobID: Int64, limit: Int) async throws -> [RunningItem]
     func failedItems(jobID: Int64, limit: Int) async throws -> [FailedItem]
     /// Items waiting for their next try after a transient failure, with their failed tries.

@@ -84,7 +84,7 @@ extension SQLiteJobStore {
                 ) f ON f.item_id = i.id
                 \(collectionID == nil ? "" : "JOIN collection_items cx ON cx.item_id = i.id AND cx.collection_id = ?")
                 \(itemID == nil ? "" : "WHERE i.id = ?")
-                ORDER BY \(collectionID == nil ? "" : "cx.position, ") s.name, creators, i.title, i.id
+                ORDER BY \(collectionID == nil ? "" : "cx.position IS NULL, cx.position, ") s.name, creators, i.title, i.id
                 """, arguments: StatementArguments([collectionID, itemID].compactMap { $0 }))
         return try rows.map { row in
             let file = (row["asset_id"] as Int64?) == nil ? nil : storedFile(row)

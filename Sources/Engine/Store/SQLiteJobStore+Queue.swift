@@ -189,10 +189,13 @@ extension SQLiteJobStore: JobQueue {
                 let key = item.key
                 // The job item keeps its first listing; a second one (another playlist that lists
                 // the same item) only links the catalog item to its collection too.
-                guard try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT id FROM job_items WHERE job_id = ? AND item_key = ?"), arguments: [jobID, key]) == nil
-                else {
-                    if item.collection != nil { _ = try Self.upsertCatalogItem(db, item) }
+                if let first = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT collection_locator FROM job_items WHERE job_id = ? AND item_key = ?"), arguments: [jobID, key])
+                {
+                    // A listing in the same collection again keeps the first position.
+                    if let collection = item.collection, collection.locator != first["collection_locator"] as String? {
+                        _ = try Self.upsertCatalogItem(db, item)
+                    }
                     continue
                 }
                 // Only a limit asks whether an item is new (two lookups per item otherwise spared).
@@ -513,8 +516,8 @@ extension SQLiteJobStore: JobQueue {
             try Int.fetchOne(
                 db,
                 sql: """
-                    SELECT count(*) FROM job_items WHERE job_id = ? AND status IN ('pending', 'running', 'interrupted')
-                        AND (current_step IS NULL OR current_step IN (SELECT value FROM json_each(?)))
+                    SELECT count(*) FROM job_items WHERE job_id = ? AND (status IN ('pending', 'interrupted')
+                        OR status = 'running' AND (current_step IS NULL OR current_step IN (SELECT value FROM json_each(?))))
                     """,
                 arguments: [jobID, JSONValue.array(steps.map(JSONValue.string)).serialized(pretty: false)]) ?? 0
         }

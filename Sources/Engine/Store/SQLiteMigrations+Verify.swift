@@ -5,6 +5,9 @@ extension SQLiteMigrations {
     /// `active` and `inactive`), and every location keeps when its bytes were last checked
     /// (`verified_at`, seconds since 1970) and what a failed check found (`problem`). SQLite
     /// cannot widen a CHECK: the table is rebuilt, with its indexes and the presence view.
+    /// And post-stage hooks: one row per job and hook, claimed by the runner that runs it
+    /// (`running`, then `done`), so that a hook runs once whoever follows the job; the row
+    /// `due` marks a job whose hooks are to run.
     static func v12(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -30,6 +33,15 @@ extension SQLiteMigrations {
                 CREATE UNIQUE INDEX file_locations_one_primary ON file_locations (asset_id, backend_id) WHERE is_primary;
                 CREATE VIEW backend_presence AS
                     SELECT DISTINCT asset_id, backend_id FROM file_locations WHERE state = 'active';
+
+                CREATE TABLE job_hooks (
+                    job_id INTEGER NOT NULL REFERENCES job_runs(id) ON DELETE CASCADE,
+                    hook TEXT NOT NULL,
+                    runner TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('running', 'done')),
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (job_id, hook)
+                );
                 """)
     }
 }

@@ -25,43 +25,47 @@ final class AutoExports: Sendable {
 
     var store: any EngineStore { exporter.store }
 
-    /// Every complete collection's folder, made or refreshed where it is missing or stale.
+    /// Every complete collection's folder, made or refreshed where it is missing or stale
+    /// (an unchanged one costs a store read and its manifest's).
     func backfill() async {
         do {
             let rows = try await store.collections(CollectionFilter(status: .downloaded), limit: Int(Int32.max)).rows
-            for row in rows { await export(row, jobID: nil) }
+            for row in rows { _ = await export(row, jobID: nil) }
         } catch {
             logger.error("automatic exports: cannot list the collections", metadata: ["error": "\(error)"])
         }
     }
 
     /// Exports the job's collections whose items have all settled, but those in `done`; returns
-    /// the locators handled now.
-    func pass(jobID: Int64, skipping done: Set<String>, final: Bool) async -> Set<String> {
+    /// the locators exported (or found current) now. One not complete yet (an item it shares
+    /// with another collection still open, say) is tried again on the next pass.
+    func pass(jobID: Int64, skipping done: Set<String>) async -> Set<String> {
         guard let rows = try? await store.jobCollections(jobID: jobID) else { return [] }
-        var handled: Set<String> = []
-        for row in rows where !row.locator.isEmpty && !done.contains(row.locator) && (final || row.done + row.failed == row.total) {
-            handled.insert(row.locator)
+        var exported: Set<String> = []
+        for row in rows where !row.locator.isEmpty && !done.contains(row.locator) && row.done + row.failed == row.total {
             guard let matches = try? await store.collections(CollectionFilter(keyword: row.locator), limit: 1000).rows else { continue }
             for collection in matches where collection.locator == row.locator && collection.status == .downloaded {
-                await export(collection, jobID: jobID)
+                if await export(collection, jobID: jobID) { exported.insert(row.locator) }
             }
         }
-        return handled
+        return exported
     }
 
-    private func export(_ row: CollectionRow, jobID: Int64?) async {
+    /// True when the folder is current (written now, or already).
+    private func export(_ row: CollectionRow, jobID: Int64?) async -> Bool {
         let name = row.title ?? Redaction.url(row.locator)
         do {
             for (plan, outcome) in try await exporter.folders([row], options: options, into: directory) {
-                guard case .written(let linked, let copied) = outcome else { continue }
-                let message = "collection '\(name)' exported to \(directory.appendingPathComponent(plan.folder).path) (\(linked) linked, \(copied) copied)"
+                guard case .written(let folder, let linked, let copied) = outcome else { continue }
+                let message = "collection '\(name)' exported to \(directory.appendingPathComponent(folder).path) (\(linked) linked, \(copied) copied)"
                 logger.info("exported", metadata: ["collection": "\(name)", "folder": "\(plan.folder)"])
                 if let jobID { try? await store.appendEvent(jobID: jobID, kind: "exported", message: message) }
             }
+            return true
         } catch {
             logger.error("automatic export failed", metadata: ["collection": "\(name)", "error": "\(error)"])
             if let jobID { try? await store.appendEvent(jobID: jobID, kind: "export_failed", message: "\(error)") }
+            return false
         }
     }
 }

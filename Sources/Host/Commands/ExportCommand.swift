@@ -53,7 +53,7 @@ struct ExportCommand: AsyncParsableCommand {
                 return
             }
             for job in jobs { try await runOrFollow(job, settings: settings, store: store) }
-            rows = try await store.collections(ids: rows.map(\.id))
+            rows = try await CollectionLookup.refreshed(rows, store: store)
         }
         let options = ExportOptions(rendition: rendition, playlist: ExportPlaylistFormat(rawValue: playlist) ?? .m3u8)
         let exporter = LibraryExporter(store: store, library: LocalLibrary(root: settings.directory.library))
@@ -88,15 +88,16 @@ struct ExportCommand: AsyncParsableCommand {
         if json {
             Output.line(JSONValue.array(plans.enumerated().map { index, plan in
                 var fields: [(key: String, value: JSONValue)] = [
-                    ("collection", .int(plan.collection.id)), ("folder", .string(plan.folder)), ("files", .int(plan.files.count)),
+                    ("collection", .int(plan.collection.id)), ("files", .int(plan.files.count)),
                     ("bytes", .int(plan.files.reduce(0) { $0 + $1.size })), ("playlist", .string(plan.playlistName)),
-                    ("cover", plan.cover.map { .string($0.name) } ?? .null), ("target", .string(target)),
+                    ("target", .string(target)),
                 ]
+                if outcomes == nil { fields.append(("folder", .string(plan.folder))) }
                 if let outcome = outcomes?[index] {
                     switch outcome {
-                    case .unchanged: fields.append(("status", .string("unchanged")))
-                    case .written(let linked, let copied):
-                        fields += [("status", .string("written")), ("linked", .int(linked)), ("copied", .int(copied))]
+                    case .unchanged(let folder): fields += [("folder", .string(folder)), ("status", .string("unchanged"))]
+                    case .written(let folder, let linked, let copied):
+                        fields += [("folder", .string(folder)), ("status", .string("written")), ("linked", .int(linked)), ("copied", .int(copied))]
                     }
                 }
                 return .object(fields)
@@ -104,13 +105,13 @@ struct ExportCommand: AsyncParsableCommand {
             return
         }
         for (index, plan) in plans.enumerated() {
-            let how: String
+            var folder = plan.folder, how = "zipped"
             switch outcomes?[index] {
-            case .unchanged?: how = "unchanged"
-            case .written(let linked, let copied)?: how = "\(linked) linked, \(copied) copied"
-            case nil: how = "zipped"
+            case .unchanged(let name)?: (folder, how) = (name, "unchanged")
+            case .written(let name, let linked, let copied)?: (folder, how) = (name, "\(linked) linked, \(copied) copied")
+            case nil: break
             }
-            Output.line("\(plan.folder): \(plan.files.count) file(s), \(ByteCountText.format(plan.files.reduce(0) { $0 + $1.size })) (\(how))")
+            Output.line("\(folder): \(plan.files.count) file(s), \(ByteCountText.format(plan.files.reduce(0) { $0 + $1.size })) (\(how))")
         }
         Output.line("exported \(plans.count) collection(s) to \(target)")
     }
@@ -149,7 +150,8 @@ struct ExportCommand: AsyncParsableCommand {
     /// Runs the job here when no runner holds the data directory, else follows it to its end.
     private func runOrFollow(_ job: JobRecord, settings: Settings, store: any EngineStore) async throws {
         do {
-            try await ForegroundRun(grace: grace, json: false).runOrQueue(job, settings: settings, command: "export")
+            // Its summary goes to standard error: standard output is the export's.
+            try await ForegroundRun(grace: grace, json: false, summaryToStandardError: true).runOrQueue(job, settings: settings, command: "export")
         } catch let exit as ExitCode where exit == EngineExit.failures {
             // Some items failed: the readiness check below says whether the export can go on.
         }

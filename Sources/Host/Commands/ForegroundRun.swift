@@ -9,6 +9,13 @@ import Stages
 struct ForegroundRun {
     let grace: Double
     let json: Bool
+    /// The summary (and the queued note) as notes on standard error: a command whose standard
+    /// output is its own (`export --json`) runs the job on the way.
+    var summaryToStandardError = false
+
+    private func say(_ line: String) {
+        if summaryToStandardError { Output.note(line) } else { Output.line(line) }
+    }
 
     /// A command that queues a job (upload, reprocess): runs it in the foreground when no runner
     /// holds the data directory, else leaves it queued for the runner that does and says so.
@@ -24,7 +31,7 @@ struct ForegroundRun {
                 Output.error(command, "\(error)")
                 throw EngineExit.cannotRun
             }
-            Output.line("job \(job.id) queued: the runner that holds \(directory.root.path) takes it (`engine jobs show \(job.id) --follow`)")
+            say("job \(job.id) queued: the runner that holds \(directory.root.path) takes it (`engine jobs show \(job.id) --follow`)")
             return
         }
         Output.note("job \(job.id)")
@@ -113,7 +120,7 @@ struct ForegroundRun {
             tally: observer.snapshot, wallTime: clock.now - start, dataDirectory: directory, jobID: job.id, status: status, type: job.type)
         (summary.renditionsFailed, summary.renditionsFailedEarlier) = try await JobAssembly.renditionFailures(job, store: store)
         if job.type == .ingest { summary.renditionsBackend = try? JobOptions.decode(job.options).graphFile().renditionsBackend }
-        Output.line(json ? summary.json.serialized() : summary.text)
+        say(json ? summary.json.serialized() : summary.text)
         if end == .paused || end == .stopped {
             Output.note("job \(job.id) paused: `engine run --resume` (or `engine jobs resume \(job.id)`) continues it")
         }

@@ -6,15 +6,19 @@ import Synchronization
 /// complete, and the post-stage hooks. While the job runs, a pass a second exports the
 /// collections whose items have all settled and fires `after_download` once no item is left
 /// before or in the download stage; when a run ends the job in a final state, the last pass
-/// and the hooks still due (`after_download` of a job canceled early, `after_upload`,
-/// `after_job`). A run that ends paused or stopped fires nothing: the next run follows on.
+/// (every complete collection's folder brought up to date) and the hooks still due
+/// (`after_download` of a job canceled early, `after_upload`, `after_job`). A run that ends
+/// paused or stopped fires nothing: the next run follows on.
 final class JobFollowUps: Sendable {
     let store: any EngineStore
     let exports: AutoExports?
     let hooks: JobHooks
+    /// The runner that claims the hooks it runs (and heartbeats while they run).
+    let runner: String
 
-    init(settings: Settings, store: any EngineStore) {
+    init(settings: Settings, store: any EngineStore, runner: String) {
         self.store = store
+        self.runner = runner
         exports = AutoExports(settings: settings, store: store)
         hooks = JobHooks(settings: settings, store: store)
     }
@@ -31,20 +35,23 @@ final class JobFollowUps: Sendable {
     }
 
     /// What a runner that died left undone: export folders of collections completed before
-    /// this runner started, and the hooks of jobs that ended while their follow-ups had not
-    /// (those whose `hooks_due` mark has no `after_job` record yet).
+    /// this runner started, and the hooks of jobs that ended while their follow-ups had not.
     func catchUp() async {
-        await exports?.backfill()
-        guard let jobs = try? await store.jobs(limit: 100) else { return }
-        for job in jobs where job.status.isFinished {
-            guard let events = try? await hooks.events(jobID: job.id), events.contains(where: { $0.kind == "hooks_due" }),
-                !events.contains(where: { JobHooks.isRecord($0, of: .afterJob) && $0.kind != "hook_started" })
-            else { continue }
-            let stages = Self.stages(of: job)
-            if stages.contains("download") { await hooks.fire(.afterDownload, jobID: job.id, status: job.status.rawValue) }
-            if stages.contains("upload") { await hooks.fire(.afterUpload, jobID: job.id, status: job.status.rawValue) }
-            await hooks.fire(.afterJob, jobID: job.id, status: job.status.rawValue)
+        // The folders are made whole even when the runner stops at once (`worker --until-idle`):
+        // an up-to-date one costs a store read; the hooks wait for the next runner instead.
+        if let exports { await Task.detached { await exports.backfill() }.value }
+        for id in (try? await store.jobsWithHooksDue(limit: 100)) ?? [] {
+            guard !Task.isCancelled, let job = try? await store.job(id) else { return }
+            await fireEnded(job)
         }
+    }
+
+    /// The hooks of a job that has ended, in order (each runs once, whoever calls this).
+    func fireEnded(_ job: JobRecord, downloadFired: Bool = false) async {
+        let stages = Self.stages(of: job), status = job.status.rawValue
+        if stages.contains("download"), !downloadFired { await hooks.fire(.afterDownload, jobID: job.id, status: status, runner: runner) }
+        if stages.contains("upload") { await hooks.fire(.afterUpload, jobID: job.id, status: status, runner: runner) }
+        await hooks.fire(.afterJob, jobID: job.id, status: status, runner: runner)
     }
 
     /// One job's run followed.
@@ -53,8 +60,10 @@ final class JobFollowUps: Sendable {
         let jobID: Int64
         /// The stages up to and including download (empty: the job downloads nothing).
         let throughDownload: [String]
-        let uploads: Bool
         private let loop = Mutex<Task<State, Never>?>(nil)
+        /// Set by `end()`: the loop finishes the pass it is in (never cancelled midway: a hook
+        /// or an export cut off by a cancel would be lost) and stops.
+        private let stopping = Atomic<Bool>(false)
 
         struct State: Sendable {
             var exported: Set<String> = []
@@ -65,19 +74,17 @@ final class JobFollowUps: Sendable {
             self.followUps = followUps
             self.jobID = jobID
             throughDownload = stages.firstIndex(of: "download").map { Array(stages[...$0]) } ?? []
-            uploads = stages.contains("upload")
         }
 
         func start() {
-            let task = Task { [self] in
+            // Detached from the caller's cancellation for the same reason.
+            let task = Task.detached { [self] in
                 var state = State()
                 // The mark a runner that starts after a crash looks for (`catchUp`).
-                if let events = try? await followUps.hooks.events(jobID: jobID), !events.contains(where: { $0.kind == "hooks_due" }) {
-                    try? await followUps.store.appendEvent(jobID: jobID, kind: "hooks_due", message: "hooks run as the job's stages end")
-                }
-                while !Task.isCancelled {
+                try? await followUps.store.finishHook(jobID: jobID, hook: "due")
+                while !stopping.load(ordering: .relaxed) {
                     await pass(&state)
-                    try? await Task.sleep(for: .seconds(1))
+                    for _ in 0..<10 where !stopping.load(ordering: .relaxed) { try? await Task.sleep(for: .milliseconds(100)) }
                 }
                 return state
             }
@@ -87,28 +94,26 @@ final class JobFollowUps: Sendable {
         private func pass(_ state: inout State) async {
             let store = followUps.store
             if let exports = followUps.exports {
-                state.exported.formUnion(await exports.pass(jobID: jobID, skipping: state.exported, final: false))
+                state.exported.formUnion(await exports.pass(jobID: jobID, skipping: state.exported))
             }
             guard !throughDownload.isEmpty, !state.downloadHookFired, let job = try? await store.job(jobID), job.status == .running,
                 job.collectionDone, (try? await store.openItems(jobID: jobID, notPast: throughDownload)) == 0
             else { return }
             let failed = ((try? await store.counters(jobID: jobID))?[.failed] ?? 0) > 0
-            await followUps.hooks.fire(.afterDownload, jobID: jobID, status: failed ? "completed_with_errors" : "completed")
-            state.downloadHookFired = true
+            state.downloadHookFired = await followUps.hooks.fire(
+                .afterDownload, jobID: jobID, status: failed ? "completed_with_errors" : "completed", runner: followUps.runner)
         }
 
         /// The run ended: the last export pass, and the hooks due when the job is over.
         func end() async {
             guard let task = loop.withLock({ $0 }) else { return }
-            task.cancel()
+            stopping.store(true, ordering: .relaxed)
             let state = await task.value
-            let store = followUps.store
-            if let exports = followUps.exports { _ = await exports.pass(jobID: jobID, skipping: state.exported, final: true) }
-            guard let job = try? await store.job(jobID), job.status.isFinished else { return }
-            let status = job.status.rawValue
-            if !throughDownload.isEmpty, !state.downloadHookFired { await followUps.hooks.fire(.afterDownload, jobID: jobID, status: status) }
-            if uploads { await followUps.hooks.fire(.afterUpload, jobID: jobID, status: status) }
-            await followUps.hooks.fire(.afterJob, jobID: jobID, status: status)
+            await Task.detached { [self] in
+                await followUps.exports?.backfill()
+                guard let job = try? await followUps.store.job(jobID), job.status.isFinished else { return }
+                await followUps.fireEnded(job, downloadFired: state.downloadHookFired)
+            }.value
         }
     }
 }

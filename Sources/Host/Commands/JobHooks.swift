@@ -5,9 +5,9 @@ import Logging
 /// Post-stage hooks (`hooks.after_download`, `hooks.after_upload`, `hooks.after_job`): a
 /// command line run once when that stage of a job reaches a final state. Each run is recorded
 /// as job events — `hook_started`, then `hook_succeeded` or `hook_failed` (exit status, the last
-/// lines of output), or `hook_skipped` when none is configured — and those events are what make
-/// it once: a hook with an event for the job is never run again, across runners and crashes (one
-/// a crash cut off is recorded as failed by the next runner, not run twice). A failing hook
+/// lines of output), or `hook_skipped` when none is configured. A claim in the store
+/// (`job_hooks`) makes it once across runners and crashes: one a crash cut off is recorded as
+/// failed by the next runner (once its runner is known gone), not run twice. A failing hook
 /// never fails the job. The command gets a clean environment: PATH, HOME, the locale, and
 /// ENGINE_JOB_ID, ENGINE_JOB_STATUS, ENGINE_DATA_DIR, ENGINE_PROFILE, ENGINE_LIBRARY_DIR and
 /// ENGINE_HOOK — nothing of the engine's own environment (where S3 secrets live).
@@ -38,33 +38,49 @@ struct JobHooks: Sendable {
         self.base = base
     }
 
-    static let eventKinds: Set<String> = ["hook_started", "hook_skipped", "hook_succeeded", "hook_failed"]
-
-    /// Runs `hook` for the job ended (or stage ended) with `status`, unless the job's events
-    /// show it ran (or was skipped) already.
-    func fire(_ hook: Hook, jobID: Int64, status: String) async {
+    /// Runs `hook` for the job ended (or stage ended) with `status`, unless it ran (or was
+    /// recorded) already. The store's claim on (job, hook) makes it once, whoever follows the
+    /// job; `runner` heartbeats while the hook runs, so that no other runner takes it for cut off.
+    /// True once the hook is recorded (now or before); false when it could not be (the store
+    /// failed) or another live runner is running it.
+    @discardableResult
+    func fire(_ hook: Hook, jobID: Int64, status: String, runner: String) async -> Bool {
         do {
-            let earlier = try await events(jobID: jobID).filter { Self.isRecord($0, of: hook) }.map(\.kind)
-            if earlier.contains(where: { $0 != "hook_started" }) { return }
-            if earlier.contains("hook_started") {
+            switch try await store.claimHook(jobID: jobID, hook: hook.rawValue, runner: runner) {
+            case .done: return true
+            case .busy: return false
+            case .cutOff:
                 try await store.appendEvent(
                     jobID: jobID, kind: "hook_failed", message: "\(hook.rawValue): the runner stopped while it ran; it is not run again")
-                return
+                return true
+            case .claimed: break
             }
             guard let command = commands[hook] else {
                 try await store.appendEvent(jobID: jobID, kind: "hook_skipped", message: "\(hook.rawValue): not configured (hooks.\(hook.rawValue))")
-                return
+                try await store.finishHook(jobID: jobID, hook: hook.rawValue)
+                return true
             }
             try await store.appendEvent(jobID: jobID, kind: "hook_started", message: "\(hook.rawValue): \(Redaction.scrub(command)) (status \(status))")
             var environment = base
             environment["ENGINE_JOB_ID"] = String(jobID)
             environment["ENGINE_JOB_STATUS"] = status
             environment["ENGINE_HOOK"] = hook.rawValue
-            let (kind, message) = Self.verdict(hook, await run(command, environment: environment))
+            let heartbeat = Task { [store] in
+                while !Task.isCancelled {
+                    try? await store.workerHeartbeat(id: runner, jobID: nil, currentItem: nil, bytesPerSecond: nil)
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+            let result = await run(command, environment: environment)
+            heartbeat.cancel()
+            let (kind, message) = Self.verdict(hook, result)
             try await store.appendEvent(jobID: jobID, kind: kind, message: message)
+            try await store.finishHook(jobID: jobID, hook: hook.rawValue)
             logger.info("hook ended", metadata: ["job.id": "\(jobID)", "hook": "\(hook.rawValue)", "result": "\(kind)"])
+            return true
         } catch {
             logger.error("hook not recorded", metadata: ["job.id": "\(jobID)", "hook": "\(hook.rawValue)", "error": "\(error)"])
+            return false
         }
     }
 
@@ -89,22 +105,6 @@ struct JobHooks: Sendable {
                     : ("hook_failed", "\(hook.rawValue): exit status \(status) in \(took)\(output)")
             }
             return ("hook_failed", "\(hook.rawValue): ended by signal \(outcome.signal ?? 0) in \(took)\(output)")
-        }
-    }
-
-    /// True when `event` records a run (or skip) of `hook`.
-    static func isRecord(_ event: NumberedJobEvent, of hook: Hook) -> Bool {
-        eventKinds.contains(event.kind) && event.message.hasPrefix("\(hook.rawValue):")
-    }
-
-    /// The job's hook events and marks.
-    func events(jobID: Int64) async throws -> [NumberedJobEvent] {
-        var found: [NumberedJobEvent] = [], after: Int64 = 0
-        while true {
-            let page = try await store.events(after: after, jobID: jobID, limit: 1000)
-            found += page.filter { Self.eventKinds.contains($0.kind) || $0.kind == "hooks_due" }
-            guard page.count == 1000, let last = page.last else { return found }
-            after = last.id
         }
     }
 }

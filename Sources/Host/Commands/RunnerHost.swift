@@ -49,7 +49,7 @@ final class RunnerHost: Sendable {
         }
         return RunnerHost(
             store: store, runner: runner, recovered: recovered, shared: location.isShared, lock: lock,
-            followUps: JobFollowUps(settings: settings, store: store))
+            followUps: JobFollowUps(settings: settings, store: store, runner: runner))
     }
 
     /// The runner id of a job lane of this process: its own for the download lane, a second
@@ -66,6 +66,7 @@ final class RunnerHost: Sendable {
 
     /// Marks the worker (and its lanes) stopped (the lock goes with the process).
     func stop() async {
+        catchUp.cancel()  // what it has not reached waits for the next runner
         await catchUp.value
         for lane in JobLane.allCases where lane != .download { try? await store.stopWorker(id: laneRunner(lane)) }
         try? await store.stopWorker(id: runner)

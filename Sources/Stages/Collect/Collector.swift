@@ -221,9 +221,7 @@ public struct Collector: Sendable {
 
     /// 12 hex digits of the SHA-256 of `text`.
     static func shortHash(_ text: String) -> String {
-        guard let hasher = try? SHA256Hasher(), (try? hasher.update(Array(text.utf8))) != nil, let digest = try? hasher.finalize() else {
-            return "0"
-        }
+        guard let digest = try? SHA256Digest.of(Array(text.utf8)) else { return "0" }
         return String(digest.hex.prefix(12))
     }
 

@@ -2,8 +2,10 @@ public import Engine
 import Foundation
 
 /// What exporting one collection writes: its folder's name, the files in collection order
-/// (`01 - Creator - Title.ext`), the playlist over them, the cover art, and a fingerprint of it
-/// all, which tells whether an existing export folder is still current.
+/// (`01 - Creator - Title.ext`), the playlist over them, the cover art (read from the files
+/// when written), and a fingerprint of it all, which tells whether an existing export folder
+/// is still current without opening a media file (the cover comes from the files' contents,
+/// which their SHA-256 stand for).
 public struct ExportPlan: Sendable {
     public struct File: Sendable, Equatable {
         /// The name in the export folder.
@@ -22,9 +24,13 @@ public struct ExportPlan: Sendable {
     public var files: [File]
     public var playlistName: String
     public var playlist: [UInt8]
-    /// `cover.jpg` or `cover.png`: the first item's picture that has one.
-    public var cover: (name: String, bytes: [UInt8])?
     public var fingerprint: String
+
+    /// `cover.jpg` or `cover.png`: the picture of the first item that has one (blocking: it
+    /// opens the files until one has).
+    public func cover() -> (name: String, bytes: [UInt8])? {
+        files.lazy.compactMap { CoverArt.picture(in: $0.path) }.first.map { (name: "cover.\($0.ext)", bytes: $0.bytes) }
+    }
 
     /// The plan for `collection` from the store, its files in `library`. Throws `notReady`
     /// when an item is not stored in the library (or lacks the rendition asked for): an
@@ -70,16 +76,12 @@ public struct ExportPlan: Sendable {
         let folder = LibraryPath.component(name, fallback: "collection-\(collection.id)")
         let playlistName = "\(folder).\(options.playlist.rawValue)"
         let playlist = ExportPlaylist.text(options.playlist, title: name, files: files)
-        let listed = files
-        let picture = try await BlockingIO.run { listed.lazy.compactMap { CoverArt.picture(in: $0.path) }.first }
-        let cover = picture.map { (name: "cover.\($0.ext)", bytes: $0.bytes) }
         var hashed = "\(options.playlist.rawValue)\n\(options.rendition ?? "")\n\(playlistName)\n"
         for file in files { hashed += "\(file.name)\t\(file.sha256)\n" }
-        if let cover { hashed += "\(cover.name)\t\(try SHA256Digest.of(cover.bytes).hex)\n" }
         hashed += try SHA256Digest.of(playlist).hex
         return ExportPlan(
             collection: collection, folder: folder, files: files, playlistName: playlistName, playlist: playlist,
-            cover: cover, fingerprint: try SHA256Digest.of(Array(hashed.utf8)).hex)
+            fingerprint: try SHA256Digest.of(Array(hashed.utf8)).hex)
     }
 
     /// A collection without a title: its locator's last part without the extension.

@@ -44,7 +44,7 @@ public struct LibraryExporter: CollectionExporter {
         let archive = ZipArchiveStream(sink: sink)
         for plan in plans {
             for file in plan.files { try await archive.addFile(name: "\(plan.folder)/\(file.name)", path: file.path) }
-            if let cover = plan.cover { try await archive.addBytes(name: "\(plan.folder)/\(cover.name)", cover.bytes) }
+            if let cover = try await BlockingIO.run({ plan.cover() }) { try await archive.addBytes(name: "\(plan.folder)/\(cover.name)", cover.bytes) }
             try await archive.addBytes(name: "\(plan.folder)/\(plan.playlistName)", plan.playlist)
         }
         try await archive.finish()

@@ -143,8 +143,7 @@ public struct SigV4Signer: Sendable {
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let hasher = try? SHA256Hasher()
-        return (try? hasher?.update(bytes)).flatMap { try? hasher?.finalize().hex } ?? ""
+        (try? SHA256Digest.of(bytes))?.hex ?? ""
     }
 
     static func hex(_ bytes: [UInt8]) -> String { SHA256Digest.hex(bytes) }
