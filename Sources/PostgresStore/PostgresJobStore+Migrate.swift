@@ -42,6 +42,21 @@ extension PostgresJobStore {
     /// Every migration this program knows, in order.
     public static var knownMigrations: [String] { PostgresMigrations.all.map(\.name) }
 
+    /// SQL for release packages (`engine store schema --sql --dialect postgresql`), to run
+    /// with the profile's schema as the search path: without `from`, every migration and its
+    /// record (an empty schema gets what a first start gives it); with `from`, those after it.
+    public static func schemaSQL(from: String? = nil) throws -> String {
+        let names = PostgresMigrations.all.map(\.name)
+        if let from, !names.contains(from) { throw StoreError.unknownMigration(from, known: names) }
+        let later = from.map { from in PostgresMigrations.all.drop { $0.name != from }.dropFirst() } ?? PostgresMigrations.all[...]
+        var statements = from == nil ? ["CREATE TABLE IF NOT EXISTS engine_migrations (\n    name TEXT PRIMARY KEY,\n    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()\n)"] : []
+        for migration in later {
+            statements += Self.statements(migration.sql)
+            statements.append("INSERT INTO engine_migrations (name) VALUES ('\(migration.name)')")
+        }
+        return statements.map { $0 + ";\n" }.joined()
+    }
+
     /// The migrations applied to `schema` at `url` (none when it does not exist yet), read
     /// through one connection without creating or migrating anything (`engine doctor`).
     public static func appliedMigrations(url: PostgresStoreURL, schema: String, password: String? = nil) async throws -> [String] {

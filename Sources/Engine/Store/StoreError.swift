@@ -2,6 +2,7 @@
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The database was written by a newer MediaEngine (it has migrations this one lacks).
     case databaseTooNew(path: String, unknownMigrations: [String])
+    case unknownMigration(String, known: [String])
     case cannotOpen(path: String, reason: String)
     case notFound(String)
     /// SQLite rolled back the whole batch (disk full, I/O error): nothing of it was written.
@@ -32,6 +33,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "\(path) was written by a newer version of MediaEngine (unknown migrations: "
                 + "\(unknown.joined(separator: ", "))); upgrade MediaEngine to open it"
         case .cannotOpen(let path, let reason): "cannot open database \(path): \(reason)"
+        case .unknownMigration(let name, let known): "no migration '\(name)' (known: \(known.joined(separator: ", ")))"
         case .notFound(let what): "\(what) not found"
         case .batchRolledBack: "the database rolled back the transaction (disk full or I/O error); nothing was written"
         case .leaseLost(let id): "job item \(id): its lease has passed to another attempt; this attempt's write was refused"

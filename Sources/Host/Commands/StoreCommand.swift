@@ -6,8 +6,37 @@ import PostgresStore
 /// `engine store …`: the store as a whole.
 struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "store", abstract: "Manage the store as a whole (copy it between SQLite and PostgreSQL).",
-        subcommands: [StoreMigrateCommand.self])
+        commandName: "store", abstract: "Manage the store as a whole (copy it between SQLite and PostgreSQL; print its schema).",
+        subcommands: [StoreMigrateCommand.self, StoreSchemaCommand.self])
+}
+
+/// `engine store schema --sql [--from MIGRATION] [--dialect sqlite|postgresql]`: the current
+/// schema's DDL, or the SQL that brings a store at MIGRATION to the current one, for release
+/// packages (`schema.sql`, `migration/<from>_to_<to>.sql`).
+struct StoreSchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema", abstract: "Print the store's schema as SQL (--sql), or the SQL from one migration to the current one (--from).")
+
+    @Flag(help: "Print SQL (the only form so far).") var sql = false
+    @Option(help: "A migration: print the SQL from it to the current one.") var from: String?
+    @Option(help: "sqlite or postgresql (default: the profile's store).") var dialect: String?
+    @OptionGroup var data: DataDirOptions
+
+    func validate() throws {
+        guard sql else { throw ValidationError("give --sql") }
+        if let dialect, !["sqlite", "postgresql"].contains(dialect) { throw ValidationError("--dialect: sqlite or postgresql, not '\(dialect)'") }
+    }
+
+    func run() throws {
+        let postgres = dialect.map { $0 == "postgresql" } ?? (data.settings()["store"] ?? "sqlite").hasPrefix("postgres")
+        do {
+            let text = postgres ? try PostgresJobStore.schemaSQL(from: from) : try SQLiteJobStore.schemaSQL(from: from)
+            FileHandle.standardOutput.write(Data(text.utf8))
+        } catch {
+            Output.error("store schema", "\(error)")
+            throw EngineExit.usage
+        }
+    }
 }
 
 /// `engine store migrate --from PATH_OR_URL --to PATH_OR_URL`: copies a store (catalog,

@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+import Synchronization
+
+extension SQLiteJobStore {
+    /// SQL for release packages (`engine store schema --sql`). Without `from`: the current
+    /// schema's DDL, each table, index and view as a database this program makes holds it (in
+    /// the order they were made), and the migrations recorded as applied — applied to an empty
+    /// database it gives what a first start gives. With `from` (a migration): the statements
+    /// that bring a database at that migration to the current one, as the program runs them
+    /// (recorded from a scratch database migrated in memory), bookkeeping included.
+    public static func schemaSQL(from: String? = nil) throws -> String {
+        let migrator = SQLiteMigrations.migrator
+        let queue = try DatabaseQueue()
+        guard let from else {
+            try migrator.migrate(queue)
+            return try queue.read { db in
+                var statements = try String.fetchAll(
+                    db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+                for name in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") {
+                    statements.append("INSERT INTO grdb_migrations (identifier) VALUES ('\(name.replacingOccurrences(of: "'", with: "''"))')")
+                }
+                return statements.map { $0 + ";\n" }.joined()
+            }
+        }
+        guard migrator.migrations.contains(from) else { throw StoreError.unknownMigration(from, known: migrator.migrations) }
+        try migrator.migrate(queue, upTo: from)
+        let recorded = Mutex<[String]>([])
+        try queue.inDatabase { db in
+            db.trace { event in
+                guard case .statement(let statement) = event else { return }
+                let sql = statement.sql.trimmingCharacters(in: .whitespacesAndNewlines)
+                let verb = sql.prefix { !$0.isWhitespace }.uppercased()
+                // The migrator's own record of each (a bound value) is written below, as literal SQL.
+                guard !sql.contains("grdb_migrations") else { return }
+                if ["CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"].contains(verb) { recorded.withLock { $0.append(sql) } }
+            }
+        }
+        try migrator.migrate(queue)
+        let later = migrator.migrations.drop { $0 != from }.dropFirst()
+        let records = later.map { "INSERT INTO grdb_migrations (identifier) VALUES ('\($0)')" }
+        return (recorded.withLock { $0 } + records).map { $0 + ";\n" }.joined()
+    }
+}
