@@ -15,15 +15,6 @@ ffmpeg -v error -f lavfi -i "aevalsrc=exprs='0.3*sin(2*PI*(300+200*floor(mod(t*2
   -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:sample_rate=44100:duration=300" -filter_complex "[0][1]amix=inputs=2:normalize=0" \
   -c:a flac "$flac"
 
-best() {  # best wall time of $rounds runs of the command, in seconds
-  local best=""
-  for _ in $(seq "$rounds"); do
-    local start end
-    start=$(date +%s.%N); "$@" >/dev/null 2>&1 || [ $? -eq 3 ]; end=$(date +%s.%N)
-    best=$(python3 -c "a='$best'; t=$end-$start; print(t if not a else min(float(a), t))")
-  done
-  echo "$best"
-}
 engine=$(best "$ENGINE" analyze "$flac")
 ebur128=$(best ffmpeg -nostats -i "$flac" -af ebur128=peak=true -f null -)
 fpcalc=$(best fpcalc -length 120 "$flac")

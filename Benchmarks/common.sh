@@ -53,3 +53,16 @@ CONF
   server_pid=$!
   for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$port/" -o /dev/null && break; sleep 0.1; done
 }
+
+# best COMMAND...: the best wall time of $rounds runs of the command, in seconds (its output
+# dropped; $before_each, when set, runs before each, untimed: removing a previous output, say).
+best() {
+  local best=""
+  for _ in $(seq "$rounds"); do
+    [ -n "${before_each:-}" ] && eval "$before_each"
+    local start end
+    start=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; end=$(date +%s.%N)
+    best=$(python3 -c "a='$best'; t=$end-$start; print(t if not a else min(float(a), t))")
+  done
+  echo "$best"
+}

@@ -18,16 +18,7 @@ data="$work/data"
 "$ENGINE" run --no-renditions --no-processors --data-dir "$data" "$work/big.m3u" >/dev/null
 "$ENGINE" export big --to "$work/folders" --data-dir "$data" >/dev/null
 
-best() {  # best wall time of $rounds runs of the command, in seconds; the output removed before each
-  local best=""
-  for _ in $(seq "$rounds"); do
-    rm -f "$work/out.zip"
-    local start end
-    start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N)
-    best=$(python3 -c "a='$best'; t=$end-$start; print(t if not a else min(float(a), t))")
-  done
-  echo "$best"
-}
+before_each="rm -f '$work/out.zip'"
 engine=$(best "$ENGINE" export big --zip "$work/out.zip" --data-dir "$data")
 python3 -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert len(z.namelist()) == $count + 1" "$work/out.zip"
 peer=$(best sh -c "cd '$work/folders' && zip -0 -r -q '$work/out.zip' big")

@@ -19,15 +19,6 @@ ffmpeg -v error "${inputs[@]}" -filter_complex \
   "$(for i in 0 1 2 3 4 5; do printf '[%d]trim=duration=20,setpts=PTS-STARTPTS,format=yuv420p[v%d];' "$i" "$i"; done)[v0][v1][v2][v3][v4][v5]concat=n=6:v=1:a=0" \
   -c:v libx264 -preset veryfast -crf 23 "$video"
 
-best() {  # best wall time of $rounds runs of the command, in seconds
-  local best=""
-  for _ in $(seq "$rounds"); do
-    local start end
-    start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N)
-    best=$(python3 -c "a='$best'; t=$end-$start; print(t if not a else min(float(a), t))")
-  done
-  echo "$best"
-}
 engine=$(best "$ENGINE" analyze "$video")
 decode=$(best ffmpeg -v error -i "$video" -an -f null -)
 scdet=$(best ffmpeg -v error -i "$video" -an -vf scdet -f null -)

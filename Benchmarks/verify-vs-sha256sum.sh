@@ -18,15 +18,6 @@ data="$work/data"
 (cd "$data/library" && find . -type f -name '*.wav' -print0 | xargs -0 sha256sum > "$work/manifest")
 cat "$data"/library/*/*/*.wav > /dev/null  # warm the page cache
 
-best() {  # best wall time of $rounds runs of the command, in seconds
-  local best=""
-  for _ in $(seq "$rounds"); do
-    local start end
-    start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N)
-    best=$(python3 -c "a='$best'; t=$end-$start; print(t if not a else min(float(a), t))")
-  done
-  echo "$best"
-}
 engine=$(best "$ENGINE" maintenance verify --limit-rate 0 --data-dir "$data")
 "$ENGINE" maintenance verify --limit-rate 0 --data-dir "$data" | tail -1
 peer=$(best sh -c "cd '$data/library' && sha256sum -c --quiet '$work/manifest'")

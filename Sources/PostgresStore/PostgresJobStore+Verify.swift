@@ -3,14 +3,14 @@ import Foundation
 import PostgresNIO
 
 extension PostgresJobStore {
-    public func storedLocations(backend: String?) async throws -> [StoredLocation] {
+    public func storedLocations(backend: String?, states: [String]) async throws -> [StoredLocation] {
         try await connection { session in
             try await session.rows(
                 """
                 SELECT l.id, l.asset_id, a.sha256, a.size, b.name AS backend, b.kind, l.locator, l.state, l.is_primary,
                     l.verified_at, l.problem
                 FROM file_locations l JOIN file_assets a ON a.id = l.asset_id JOIN storage_backends b ON b.id = l.backend_id
-                WHERE l.state IN ('active', 'corrupt') AND (\(backend)::text IS NULL OR b.name = \(backend))
+                WHERE l.state = ANY(\(states)) AND (\(backend)::text IS NULL OR b.name = \(backend))
                 ORDER BY l.id
                 """
             ).map { row in

@@ -11,7 +11,8 @@ public struct StoredLocation: Sendable, Equatable {
     /// `local_fs` or `object_storage`.
     public var backendKind: String
     public var locator: String
-    /// `active`, or `corrupt` once a check found its bytes changed or gone.
+    /// `active`; `corrupt` once a check found its bytes changed or gone; `inactive` once its
+    /// copy was given up (a record kept).
     public var state: String
     public var isPrimary: Bool
     public var verifiedAt: Date?
@@ -38,12 +39,19 @@ public struct StoredLocation: Sendable, Equatable {
 
 /// What the store keeps of bit-rot checks (`engine maintenance verify`).
 public protocol LocationChecking: Sendable {
-    /// The active and corrupt locations (of one backend, or all), oldest first.
-    func storedLocations(backend: String?) async throws -> [StoredLocation]
+    /// The locations in `states` (of one backend, or all), oldest first.
+    func storedLocations(backend: String?, states: [String]) async throws -> [StoredLocation]
     /// Records a check of a location now. `problem` nil: its bytes match (a corrupt one is
     /// active again). Otherwise it is marked `corrupt` with the problem, loses its primary
     /// mark, and another active copy of the asset that is alone on its backend becomes primary.
     func recordCheck(locationID: Int64, problem: String?) async throws
     /// Where the items holding this asset as their original were collected from.
     func sourceURLs(assetID: Int64) async throws -> [String]
+}
+
+extension LocationChecking {
+    /// The active and corrupt locations: the copies a check reads.
+    public func storedLocations(backend: String?) async throws -> [StoredLocation] {
+        try await storedLocations(backend: backend, states: ["active", "corrupt"])
+    }
 }

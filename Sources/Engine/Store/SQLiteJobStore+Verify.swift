@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 extension SQLiteJobStore {
-    public func storedLocations(backend: String?) async throws -> [StoredLocation] {
+    public func storedLocations(backend: String?, states: [String]) async throws -> [StoredLocation] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -10,9 +10,9 @@ extension SQLiteJobStore {
                     SELECT l.id, l.asset_id, a.sha256, a.size, b.name AS backend, b.kind, l.locator, l.state, l.is_primary,
                         l.verified_at, l.problem
                     FROM file_locations l JOIN file_assets a ON a.id = l.asset_id JOIN storage_backends b ON b.id = l.backend_id
-                    WHERE l.state IN ('active', 'corrupt') AND (? IS NULL OR b.name = ?)
+                    WHERE l.state IN (SELECT value FROM json_each(?)) AND (? IS NULL OR b.name = ?)
                     ORDER BY l.id
-                    """, arguments: [backend, backend]
+                    """, arguments: [JSONValue.array(states.map(JSONValue.string)).serialized(pretty: false), backend, backend]
             ).map { row in
                 StoredLocation(
                     id: row["id"], assetID: row["asset_id"], sha256: row["sha256"], size: row["size"], backend: row["backend"],

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Stages
+
+/// `engine maintenance duplicates [--json]`: what a library collects over the years — assets
+/// recorded at more than one active place on one backend (`Song.mp3` and `Song (1).mp3`), and
+/// files in the library folder that no location records, each either a byte-identical copy of
+/// a known asset or unknown. Reads only.
+struct DuplicatesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "duplicates", abstract: "List assets stored twice on one backend, and library files no record knows (copies or unknown).")
+
+    @Flag(help: "Print JSON: {duplicates: [...], unrecorded: [...]}.") var json = false
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        let settings = data.settings()
+        guard settings.storeLocation.exists else {
+            Output.error("maintenance duplicates", "there is no library at \(settings.directory.root.path) yet")
+            throw EngineExit.usage
+        }
+        let store = try await settings.storeLocation.open()
+        let library = LocalLibrary(root: settings.directory.library)
+        let every = try await store.storedLocations(backend: nil, states: ["active", "inactive", "corrupt"])
+        let duplicates = Dictionary(grouping: every.filter { $0.state == "active" }) { "\($0.assetID) \($0.backend)" }
+            .values.filter { $0.count > 1 }.sorted { $0[0].id < $1[0].id }
+        let recorded = Set(every.filter { $0.backend == LocalLibrary.backendName }.map(\.locator))
+        let assetsBySHA = Dictionary(grouping: every, by: \.sha256).mapValues { Set($0.map(\.assetID)).sorted() }
+        var unrecorded: [(path: String, size: Int64, sha256: String, assets: [Int64])] = []
+        for path in try await BlockingIO.run({ Self.files(under: library.root) }) where !recorded.contains(path) {
+            guard let (sha, size) = try await LocationVerifier.hashFile(library.root.appendingPathComponent(path).path) else { continue }
+            unrecorded.append((path, size, sha, assetsBySHA[sha] ?? []))
+        }
+        if json {
+            Output.line(JSONValue.object([
+                ("duplicates", .array(duplicates.map { copies in
+                    .object([
+                        ("asset", .int(copies[0].assetID)), ("sha256", .string(copies[0].sha256)), ("size", .int(copies[0].size)),
+                        ("backend", .string(copies[0].backend)),
+                        ("locations", .array(copies.map { .object([("id", .int($0.id)), ("locator", .string($0.locator)), ("primary", .bool($0.isPrimary))]) })),
+                    ])
+                })),
+                ("unrecorded", .array(unrecorded.map { file in
+                    .object([
+                        ("path", .string(file.path)), ("size", .int(file.size)), ("sha256", .string(file.sha256)),
+                        ("copy_of", file.assets.isEmpty ? .null : .array(file.assets.map { .int($0) })),
+                    ])
+                })),
+            ]).serialized())
+            return
+        }
+        for copies in duplicates {
+            Output.line("asset \(copies[0].assetID) (\(copies[0].sha256.prefix(12))) on \(copies[0].backend) \(copies.count) times: "
+                + copies.map { "\($0.locator)\($0.isPrimary ? " [primary]" : "")" }.joined(separator: ", "))
+        }
+        for file in unrecorded {
+            Output.line("unrecorded \(file.path): " + (file.assets.isEmpty ? "unknown (\(ByteCountText.format(file.size)))" : "a copy of asset \(file.assets.map(String.init).joined(separator: ", "))"))
+        }
+        Output.line("\(duplicates.count) asset(s) stored more than once on a backend, \(unrecorded.count) unrecorded file(s) in the library")
+    }
+
+    /// Every regular file under `root`, as a path relative to it.
+    static func files(under root: URL) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
+        var found: [String] = []
+        while let path = walker.nextObject() as? String {
+            if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { found.append(path) }
+        }
+        return found.sorted()
+    }
+}
