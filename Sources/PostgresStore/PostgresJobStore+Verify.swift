@@ -55,6 +55,24 @@ extension PostgresJobStore {
         }
     }
 
+    public func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws {
+        try await transaction { session in
+            try await session.execute(
+                """
+                UPDATE file_locations SET state = 'inactive', is_primary = false WHERE id = ANY(\(drop))
+                    AND asset_id = (SELECT asset_id FROM file_locations WHERE id = \(keep))
+                    AND backend_id = (SELECT backend_id FROM file_locations WHERE id = \(keep))
+                """)
+            try await session.execute(
+                """
+                UPDATE file_locations SET is_primary = NOT EXISTS (
+                    SELECT 1 FROM file_locations p WHERE p.asset_id = file_locations.asset_id AND p.backend_id = file_locations.backend_id
+                        AND p.is_primary AND p.id != file_locations.id)
+                WHERE id = \(keep) AND state = 'active'
+                """)
+        }
+    }
+
     public func sourceURLs(assetID: Int64) async throws -> [String] {
         try await connection { session in
             try await session.rows(

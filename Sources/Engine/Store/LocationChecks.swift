@@ -47,6 +47,10 @@ public protocol LocationChecking: Sendable {
     func recordCheck(locationID: Int64, problem: String?) async throws
     /// Where the items holding this asset as their original were collected from.
     func sourceURLs(assetID: Int64) async throws -> [String]
+    /// Dedupe: `keep` becomes the primary copy on its backend and `drop` (other copies of the
+    /// same asset there) `inactive`, in one transaction. Everything else refers to the asset,
+    /// not to a copy, so nothing else has to move.
+    func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws
 }
 
 extension LocationChecking {

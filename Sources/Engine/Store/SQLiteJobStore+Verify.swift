@@ -56,6 +56,26 @@ extension SQLiteJobStore {
         }
     }
 
+    public func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws {
+        try await writer.write { db in
+            for id in drop {
+                try db.execute(
+                    sql: """
+                        UPDATE file_locations SET state = 'inactive', is_primary = 0 WHERE id = ?
+                            AND asset_id = (SELECT asset_id FROM file_locations WHERE id = ?)
+                            AND backend_id = (SELECT backend_id FROM file_locations WHERE id = ?)
+                        """, arguments: [id, keep, keep])
+            }
+            try db.execute(
+                sql: """
+                    UPDATE file_locations SET is_primary = NOT EXISTS (
+                        SELECT 1 FROM file_locations p WHERE p.asset_id = file_locations.asset_id AND p.backend_id = file_locations.backend_id
+                            AND p.is_primary AND p.id != file_locations.id)
+                    WHERE id = ? AND state = 'active'
+                    """, arguments: [keep])
+        }
+    }
+
     public func sourceURLs(assetID: Int64) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(

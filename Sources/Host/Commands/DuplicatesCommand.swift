@@ -21,17 +21,8 @@ struct DuplicatesCommand: AsyncParsableCommand {
             throw EngineExit.usage
         }
         let store = try await settings.storeLocation.open()
-        let library = LocalLibrary(root: settings.directory.library)
-        let every = try await store.storedLocations(backend: nil, states: ["active", "inactive", "corrupt"])
-        let duplicates = Dictionary(grouping: every.filter { $0.state == "active" }) { "\($0.assetID) \($0.backend)" }
-            .values.filter { $0.count > 1 }.sorted { $0[0].id < $1[0].id }
-        let recorded = Set(every.filter { $0.backend == LocalLibrary.backendName }.map(\.locator))
-        let assetsBySHA = Dictionary(grouping: every, by: \.sha256).mapValues { Set($0.map(\.assetID)).sorted() }
-        var unrecorded: [(path: String, size: Int64, sha256: String, assets: [Int64])] = []
-        for path in try await BlockingIO.run({ Self.files(under: library.root) }) where !recorded.contains(path) {
-            guard let (sha, size) = try await LocationVerifier.hashFile(library.root.appendingPathComponent(path).path) else { continue }
-            unrecorded.append((path, size, sha, assetsBySHA[sha] ?? []))
-        }
+        let scan = try await LibraryScan.run(store: store, library: LocalLibrary(root: settings.directory.library))
+        let duplicates = scan.duplicates, unrecorded = scan.unrecorded
         if json {
             Output.line(JSONValue.object([
                 ("duplicates", .array(duplicates.map { copies in
@@ -58,15 +49,5 @@ struct DuplicatesCommand: AsyncParsableCommand {
             Output.line("unrecorded \(file.path): " + (file.assets.isEmpty ? "unknown (\(ByteCountText.format(file.size)))" : "a copy of asset \(file.assets.map(String.init).joined(separator: ", "))"))
         }
         Output.line("\(duplicates.count) asset(s) stored more than once on a backend, \(unrecorded.count) unrecorded file(s) in the library")
-    }
-
-    /// Every regular file under `root`, as a path relative to it.
-    static func files(under root: URL) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
-        var found: [String] = []
-        while let path = walker.nextObject() as? String {
-            if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { found.append(path) }
-        }
-        return found.sorted()
     }
 }

@@ -6,8 +6,8 @@ import Stages
 /// `engine maintenance …`: keeping a library healthy over the years.
 struct MaintenanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "maintenance", abstract: "Keep the library healthy: find copies no one needs (duplicates) and bit rot (verify).",
-        subcommands: [DuplicatesCommand.self, VerifyCommand.self])
+        commandName: "maintenance", abstract: "Keep the library healthy: find copies no one needs (duplicates, dedupe) and bit rot (verify).",
+        subcommands: [DuplicatesCommand.self, DedupeCommand.self, VerifyCommand.self])
 }
 
 /// `engine maintenance verify [--sample PERCENT] [--backend NAME] [--repair]`: re-hashes the
