@@ -12,12 +12,14 @@ public struct ConsoleBackend: Sendable {
     public let metrics: ConsoleMetrics?
     /// Streams collections as ZIPs (nil: this console exports nothing).
     public let exporter: (any CollectionExporter)?
+    /// Scans and dedupes the library (nil: this console offers no upkeep).
+    public let maintenance: (any LibraryMaintenance)?
     let dashboards = RecentViews<Int, DashboardView>()
     let jobViews = RecentViews<Int64, JobView?>()
 
     public init(
         store: any EngineStore, directory: DataDirectory, security: ConsoleSecurity = ConsoleSecurity(token: nil),
-        metrics: ConsoleMetrics? = nil, exporter: (any CollectionExporter)? = nil, runner: @escaping @Sendable () -> RunnerStatus,
+        metrics: ConsoleMetrics? = nil, exporter: (any CollectionExporter)? = nil, maintenance: (any LibraryMaintenance)? = nil, runner: @escaping @Sendable () -> RunnerStatus,
         launch: @escaping @Sendable (LaunchRequest) async throws -> JobRecord = { _ in throw LaunchError("this console launches no jobs") }
     ) {
         self.store = store
@@ -27,6 +29,7 @@ public struct ConsoleBackend: Sendable {
         self.security = security
         self.metrics = metrics
         self.exporter = exporter
+        self.maintenance = maintenance
         self.events = EventBroadcaster(store: store)
     }
 }

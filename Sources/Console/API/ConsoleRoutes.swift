@@ -24,6 +24,7 @@ public enum ConsoleRoutes {
         FailedRoutes.add(to: router, backend)
         CollectionRoutes.add(to: router, backend)
         ExportRoutes.add(to: router, backend)
+        MaintenanceRoutes.add(to: router, backend)
         ItemRoutes.add(to: router, backend)
         EventRoutes.add(to: router, backend)
         PageRoutes.add(to: router, backend)

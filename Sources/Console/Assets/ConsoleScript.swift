@@ -43,6 +43,10 @@ enum ConsoleAssets {
               const jobs = data.jobs.map(j => j.type + " job " + j.id).join(", ");
               return "Not complete yet: " + (jobs ? "queued " + jobs : "a running job is completing it") + ". Export again when it has finished.";
             }
+            if (data.kept && data.removed) {
+              return "Kept " + data.kept.length + " asset(s) once, removed " + data.removed.length + " copy record(s), deleted "
+                + data.deleted_unrecorded.length + " unrecorded cop(ies); " + data.unknown.length + " unknown file(s) left.";
+            }
             if (data.sent_to_runner === true) return "Sent to the job's runner.";
             if (data.status) return "Job " + data.job + " is " + data.status.replace(/_/g, " ") + ".";
             if (data.jobs) {
@@ -149,6 +153,16 @@ enum ConsoleAssets {
                   expanded.add(tbody.dataset.collection);
                   showItems(tbody, await itemsOf(tbody));
                 }
+                return;
+              }
+              if (button.dataset.scan) {
+                const response = await fetch(button.dataset.scan, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+                const data = await response.json();
+                if (!response.ok) throw new Error(data.error || response.status + " " + response.statusText);
+                const copies = data.unrecorded.filter(file => file.copy_of).length;
+                button.closest("section").querySelector("[data-scan-result]").textContent =
+                  data.duplicates.length + " asset(s) stored more than once, " + copies + " unrecorded cop(ies) of stored assets, "
+                  + (data.unrecorded.length - copies) + " unknown file(s).";
                 return;
               }
               if (button.dataset.post) {

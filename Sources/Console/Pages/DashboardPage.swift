@@ -12,6 +12,7 @@ enum DashboardPage {
             body: """
                 <div class="grid">
                 <section class="card launch"><h2>Launch a job</h2>\(launchForm)</section>
+                \(backend.maintenance == nil ? "" : maintenanceCard)
                 <div id="live" data-live="/?fragment=1">\(live(view))</div>
                 </div>
                 """)
@@ -20,6 +21,15 @@ enum DashboardPage {
     static func fragment(_ backend: ConsoleBackend) async throws -> Response {
         Layout.fragment(live(try await DashboardView.recent(backend)))
     }
+
+    /// Library upkeep inline: Scan lists what a dedupe would work on; Dedupe asks, then does it.
+    static let maintenanceCard: HTML = """
+        <section class="card maintenance"><h2>Maintenance</h2>
+        <p class="muted">Copies of one asset stored twice, and library files no record knows.</p>
+        <div class="row"><button type="button" data-scan="/api/maintenance/duplicates">Scan</button>
+        <button type="button" data-post="/api/maintenance/dedupe" data-confirm="Keep one copy of each asset and delete the others?">Dedupe</button></div>
+        <div data-scan-result class="muted"></div></section>
+        """
 
     static let launchForm: HTML = """
         <form id="launch-form" class="stack" data-launch="/api/jobs">

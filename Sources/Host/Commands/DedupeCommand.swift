@@ -29,53 +29,12 @@ struct DedupeCommand: AsyncParsableCommand {
         let lock = dryRun ? nil : try settings.directory.lockIdle(command: "maintenance dedupe")
         defer { withExtendedLifetime(lock) {} }
         let store = try await settings.storeLocation.open()
-        if !dryRun, let running = try await store.jobs(in: [.running, .pauseRequested]).first {
-            Output.error("maintenance dedupe", "refused while job \(running.id) runs (pause or let it finish first)")
+        do {
+            let plan = try await LibraryUpkeep(store: store, library: LocalLibrary(root: settings.directory.library)).plan(dryRun: dryRun)
+            Output.line(json ? plan.json.serialized() : plan.text)
+        } catch let refused as MaintenanceRefused {
+            Output.error("maintenance dedupe", refused.description)
             throw EngineExit.cannotRun
         }
-        let library = LocalLibrary(root: settings.directory.library)
-        let scan = try await LibraryScan.run(store: store, library: library)
-        func exists(_ location: StoredLocation) -> Bool { library.holds(location.locator, size: location.size) }
-
-        var kept: [StoredLocation] = [], removed: [StoredLocation] = []
-        for group in scan.duplicates where group[0].backendKind == "local_fs" {
-            let keep = LibraryScan.keeper(of: group, exists: exists)
-            kept.append(keep)
-            removed += group.filter { $0.id != keep.id }
-        }
-        // An unrecorded copy goes only while its asset has a healthy recorded copy in the library.
-        let held = Set(scan.locations.filter { $0.state == "active" && $0.backend == LocalLibrary.backendName && exists($0) }.map(\.assetID))
-        let copies = scan.unrecorded.filter { file in file.assets.contains { held.contains($0) } }
-        let unknown = scan.unrecorded.filter { $0.assets.isEmpty }
-
-        if !dryRun {
-            for keep in kept {
-                let drop = removed.filter { $0.assetID == keep.assetID && $0.backend == keep.backend }
-                try await store.keepLocation(keep.id, dropping: drop.map(\.id))
-            }
-            // The records first: a crash now leaves unrecorded copies, which the next dedupe deletes.
-            for location in removed { if let path = library.path(for: location.locator) { unlink(path) } }
-            for file in copies { unlink(library.root.appendingPathComponent(file.path).path) }
-        }
-        if json {
-            func row(_ location: StoredLocation) -> JSONValue {
-                .object([("asset", .int(location.assetID)), ("id", .int(location.id)), ("locator", .string(location.locator))])
-            }
-            Output.line(JSONValue.object([
-                ("dry_run", .bool(dryRun)), ("kept", .array(kept.map(row))), ("removed", .array(removed.map(row))),
-                ("deleted_unrecorded", .array(copies.map { .string($0.path) })), ("unknown", .array(unknown.map { .string($0.path) })),
-            ]).serialized())
-            return
-        }
-        let verb = dryRun ? "would remove" : "removed"
-        for keep in kept {
-            let drop = removed.filter { $0.assetID == keep.assetID && $0.backend == keep.backend }
-            Output.line("asset \(keep.assetID): kept \(keep.locator); \(verb) \(drop.map(\.locator).joined(separator: ", "))")
-        }
-        for file in copies { Output.line("\(dryRun ? "would delete" : "deleted") unrecorded copy \(file.path)") }
-        for file in unknown { Output.line("left unknown file \(file.path)") }
-        Output.line(
-            "\(kept.count) asset(s) kept once, \(removed.count) copy record(s) \(verb), \(copies.count) unrecorded cop(ies) \(dryRun ? "to delete" : "deleted"), \(unknown.count) unknown file(s) left"
-                + (dryRun ? " (--dry-run: nothing was changed)" : ""))
     }
 }

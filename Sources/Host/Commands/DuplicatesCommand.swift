@@ -21,26 +21,13 @@ struct DuplicatesCommand: AsyncParsableCommand {
             throw EngineExit.usage
         }
         let store = try await settings.storeLocation.open()
-        let scan = try await LibraryScan.run(store: store, library: LocalLibrary(root: settings.directory.library))
-        let duplicates = scan.duplicates, unrecorded = scan.unrecorded
+        let library = LocalLibrary(root: settings.directory.library)
         if json {
-            Output.line(JSONValue.object([
-                ("duplicates", .array(duplicates.map { copies in
-                    .object([
-                        ("asset", .int(copies[0].assetID)), ("sha256", .string(copies[0].sha256)), ("size", .int(copies[0].size)),
-                        ("backend", .string(copies[0].backend)),
-                        ("locations", .array(copies.map { .object([("id", .int($0.id)), ("locator", .string($0.locator)), ("primary", .bool($0.isPrimary))]) })),
-                    ])
-                })),
-                ("unrecorded", .array(unrecorded.map { file in
-                    .object([
-                        ("path", .string(file.path)), ("size", .int(file.size)), ("sha256", .string(file.sha256)),
-                        ("copy_of", file.assets.isEmpty ? .null : .array(file.assets.map { .int($0) })),
-                    ])
-                })),
-            ]).serialized())
+            Output.line(try await LibraryUpkeep(store: store, library: library).duplicates().serialized())
             return
         }
+        let scan = try await LibraryScan.run(store: store, library: library)
+        let duplicates = scan.duplicates, unrecorded = scan.unrecorded
         for copies in duplicates {
             Output.line("asset \(copies[0].assetID) (\(copies[0].sha256.prefix(12))) on \(copies[0].backend) \(copies.count) times: "
                 + copies.map { "\($0.locator)\($0.isPrimary ? " [primary]" : "")" }.joined(separator: ", "))

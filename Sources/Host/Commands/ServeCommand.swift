@@ -71,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         let backend = ConsoleBackend(
             store: store, directory: directory, security: security, metrics: metrics,
             exporter: LibraryExporter(store: store, library: LocalLibrary(root: directory.library)),
+            maintenance: LibraryUpkeep(store: store, library: LocalLibrary(root: directory.library)),
             runner: { supervisor?.current ?? RunnerStatus(state: .off) },
             launch: { try await ConsoleLaunch.submit($0, settings: settings, store: store) })
         let logger = Logger(label: "engine.console")
