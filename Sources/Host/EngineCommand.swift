@@ -10,7 +10,7 @@ struct EngineCommand: AsyncParsableCommand {
         abstract: "MediaEngine: collect, download, probe, transcode, checksum and store media.",
         version: ProgramVersion.text,
         subcommands: [
-            RunCommand.self, JobsCommand.self, WorkerCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, AnalyzeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self, BackendCommand.self, UploadCommand.self, PresignCommand.self, ConfigCommand.self, CleanCommand.self, DoctorCommand.self, BackupCommand.self, RestoreCommand.self, ServeCommand.self, StoreCommand.self, ReprocessCommand.self, CollectionsCommand.self, ExportCommand.self, MaintenanceCommand.self,
+            RunCommand.self, JobsCommand.self, WorkerCommand.self, CollectCommand.self, ItemsCommand.self, ProbeCommand.self, AnalyzeCommand.self, TranscodeCommand.self, ChecksumCommand.self, GraphCommand.self, BackendCommand.self, UploadCommand.self, PresignCommand.self, ConfigCommand.self, CleanCommand.self, DoctorCommand.self, BackupCommand.self, RestoreCommand.self, ServeCommand.self, StoreCommand.self, ReprocessCommand.self, CollectionsCommand.self, ExportCommand.self, MaintenanceCommand.self, PackageCommand.self,
         ]
     )
 }

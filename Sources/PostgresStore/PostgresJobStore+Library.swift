@@ -29,7 +29,7 @@ extension PostgresJobStore {
     static func libraryItems(_ session: Session, includingUnstored: Bool, itemID: Int64?, collectionID: Int64? = nil) async throws -> [LibraryEntry] {
         let rows = try await session.rows(
             """
-            SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind, i.status,
+            SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind, i.status, i.url,
                 i.last_error, i.published_at, i.episode, i.season,
                 (SELECT string_agg(c.name, chr(31) ORDER BY ic.position) FROM item_creators ic JOIN creators c ON c.id = ic.creator_id
                     WHERE ic.item_id = i.id) AS creators,
@@ -65,6 +65,7 @@ extension PostgresJobStore {
             entry.published = try row.date("published_at")
             entry.episode = try row["episode"]
             entry.season = try row["season"]
+            entry.url = try row["url"]
             entries.append(entry)
         }
         return entries

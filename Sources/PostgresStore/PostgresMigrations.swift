@@ -39,6 +39,12 @@ enum PostgresMigrations {
             updated_at float8 NOT NULL,
             PRIMARY KEY (job_id, hook)
         );
+        CREATE TABLE package_imports (
+            package TEXT PRIMARY KEY,
+            version BIGINT NOT NULL,
+            item_id BIGINT REFERENCES items(id) ON DELETE SET NULL,
+            imported_at float8 NOT NULL
+        );
         """
 
     /// SQLite's v11: processor results per asset with their keys, and derived file assets.

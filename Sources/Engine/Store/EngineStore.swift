@@ -2,7 +2,7 @@
 /// catalog (`JobStore`), resolver traces, uploads, and what the console shows and the commands
 /// manage. `SQLiteJobStore` (one machine) and `PostgresJobStore` (the shared store, in its own
 /// module) implement it; the host holds `any EngineStore` and never asks which.
-public protocol EngineStore: CatalogStore, JobQueue, ResolveTraceStore, UploadStore, StoreCopying, LocationChecking {
+public protocol EngineStore: CatalogStore, JobQueue, ResolveTraceStore, UploadStore, StoreCopying, LocationChecking, PackageStore {
     /// Where the store is, for messages: a database path or a `postgres://` URL (never a password).
     var location: String { get }
 

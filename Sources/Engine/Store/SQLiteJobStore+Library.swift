@@ -68,7 +68,7 @@ extension SQLiteJobStore {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind, i.status,
+                SELECT i.id AS item_id, s.name AS source, i.remote_id, i.title, i.duration, i.media_kind, i.status, i.url,
                     i.last_error, i.published_at, i.episode, i.season,
                     (SELECT group_concat(name, char(31)) FROM (
                         SELECT c.name FROM item_creators ic JOIN creators c ON c.id = ic.creator_id
@@ -103,6 +103,7 @@ extension SQLiteJobStore {
             entry.published = (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:))
             entry.episode = row["episode"]
             entry.season = row["season"]
+            entry.url = row["url"]
             return entry
         }
     }

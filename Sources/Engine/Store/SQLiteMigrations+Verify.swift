@@ -7,7 +7,8 @@ extension SQLiteMigrations {
     /// cannot widen a CHECK: the table is rebuilt, with its indexes and the presence view.
     /// And post-stage hooks: one row per job and hook, claimed by the runner that runs it
     /// (`running`, then `done`), so that a hook runs once whoever follows the job; the row
-    /// `due` marks a job whose hooks are to run.
+    /// `due` marks a job whose hooks are to run. And content packages: the version of each
+    /// package imported (`engine package import`), so that importing it again changes nothing.
     static func v12(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -41,6 +42,13 @@ extension SQLiteMigrations {
                     state TEXT NOT NULL CHECK (state IN ('running', 'done')),
                     updated_at REAL NOT NULL,
                     PRIMARY KEY (job_id, hook)
+                );
+
+                CREATE TABLE package_imports (
+                    package TEXT PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
+                    imported_at REAL NOT NULL
                 );
                 """)
     }

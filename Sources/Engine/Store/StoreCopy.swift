@@ -50,6 +50,7 @@ public enum StoreTables {
         ("rendition_failures", ["original_sha256", "profile"]), ("upload_tasks", ["id"]),
         ("upload_parts", ["task_id", "part_number"]), ("job_item_source_failures", ["id"]),
         ("source_slots", ["source", "job_item_id"]), ("job_hooks", ["job_id", "hook"]),
+        ("package_imports", ["package"]),
     ]
 
     /// Tables whose rows hold a generated `id` key (sequences to reset after a copy).

@@ -42,6 +42,8 @@ public struct LibraryEntry: Sendable {
     public var published: Date?
     public var episode: Int?
     public var season: Int?
+    /// Where it was collected from.
+    public var url: String?
 
     public init(
         itemID: Int64, source: String, remoteID: String, title: String, creators: [String], duration: Double? = nil,
