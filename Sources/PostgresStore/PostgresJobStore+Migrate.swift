@@ -16,13 +16,7 @@ extension PostgresJobStore {
             try await session.execute("SELECT pg_advisory_xact_lock(hashtext(\("media-engine migrate " + schema)))")
             try await session.execute(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
             try await session.execute(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema)"))
-            try await session.execute(
-                """
-                CREATE TABLE IF NOT EXISTS engine_migrations (
-                    name TEXT PRIMARY KEY,
-                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-                )
-                """)
+            try await session.execute(PostgresQuery(unsafeSQL: Self.migrationsTable))
             let applied = Set(try await session.rows("SELECT name FROM engine_migrations").map { try $0["name"] as String })
             let known = Set(PostgresMigrations.all.map(\.name))
             let unknown = applied.subtracting(known)
@@ -39,6 +33,14 @@ extension PostgresJobStore {
         }
     }
 
+    /// Where the applied migrations are recorded.
+    static let migrationsTable = """
+        CREATE TABLE IF NOT EXISTS engine_migrations (
+            name TEXT PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )
+        """
+
     /// Every migration this program knows, in order.
     public static var knownMigrations: [String] { PostgresMigrations.all.map(\.name) }
 
@@ -49,11 +51,12 @@ extension PostgresJobStore {
         let names = PostgresMigrations.all.map(\.name)
         if let from, !names.contains(from) { throw StoreError.unknownMigration(from, known: names) }
         let later = from.map { from in PostgresMigrations.all.drop { $0.name != from }.dropFirst() } ?? PostgresMigrations.all[...]
-        var statements = from == nil ? ["CREATE TABLE IF NOT EXISTS engine_migrations (\n    name TEXT PRIMARY KEY,\n    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()\n)"] : []
+        var statements = ["BEGIN"] + (from == nil ? [migrationsTable] : [])
         for migration in later {
             statements += Self.statements(migration.sql)
             statements.append("INSERT INTO engine_migrations (name) VALUES ('\(migration.name)')")
         }
+        statements.append("COMMIT")
         return statements.map { $0 + ";\n" }.joined()
     }
 

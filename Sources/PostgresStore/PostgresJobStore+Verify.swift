@@ -22,9 +22,15 @@ extension PostgresJobStore {
         }
     }
 
-    public func recordCheck(locationID: Int64, problem: String?) async throws {
+    public func recordCheck(locationID: Int64, sha256: String, problem: String?) async throws -> Bool {
         try await transaction { session in
             let now = Date().timeIntervalSince1970
+            guard let row = try await session.row(
+                """
+                SELECT l.asset_id, l.backend_id, l.is_primary FROM file_locations l JOIN file_assets a ON a.id = l.asset_id
+                WHERE l.id = \(locationID) AND l.state IN ('active', 'corrupt') AND a.sha256 = \(sha256) FOR UPDATE OF l
+                """)
+            else { return false }
             guard let problem else {
                 try await session.execute(
                     """
@@ -33,43 +39,48 @@ extension PostgresJobStore {
                             SELECT 1 FROM file_locations p WHERE p.asset_id = file_locations.asset_id
                                 AND p.backend_id = file_locations.backend_id AND p.is_primary AND p.id != file_locations.id)
                             ELSE is_primary END
-                    WHERE id = \(locationID) AND state IN ('active', 'corrupt')
+                    WHERE id = \(locationID)
                     """)
-                return
+                return true
             }
-            guard let row = try await session.row("SELECT asset_id, is_primary FROM file_locations WHERE id = \(locationID) FOR UPDATE") else { return }
             try await session.execute(
                 """
                 UPDATE file_locations SET state = 'corrupt', is_primary = false, verified_at = \(now), problem = \(Redaction.scrub(problem))
                 WHERE id = \(locationID)
                 """)
-            guard try row["is_primary"] as Bool else { return }
-            let assetID: Int64 = try row["asset_id"]
+            guard try row["is_primary"] as Bool else { return true }
+            let assetID: Int64 = try row["asset_id"], backendID: Int64 = try row["backend_id"]
             try await session.execute(
                 """
                 UPDATE file_locations SET is_primary = true WHERE id = (
                     SELECT l.id FROM file_locations l WHERE l.asset_id = \(assetID) AND l.state = 'active' AND l.id != \(locationID)
                         AND NOT EXISTS (SELECT 1 FROM file_locations p WHERE p.asset_id = l.asset_id AND p.backend_id = l.backend_id AND p.is_primary)
-                    ORDER BY l.id LIMIT 1)
+                    ORDER BY l.backend_id != \(backendID), l.id LIMIT 1)
                 """)
+            return true
         }
     }
 
-    public func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws {
+    public func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws -> [Int64] {
         try await transaction { session in
-            try await session.execute(
+            guard let kept = try await session.row("SELECT asset_id, backend_id FROM file_locations WHERE id = \(keep) AND state = 'active' FOR UPDATE")
+            else { return [] }
+            let assetID: Int64 = try kept["asset_id"], backendID: Int64 = try kept["backend_id"]
+            let dropped = try await session.rows(
                 """
-                UPDATE file_locations SET state = 'inactive', is_primary = false WHERE id = ANY(\(drop))
-                    AND asset_id = (SELECT asset_id FROM file_locations WHERE id = \(keep))
-                    AND backend_id = (SELECT backend_id FROM file_locations WHERE id = \(keep))
-                """)
+                UPDATE file_locations SET state = 'inactive', is_primary = false
+                WHERE id = ANY(\(drop.filter { $0 != keep })) AND asset_id = \(assetID) AND backend_id = \(backendID) AND state = 'active'
+                RETURNING id
+                """
+            ).map { try $0["id"] as Int64 }
             try await session.execute(
                 """
                 UPDATE file_locations SET is_primary = NOT EXISTS (
                     SELECT 1 FROM file_locations p WHERE p.asset_id = file_locations.asset_id AND p.backend_id = file_locations.backend_id
                         AND p.is_primary AND p.id != file_locations.id)
-                WHERE id = \(keep) AND state = 'active'
+                WHERE id = \(keep)
                 """)
+            return dropped
         }
     }
 

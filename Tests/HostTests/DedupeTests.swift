@@ -39,7 +39,7 @@ import TestSupport
             (try? String(contentsOf: dataDir.file("runner.lock"), encoding: .utf8))?.isEmpty == false || !worker.isRunning
         }
         let refused = try await engine(["maintenance", "dedupe"])
-        worker.signal(SIGTERM)
+        worker.signal(SIGKILL)  // the lock goes with the process
         _ = try await worker.wait()
         #expect(refused.status == 3 && refused.stderr.contains("refused while a job runs"), "\(refused.stderr)")
 

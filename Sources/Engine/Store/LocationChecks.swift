@@ -41,16 +41,21 @@ public struct StoredLocation: Sendable, Equatable {
 public protocol LocationChecking: Sendable {
     /// The locations in `states` (of one backend, or all), oldest first.
     func storedLocations(backend: String?, states: [String]) async throws -> [StoredLocation]
-    /// Records a check of a location now. `problem` nil: its bytes match (a corrupt one is
-    /// active again). Otherwise it is marked `corrupt` with the problem, loses its primary
-    /// mark, and another active copy of the asset that is alone on its backend becomes primary.
-    func recordCheck(locationID: Int64, problem: String?) async throws
+    /// Records a check of a location now, made against `sha256` (the asset's content when the
+    /// check began). `problem` nil: its bytes match (a corrupt one is active again, and primary
+    /// where its backend has none). Otherwise it is marked `corrupt` with the problem and loses
+    /// its primary mark, which passes to another active copy of the asset — on the same backend
+    /// if there is one. False (nothing changed) when the location is no longer active or
+    /// corrupt, or its asset's content changed meanwhile (a rendition made again).
+    @discardableResult
+    func recordCheck(locationID: Int64, sha256: String, problem: String?) async throws -> Bool
     /// Where the items holding this asset as their original were collected from.
     func sourceURLs(assetID: Int64) async throws -> [String]
-    /// Dedupe: `keep` becomes the primary copy on its backend and `drop` (other copies of the
-    /// same asset there) `inactive`, in one transaction. Everything else refers to the asset,
-    /// not to a copy, so nothing else has to move.
-    func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws
+    /// Dedupe: `keep` becomes the primary copy on its backend and `drop` (other active copies
+    /// of the same asset there) `inactive`, in one transaction; returns the ids dropped (none
+    /// when `keep` is no longer active). Everything else refers to the asset, not to a copy, so
+    /// nothing else has to move.
+    func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws -> [Int64]
 }
 
 extension LocationChecking {

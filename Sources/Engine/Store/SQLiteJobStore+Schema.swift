@@ -20,7 +20,7 @@ extension SQLiteJobStore {
                 for name in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") {
                     statements.append("INSERT INTO grdb_migrations (identifier) VALUES ('\(name.replacingOccurrences(of: "'", with: "''"))')")
                 }
-                return statements.map { $0 + ";\n" }.joined()
+                return Self.transaction(statements)
             }
         }
         guard migrator.migrations.contains(from) else { throw StoreError.unknownMigration(from, known: migrator.migrations) }
@@ -30,15 +30,25 @@ extension SQLiteJobStore {
             db.trace { event in
                 guard case .statement(let statement) = event else { return }
                 let sql = statement.sql.trimmingCharacters(in: .whitespacesAndNewlines)
-                let verb = sql.prefix { !$0.isWhitespace }.uppercased()
+                // The first word past any leading `--` comment lines.
+                let code = sql.split(separator: "\n").drop { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }.joined(separator: "\n")
+                let verb = code.trimmingCharacters(in: .whitespacesAndNewlines).prefix { !$0.isWhitespace }.uppercased()
                 // The migrator's own record of each (a bound value) is written below, as literal SQL.
                 guard !sql.contains("grdb_migrations") else { return }
-                if ["CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"].contains(verb) { recorded.withLock { $0.append(sql) } }
+                // Transaction control and the migrator's own reads (PRAGMA, SELECT) are not the migration's.
+                if ["CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"].contains(verb) { recorded.withLock { $0.append(sql) } }
             }
         }
         try migrator.migrate(queue)
         let later = migrator.migrations.drop { $0 != from }.dropFirst()
         let records = later.map { "INSERT INTO grdb_migrations (identifier) VALUES ('\($0)')" }
-        return (recorded.withLock { $0 } + records).map { $0 + ";\n" }.joined()
+        return transaction(recorded.withLock { $0 } + records)
+    }
+
+    /// The statements as one transaction, with foreign keys off as GRDB migrates (a table
+    /// rebuilt under other tables' references), checked before the commit.
+    static func transaction(_ statements: [String]) -> String {
+        (["PRAGMA foreign_keys = OFF", "BEGIN"] + statements + ["PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON"])
+            .map { $0 + ";\n" }.joined()
     }
 }

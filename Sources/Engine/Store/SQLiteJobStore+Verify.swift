@@ -22,9 +22,16 @@ extension SQLiteJobStore {
         }
     }
 
-    public func recordCheck(locationID: Int64, problem: String?) async throws {
+    public func recordCheck(locationID: Int64, sha256: String, problem: String?) async throws -> Bool {
         try await writer.write { db in
             let now = Date().timeIntervalSince1970
+            guard let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT l.asset_id, l.backend_id, l.is_primary FROM file_locations l JOIN file_assets a ON a.id = l.asset_id
+                    WHERE l.id = ? AND l.state IN ('active', 'corrupt') AND a.sha256 = ?
+                    """, arguments: [locationID, sha256])
+            else { return false }
             guard let problem else {
                 try db.execute(
                     sql: """
@@ -34,45 +41,47 @@ extension SQLiteJobStore {
                                 SELECT 1 FROM file_locations p WHERE p.asset_id = file_locations.asset_id
                                     AND p.backend_id = file_locations.backend_id AND p.is_primary AND p.id != file_locations.id)
                                 ELSE is_primary END
-                        WHERE id = ? AND state IN ('active', 'corrupt')
+                        WHERE id = ?
                         """,
                     arguments: [now, locationID])
-                return
+                return true
             }
-            guard let row = try Row.fetchOne(db, sql: "SELECT asset_id, is_primary FROM file_locations WHERE id = ?", arguments: [locationID]) else { return }
             try db.execute(
                 sql: "UPDATE file_locations SET state = 'corrupt', is_primary = 0, verified_at = ?, problem = ? WHERE id = ?",
                 arguments: [now, Redaction.scrub(problem), locationID])
-            guard row["is_primary"] as Bool else { return }
-            // Another healthy copy takes the mark: the oldest active one on a backend where the
-            // asset has no primary copy.
+            guard row["is_primary"] as Bool else { return true }
+            // Another healthy copy takes the mark: on the same backend first, else the oldest
+            // active one on a backend where the asset has no primary copy.
             try db.execute(
                 sql: """
                     UPDATE file_locations SET is_primary = 1 WHERE id = (
                         SELECT l.id FROM file_locations l WHERE l.asset_id = ? AND l.state = 'active' AND l.id != ?
                             AND NOT EXISTS (SELECT 1 FROM file_locations p WHERE p.asset_id = l.asset_id AND p.backend_id = l.backend_id AND p.is_primary)
-                        ORDER BY l.id LIMIT 1)
-                    """, arguments: [row["asset_id"] as Int64, locationID])
+                        ORDER BY l.backend_id != ?, l.id LIMIT 1)
+                    """, arguments: [row["asset_id"] as Int64, locationID, row["backend_id"] as Int64])
+            return true
         }
     }
 
-    public func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws {
+    public func keepLocation(_ keep: Int64, dropping drop: [Int64]) async throws -> [Int64] {
         try await writer.write { db in
-            for id in drop {
+            guard let kept = try Row.fetchOne(db, sql: "SELECT asset_id, backend_id FROM file_locations WHERE id = ? AND state = 'active'", arguments: [keep])
+            else { return [] }
+            var dropped: [Int64] = []
+            for id in drop where id != keep {
                 try db.execute(
-                    sql: """
-                        UPDATE file_locations SET state = 'inactive', is_primary = 0 WHERE id = ?
-                            AND asset_id = (SELECT asset_id FROM file_locations WHERE id = ?)
-                            AND backend_id = (SELECT backend_id FROM file_locations WHERE id = ?)
-                        """, arguments: [id, keep, keep])
+                    sql: "UPDATE file_locations SET state = 'inactive', is_primary = 0 WHERE id = ? AND asset_id = ? AND backend_id = ? AND state = 'active'",
+                    arguments: [id, kept["asset_id"] as Int64, kept["backend_id"] as Int64])
+                if db.changesCount == 1 { dropped.append(id) }
             }
             try db.execute(
                 sql: """
                     UPDATE file_locations SET is_primary = NOT EXISTS (
                         SELECT 1 FROM file_locations p WHERE p.asset_id = file_locations.asset_id AND p.backend_id = file_locations.backend_id
                             AND p.is_primary AND p.id != file_locations.id)
-                    WHERE id = ? AND state = 'active'
+                    WHERE id = ?
                     """, arguments: [keep])
+            return dropped
         }
     }
 

@@ -14,7 +14,7 @@ struct LibraryScan: Sendable {
         var assets: [Int64]
     }
 
-    /// Groups of active locations of one asset on one backend, each group oldest first.
+    /// Groups of active locations of one asset in the library, each group oldest first.
     var duplicates: [[StoredLocation]]
     var unrecorded: [Unrecorded]
     /// Every location, whatever its state.
@@ -22,9 +22,10 @@ struct LibraryScan: Sendable {
 
     static func run(store: any EngineStore, library: LocalLibrary) async throws -> LibraryScan {
         let every = try await store.storedLocations(backend: nil, states: ["active", "inactive", "corrupt"])
-        let duplicates = Dictionary(grouping: every.filter { $0.state == "active" }) { "\($0.assetID) \($0.backend)" }
+        let duplicates = Dictionary(grouping: every.filter { $0.state == "active" && $0.backend == LocalLibrary.backendName }) { "\($0.assetID) \($0.backend)" }
             .values.filter { $0.count > 1 }.map { $0.sorted { $0.id < $1.id } }.sorted { $0[0].id < $1[0].id }
-        let recorded = Set(every.filter { $0.backend == LocalLibrary.backendName }.map(\.locator))
+        // A file at an inactive location's locator is a leftover (a dedupe that stopped midway).
+        let recorded = Set(every.filter { $0.backend == LocalLibrary.backendName && $0.state != "inactive" }.map(\.locator))
         let assetsBySHA = Dictionary(grouping: every, by: \.sha256).mapValues { Set($0.map(\.assetID)).sorted() }
         var unrecorded: [Unrecorded] = []
         for path in try await BlockingIO.run({ files(under: library.root) }) where !recorded.contains(path) {
@@ -44,15 +45,13 @@ struct LibraryScan: Sendable {
         return found.sorted()
     }
 
-    /// The copy of a group to keep, by the rules: an existing file (of the recorded size)
-    /// before a missing one, a canonical name (no ` (1)`, ` (2)` before the extension) before
-    /// a numbered one, a shorter locator, an older record.
-    static func keeper(of group: [StoredLocation], exists: (StoredLocation) -> Bool) -> StoredLocation {
-        group.min { a, b in
-            let left = (exists(a) ? 0 : 1, isNumberedCopy(a.locator) ? 1 : 0, a.locator.count, a.id)
-            let right = (exists(b) ? 0 : 1, isNumberedCopy(b.locator) ? 1 : 0, b.locator.count, b.id)
-            return left < right
-        }!
+    /// A group in the order the rules prefer its copies: a canonical name (no ` (1)`, ` (2)`
+    /// before the extension) before a numbered one, a shorter locator, an older record. (The
+    /// first rule, an existing healthy file, is the caller's: it hashes them in this order.)
+    static func preferred(_ group: [StoredLocation]) -> [StoredLocation] {
+        group.sorted { a, b in
+            (isNumberedCopy(a.locator) ? 1 : 0, a.locator.count, a.id) < (isNumberedCopy(b.locator) ? 1 : 0, b.locator.count, b.id)
+        }
     }
 
     /// `Song (1).mp3`, `Song (12).flac`: a copy a file manager or a downloader numbered.

@@ -91,12 +91,8 @@ struct LocationVerifier: Sendable {
     private func put(_ temp: String, at location: StoredLocation) async throws -> Bool {
         guard let (digest, bytes) = try await Self.hashFile(temp), digest == location.sha256, bytes == location.size else { return false }
         if location.backendKind == "local_fs" {
-            guard let path = library.path(for: location.locator) else { return false }
-            try await BlockingIO.run {
-                try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                guard rename(temp, path) == 0 else { throw ExportError.unwritable(path: path, reason: String(errno: errno)) }
-            }
+            // Across volumes too (a temp folder elsewhere): copied beside, then renamed over the bad one.
+            try await BlockingIO.run { [library] in try library.place(temp, at: location.locator, replacing: true) }
         } else {
             _ = try await objectStores(location.backend).putObject(location.locator, file: temp)
         }

@@ -45,7 +45,16 @@ struct VerifyCommand: AsyncParsableCommand {
         let all = try await store.storedLocations(backend: nil)
         var chosen = all.filter { backend == nil || $0.backend == backend }
         if sample < 100 { chosen = Array(chosen.shuffled().prefix(max(1, Int((Double(chosen.count) * sample / 100).rounded(.up))))) }
-        try settings.directory.prepare()
+        // A library folder that is not there (an unmounted volume) is not a library whose every
+        // file is missing: nothing is checked, nothing marked, nothing "repaired" onto the mount point.
+        let libraryRoot = settings.directory.library
+        if (backend == nil || backend == LocalLibrary.backendName), chosen.contains(where: { $0.backendKind == "local_fs" }),
+            !FileManager.default.fileExists(atPath: libraryRoot.path)
+        {
+            Output.error("maintenance verify", "the library folder \(libraryRoot.path) is missing (a volume not mounted?): nothing was checked")
+            throw EngineExit.cannotRun
+        }
+        try FileManager.default.createDirectory(at: settings.directory.temporary, withIntermediateDirectories: true)
         let rate = limitRate == "0" ? nil : ByteSize.parse(limitRate)
         let verifier = LocationVerifier(
             store: store, library: LocalLibrary(root: settings.directory.library), temporary: settings.directory.temporary,
@@ -73,20 +82,30 @@ struct VerifyCommand: AsyncParsableCommand {
 
     private func verify(_ location: StoredLocation, verifier: LocationVerifier, store: any EngineStore, copies: [StoredLocation], tally: VerifyTally) async {
         let finding = await verifier.check(location)
-        switch finding {
-        case .ok:
-            try? await store.recordCheck(locationID: location.id, problem: nil)
-            await tally.add(location, finding, repaired: nil)
-        case .unreadable:
-            await tally.add(location, finding, repaired: nil)
-        case .bad(let problem):
-            try? await store.recordCheck(locationID: location.id, problem: problem)
-            var repaired: String?
-            if repair, let how = await verifier.repair(location, copies: copies) {
-                try? await store.recordCheck(locationID: location.id, problem: nil)
-                repaired = how
+        do {
+            switch finding {
+            case .ok:
+                try await store.recordCheck(locationID: location.id, sha256: location.sha256, problem: nil)
+                await tally.add(location, finding, repaired: nil)
+            case .unreadable:
+                await tally.add(location, finding, repaired: nil)
+            case .bad(let problem):
+                // Recorded only while the location and its asset are as they were when the check
+                // began (no dedupe dropped it, no new rendition replaced it): else nothing is repaired.
+                guard try await store.recordCheck(locationID: location.id, sha256: location.sha256, problem: problem) else {
+                    await tally.add(location, .unreadable("changed while it was checked (a job or a dedupe); checked again next time"), repaired: nil)
+                    return
+                }
+                var repaired: String?
+                if repair, let how = await verifier.repair(location, copies: copies),
+                    try await store.recordCheck(locationID: location.id, sha256: location.sha256, problem: nil)
+                {
+                    repaired = how
+                }
+                await tally.add(location, finding, repaired: repaired)
             }
-            await tally.add(location, finding, repaired: repaired)
+        } catch {
+            await tally.add(location, .unreadable("its check could not be recorded: \(error)"), repaired: nil)
         }
     }
 }
