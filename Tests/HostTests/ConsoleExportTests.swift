@@ -6,13 +6,6 @@ import TestSupport
 /// ZIP equal to `engine export --to`; a selection with an unready collection queues its job and
 /// makes no ZIP until the job has completed it.
 @Suite struct ConsoleExportTests {
-    /// curl against the console: the status code and the body (or, with `output`, the file).
-    func curl(_ arguments: [String]) async throws -> (code: String, body: String) {
-        let result = try await offPool { try Command.run("curl", ["-s", "--max-time", "60", "-w", "\n%{http_code}"] + arguments) }
-        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
-    }
-
     @Test func aSelectionIsExportedOnlyOnceEveryCollectionIsComplete() async throws {
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists"), out = try TemporaryDirectory("out")
         let ready = try lists.write("ready.m3u", [Fixtures.media("audio-cover-art.mp3"), Fixtures.media("audio-pcm.wav")].joined(separator: "\n") + "\n")
@@ -32,7 +25,7 @@ import TestSupport
 
         // One complete collection: the ZIP as it streams, equal to the folder export.
         let zip = out.file("ready.zip").path
-        let got = try await curl(["-o", zip, "-D", out.file("headers").path, "\(base)/api/collections/\(readyID)/export.zip"])
+        let got = try await consoleCurl(["-o", zip, "-D", out.file("headers").path, "\(base)/api/collections/\(readyID)/export.zip"])
         #expect(got.code == "200")
         let headers = try String(contentsOfFile: out.file("headers").path, encoding: .utf8).lowercased()
         #expect(headers.contains("content-type: application/zip") && headers.contains("filename=\"ready.zip\""), "\(headers)")
@@ -41,12 +34,12 @@ import TestSupport
         #expect(compared.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "same 4", "\(compared.stdout) \(compared.stderr)")
 
         // An unready one is refused as a download, and queued as a selection.
-        let refused = try await curl(["\(base)/api/collections/\(laterID)/export.zip"])
+        let refused = try await consoleCurl(["\(base)/api/collections/\(laterID)/export.zip"])
         #expect(refused.code == "409" && refused.body.contains("not downloaded"), "\(refused)")
-        let session = try #require(try parseJSON(try await curl(["\(base)/api/session"]).body) as? [String: Any])
+        let session = try #require(try parseJSON(try await consoleCurl(["\(base)/api/session"]).body) as? [String: Any])
         let csrf = try #require(session["csrf_token"] as? String)
         func exportSelection() async throws -> (code: String, body: [String: Any]) {
-            let posted = try await curl([
+            let posted = try await consoleCurl([
                 "-X", "POST", "-H", "X-CSRF-Token: \(csrf)", "-H", "Content-Type: application/json",
                 "-d", "{\"ids\": [\(readyID), \(laterID)]}", "\(base)/api/collections/export-zip",
             ])
@@ -62,13 +55,13 @@ import TestSupport
         let started = Date()
         while answer.body["status"] as? String != "ready", Date().timeIntervalSince(started) < 120 {
             try await Task.sleep(for: .milliseconds(300))
-            let status = (try? parseJSON(try await curl(["\(base)/api/collections?q=later"]).body) as? [String: Any])?["collections"]
+            let status = (try? parseJSON(try await consoleCurl(["\(base)/api/collections?q=later"]).body) as? [String: Any])?["collections"]
             if ((status as? [[String: Any]])?.first?["status"] as? String) == "downloaded" { answer = try await exportSelection() }
         }
         #expect(answer.body["status"] as? String == "ready", "\(answer) \(serve.errors)")
         let url = try #require(answer.body["url"] as? String)
         let both = out.file("both.zip").path
-        #expect(try await curl(["-o", both, base + url]).code == "200")
+        #expect(try await consoleCurl(["-o", both, base + url]).code == "200")
         let names = try Command.run("python3", ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(sorted(n.split('/')[0] for n in z.namelist()))", both])
         #expect(names.stdout.contains("['later', 'later', 'later', 'ready', 'ready', 'ready', 'ready']"), "\(names.stdout) \(names.stderr)")
     }

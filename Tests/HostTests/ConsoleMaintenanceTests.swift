@@ -6,12 +6,6 @@ import TestSupport
 /// The console's Maintenance card through a running `engine serve`: the scan lists a stored
 /// copy twice over; a dedupe is refused (409) while a job runs and done once it has ended.
 @Suite struct ConsoleMaintenanceTests {
-    func curl(_ arguments: [String]) async throws -> (code: String, body: String) {
-        let result = try await offPool { try Command.run("curl", ["-s", "--max-time", "60", "-w", "\n%{http_code}"] + arguments) }
-        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
-    }
-
     @Test func aDedupeWaitsForTheRunningJob() async throws {
         let dataDir = try TemporaryDirectory("data"), lists = try TemporaryDirectory("lists")
         #expect(try await Command.engineAsync(["run", "--no-renditions", "--no-processors", Fixtures.media("audio-id3.mp3"), "--data-dir", dataDir.path]).status == 0)
@@ -27,13 +21,13 @@ import TestSupport
         let serve = try EngineProcess(["serve", "--port", "0", "--data-dir", dataDir.path])
         defer { serve.signal(SIGKILL) }
         let base = "http://127.0.0.1:\(try #require(try await ServeTests.consolePort(serve), "\(serve.errors)"))"
-        #expect(try await curl([base + "/"]).body.contains("data-scan=\"/api/maintenance/duplicates\""), "the card on the dashboard")
-        let scanned = try #require(try parseJSON(try await curl([base + "/api/maintenance/duplicates"]).body) as? [String: Any])
+        #expect(try await consoleCurl([base + "/"]).body.contains("data-scan=\"/api/maintenance/duplicates\""), "the card on the dashboard")
+        let scanned = try #require(try parseJSON(try await consoleCurl([base + "/api/maintenance/duplicates"]).body) as? [String: Any])
         #expect((scanned["duplicates"] as? [Any])?.count == 1, "\(scanned)")
 
-        let csrf = try #require((try parseJSON(try await curl([base + "/api/session"]).body) as? [String: Any])?["csrf_token"] as? String)
+        let csrf = try #require((try parseJSON(try await consoleCurl([base + "/api/session"]).body) as? [String: Any])?["csrf_token"] as? String)
         func dedupe() async throws -> (code: String, body: String) {
-            try await curl(["-X", "POST", "-H", "X-CSRF-Token: \(csrf)", base + "/api/maintenance/dedupe"])
+            try await consoleCurl(["-X", "POST", "-H", "X-CSRF-Token: \(csrf)", base + "/api/maintenance/dedupe"])
         }
         // A job held mid-download: the dedupe is refused meanwhile.
         let held = try HeldServer()

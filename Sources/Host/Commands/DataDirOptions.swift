@@ -61,3 +61,16 @@ struct DataDirOptions: ParsableArguments {
 
     var directory: DataDirectory { settings().directory }
 }
+
+extension DataDirOptions {
+    /// The profile's settings and its store, for a command that works on what is stored: one
+    /// with no store yet is `command`'s one-line error (exit 2), and nothing is created.
+    func existingStore(command: String) async throws -> (Settings, any EngineStore) {
+        let settings = settings()
+        guard settings.storeLocation.exists else {
+            Output.error(command, "there is no library at \(settings.directory.root.path) yet")
+            throw EngineExit.usage
+        }
+        return (settings, try await settings.storeLocation.open())
+    }
+}

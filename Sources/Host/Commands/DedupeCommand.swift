@@ -19,16 +19,11 @@ struct DedupeCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let settings = data.settings()
-        guard settings.storeLocation.exists else {
-            Output.error("maintenance dedupe", "there is no library at \(settings.directory.root.path) yet")
-            throw EngineExit.usage
-        }
+        let (settings, store) = try await data.existingStore(command: "maintenance dedupe")
         // No runner may place or read files meanwhile: this process holds the lock, and on a
         // shared store no job may be running elsewhere either.
         let lock = dryRun ? nil : try settings.directory.lockIdle(command: "maintenance dedupe")
         defer { withExtendedLifetime(lock) {} }
-        let store = try await settings.storeLocation.open()
         do {
             let plan = try await LibraryUpkeep(store: store, library: LocalLibrary(root: settings.directory.library)).plan(dryRun: dryRun)
             Output.line(json ? plan.json.serialized() : plan.text)

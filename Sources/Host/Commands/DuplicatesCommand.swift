@@ -15,12 +15,7 @@ struct DuplicatesCommand: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        let settings = data.settings()
-        guard settings.storeLocation.exists else {
-            Output.error("maintenance duplicates", "there is no library at \(settings.directory.root.path) yet")
-            throw EngineExit.usage
-        }
-        let store = try await settings.storeLocation.open()
+        let (settings, store) = try await data.existingStore(command: "maintenance duplicates")
         let library = LocalLibrary(root: settings.directory.library)
         if json {
             Output.line(try await LibraryUpkeep(store: store, library: library).duplicates().serialized())

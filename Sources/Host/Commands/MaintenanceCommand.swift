@@ -32,12 +32,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let settings = data.settings()
-        guard settings.storeLocation.exists else {
-            Output.error("maintenance verify", "there is no library at \(settings.directory.root.path) yet")
-            throw EngineExit.usage
-        }
-        let store = try await settings.storeLocation.open()
+        let (settings, store) = try await data.existingStore(command: "maintenance verify")
         if let backend, try await store.backend(named: backend) == nil {
             Output.error("maintenance verify", "no backend '\(backend)' (`engine backend list`)")
             throw EngineExit.usage

@@ -24,12 +24,7 @@ struct PackageExportCommand: AsyncParsableCommand {
     func validate() throws { _ = try ItemQuery(query) }
 
     func run() async throws {
-        let settings = data.settings()
-        guard settings.storeLocation.exists else {
-            Output.error("package export", "there is no library at \(settings.directory.root.path) yet")
-            throw EngineExit.usage
-        }
-        let store = try await settings.storeLocation.open()
+        let (settings, store) = try await data.existingStore(command: "package export")
         let library = LocalLibrary(root: settings.directory.library)
         let matcher = try ItemQuery(query)
         let entries = try await store.libraryItems(includingUnstored: false).filter { matcher.matches($0) && $0.file?.backend == LocalLibrary.backendName }
