@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import PostgresStore
 import Stages
 
 /// `engine package export|import`: one item's complete data between environments (a `dev`
@@ -93,7 +94,7 @@ struct PackageExportCommand: AsyncParsableCommand {
         let info = """
             package_version: \(next)
             engine_version: \(ProgramVersion.number)
-            schema_migration: \(SQLiteJobStore.knownMigrations.last ?? "")
+            schema_migration: \((store is PostgresJobStore ? PostgresJobStore.knownMigrations : SQLiteJobStore.knownMigrations).last ?? "")
             created_at: \(ISO8601DateFormatter().string(from: Date()))
 
             """
