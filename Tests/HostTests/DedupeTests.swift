@@ -35,9 +35,13 @@ import TestSupport
 
         // Refused while a runner holds the data directory.
         let worker = try EngineProcess(["worker", "--data-dir", dataDir.path])
-        try await waitUntil("the worker holds the lock", timeout: .seconds(60), every: .milliseconds(100)) {
-            (try? String(contentsOf: dataDir.file("runner.lock"), encoding: .utf8))?.isEmpty == false || !worker.isRunning
+        // The lock file keeps the last holder's pid (the run above): wait for the worker's own.
+        let pid = String(worker.process.processIdentifier)
+        try await waitUntil("the worker holds the lock", timeout: .seconds(120), every: .milliseconds(100)) {
+            (try? String(contentsOf: dataDir.file("runner.lock"), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == pid
+                || !worker.isRunning
         }
+        #expect(worker.isRunning, "\(worker.errors)")
         let refused = try await engine(["maintenance", "dedupe"])
         worker.signal(SIGKILL)  // the lock goes with the process
         _ = try await worker.wait()
