@@ -66,3 +66,12 @@ best() {
   done
   echo "$best"
 }
+
+# stored_wavs SIZE_MIB COUNT: COUNT WAVs of random samples, SIZE_MIB in all, in $work/media
+# (listed in $work/big.m3u), ingested once into $work/data (renditions and processors off).
+stored_wavs() {
+  mkdir -p "$work/media"
+  for i in $(seq -w 1 "$2"); do make_wav "$work/media/track-$i.wav" $(( $1 * 1048576 / $2 )); done
+  ls "$work"/media/*.wav > "$work/big.m3u"
+  "$ENGINE" run --no-renditions --no-processors --data-dir "$work/data" "$work/big.m3u" >/dev/null
+}

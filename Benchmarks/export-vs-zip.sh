@@ -11,11 +11,8 @@ source Benchmarks/common.sh
 size_mib=${1:-1024}
 count=${2:-64}
 rounds=${3:-3}
-mkdir -p "$work/media"
-for i in $(seq -w 1 "$count"); do make_wav "$work/media/track-$i.wav" $(( size_mib * 1048576 / count )); done
-ls "$work"/media/*.wav > "$work/big.m3u"
+stored_wavs "$size_mib" "$count"
 data="$work/data"
-"$ENGINE" run --no-renditions --no-processors --data-dir "$data" "$work/big.m3u" >/dev/null
 "$ENGINE" export big --to "$work/folders" --data-dir "$data" >/dev/null
 
 before_each="rm -f '$work/out.zip'"

@@ -11,10 +11,8 @@ source Benchmarks/common.sh
 size_mib=${1:-1024}
 count=${2:-64}
 rounds=${3:-3}
-mkdir -p "$work/media"
-for i in $(seq -w 1 "$count"); do make_wav "$work/media/track-$i.wav" $(( size_mib * 1048576 / count )); done
+stored_wavs "$size_mib" "$count"
 data="$work/data"
-"$ENGINE" run --no-renditions --no-processors --data-dir "$data" "$work/media" >/dev/null
 (cd "$data/library" && find . -type f -name '*.wav' -print0 | xargs -0 sha256sum > "$work/manifest")
 cat "$data"/library/*/*/*.wav > /dev/null  # warm the page cache
 

@@ -54,10 +54,9 @@ struct HookProcess {
         let lines = (try? await output.value) ?? []
         close(reader)
         let exited = status & 0x7f == 0
-        let elapsed = (ContinuousClock.now - started).components
         return Outcome(
             status: exited ? (status >> 8) & 0xff : nil, signal: exited ? nil : status & 0x7f, timedOut: marks.timedOut.load(ordering: .relaxed),
-            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, lastLines: lines)
+            seconds: Format.seconds(ContinuousClock.now - started), lastLines: lines)
     }
 
     /// What the waiting sides tell the reader.

@@ -10,7 +10,8 @@ struct LocationVerifier: Sendable {
     let library: LocalLibrary
     let temporary: URL
     let objectStores: ObjectStores
-    let pacer: Pacer?
+    /// `--limit-rate`: the network lane's token bucket, charged with each copy's bytes.
+    let limit: BandwidthLimit?
 
     enum Finding: Sendable, Equatable {
         case ok
@@ -23,7 +24,7 @@ struct LocationVerifier: Sendable {
     func check(_ location: StoredLocation) async -> Finding {
         do {
             guard let (digest, bytes) = try await hash(location) else { return .bad(problem: "missing") }
-            await pacer?.account(bytes)
+            if let wait = limit?.take(bytes), wait > .zero { try? await Task.sleep(for: wait) }
             if digest == location.sha256, bytes == location.size { return .ok }
             return .bad(problem: "changed: \(bytes) bytes with SHA-256 \(digest), recorded \(location.size) bytes with \(location.sha256)")
         } catch {
@@ -78,8 +79,10 @@ struct LocationVerifier: Sendable {
         }
         for url in (try? await store.sourceURLs(assetID: location.assetID)) ?? [] {
             do {
-                _ = try await Downloader().download(url, to: temp)
-                if try await put(temp, at: location) { return "from its source \(Redaction.url(url))" }
+                let fetched = try await Downloader().download(url, to: temp)
+                if try await put(temp, at: location, digest: (fetched.sha256.hex, Int64(fetched.bytes))) {
+                    return "from its source \(Redaction.url(url))"
+                }
             } catch {
                 continue
             }
@@ -87,9 +90,12 @@ struct LocationVerifier: Sendable {
         return nil
     }
 
-    /// Moves the file at `temp` to `location` when it holds the asset's bytes.
-    private func put(_ temp: String, at location: StoredLocation) async throws -> Bool {
-        guard let (digest, bytes) = try await Self.hashFile(temp), digest == location.sha256, bytes == location.size else { return false }
+    /// Moves the file at `temp` to `location` when it holds the asset's bytes (`digest`: its
+    /// SHA-256 and size when the fetch took them on the way; else it is hashed here).
+    private func put(_ temp: String, at location: StoredLocation, digest known: (String, Int64)? = nil) async throws -> Bool {
+        let found: (String, Int64)?
+        if let known { found = known } else { found = try await Self.hashFile(temp) }
+        guard let (digest, bytes) = found, digest == location.sha256, bytes == location.size else { return false }
         if location.backendKind == "local_fs" {
             // Across volumes too (a temp folder elsewhere): copied beside, then renamed over the bad one.
             try await BlockingIO.run { [library] in try library.place(temp, at: location.locator, replacing: true) }
@@ -97,23 +103,5 @@ struct LocationVerifier: Sendable {
             _ = try await objectStores(location.backend).putObject(location.locator, file: temp)
         }
         return true
-    }
-}
-
-/// Holds a reader to `bytesPerSecond` over the whole run: each file's bytes are accounted
-/// after it is read, and the next waits until the average is back under the rate.
-actor Pacer {
-    let bytesPerSecond: Double
-    private let start = ContinuousClock.now
-    private var total: Double = 0
-
-    init(bytesPerSecond: Int64) {
-        self.bytesPerSecond = Double(bytesPerSecond)
-    }
-
-    func account(_ bytes: Int64) async {
-        total += Double(bytes)
-        let due = start + .milliseconds(Int64(total / bytesPerSecond * 1000))
-        if due > ContinuousClock.now { try? await Task.sleep(until: due) }
     }
 }

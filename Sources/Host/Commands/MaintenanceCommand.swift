@@ -53,7 +53,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let rate = limitRate == "0" ? nil : ByteSize.parse(limitRate)
         let verifier = LocationVerifier(
             store: store, library: LocalLibrary(root: settings.directory.library), temporary: settings.directory.temporary,
-            objectStores: BackendAccess.clients(store: store), pacer: rate.map { Pacer(bytesPerSecond: $0) })
+            objectStores: BackendAccess.clients(store: store), limit: rate.map { BandwidthLimit(bytesPerSecond: $0) })
         let tally = VerifyTally(total: chosen.count, bytes: chosen.reduce(0) { $0 + $1.size })
         let progress = isatty(STDERR_FILENO) == 1 && !json ? Task { await tally.showProgress() } : nil
         let started = ContinuousClock.now
