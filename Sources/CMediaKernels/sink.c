@@ -37,6 +37,8 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes, int6
     sink->reserve_ctx = NULL;
     /* `cancel` is left as it is: a cancel raised before the transfer starts must hold. */
     sink->error = 0;
+    sink->resume_at = 0;
+    sink->paused = 0;
 }
 
 static int is_canceled(mk_sink *sink) { return __atomic_load_n(&sink->cancel, __ATOMIC_RELAXED) != 0; }
@@ -191,9 +193,19 @@ void mk_throttle_wait(int64_t ns, const int *canceled) {
     }
 }
 
+int64_t mk_monotonic_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
 static size_t mk_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
     mk_sink *sink = userdata;
     size_t len = size * nmemb;
+    if (sink->throttle && sink->resume_at > mk_monotonic_ns()) {
+        sink->paused = 1;  /* the cap's wait: curl keeps these bytes until the loop unpauses */
+        return CURL_WRITEFUNC_PAUSE;
+    }
     uint64_t after = sink->bytes + len;
     if (sink->max_size >= 0 && after > (uint64_t)sink->max_size) {
         sink->error = MK_SINK_TOO_LARGE;
@@ -219,7 +231,10 @@ static size_t mk_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata
     }
     __atomic_store_n(&sink->received, sink->received + len, __ATOMIC_RELAXED);
     __atomic_store_n(&sink->bytes, after, __ATOMIC_RELAXED);
-    if (sink->throttle) mk_throttle_wait(sink->throttle(sink->throttle_ctx, (int64_t)len), (const int *)&sink->cancel);
+    if (sink->throttle) {
+        int64_t wait = sink->throttle(sink->throttle_ctx, (int64_t)len);
+        if (wait > 0) sink->resume_at = mk_monotonic_ns() + wait;
+    }
     if (is_canceled(sink)) {
         sink->error = MK_SINK_CANCELED;
         return 0;
@@ -255,6 +270,10 @@ int mk_sink_install(void *curl_easy, mk_sink *sink) {
 
 void mk_sink_cancel(mk_sink *sink) {
     __atomic_store_n(&sink->cancel, 1, __ATOMIC_RELAXED);
+}
+
+int mk_sink_canceled(const mk_sink *sink) {
+    return __atomic_load_n(&sink->cancel, __ATOMIC_RELAXED) != 0;
 }
 
 uint64_t mk_sink_bytes(const mk_sink *sink) {

@@ -71,6 +71,12 @@ typedef struct mk_sink {
     volatile int cancel;
     /* 0, an errno from write(), or one of the MK_SINK_* codes below. */
     int error;
+    /* The throttle's wait, for a transfer on a multi handle (one thread runs many transfers, so
+     * none may sleep): the monotonic time (ns) before which the next write pauses the transfer
+     * (CURL_WRITEFUNC_PAUSE, the bytes stay with curl), and the mark that it did; the loop
+     * unpauses it at that time. */
+    int64_t resume_at;
+    int paused;
 } mk_sink;
 
 enum {
@@ -91,6 +97,9 @@ void mk_sink_init(mk_sink *sink, int fd, mk_sha256 *sha, int64_t max_bytes, int6
 /* Sets WRITEFUNCTION/WRITEDATA, HEADERFUNCTION/HEADERDATA and XFERINFOFUNCTION/XFERINFODATA/NOPROGRESS. */
 int mk_sink_install(void *curl_easy, mk_sink *sink);
 void mk_sink_cancel(mk_sink *sink);
+int mk_sink_canceled(const mk_sink *sink);
+/* The monotonic clock the throttle's `resume_at` is on, in nanoseconds. */
+int64_t mk_monotonic_ns(void);
 /* Live progress, safe to read from any thread: the file's size so far, the bytes this
  * transfer received, and the whole size announced (-1 while unknown). */
 uint64_t mk_sink_bytes(const mk_sink *sink);

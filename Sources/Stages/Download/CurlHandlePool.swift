@@ -9,7 +9,7 @@ final class CurlHandlePool: Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 
-    private static let globalInit: Void = {
+    static let globalInit: Void = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 

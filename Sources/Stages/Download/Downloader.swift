@@ -40,103 +40,124 @@ public final class Downloader: Sendable {
     /// the same file; otherwise `path` is created or truncated. On failure or cancellation the
     /// partial file is left for the caller.
     /// `progress`: the transfer's live figures, listed in `TransferRegistry.shared` while it runs.
+    ///
+    /// The file is opened (and a kept part hashed) on the blocking pool; an HTTP transfer then
+    /// runs on the process's curl multi loop, which holds no thread while it waits. A local
+    /// file (`file://`) is copied on the blocking pool instead: curl reads it in one go, which
+    /// would hold up every other transfer on the loop.
     public func download(_ url: String, to path: String, resumable: Bool = false, progress: TransferProgress? = nil) async throws -> Result {
         let sink = SinkBox()
         if let progress { TransferRegistry.shared.begin(progress) }
         defer { if let progress { TransferRegistry.shared.end(progress) } }
+        let transfer = try await BlockingIO.run { [self] in try prepare(url: url, path: path, resumable: resumable, sink: sink) }
+        progress?.attach(sink)
+        defer { progress?.detach() }
+        if transfer.isLocal {
+            return try await withTaskCancellationHandler {
+                try await BlockingIO.run { [self] in try conclude(transfer, curl_easy_perform(transfer.easy)) }
+            } onCancel: {
+                sink.cancel()
+            }
+        }
         return try await withTaskCancellationHandler {
-            try await BlockingIO.run { [self] in
-                try perform(url: url, path: path, resumable: resumable, sink: sink, progress: progress)
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Result, any Error>) in
+                CurlMultiLoop.shared.start(.init(easy: transfer.easy, sink: sink) { [self] code in
+                    continuation.resume(with: Swift.Result { try conclude(transfer, code) })
+                })
             }
         } onCancel: {
             sink.cancel()
+            CurlMultiLoop.shared.wake()
         }
     }
 
     /// The validator file beside a resumable download.
     public static func metaPath(_ path: String) -> String { path + ".meta" }
 
-    private func perform(url: String, path: String, resumable: Bool, sink: SinkBox, progress: TransferProgress?) throws -> Result {
-        let shown = Redaction.url(url)
-        if let local = URL(string: url), local.isFileURL { try Self.requireRegularFile(local.path) }
-        let directory = (path as NSString).deletingLastPathComponent
-        let available: Int64
+    /// Opens the file, continues what an earlier attempt kept, and sets up the easy handle.
+    private func prepare(url: String, path: String, resumable: Bool, sink: SinkBox) throws -> DownloadTransfer {
+        let transfer = DownloadTransfer(url: url, path: path, sink: sink, pool: handles)
+        if transfer.isLocal, let local = URL(string: url) { try Self.requireRegularFile(local.path) }
+        let directory = transfer.directory
         do {
-            available = try disk.available(in: directory)
+            transfer.available = try disk.available(in: directory)
         } catch {
             throw DownloadError.cannotWrite(path: directory, reason: "\((error as NSError).localizedDescription)")
         }
-        guard available > 0 else { throw DownloadError.noSpace(directory: directory, needed: nil, available: max(0, available)) }
+        guard transfer.available > 0 else { throw DownloadError.noSpace(directory: directory, needed: nil, available: 0) }
         // The announced rest of the file is taken from the disk budget when the headers come.
         let ticket = DiskTicket(budget: disk, directory: directory)
-        defer { ticket.giveBack() }
-
+        transfer.ticket = ticket
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC | (resumable ? 0 : O_TRUNC), 0o600)
         guard fd >= 0 else { throw DownloadError.cannotWrite(path: path, reason: String(errno: errno)) }
-        defer { close(fd) }
+        transfer.fd = fd
         let hasher = try SHA256Hasher()
+        transfer.hasher = hasher
         let validator = resumable ? try Self.resumePoint(fd: fd, path: path, url: url, hasher: hasher) : nil
+        transfer.validator = validator
         let resumeFrom = validator?.bytes ?? 0
-        mk_sink_init(sink.pointer, fd, hasher.context, available + resumeFrom, options.maxSize ?? -1)
+        mk_sink_init(sink.pointer, fd, hasher.context, transfer.available + resumeFrom, options.maxSize ?? -1)
         sink.pointer.pointee.resume_from = resumeFrom
         sink.pointer.pointee.bytes = UInt64(resumeFrom)
-        let isHTTP = url.lowercased().hasPrefix("http")
-        let metaPath = strdup(Self.metaPath(path)), urlCopy = strdup(url), validatorCopy = strdup(validator?.value ?? "")
-        defer { free(metaPath); free(urlCopy); free(validatorCopy) }
-        if resumable, isHTTP {
-            sink.pointer.pointee.meta_path = UnsafePointer(metaPath)
-            sink.pointer.pointee.url = UnsafePointer(urlCopy)
+        if resumable, transfer.isHTTP {
+            sink.pointer.pointee.meta_path = UnsafePointer(transfer.keep(Self.metaPath(path)))
+            sink.pointer.pointee.url = UnsafePointer(transfer.keep(url))
         }
         if let validator {
-            sink.pointer.pointee.validator = UnsafePointer(validatorCopy)
+            sink.pointer.pointee.validator = UnsafePointer(transfer.keep(validator.value))
             sink.pointer.pointee.validator_total = validator.total
         }
         sink.pointer.pointee.reserve = { context, bytes in
             Unmanaged<DiskTicket>.fromOpaque(context!).takeUnretainedValue().take(bytes) ? 0 : -1
         }
         sink.pointer.pointee.reserve_ctx = Unmanaged.passUnretained(ticket).toOpaque()
-        if let bandwidth {
+        if let bandwidth, !transfer.isLocal {  // the cap is the network's: a local copy is not paced
             sink.pointer.pointee.throttle = { context, bytes in
                 Unmanaged<BandwidthLimit>.fromOpaque(context!).takeUnretainedValue().take(bytes).nanoseconds
             }
             sink.pointer.pointee.throttle_ctx = Unmanaged.passUnretained(bandwidth).toOpaque()
         }
 
-        progress?.attach(sink)
-        defer { progress?.detach() }
-        guard let handle = handles.checkOut() else { throw DownloadError.transfer(url: shown, reason: "curl_easy_init failed", transient: false) }
-        defer { handles.checkIn(handle) }
+        guard let handle = handles.checkOut() else { throw DownloadError.transfer(url: transfer.shown, reason: "curl_easy_init failed", transient: false) }
+        transfer.handle = handle
         let h = handle.pointer
-        let stallSeconds = max(1, options.stallTimeout.milliseconds / 1000)
-        var headers: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headers) }
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            _ = ccurl_setopt_string(h, CURLOPT_URL, url)
-            _ = ccurl_setopt_pointer(h, CURLOPT_ERRORBUFFER, buffer.baseAddress)
-            _ = ccurl_setopt_string(h, CURLOPT_PROTOCOLS_STR, "http,https,file")
-            _ = ccurl_setopt_string(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
-            _ = ccurl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1)
-            _ = ccurl_setopt_long(h, CURLOPT_MAXREDIRS, options.maxRedirects)
-            _ = ccurl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
-            _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 1)
-            _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, stallSeconds)
-            _ = ccurl_setopt_long(h, CURLOPT_FAILONERROR, 1)
-            _ = ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
-            _ = ccurl_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)  // a proxy's "200 Connection established" is no response
-            _ = ccurl_setopt_string(h, CURLOPT_USERAGENT, options.userAgent)
-            if let validator {
-                // The rest of the file, if the server still has the same one; the whole file otherwise.
-                _ = ccurl_setopt_string(h, CURLOPT_RANGE, "\(validator.bytes)-")
-                headers = curl_slist_append(headers, "If-Range: \(validator.value)")
-                _ = ccurl_setopt_pointer(h, CURLOPT_HTTPHEADER, headers)
-            }
-            guard mk_sink_install(h, sink.pointer) == 0 else { return CURLE_FAILED_INIT }
-            return curl_easy_perform(h)
+        _ = ccurl_setopt_string(h, CURLOPT_URL, url)
+        _ = ccurl_setopt_pointer(h, CURLOPT_ERRORBUFFER, transfer.errorBuffer)
+        _ = ccurl_setopt_string(h, CURLOPT_PROTOCOLS_STR, "http,https,file")
+        _ = ccurl_setopt_string(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        _ = ccurl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1)
+        _ = ccurl_setopt_long(h, CURLOPT_MAXREDIRS, options.maxRedirects)
+        _ = ccurl_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeout.milliseconds)
+        _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 1)
+        _ = ccurl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, stallSeconds)
+        _ = ccurl_setopt_long(h, CURLOPT_FAILONERROR, 1)
+        _ = ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+        _ = ccurl_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)  // a proxy's "200 Connection established" is no response
+        _ = ccurl_setopt_string(h, CURLOPT_USERAGENT, options.userAgent)
+        if let validator {
+            // The rest of the file, if the server still has the same one; the whole file otherwise.
+            _ = ccurl_setopt_string(h, CURLOPT_RANGE, "\(validator.bytes)-")
+            transfer.headers = curl_slist_append(transfer.headers, "If-Range: \(validator.value)")
+            _ = ccurl_setopt_pointer(h, CURLOPT_HTTPHEADER, transfer.headers)
         }
-        let detail = Redaction.scrub(String(nulTerminated: errorBuffer))
-        // The transfer is over: its thread's fields are read one by one (not `cancel`, which
-        // another thread may still store to).
+        guard mk_sink_install(h, sink.pointer) == 0 else {
+            throw DownloadError.transfer(url: transfer.shown, reason: "curl could not take the download's callbacks", transient: false)
+        }
+        return transfer
+    }
+
+    private var stallSeconds: Int { max(1, options.stallTimeout.milliseconds / 1000) }
+
+    /// What the finished transfer comes to: its result, or the error that names what went wrong.
+    /// Runs on the thread that ran the transfer, which is done with it.
+    private func conclude(_ transfer: DownloadTransfer, _ code: CURLcode) throws -> Result {
+        defer { transfer.release() }
+        let h = transfer.easy, sink = transfer.sink, shown = transfer.shown, path = transfer.path, directory = transfer.directory
+        let resumeFrom = transfer.validator?.bytes ?? 0, available = transfer.available, validator = transfer.validator
+        let isHTTP = transfer.isHTTP, stallSeconds = stallSeconds
+        let detail = Redaction.scrub(String(cString: transfer.errorBuffer))
+        // The transfer is over: its fields are read one by one (not `cancel`, which another
+        // thread may still store to).
         let sinkError = sink.pointer.pointee.error, bytes = sink.pointer.pointee.bytes
         let expected = sink.pointer.pointee.expected_bytes >= 0 ? sink.pointer.pointee.expected_bytes : nil
         let failure = DownloadError.transfer(
@@ -154,7 +175,7 @@ public final class Downloader: Sendable {
             var micros: curl_off_t = 0
             _ = ccurl_getinfo_off(h, CURLINFO_TOTAL_TIME_T, &micros)
             return Result(
-                bytes: bytes, sha256: try hasher.finalize(), received: sink.pointer.pointee.received,
+                bytes: bytes, sha256: try transfer.hasher!.finalize(), received: sink.pointer.pointee.received,
                 resumedFrom: sink.pointer.pointee.restarted != 0 ? 0 : UInt64(resumeFrom), seconds: Double(micros) / 1e6,
                 keptValidator: validator != nil || sink.pointer.pointee.meta_written != 0)
         case CURLE_HTTP_RETURNED_ERROR:

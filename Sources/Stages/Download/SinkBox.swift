@@ -41,6 +41,8 @@ final class SinkBox: @unchecked Sendable {
         mk_sink_cancel(pointer)
     }
 
+    var isCanceled: Bool { mk_sink_canceled(pointer) != 0 }
+
     deinit {
         pointer.deinitialize(count: 1)
         pointer.deallocate()

@@ -1,0 +1,113 @@
+internal import CCurl
+internal import CMediaKernels
+import Foundation
+import Synchronization
+
+/// Every transfer of the process on one curl multi handle, driven by a thread of its own
+/// (`curl_multi_perform` / `curl_multi_poll`, the way `curl -Z` works): a transfer costs no
+/// thread while it waits on the network, so the network lane's size is the number really in
+/// flight, and the connection cache (keep-alive, HTTP/2 multiplexing) is shared by all of them.
+/// Callbacks run on the loop's thread; so does each transfer's `finish`, which must be short
+/// (it reads the outcome and resumes the waiting task).
+final class CurlMultiLoop: Sendable {
+    static let shared = CurlMultiLoop()
+
+    /// One transfer handed to the loop: an easy handle with its sink installed.
+    /// @unchecked Sendable: handed over once through `incoming`, then only the loop touches it.
+    final class Transfer: @unchecked Sendable {
+        let easy: UnsafeMutableRawPointer
+        let sink: SinkBox
+        let finish: (CURLcode) -> Void
+
+        init(easy: UnsafeMutableRawPointer, sink: SinkBox, finish: @escaping (CURLcode) -> Void) {
+            self.easy = easy
+            self.sink = sink
+            self.finish = finish
+        }
+    }
+
+    /// The `CURLM *`. @unchecked Sendable: only the loop's thread calls into it, but for
+    /// `curl_multi_wakeup`, which curl allows from any thread.
+    private struct Multi: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+    }
+
+    private let multi: Multi
+    private let incoming = Mutex<[Transfer]>([])
+
+    private init() {
+        _ = CurlHandlePool.globalInit
+        guard let pointer = curl_multi_init() else { fatalError("curl_multi_init failed") }
+        multi = Multi(pointer: pointer)
+        _ = ccurl_multi_setopt_long(pointer, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        let thread = Thread { [self] in run() }
+        thread.name = "media-engine.curl"
+        thread.start()
+    }
+
+    /// Adds `transfer`; its `finish` runs on the loop's thread with curl's result.
+    func start(_ transfer: Transfer) {
+        incoming.withLock { $0.append(transfer) }
+        curl_multi_wakeup(multi.pointer)
+    }
+
+    /// Wakes the loop so it sees a transfer's cancel mark at once.
+    func wake() {
+        curl_multi_wakeup(multi.pointer)
+    }
+
+    private func run() {
+        var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var running: Int32 = 0
+        var left: Int32 = 0
+        while true {
+            for transfer in incoming.withLock({ list in defer { list.removeAll(keepingCapacity: true) }; return list }) {
+                if transfer.sink.isCanceled {
+                    abort(transfer)
+                } else if curl_multi_add_handle(multi.pointer, transfer.easy) == CURLM_OK {
+                    active[transfer.easy] = transfer
+                } else {
+                    transfer.finish(CURLE_FAILED_INIT)
+                }
+            }
+            curl_multi_perform(multi.pointer, &running)
+            while let message = curl_multi_info_read(multi.pointer, &left) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+                let code = message.pointee.data.result
+                curl_multi_remove_handle(multi.pointer, easy)
+                active.removeValue(forKey: easy)?.finish(code)
+            }
+            // Cancelled transfers leave now (not at their next callback); paused ones whose
+            // wait is over go on; the poll wakes for the next of those waits at the latest.
+            var timeout: Int64 = 1000
+            var canceled: [Transfer] = []
+            let now = mk_monotonic_ns()
+            for transfer in active.values {
+                let sink = transfer.sink.pointer
+                if transfer.sink.isCanceled {
+                    canceled.append(transfer)
+                } else if sink.pointee.paused != 0 {
+                    let wait = sink.pointee.resume_at - now
+                    if wait <= 0 {
+                        sink.pointee.paused = 0
+                        _ = ccurl_unpause(transfer.easy)
+                        timeout = 0  // what the unpause delivered may want more work at once
+                    } else {
+                        timeout = min(timeout, max(1, wait / 1_000_000))
+                    }
+                }
+            }
+            for transfer in canceled {
+                curl_multi_remove_handle(multi.pointer, transfer.easy)
+                active.removeValue(forKey: transfer.easy)
+                abort(transfer)
+            }
+            curl_multi_poll(multi.pointer, nil, 0, Int32(timeout), nil)
+        }
+    }
+
+    private func abort(_ transfer: Transfer) {
+        transfer.sink.pointer.pointee.error = Int32(MK_SINK_CANCELED)
+        transfer.finish(CURLE_ABORTED_BY_CALLBACK)
+    }
+}
