@@ -8,6 +8,7 @@ Prints "PORT <n>" on its first line once listening. Options:
     --port N               the port (0, the default, picks a free one)
     --slow-seconds S       how long /slow waits (default 30)
     --drop-after N         how many body bytes /ranged-drop sends before closing (default 1 MiB)
+    --barrier-seconds S    how long /barrier waits for its n requests (default 20)
     --log FILE             append one JSON line per request once its response finished (or failed):
                            {"path", "range", "if_range", "status", "body_bytes", "started",
                            "finished"}; range and if_range are the request's headers or null,
@@ -24,6 +25,9 @@ Routes:
     /redirect/<n>/<name>   redirects n times, then serves /files/<name>
     /stream/<n>/<name>     n bytes of generated data, chunked (no Content-Length up front)
     /delay/<ms>/<name>     waits ms milliseconds, then serves the file
+    /barrier/<n>/<name>    holds every request until n of them are open at once, then serves the
+                           file to all (and at once to later ones); after --barrier-seconds
+                           without n open it answers 503 with how many were ("3 of 32 open")
     /trickle/<name>        the file in 64 KiB pieces, 5 ms apart (a kill lands mid-file)
     /fail-once/<name>      HTTP 500 the first time a path is asked for, the file after that
     /fail-times/<n>/<code>/<name>
@@ -159,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
         if route == "delay" and len(rest) >= 2 and rest[0].isdigit():
             time.sleep(int(rest[0]) / 1000)
             return self.send_file(rest[1])
+        if route == "barrier" and len(rest) >= 2 and rest[0].isdigit():
+            return self.barrier(int(rest[0]), rest[1])
         if route == "hold" and rest:
             while os.path.exists(os.path.join(self.server.root, "hold")):
                 time.sleep(0.02)
@@ -204,6 +210,27 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         return self.status(404)
+
+    def barrier(self, n, name):
+        server = self.server
+        with server.barrier:
+            server.barrier_open[n] = server.barrier_open.get(n, 0) + 1
+            server.barrier.notify_all()
+            released = server.barrier.wait_for(
+                lambda: n in server.barrier_released or server.barrier_open[n] >= n, timeout=server.barrier_seconds)
+            if released:
+                server.barrier_released.add(n)
+            seen = server.barrier_open[n]
+            server.barrier_open[n] -= 1
+        if not released:
+            body = f"{seen} of {n} open\n".encode()
+            self.send_response(503)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        return self.send_file(name)
 
     def status(self, code, extra_headers=None):
         body = f"status {code}\n".encode()
@@ -378,6 +405,10 @@ def parse_range(value):
     return (int(first), int(last) if last else None)
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a client opening dozens of connections at once is not refused
+
+
 def main():
     # A parent (a test runner) may have started us with SIGTERM ignored; restore the default.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -386,10 +417,11 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--slow-seconds", type=float, default=30)
     parser.add_argument("--drop-after", type=int, default=1 << 20)
+    parser.add_argument("--barrier-seconds", type=float, default=20)
     parser.add_argument("--log")
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (a test network's, else loopback)")
     args = parser.parse_args()
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server = Server((args.host, args.port), Handler)
     server.daemon_threads = True
     server.root = args.root
     server.slow_seconds = args.slow_seconds
@@ -399,6 +431,10 @@ def main():
     server.failed = set()
     server.fail_counts = {}
     server.lock = threading.Lock()
+    server.barrier = threading.Condition()
+    server.barrier_open = {}
+    server.barrier_released = set()
+    server.barrier_seconds = args.barrier_seconds
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

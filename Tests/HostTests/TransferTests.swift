@@ -179,4 +179,17 @@ import TestSupport
             "\(server.url("/icy/audio-id3.mp3")): a live stream (ICY headers): it never ends",
         ])
     }
+
+    /// `--workers 32` is 32 transfers in flight through the whole job runtime (claims, lanes,
+    /// the curl loop): the server holds every response until 32 requests are open at once, and
+    /// answers 503 (a failed item: one attempt) if they never are.
+    @Test func theWorkersFlagIsTheNumberOfTransfersInFlight() async throws {
+        let root = try served()
+        let server = try FaultServer(root: root.url, barrierSeconds: 60)
+        let dataDir = try TemporaryDirectory("data")
+        let urls = (0..<32).map { server.url("/barrier/32/audio-pcm.wav?copy=\($0)") }
+        let (result, job) = try run(urls, dataDir, ["--workers", "32", "--attempts", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect((job["items"] as? [String: Any])?["succeeded"] as? Int == 32)
+    }
 }

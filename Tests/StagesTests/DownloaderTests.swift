@@ -111,10 +111,12 @@ import Synchronization
 final class CountingObserver: GraphObserver {
     let canceled = Mutex(0)
     let failures = Mutex<[String]>([])
+    let succeeded = Mutex(0)
 
     func graph(_ event: GraphEvent<MediaItem>) async {
         switch event {
         case .canceled: canceled.withLock { $0 += 1 }
+        case .completed: succeeded.withLock { $0 += 1 }
         case .failed(_, _, let error): failures.withLock { $0.append("\(error)") }
         default: break
         }
