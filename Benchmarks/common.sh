@@ -75,3 +75,15 @@ stored_wavs() {
   ls "$work"/media/*.wav > "$work/big.m3u"
   "$ENGINE" run --no-renditions --no-processors --data-dir "$work/data" "$work/big.m3u" >/dev/null
 }
+
+# distinct_mp3s N DIR: N MP3s of 64 KiB in DIR (f1.mp3 …): one 5 s sine, each copy with a unique
+# 8-byte tail (the checksum differs, the probe does not).
+distinct_mp3s() {
+  mkdir -p "$2"
+  ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i "sine=frequency=440:duration=5" \
+    -c:a libmp3lame -b:a 128k "$work/base.mp3"
+  head -c 65528 "$work/base.mp3" > "$work/body"
+  for i in $(seq 1 "$1"); do { cat "$work/body"; printf '%08d' "$i"; } > "$2/f$i.mp3"; done
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -9,12 +9,7 @@ cd "$(dirname "$0")/.."
 N=${1:-1000}
 ROUNDS=${2:-3}
 source Benchmarks/common.sh
-mkdir -p "$work/files"
-# One 64 KiB MP3, then N distinct copies (a unique 8-byte tail changes the checksum, not the probe).
-ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi -i "sine=frequency=440:duration=5" \
-  -c:a libmp3lame -b:a 128k "$work/base.mp3"
-head -c 65528 "$work/base.mp3" > "$work/body"
-for i in $(seq 1 "$N"); do { cat "$work/body"; printf '%08d' "$i"; } > "$work/files/f$i.mp3"; done
+distinct_mp3s "$N" "$work/files"
 
 start_nginx "$work/files"
 
@@ -46,7 +41,6 @@ for round in $(seq 1 "$ROUNDS"); do
   [ "$(ls "$work/curl-out" | wc -l)" = "$N" ] || { echo "curl fetched too few files"; exit 1; }
 done
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 e=$(median "${engine_times[@]}")
 f=$(median "${full_times[@]}")
 c=$(median "${curl_times[@]}")

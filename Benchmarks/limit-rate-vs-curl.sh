@@ -31,7 +31,6 @@ for round in $(seq 1 "$ROUNDS"); do
   t0=$(now); curl -s -f --limit-rate "$RATE" -o "$work/curl.wav" "$url?round=$round"; t1=$(now)
   curl_times+=("$(echo "$t1 - $t0" | bc)")
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 e=$(median "${engine_times[@]}"); c=$(median "${curl_times[@]}")
 python3 -c "
 total, cap, e, c = $total, $cap, $e, $c

@@ -151,6 +151,9 @@ public final class JobRun: Sendable {
     /// Items this run emitted into the graph and has not settled: one may still come back to
     /// the queue for a retry, so the claiming head waits for them before it ends.
     let inFlight = Atomic<Int>(0)
+    /// Rung when the claiming head may find something new: items collected, collection done,
+    /// the last item in flight settled. Its idle waits end at once then, not at the next poll.
+    let news = Doorbell()
 
     public init(
         store: any JobStore, jobID: Int64, runner: String, stages: [any ItemStage<MediaItem>], collector: (any JobCollector)?,
@@ -371,6 +374,7 @@ public final class JobRun: Sendable {
                 try await store.finishCollection(jobID: jobID)
             }
             control.withLock { $0.collectionDone = true }
+            news.ring()
         } catch is CancellationError {
         } catch {
             Self.logger.error("collection failed", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
@@ -379,6 +383,7 @@ public final class JobRun: Sendable {
                 $0.collectionError = "collection failed: \(error)"
                 $0.collectionDone = true
             }
+            news.ring()
         }
     }
 
@@ -406,6 +411,7 @@ public final class JobRun: Sendable {
                     addedInputs: page.inputs, error: page.error)
                 : nil
             let result = try await store.enqueue(jobID: jobID, items: Array(batch), progress: progress, newItemLimit: limit)
+            news.ring()
             if result.limitReached { return true }
             addedEarlier += result.added
         } while !items.isEmpty
@@ -577,7 +583,7 @@ struct ClaimSource: ItemSource {
                     (wait, unreachable, backoff) = (backoff, unreachable + backoff, min(backoff * 2, .seconds(5)))
                 }
                 guard let wait else { return }
-                try await Task.sleep(for: wait)
+                try await run.news.wait(upTo: wait)
                 next = claimTask()
                 continue
             }
@@ -696,7 +702,7 @@ struct JobLedger: ItemLedger {
         store.submitSettle(lease, end)
         Self.settled(end).increment()
         if case .succeeded(let bytes?) = end { Self.bytes.increment(by: bytes) }
-        run.inFlight.subtract(1, ordering: .sequentiallyConsistent)
+        if run.inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 { run.news.ring() }
     }
 
     /// The stages whose failure blames the source the item came from (a broken or truncated
