@@ -3,17 +3,35 @@ import Testing
 import TestSupport
 
 @Suite struct ProbeCommandTests {
-    @Test(arguments: Fixtures.media)
-    func jsonAgreesWithFFprobe(name: String) throws {
-        let path = Fixtures.media(name)
+    /// The demuxer each fixture's extension names: the engine opens the file with it (no
+    /// guessing), so ffprobe is told the same (`-f`), and every field must still agree.
+    static let demuxers = ["mp3": "mp3", "m4a": "mov", "mp4": "mov", "flac": "flac", "ogg": "ogg", "mkv": "matroska", "webm": "matroska", "wav": "wav"]
+
+    func expectAgreement(_ path: String, demuxer: String?, name: String) throws {
         let engine = try Command.engine(["probe", "--json", path])
         #expect(engine.status == 0, "\(engine.stderr)")
-        let peer = try Command.run("ffprobe", ["-v", "error", "-show_format", "-show_streams", "-of", "json", path])
+        let peer = try Command.run("ffprobe", ["-v", "error"] + (demuxer.map { ["-f", $0] } ?? []) + ["-show_format", "-show_streams", "-of", "json", path])
         #expect(peer.status == 0)
         try FFprobeComparison.expectMatch(
             engine: try #require(try parseJSON(engine.stdout) as? [String: Any]),
             ffprobe: try #require(try parseJSON(peer.stdout) as? [String: Any]),
             file: name)
+    }
+
+    @Test(arguments: Fixtures.media)
+    func jsonAgreesWithFFprobe(name: String) throws {
+        let demuxer = try #require(Self.demuxers[(name as NSString).pathExtension])
+        try expectAgreement(Fixtures.media(name), demuxer: demuxer, name: name)
+    }
+
+    /// A file whose extension names another container is not opened with that one: libav
+    /// guesses, and the probe says what plain ffprobe says.
+    @Test(arguments: [("audio-id3.mp3", "m4a"), ("audio-vorbis-comments.flac", "mp3"), ("audio-pcm.wav", "ogg"), ("audio-aac.m4a", "mkv"), ("audio-pcm.wav", "mp3"), ("video-h264-aac.mp4", "mp3"), ("audio-vorbis.ogg", "mp3"), ("audio-aac.m4a", "mp3"), ("video-h264-flac.mkv", "wav")])
+    func aMisnamedFileIsProbedForWhatItIs(name: String, misnamedAs ext: String) throws {
+        let dir = try TemporaryDirectory("misnamed")
+        let path = dir.file("misnamed.\(ext)").path
+        try FileManager.default.copyItem(atPath: Fixtures.media(name), toPath: path)
+        try expectAgreement(path, demuxer: nil, name: "\(name) as .\(ext)")
     }
 
     @Test func severalFilesPrintAnArrayInArgumentOrder() throws {

@@ -1,5 +1,5 @@
 import Foundation
-import Stages
+@testable import Stages
 import Testing
 import TestSupport
 
@@ -67,5 +67,35 @@ import TestSupport
         #expect(flac.format.tags.value(for: "title") == title)
         #expect(flac.format.tags.value(for: "Artist") == artist)
         #expect(flac.format.tags.value(for: "ARTIST") == artist)
+    }
+}
+
+/// The demuxer a file's name suggests is used only when the file's first bytes (after an ID3
+/// tag, for MP3) carry that container's signature.
+@Suite struct DemuxerHintTests {
+    @Test(arguments: [
+        ("audio-id3.mp3", "mp3"), ("audio-cover-art.mp3", "mp3"), ("audio-aac.m4a", "mov"), ("video-h264-aac.mp4", "mov"),
+        ("audio-vorbis-comments.flac", "flac"), ("audio-vorbis.ogg", "ogg"), ("video-h264-flac.mkv", "matroska"),
+        ("video-vp9-opus.webm", "matroska"), ("audio-pcm.wav", "wav"),
+    ])
+    func aFixtureNamesItsDemuxer(name: String, demuxer: String) {
+        #expect(DemuxerHint.demuxer(forPath: Fixtures.media(name)) == demuxer)
+    }
+
+    @Test(arguments: [("audio-pcm.wav", "mp3"), ("audio-vorbis.ogg", "mp3"), ("audio-id3.mp3", "m4a"), ("audio-aac.m4a", "flac"), ("video-h264-flac.mkv", "wav")])
+    func aMisnamedFileNamesNone(name: String, ext: String) throws {
+        let dir = try TemporaryDirectory("misnamed")
+        let path = dir.file("misnamed.\(ext)").path
+        try FileManager.default.copyItem(atPath: Fixtures.media(name), toPath: path)
+        #expect(DemuxerHint.demuxer(forPath: path) == nil)
+    }
+
+    @Test func anMP3WhoseTagIsNotFollowedByAFrameNamesNone() throws {
+        let dir = try TemporaryDirectory("misnamed")
+        // An ID3 tag, then the bytes of a FLAC file.
+        let tag: [UInt8] = Array("ID3".utf8) + [4, 0, 0, 0, 0, 0, 4] + [0, 0, 0, 0]
+        let path = dir.file("tagged.mp3").path
+        try (Data(tag) + Data(contentsOf: URL(fileURLWithPath: Fixtures.media("audio-vorbis-comments.flac")))).write(to: URL(fileURLWithPath: path))
+        #expect(DemuxerHint.demuxer(forPath: path) == nil)
     }
 }

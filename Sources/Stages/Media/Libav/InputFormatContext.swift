@@ -4,8 +4,9 @@ internal import CFFmpeg
 final class InputFormatContext {
     let pointer: UnsafeMutablePointer<AVFormatContext>
 
-    /// Opens `url` (a path or a libav URL) with demuxer/protocol `options`.
-    init(url: String, options: [String: String] = [:]) throws(LibavError) {
+    /// Opens `url` (a path or a libav URL) with demuxer/protocol `options`; with `demuxer`
+    /// (a libav demuxer name) that demuxer reads it, else libav guesses from its bytes.
+    init(url: String, options: [String: String] = [:], demuxer: String? = nil) throws(LibavError) {
         Libav.initialize()
         var dictionary: OpaquePointer? = nil
         for (key, value) in options {
@@ -14,7 +15,8 @@ final class InputFormatContext {
         defer { av_dict_free(&dictionary) }
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         Libav.clearLog()
-        try Libav.check(avformat_open_input(&context, url, nil, &dictionary), "cannot open")
+        let format = demuxer.flatMap { av_find_input_format($0) }
+        try Libav.check(avformat_open_input(&context, url, format, &dictionary), "cannot open")
         guard let context else {
             throw LibavError(operation: "cannot open", code: -1, message: "libav returned no context", detail: "")
         }

@@ -13,7 +13,10 @@ public struct MediaProber: Sendable {
         self.networkTimeout = networkTimeout
     }
 
-    /// Probes a path, or a URL libav can read (`http://…`, `file:…`).
+    /// Probes a path, or a URL libav can read (`http://…`, `file:…`). A file whose extension
+    /// and first bytes name its container is opened with that demuxer (`DemuxerHint`; nothing
+    /// was guessed, so `probe_score` is 0, as `ffprobe -f NAME` prints it); when that demuxer finds no
+    /// usable stream the file is probed again the usual way, with libav guessing.
     public func probe(_ input: String) throws(ProbeError) -> ProbeResult {
         let isURL = input.contains("://")
         if !isURL { try Self.checkRegularFile(input) }
@@ -22,6 +25,12 @@ public struct MediaProber: Sendable {
             let micros = networkTimeout.components.seconds * 1_000_000
                 + networkTimeout.components.attoseconds / 1_000_000_000_000
             options["rw_timeout"] = String(micros)
+        }
+        if !isURL, let demuxer = DemuxerHint.demuxer(forPath: input),
+            let context = try? InputFormatContext(url: input, options: options, demuxer: demuxer),
+            (try? context.findStreamInfo()) != nil, Self.isUsable(context)
+        {
+            return Self.result(of: context, filename: input)
         }
         do {
             let context = try InputFormatContext(url: input, options: options)
@@ -35,6 +44,20 @@ public struct MediaProber: Sendable {
         } catch {
             throw .unreadable(path: input, reason: "\(error)")
         }
+    }
+
+    /// Every stream has a codec and, for audio and video, its basic parameters: what a
+    /// demuxer that was named for the file, not guessed, must find to be believed.
+    private static func isUsable(_ context: InputFormatContext) -> Bool {
+        context.streams.count > 0
+            && context.streams.allSatisfy { stream in
+                guard let par = stream?.pointee.codecpar.pointee, par.codec_id != AV_CODEC_ID_NONE else { return false }
+                switch par.codec_type {
+                case AVMEDIA_TYPE_AUDIO: return par.sample_rate > 0 && par.ch_layout.nb_channels > 0
+                case AVMEDIA_TYPE_VIDEO: return par.width > 0 && par.height > 0
+                default: return true
+                }
+            }
     }
 
     /// Rejects what libav cannot or must not open: missing paths, directories, and FIFOs or
