@@ -8,9 +8,13 @@ import Foundation
 public struct MediaProber: Sendable {
     /// How long a network read may stall before libav gives up (URLs only).
     public var networkTimeout: Duration
+    /// Open a file with the demuxer its name and first bytes agree on (`DemuxerHint`); false:
+    /// always let libav guess (as plain ffprobe does).
+    public var namesDemuxer: Bool
 
-    public init(networkTimeout: Duration = .seconds(15)) {
+    public init(networkTimeout: Duration = .seconds(15), namesDemuxer: Bool = true) {
         self.networkTimeout = networkTimeout
+        self.namesDemuxer = namesDemuxer
     }
 
     /// Probes a path, or a URL libav can read (`http://…`, `file:…`). A file whose extension
@@ -26,7 +30,7 @@ public struct MediaProber: Sendable {
                 + networkTimeout.components.attoseconds / 1_000_000_000_000
             options["rw_timeout"] = String(micros)
         }
-        if !isURL, let demuxer = DemuxerHint.demuxer(forPath: input),
+        if !isURL, namesDemuxer, let demuxer = DemuxerHint.demuxer(forPath: input),
             let context = try? InputFormatContext(url: input, options: options, demuxer: demuxer),
             (try? context.findStreamInfo()) != nil, Self.isUsable(context)
         {
