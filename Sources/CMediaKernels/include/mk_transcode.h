@@ -83,4 +83,15 @@ int mk_transcode(const char *input, const char *output, const mk_transcode_optio
                  mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
                  char *error, size_t error_size, char *notes, size_t notes_size);
 
+/*
+ * Several outputs of one input from one decode: `count` outputs with their options, each as
+ * mk_transcode makes it alone, but the input is demuxed and decoded once and every frame is
+ * scaled or resampled and encoded per output. The outputs must share the window (start,
+ * duration) and none may be a thumbnail. On failure `failed_output` is the index of the output
+ * the error belongs to (0 for the input's own errors); every output may then be partial.
+ * `progress` reports the furthest output.
+ */
+int mk_transcode_many(const char *input, int count, const char *const *outputs, const mk_transcode_options *const *options,
+                      mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
+                      char *error, size_t error_size, char *notes, size_t notes_size, int *failed_output);
 #endif

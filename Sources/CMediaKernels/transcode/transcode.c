@@ -61,7 +61,7 @@ double mk_tc_frame_time(const mk_tc *t, const AVFrame *f, AVRational tb) {
  * Like ffmpeg: a packet the decoder rejects (corrupt, or cut short) is skipped and counted, not
  * fatal; only running out of memory is. No frame at all fails the transcode at its end.
  */
-static int decode_failed(mk_tc *t, int ret) {
+int mk_tc_decode_failed(mk_tc *t, int ret) {
     if (ret == AVERROR(ENOMEM)) return mk_tc_fail(t, ret, "cannot decode");
     if (t->decode_errors++ == 0) av_strerror(ret, t->decode_error, sizeof t->decode_error);
     return 0;
@@ -69,12 +69,12 @@ static int decode_failed(mk_tc *t, int ret) {
 
 static int decode_packet(mk_tc *t, AVCodecContext *dec, const AVPacket *p, int video) {
     int ret = avcodec_send_packet(dec, p);
-    if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN) && (ret = decode_failed(t, ret)) < 0) return ret;
+    if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN) && (ret = mk_tc_decode_failed(t, ret)) < 0) return ret;
     for (;;) {
         ret = avcodec_receive_frame(dec, t->frame);
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
         if (ret < 0) {
-            if ((ret = decode_failed(t, ret)) < 0) return ret;
+            if ((ret = mk_tc_decode_failed(t, ret)) < 0) return ret;
             continue;
         }
         ret = video ? mk_tc_process_video(t, t->frame) : mk_tc_process_audio(t, t->frame);
@@ -89,7 +89,7 @@ static int decode_packet(mk_tc *t, AVCodecContext *dec, const AVPacket *p, int v
  * read is kept, with a note of where and why the input ended early). Any I/O error (libav
  * records it in pb->error, and many demuxers then report plain EOF) fails the transcode.
  */
-static int read_stopped(mk_tc *t, int ret) {
+int mk_tc_read_stopped(mk_tc *t, int ret) {
     if (mk_cancel_is_raised(t->cancel)) return mk_tc_fail(t, MK_TRANSCODE_CANCELED, "transcode");
     AVIOContext *pb = t->ic->pb;
     if (pb && pb->error < 0 && pb->error != AVERROR_EOF) {
@@ -105,7 +105,7 @@ static int read_stopped(mk_tc *t, int ret) {
     return 0;
 }
 
-static int open_input(mk_tc *t, const char *input) {
+int mk_tc_open_input(mk_tc *t, const char *input) {
     t->ic = avformat_alloc_context();
     if (!t->ic) return mk_tc_fail(t, AVERROR(ENOMEM), "cannot open input");
     t->ic->interrupt_callback = mk_tc_interrupt_callback(t);
@@ -115,8 +115,8 @@ static int open_input(mk_tc *t, const char *input) {
     return ret < 0 ? mk_tc_fail(t, ret, "cannot read stream info") : 0;
 }
 
-/* Trim window, expected length, thumbnail time; seeks near the first wanted frame. */
-static void plan_window(mk_tc *t) {
+/* Trim window, expected length, thumbnail time; seeks near the first wanted frame when `seek`. */
+void mk_tc_plan_window(mk_tc *t, int seek) {
     const mk_transcode_options *o = t->o;
     double input_duration = t->ic->duration != AV_NOPTS_VALUE ? t->ic->duration / (double)AV_TIME_BASE : 0;
     t->origin = t->ic->start_time != AV_NOPTS_VALUE ? t->ic->start_time / (double)AV_TIME_BASE : 0;
@@ -135,34 +135,60 @@ static void plan_window(mk_tc *t) {
        past the last keyframe before the target: decode from the start instead (frames before
        the target are dropped either way). A seek that fails leaves the position where it was,
        at the start, which is correct too, only slower. */
-    if (seek_to > 0 && !(t->ic->iformat->flags & AVFMT_TS_DISCONT)) {
+    if (seek && seek_to > 0 && !(t->ic->iformat->flags & AVFMT_TS_DISCONT)) {
         int64_t ts = (int64_t)((seek_to + t->origin) * AV_TIME_BASE);
         if (avformat_seek_file(t->ic, -1, INT64_MIN, ts, ts, 0) < 0) (void)av_seek_frame(t->ic, -1, 0, AVSEEK_FLAG_BACKWARD);
     }
 }
 
-static int run(mk_tc *t, const char *input, const char *output) {
+int mk_tc_choose_streams(mk_tc *t, int *video, int *audio) {
     const mk_transcode_options *o = t->o;
-    mk_avlog_clear();
-    int ret = open_input(t, input);
-    if (ret < 0) return ret;
-
-    int video = o->thumbnail ? MK_STREAM_ENCODE : o->video;
-    int audio = o->thumbnail ? MK_STREAM_DROP : o->audio;
-    t->vin = video ? mk_tc_pick_video_stream(t->ic) : -1;
-    t->ain = audio ? av_find_best_stream(t->ic, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0) : -1;
+    *video = o->thumbnail ? MK_STREAM_ENCODE : o->video;
+    *audio = o->thumbnail ? MK_STREAM_DROP : o->audio;
+    t->vin = *video ? mk_tc_pick_video_stream(t->ic) : -1;
+    t->ain = *audio ? av_find_best_stream(t->ic, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0) : -1;
     if (t->ain < 0) t->ain = -1;
-    if (video && t->vin < 0 && (o->video_required || o->thumbnail)) return mk_tc_fail(t, MK_TRANSCODE_NO_VIDEO, "cannot transcode");
-    if (audio && t->ain < 0 && o->audio_required) return mk_tc_fail(t, MK_TRANSCODE_NO_AUDIO, "cannot transcode");
+    if (*video && t->vin < 0 && (o->video_required || o->thumbnail)) return mk_tc_fail(t, MK_TRANSCODE_NO_VIDEO, "cannot transcode");
+    if (*audio && t->ain < 0 && o->audio_required) return mk_tc_fail(t, MK_TRANSCODE_NO_AUDIO, "cannot transcode");
     if (t->vin < 0 && t->ain < 0) return mk_tc_fail(t, MK_TRANSCODE_NOTHING_TO_DO, "cannot transcode");
-    plan_window(t);
+    return 0;
+}
 
+int mk_tc_open_parts(mk_tc *t, const char *output, int video, int audio) {
+    int ret;
     if ((ret = mk_tc_open_output(t, output)) < 0) return ret;
     if (t->vin >= 0 && video == MK_STREAM_ENCODE && (ret = mk_tc_open_video(t)) < 0) return ret;
     if (t->ain >= 0 && audio == MK_STREAM_ENCODE && (ret = mk_tc_open_audio(t)) < 0) return ret;
     if ((video == MK_STREAM_COPY || audio == MK_STREAM_COPY) && (ret = mk_tc_open_copy(t)) < 0) return ret;
-    if (!o->thumbnail && video == MK_STREAM_DROP && audio == MK_STREAM_ENCODE && (ret = mk_tc_open_covers(t)) < 0) return ret;
-    if ((ret = mk_tc_write_header(t, output)) < 0) return ret;
+    if (!t->o->thumbnail && video == MK_STREAM_DROP && audio == MK_STREAM_ENCODE && (ret = mk_tc_open_covers(t)) < 0) return ret;
+    return mk_tc_write_header(t, output);
+}
+
+void mk_tc_note_decode_errors(const mk_tc *t) {
+    if (!t->decode_errors) return;
+    char note[200];
+    snprintf(note, sizeof note, "%d packet%s could not be decoded and %s skipped (%s)", t->decode_errors,
+             t->decode_errors == 1 ? "" : "s", t->decode_errors == 1 ? "was" : "were", t->decode_error);
+    mk_avlog_note(note);
+}
+
+int mk_tc_finish(mk_tc *t) {
+    int ret;
+    if (t->vdec && t->video_frames == 0) return mk_tc_fail(t, MK_TRANSCODE_NO_FRAME, "cannot decode video");
+    if (t->adec && t->audio_frames == 0) return mk_tc_fail(t, MK_TRANSCODE_NO_FRAME, "cannot decode audio");
+    if (t->aenc && (ret = mk_tc_finish_audio(t)) < 0) return ret;
+    if (t->venc && (ret = mk_tc_finish_video(t)) < 0) return ret;
+    return mk_tc_finish_output(t);
+}
+
+static int run(mk_tc *t, const char *input, const char *output) {
+    mk_avlog_clear();
+    int ret = mk_tc_open_input(t, input);
+    if (ret < 0) return ret;
+    int video, audio;
+    if ((ret = mk_tc_choose_streams(t, &video, &audio)) < 0) return ret;
+    mk_tc_plan_window(t, 1);
+    if ((ret = mk_tc_open_parts(t, output, video, audio)) < 0) return ret;
 
     t->pkt = av_packet_alloc();
     t->opkt = av_packet_alloc();
@@ -175,7 +201,7 @@ static int run(mk_tc *t, const char *input, const char *output) {
         if ((!video_active || t->video_done) && (!audio_active || t->audio_done) && (video_active || audio_active)) break;
         ret = av_read_frame(t->ic, t->pkt);
         if (ret < 0) {
-            if ((ret = read_stopped(t, ret)) < 0) return ret;
+            if ((ret = mk_tc_read_stopped(t, ret)) < 0) return ret;
             break;
         }
         int index = t->pkt->stream_index;
@@ -191,20 +217,11 @@ static int run(mk_tc *t, const char *input, const char *output) {
     /* Flush: decoders, then the resampler and FIFO, then the encoders. */
     if (t->vdec && (ret = decode_packet(t, t->vdec, NULL, 1)) < 0) return ret;
     if (t->adec && (ret = decode_packet(t, t->adec, NULL, 0)) < 0) return ret;
-    if (t->decode_errors) {
-        char note[200];
-        snprintf(note, sizeof note, "%d packet%s could not be decoded and %s skipped (%s)", t->decode_errors,
-                 t->decode_errors == 1 ? "" : "s", t->decode_errors == 1 ? "was" : "were", t->decode_error);
-        mk_avlog_note(note);
-    }
-    if (t->vdec && t->video_frames == 0) return mk_tc_fail(t, MK_TRANSCODE_NO_FRAME, "cannot decode video");
-    if (t->adec && t->audio_frames == 0) return mk_tc_fail(t, MK_TRANSCODE_NO_FRAME, "cannot decode audio");
-    if (t->aenc && (ret = mk_tc_finish_audio(t)) < 0) return ret;
-    if (t->venc && (ret = mk_tc_finish_video(t)) < 0) return ret;
-    return mk_tc_finish_output(t);
+    mk_tc_note_decode_errors(t);
+    return mk_tc_finish(t);
 }
 
-static void release(mk_tc *t) {
+void mk_tc_release(mk_tc *t) {
     avcodec_free_context(&t->vdec);
     avcodec_free_context(&t->venc);
     avcodec_free_context(&t->adec);
@@ -230,22 +247,27 @@ static void release(mk_tc *t) {
     avformat_close_input(&t->ic);
 }
 
+void mk_tc_init(mk_tc *t, const mk_transcode_options *options, mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
+                char *error, size_t error_size) {
+    memset(t, 0, sizeof *t);
+    t->o = options;
+    t->cancel = cancel;
+    t->progress = progress;
+    t->opaque = opaque;
+    t->err = error;
+    t->errlen = error_size;
+    t->vin = t->ain = -1;
+    if (error_size) error[0] = '\0';
+}
+
 int mk_transcode(const char *input, const char *output, const mk_transcode_options *options,
                  mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
                  char *error, size_t error_size, char *notes, size_t notes_size) {
     mk_tc t;
-    memset(&t, 0, sizeof t);
-    t.o = options;
-    t.cancel = cancel;
-    t.progress = progress;
-    t.opaque = opaque;
-    t.err = error;
-    t.errlen = error_size;
-    t.vin = t.ain = -1;
-    if (error_size) error[0] = '\0';
+    mk_tc_init(&t, options, progress, opaque, cancel, error, error_size);
     mk_avlog_notes_begin();
     int ret = run(&t, input, output);
-    release(&t);
+    mk_tc_release(&t);
     mk_avlog_notes_end(notes, notes_size);
     return ret;
 }

@@ -45,7 +45,8 @@ static int pick_layout(mk_tc *t, const AVCodec *enc, int channels, AVChannelLayo
 
 int mk_tc_open_audio(mk_tc *t) {
     const mk_transcode_options *o = t->o;
-    int ret = mk_tc_open_decoder(t, t->ain, &t->adec);
+    /* A decoder already there is shared with other outputs of the same input (mk_transcode_many). */
+    int ret = t->adec ? 0 : mk_tc_open_decoder(t, t->ain, &t->adec);
     if (ret < 0) return ret;
     const AVCodec *enc = avcodec_find_encoder_by_name(o->audio_codec ? o->audio_codec : "aac");
     if (!enc) return mk_tc_fail(t, MK_TRANSCODE_NO_ENCODER, o->audio_codec ? o->audio_codec : "aac");

@@ -68,7 +68,24 @@ typedef struct mk_tc {
     unsigned copy_count;
 } mk_tc;
 
-/* driver: the error message ("<operation>: <reason> (<libav's last message>)"); returns `code` */
+/* driver (transcode.c) */
+void mk_tc_init(mk_tc *t, const mk_transcode_options *options, mk_progress_fn progress, void *opaque, const mk_cancel *cancel,
+                char *error, size_t error_size);
+int mk_tc_open_input(mk_tc *t, const char *input);
+/* The streams the options want (vin/ain) and what to do with video and audio. */
+int mk_tc_choose_streams(mk_tc *t, int *video, int *audio);
+void mk_tc_plan_window(mk_tc *t, int seek);
+/* Output, encoders (a decoder already in vdec/adec is used as it is), copies, header. */
+int mk_tc_open_parts(mk_tc *t, const char *output, int video, int audio);
+/* A rejected packet: counted and skipped (only ENOMEM fails). */
+int mk_tc_decode_failed(mk_tc *t, int ret);
+/* Why av_read_frame stopped: 0 for the input's end (or a tolerated early end), else the failure. */
+int mk_tc_read_stopped(mk_tc *t, int ret);
+void mk_tc_note_decode_errors(const mk_tc *t);
+/* After the decoders' flush: frames check, encoders' flush, trailer. */
+int mk_tc_finish(mk_tc *t);
+void mk_tc_release(mk_tc *t);
+/* the error message ("<operation>: <reason> (<libav's last message>)"); returns `code` */
 int mk_tc_fail(mk_tc *t, int code, const char *operation);
 int mk_tc_open_decoder(mk_tc *t, int index, AVCodecContext **out);
 /* Seconds from the input's origin, or NAN without a timestamp. */

@@ -76,7 +76,8 @@ static int set_option(mk_tc *t, AVCodecContext *c, const char *name, const char 
 int mk_tc_open_video(mk_tc *t) {
     const mk_transcode_options *o = t->o;
     AVStream *in = t->ic->streams[t->vin];
-    int ret = mk_tc_open_decoder(t, t->vin, &t->vdec);
+    /* A decoder already there is shared with other outputs of the same input (mk_transcode_many). */
+    int ret = t->vdec ? 0 : mk_tc_open_decoder(t, t->vin, &t->vdec);
     if (ret < 0) return ret;
     const AVCodec *enc = avcodec_find_encoder_by_name(o->video_codec ? o->video_codec : "libx264");
     if (!enc) return mk_tc_fail(t, MK_TRANSCODE_NO_ENCODER, o->video_codec ? o->video_codec : "libx264");

@@ -31,40 +31,125 @@ public struct Transcoder: Sendable {
         }
     }
 
+    /// One rendition of a set made from one decode.
+    public struct Output: Sendable {
+        public var path: String
+        public var profile: TranscodeProfile
+        public var tags: [(key: String, value: String)]
+
+        public init(path: String, profile: TranscodeProfile, tags: [(key: String, value: String)] = []) {
+            self.path = path
+            self.profile = profile
+            self.tags = tags
+        }
+
+        var tagLines: String? { tags.isEmpty ? nil : tags.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") }
+    }
+
+    /// Whether `profiles` can be made from one decode of their input (`transcode(input:outputs:)`):
+    /// more than one, none an image, all over the same window.
+    public static func canShareDecode(_ profiles: [TranscodeProfile]) -> Bool {
+        guard profiles.count > 1, let first = profiles.first else { return false }
+        return profiles.allSatisfy { $0.kind != .image && $0.start == first.start && $0.duration == first.duration }
+    }
+
+    /// Makes every output from one decode of `input` (each frame scaled or resampled and
+    /// encoded per output), as `transcode` makes each alone; the warnings, which belong to the
+    /// input, for all. Each output appears complete or not at all: a failure leaves none.
+    public func transcode(input: String, outputs: [Output], progress: Progress? = nil) async throws -> [String] {
+        precondition(Self.canShareDecode(outputs.map(\.profile)), "outputs that cannot share a decode")
+        let control = TranscodeControl(progress: progress)
+        return try await withTaskCancellationHandler {
+            try await BlockingIO.run { try Self.run(input: input, outputs: outputs, control: control) }
+        } onCancel: {
+            control.cancel()
+        }
+    }
+
     private static func run(
         input: String, output: String, profile: TranscodeProfile, tags: String?, control: TranscodeControl
     ) throws -> [String] {
-        do {
-            var warnings: [String] = []
-            try AtomicFile.write(to: output) { temporary in
-                var options = mk_transcode_options()
-                mk_transcode_options_init(&options)
-                var error = [CChar](repeating: 0, count: 1024)
-                var notes = [CChar](repeating: 0, count: 2048)
-                let status = withOptions(profile, tags: tags, &options) { options in
-                    mk_transcode(
-                        input, temporary, options,
-                        { opaque, done, total in
-                            Unmanaged<TranscodeControl>.fromOpaque(opaque!).takeUnretainedValue().report(done, total)
-                        },
-                        Unmanaged.passUnretained(control).toOpaque(), control.flag, &error, error.count, &notes, notes.count)
+        try run(input: input, outputs: [Output(path: output, profile: profile)], tagLines: [tags], control: control)
+    }
+
+    private static func run(input: String, outputs: [Output], control: TranscodeControl) throws -> [String] {
+        try run(input: input, outputs: outputs, tagLines: outputs.map(\.tagLines), control: control)
+    }
+
+    /// Writes every output under a temporary name (`AtomicFile`), runs the C frame path (one
+    /// output: `mk_transcode`; more: `mk_transcode_many`), adds MP4 freeform tags where the
+    /// profile wants them, and publishes all outputs once every one is complete.
+    private static func run(input: String, outputs: [Output], tagLines: [String?], control: TranscodeControl) throws -> [String] {
+        var warnings: [String] = []
+        try withTemporaries(outputs.map(\.path)) { temporaries in
+            var error = [CChar](repeating: 0, count: 1024)
+            var notes = [CChar](repeating: 0, count: 2048)
+            var failed: Int32 = -1
+            let profiles = outputs.map(\.profile)
+            let status = withAllOptions(profiles, tagLines) { options in
+                let report: mk_progress_fn = { opaque, done, total in
+                    Unmanaged<TranscodeControl>.fromOpaque(opaque!).takeUnretainedValue().report(done, total)
                 }
-                if status == Int32(MK_TRANSCODE_CANCELED) || control.isCancelled { throw CancellationError() }
-                guard status == 0 else { throw TranscodeError.failed(input: input, reason: String(nulTerminated: error)) }
-                warnings = String(nulTerminated: notes).split(separator: "\n").map(String.init)
-                if let tags, profile.loudnessTags == .mp4Freeform {
-                    let pairs = tags.split(separator: "\n").compactMap { line -> (key: String, value: String)? in
-                        line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
-                    }
-                    if try !MP4FreeformTags.add(pairs, to: temporary) {
-                        warnings.append("the ReplayGain tags could not be added: the MP4's layout is not one they can be added to")
+                let opaque = Unmanaged.passUnretained(control).toOpaque()
+                if options.count == 1 {
+                    return mk_transcode(input, temporaries[0], options[0], report, opaque, control.flag, &error, error.count, &notes, notes.count)
+                }
+                return withCStrings(temporaries) { paths in
+                    options.map { Optional($0) }.withUnsafeBufferPointer { optionList in
+                        mk_transcode_many(
+                            input, Int32(options.count), paths, optionList.baseAddress, report, opaque, control.flag,
+                            &error, error.count, &notes, notes.count, &failed)
                     }
                 }
             }
-            return warnings
-        } catch let error as AtomicFileError {
-            throw TranscodeError.cannotWrite(path: output, reason: error.reason)
+            if status == Int32(MK_TRANSCODE_CANCELED) || control.isCancelled { throw CancellationError() }
+            guard status == 0 else {
+                let reason = String(nulTerminated: error)
+                throw TranscodeError.failed(
+                    input: input, reason: outputs.count > 1 && failed >= 0 ? "\(outputs[Int(failed)].profile.name): \(reason)" : reason)
+            }
+            warnings = String(nulTerminated: notes).split(separator: "\n").map(String.init)
+            for (index, profile) in profiles.enumerated() where profile.loudnessTags == .mp4Freeform {
+                guard let tags = tagLines[index] else { continue }
+                let pairs = tags.split(separator: "\n").compactMap { line -> (key: String, value: String)? in
+                    line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
+                }
+                if try !MP4FreeformTags.add(pairs, to: temporaries[index]) {
+                    warnings.append("the ReplayGain tags could not be added: the MP4's layout is not one they can be added to")
+                }
+            }
         }
+        return warnings
+    }
+
+    /// `AtomicFile.write` for several files: `body` gets a temporary path for each; all are
+    /// published when it returns, none when it throws.
+    private static func withTemporaries(_ paths: [String], done: [String] = [], _ body: ([String]) throws -> Void) throws {
+        guard let path = paths.first else { return try body(done) }
+        do {
+            try AtomicFile.write(to: path) { temporary in try withTemporaries(Array(paths.dropFirst()), done: done + [temporary], body) }
+        } catch let error as AtomicFileError {
+            throw TranscodeError.cannotWrite(path: path, reason: error.reason)
+        }
+    }
+
+    /// The C options of every profile, alive while `body` runs.
+    private static func withAllOptions<T>(
+        _ profiles: [TranscodeProfile], _ tags: [String?], done: [UnsafePointer<mk_transcode_options>] = [],
+        _ body: ([UnsafePointer<mk_transcode_options>]) -> T
+    ) -> T {
+        guard let profile = profiles.first else { return body(done) }
+        var options = mk_transcode_options()
+        mk_transcode_options_init(&options)
+        return withOptions(profile, tags: tags[0], &options) { pointer in
+            withAllOptions(Array(profiles.dropFirst()), Array(tags.dropFirst()), done: done + [pointer], body)
+        }
+    }
+
+    private static func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+        let copies = strings.map { UnsafePointer(strdup($0)) }
+        defer { for copy in copies { free(UnsafeMutablePointer(mutating: copy)) } }
+        return copies.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// Fills the C options from the profile; its C strings live only inside `body`.
