@@ -65,4 +65,29 @@ import TestSupport
         stored = try await items(dataDir)
         #expect((stored["undecodable"]?["failed_renditions"] as? [Any])?.count == 1, "one record per content and profile")
     }
+
+    /// Two renditions of each audio item, made from one decode: both stored, each readable by
+    /// ffprobe as its profile says; an input no decoder can read records both failures (the
+    /// shared run fails, each profile is then tried alone and fails on its own).
+    @Test func severalRenditionsOfAnItemAreMadeTogetherAndFailApart() async throws {
+        let dataDir = try TemporaryDirectory("data")
+        let inputs = try TemporaryDirectory("inputs")
+        try DamagedMedia.undecodableWAV(to: inputs.file("undecodable.wav").path)
+        try FileManager.default.copyItem(atPath: Fixtures.media("audio-vorbis-comments.flac"), toPath: inputs.file("good.flac").path)
+        let graph = try dataDir.write("graph.yaml", "renditions: {audio: [aac-128k, opus-96k], video: []}\n")
+        let run = try await engine(["run", "--graph", graph, inputs.path], dataDir)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        let stored = try await items(dataDir)
+        let failures = (stored["undecodable"]?["failed_renditions"] as? [[String: Any]])?.compactMap { $0["profile"] as? String }
+        #expect(failures?.sorted() == ["aac-128k", "opus-96k"])
+        let good = try #require(stored["good"]?["renditions"] as? [[String: Any]])
+        #expect(good.compactMap { $0["profile"] as? String }.sorted() == ["aac-128k", "opus-96k"])
+        let length = try #require(try FFprobeReport.of(Fixtures.media("audio-vorbis-comments.flac"))?.duration)
+        for rendition in good {
+            let path = try #require(rendition["path"] as? String, "\(rendition)")
+            let report = try #require(try FFprobeReport.of(path), "ffprobe cannot read \(path)")
+            #expect(report.first("audio")?["codec_name"] == (rendition["profile"] as? String == "aac-128k" ? "aac" : "opus"))
+            #expect(abs((report.duration ?? 0) - length) < 0.1, "\(report.format)")
+        }
+    }
 }

@@ -63,26 +63,41 @@ public struct TranscodeStage: ItemStage {
         }
         var item = item
         let gain = wanted.contains { $0.loudnessTags != .none } ? try await replayGain(itemID: id) : .none
-        for profile in wanted {
-            let content = ContentKey.rendition(of: sha256, profile: profile.name)
-            let made = try await making.withLock(content.value) {
+        let source = Source(original: original, locator: locator, sha256: sha256, itemID: id, lease: item.lease)
+        // Every wanted rendition's content lock, in one order (no two items wait on each other),
+        // so the ones to make are claimed together and made from one decode.
+        let contents = wanted.map { ContentKey.rendition(of: sha256, profile: $0.name) }
+        try await withLocks(contents.map(\.value).sorted()) {
+            var pending: [PendingRendition] = []
+            for (profile, content) in zip(wanted, contents) {
                 // After the lock: an item with the same content may have just failed it.
-                if try await failedBefore(profile, originalSHA256: sha256) { return false }
-                do {
-                    try await makeRendition(
-                        profile, content: content, original: original, locator: locator, sha256: sha256, itemID: id,
-                        tags: gain.tags(for: profile), lease: item.lease, context: context)
-                    return true
-                } catch let error as TranscodeError {
-                    guard case .failed = error else { throw error }
-                    if let lease = item.lease { try await store.releaseContent(content, backend: LocalLibrary.backendName, lease: lease) }
-                    try await recordFailure(profile, originalSHA256: sha256, error, lease: item.lease)
-                    return false
+                if try await failedBefore(profile, originalSHA256: sha256) {
+                    item.failedRenditions.insert(profile.name)
+                } else if let stored = try await claim(profile, content: content, source: source) {
+                    pending.append(PendingRendition(profile: profile, content: content, tags: gain.tags(for: profile), replacing: stored))
+                } else {
+                    item.renditions.insert(profile.name)  // shared with content that already had it
                 }
             }
-            if made { item.renditions.insert(profile.name) } else { item.failedRenditions.insert(profile.name) }
+            for (rendition, outcome) in try await make(pending, from: original, context: context) {
+                do {
+                    try await place(rendition, made: try outcome.get(), source: source, context: context)
+                    item.renditions.insert(rendition.profile.name)
+                } catch let error as TranscodeError {
+                    guard case .failed = error else { throw error }
+                    if let lease = item.lease { try await store.releaseContent(rendition.content, backend: LocalLibrary.backendName, lease: lease) }
+                    try await recordFailure(rendition.profile, originalSHA256: sha256, error, lease: item.lease)
+                    item.failedRenditions.insert(rendition.profile.name)
+                }
+            }
         }
         return .forward(item)
+    }
+
+    /// `body` under the `making` lock of each key, taken in the order given.
+    private func withLocks(_ keys: [String], _ body: () async throws -> Void) async throws {
+        guard let key = keys.first else { return try await body() }
+        try await making.withLock(key) { try await withLocks(Array(keys.dropFirst()), body) }
     }
 
     /// A reprocess makes only the planned renditions whose key changed (or that are missing, or
@@ -121,14 +136,35 @@ public struct TranscodeStage: ItemStage {
             originalSHA256: sha256, profile: profile.name, settings: profile.settingsFingerprint, error: "\(error)", lease: lease)
     }
 
-    private func makeRendition(
-        _ profile: TranscodeProfile, content: ContentKey, original: String, locator: String, sha256: String, itemID id: Int64,
-        tags: [(key: String, value: String)], lease: ItemLease?, context: StageContext
-    ) async throws {
+    /// The stored original renditions are made from.
+    struct Source {
+        let original: String
+        let locator: String
+        let sha256: String
+        let itemID: Int64
+        let lease: ItemLease?
+    }
+
+    /// A rendition claimed to be made; `replacing.stored`: the recorded one it replaces.
+    struct PendingRendition {
+        let profile: TranscodeProfile
+        let content: ContentKey
+        let tags: [(key: String, value: String)]
+        let replacing: Claimed
+    }
+
+    /// What a claim found: nothing recorded (make it), or the record whose file a remake replaces.
+    struct Claimed {
+        let stored: StoredRendition?
+    }
+
+    /// Claims the rendition's content for this item: nil when the library already has it (from
+    /// content another item had), else what making it replaces.
+    private func claim(_ profile: TranscodeProfile, content: ContentKey, source: Source) async throws -> Claimed? {
         var replacing = remake
         var stored: StoredRendition?
         while true {
-            let claim = try await library.claim(content, lease: lease, store: store, replacing: replacing)
+            let claim = try await library.claim(content, lease: source.lease, store: store, replacing: replacing)
             if claim == .busy {
                 try await Task.sleep(for: LocalLibrary.claimPoll)
                 continue
@@ -136,9 +172,9 @@ public struct TranscodeStage: ItemStage {
             // Content another item already had may have this rendition: share it (a fresh claim
             // means none is recorded; a remake needs the one it replaces).
             guard claim != .claimed || remake else { break }
-            stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: lease)
+            stored = try await store.storedRendition(originalSHA256: source.sha256, profile: profile.name, linkTo: source.itemID, lease: source.lease)
                 .flatMap { library.holds($0.file.locator, size: $0.file.size) ? $0 : nil }
-            if stored != nil, !remake { return }
+            if stored != nil, !remake { return nil }
             // Recorded, but its file is gone from the library: claim it to be made again.
             if stored == nil, claim == .placed {
                 replacing = true
@@ -146,27 +182,58 @@ public struct TranscodeStage: ItemStage {
             }
             break
         }
-        // Made in the item's temp space (cleaned on failure, cancel, or the next start after a
-        // crash), then placed into the library under the library's naming policy: beside the
-        // original as `<stem>.<profile>.<ext>`, content-tagged when another original of the
-        // same name has that; made again, over the file it replaces. The library never holds a
-        // partial file.
-        let made = context.temporaryPath(suffix: ".\(profile.fileExtension)")
-        let warnings = try await context.withLane(.cpu, weight: profile.cpuWeight) {
-            try await transcoder.transcode(input: original, output: made, profile: profile, tags: tags)
+        return Claimed(stored: stored)
+    }
+
+    /// Transcodes the pending renditions into the item's temp space: from one decode when they
+    /// can share it, else (or when the shared run fails, to learn which failed) one at a time.
+    /// Each with the file and its warnings, or its error.
+    private func make(_ pending: [PendingRendition], from original: String, context: StageContext) async throws
+        -> [(PendingRendition, Result<(path: String, warnings: [String]), any Error>)]
+    {
+        let paths = pending.map { context.temporaryPath(suffix: ".\($0.profile.fileExtension)") }
+        if Transcoder.canShareDecode(pending.map(\.profile)) {
+            let outputs = zip(pending, paths).map { Transcoder.Output(path: $1, profile: $0.profile, tags: $0.tags) }
+            do {
+                let warnings = try await context.withLane(.cpu, weight: pending.map(\.profile.cpuWeight).max() ?? 1) {
+                    try await transcoder.transcode(input: original, outputs: outputs)
+                }
+                return zip(pending, paths).map { ($0, .success(($1, warnings))) }
+            } catch TranscodeError.failed {}
         }
-        let (digest, bytes, renditionLocator) = try await context.withLane(.disk) { try await BlockingIO.run { [library, stored] in
-            let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made)
+        var results: [(PendingRendition, Result<(path: String, warnings: [String]), any Error>)] = []
+        for (rendition, path) in zip(pending, paths) {
+            do {
+                let warnings = try await context.withLane(.cpu, weight: rendition.profile.cpuWeight) {
+                    try await transcoder.transcode(input: original, output: path, profile: rendition.profile, tags: rendition.tags)
+                }
+                results.append((rendition, .success((path, warnings))))
+            } catch let error as TranscodeError {
+                results.append((rendition, .failure(error)))
+            }
+        }
+        return results
+    }
+
+    /// Places a made rendition into the library under the library's naming policy — beside the
+    /// original as `<stem>.<profile>.<ext>`, content-tagged when another original of the same
+    /// name has that; made again, over the file it replaces — and records it. The library
+    /// never holds a partial file (the transcode wrote into the item's temp space, cleaned on
+    /// failure, cancel, or the next start after a crash).
+    private func place(_ rendition: PendingRendition, made: (path: String, warnings: [String]), source: Source, context: StageContext) async throws {
+        let profile = rendition.profile, stored = rendition.replacing.stored, locator = source.locator, sha256 = source.sha256
+        let (digest, bytes, renditionLocator) = try await context.withLane(.disk) { try await BlockingIO.run { [library] in
+            let (digest, bytes) = try FileChecksummer(bufferSize: 256 << 10).sha256(path: made.path)
             if let stored {
                 if stored.file.sha256 == digest.hex {
-                    unlink(made)
+                    unlink(made.path)
                 } else {
-                    try library.place(made, at: stored.file.locator, replacing: true)
+                    try library.place(made.path, at: stored.file.locator, replacing: true)
                 }
                 return (digest, bytes, stored.file.locator)
             }
             let placed = try library.place(
-                made, sha256: digest.hex,
+                made.path, sha256: digest.hex,
                 candidates: LibraryPath.candidates(locator, sha256: sha256) {
                     LibraryPath.rendition(of: $0, profile: profile.name, ext: profile.fileExtension)
                 })
@@ -174,14 +241,14 @@ public struct TranscodeStage: ItemStage {
         } }
         do {
             _ = try await store.recordRendition(
-                itemID: id, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
-                format: profile.container ?? profile.fileExtension, warnings: warnings, key: profile.key(input: sha256, tags: tags),
+                itemID: source.itemID, originalSHA256: sha256, profile: profile.name, sha256: digest.hex, size: Int64(bytes),
+                format: profile.container ?? profile.fileExtension, warnings: made.warnings, key: profile.key(input: sha256, tags: rendition.tags),
                 backend: LocalLibrary.backendName,
-                locator: renditionLocator, lease: lease)
+                locator: renditionLocator, lease: source.lease)
         } catch {
             // A replaced file stays: the rendition's record names that locator either way.
             if stored == nil {
-                await library.abandon(renditionLocator, claim: content, lease: lease, store: store, after: error)
+                await library.abandon(renditionLocator, claim: rendition.content, lease: source.lease, store: store, after: error)
             }
             throw error
         }
