@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # In-process transcoding vs the ffmpeg command line, same settings, same run (see
-# Sources/TranscodeVsFFmpeg/main.swift). Usage: Benchmarks/transcode-vs-ffmpeg.sh [CLIPS=200] [ROUNDS=3]
+# Sources/TranscodeVsFFmpeg/main.swift). Usage: Benchmarks/transcode-vs-ffmpeg.sh [CLIPS=200] [ROUNDS=3] [all|renditions]
 set -euo pipefail
 cd "$(dirname "$0")"
 ../scripts/setup.sh

@@ -6,7 +6,9 @@ import Stages
 //   1. one 10 s 720p H.264+AAC file to h264-720p (libx264 veryfast, CRF 23, AAC 128k, 2 threads)
 //   2. 200 one-second clips to aac-128k and to thumbnail, 2 at a time on both sides
 //   3. peak memory (max RSS) transcoding the 720p file: `engine transcode` vs ffmpeg
-// Usage: TranscodeVsFFmpeg ENGINE_BINARY [CLIPS=200] [ROUNDS=3]
+//   4. the 720p file to two renditions (h264-720p and a 480p one) from one decode, against two
+//      ffmpeg runs and against one ffmpeg command with both outputs
+// Usage: TranscodeVsFFmpeg ENGINE_BINARY [CLIPS=200] [ROUNDS=3] [all|renditions]
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
@@ -16,6 +18,7 @@ guard arguments.count >= 2 else {
 let engineBinary = arguments[1]
 let clipCount = arguments.count > 2 ? Int(arguments[2]) ?? 200 : 200
 let rounds = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
+let onlyRenditions = arguments.count > 4 && arguments[4] == "renditions"
 let parallelism = 2
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("transcode-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -71,10 +74,44 @@ for clip in clips.dropFirst() { try FileManager.default.copyItem(atPath: firstCl
 let out = work.appendingPathComponent("out")
 try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
 
-// 1. One 720p file.
 var profile720 = try TranscodeProfile.named("h264-720p")
 profile720.threads = 2
 let transcoder = Transcoder()
+
+// 4. Two renditions of the 720p file from one decode.
+var profile480 = profile720
+profile480.name = "h264-480p"
+(profile480.maxWidth, profile480.maxHeight) = (854, 480)
+let encode = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-threads", "2", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart"]
+func rendition(_ name: String) -> String { out.appendingPathComponent(name).path }
+let engineTwo = try await best {
+    try await transcoder.transcode(
+        input: source720, outputs: [.init(path: rendition("e-720.mp4"), profile: profile720), .init(path: rendition("e-480.mp4"), profile: profile480)])
+}
+let engineApart = try await best {
+    try await transcoder.transcode(input: source720, output: rendition("s-720.mp4"), profile: profile720)
+    try await transcoder.transcode(input: source720, output: rendition("s-480.mp4"), profile: profile480)
+}
+let ffmpegTwoRuns = try await best {
+    try ffmpegRun(["-threads", "2", "-i", source720] + encode + [rendition("f-720.mp4")])
+    try ffmpegRun(["-threads", "2", "-i", source720, "-vf", "scale=854:480"] + encode + [rendition("f-480.mp4")])
+}
+let ffmpegTwoOutputs = try await best {
+    try ffmpegRun(["-threads", "2", "-i", source720] + encode + [rendition("g-720.mp4"), "-vf", "scale=854:480"] + encode + [rendition("g-480.mp4")])
+}
+func renditionsReport() {
+    print("two renditions of a 10 s 720p H.264+AAC file (h264-720p, and 854x480; x264 veryfast CRF 23, AAC 128k, 2 threads), best of \(rounds):")
+    print(String(format: "  engine, one decode:              %7.3f s", engineTwo))
+    print(String(format: "  engine, one at a time:           %7.3f s  (%.2fx slower than one decode)", engineApart, engineApart / engineTwo))
+    print(String(format: "  ffmpeg, two runs:                %7.3f s  ratio (ffmpeg/engine) %.2fx", ffmpegTwoRuns, ffmpegTwoRuns / engineTwo))
+    print(String(format: "  ffmpeg, one command, two outputs: %6.3f s  ratio (ffmpeg/engine) %.2fx", ffmpegTwoOutputs, ffmpegTwoOutputs / engineTwo))
+}
+if onlyRenditions {
+    renditionsReport()
+    exit(0)
+}
+
+// 1. One 720p file.
 let engine720 = try await best {
     try await transcoder.transcode(input: source720, output: out.appendingPathComponent("engine-720p.mp4").path, profile: profile720)
 }
@@ -155,3 +192,4 @@ line("\(clipCount) one-second clips -> aac-128k, \(parallelism) at a time", engi
 line("\(clipCount) one-second clips -> thumbnail (JPEG, 320 wide), \(parallelism) at a time", engineThumb, ffmpegThumb)
 print(String(format: "  peak memory (max RSS) transcoding the 720p file: engine %.1f MiB, ffmpeg %.1f MiB",
              Double(engineRSS) / 1024, Double(ffmpegRSS) / 1024))
+renditionsReport()
