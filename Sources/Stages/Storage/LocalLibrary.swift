@@ -1,19 +1,34 @@
 public import Engine
 public import Foundation
+import Synchronization
 
 /// The local library backend (`local_fs`): files under `root`, addressed by relative locators.
 public struct LocalLibrary: Sendable {
     public static let backendName = "library"
     public let root: URL
+    private let rootPath: String
+    /// Folders this library (and its copies) made or found, with their device: placing into
+    /// one again needs no `mkdir -p` and no look at the folder.
+    private let folders = KnownFolders()
 
     public init(root: URL) {
         self.root = root.standardizedFileURL
+        rootPath = self.root.path
     }
 
-    /// The absolute path of a locator; nil when the locator would leave the library.
+    /// The absolute path of a locator; nil when the locator would leave the library. Worked
+    /// out on the text (`.` and `..` resolved, as `standardizedFileURL` does), without asking
+    /// the file system.
     public func path(for locator: String) -> String? {
-        let path = root.appendingPathComponent(locator).standardizedFileURL.path
-        return path.hasPrefix(root.path + "/") ? path : nil
+        var parts: [Substring] = []
+        for part in locator.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..": guard parts.popLast() != nil else { return nil }
+            default: parts.append(part)
+            }
+        }
+        return parts.isEmpty ? nil : rootPath + "/" + parts.joined(separator: "/")
     }
 
     /// True when the file for `locator` exists with `size` bytes.
@@ -56,19 +71,18 @@ public struct LocalLibrary: Sendable {
         }
         let folder = (destination as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            if sameVolume(file, folder) {
-                try AtomicFile.publish(file, at: destination, replacing: replacing)
-            } else {
-                try AtomicFile.write(to: destination, replacing: replacing) { temporary in
-                    try FileManager.default.copyItem(atPath: file, toPath: temporary)
-                }
-                unlink(file)
+            do {
+                try publish(file, at: destination, in: folder, replacing: replacing)
+            } catch AtomicFileError.cannotPublish where folders.forget(folder) {
+                // A folder made earlier and since removed (by hand, or a dedupe's clean-up): made again.
+                try publish(file, at: destination, in: folder, replacing: replacing)
             }
         } catch AtomicFileError.exists {
             throw StorageError.taken(locator: locator)
         } catch let error as AtomicFileError {
             throw StorageError.cannotWrite(path: destination, reason: error.reason)
+        } catch let error as StorageError {
+            throw error
         } catch {
             throw StorageError.cannotWrite(path: destination, reason: error.localizedDescription)
         }
@@ -107,10 +121,37 @@ public struct LocalLibrary: Sendable {
         return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
-    private func sameVolume(_ a: String, _ b: String) -> Bool {
-        var first = stat(), second = stat()
-        return stat(a, &first) == 0 && stat(b, &second) == 0 && first.st_dev == second.st_dev
+    private func publish(_ file: String, at destination: String, in folder: String, replacing: Bool) throws {
+        let device: dev_t
+        if let known = folders.device(of: folder) {
+            device = known
+        } else {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            var info = stat()
+            guard stat(folder, &info) == 0 else { throw StorageError.cannotWrite(path: folder, reason: String(errno: errno)) }
+            device = info.st_dev
+            folders.add(folder, device: device)
+        }
+        var info = stat()
+        if stat(file, &info) == 0, info.st_dev == device {
+            try AtomicFile.publish(file, at: destination, replacing: replacing)
+        } else {
+            try AtomicFile.write(to: destination, replacing: replacing) { temporary in
+                try FileManager.default.copyItem(atPath: file, toPath: temporary)
+            }
+            unlink(file)
+        }
     }
+}
+
+/// Folders known to exist, with the device each is on. Shared by a library's copies.
+final class KnownFolders: Sendable {
+    private let folders = Mutex<[String: dev_t]>([:])
+
+    func device(of folder: String) -> dev_t? { folders.withLock { $0[folder] } }
+    func add(_ folder: String, device: dev_t) { folders.withLock { $0[folder] = device } }
+    /// Forgets `folder`; true when it was known.
+    func forget(_ folder: String) -> Bool { folders.withLock { $0.removeValue(forKey: folder) != nil } }
 }
 
 public enum StorageError: Error, Sendable, CustomStringConvertible {

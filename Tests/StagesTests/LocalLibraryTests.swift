@@ -1,0 +1,29 @@
+import Foundation
+@testable import Stages
+import Testing
+import TestSupport
+
+@Suite struct LocalLibraryTests {
+    @Test func aLocatorMapsInsideTheLibraryOrNowhere() throws {
+        let library = LocalLibrary(root: URL(fileURLWithPath: "/srv/library/"))
+        #expect(library.path(for: "src/Band/Song.mp3") == "/srv/library/src/Band/Song.mp3")
+        #expect(library.path(for: "src/./Band/../Other/Song.mp3") == "/srv/library/src/Other/Song.mp3")
+        #expect(library.path(for: "src//Band/") == "/srv/library/src/Band")
+        for escaping in ["..", "../x", "src/../../x", "", ".", "/"] {
+            #expect(library.path(for: escaping) == nil, "\(escaping)")
+        }
+    }
+
+    /// A folder the library made and placed into, then removed behind its back, is made again
+    /// for the next file placed there.
+    @Test func aRemovedFolderIsMadeAgain() throws {
+        let root = try TemporaryDirectory("library"), temp = try TemporaryDirectory("tmp")
+        let library = LocalLibrary(root: root.url)
+        for (index, name) in ["one", "two"].enumerated() {
+            let file = try temp.write("\(name).bin", name)
+            try library.place(file, at: "src/Band/\(name).bin")
+            #expect(try String(contentsOfFile: root.file("src/Band/\(name).bin").path, encoding: .utf8) == name)
+            if index == 0 { try FileManager.default.removeItem(at: root.file("src/Band")) }
+        }
+    }
+}
