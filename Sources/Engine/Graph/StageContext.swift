@@ -41,7 +41,7 @@ public final class StageContext: Sendable {
 
     /// A fresh path in the temp directory, owned by this item until it leaves the graph.
     public func temporaryPath(suffix: String) -> String {
-        let path = temporaryDirectory.path + "/" + UUID().uuidString + suffix
+        let path = temporaryDirectory.path + "/" + UniqueName.next() + suffix
         files.withLock { $0.append(path) }
         return path
     }

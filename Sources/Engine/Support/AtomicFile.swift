@@ -11,7 +11,7 @@ public enum AtomicFile {
         let name = (destination as NSString).lastPathComponent
         let ext = (name as NSString).pathExtension
         let stem = (name as NSString).deletingPathExtension
-        return (folder.isEmpty ? "." : folder) + "/.\(stem).partial-\(UUID().uuidString.prefix(8))"
+        return (folder.isEmpty ? "." : folder) + "/.\(stem).partial-\(UniqueName.next())"
             + (ext.isEmpty ? "" : ".\(ext)")
     }
 

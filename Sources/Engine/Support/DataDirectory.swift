@@ -93,10 +93,10 @@ public struct DataDirectory: Sendable {
         }.sorted()
     }
 
-    /// A name the engine gives a temp file: a UUID and a suffix (`StageContext.temporaryPath`,
-    /// fetched playlists), or a job item's partial download.
+    /// A name the engine gives a temp file: a `UniqueName` (or, from earlier versions, a UUID)
+    /// and a suffix (`StageContext.temporaryPath`, fetched playlists), or a job item's partial download.
     public static func isEngineTemporaryFile(_ name: String) -> Bool {
-        PartialDownloads.isPartial(name) || (name.count >= 36 && UUID(uuidString: String(name.prefix(36))) != nil)
+        PartialDownloads.isPartial(name) || UniqueName.begins(name) || (name.count >= 36 && UUID(uuidString: String(name.prefix(36))) != nil)
     }
 }
 
