@@ -202,6 +202,7 @@ int64_t mk_monotonic_ns(void) {
 static size_t mk_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
     mk_sink *sink = userdata;
     size_t len = size * nmemb;
+    if (sink->error) return 0;  /* an earlier write failed: nothing after it may land in the file */
     if (sink->throttle && sink->resume_at > mk_monotonic_ns()) {
         sink->paused = 1;  /* the cap's wait: curl keeps these bytes until the loop unpauses */
         return CURL_WRITEFUNC_PAUSE;

@@ -189,6 +189,20 @@ import TestSupport
         }
     }
 
+    /// Paced by the bandwidth cap (paused and resumed on the transfer loop), an endless
+    /// response still stops at the maximum size with that error: a write that fails when a
+    /// pause ends is the transfer's end, never a success.
+    @Test func aPacedStreamWithoutEndStopsAtTheMaximumSize() async throws {
+        let server = try FaultServer(root: Fixtures.mediaDirectory)
+        let dir = try TemporaryDirectory("dl")
+        let downloader = Downloader(options: DownloadOptions(maxSize: 256 << 10, limitRate: 1 << 20))
+        await #expect {
+            try await downloader.download(server.url("/endless/audio-id3.mp3"), to: dir.file("x").path)
+        } throws: { error in
+            "\(error)" == "\(server.url("/endless/audio-id3.mp3")): no end after download.max_size (262144 bytes)"
+        }
+    }
+
     @Test func devicesAndFIFOsAreRefusedWithoutBeingRead() async throws {
         let dir = try TemporaryDirectory("dl")
         let fifo = dir.file("pipe.mp3").path

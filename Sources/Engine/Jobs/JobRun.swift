@@ -199,6 +199,7 @@ public final class JobRun: Sendable {
             return cancelGraph ? control.graph : nil
         }
         graph?.cancel()
+        news.ring()  // the claiming head stops at once, not at its next poll
     }
 
     var stopReason: Stop? { control.withLock { $0.stop } }

@@ -63,7 +63,8 @@ final class CurlMultiLoop: Sendable {
         while true {
             for transfer in incoming.withLock({ list in defer { list.removeAll(keepingCapacity: true) }; return list }) {
                 if transfer.sink.isCanceled {
-                    abort(transfer)
+                    transfer.sink.pointer.pointee.error = Int32(MK_SINK_CANCELED)
+                    transfer.finish(CURLE_ABORTED_BY_CALLBACK)
                 } else if curl_multi_add_handle(multi.pointer, transfer.easy) == CURLM_OK {
                     active[transfer.easy] = transfer
                 } else {
@@ -80,34 +81,33 @@ final class CurlMultiLoop: Sendable {
             // Cancelled transfers leave now (not at their next callback); paused ones whose
             // wait is over go on; the poll wakes for the next of those waits at the latest.
             var timeout: Int64 = 1000
-            var canceled: [Transfer] = []
+            var ended: [(Transfer, CURLcode)] = []
             let now = mk_monotonic_ns()
             for transfer in active.values {
                 let sink = transfer.sink.pointer
                 if transfer.sink.isCanceled {
-                    canceled.append(transfer)
+                    sink.pointee.error = Int32(MK_SINK_CANCELED)
+                    ended.append((transfer, CURLE_ABORTED_BY_CALLBACK))
                 } else if sink.pointee.paused != 0 {
                     let wait = sink.pointee.resume_at - now
                     if wait <= 0 {
                         sink.pointee.paused = 0
-                        _ = ccurl_unpause(transfer.easy)
+                        // The unpause delivers the bytes curl kept: a write that fails there
+                        // (a full disk, the size cap) ends the transfer with its error.
+                        let code = ccurl_unpause(transfer.easy)
+                        if code != CURLE_OK { ended.append((transfer, code)) }
                         timeout = 0  // what the unpause delivered may want more work at once
                     } else {
                         timeout = min(timeout, max(1, wait / 1_000_000))
                     }
                 }
             }
-            for transfer in canceled {
+            for (transfer, code) in ended {
                 curl_multi_remove_handle(multi.pointer, transfer.easy)
                 active.removeValue(forKey: transfer.easy)
-                abort(transfer)
+                transfer.finish(code)
             }
             curl_multi_poll(multi.pointer, nil, 0, Int32(timeout), nil)
         }
-    }
-
-    private func abort(_ transfer: Transfer) {
-        transfer.sink.pointer.pointee.error = Int32(MK_SINK_CANCELED)
-        transfer.finish(CURLE_ABORTED_BY_CALLBACK)
     }
 }

@@ -134,6 +134,11 @@ public final class Downloader: Sendable {
         _ = ccurl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
         _ = ccurl_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)  // a proxy's "200 Connection established" is no response
         _ = ccurl_setopt_string(h, CURLOPT_USERAGENT, options.userAgent)
+        if sink.pointer.pointee.throttle != nil {
+            // Paced: HTTP/1.1, where a paused transfer stops reading its socket. A paused HTTP/2
+            // stream only shrinks its window, and curl would keep what the server still sends.
+            _ = ccurl_setopt_long(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        }
         if let validator {
             // The rest of the file, if the server still has the same one; the whole file otherwise.
             _ = ccurl_setopt_string(h, CURLOPT_RANGE, "\(validator.bytes)-")
@@ -163,6 +168,8 @@ public final class Downloader: Sendable {
         let failure = DownloadError.transfer(
             url: shown, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, transient: Self.isTransient(code))
         switch code {
+        case CURLE_OK where sinkError != 0:
+            throw DownloadError.transfer(url: shown, reason: "a write into the file failed (\(sinkError))", transient: false)
         case CURLE_OK:
             var status = 0
             _ = ccurl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)

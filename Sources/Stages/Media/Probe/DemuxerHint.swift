@@ -44,8 +44,9 @@ enum DemuxerHint {
         }
         switch demuxer {
         case "mp3":
-            // An MPEG audio frame header: the sync (11 bits), a layer, a valid bitrate and sample rate index.
-            return head.count >= 3 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0 && head[1] & 0x06 != 0
+            // An MPEG audio frame header: the sync (11 bits), a version and a layer that exist, a valid
+            // bitrate and sample rate index.
+            return head.count >= 3 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0 && (head[1] >> 3) & 0x03 != 0x01 && head[1] & 0x06 != 0
                 && head[2] >> 4 != 0x0F && (head[2] >> 2) & 0x03 != 0x03
         case "mov": return ["ftyp", "moov", "mdat", "free", "wide", "skip", "pnot"].contains { at(4, $0) }
         case "flac": return at(0, "fLaC")

@@ -64,31 +64,48 @@ public struct TranscodeStage: ItemStage {
         var item = item
         let gain = wanted.contains { $0.loudnessTags != .none } ? try await replayGain(itemID: id) : .none
         let source = Source(original: original, locator: locator, sha256: sha256, itemID: id, lease: item.lease)
-        // Every wanted rendition's content lock, in one order (no two items wait on each other),
-        // so the ones to make are claimed together and made from one decode.
-        let contents = wanted.map { ContentKey.rendition(of: sha256, profile: $0.name) }
-        try await withLocks(contents.map(\.value).sorted()) {
+        // Each wanted rendition (once, in the content keys' order, which every process shares:
+        // no two items wait on each other's locks or claims) is claimed under its lock, and the
+        // ones to make are made together, from one decode.
+        var seen = Set<String>()
+        let renditions = wanted.filter { seen.insert($0.name).inserted }.map { (profile: $0, content: ContentKey.rendition(of: sha256, profile: $0.name)) }
+            .sorted { $0.content.value < $1.content.value }
+        try await withLocks(renditions.map(\.content.value)) {
             var pending: [PendingRendition] = []
-            for (profile, content) in zip(wanted, contents) {
-                // After the lock: an item with the same content may have just failed it.
-                if try await failedBefore(profile, originalSHA256: sha256) {
-                    item.failedRenditions.insert(profile.name)
-                } else if let stored = try await claim(profile, content: content, source: source) {
-                    pending.append(PendingRendition(profile: profile, content: content, tags: gain.tags(for: profile), replacing: stored))
-                } else {
-                    item.renditions.insert(profile.name)  // shared with content that already had it
+            var settled = Set<String>()
+            do {
+                for (profile, content) in renditions {
+                    // After the lock: an item with the same content may have just failed it.
+                    if try await failedBefore(profile, originalSHA256: sha256) {
+                        item.failedRenditions.insert(profile.name)
+                    } else if let stored = try await claim(profile, content: content, source: source) {
+                        pending.append(PendingRendition(profile: profile, content: content, tags: gain.tags(for: profile), replacing: stored))
+                    } else {
+                        item.renditions.insert(profile.name)  // shared with content that already had it
+                    }
                 }
-            }
-            for (rendition, outcome) in try await make(pending, from: original, context: context) {
-                do {
-                    try await place(rendition, made: try outcome.get(), source: source, context: context)
-                    item.renditions.insert(rendition.profile.name)
-                } catch let error as TranscodeError {
-                    guard case .failed = error else { throw error }
-                    if let lease = item.lease { try await store.releaseContent(rendition.content, backend: LocalLibrary.backendName, lease: lease) }
-                    try await recordFailure(rendition.profile, originalSHA256: sha256, error, lease: item.lease)
-                    item.failedRenditions.insert(rendition.profile.name)
+                for (rendition, outcome) in try await make(pending, from: original, context: context) {
+                    do {
+                        try await place(rendition, made: try outcome.get(), source: source, context: context)
+                        settled.insert(rendition.profile.name)
+                        item.renditions.insert(rendition.profile.name)
+                    } catch let error as TranscodeError {
+                        guard case .failed = error else { throw error }
+                        if let lease = item.lease { try await store.releaseContent(rendition.content, backend: LocalLibrary.backendName, lease: lease) }
+                        settled.insert(rendition.profile.name)
+                        try await recordFailure(rendition.profile, originalSHA256: sha256, error, lease: item.lease)
+                        item.failedRenditions.insert(rendition.profile.name)
+                    }
                 }
+            } catch {
+                // The claims not yet placed or given back go back now, not when the lease ends
+                // (another item with this content would wait on them until then).
+                if let lease = item.lease {
+                    for rendition in pending where !settled.contains(rendition.profile.name) {
+                        try? await store.releaseContent(rendition.content, backend: LocalLibrary.backendName, lease: lease)
+                    }
+                }
+                throw error
             }
         }
         return .forward(item)
@@ -195,7 +212,8 @@ public struct TranscodeStage: ItemStage {
         if Transcoder.canShareDecode(pending.map(\.profile)) {
             let outputs = zip(pending, paths).map { Transcoder.Output(path: $1, profile: $0.profile, tags: $0.tags) }
             do {
-                let warnings = try await context.withLane(.cpu, weight: pending.map(\.profile.cpuWeight).max() ?? 1) {
+                // An encoder each at once: their weights add up (more than the lane takes all of it).
+                let warnings = try await context.withLane(.cpu, weight: pending.map(\.profile.cpuWeight).reduce(0, +)) {
                     try await transcoder.transcode(input: original, outputs: outputs)
                 }
                 return zip(pending, paths).map { ($0, .success(($1, warnings))) }
