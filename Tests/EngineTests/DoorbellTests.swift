@@ -1,18 +1,21 @@
 @testable import Engine
 import Testing
+import TestSupport
 
 @Suite struct DoorbellTests {
-    /// A ring ends a long wait at once; a ring while nobody waits is kept for the next wait.
+    /// A ring ends an hour's wait; a ring while nobody waits is kept for the next wait. (A
+    /// machine busy with the rest of the suite may run the waiter late, so no time is asserted
+    /// but the deadline, far below the hour.)
     @Test func aRingEndsTheWaitAndIsKeptWhenNobodyWaits() async throws {
         let bell = Doorbell()
-        let clock = ContinuousClock()
-        let waiter = Task { try await clock.measure { try await bell.wait(upTo: .seconds(30)) } }
-        try await Task.sleep(for: .milliseconds(50))
-        bell.ring()
-        #expect(try await waiter.value < .seconds(30))
-        bell.ring()
-        let kept = try await clock.measure { try await bell.wait(upTo: .seconds(30)) }
-        #expect(kept < .seconds(30))
+        try await withDeadline("a rung wait", timeout: .seconds(600)) {
+            async let waiter: Void = bell.wait(upTo: .seconds(3600))
+            try await Task.sleep(for: .milliseconds(50))
+            bell.ring()
+            try await waiter
+            bell.ring()
+            try await bell.wait(upTo: .seconds(3600))
+        }
     }
 
     @Test func withoutARingTheWaitEndsAtItsTimeout() async throws {

@@ -188,7 +188,7 @@ import TestSupport
         let server = try FaultServer(root: root.url, barrierSeconds: 60)
         let dataDir = try TemporaryDirectory("data")
         let urls = (0..<32).map { server.url("/barrier/32/audio-pcm.wav?copy=\($0)") }
-        let (result, job) = try run(urls, dataDir, ["--workers", "32", "--attempts", "1"])
+        let (result, job) = try run(urls, dataDir, ["--workers", "32", "--attempts", "1", "--stall-timeout", "600"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect((job["items"] as? [String: Any])?["succeeded"] as? Int == 32)
     }
