@@ -1,3 +1,4 @@
+import Engine
 import Logging
 import PostgresNIO
 import Synchronization
@@ -6,15 +7,11 @@ import Synchronization
 /// notifications whose payload is its schema (notified when a job is queued, items become claimable, a job is given back), so a
 /// worker with nothing to do waits on it instead of asking the database. A dropped connection
 /// is made again with backoff, and every waiter is woken when it is (what was notified
-/// meanwhile is lost; the waiter looks for itself). Started on the first wait.
+/// meanwhile is lost; the waiter looks for itself). Started on the first wait. A notification
+/// while nobody waits makes the next wait return at once (`Doorbell`): it looks again.
 final class WorkListener: Sendable {
-    private struct State {
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var next = 0
-        var listening: Task<Void, Never>?
-    }
-
-    private let state = Mutex(State())
+    private let listening = Mutex<Task<Void, Never>?>(nil)
+    private let bell = Doorbell()
     private let channel: String
     private let schema: String
     private let connect: @Sendable () async throws -> PostgresConnection
@@ -26,52 +23,20 @@ final class WorkListener: Sendable {
         self.connect = connect
     }
 
-    deinit { state.withLock { $0.listening }?.cancel() }
+    deinit { listening.withLock { $0 }?.cancel() }
 
-    func stop() { state.withLock { $0.listening }?.cancel() }
+    func stop() { listening.withLock { $0 }?.cancel() }
 
     /// Returns on the next notification, or after `timeout` (the fallback poll).
     func wait(timeout: Duration) async {
         startListening()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.notified() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func notified() async {
-        let id = state.withLock { state in
-            state.next += 1
-            return state.next
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let cancelled = state.withLock { state in
-                    if Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if cancelled { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
-    }
-
-    private func wakeAll() {
-        let waiters = state.withLock { state in
-            defer { state.waiters = [:] }
-            return state.waiters
-        }
-        for waiter in waiters.values { waiter.resume() }
+        try? await bell.wait(upTo: timeout)
     }
 
     private func startListening() {
-        state.withLock { state in
-            guard state.listening == nil else { return }
-            state.listening = Task { [weak self] in await self?.listen() }
+        listening.withLock { listening in
+            guard listening == nil else { return }
+            listening = Task { [weak self] in await self?.listen() }
         }
     }
 
@@ -83,8 +48,8 @@ final class WorkListener: Sendable {
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: channel) { notifications in
                     backoff = .milliseconds(250)
-                    wakeAll()  // listening again: whatever happened while it was not, the waiters look
-                    for try await notification in notifications where notification.payload == schema { wakeAll() }
+                    bell.ring()  // listening again: whatever happened while it was not, the waiters look
+                    for try await notification in notifications where notification.payload == schema { bell.ring() }
                 }
             } catch is CancellationError {
                 return

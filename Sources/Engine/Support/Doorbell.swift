@@ -1,28 +1,30 @@
 import Synchronization
 
 /// A poll that can be cut short: `wait(upTo:)` sleeps until the timeout or the next `ring()`,
-/// whichever comes first. A ring while nobody waits is kept for the next wait, so news that
-/// arrives between a check and the wait is never slept through.
-final class Doorbell: Sendable {
+/// whichever comes first. A ring wakes every waiter; a ring while nobody waits is kept for the
+/// next wait, so news that arrives between a check and the wait is never slept through.
+public final class Doorbell: Sendable {
     private struct State {
         var rung = false
-        var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextID = 0
     }
 
     private let state = Mutex(State())
 
-    func ring() {
-        let waiter = state.withLock { state in
-            defer { state.waiter = nil }
-            if state.waiter == nil { state.rung = true }
-            return state.waiter
+    public init() {}
+
+    public func ring() {
+        let waiters = state.withLock { state in
+            defer { state.waiters = [:] }
+            if state.waiters.isEmpty { state.rung = true }
+            return state.waiters
         }
-        waiter?.continuation.resume()
+        for waiter in waiters.values { waiter.resume() }
     }
 
     /// Returns at the next ring or after `timeout`; throws `CancellationError` when the task is cancelled.
-    func wait(upTo timeout: Duration) async throws {
+    public func wait(upTo timeout: Duration) async throws {
         guard !state.withLock({ state in defer { state.rung = false }; return state.rung }) else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }
@@ -47,19 +49,13 @@ final class Doorbell: Sendable {
                         return true
                     }
                     if Task.isCancelled { return true }
-                    state.waiter?.continuation.resume()  // one waiter at a time: an earlier one just returns
-                    state.waiter = (id, continuation)
+                    state.waiters[id] = continuation
                     return false
                 }
                 if now { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard state.waiter?.id == id else { return nil }
-                defer { state.waiter = nil }
-                return state.waiter?.continuation
-            }
-            waiter?.resume()
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }
