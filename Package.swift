@@ -113,10 +113,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The runtime alone, as a host that wants no media or network code embeds it: the
+        // tests run it and check what it links.
+        .executableTarget(name: "EngineOnlyCheck", dependencies: ["Engine"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "EngineTests", dependencies: ["Engine", "PostgresStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
+        .testTarget(name: "EngineOnlyTests", dependencies: ["Engine"], swiftSettings: swiftSettings),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ConsoleTests",
