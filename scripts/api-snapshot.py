@@ -32,9 +32,11 @@ def module_maps():
     return found
 
 
-def symbols(module, modules_dir, scratch):
-    command = ["swift-symbolgraph-extract", "-module-name", module, "-I", modules_dir, "-target", "x86_64-unknown-linux-gnu",
-               "-output-dir", scratch, "-minimum-access-level", "public"]
+def symbols(module, modules_dir, target, scratch):
+    # Members the compiler synthesizes (Equatable's !=, Hashable's hashValue…) follow the
+    # toolchain, not this code: left out.
+    command = ["swift-symbolgraph-extract", "-module-name", module, "-I", modules_dir, "-target", target,
+               "-output-dir", scratch, "-minimum-access-level", "public", "-skip-synthesized-members"]
     for path in module_maps():
         command += ["-Xcc", "-fmodule-map-file=" + path]
     result = subprocess.run(command, capture_output=True, text=True)
@@ -59,13 +61,19 @@ def main():
     mode.add_argument("--check", action="store_true")
     mode.add_argument("--update", action="store_true")
     parser.add_argument("--snapshot-dir", default=os.path.join(ROOT, "api"))
+    parser.add_argument("--bin-path", help="the debug build's products folder (default: `swift build --show-bin-path`)")
     args = parser.parse_args()
-    bin_path = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    bin_path = args.bin_path or subprocess.run(
+        ["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    bin_path = os.path.realpath(bin_path)  # .build/debug is a link to .build/<triple>/debug
     modules_dir = os.path.join(bin_path, "Modules")
+    target = os.path.basename(os.path.dirname(bin_path))
     changed = False
     for module in MODULES:
         with tempfile.TemporaryDirectory() as scratch:
-            current = symbols(module, modules_dir, scratch)
+            current = symbols(module, modules_dir, target, scratch)
+        if not current:
+            sys.exit(f"api-snapshot: no public symbols read from {module}: is the build in {bin_path}?")
         path = os.path.join(args.snapshot_dir, f"{module}.txt")
         if args.update:
             os.makedirs(args.snapshot_dir, exist_ok=True)

@@ -34,7 +34,8 @@ Routes:
                            HTTP <code> the first n times that exact path (query included) is asked
                            for, then the file as /files serves it; a 429 or 503 carries
                            Retry-After: <s> when the query has retry_after=<s>
-    /hold/<name>           waits while the file <root>/hold exists (a test's gate), then serves
+    /hold/<name>           waits while the file <root>/hold exists (a test's gate), then serves;
+                           a request that finds the gate closed first creates <root>/held-<name>
     /hold-body/<name>      sends the headers (with Content-Length) at once, then holds the body
                            while <root>/hold exists
     /ranged/<name>         the file with Accept-Ranges: bytes, ETag and Last-Modified; honors a
@@ -166,7 +167,10 @@ class Handler(BaseHTTPRequestHandler):
         if route == "barrier" and len(rest) >= 2 and rest[0].isdigit():
             return self.barrier(int(rest[0]), rest[1])
         if route == "hold" and rest:
-            while os.path.exists(os.path.join(self.server.root, "hold")):
+            gate = os.path.join(self.server.root, "hold")
+            if os.path.exists(gate):
+                open(os.path.join(self.server.root, "held-" + rest[0]), "w").close()  # a test sees who waits
+            while os.path.exists(gate):
                 time.sleep(0.02)
             return self.send_file(rest[0])
         if route == "hold-body" and rest:

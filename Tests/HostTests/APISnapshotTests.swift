@@ -6,9 +6,11 @@ import TestSupport
 /// the built API must equal it, and a symbol added without its snapshot fails the check.
 @Suite struct APISnapshotTests {
     static let script = Fixtures.packageRoot.appendingPathComponent("scripts/api-snapshot.py").path
+    /// The build these tests belong to (no `swift build` run inside `swift test`).
+    static let binPath = (Command.engineBinary as NSString).deletingLastPathComponent
 
     @Test func theCommittedSnapshotIsTheBuiltAPI() throws {
-        let check = try Command.run("python3", [Self.script, "--check"])
+        let check = try Command.run("python3", [Self.script, "--check", "--bin-path", Self.binPath])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }
 
@@ -24,7 +26,7 @@ import TestSupport
         let added = try #require(lines.first { $0.hasPrefix("Doorbell.ring() ") })
         lines.removeAll { $0 == added }
         try lines.joined(separator: "\n").write(to: snapshots.file("Engine.txt"), atomically: true, encoding: .utf8)
-        let check = try Command.run("python3", [Self.script, "--check", "--snapshot-dir", snapshots.path])
+        let check = try Command.run("python3", [Self.script, "--check", "--snapshot-dir", snapshots.path, "--bin-path", Self.binPath])
         #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("the public API of Engine differs"), "\(check.stdout)")
         #expect(check.stdout.contains("+\(added)"), "\(check.stdout)")

@@ -9,9 +9,11 @@ import TestSupport
 @Suite struct HostExampleTests {
     static let program = Fixtures.packageRoot.appendingPathComponent("Examples/host-cli/.build/debug/podcast-archiver").path
 
-    /// Episode 1 is served at once; episodes 2–4 wait behind a gate (`/hold/`) that opens only
-    /// after the example said it is pausing: however busy the machine, the Ctrl-C lands while
-    /// the job has work left.
+    /// Episode 1 is served at once; episodes 2–4 wait behind a gate (`/hold/`). Ctrl-C comes
+    /// once a download waits at the gate (whichever episode reaches the one download slot
+    /// first), and the gate opens only after the example said it is pausing: however busy the
+    /// machine, the Ctrl-C lands while the job has work left, and the episode in flight is
+    /// archived before the pause.
     @Test func theExampleArchivesAFeedPausesOnCtrlCAndResumesWithoutDownloadingTwice() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.program), "build it first: swift build --package-path Examples/host-cli")
         let served = try TemporaryDirectory("served")
@@ -41,7 +43,9 @@ import TestSupport
         first.standardOutput = FileHandle.nullDevice
         first.standardError = try FileHandle(forWritingTo: errors)
         try first.run()
-        try await waitUntil("the first episode's sidecar", timeout: .seconds(120)) { !sidecars().isEmpty }
+        try await waitUntil("a download waiting at the gate", timeout: .seconds(120)) {
+            try FileManager.default.contentsOfDirectory(atPath: served.path).contains { $0.hasPrefix("held-") }
+        }
         kill(first.processIdentifier, SIGINT)
         try await waitUntil("the example says it is pausing", timeout: .seconds(120)) {
             (try? String(contentsOf: errors, encoding: .utf8))?.contains("pausing") == true

@@ -36,6 +36,13 @@ let root = URL(fileURLWithPath: destination)
 let state = root.appendingPathComponent(".archiver")
 let temporary = state.appendingPathComponent("tmp")
 try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+// One run at a time per archive: the lock is held until the program ends.
+let lock: RunnerLock
+do {
+    lock = try DataDirectory(root: state).lockRunner()
+} catch {
+    fail("\(destination): \(error)")
+}
 let store = try SQLiteJobStore(path: state.appendingPathComponent("engine.sqlite").path)
 let runner = JobRecovery.newRunnerID()
 _ = try await JobRecovery.recover(store: store, runner: runner)  // what a crashed run left goes back to the queue
@@ -47,9 +54,11 @@ options.processors = .none
 let stages = DefaultGraph.stages(options, store: store, library: library, downloader: Downloader())
     .filter { ["catalog", "resolve", "download", "probe", "store"].contains($0.name) } + [Sidecar(library: library)]
 
-// The job: the one an earlier run paused, or a new one.
+// The job: the one an earlier run over the same feeds paused, or a new one.
 let job: JobRecord
-if let open = try await store.newestUnfinishedJob(), [.queued, .paused].contains(open.status) {
+if let open = try await store.newestUnfinishedJob(), [.queued, .paused].contains(open.status),
+    try await store.jobInputs(open.id).map(\.input) == feeds
+{
     job = open
     print("resuming job \(job.id)")
 } else {
@@ -80,7 +89,14 @@ struct Progress: GraphObserver {
     }
 }
 
-switch try await run.run(observer: Progress()) {
+let end: JobRunEnd
+do {
+    end = try await run.run(observer: Progress())
+} catch {
+    fail("job \(job.id): \(error)")
+}
+withExtendedLifetime(lock) {}
+switch end {
 case .finished(let status):
     print("job \(job.id) \(status.rawValue)")
     exit(status == .completed ? 0 : 1)
