@@ -20,15 +20,7 @@ public struct Transcoder: Sendable {
     public func transcode(
         input: String, output: String, profile: TranscodeProfile, tags: [(key: String, value: String)] = [], progress: Progress? = nil
     ) async throws -> [String] {
-        let control = TranscodeControl(progress: progress)
-        let tagLines = tags.isEmpty ? nil : tags.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
-        return try await withTaskCancellationHandler {
-            try await BlockingIO.run {
-                return try Self.run(input: input, output: output, profile: profile, tags: tagLines, control: control)
-            }
-        } onCancel: {
-            control.cancel()
-        }
+        try await Self.run(input: input, outputs: [Output(path: output, profile: profile, tags: tags)], progress: progress)
     }
 
     /// One rendition of a set made from one decode.
@@ -58,35 +50,30 @@ public struct Transcoder: Sendable {
     /// input, for all. Each output appears complete or not at all: a failure leaves none.
     public func transcode(input: String, outputs: [Output], progress: Progress? = nil) async throws -> [String] {
         precondition(Self.canShareDecode(outputs.map(\.profile)), "outputs that cannot share a decode")
+        return try await Self.run(input: input, outputs: outputs, progress: progress)
+    }
+
+    /// Runs the outputs' transcode on the blocking pool; cancelling the task stops it within a packet.
+    private static func run(input: String, outputs: [Output], progress: Progress?) async throws -> [String] {
         let control = TranscodeControl(progress: progress)
         return try await withTaskCancellationHandler {
-            try await BlockingIO.run { try Self.run(input: input, outputs: outputs, control: control) }
+            try await BlockingIO.run { try run(input: input, outputs: outputs, control: control) }
         } onCancel: {
             control.cancel()
         }
     }
 
-    private static func run(
-        input: String, output: String, profile: TranscodeProfile, tags: String?, control: TranscodeControl
-    ) throws -> [String] {
-        try run(input: input, outputs: [Output(path: output, profile: profile)], tagLines: [tags], control: control)
-    }
-
-    private static func run(input: String, outputs: [Output], control: TranscodeControl) throws -> [String] {
-        try run(input: input, outputs: outputs, tagLines: outputs.map(\.tagLines), control: control)
-    }
-
     /// Writes every output under a temporary name (`AtomicFile`), runs the C frame path (one
     /// output: `mk_transcode`; more: `mk_transcode_many`), adds MP4 freeform tags where the
     /// profile wants them, and publishes all outputs once every one is complete.
-    private static func run(input: String, outputs: [Output], tagLines: [String?], control: TranscodeControl) throws -> [String] {
+    private static func run(input: String, outputs: [Output], control: TranscodeControl) throws -> [String] {
         var warnings: [String] = []
         try withTemporaries(outputs.map(\.path)) { temporaries in
             var error = [CChar](repeating: 0, count: 1024)
             var notes = [CChar](repeating: 0, count: 2048)
             var failed: Int32 = -1
             let profiles = outputs.map(\.profile)
-            let status = withAllOptions(profiles, tagLines) { options in
+            let status = withAllOptions(profiles, outputs.map(\.tagLines)) { options in
                 let report: mk_progress_fn = { opaque, done, total in
                     Unmanaged<TranscodeControl>.fromOpaque(opaque!).takeUnretainedValue().report(done, total)
                 }
@@ -109,12 +96,8 @@ public struct Transcoder: Sendable {
                     input: input, reason: outputs.count > 1 && failed >= 0 ? "\(outputs[Int(failed)].profile.name): \(reason)" : reason)
             }
             warnings = String(nulTerminated: notes).split(separator: "\n").map(String.init)
-            for (index, profile) in profiles.enumerated() where profile.loudnessTags == .mp4Freeform {
-                guard let tags = tagLines[index] else { continue }
-                let pairs = tags.split(separator: "\n").compactMap { line -> (key: String, value: String)? in
-                    line.firstIndex(of: "=").map { (String(line[..<$0]), String(line[line.index(after: $0)...])) }
-                }
-                if try !MP4FreeformTags.add(pairs, to: temporaries[index]) {
+            for (index, output) in outputs.enumerated() where output.profile.loudnessTags == .mp4Freeform && !output.tags.isEmpty {
+                if try !MP4FreeformTags.add(output.tags, to: temporaries[index]) {
                     warnings.append("the ReplayGain tags could not be added: the MP4's layout is not one they can be added to")
                 }
             }
