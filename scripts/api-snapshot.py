@@ -19,6 +19,8 @@ import sys
 import tempfile
 
 MODULES = ["Engine", "Stages", "PostgresStore"]
+# Every public type has a symbol doc (DocC shows it; a host reads it).
+TYPE_KINDS = {"swift.struct", "swift.class", "swift.enum", "swift.protocol", "swift.actor", "swift.typealias"}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -43,6 +45,7 @@ def symbols(module, modules_dir, target, scratch):
     if result.returncode != 0:
         sys.exit(f"api-snapshot: cannot read module {module}: {result.stderr.strip() or result.stdout.strip()}")
     lines = set()
+    undocumented = set()
     # The module's own symbols, and its extensions of other modules' types (Module@Other.symbols.json).
     for path in glob.glob(os.path.join(scratch, f"{module}.symbols.json")) + glob.glob(os.path.join(scratch, f"{module}@*.symbols.json")):
         extended = os.path.basename(path)[len(module) + 1:-len(".symbols.json")] if "@" in path else None
@@ -52,7 +55,9 @@ def symbols(module, modules_dir, target, scratch):
             declaration = "".join(fragment["spelling"] for fragment in symbol.get("declarationFragments", []))
             where = ".".join(symbol["pathComponents"])
             lines.add(f"{extended + ': ' if extended else ''}{where} | {' '.join(declaration.split())}")
-    return sorted(lines)
+            if symbol["kind"]["identifier"] in TYPE_KINDS and not symbol.get("docComment", {}).get("lines"):
+                undocumented.add(where)
+    return sorted(lines), sorted(undocumented)
 
 
 def main():
@@ -71,7 +76,10 @@ def main():
     changed = False
     for module in MODULES:
         with tempfile.TemporaryDirectory() as scratch:
-            current = symbols(module, modules_dir, target, scratch)
+            current, undocumented = symbols(module, modules_dir, target, scratch)
+        if undocumented:
+            changed = True
+            print(f"api-snapshot: public types of {module} without a symbol doc (///): {', '.join(undocumented)}")
         if not current:
             sys.exit(f"api-snapshot: no public symbols read from {module}: is the build in {bin_path}?")
         path = os.path.join(args.snapshot_dir, f"{module}.txt")

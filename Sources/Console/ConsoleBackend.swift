@@ -1,23 +1,23 @@
-public import Engine
+package import Engine
 
 /// What the console reads and steers: the profile's store and folders, how its embedded
 /// runner is doing, and how a job is launched (the host knows graphs and settings).
-public struct ConsoleBackend: Sendable {
-    public let store: any EngineStore
-    public let directory: DataDirectory
-    public let runner: @Sendable () -> RunnerStatus
-    public let launch: @Sendable (LaunchRequest) async throws -> JobRecord
-    public let security: ConsoleSecurity
-    public let events: EventBroadcaster
-    public let metrics: ConsoleMetrics?
+package struct ConsoleBackend: Sendable {
+    package let store: any EngineStore
+    package let directory: DataDirectory
+    package let runner: @Sendable () -> RunnerStatus
+    package let launch: @Sendable (LaunchRequest) async throws -> JobRecord
+    package let security: ConsoleSecurity
+    package let events: EventBroadcaster
+    package let metrics: ConsoleMetrics?
     /// Streams collections as ZIPs (nil: this console exports nothing).
-    public let exporter: (any CollectionExporter)?
+    package let exporter: (any CollectionExporter)?
     /// Scans and dedupes the library (nil: this console offers no upkeep).
-    public let maintenance: (any LibraryMaintenance)?
+    package let maintenance: (any LibraryMaintenance)?
     let dashboards = RecentViews<Int, DashboardView>()
     let jobViews = RecentViews<Int64, JobView?>()
 
-    public init(
+    package init(
         store: any EngineStore, directory: DataDirectory, security: ConsoleSecurity = ConsoleSecurity(token: nil),
         metrics: ConsoleMetrics? = nil, exporter: (any CollectionExporter)? = nil, maintenance: (any LibraryMaintenance)? = nil, runner: @escaping @Sendable () -> RunnerStatus,
         launch: @escaping @Sendable (LaunchRequest) async throws -> JobRecord = { _ in throw LaunchError("this console launches no jobs") }
@@ -35,19 +35,19 @@ public struct ConsoleBackend: Sendable {
 }
 
 /// A job the quick-launch form (or `POST /api/jobs`, or a collection's Download) asks for.
-public struct LaunchRequest: Sendable, Equatable {
-    public var type: JobType
+package struct LaunchRequest: Sendable, Equatable {
+    package var type: JobType
     /// ingest, collect_only: playlists, folders, feeds, URLs.
-    public var inputs: [String]
+    package var inputs: [String]
     /// download_only, reprocess: only items of these sources / collections (locator or title).
-    public var sources: [String]
-    public var collections: [String]
-    public var limit: Int?
-    public var renditions: Bool
+    package var sources: [String]
+    package var collections: [String]
+    package var limit: Int?
+    package var renditions: Bool
     /// A bundled graph's name or a graph file; nil: the default.
-    public var graph: String?
+    package var graph: String?
 
-    public init(
+    package init(
         type: JobType, inputs: [String] = [], sources: [String] = [], collections: [String] = [], limit: Int? = nil, renditions: Bool = true,
         graph: String? = nil
     ) {
@@ -62,14 +62,14 @@ public struct LaunchRequest: Sendable, Equatable {
 }
 
 /// Why a launch was refused (a 400 with this message).
-public struct LaunchError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct LaunchError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// The embedded runner's state, as `/healthz` reports it.
-public struct RunnerStatus: Sendable, Equatable {
-    public enum State: String, Sendable {
+package struct RunnerStatus: Sendable, Equatable {
+    package enum State: String, Sendable {
         /// Taking and running jobs.
         case running
         /// Its loop failed; it starts again after a backoff.
@@ -80,16 +80,16 @@ public struct RunnerStatus: Sendable, Equatable {
         case stopped
     }
 
-    public var state: State
-    public var restarts: Int
-    public var lastError: String?
+    package var state: State
+    package var restarts: Int
+    package var lastError: String?
 
-    public init(state: State, restarts: Int = 0, lastError: String? = nil) {
+    package init(state: State, restarts: Int = 0, lastError: String? = nil) {
         self.state = state
         self.restarts = restarts
         self.lastError = lastError
     }
 
     /// Work is executed, or by design not here.
-    public var isHealthy: Bool { state == .running || state == .off }
+    package var isHealthy: Bool { state == .running || state == .off }
 }

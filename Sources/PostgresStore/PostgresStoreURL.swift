@@ -4,6 +4,7 @@ public import Foundation
 /// The password is never part of it (a URL is logged, shown and recorded): it comes from
 /// `ENGINE_STORE_PASSWORD`, `PGPASSWORD` or `~/.pgpass`, as libpq reads them.
 public struct PostgresStoreURL: Sendable, Equatable, CustomStringConvertible {
+    /// Whether the connection uses TLS (`sslmode` in the URL; libpq's verify modes are taken as `require`).
     public enum TLSMode: String, Sendable { case disable, prefer, require }
 
     public var user: String
@@ -94,6 +95,7 @@ public struct PostgresStoreURL: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A store URL that cannot be used, with the reason.
 public enum PostgresStoreURLError: Error, Sendable, CustomStringConvertible {
     case invalid(String)
     public var description: String {

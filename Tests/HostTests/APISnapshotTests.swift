@@ -23,7 +23,7 @@ import TestSupport
             try FileManager.default.copyItem(at: api.appendingPathComponent(name), to: snapshots.file(name))
         }
         var lines = try String(contentsOf: snapshots.file("Engine.txt"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-        let added = try #require(lines.first { $0.hasPrefix("Doorbell.ring() ") })
+        let added = try #require(lines.first { $0.hasPrefix("JobRun.events(from:buffer:) ") })
         lines.removeAll { $0 == added }
         try lines.joined(separator: "\n").write(to: snapshots.file("Engine.txt"), atomically: true, encoding: .utf8)
         let check = try Command.run("python3", [Self.script, "--check", "--snapshot-dir", snapshots.path, "--bin-path", Self.binPath])

@@ -1,11 +1,11 @@
 internal import Engine
 import Foundation
-public import Hummingbird
+package import Hummingbird
 
 /// The console's routes: the pages, `/healthz`, `/metrics`, the event stream and the JSON API
 /// under `/api/` (errors as JSON with a message), behind sign-in and CSRF checks.
-public enum ConsoleRoutes {
-    public static func router(_ backend: ConsoleBackend) -> Router<BasicRequestContext> {
+package enum ConsoleRoutes {
+    package static func router(_ backend: ConsoleBackend) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: SecurityMiddleware(backend.security))
         router.add(middleware: JSONErrors())

@@ -1,12 +1,12 @@
 import Engine
-public import Hummingbird
+package import Hummingbird
 
 /// Errors as JSON with a message (`{"error": "no job 12"}`), whatever the route threw or
 /// when none matched; a failure that is not an HTTP error is a 500 with its description.
-public struct JSONErrors<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+package struct JSONErrors<Context: RequestContext>: RouterMiddleware {
+    package init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {

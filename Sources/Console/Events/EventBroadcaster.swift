@@ -1,6 +1,6 @@
-public import Engine
+package import Engine
 import Foundation
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 
 /// Server-sent events for every open page, from one reader of the store: twice a second
@@ -9,7 +9,7 @@ import Synchronization
 /// bounded buffer per client (`SubscriberBuffer`). A job event carries its store id, so a
 /// reconnecting page (`Last-Event-ID`) gets what it missed; progress is at most two updates a
 /// second per item; a comment every 15 s keeps idle connections open.
-public final class EventBroadcaster: Service, Sendable {
+package final class EventBroadcaster: Service, Sendable {
     private struct Subscriber {
         let buffer: SubscriberBuffer
         /// The newest job event it has been given.
@@ -32,12 +32,12 @@ public final class EventBroadcaster: Service, Sendable {
     /// Counts the ticks that found a change (views read before one are not reused after it).
     let generation = Atomic<Int>(0)
 
-    public init(store: any EngineStore, interval: Duration = .milliseconds(500)) {
+    package init(store: any EngineStore, interval: Duration = .milliseconds(500)) {
         self.store = store
         self.interval = interval
     }
 
-    public func run() async throws {
+    package func run() async throws {
         var sinceKeepAlive = Duration.zero
         await withGracefulShutdownHandler {
             while !Task.isCancelled, !state.withLock({ $0.stopped }) {

@@ -1,18 +1,18 @@
-public import Engine
+import Engine
 import Metrics
-public import Prometheus
+package import Prometheus
 
 /// `/metrics` in Prometheus text format. What the engine records through swift-metrics
 /// (stage durations, bytes downloaded, items settled, runner restarts) goes to this registry
 /// once `bootstrap()` made it the metrics backend; what the store knows (job items by
 /// status, queue depth, live workers) is read when the page is scraped.
-public final class ConsoleMetrics: Sendable {
-    public let registry = PrometheusCollectorRegistry()
+package final class ConsoleMetrics: Sendable {
+    package let registry = PrometheusCollectorRegistry()
 
-    public init() {}
+    package init() {}
 
     /// Makes this registry the process's swift-metrics backend (once per process).
-    public func bootstrap() {
+    package func bootstrap() {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250),

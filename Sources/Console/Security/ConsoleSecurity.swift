@@ -1,24 +1,24 @@
-public import Foundation
+package import Foundation
 import Synchronization
 
 /// The console's secrets: the sign-in token (only when bound beyond loopback), the signed-in
 /// browser sessions, and the CSRF token every state-changing request carries. All live in
 /// memory except the token, which the host keeps in the data directory.
-public final class ConsoleSecurity: Sendable {
+package final class ConsoleSecurity: Sendable {
     /// Nil: bound to loopback, no sign-in.
     let token: String?
     /// Pages carry it (`<meta name="csrf-token">`, `GET /api/session`); a cross-site page cannot read it.
-    public let csrfToken: String
+    package let csrfToken: String
     /// Signed-in sessions and when each ends (12 hours after its sign-in).
     private let sessions = Mutex<[String: Date]>([:])
     static let sessionLifetime: TimeInterval = 12 * 3600
 
-    public init(token: String?) {
+    package init(token: String?) {
         self.token = token
         self.csrfToken = Self.randomToken()
     }
 
-    public var requiresSignIn: Bool { token != nil }
+    package var requiresSignIn: Bool { token != nil }
 
     /// `Authorization: Bearer <token>` matches.
     func acceptsBearer(_ header: String?) -> Bool {
@@ -48,7 +48,7 @@ public final class ConsoleSecurity: Sendable {
     }
 
     /// 32 random bytes as hex, from the system's secure generator.
-    public static func randomToken() -> String {
+    package static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
@@ -61,7 +61,7 @@ public final class ConsoleSecurity: Sendable {
 
     /// The data directory's console token, made (mode 0600) on first use: the token and
     /// whether it was just made (then the host prints it, once).
-    public static func token(at path: URL) throws -> (token: String, created: Bool) {
+    package static func token(at path: URL) throws -> (token: String, created: Bool) {
         if let text = try? String(contentsOf: path, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return (text.trimmingCharacters(in: .whitespacesAndNewlines), false)
         }

@@ -1,18 +1,18 @@
-public import HTTPTypes
-public import Hummingbird
+import HTTPTypes
+package import Hummingbird
 
 /// Sign-in (when the console is bound beyond loopback), CSRF on every state-changing request,
 /// and the headers that keep a page from loading anything but its own files.
-public struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
     let security: ConsoleSecurity
 
-    public init(_ security: ConsoleSecurity) {
+    package init(_ security: ConsoleSecurity) {
         self.security = security
     }
 
     static var sessionCookie: String { "engine_session" }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
             response = try await check(request, context: context, next: next)

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// The state lives in `BoundedChannelStateMachine` under a `Mutex`; continuations are resumed
 /// only after the lock is released.
-public final class BoundedChannel<Element: Sendable>: Sendable {
+package final class BoundedChannel<Element: Sendable>: Sendable {
     typealias SendWaiter = UnsafeContinuation<Void, any Error>
     typealias ReceiveWaiter = UnsafeContinuation<Element?, any Error>
     typealias StateMachine = BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter>
@@ -107,6 +107,6 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
 }
 
 /// `send` on a channel that was already finished.
-public struct ChannelFinishedError: Error, CustomStringConvertible {
+package struct ChannelFinishedError: Error, CustomStringConvertible {
     public var description: String { "send on a finished channel" }
 }

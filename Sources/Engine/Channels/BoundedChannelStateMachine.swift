@@ -7,7 +7,7 @@ import DequeModule
 ///
 /// Invariants: `buffer.count <= capacity`; senders wait only while the buffer is full;
 /// receivers wait only while it is empty.
-public struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
+package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
     public let capacity: Int
     private var buffer: Deque<Element> = []
     private var senders: Deque<(id: UInt64, element: Element, waiter: SendWaiter)> = []

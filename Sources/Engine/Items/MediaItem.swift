@@ -79,6 +79,7 @@ public struct MediaItem: Sendable {
 
 /// A playlist, feed, folder or prefix an item was collected from.
 public struct CollectionRef: Sendable, Hashable {
+    /// What kind of collection it is.
     public enum Kind: String, Sendable {
         case playlist, feed, folder, prefix, list
     }

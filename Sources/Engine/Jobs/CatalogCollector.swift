@@ -1,7 +1,7 @@
 /// The collector of a `download_only` or `reprocess` job: its one input is the catalog itself,
 /// and what it finds are the catalog items not yet stored, or (`stored`) those stored (of the
 /// job's sources or collections, if any).
-public struct CatalogCollector: JobCollector {
+package struct CatalogCollector: JobCollector {
     public static let input = "catalog"
     public let store: any JobStore
     public let scope: JobScope

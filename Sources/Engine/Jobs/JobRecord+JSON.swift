@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension JobRecord {
     /// The job as the CLI's `--json` and the console's `/api/` show it.

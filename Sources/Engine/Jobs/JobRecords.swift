@@ -58,6 +58,7 @@ public struct JobSpec: Sendable {
     }
 }
 
+/// A job as the store keeps it: what it does, its status, and who runs it.
 public struct JobRecord: Sendable {
     public var id: Int64
     public var type: JobType
@@ -277,6 +278,7 @@ public struct AttemptRecord: Sendable {
     }
 }
 
+/// What a command sent to a running job asks of it.
 public enum JobCommandKind: String, Sendable, CaseIterable, Codable {
     case pause, resume, cancel
     case retryItem = "retry_item"

@@ -4,6 +4,7 @@ import Foundation
 /// registered there is gone): their running items become `interrupted` (claimable again) and
 /// the jobs they held become `paused`, resumable.
 public enum JobRecovery {
+    /// What a recovery put back: items made claimable again, jobs left paused.
     public struct Report: Sendable {
         public var interruptedItems = 0
         public var pausedJobs: [Int64] = []

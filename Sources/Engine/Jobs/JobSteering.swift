@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 
 /// Pause, resume and cancel a job from any process (the CLI, the console): a job a live
 /// runner holds gets a command it acts on; one nobody runs is changed in the store directly.
-public struct JobSteering: Sendable {
+package struct JobSteering: Sendable {
     public let store: any EngineStore
 
     public init(store: any EngineStore) {
@@ -88,7 +88,7 @@ public struct JobSteering: Sendable {
     }
 }
 
-public enum JobSteeringError: Error, Sendable, CustomStringConvertible, Equatable {
+package enum JobSteeringError: Error, Sendable, CustomStringConvertible, Equatable {
     case notFound(job: Int64)
     /// The job's state does not allow the action (a finished job cannot be canceled).
     case illegal(job: Int64, status: JobStatus, action: String)

@@ -6,7 +6,7 @@ import Synchronization
 /// downloads already running have taken for their announced sizes, still holds it. Without
 /// the shared account, eight downloads of 1 GB would each see the same 3 GB free and all fail
 /// at two thirds.
-public final class DiskBudget: Sendable {
+package final class DiskBudget: Sendable {
     public let reserve: Int64
     private let freeSpace: @Sendable (String) throws -> Int64
     private let taken = Mutex<Int64>(0)

@@ -5,7 +5,7 @@ import DequeModule
 /// out at once, across every stage and job that uses it. A holder may take several at once (a
 /// codec that runs several threads counts each against the cpu lane); a request for more than
 /// the limit takes the whole lane.
-public struct LaneStateMachine<Waiter> {
+package struct LaneStateMachine<Waiter> {
     public let limit: Int
     public private(set) var inUse = 0
     private var waiters: Deque<(id: UInt64, weight: Int, waiter: Waiter)> = []

@@ -140,6 +140,7 @@ public struct CollectionFilter: Sendable, Equatable {
     }
 }
 
+/// A collection of the catalog (a playlist, feed, folder…) with its item counts and status.
 public struct CollectionRow: Sendable, Equatable {
     public var id: Int64
     public var source: String
@@ -168,6 +169,7 @@ public struct CollectionRow: Sendable, Equatable {
     }
 }
 
+/// One page of the catalog's collections, with how many there are in all and the sources they come from.
 public struct CollectionList: Sendable {
     public var total: Int
     public var rows: [CollectionRow]

@@ -5,7 +5,7 @@ extension SQLiteJobStore {
     /// A consistent copy of the database at `path`, written to `destination` while runners
     /// may be writing to it (`VACUUM INTO`: one read transaction's snapshot, not a copy of a
     /// live WAL database's file), through a read-only connection. The copy is its owner's only.
-    public static func snapshot(databaseAt path: String, to destination: String) throws {
+    package static func snapshot(databaseAt path: String, to destination: String) throws {
         unlink(destination)
         var configuration = Configuration()
         configuration.readonly = true
@@ -18,7 +18,7 @@ extension SQLiteJobStore {
 
     /// The files a database (a snapshot) records on a backend, each once: locator, SHA-256,
     /// size; read without writing to it.
-    public static func recordedFiles(inDatabaseAt path: String, backend: String) throws -> [(locator: String, sha256: String, size: Int64)] {
+    package static func recordedFiles(inDatabaseAt path: String, backend: String) throws -> [(locator: String, sha256: String, size: Int64)] {
         var configuration = Configuration()
         configuration.readonly = true
         return try DatabaseQueue(path: path, configuration: configuration).read { db in
@@ -35,7 +35,7 @@ extension SQLiteJobStore {
     }
 
     /// `PRAGMA integrity_check` of the database at `path`: "ok", or what is wrong.
-    public static func integrityCheck(at path: String) throws -> String {
+    package static func integrityCheck(at path: String) throws -> String {
         var configuration = Configuration()
         configuration.readonly = true
         return try DatabaseQueue(path: path, configuration: configuration).read { db in

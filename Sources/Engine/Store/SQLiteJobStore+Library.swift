@@ -13,7 +13,7 @@ extension SQLiteJobStore {
     /// `libraryItems` read through a read-only connection, without migrating, locking or
     /// creating anything: works on a data directory the user may only read. A database an
     /// older MediaEngine wrote (migrations pending) is opened normally, to be migrated.
-    public static func readLibraryItems(at path: String, includingUnstored: Bool = false) async throws -> [LibraryEntry] {
+    package static func readLibraryItems(at path: String, includingUnstored: Bool = false) async throws -> [LibraryEntry] {
         let queue = try readOnlyQueue(path)
         let pending = try await queue.read { db in
             !(try SQLiteMigrations.migrator.hasCompletedMigrations(db))

@@ -6,7 +6,7 @@ extension SQLiteJobStore {
     /// read-only connection without migrating or creating anything: for `engine run --dry-run`,
     /// which touches nothing. Items the catalog lacks (or a database that does not exist) are
     /// absent from the answer.
-    public static func lookUp(_ items: [MediaItem], inDatabaseAt path: String) throws -> [String: CatalogEntry] {
+    package static func lookUp(_ items: [MediaItem], inDatabaseAt path: String) throws -> [String: CatalogEntry] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         return try readOnlyQueue(path).read { db in
             guard try db.tableExists("items") else { return [:] }

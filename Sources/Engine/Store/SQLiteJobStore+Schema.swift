@@ -9,7 +9,7 @@ extension SQLiteJobStore {
     /// database it gives what a first start gives. With `from` (a migration): the statements
     /// that bring a database at that migration to the current one, as the program runs them
     /// (recorded from a scratch database migrated in memory), bookkeeping included.
-    public static func schemaSQL(from: String? = nil) throws -> String {
+    package static func schemaSQL(from: String? = nil) throws -> String {
         let migrator = SQLiteMigrations.migrator
         let queue = try DatabaseQueue()
         guard let from else {
@@ -26,7 +26,7 @@ extension SQLiteJobStore {
         guard migrator.migrations.contains(from) else { throw StoreError.unknownMigration(from, known: migrator.migrations) }
         try migrator.migrate(queue, upTo: from)
         let recorded = Mutex<[String]>([])
-        try queue.inDatabase { db in
+        queue.inDatabase { db in
             db.trace { event in
                 guard case .statement(let statement) = event else { return }
                 let sql = statement.sql.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -5,7 +5,7 @@ extension SQLiteJobStore {
     public static var schemaMigration: String { SQLiteMigrations.current }
 
     /// The SQLite library's version, as loaded.
-    public static func sqliteVersion() throws -> String {
+    package static func sqliteVersion() throws -> String {
         try DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") ?? "unknown" }
     }
 }
@@ -15,7 +15,7 @@ extension SQLiteJobStore {
     public static var knownMigrations: [String] { SQLiteMigrations.migrator.migrations }
 
     /// The migrations the database at `path` records, read without writing to it.
-    public static func appliedMigrations(at path: String) throws -> [String] {
+    package static func appliedMigrations(at path: String) throws -> [String] {
         var configuration = Configuration()
         configuration.readonly = true
         return try DatabaseQueue(path: path, configuration: configuration).read { db in

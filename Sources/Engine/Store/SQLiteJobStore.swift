@@ -6,7 +6,7 @@ import GRDB
 public final class SQLiteJobStore: CatalogStore {
     let pool: DatabasePool
     let writer: BatchedWriter
-    public let path: String
+    package let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`. A database written by a
     /// newer MediaEngine is refused with `StoreError.databaseTooNew`, untouched.
@@ -88,7 +88,7 @@ public final class SQLiteJobStore: CatalogStore {
     }
 
     /// Write transactions committed through this store (group commit: many writes each).
-    public var committedTransactions: Int { writer.committedTransactions }
+    package var committedTransactions: Int { writer.committedTransactions }
 
     // MARK: catalog
 

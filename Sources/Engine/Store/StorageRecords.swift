@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A storage backend as the store keeps it: its name, kind and settings (JSON, nothing
 /// secret), and how many file locations point at it.
@@ -55,6 +55,7 @@ public struct UploadTask: Sendable, Equatable {
     }
 }
 
+/// One part of a multipart upload in progress, as recorded so that a resumed upload skips it.
 public struct UploadedPart: Sendable, Equatable {
     public var number: Int
     public var etag: String

@@ -38,7 +38,7 @@ public protocol StoreImporting: StoreCopying {
 /// Every table of a store, parents before children (the order their rows can be inserted in),
 /// each with its primary key. The schema bookkeeping (`grdb_migrations`,
 /// `engine_migrations`) is each store's own and is not copied.
-public enum StoreTables {
+package enum StoreTables {
     public static let all: [(name: String, key: [String])] = [
         ("sources", ["id"]), ("collections", ["id"]), ("items", ["id"]), ("creators", ["id"]),
         ("item_creators", ["item_id", "position"]), ("collection_items", ["collection_id", "item_id"]),

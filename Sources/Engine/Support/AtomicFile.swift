@@ -59,6 +59,7 @@ public enum AtomicFile {
     }
 }
 
+/// Why a file could not be published under its final name.
 public enum AtomicFileError: Error, Sendable, CustomStringConvertible {
     /// Another file already has the name (only when not replacing).
     case exists(path: String)

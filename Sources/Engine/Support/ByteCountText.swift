@@ -1,5 +1,5 @@
 /// A byte count as people read it, in binary units: `812 bytes`, `1.5 KiB`, `42.0 MiB`.
-public enum ByteCountText {
+package enum ByteCountText {
     public static func format(_ count: Int64) -> String {
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(count)

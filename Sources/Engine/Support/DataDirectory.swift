@@ -114,6 +114,7 @@ public final class RunnerLock: Sendable {
     }
 }
 
+/// Why the data directory, or its runner lock, could not be had.
 public enum DataDirectoryError: Error, Sendable, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     case locked(path: String, pid: Int32?)

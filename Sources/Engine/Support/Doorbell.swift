@@ -3,7 +3,7 @@ import Synchronization
 /// A poll that can be cut short: `wait(upTo:)` sleeps until the timeout or the next `ring()`,
 /// whichever comes first. A ring wakes every waiter; a ring while nobody waits is kept for the
 /// next wait, so news that arrives between a check and the wait is never slept through.
-public final class Doorbell: Sendable {
+package final class Doorbell: Sendable {
     private struct State {
         var rung = false
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]

@@ -4,7 +4,7 @@ import Synchronization
 /// with the same content wait for each other's rendition instead of both making it.
 /// Waiters are resumed in arrival order, outside the lock; the lock is handed over, not
 /// released and re-taken.
-public final class KeyedLock<Key: Hashable & Sendable>: Sendable {
+package final class KeyedLock<Key: Hashable & Sendable>: Sendable {
     /// A key present is held; its value is who waits for it.
     private let held = Mutex<[Key: [CheckedContinuation<Void, Never>]]>([:])
 

@@ -1,7 +1,7 @@
 /// Library upkeep the console offers (the host wires the implementation, which reads and
 /// deletes library files): the answers are `engine maintenance duplicates --json` and
 /// `engine maintenance dedupe --json`.
-public protocol LibraryMaintenance: Sendable {
+package protocol LibraryMaintenance: Sendable {
     /// Assets stored twice on a backend, and library files no record knows.
     func duplicates() async throws -> JSONValue
     /// One copy per asset; with `dryRun` only the plan. Throws `MaintenanceRefused` while a
@@ -10,7 +10,7 @@ public protocol LibraryMaintenance: Sendable {
 }
 
 /// Why library upkeep will not run now (a job runs): a 409 in the console, exit 3 on the CLI.
-public struct MaintenanceRefused: Error, CustomStringConvertible, Sendable {
+package struct MaintenanceRefused: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }

@@ -1,10 +1,10 @@
-public import Foundation
+package import Foundation
 
 /// Where a job item's download is kept between attempts, so that the next one (after a
 /// crash, a stall, a dropped connection, a pause) continues it instead of starting over:
 /// `<temp>/item-<job item id>.part`, with its validator beside it (`.part.meta`). Only
 /// partials of items still open survive a runner's start or a job's end.
-public enum PartialDownloads {
+package enum PartialDownloads {
     static let prefix = "item-"
 
     public static func path(in temporaryDirectory: URL, jobItemID: Int64) -> String {

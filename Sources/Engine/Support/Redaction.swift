@@ -4,7 +4,7 @@ import Foundation
 /// `X-Amz-Signature` — out of every log line, error, summary and JSON output. The URL itself
 /// is kept whole where it must be used (the download, the catalog row in an owner-only
 /// database); everything shown is passed through here.
-public enum Redaction {
+package enum Redaction {
     public static let mask = "***"
 
     /// `url` with its user information and the values of secret-looking query parameters masked.

@@ -4,7 +4,7 @@ import Synchronization
 /// Names for temporary files, unique across processes: a random prefix drawn once per process
 /// and a counter. A UUID per name would read the system's random source each time (a
 /// syscall or three per item on Linux).
-public enum UniqueName {
+package enum UniqueName {
     private static let prefix = UUID().uuidString.prefix(13).lowercased()
     private static let counter = Atomic<Int>(0)
 

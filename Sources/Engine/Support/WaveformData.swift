@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 
 /// BBC audiowaveform's waveform data, which peaks.js reads: the binary `.dat` (version 2:
 /// version, flags with bit 0 for 8 bits, sample rate, samples per pixel, length, channels, each
 /// 32-bit little-endian, then the min/max pairs) and its JSON form.
-public struct WaveformData: Sendable, Equatable {
+package struct WaveformData: Sendable, Equatable {
     public var sampleRate: Int
     public var samplesPerPixel: Int
     /// 8 or 16.

@@ -24,7 +24,7 @@ final class LogFile: Sendable {
         state = Mutex((fd: fd, size: Int64(lseek(fd, 0, SEEK_END))))
     }
 
-    deinit { state.withLock { close($0.fd) } }
+    deinit { _ = state.withLock { close($0.fd) } }
 
     /// Starts appending this process's log to the profile's `logs/engine.log`.
     static func start(in directory: DataDirectory) {

@@ -1,5 +1,5 @@
 public import Engine
-public import Foundation
+import Foundation
 
 /// Turns inputs (playlist files or URLs, folders, media files or URLs) into items.
 /// Malformed entries become issues naming the input and line; they never stop collection.
@@ -19,6 +19,7 @@ public struct Collector: Sendable {
         self.sources = sources
     }
 
+    /// What an input named: its items in order, and the problems with its entries.
     public struct Collected: Sendable {
         public var items: [MediaItem] = []
         public var issues: [SourceIssue] = []

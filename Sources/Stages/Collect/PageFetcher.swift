@@ -1,6 +1,6 @@
 internal import CCurl
 internal import CMediaKernels
-public import Engine
+import Engine
 public import Foundation
 
 /// Fetches small text resources — a feed, a remote playlist, a catalog page — into memory
@@ -12,6 +12,7 @@ public import Foundation
 /// `If-None-Match` / `If-Modified-Since`: a `304 Not Modified` is answered from the kept copy
 /// without a body crossing the network.
 public final class PageFetcher: Sendable {
+    /// A fetched page's text.
     public struct Page: Sendable {
         public var text: String
         /// The server answered 304: `text` is the kept copy.

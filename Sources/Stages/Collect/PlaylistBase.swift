@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// Where a playlist lives, to resolve the relative locations it holds.
-public struct PlaylistBase: Sendable {
+package struct PlaylistBase: Sendable {
     /// The playlist's own URL (`file:///dir/list.m3u` or `https://host/list.m3u`).
     public let url: URL
 

@@ -1,7 +1,7 @@
-public import Foundation
+package import Foundation
 
 /// One entry a playlist or list names, before it becomes an item.
-public struct PlaylistEntry: Sendable, Equatable {
+package struct PlaylistEntry: Sendable, Equatable {
     /// Absolute URL (`file:///…` for local paths, resolved against the playlist's location).
     public var url: String
     public var title: String?
@@ -33,7 +33,7 @@ public struct PlaylistEntry: Sendable, Equatable {
 }
 
 /// What parsing found: the good entries, and one issue per malformed entry.
-public struct ParsedPlaylist: Sendable {
+package struct ParsedPlaylist: Sendable {
     public var title: String?
     public var entries: [PlaylistEntry] = []
     public var issues: [(line: Int, message: String)] = []

@@ -1,5 +1,5 @@
 /// The playlist and list formats the collectors read.
-public enum PlaylistFormat: String, Sendable, CaseIterable {
+package enum PlaylistFormat: String, Sendable, CaseIterable {
     case m3u, pls, xspf, plainList
     /// RSS 2.0 or Atom.
     case feed
@@ -42,7 +42,7 @@ public enum PlaylistFormat: String, Sendable, CaseIterable {
 }
 
 /// Media file extensions the folder scan picks up, and that mark an input as a media file.
-public enum MediaExtensions {
+package enum MediaExtensions {
     public static let all: Set<String> = [
         "mp3", "m4a", "aac", "flac", "wav", "ogg", "oga", "opus", "wma", "aif", "aiff", "alac",
         "mp4", "m4v", "mkv", "webm", "mov", "avi", "mpg", "mpeg", "ts", "wmv", "3gp",

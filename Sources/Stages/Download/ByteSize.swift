@@ -2,7 +2,7 @@ import Foundation
 
 /// Sizes as people write them for curl and rclone: `4096`, `500K`, `2M`, `1.5G` (powers of
 /// 1024; a trailing `B`, `iB` and any case accepted).
-public enum ByteSize {
+package enum ByteSize {
     public static func parse(_ text: String) -> Int64? {
         var body = Substring(text.trimmingCharacters(in: .whitespaces)).uppercased()[...]
         if body.hasSuffix("IB") { body = body.dropLast(2) } else if body.hasSuffix("B") { body = body.dropLast() }

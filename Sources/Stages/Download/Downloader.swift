@@ -1,7 +1,7 @@
 internal import CCurl
 internal import CMediaKernels
 public import Engine
-public import Foundation
+import Foundation
 
 /// Fetches file://, http:// and https:// URLs with libcurl into a file, taking the SHA-256 of
 /// the bytes as they arrive (in C, no second read). An HTTP download into a resumable file
@@ -21,6 +21,7 @@ public final class Downloader: Sendable {
         disk = DiskBudget(reserve: options.freeSpaceReserve, freeSpace: options.freeSpace)
     }
 
+    /// A finished download: the file's size and SHA-256, and how much of it came over the network this time.
     public struct Result: Sendable {
         /// The file's size.
         public var bytes: UInt64

@@ -1,5 +1,5 @@
 /// Why an export could not be written; each names the collection or file and the cause.
-public enum ExportError: Error, Sendable, CustomStringConvertible {
+package enum ExportError: Error, Sendable, CustomStringConvertible {
     case notReady(collection: String, reason: String)
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)

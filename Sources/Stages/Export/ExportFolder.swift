@@ -1,6 +1,6 @@
 internal import CMediaKernels
-public import Engine
-public import Foundation
+import Engine
+package import Foundation
 
 /// A collection exported as a folder: its files hard-linked from the library where the volume
 /// allows (copied otherwise), its cover art and playlist, and a manifest
@@ -9,7 +9,7 @@ public import Foundation
 /// rename (RENAME_EXCHANGE), so a reader (or a crash) sees the old export or the new, never a
 /// mix or none. A folder without a manifest is never replaced; one holding another
 /// collection of the same name makes this one `NAME (ID)`.
-public enum ExportFolder {
+package enum ExportFolder {
     public static let manifestName = ".media-engine-export.json"
 
     public enum Outcome: Sendable, Equatable {

@@ -1,4 +1,4 @@
-public import Engine
+package import Engine
 import Foundation
 
 /// What exporting one collection writes: its folder's name, the files in collection order
@@ -6,7 +6,7 @@ import Foundation
 /// when written), and a fingerprint of it all, which tells whether an existing export folder
 /// is still current without opening a media file (the cover comes from the files' contents,
 /// which their SHA-256 stand for).
-public struct ExportPlan: Sendable {
+package struct ExportPlan: Sendable {
     public struct File: Sendable, Equatable {
         /// The name in the export folder.
         public var name: String

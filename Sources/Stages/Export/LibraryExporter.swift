@@ -1,11 +1,11 @@
-public import Engine
-public import Foundation
+package import Engine
+package import Foundation
 
 /// Exports collections from the local library: as folders (`engine export --to`, the
 /// automatic export folders) or as one ZIP (`engine export --zip`, the console's download).
 /// Every collection's plan is made before anything is written, so a collection that is not
 /// ready stops the export whole.
-public struct LibraryExporter: CollectionExporter {
+package struct LibraryExporter: CollectionExporter {
     public let store: any EngineStore
     public let library: LocalLibrary
 

@@ -1,11 +1,11 @@
 internal import CMediaKernels
-public import Engine
-public import Foundation
+package import Engine
+package import Foundation
 
 /// Writes a ZIP archive into a sink as it goes: each file is read a chunk at a time off the
 /// cooperative pool, its CRC-32 taken on the way, and handed on; nothing of the archive is
 /// kept but its central directory (about 100 bytes an entry).
-public final class ZipArchiveStream<Sink: ByteSink> {
+package final class ZipArchiveStream<Sink: ByteSink> {
     private var writer = ZipStreamWriter()
     private let sink: Sink
     private let buffer = ChunkBuffer(size: 1 << 20)
@@ -77,7 +77,7 @@ final class ChunkBuffer: @unchecked Sendable {
 }
 
 /// A file an export writes (a ZIP): its chunks written off the cooperative pool.
-public final class FileSink: ByteSink {
+package final class FileSink: ByteSink {
     private let fd: Int32
     public let path: String
 

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// The records of a ZIP archive written front to back, never seeking back: each entry is a local
 /// header, its bytes stored as they are (media is compressed already) and a data descriptor with
@@ -11,7 +11,7 @@ public import Foundation
 /// it cannot stream an archive into an HTTP response, and store-only streaming is these few
 /// records (APPNOTE 6.3.10, sections 4.3 and 4.5.3). Python's `zipfile` reads back what it
 /// writes in the tests (every entry's bytes and CRC, a 5 GiB entry as ZIP64).
-public struct ZipStreamWriter: Sendable {
+package struct ZipStreamWriter: Sendable {
     /// Bytes written so far: where the next record starts.
     public private(set) var offset: UInt64 = 0
     private var centralDirectory: [UInt8] = []

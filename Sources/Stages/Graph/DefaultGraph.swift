@@ -1,8 +1,9 @@
 public import Engine
-public import Foundation
+import Foundation
 
 /// `--graph default`: collect → catalog → resolve → download → probe → store → process → transcode.
 public enum DefaultGraph {
+    /// What the default graph's stages are built with.
     public struct Options: Sendable {
         public var inputs: [String]
         public var limit: Int?

@@ -1,10 +1,10 @@
-public import Engine
+package import Engine
 import Logging
 import Synchronization
 
 /// Tallies an ingest run for its progress line and summary. It records nothing: outcomes are
 /// written by the job runtime under each item's lease.
-public final class IngestObserver: GraphObserver {
+package final class IngestObserver: GraphObserver {
     private let tally = Mutex(IngestTally())
     private let logger = Logger(label: "stages.ingest")
 

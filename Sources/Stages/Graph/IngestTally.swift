@@ -1,5 +1,5 @@
 /// Counts of an ingest run, as the summary and progress line show them.
-public struct IngestTally: Sendable {
+package struct IngestTally: Sendable {
     public struct Problem: Sendable {
         /// The item's URL (or the input and line for a collection issue).
         public var subject: String

@@ -1,10 +1,10 @@
-public import Engine
+package import Engine
 
 /// What a `reprocess` would do to one stored item, output by output: make what is missing,
 /// replace what was made from another key (naming which part changed: the input, the
 /// settings or the tools), remove what is no longer configured. The reprocess job's stages
 /// decide the same way, with the same keys (`ProcessorStage`, `TranscodeStage`).
-public struct ReprocessChange: Sendable, Equatable {
+package struct ReprocessChange: Sendable, Equatable {
     public enum Action: String, Sendable {
         case make, replace, remove
     }
@@ -27,7 +27,7 @@ public struct ReprocessChange: Sendable, Equatable {
 
 /// Plans a `reprocess` of stored items under a rendition plan and a processor plan; a plan that
 /// is nil (renditions or processors turned off) leaves those outputs as they are.
-public struct ReprocessPlanner: Sendable {
+package struct ReprocessPlanner: Sendable {
     public let renditions: RenditionPlan?
     public let processors: ProcessorPlan?
     public let store: any CatalogStore

@@ -1,4 +1,4 @@
-public import Engine
+import Engine
 public import Foundation
 
 /// Finds every candidate for an item across the configured sources — the item's own URL (a

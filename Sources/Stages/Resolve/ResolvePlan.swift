@@ -20,6 +20,7 @@ public struct ResolvePlan: Sendable, Codable, Equatable {
     public var minConfidence = 0.85
     public var durationTolerance = 5.0
 
+    /// A source the ranking resolver searches, and how to read its answers.
     public struct Source: Sendable, Codable, Equatable {
         public var name: String
         /// A search URL template (`{title}`, `{creator}`, `{creators}`, `{query}`, `{duration}`);

@@ -1,9 +1,9 @@
-public import Foundation
+import Foundation
 
 /// The resolver's reasoning for one item, kept with its job item: every candidate with its
 /// scores and verdict, the searches that failed, and the candidates that failed after being
 /// chosen (their source demoted for the item).
-public struct ResolveTrace: Sendable, Codable, Equatable {
+package struct ResolveTrace: Sendable, Codable, Equatable {
     public struct Candidate: Sendable, Codable, Equatable {
         public var source: String
         /// Redacted (no password or token).

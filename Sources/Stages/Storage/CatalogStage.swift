@@ -84,7 +84,7 @@ public struct CatalogStage: ItemStage {
     }
 }
 
-public enum CatalogError: Error, Sendable, CustomStringConvertible {
+package enum CatalogError: Error, Sendable, CustomStringConvertible {
     /// A stored item (`reprocess`) whose original the library does not hold.
     case originalMissing(item: String, path: String?)
 

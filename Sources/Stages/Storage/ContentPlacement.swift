@@ -1,4 +1,4 @@
-public import Engine
+import Engine
 
 /// Puts one content on a backend once, across the items and processes that have it: the
 /// store's content claim (`CatalogStore.claimContent`) for the item's attempt, asked again

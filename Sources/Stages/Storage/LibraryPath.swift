@@ -2,7 +2,7 @@ import Foundation
 
 /// Library locators: `<source>/<first_creator>/<title>.<ext>`, each part sanitized so that no
 /// input can leave the library or hide a file, and names stay readable.
-public enum LibraryPath {
+package enum LibraryPath {
     /// Longest file or folder name in UTF-8 bytes, leaving room under NAME_MAX (255) for a
     /// disambiguating suffix and extension.
     public static let maxComponentBytes = 180

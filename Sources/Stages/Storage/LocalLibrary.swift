@@ -154,7 +154,7 @@ final class KnownFolders: Sendable {
     func forget(_ folder: String) -> Bool { folders.withLock { $0.removeValue(forKey: folder) != nil } }
 }
 
-public enum StorageError: Error, Sendable, CustomStringConvertible {
+package enum StorageError: Error, Sendable, CustomStringConvertible {
     case outsideLibrary(locator: String)
     case taken(locator: String)
     case cannotWrite(path: String, reason: String)

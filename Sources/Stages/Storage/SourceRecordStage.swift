@@ -29,7 +29,7 @@ public struct SourceRecordStage: OriginalStage {
     }
 }
 
-public enum SourceRecordError: ClassifiedError, Sendable, CustomStringConvertible {
+package enum SourceRecordError: ClassifiedError, Sendable, CustomStringConvertible {
     case notInBackend(item: String, url: String)
 
     public var kind: ItemErrorKind { .config }

@@ -69,7 +69,7 @@ public struct UploadStage: ItemStage {
     }
 }
 
-public enum UploadError: Error, Sendable, CustomStringConvertible {
+package enum UploadError: Error, Sendable, CustomStringConvertible {
     case missingFile(item: String, locator: String)
 
     public var description: String {

@@ -2,7 +2,7 @@ internal import CCurl
 internal import CFFmpeg
 
 /// The versions of the C libraries this build runs on (as loaded, not as compiled against).
-public enum RuntimeVersions {
+package enum RuntimeVersions {
     /// FFmpeg's version and its libavformat and libavcodec versions.
     public static var libav: String {
         "FFmpeg \(String(cString: av_version_info())) (libavformat \(dotted(avformat_version())), libavcodec \(dotted(avcodec_version())))"

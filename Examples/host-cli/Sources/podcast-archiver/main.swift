@@ -77,21 +77,18 @@ interrupt.setEventHandler {
 }
 interrupt.resume()
 
-/// Progress, from the graph's events: one line per episode.
-struct Progress: GraphObserver {
-    func graph(_ event: GraphEvent<MediaItem>) async {
+// Progress, from the run's events (the job runs as they are read): one line per episode.
+var end: JobRunEnd = .incomplete
+do {
+    for try await event in run.events() {
         switch event {
-        case .completed(let item): print("archived: \(item.title)")
-        case .skipped(_, let item, let reason): print("skipped: \(item.title) (\(reason))")
-        case .failed(let stage, let item, let error): print("failed: \(item.title) in \(stage): \(error)")
-        default: break
+        case .item(.completed(let item)): print("archived: \(item.title)")
+        case .item(.skipped(_, let item, let reason)): print("skipped: \(item.title) (\(reason))")
+        case .item(.failed(let stage, let item, let error)): print("failed: \(item.title) in \(stage): \(error)")
+        case .item: break
+        case .ended(let how): end = how
         }
     }
-}
-
-let end: JobRunEnd
-do {
-    end = try await run.run(observer: Progress())
 } catch {
     fail("job \(job.id): \(error)")
 }

@@ -1,5 +1,5 @@
-public import Engine
-public import Foundation
+import Engine
+import Foundation
 
 /// Pages through one level of a catalog source. Paging stops when the source says there is no
 /// more (`has_more` false, no next cursor; without `has_more`, an empty page), when a whole page

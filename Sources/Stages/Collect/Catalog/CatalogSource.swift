@@ -58,6 +58,7 @@ public struct CatalogSource: Sendable, Codable, Equatable {
         }
     }
 
+    /// How a catalog's API hands out its pages: by page number, by offset, or by a cursor the last page gave.
     public enum Paging: String, Sendable, Codable, CaseIterable {
         case page, offset, cursor
     }

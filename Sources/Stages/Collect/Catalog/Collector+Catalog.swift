@@ -1,5 +1,5 @@
 public import Engine
-public import Foundation
+import Foundation
 
 /// `catalog:NAME` and `catalog:NAME/ID` inputs: web catalogs defined in `sources:`.
 extension Collector {

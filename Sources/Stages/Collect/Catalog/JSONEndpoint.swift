@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What catalog levels and resolver searches share: a URL template filled with URL-encoded
 /// values, and headers whose `$NAME` values come from the environment.

@@ -1,4 +1,4 @@
-public import Engine
+import Engine
 import Foundation
 
 /// A path into a JSON document: `data.items`, `artists[].name` (each element of a list),

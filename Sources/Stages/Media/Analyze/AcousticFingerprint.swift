@@ -1,9 +1,9 @@
-public import Engine
+package import Engine
 
 /// The fingerprint processor's result: Chromaprint's compressed base64 fingerprint of the
 /// first 120 s, as `fpcalc` prints it (the same converter to 16-bit mono at Chromaprint's rate,
 /// the same algorithm), with the duration in whole seconds as fpcalc gives it.
-public struct AcousticFingerprint: Sendable, Equatable {
+package struct AcousticFingerprint: Sendable, Equatable {
     public static let processor = "fingerprint"
     public static let version = 1
     /// fpcalc's default `-length`.

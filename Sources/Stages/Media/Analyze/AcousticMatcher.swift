@@ -1,12 +1,12 @@
 internal import CMediaKernels
-public import Engine
+package import Engine
 
 /// Which fingerprints are the same recording (in different encodings, or cut differently): the
 /// share of equal bits between two fingerprints' 32-bit values at their best alignment (within
 /// ±15 s), about 0.5 for unrelated audio and near 1 for the same recording. Pairs are scored only
 /// when they share some exact values (an index, so that a large library is not compared pair by
 /// pair), and grouped transitively.
-public enum AcousticMatcher {
+package enum AcousticMatcher {
     /// The default similarity from which two fingerprints are one recording.
     public static let threshold = 0.8
     /// Fingerprint values per second (Chromaprint's frames of 4,096 samples at 11,025 Hz, a third apart).

@@ -1,11 +1,11 @@
 internal import CMediaKernels
-public import Engine
+import Engine
 import Foundation
 
 /// Runs the processors over one decode of a file's audio (`mk_analyze`): the best audio stream
 /// decoded once, converted once to float, each processor fed every frame. Damaged input is
 /// tolerated as the transcode tolerates it; what was tolerated comes back as warnings.
-public struct AudioAnalyzer: Sendable {
+package struct AudioAnalyzer: Sendable {
     /// What one decode measured.
     public struct Analysis: Sendable {
         public var sampleRate: Int
@@ -93,7 +93,7 @@ public struct AudioAnalyzer: Sendable {
 }
 
 /// Why a file could not be analyzed: one line naming the file and the cause.
-public enum AnalyzeError: Error, Sendable, CustomStringConvertible {
+package enum AnalyzeError: Error, Sendable, CustomStringConvertible {
     case failed(input: String, reason: String)
 
     public var description: String {

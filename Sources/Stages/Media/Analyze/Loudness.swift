@@ -1,11 +1,11 @@
-public import Engine
+package import Engine
 import Foundation
 
 /// The loudness processor's result (EBU R 128, measured with libebur128): integrated loudness,
 /// loudness range, sample and true peak, the ReplayGain 2.0 track gain and peak (reference
 /// −18 LUFS; the peak is the true peak), and the histogram of the track's 400 ms gating blocks,
 /// from which an album's loudness is computed without decoding again (`Loudness.album`).
-public struct Loudness: Sendable, Equatable {
+package struct Loudness: Sendable, Equatable {
     public static let processor = "loudness"
     /// Bumped whenever what the processor computes changes.
     public static let version = 1

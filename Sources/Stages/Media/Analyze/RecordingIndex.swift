@@ -1,4 +1,4 @@
-public import Engine
+import Engine
 import Foundation
 
 /// What `on_same_recording` does with an incoming item whose fingerprint matches a recording

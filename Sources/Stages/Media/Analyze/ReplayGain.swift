@@ -1,10 +1,10 @@
-public import Engine
+package import Engine
 import Foundation
 
 /// What a rendition's ReplayGain tags say: the original's track loudness, and its album's —
 /// the item's one collection, once every item of it has a measurement (an album of some
 /// tracks only would be another album) — computed from the tracks' block histograms.
-public struct ReplayGain: Sendable {
+package struct ReplayGain: Sendable {
     public var track: Loudness?
     public var album: (gain: Double?, peak: Double)?
 

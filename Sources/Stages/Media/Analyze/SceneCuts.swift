@@ -1,12 +1,12 @@
 internal import CMediaKernels
-public import Engine
+package import Engine
 import Foundation
 
 /// The scenes processor's result: where a video cuts from one scene to the next, each cut with
 /// its score (ffmpeg scdet's, 0–100), computed in one decode; and a JPEG poster of each scene's
 /// first frame (at most one every `posterEvery` seconds within a scene when that is set),
 /// `posterWidth` wide, kept beside the original as file assets of kind `poster`.
-public struct SceneCuts: Sendable, Equatable {
+package struct SceneCuts: Sendable, Equatable {
     public static let processor = "scenes"
     public static let version = 1
     /// scdet's default threshold.

@@ -1,11 +1,11 @@
-public import Engine
-public import Foundation
+package import Engine
+package import Foundation
 
 /// The peaks processor's result: a mono waveform as BBC audiowaveform computes it (the
 /// channels' 16-bit samples averaged, min and max per `samplesPerPixel` frames), which
 /// peaks.js reads as the binary `.dat` (version 2) or its JSON form, at 8 or 16 bits; and a
 /// short overview (at most 1,000 pairs) for a seek bar, kept in the result.
-public struct WaveformPeaks: Sendable, Equatable {
+package struct WaveformPeaks: Sendable, Equatable {
     public static let processor = "peaks"
     public static let version = 1
     public static let defaultSamplesPerPixel = 256

@@ -6,7 +6,7 @@ import Foundation
 /// them as UTF-8 (certain when valid), GBK, Big5 or Shift-JIS, choosing by how plausible each
 /// reading is — as foobar2000 and mutagen-based taggers do. When no reading stands out, the
 /// Latin-1 text stays and the reading is marked uncertain.
-public enum LegacyTagText {
+package enum LegacyTagText {
     public struct Reading: Sendable, Equatable {
         public var text: String
         /// The encoding the text was read as (`Latin-1` when kept); nil when the value was not

@@ -1,6 +1,7 @@
 /// What probing a media file found: the container and each stream, with the values ffprobe
 /// would report for them (same names, same units).
 public struct ProbeResult: Sendable {
+    /// A ratio as libav keeps it (frame rates, time bases, aspect ratios): shown `num/den`, as ffprobe does.
     public struct Rational: Sendable, Hashable, CustomStringConvertible {
         public let num: Int32
         public let den: Int32
@@ -8,6 +9,7 @@ public struct ProbeResult: Sendable {
         public var value: Double? { den == 0 ? nil : Double(num) / Double(den) }
     }
 
+    /// The container, as ffprobe's `format` section reports it.
     public struct Format: Sendable {
         public var filename: String
         public var formatName: String
@@ -22,6 +24,7 @@ public struct ProbeResult: Sendable {
         public var tags: [MediaTag]
     }
 
+    /// One stream, as ffprobe's `streams` section reports it.
     public struct Stream: Sendable {
         public var index: Int
         public var codecName: String?
@@ -77,6 +80,7 @@ public struct ProbeResult: Sendable {
         return .other
     }
 
+    /// What kind of media a file is, from its streams.
     public enum MediaKind: String, Sendable {
         case audio, video, other
     }

@@ -3,6 +3,7 @@ public import Engine
 /// How to make one rendition: container, and what to do with video and audio. Built-in
 /// profiles have names (`aac-128k`, `h264-720p`, `thumbnail`…); every field can be overridden.
 public struct TranscodeProfile: Sendable, Equatable {
+    /// What happens to a stream kind (video or audio): left out, encoded anew, or copied as it is.
     public enum StreamMode: Int32, Sendable {
         case drop = 0, encode = 1, copy = 2
     }

@@ -20,6 +20,7 @@ import Foundation
 /// download into its temp space and recorded as assets without a location, for the upload
 /// stage after it (`TranscodeStage+Upload.swift`).
 public struct TranscodeStage: ItemStage {
+    /// Where the stage puts the renditions it makes.
     public enum Output: Sendable {
         /// Beside the stored original in the library.
         case library

@@ -8,6 +8,7 @@ import Foundation
 /// tolerates it (skipped packets, an input that ends early); what was tolerated comes back as
 /// warnings, one line each, for the caller to record.
 public struct Transcoder: Sendable {
+    /// Called as the input is read: seconds done of the input's total.
     public typealias Progress = @Sendable (_ done: Double, _ total: Double) -> Void
 
     public init() {

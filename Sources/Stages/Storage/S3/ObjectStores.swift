@@ -1,4 +1,4 @@
-public import Engine
+package import Engine
 import Foundation
 
 /// The S3 clients of the named backends, for the stages that read from a bucket (the S3
@@ -6,7 +6,7 @@ import Foundation
 public typealias ObjectStores = @Sendable (_ backend: String) async throws -> S3Client
 
 /// An `s3://BACKEND/KEY` URL, as the S3 collector writes items' URLs.
-public struct ObjectURL: Sendable, Equatable {
+package struct ObjectURL: Sendable, Equatable {
     public var backend: String
     public var key: String
 
@@ -52,7 +52,7 @@ struct BucketCollector {
 
 /// The source of an `s3://` item: a presigned GET URL (an hour) the downloader fetches as any
 /// other, resumable and capped alike.
-public struct BucketResolver: Resolver {
+package struct BucketResolver: Resolver {
     let objectStores: ObjectStores
 
     public init(objectStores: @escaping ObjectStores) {

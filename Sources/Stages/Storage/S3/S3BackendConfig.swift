@@ -3,6 +3,7 @@ public import Foundation
 /// An S3-compatible backend's settings, as kept in `storage_backends.config` (JSON): nothing
 /// secret — the credentials are named by `credentialEnvPrefix` and read from the environment.
 public struct S3BackendConfig: Codable, Sendable, Equatable {
+    /// How a bucket is named in the request URL.
     public enum Addressing: String, Codable, Sendable {
         /// `https://endpoint/bucket/key` (MinIO, moto, most self-hosted stores).
         case path

@@ -117,6 +117,7 @@ public final class S3Client: Sendable {
 
     // MARK: multipart
 
+    /// One uploaded part of a multipart upload: its number, ETag and size.
     public struct Part: Sendable, Equatable {
         public var number: Int
         public var etag: String

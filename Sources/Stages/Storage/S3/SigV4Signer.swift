@@ -1,11 +1,11 @@
 internal import CMediaKernels
-public import Foundation
+package import Foundation
 
 /// AWS Signature Version 4: header-signed requests (with `x-amz-content-sha256`, as S3 wants)
 /// and presigned query strings. Our own signer, not libcurl's (Debian 12's 7.88 hashes only
 /// POSTFIELDS, so a streamed PUT would not verify); checked against AWS's published vectors
 /// and against botocore's signer.
-public struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     /// One request as it is signed. `path` is the canonical path, already percent-encoded
     /// (`encodePath`); `query` holds raw names and values (encoded when canonicalized).
     public struct Request: Sendable {
