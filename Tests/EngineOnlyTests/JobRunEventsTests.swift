@@ -40,21 +40,34 @@ import Testing
         }
     }
 
-    static func store() throws -> (SQLiteJobStore, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString).sqlite").path
-        return (try SQLiteJobStore(path: path), path)
+    /// Each test's own folder: the store, and the runs' temp space (a run sweeps partial
+    /// downloads its store does not know out of it).
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString)")
+
+    func store() throws -> (SQLiteJobStore, String) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return (try SQLiteJobStore(path: folder.appendingPathComponent("engine.sqlite").path), folder.path)
     }
 
-    static func remove(_ path: String) { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
+    static func remove(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
     func run(_ store: SQLiteJobStore, job: Int64, stage: Gate) -> JobRun {
         JobRun(
             store: store, jobID: job, runner: JobRecovery.newRunnerID(), stages: [stage], collector: Counting(), lanes: Lanes(),
-            temporaryDirectory: FileManager.default.temporaryDirectory)
+            temporaryDirectory: folder)
+    }
+
+    /// Waits (at most 20 s) until `condition` holds.
+    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<1000 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
     }
 
     @Test func theEventsOfARunEndWithHowItEnded() async throws {
-        let (store, path) = try Self.store()
+        let (store, path) = try store()
         defer { Self.remove(path) }
         let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["7", "5"], stages: ["gate"]))
         var completed: [String] = [], last: JobRunEvent?, afterEnd = 0
@@ -70,7 +83,7 @@ import Testing
     }
 
     @Test func aPausedRunEndsPausedAndTheNextRunDoesTheRest() async throws {
-        let (store, path) = try Self.store()
+        let (store, path) = try store()
         defer { Self.remove(path) }
         let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["20"], stages: ["gate"]))
         let gate = Gate(open: 3)
@@ -101,7 +114,7 @@ import Testing
     }
 
     @Test func cancellingTheReaderLeavesTheJobPausedAndResumable() async throws {
-        let (store, path) = try Self.store()
+        let (store, path) = try store()
         defer { Self.remove(path) }
         let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["10"], stages: ["gate"]))
         let gate = Gate(open: 2)
@@ -112,20 +125,34 @@ import Testing
             }
             return count
         }
-        while gate.seen.load(ordering: .relaxed) < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await eventually { gate.seen.load(ordering: .relaxed) >= 3 })
         reader.cancel()
-        await #expect(throws: CancellationError.self) { try await reader.value }
         gate.release()
-        // The run stops in the background: the job is left paused, not running.
-        var status = try await store.job(job.id)?.status
-        for _ in 0..<1000 where status != .paused {
-            try await Task.sleep(for: .milliseconds(20))
-            status = try await store.job(job.id)?.status
-        }
-        #expect(status == .paused)
+        await #expect(throws: CancellationError.self) { try await reader.value }
+        // The reader learns of its cancellation once the run has stopped: the job is paused.
+        #expect(try await store.job(job.id)?.status == .paused)
         var end: JobRunEnd?
         for try await event in run(store, job: job.id, stage: Gate()).events() { if case .ended(let how) = event { end = how } }
         #expect(end == .finished(.completed))
+        #expect(try await store.counters(jobID: job.id).open == 0)
+    }
+
+    @Test func aReaderThatStopsReadingStopsTheRunInsteadOfHangingIt() async throws {
+        let (store, path) = try store()
+        defer { Self.remove(path) }
+        let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["30"], stages: ["gate"]))
+        let gate = Gate(open: 6)
+        for try await event in run(store, job: job.id, stage: gate).events(buffer: 1) {
+            if case .item(.completed) = event { break }  // the iterator is dropped here, its buffer full
+        }
+        gate.release()
+        #expect(try await eventually { try await store.job(job.id)?.status == .paused }, "the run stopped and left the job paused")
+        var end: JobRunEnd?, completed = 0
+        for try await event in run(store, job: job.id, stage: Gate()).events() {
+            if case .item(.completed) = event { completed += 1 }
+            if case .ended(let how) = event { end = how }
+        }
+        #expect(end == .finished(.completed) && completed > 0)
         #expect(try await store.counters(jobID: job.id).open == 0)
     }
 }

@@ -26,7 +26,7 @@ extension ItemStage {
 /// Thrown by a stage that gives the item back before its work began, because the run is
 /// stopping (`StageContext.isStopping`) while the item waited: the item goes back to the
 /// job's queue, as one that never reached the stage.
-package struct ItemReleased: Error, Sendable {
+public struct ItemReleased: Error, Sendable {
     public init() {}
 }
 

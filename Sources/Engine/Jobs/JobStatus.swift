@@ -49,7 +49,7 @@ extension ItemStatus {
 }
 
 /// A job status change the machine refuses: names the job and both statuses.
-package struct IllegalTransition: Error, Sendable, CustomStringConvertible {
+public struct IllegalTransition: Error, Sendable, CustomStringConvertible {
     public let subject: String
     public let from: String
     public let to: String

@@ -1,8 +1,8 @@
-package import Engine
+public import Engine
 
 /// The head of the default graph: collects every input in order, drops items already emitted
 /// (same source and remote id), and stops after `limit` items.
-package struct CollectorSource: ItemSource {
+public struct CollectorSource: ItemSource {
     public let inputs: [String]
     public let limit: Int?
     public let collector: Collector

@@ -1,8 +1,8 @@
-package import Engine
+public import Engine
 
 /// Why a download failed; each message names the URL (or path) and the cause. URLs are kept
 /// redacted (`Redaction.url`): no password or token reaches a message.
-package enum DownloadError: Error, Sendable, CustomStringConvertible {
+public enum DownloadError: Error, Sendable, CustomStringConvertible {
     case http(url: String, status: Int, retryAfter: Duration?)
     case timedOut(url: String, reason: String)
     /// Connected, then no bytes for `seconds`.

@@ -38,7 +38,7 @@ public final class TransferProgress: Sendable {
 
 /// The downloads of this process in flight, and the bytes all of them have received: what a
 /// progress display samples a few times a second.
-package final class TransferRegistry: Sendable {
+public final class TransferRegistry: Sendable {
     public static let shared = TransferRegistry()
     private let state = Mutex<(active: [ObjectIdentifier: TransferProgress], finishedBytes: Int64)>(([:], 0))
 

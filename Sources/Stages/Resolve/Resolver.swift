@@ -34,7 +34,7 @@ public struct DirectResolver: Resolver {
 }
 
 /// Why no source could be chosen.
-package struct ResolveError: Error, CustomStringConvertible {
+public struct ResolveError: Error, CustomStringConvertible {
     public let item: String
     public let reason: String
     public var description: String { "\(item): \(reason)" }

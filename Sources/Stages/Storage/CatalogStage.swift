@@ -84,7 +84,8 @@ public struct CatalogStage: ItemStage {
     }
 }
 
-package enum CatalogError: Error, Sendable, CustomStringConvertible {
+/// Why the catalog stage failed an item: a stored item to reprocess whose original is missing.
+public enum CatalogError: Error, Sendable, CustomStringConvertible {
     /// A stored item (`reprocess`) whose original the library does not hold.
     case originalMissing(item: String, path: String?)
 

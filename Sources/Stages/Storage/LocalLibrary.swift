@@ -154,7 +154,8 @@ final class KnownFolders: Sendable {
     func forget(_ folder: String) -> Bool { folders.withLock { $0.removeValue(forKey: folder) != nil } }
 }
 
-package enum StorageError: Error, Sendable, CustomStringConvertible {
+/// Why an item could not be placed in the library: its name leaves the library, is taken, or the file system refused.
+public enum StorageError: Error, Sendable, CustomStringConvertible {
     case outsideLibrary(locator: String)
     case taken(locator: String)
     case cannotWrite(path: String, reason: String)

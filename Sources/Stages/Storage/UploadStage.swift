@@ -69,7 +69,8 @@ public struct UploadStage: ItemStage {
     }
 }
 
-package enum UploadError: Error, Sendable, CustomStringConvertible {
+/// Why an item has nothing to upload: the library does not hold the file its store row names.
+public enum UploadError: Error, Sendable, CustomStringConvertible {
     case missingFile(item: String, locator: String)
 
     public var description: String {
