@@ -14,7 +14,9 @@ APT_PACKAGES=(
   ffmpeg            # ffprobe/ffmpeg: the reference peers in tests and benchmarks
   chromium chromium-driver   # the real browser that drives the console in tests
   postgresql-15 postgresql-client-15   # the shared store's server: tests start throwaway clusters
-  sqlite3           # the glue script the ingest benchmark compares with
+  sqlite3           # the glue script the ingest benchmark compares with; release upgrades' database backups
+  binutils          # objcopy: scripts/release.sh strips the program's debug info
+  curl              # the release smoke test asks the console
   iproute2          # ip netns and veth links: the partition test gives each worker a machine of its own
 )
 PIP_PACKAGES=(

@@ -3,7 +3,7 @@ import Stages
 
 /// `engine --version`: the program, the schema it writes and the libraries it runs on.
 enum ProgramVersion {
-    static let number = "0.11.0"
+    static let number = "0.12.0"
 
     static var text: String {
         [
