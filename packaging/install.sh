@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Installs this MediaEngine release:
 #
-#   ./install.sh [--prefix DIR] [--data-dir DIR] [--profile NAME] [--port N] [--no-start]
+#   ./install.sh [--prefix DIR] [--data-dir DIR] [--profile NAME] [--port N] [--store S] [--no-start]
 #
 # Verifies every file against SHA256SUMS first (a damaged release writes nothing), installs the
 # program into DIR (default /opt/media-engine, /opt/media-engine-NAME for a profile) apart from
 # the data directory (default /var/lib/media-engine; `DIR/data` links to the profile's folder
 # there), gives the profile its example config when it has none (config/dev.yaml for `dev`,
-# config/prod.yaml otherwise; --port sets its console port), writes the systemd units, starts
+# config/prod.yaml otherwise; --port sets its console port, --store its store: a database file or
+# a postgres:// URL, the password in ENGINE_STORE_PASSWORD), writes the systemd units, starts
 # the service (systemd, else in the background) and runs the smoke test against it.
 set -euo pipefail
 SCRIPT=install.sh
 release=$(cd "$(dirname "$0")" && pwd)
 . "$release/lib/release-lib.sh"
 
-prefix="" data_dir=/var/lib/media-engine profile="" port="" start=1
+prefix="" data_dir=/var/lib/media-engine profile="" port="" store="" start=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) prefix=$2; shift 2 ;;
     --data-dir) data_dir=$2; shift 2 ;;
     --profile) profile=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
+    --store) store=$2; shift 2 ;;
     --no-start) start=0; shift ;;
     *) die "unknown argument '$1' (see the top of install.sh)" 2 ;;
   esac
@@ -41,32 +43,38 @@ install_program "$release" "$prefix"
 DATA_DIR=$data_dir PROFILE=$profile
 PROFILE_DIR=$data_dir${profile:+/profiles/$profile}
 mkdir -p "$PROFILE_DIR" && chmod 700 "$PROFILE_DIR"
-cat > "$prefix/install.conf" <<CONF
-# Written by install.sh: where this installation's data is (read by upgrade.sh and test/smoke.sh).
-DATA_DIR='$DATA_DIR'
-PROFILE='$PROFILE'
-PROFILE_DIR='$PROFILE_DIR'
-CONF
+write_install_conf "$prefix"
+read_install_conf "$prefix"
 ln -sfn "$PROFILE_DIR" "$prefix/data"
 
 # The profile's config: the release's example, never over one that is there.
 if [ ! -f "$PROFILE_DIR/config.yaml" ]; then
   example=$release/config/prod.yaml
   [ "$profile" = dev ] && example=$release/config/dev.yaml
-  sed ${port:+-e "s/^console_port: .*/console_port: $port/"} "$example" > "$PROFILE_DIR/config.yaml"
+  sed ${port:+-e "s/^console_port: .*/console_port: $port/"} ${store:+-e "s|^store: .*|store: $store|"} "$example" > "$PROFILE_DIR/config.yaml"
   chmod 600 "$PROFILE_DIR/config.yaml"
 fi
 
 write_serve_unit "$prefix"
+if systemd_runs; then
+  # systemd runs this machine: the service is its unit, started now and at every boot.
+  ln -sfn "$prefix/systemd/$(unit_name).service" "/etc/systemd/system/$(unit_name).service"
+  systemctl daemon-reload
+  if [ "$start" = 1 ]; then systemctl enable "$(unit_name).service" > /dev/null 2>&1; fi
+fi
 say "installed MediaEngine $version"
-say "  program:  $prefix (bin/engine, graphs, demo catalog, schema files, test/smoke.sh)"
+say "  program:  $prefix (bin/engine, graphs, demo catalog, test/smoke.sh, RELEASE_INFO.txt)"
 say "  data:     $PROFILE_DIR ($prefix/data links to it; config $PROFILE_DIR/config.yaml)"
 say "  units:    $prefix/systemd/$(unit_name).service (console and runner), media-engine-worker${profile:+-$profile}.service (runner only)"
 if [ "$start" = 0 ]; then
-  say "not started (--no-start): start it with systemd or $prefix/upgrade.sh --start --prefix $prefix"
+  say "not started (--no-start): systemctl enable --now $(unit_name).service, or without systemd: nohup $prefix/bin/engine serve --data-dir $DATA_DIR${PROFILE:+ --profile $PROFILE} &"
   exit 0
 fi
 service_start "$prefix"
-uses_systemd || say "  service:  started in the background (no systemd here): pid $(cat "$prefix/run/serve.pid"), log $prefix/logs/serve.log"
+if uses_systemd; then
+  say "  service:  $(unit_name).service (systemd), enabled and started"
+else
+  say "  service:  started in the background (no systemd here): pid $(cat "$prefix/run/serve.pid"), log $prefix/logs/serve.log"
+fi
 "$prefix/test/smoke.sh" --prefix "$prefix" || die "the smoke test failed against the new installation (see above; the service log: $prefix/logs/serve.log)"
 say "  console:  http://127.0.0.1:$(setting "$prefix" console_port)/"

@@ -26,26 +26,45 @@ verify_release() {
     die "$dir: the release is damaged or was altered (the files above do not match SHA256SUMS); nothing was installed"
   fi
   listed=$(sed 's/^[0-9a-f]*  //' "$dir/SHA256SUMS" | sort)
-  present=$(cd "$dir" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | sort)
+  present=$(cd "$dir" && find . ! -type d ! -name SHA256SUMS | sed 's|^\./||' | sort)
   if [ "$listed" != "$present" ]; then
     die "$dir: files not in SHA256SUMS: $(comm -13 <(echo "$listed") <(echo "$present") | tr '\n' ' ')— nothing was installed"
   fi
 }
 
-# The installation's settings: DATA_DIR, PROFILE, PROFILE_DIR.
+# The installation's settings: DATA_DIR, PROFILE, PROFILE_DIR; and the ENGINE_* settings the
+# service's unit reads (/etc/media-engine/<unit>.env), so that these scripts see what it sees.
 read_install_conf() {
-  local prefix=$1
+  local prefix=$1 env_file
   [ -f "$prefix/install.conf" ] || die "$prefix: no MediaEngine installation there (no install.conf)" 2
   # shellcheck disable=SC1091
   . "$prefix/install.conf"
+  PROFILE_ARGS=(--data-dir "$DATA_DIR")
+  [ -n "$PROFILE" ] && PROFILE_ARGS+=(--profile "$PROFILE")
+  env_file=/etc/media-engine/$(unit_name).env
+  if [ -r "$env_file" ]; then
+    set -a
+    # shellcheck disable=SC1090
+    . "$env_file"
+    set +a
+  fi
+  return 0
 }
 
-profile_args() { echo "--data-dir $DATA_DIR${PROFILE:+ --profile $PROFILE}"; }
+# Writes install.conf (values quoted for the shell, whatever the paths hold).
+write_install_conf() {
+  {
+    echo "# Written by install.sh: where this installation's data is (read by upgrade.sh and test/smoke.sh)."
+    printf 'DATA_DIR=%q\nPROFILE=%q\nPROFILE_DIR=%q\n' "$DATA_DIR" "$PROFILE" "$PROFILE_DIR"
+  } > "$1/install.conf"
+}
 
-# A setting's effective value for the installation's profile (as `engine config show` prints it).
+# A setting's effective value for the installation's profile (as `engine config show` prints
+# it: the key, the value, the layer); fails when the program cannot say.
 setting() {
-  # shellcheck disable=SC2046
-  "$1/bin/engine" config show $(profile_args) | awk -v key="$2" '$1 == key { print $2 }'
+  local shown
+  shown=$("$1/bin/engine" config show "${PROFILE_ARGS[@]}") || return 1
+  echo "$shown" | awk -v key="$2" '$1 == key { $1 = ""; sub(/^ +/, ""); sub(/ +\[[^]]*\]$/, ""); print }'
 }
 
 unit_name() { echo "media-engine-serve${PROFILE:+-$PROFILE}"; }
@@ -53,21 +72,31 @@ unit_name() { echo "media-engine-serve${PROFILE:+-$PROFILE}"; }
 # systemd when it runs this machine and knows the unit; otherwise the scripts' own fallback:
 # `engine serve` started in the background, its pid in PREFIX/run/serve.pid.
 uses_systemd() {
-  [ -z "${MEDIA_ENGINE_NO_SYSTEMD:-}" ] && [ -d /run/systemd/system ] && command -v systemctl > /dev/null &&
-    systemctl cat "$(unit_name).service" > /dev/null 2>&1
+  systemd_runs && systemctl cat "$(unit_name).service" > /dev/null 2>&1
 }
 
+worker_unit() { echo "media-engine-worker${PROFILE:+-$PROFILE}.service"; }
+
+# The fallback service's pid, if that process is still an `engine serve` of this data dir
+# (not another process that got the number since).
 service_pid() {
-  local pid
+  local pid command
   pid=$(cat "$1/run/serve.pid" 2> /dev/null) || return 1
-  kill -0 "$pid" 2> /dev/null && echo "$pid"
+  command=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null) || return 1
+  case "$command" in *" serve --data-dir $DATA_DIR"*) echo "$pid" ;; *) return 1 ;; esac
+}
+
+systemd_runs() {
+  [ -z "${MEDIA_ENGINE_NO_SYSTEMD:-}" ] && [ -d /run/systemd/system ] && command -v systemctl > /dev/null
 }
 
 service_start() {
   local prefix=$1
   if uses_systemd; then
+    systemctl daemon-reload
     systemctl start "$(unit_name).service"
-    return
+    if [ -n "${WORKER_WAS_ACTIVE:-}" ]; then systemctl start "$(worker_unit)"; fi
+    return 0
   fi
   mkdir -p "$prefix/run" "$prefix/logs"
   if service_pid "$prefix" > /dev/null; then return; fi
@@ -79,33 +108,34 @@ service_start() {
       [ "$fd" -gt 2 ] && eval "exec $fd>&-"
     done
     # shellcheck disable=SC2046
-    exec nohup "$prefix/bin/engine" serve $(profile_args) >> "$prefix/logs/serve.log" 2>&1 < /dev/null
+    exec nohup "$prefix/bin/engine" serve "${PROFILE_ARGS[@]}" >> "$prefix/logs/serve.log" 2>&1 < /dev/null
   ) &
   echo $! > "$prefix/run/serve.pid"
 }
 
 # SIGTERM: the service stops taking work, gives in-flight items their grace and leaves its jobs
-# paused, resumable. Waits until it is gone.
+# paused, resumable. Both ways it may run (the unit, a background process of these scripts) and
+# the runner-only worker unit; waits until they are gone. WORKER_WAS_ACTIVE says to start it again.
 service_stop() {
   local prefix=$1 pid
-  if uses_systemd; then
-    systemctl stop "$(unit_name).service"
-    return
+  WORKER_WAS_ACTIVE=""
+  if systemd_runs; then
+    systemctl is-active --quiet "$(worker_unit)" && WORKER_WAS_ACTIVE=1 && systemctl stop "$(worker_unit)"
+    if uses_systemd; then systemctl stop "$(unit_name).service"; fi
   fi
   pid=$(service_pid "$prefix") || { rm -f "$prefix/run/serve.pid"; return 0; }
-  kill -TERM "$pid"
+  kill -TERM "$pid" 2> /dev/null || true
   for _ in $(seq 1 900); do
-    kill -0 "$pid" 2> /dev/null || { rm -f "$prefix/run/serve.pid"; return 0; }
+    [ -e "/proc/$pid" ] || { rm -f "$prefix/run/serve.pid"; return 0; }
     sleep 0.1
   done
   die "the service (pid $pid) did not stop within 90 s"
 }
 
-# The console answers /healthz (at most 30 s after a start).
+# The console at host $1, port $2 answers /healthz (at most 30 s after a start).
 wait_for_console() {
-  local port=$1
   for _ in $(seq 1 300); do
-    curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && return 0
+    curl -fsS "http://$1:$2/healthz" > /dev/null 2>&1 && return 0
     sleep 0.1
   done
   return 1
@@ -116,7 +146,7 @@ sqlite_copy() {
   local from=$1 to=$2
   rm -f "$to.partial"
   if command -v sqlite3 > /dev/null; then
-    sqlite3 "$from" "VACUUM INTO '$to.partial'"
+    sqlite3 "$from" "VACUUM INTO '${to//\'/\'\'}.partial'"
   else
     python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("VACUUM INTO ?", (sys.argv[2],))' "$from" "$to.partial"
   fi

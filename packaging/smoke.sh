@@ -35,13 +35,16 @@ version() {
   echo "$text" | grep -qx "schema $wanted" || { echo "the program writes another schema than RELEASE_INFO.txt's $wanted"; return 1; }
 }
 
-# shellcheck disable=SC2046
-doctor() { "$engine" doctor $(profile_args); }
+doctor() { "$engine" doctor "${PROFILE_ARGS[@]}"; }
 
 demo_ingest() {
   local scratch summary
   scratch=$(mktemp -d "${TMPDIR:-/tmp}/media-engine-smoke.XXXXXX") || return 1
-  summary=$("$engine" run --graph default --data-dir "$scratch" --profile smoke --json < /dev/null 2>&1)
+  # Nothing of the installation's own settings (its store, library, backends, hooks): only
+  # the throwaway profile's defaults.
+  local unset=() name
+  for name in $(compgen -e | grep '^ENGINE_'); do unset+=(-u "$name"); done
+  summary=$(env "${unset[@]}" "$engine" run --graph default --data-dir "$scratch" --profile smoke --json < /dev/null 2>&1)
   local status=$?
   rm -rf "$scratch"
   echo "$summary"
@@ -49,13 +52,17 @@ demo_ingest() {
 }
 
 console() {
-  local port body
-  port=$(setting "$prefix" console_port)
-  wait_for_console "$port" || { echo "nothing answers http://127.0.0.1:$port/healthz"; return 1; }
-  body=$(curl -fsS "http://127.0.0.1:$port/healthz") || return 1
+  local host port body auth=()
+  host=$(setting "$prefix" console_host) && port=$(setting "$prefix" console_port) || return 1
+  [ -n "$port" ] && [ "$port" != 0 ] || { echo "the console has no fixed port (console_port: '$port')"; return 1; }
+  case "$host" in "" | 0.0.0.0 | "::" | localhost) host=127.0.0.1 ;; *:*) host="[$host]" ;; esac
+  # Off loopback the console wants its token (kept in the profile's folder, the owner's only).
+  [ -r "$PROFILE_DIR/console.token" ] && auth=(-H "Authorization: Bearer $(cat "$PROFILE_DIR/console.token")")
+  wait_for_console "$host" "$port" || { echo "nothing answers http://$host:$port/healthz"; return 1; }
+  body=$(curl -fsS "http://$host:$port/healthz") || return 1
   echo "$body"
   echo "$body" | grep -q '"status" *: *"ok"' || return 1
-  body=$(curl -fsS "http://127.0.0.1:$port/api/dashboard") || { echo "/api/dashboard failed"; return 1; }
+  body=$(curl -fsS "${auth[@]}" "http://$host:$port/api/dashboard") || { echo "/api/dashboard failed"; return 1; }
   echo "$body" | grep -q '"jobs"' || { echo "/api/dashboard has no jobs: $body"; return 1; }
 }
 

@@ -79,6 +79,7 @@ if "$binary" store --help 2>&1 | grep -qE '^ +schema( |$)'; then
     # The migrations the schema records as applied, in order; the last is the current one.
     known=$(sed -n "s/^INSERT INTO $table ($column) VALUES ('\\([^']*\\)');*\$/\\1/p" "$file")
     last=$(echo "$known" | tail -1)
+    [ -n "$last" ] || { echo "release.sh: $file records no migration: the schema output is not what this script reads" >&2; exit 1; }
     [ $dialect = postgresql ] && pg_migration=$last
     for from in $(echo "$known" | sed '$d'); do
       "$binary" store schema --sql --dialect $dialect --from "$from" --data-dir "$scratch" > "$folder/${from}_to_${last}.sql"
@@ -90,7 +91,12 @@ fi
 rm -rf "$scratch"
 
 commit=$(git -C "$source" rev-parse HEAD)
-git -C "$source" diff --quiet HEAD -- Sources Package.swift graphs fixtures 2> /dev/null || commit="$commit (with uncommitted changes)"
+# What the package is made of, changed or added since the commit (the program's sources and
+# resources, and this packaging's own scripts), marks the commit as not the whole story.
+if [ -n "$(git -C "$source" status --porcelain -- Sources Package.swift graphs fixtures 2> /dev/null)" ] ||
+  [ -n "$(git -C "$packaging" status --porcelain -- packaging scripts/install.sh scripts/release.sh 2> /dev/null)" ]; then
+  commit="$commit (with uncommitted changes)"
+fi
 epoch=$(git -C "$source" log -1 --format=%ct)
 {
   echo "version: $version"
@@ -107,11 +113,11 @@ epoch=$(git -C "$source" log -1 --format=%ct)
 find "$stage" -type d -exec chmod 755 {} +
 find "$stage" -type f -exec chmod 644 {} +
 chmod 755 "$stage/bin/engine" "$stage/install.sh" "$stage/upgrade.sh" "$stage/scripts/install.sh" "$stage/test/smoke.sh"
-(cd "$stage" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | xargs sha256sum) > "$work/SHA256SUMS"
+(cd "$stage" && find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum) > "$work/SHA256SUMS"
 mv "$work/SHA256SUMS" "$stage/SHA256SUMS"
 chmod 644 "$stage/SHA256SUMS"
 
 tarball=$out/$name.tar.gz
-tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C "$work" -cf - "$name" | gzip -n > "$tarball.partial"
+LC_ALL=C tar --format=gnu --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C "$work" -cf - "$name" | gzip -n > "$tarball.partial"
 mv -f "$tarball.partial" "$tarball"
 echo "$tarball"

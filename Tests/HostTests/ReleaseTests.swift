@@ -23,10 +23,14 @@ import TestSupport
         }
     }
 
-    static func build(_ version: String, binary: String, out: String, source: URL? = nil) throws -> String {
+    /// scripts/release.sh; `strange` builds under another umask, locale and time zone.
+    static func build(_ version: String, binary: String, out: String, source: URL? = nil, strange: Bool = false) throws -> String {
         var arguments = [root.appendingPathComponent("scripts/release.sh").path, version, "--binary", binary, "--out", out]
         if let source { arguments += ["--source", source.path] }
-        let built = try Command.run("bash", arguments)
+        let built =
+            strange
+            ? try Command.run("bash", ["-c", "umask 027; exec bash \"$@\"", "release"] + arguments, environment: ["LC_ALL": "C.UTF-8", "TZ": "Pacific/Chatham"])
+            : try Command.run("bash", arguments)
         guard built.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "release.sh: \(built.stderr)"]) }
         return built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -59,10 +63,9 @@ import TestSupport
             port = try ReleaseTests.freePort()
         }
 
+        /// Every process the installation started (its services, whatever their pid files say).
         deinit {
-            if let pid = try? String(contentsOfFile: prefix + "/run/serve.pid", encoding: .utf8), let number = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(number, SIGKILL)
-            }
+            _ = try? Command.run("pkill", ["-KILL", "-f", folder.path])
         }
 
         func install(from release: URL) throws -> CommandResult {
@@ -148,8 +151,9 @@ import TestSupport
         let leaked = try Command.run("grep", ["-rlF", "--exclude=engine", Self.root.path, release.path])
         #expect(leaked.stdout.isEmpty, "files naming \(Self.root.path): \(leaked.stdout)")
 
-        // A second build of the same commit: the same files, bytes and modes, apart from the build date.
-        let again = try Self.build(ProgramNumber.current, binary: Command.engineBinary, out: folder.file("again").path)
+        // A second build of the same commit (another umask, locale and time zone): the same files,
+        // bytes, modes, owners and times, apart from the build date.
+        let again = try Self.build(ProgramNumber.current, binary: Command.engineBinary, out: folder.file("again").path, strange: true)
         func sums(_ tarball: String) throws -> [String] {
             let unpacked = try Self.unpack(tarball, into: URL(fileURLWithPath: tarball + ".d"))
             return try String(contentsOf: unpacked.appendingPathComponent("SHA256SUMS"), encoding: .utf8).split(separator: "\n")
@@ -261,5 +265,52 @@ import TestSupport
         let after = try installation.contents()
         #expect(after == before, "the data is as it was:\n\(after)\n---\n\(before)")
         #expect(!FileManager.default.fileExists(atPath: installation.prefix + "/previous"))
+    }
+
+    /// The same with a PostgreSQL store: the profile's schema dumped (pg_dump) before the new
+    /// program migrates it, and restored (pg_restore) when the upgrade rolls back.
+    @Test func aPostgreSQLStoreIsDumpedBeforeTheUpgradeAndRestoredByTheRollback() async throws {
+        let cluster = PostgresCluster.shared
+        let folder = try TemporaryDirectory("release-pg")
+        let release = try Self.olderRelease(in: folder)
+        let installation = try Installation()
+        let profile = "r\(UUID().uuidString.lowercased().prefix(8))", schema = "engine_\(profile)"
+        let environment = Self.noSystemd.merging(cluster.environment) { $1 }
+        let installed = try await offPool {
+            try Command.run(
+                "bash",
+                [release.path + "/install.sh", "--prefix", installation.prefix, "--data-dir", installation.data, "--profile", profile,
+                    "--port", "\(installation.port)", "--store", cluster.url], environment: environment)
+        }
+        #expect(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
+        let lists = try TemporaryDirectory("lists")
+        let fixtures = try lists.write("fixtures.m3u", Fixtures.media("audio-vorbis.ogg") + "\n")
+        let submitted = try Command.run(
+            installation.engine, ["jobs", "submit", "ingest", "--input", fixtures, "--no-renditions", "--data-dir", installation.data, "--profile", profile],
+            environment: cluster.environment)
+        let job = try #require(submitted.stdout.split(separator: " ").dropFirst().first.map(String.init), "\(submitted.stdout)\(submitted.stderr)")
+        #expect(try await Self.eventually { try cluster.psql("SELECT status FROM \(schema).job_runs WHERE id = \(job)") == "completed" })
+        func contents() throws -> String {
+            try cluster.psql(
+                "SELECT (SELECT count(*) FROM \(schema).items) || ' ' || (SELECT count(*) FROM \(schema).job_events) || ' ' || "
+                    + "(SELECT string_agg(sha256, ',' ORDER BY sha256) FROM \(schema).file_assets) || ' ' || "
+                    + "(SELECT string_agg(name, ',' ORDER BY name) FROM \(schema).engine_migrations)")
+        }
+        let before = try contents()
+        #expect(before.contains("pg3-processors") && !before.contains("pg4-verify"), "\(before)")
+
+        let broken = try lists.write("engine", "#!/bin/sh\n[ \"$1\" = doctor ] && { echo 'doctor: FAIL broken on purpose'; exit 1; }\nexec \"\(Command.engineBinary)\" \"$@\"\n")
+        chmod(broken, 0o755)
+        let brokenRelease = try Self.unpack(
+            try Self.build(ProgramNumber.current + "-broken", binary: broken, out: folder.file("broken").path), into: folder.file("broken-release"))
+        let upgraded = try await offPool {
+            try Command.run("bash", [brokenRelease.path + "/upgrade.sh", "--prefix", installation.prefix], environment: environment)
+        }
+        #expect(upgraded.status == 1, "\(upgraded.stdout)\(upgraded.stderr)")
+        #expect(upgraded.stdout.contains("backed up the database at migration pg3-processors"), "\(upgraded.stdout)")
+        #expect(FileManager.default.fileExists(atPath: installation.data + "/profiles/\(profile)/\(schema).pgdump.bak-pg3-processors"))
+        #expect(upgraded.stdout.contains("rolling back") && upgraded.stderr.contains("was rolled back"), "\(upgraded.stdout)\(upgraded.stderr)")
+        #expect(try contents() == before, "the schema as it was before the new program migrated it")
+        #expect(try installation.health().contains("\"ok\""), "the old version serves again")
     }
 }
