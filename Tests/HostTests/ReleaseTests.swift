@@ -191,6 +191,16 @@ import TestSupport
         #expect(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
         #expect(installed.stdout.contains("smoke: ok    console /healthz and /api/dashboard"), "\(installed.stdout)")
         #expect(try installation.sql("SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1") == "v11-processors")
+        // The units systemd would run (not here): the console with its runner, and the runner alone.
+        let serveUnit = try String(contentsOfFile: installation.prefix + "/systemd/media-engine-serve.service", encoding: .utf8)
+        #expect(serveUnit.contains("\nExecStart=\"\(installation.prefix)/bin/engine\" serve --data-dir \"\(installation.data)\"\n"), "\(serveUnit)")
+        #expect(serveUnit.contains("\nKillSignal=SIGTERM\n") && serveUnit.contains("\nEnvironmentFile=-/etc/media-engine/media-engine-serve.env\n"))
+        #expect(serveUnit.contains("\nWantedBy=multi-user.target\n"))
+        let workerUnit = try String(contentsOfFile: installation.prefix + "/systemd/media-engine-worker.service", encoding: .utf8)
+        #expect(workerUnit.contains("\nExecStart=\"\(installation.prefix)/bin/engine\" worker --data-dir \"\(installation.data)\"\n"), "\(workerUnit)")
+        #expect(
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: installation.prefix + "/data")) == installation.data,
+            "the program directory's data link points at the data")
 
         // The fixtures ingested by the service's runner, then a job it is working on (its
         // downloads held by the server) when the upgrade stops it.
@@ -226,6 +236,15 @@ import TestSupport
         #expect(try installation.health().contains("\"ok\""))
     }
 
+    /// A release whose program fails `engine doctor` (and so its smoke test): a wrapper that runs
+    /// the real program for everything else.
+    static func brokenRelease(in folder: TemporaryDirectory) throws -> URL {
+        let broken = try folder.write(
+            "broken-engine", "#!/bin/sh\n[ \"$1\" = doctor ] && { echo 'doctor: FAIL broken on purpose'; exit 1; }\nexec \"\(Command.engineBinary)\" \"$@\"\n")
+        chmod(broken, 0o755)
+        return try unpack(try build(ProgramNumber.current + "-broken", binary: broken, out: folder.file("broken").path), into: folder.file("broken-release"))
+    }
+
     /// The older release, packaged from scripts/previous-release.sh's build.
     static func olderRelease(in folder: TemporaryDirectory) throws -> URL {
         let binary = previousSource.appendingPathComponent(".build/debug/engine").path
@@ -249,11 +268,7 @@ import TestSupport
         #expect(try await Self.eventually { try installation.jobStatus(id) == "completed" })
         let before = try installation.contents()
 
-        // A release whose program fails `engine doctor` (and so its smoke test).
-        let broken = try lists.write("engine", "#!/bin/sh\n[ \"$1\" = doctor ] && { echo 'doctor: FAIL broken on purpose'; exit 1; }\nexec \"\(Command.engineBinary)\" \"$@\"\n")
-        chmod(broken, 0o755)
-        let brokenRelease = try Self.unpack(
-            try Self.build(ProgramNumber.current + "-broken", binary: broken, out: folder.file("broken").path), into: folder.file("broken-release"))
+        let brokenRelease = try Self.brokenRelease(in: folder)
         let upgraded = try await offPool { try installation.upgrade(with: brokenRelease) }
         #expect(upgraded.status == 1, "\(upgraded.stdout)\(upgraded.stderr)")
         #expect(upgraded.stdout.contains("smoke: FAIL  engine doctor") && upgraded.stdout.contains("rolling back"), "\(upgraded.stdout)")
@@ -299,10 +314,7 @@ import TestSupport
         let before = try contents()
         #expect(before.contains("pg3-processors") && !before.contains("pg4-verify"), "\(before)")
 
-        let broken = try lists.write("engine", "#!/bin/sh\n[ \"$1\" = doctor ] && { echo 'doctor: FAIL broken on purpose'; exit 1; }\nexec \"\(Command.engineBinary)\" \"$@\"\n")
-        chmod(broken, 0o755)
-        let brokenRelease = try Self.unpack(
-            try Self.build(ProgramNumber.current + "-broken", binary: broken, out: folder.file("broken").path), into: folder.file("broken-release"))
+        let brokenRelease = try Self.brokenRelease(in: folder)
         let upgraded = try await offPool {
             try Command.run("bash", [brokenRelease.path + "/upgrade.sh", "--prefix", installation.prefix], environment: environment)
         }
