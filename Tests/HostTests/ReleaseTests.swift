@@ -17,10 +17,10 @@ import TestSupport
         return (folder, try build(ProgramNumber.current, binary: Command.engineBinary, out: folder.file("out").path))
     }
 
+    /// The built program's number (`engine --version`'s first line), read once.
     enum ProgramNumber {
-        static var current: String {
+        static let current: String =
             (try? Command.engine(["--version"]).stdout).flatMap { $0.split(separator: "\n").first }.map { String($0.dropFirst("engine ".count)) } ?? "?"
-        }
     }
 
     /// scripts/release.sh; `strange` builds under another umask, locale and time zone.
