@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Synchronization
 
 // Durable overhead: the same no-op 6-stage item pipeline run (a) as a job, every claim, step
 // and outcome recorded in SQLite under a lease (group-committed), and (b) in memory; items/s
@@ -24,6 +25,19 @@ struct Made<Element: Sendable>: ItemSource {
 
 struct Discard<Element: Sendable>: GraphObserver {
     func graph(_ event: GraphEvent<Element>) async {}
+}
+
+/// Counts the items that left the last stage: a run that lost items must not pass for a fast one.
+final class Completions<Element: Sendable>: GraphObserver {
+    let count = Atomic<Int>(0)
+    func graph(_ event: GraphEvent<Element>) async {
+        if case .completed = event { count.add(1, ordering: .relaxed) }
+    }
+
+    func check(_ expected: Int) {
+        let done = count.load(ordering: .relaxed)
+        guard done == expected else { fatalError("\(done) of \(expected) items completed") }
+    }
 }
 
 func item(_ n: Int) -> MediaItem {
@@ -78,8 +92,10 @@ if mode == "durable" || mode == "both" {
 if mode == "memory" || mode == "both" {
     let graph = Graph(source: Made(count: count, make: item), stages: stages, channelCapacity: 64)
     let start = clock.now
-    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: Discard<MediaItem>())
+    let completions = Completions<MediaItem>()
+    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: completions)
     let elapsed = clock.now - start
+    completions.check(count)
     print(String(format: "memory:  %d items in %.2f s = %.0f items/s; peak RSS %.1f MiB", count, seconds(elapsed),
                  Double(count) / seconds(elapsed), peakRSSMiB()))
 }
@@ -90,7 +106,9 @@ if mode == "graph" {
         source: Made(count: count) { $0 }, stages: (1...6).map { Pass<Int>(name: "stage\($0)", concurrency: $0 % 2 + 1) },
         channelCapacity: 64)
     let start = clock.now
-    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: Discard<Int>())
+    let completions = Completions<Int>()
+    try await graph.run(lanes: Lanes(), temporaryDirectory: FileManager.default.temporaryDirectory, observer: completions)
     let elapsed = clock.now - start
+    completions.check(count)
     print(String(format: "graph (Int items): %d items in %.2f s = %.0f items/s", count, seconds(elapsed), Double(count) / seconds(elapsed)))
 }

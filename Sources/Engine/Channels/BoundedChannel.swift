@@ -1,30 +1,36 @@
-import Synchronization
+// Public imports: the channel is inlinable (see `Graph.run`).
+public import Synchronization
 
 /// A bounded multi-producer, multi-consumer channel: `send` suspends while the buffer is full,
 /// which is what carries backpressure from a slow stage back to the source.
 ///
 /// The state lives in `BoundedChannelStateMachine` under a `Mutex`; continuations are resumed
 /// only after the lock is released.
+@usableFromInline
 package final class BoundedChannel<Element: Sendable>: Sendable {
-    typealias SendWaiter = UnsafeContinuation<Void, any Error>
-    typealias ReceiveWaiter = UnsafeContinuation<Element?, any Error>
-    typealias StateMachine = BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter>
+    @usableFromInline typealias SendWaiter = UnsafeContinuation<Void, any Error>
+    @usableFromInline typealias ReceiveWaiter = UnsafeContinuation<Element?, any Error>
+    @usableFromInline typealias StateMachine = BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter>
 
-    private let state: Mutex<StateMachine>
+    @usableFromInline let state: Mutex<StateMachine>
 
-    public init(capacity: Int) {
+    @inlinable
+    package init(capacity: Int) {
         state = Mutex(StateMachine(capacity: capacity))
     }
 
-    public var capacity: Int { state.withLock { $0.capacity } }
+    @inlinable
+    package var capacity: Int { state.withLock { $0.capacity } }
 
     /// Senders suspended because the channel is full (a measure of backpressure).
-    public var waitingSenders: Int { state.withLock { $0.waitingSenders } }
+    @inlinable
+    package var waitingSenders: Int { state.withLock { $0.waitingSenders } }
 
     /// Sends an element, suspending while the channel is full.
     /// Throws `CancellationError` if the task is cancelled while waiting, and
     /// `ChannelFinishedError` if the channel was finished.
-    public func send(_ element: Element) async throws {
+    @inlinable
+    package func send(_ element: Element) async throws {
         switch state.withLock({ $0.send(element) }) {
         case .buffered:
             return
@@ -37,7 +43,8 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
         }
     }
 
-    private func suspendSender(_ element: Element, id: UInt64) async throws {
+    @inlinable
+    func suspendSender(_ element: Element, id: UInt64) async throws {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (waiter: SendWaiter) in
                 switch state.withLock({ $0.suspendSender(id: id, element: element, waiter: waiter) }) {
@@ -59,7 +66,8 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
 
     /// The next element, or nil once the channel is finished and drained.
     /// Throws `CancellationError` if the task is cancelled while waiting.
-    public func receive() async throws -> Element? {
+    @inlinable
+    package func receive() async throws -> Element? {
         switch state.withLock({ $0.receive() }) {
         case .element(let element, let sender):
             sender?.resume()
@@ -71,7 +79,8 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
         }
     }
 
-    private func suspendReceiver(id: UInt64) async throws -> Element? {
+    @inlinable
+    func suspendReceiver(id: UInt64) async throws -> Element? {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (waiter: ReceiveWaiter) in
                 switch state.withLock({ $0.suspendReceiver(id: id, waiter: waiter) }) {
@@ -90,7 +99,8 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
     }
 
     /// No more elements will be sent; receivers get what is buffered, then nil.
-    public func finish() {
+    @inlinable
+    package func finish() {
         for receiver in state.withLock({ $0.finish() }) {
             receiver.resume(returning: nil)
         }
@@ -98,7 +108,8 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
 
     /// After cancellation: removes and returns everything still in the channel so its owners
     /// can clean up; waiting senders fail with `CancellationError`.
-    public func drain() -> [Element] {
+    @inlinable
+    package func drain() -> [Element] {
         let (elements, senders, receivers) = state.withLock { $0.drain() }
         for sender in senders { sender.resume(throwing: CancellationError()) }
         for receiver in receivers { receiver.resume(returning: nil) }
@@ -107,6 +118,9 @@ package final class BoundedChannel<Element: Sendable>: Sendable {
 }
 
 /// `send` on a channel that was already finished.
+@usableFromInline
 package struct ChannelFinishedError: Error, CustomStringConvertible {
-    public var description: String { "send on a finished channel" }
+    @inlinable package init() {}
+    @inlinable
+    package var description: String { "send on a finished channel" }
 }

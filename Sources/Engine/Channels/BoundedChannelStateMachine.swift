@@ -1,4 +1,5 @@
-import DequeModule
+// A public import: the state machine is inlinable (see `Graph.run`).
+public import DequeModule
 
 /// The state of a bounded multi-producer, multi-consumer channel, with no locks and no tasks:
 /// every event is a `mutating func` returning what the caller must do (resume whom, with what)
@@ -7,30 +8,36 @@ import DequeModule
 ///
 /// Invariants: `buffer.count <= capacity`; senders wait only while the buffer is full;
 /// receivers wait only while it is empty.
+@usableFromInline
 package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
-    public let capacity: Int
-    private var buffer: Deque<Element> = []
-    private var senders: Deque<(id: UInt64, element: Element, waiter: SendWaiter)> = []
-    private var receivers: Deque<(id: UInt64, waiter: ReceiveWaiter)> = []
+    @usableFromInline package let capacity: Int
+    @usableFromInline var buffer: Deque<Element> = []
+    @usableFromInline var senders: Deque<(id: UInt64, element: Element, waiter: SendWaiter)> = []
+    @usableFromInline var receivers: Deque<(id: UInt64, waiter: ReceiveWaiter)> = []
     /// Ids handed out with `.full`/`.empty`, whose waiter has not registered yet.
-    private var pending: Set<UInt64> = []
+    @usableFromInline var pending: Set<UInt64> = []
     /// Of those, the ones cancelled before registering: their registration fails at once.
-    private var cancelledBeforeWaiting: Set<UInt64> = []
-    private var nextID: UInt64 = 0
-    private var finished = false
+    @usableFromInline var cancelledBeforeWaiting: Set<UInt64> = []
+    @usableFromInline var nextID: UInt64 = 0
+    @usableFromInline var finished = false
 
+    @inlinable
     public init(capacity: Int) {
         precondition(capacity >= 1, "a bounded channel needs room for at least one element")
         self.capacity = capacity
     }
 
+    @inlinable
     public var bufferedCount: Int { buffer.count }
+    @inlinable
     public var waitingSenders: Int { senders.count }
+    @inlinable
     public var waitingReceivers: Int { receivers.count }
 
     // MARK: sending
 
-    public enum SendResult {
+    @usableFromInline
+    package enum SendResult {
         /// Stored in the buffer; the sender goes on.
         case buffered
         /// A receiver was waiting: resume it with the element; the sender goes on.
@@ -42,7 +49,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         case finished
     }
 
-    public mutating func send(_ element: Element) -> SendResult {
+    @inlinable
+    package mutating func send(_ element: Element) -> SendResult {
         if finished { return .finished }
         if let receiver = receivers.popFirst() { return .deliver(receiver.waiter, element) }
         if buffer.count < capacity {
@@ -52,7 +60,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         return .full(element, id: takeID())
     }
 
-    private mutating func takeID() -> UInt64 {
+    @inlinable
+    mutating func takeID() -> UInt64 {
         nextID &+= 1
         pending.insert(nextID)
         return nextID
@@ -60,18 +69,21 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
 
     /// Registration of a waiter with an id from `.full`/`.empty`: false when it was cancelled
     /// in between (it must fail at once).
-    private mutating func register(_ id: UInt64) -> Bool {
+    @inlinable
+    mutating func register(_ id: UInt64) -> Bool {
         pending.remove(id)
         return cancelledBeforeWaiting.remove(id) == nil
     }
 
     /// A cancelled waiter that is not in a queue: if it has yet to register, remember to fail
     /// it then; if it was already resumed, there is nothing to do.
-    private mutating func cancelUnqueued(_ id: UInt64) {
+    @inlinable
+    mutating func cancelUnqueued(_ id: UInt64) {
         if pending.contains(id) { cancelledBeforeWaiting.insert(id) }
     }
 
-    public enum SuspendSenderAction {
+    @usableFromInline
+    package enum SuspendSenderAction {
         case suspended
         /// Room appeared (or a receiver) before the sender registered: resume the sender, and
         /// the receiver with the element when one is given.
@@ -82,7 +94,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         case finished(SendWaiter)
     }
 
-    public mutating func suspendSender(id: UInt64, element: Element, waiter: SendWaiter) -> SuspendSenderAction {
+    @inlinable
+    package mutating func suspendSender(id: UInt64, element: Element, waiter: SendWaiter) -> SuspendSenderAction {
         guard register(id) else { return .fail(waiter) }
         if finished { return .finished(waiter) }
         if let receiver = receivers.popFirst() { return .resume(waiter, deliver: (receiver.waiter, element)) }
@@ -95,7 +108,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
     }
 
     /// A waiting sender's task was cancelled: returns its waiter to fail, if it was waiting.
-    public mutating func cancelSender(id: UInt64) -> SendWaiter? {
+    @inlinable
+    package mutating func cancelSender(id: UInt64) -> SendWaiter? {
         if let index = senders.firstIndex(where: { $0.id == id }) {
             return senders.remove(at: index).waiter
         }
@@ -105,7 +119,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
 
     // MARK: receiving
 
-    public enum ReceiveResult {
+    @usableFromInline
+    package enum ReceiveResult {
         /// An element; resume the sender that was waiting for room, when one is given.
         case element(Element, resumeSender: SendWaiter?)
         /// Nothing buffered: the receiver must suspend (`suspendReceiver`) under this id.
@@ -114,14 +129,16 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         case finished
     }
 
-    public mutating func receive() -> ReceiveResult {
+    @inlinable
+    package mutating func receive() -> ReceiveResult {
         if let element = buffer.popFirst() {
             return .element(element, resumeSender: admitWaitingSender())
         }
         return finished ? .finished : .empty(id: takeID())
     }
 
-    public enum SuspendReceiverAction {
+    @usableFromInline
+    package enum SuspendReceiverAction {
         case suspended
         /// Resume the receiver with an element (and a sender that gained room), or with nil when
         /// the channel finished.
@@ -129,7 +146,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         case fail(ReceiveWaiter)
     }
 
-    public mutating func suspendReceiver(id: UInt64, waiter: ReceiveWaiter) -> SuspendReceiverAction {
+    @inlinable
+    package mutating func suspendReceiver(id: UInt64, waiter: ReceiveWaiter) -> SuspendReceiverAction {
         guard register(id) else { return .fail(waiter) }
         if let element = buffer.popFirst() {
             return .resume(waiter, element, resumeSender: admitWaitingSender())
@@ -139,7 +157,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
         return .suspended
     }
 
-    public mutating func cancelReceiver(id: UInt64) -> ReceiveWaiter? {
+    @inlinable
+    package mutating func cancelReceiver(id: UInt64) -> ReceiveWaiter? {
         if let index = receivers.firstIndex(where: { $0.id == id }) {
             return receivers.remove(at: index).waiter
         }
@@ -148,7 +167,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
     }
 
     /// Moves the first waiting sender's element into the freed slot.
-    private mutating func admitWaitingSender() -> SendWaiter? {
+    @inlinable
+    mutating func admitWaitingSender() -> SendWaiter? {
         guard let sender = senders.popFirst() else { return nil }
         buffer.append(sender.element)
         return sender.waiter
@@ -158,7 +178,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
 
     /// No more elements will be sent. Buffered elements are still received; waiting receivers
     /// (there are some only when the buffer is empty) are returned to be resumed with nil.
-    public mutating func finish() -> [ReceiveWaiter] {
+    @inlinable
+    package mutating func finish() -> [ReceiveWaiter] {
         guard !finished else { return [] }
         finished = true
         let waiting = receivers.map(\.waiter)
@@ -168,7 +189,8 @@ package struct BoundedChannelStateMachine<Element, SendWaiter, ReceiveWaiter> {
 
     /// Takes every element still buffered or held by a waiting sender (after cancellation, so
     /// their owners can clean up), and returns the senders to fail and the receivers to end.
-    public mutating func drain() -> (elements: [Element], senders: [SendWaiter], receivers: [ReceiveWaiter]) {
+    @inlinable
+    package mutating func drain() -> (elements: [Element], senders: [SendWaiter], receivers: [ReceiveWaiter]) {
         let elements = Array(buffer) + senders.map(\.element)
         let waitingSenders = senders.map(\.waiter)
         let waitingReceivers = receivers.map(\.waiter)

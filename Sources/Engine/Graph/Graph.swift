@@ -1,7 +1,7 @@
 public import Foundation
 import Logging
 import Metrics
-import Synchronization
+public import Synchronization  // `Countdown` is inlinable
 
 /// A source followed by stages, joined by bounded channels of `channelCapacity` each.
 ///
@@ -28,16 +28,26 @@ public struct Graph<Element: Sendable>: Sendable {
         stages.count * channelCapacity + stages.reduce(0) { $0 + $1.concurrency } + 1
     }
 
-    private static var logger: Logger { Logger(label: "engine.graph") }
-
+    /// An item on its way through the graph, with its working space.
+    @usableFromInline
     struct Envelope: Sendable {
-        let element: Element
-        let context: StageContext
+        @usableFromInline let element: Element
+        @usableFromInline let context: StageContext
+
+        @inlinable
+        init(element: Element, context: StageContext) {
+            self.element = element
+            self.context = context
+        }
     }
 
     /// Runs the graph to its end. A `ledger` records each item's steps and how it left the
     /// graph, awaited, before the item goes on (a job's durable record); a ledger that throws
     /// stops the whole graph. Observers only count and display.
+    ///
+    /// The run loop is inlinable (as are its channels), so that a host's own element type gets
+    /// code specialized for it rather than generic code that looks up type metadata per item.
+    @inlinable
     public func run(
         lanes: Lanes, temporaryDirectory: URL, observer: some GraphObserver<Element>, ledger: (any ItemLedger<Element>)? = nil,
         intake: GraphIntake = GraphIntake()
@@ -80,7 +90,8 @@ public struct Graph<Element: Sendable>: Sendable {
         }
     }
 
-    private func produce(
+    @inlinable
+    func produce(
         into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, lanes: Lanes, intake: GraphIntake, observer: some GraphObserver<Element>,
         ledger: any ItemLedger<Element>
     ) async throws {
@@ -103,11 +114,12 @@ public struct Graph<Element: Sendable>: Sendable {
         }
     }
 
-    private func work(
+    @inlinable
+    func work(
         _ stage: any ItemStage<Element>, input: BoundedChannel<Envelope>, output: BoundedChannel<Envelope>?,
         lanes: Lanes, observer: some GraphObserver<Element>, ledger: any ItemLedger<Element>, intake: GraphIntake
     ) async throws {
-        let timer = Metrics.Timer(label: "engine_stage_duration_seconds", dimensions: [("stage", stage.name)])
+        let timer = StageTimer(stage: stage.name)
         while true {
             try Task.checkCancellation()  // the channel's fast path does not check
             guard let envelope = try await input.receive() else { return }
@@ -131,7 +143,7 @@ public struct Graph<Element: Sendable>: Sendable {
                 result = try await lanes.withPermit(stage.takesLaneItself ? nil : stage.lane) {
                     try await stage.process(item, context: envelope.context)
                 }
-                timer.record(duration: ContinuousClock.now - started)
+                timer.record(ContinuousClock.now - started)
             } catch is ItemReleased {
                 envelope.context.cleanUp()
                 await observer.graph(.released(item))
@@ -144,7 +156,7 @@ public struct Graph<Element: Sendable>: Sendable {
                     try? await ledger.settle(item, .stopped)
                     throw CancellationError()
                 }
-                Self.logger.debug("item failed", metadata: ["stage": "\(stage.name)", "error": "\(error)"])
+                logItemFailed(stage: stage.name, error)
                 await observer.graph(.failed(stage: stage.name, item, error))
                 try await ledger.settle(item, .failed(stage: stage.name, error))
                 continue
@@ -162,7 +174,8 @@ public struct Graph<Element: Sendable>: Sendable {
     }
 
     /// Hands an item to the next stage, or out of the graph after the last one.
-    private func pass(
+    @inlinable
+    func pass(
         _ envelope: Envelope, to output: BoundedChannel<Envelope>?, observer: some GraphObserver<Element>,
         ledger: any ItemLedger<Element>
     ) async throws {
@@ -183,15 +196,39 @@ public struct Graph<Element: Sendable>: Sendable {
     }
 }
 
-/// Counts a stage's live workers; the last one to stop finishes the stage's output channel.
-final class Countdown: Sendable {
-    private let remaining: Atomic<Int>
+/// How long a stage's `process` takes (`engine_stage_duration_seconds`): not inlined, so that
+/// the inlinable run loop needs no metrics module of its own.
+@usableFromInline
+struct StageTimer: Sendable {
+    let timer: Metrics.Timer
 
+    @usableFromInline
+    init(stage: String) {
+        timer = Metrics.Timer(label: "engine_stage_duration_seconds", dimensions: [("stage", stage)])
+    }
+
+    @usableFromInline
+    func record(_ duration: Duration) { timer.record(duration: duration) }
+}
+
+/// The failure of an item, logged at debug level (it is reported as an event as well).
+@usableFromInline
+func logItemFailed(stage: String, _ error: any Error) {
+    Logger(label: "engine.graph").debug("item failed", metadata: ["stage": "\(stage)", "error": "\(error)"])
+}
+
+/// Counts a stage's live workers; the last one to stop finishes the stage's output channel.
+@usableFromInline
+final class Countdown: Sendable {
+    @usableFromInline let remaining: Atomic<Int>
+
+    @inlinable
     init(_ count: Int) {
         remaining = Atomic(count)
     }
 
     /// Returns what remains after this decrement.
+    @inlinable
     func decrement() -> Int {
         remaining.subtract(1, ordering: .acquiringAndReleasing).newValue
     }

@@ -22,9 +22,11 @@ public protocol ItemLedger<Element>: Sendable {
 }
 
 /// A graph run without a durable record.
+@usableFromInline
 struct NoLedger<Element: Sendable>: ItemLedger {
-    func step(_ element: Element, stage: String) async throws {}
-    func settle(_ element: Element, _ outcome: GraphOutcome) async throws {}
+    @inlinable init() {}
+    @inlinable func step(_ element: Element, stage: String) async throws {}
+    @inlinable func settle(_ element: Element, _ outcome: GraphOutcome) async throws {}
 }
 
 /// The graph's intake: once stopped (a pause), workers let items that have not begun any

@@ -16,6 +16,7 @@ public final class StageContext: Sendable {
 
     /// The item has begun work that holds a lane (a download, a transcode): a pause lets it finish.
     public var hasStartedWork: Bool { started.load(ordering: .relaxed) }
+    @usableFromInline
     func markStartedWork() { started.store(true, ordering: .relaxed) }
 
     public init(temporaryDirectory: URL, lanes: Lanes? = nil, intake: GraphIntake? = nil) {

@@ -88,7 +88,7 @@ public final class SQLiteJobStore: CatalogStore {
     }
 
     /// Write transactions committed through this store (group commit: many writes each).
-    package var committedTransactions: Int { writer.committedTransactions }
+    public var committedTransactions: Int { writer.committedTransactions }
 
     // MARK: catalog
 
