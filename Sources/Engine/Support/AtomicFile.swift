@@ -40,10 +40,19 @@ public enum AtomicFile {
     }
 
     /// Moves the complete `file` to `destination` on the same volume. With `replacing`, a
-    /// rename. Without, a hard link and an unlink, so an existing file is never overwritten
-    /// (`AtomicFileError.exists`); where the file system has no hard links, a check and a
-    /// rename (callers that race for one name serialize themselves).
+    /// rename. Without, a rename that refuses an existing destination (`renameat2` with
+    /// `RENAME_NOREPLACE`), so an existing file is never overwritten (`AtomicFileError.exists`);
+    /// where the file system cannot do that, a hard link and an unlink; where it has no hard
+    /// links either, a check and a rename (callers that race for one name serialize themselves).
     public static func publish(_ file: String, at destination: String, replacing: Bool) throws {
+        if !replacing, let renameNoReplace {
+            if renameNoReplace(AT_FDCWD, file, AT_FDCWD, destination, 1 /* RENAME_NOREPLACE */) == 0 { return }
+            let code = errno
+            if code == EEXIST { throw AtomicFileError.exists(path: destination) }
+            guard code == EINVAL || code == ENOSYS || code == ENOTSUP else {
+                throw AtomicFileError.cannotPublish(path: destination, reason: String(errno: code))
+            }
+        }
         var status = replacing ? rename(file, destination) : link(file, destination)
         var code = errno
         if status != 0, !replacing, [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK].contains(code) {
@@ -57,6 +66,17 @@ public enum AtomicFile {
         }
         if !replacing { unlink(file) }
     }
+
+    /// glibc's `renameat2` (2.28 and later), looked up at run time: Swift's Glibc module does
+    /// not declare it (it is a GNU extension), and macOS has none.
+    private static let renameNoReplace: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+        #if os(Linux)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 }
 
 /// Why a file could not be published under its final name.

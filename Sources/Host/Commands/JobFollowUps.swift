@@ -64,6 +64,8 @@ final class JobFollowUps: Sendable {
         /// Set by `end()`: the loop finishes the pass it is in (never cancelled midway: a hook
         /// or an export cut off by a cancel would be lost) and stops.
         private let stopping = Atomic<Bool>(false)
+        /// Rung by `end()`, so the loop stops at once rather than at its next second.
+        private let stopped = Doorbell()
 
         struct State: Sendable {
             var exported: Set<String> = []
@@ -84,7 +86,7 @@ final class JobFollowUps: Sendable {
                 try? await followUps.store.finishHook(jobID: jobID, hook: "due")
                 while !stopping.load(ordering: .relaxed) {
                     await pass(&state)
-                    for _ in 0..<10 where !stopping.load(ordering: .relaxed) { try? await Task.sleep(for: .milliseconds(100)) }
+                    if !stopping.load(ordering: .relaxed) { try? await stopped.wait(upTo: .seconds(1)) }
                 }
                 return state
             }
@@ -108,6 +110,7 @@ final class JobFollowUps: Sendable {
         func end() async {
             guard let task = loop.withLock({ $0 }) else { return }
             stopping.store(true, ordering: .relaxed)
+            stopped.ring()
             let state = await task.value
             await Task.detached { [self] in
                 await followUps.exports?.backfill()
