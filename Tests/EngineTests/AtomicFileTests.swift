@@ -7,6 +7,9 @@ import TestSupport
     /// Publishing without replacing moves the file into a free name, and refuses a taken one
     /// leaving both files as they were.
     @Test func publishingWithoutReplacingNeverOverwrites() throws {
+        #if os(Linux)
+        #expect(AtomicFile.publishesWithOneRename)  // glibc has renameat2
+        #endif
         let folder = try TemporaryDirectory("atomic")
         let first = try folder.write("first.part", "first")
         try AtomicFile.publish(first, at: folder.file("song.mp3").path, replacing: false)

@@ -83,6 +83,7 @@ if mode == "durable" || mode == "both" {
     let end = try await run.run(observer: Discard<MediaItem>())
     let elapsed = clock.now - start
     let counters = try await store.counters(jobID: job.id)
+    guard counters[.succeeded] == count else { fatalError("\(counters[.succeeded]) of \(count) items succeeded") }
     print(String(
         format: "durable: %d items in %.2f s = %.0f items/s (%@, %d succeeded; %d transactions); enqueue %.0f items/s; peak RSS %.1f MiB",
         count, seconds(elapsed), Double(count) / seconds(elapsed), end.description, counters[.succeeded],

@@ -42,16 +42,13 @@ public enum AtomicFile {
     /// Moves the complete `file` to `destination` on the same volume. With `replacing`, a
     /// rename. Without, a rename that refuses an existing destination (`renameat2` with
     /// `RENAME_NOREPLACE`), so an existing file is never overwritten (`AtomicFileError.exists`);
-    /// where the file system cannot do that, a hard link and an unlink; where it has no hard
+    /// where that fails otherwise, a hard link and an unlink; where the file system has no hard
     /// links either, a check and a rename (callers that race for one name serialize themselves).
     public static func publish(_ file: String, at destination: String, replacing: Bool) throws {
         if !replacing, let renameNoReplace {
             if renameNoReplace(AT_FDCWD, file, AT_FDCWD, destination, 1 /* RENAME_NOREPLACE */) == 0 { return }
-            let code = errno
-            if code == EEXIST { throw AtomicFileError.exists(path: destination) }
-            guard code == EINVAL || code == ENOSYS || code == ENOTSUP else {
-                throw AtomicFileError.cannotPublish(path: destination, reason: String(errno: code))
-            }
+            if errno == EEXIST { throw AtomicFileError.exists(path: destination) }
+            // Anything else (a file system or sandbox without the flag): the link below says what is wrong.
         }
         var status = replacing ? rename(file, destination) : link(file, destination)
         var code = errno
@@ -67,16 +64,20 @@ public enum AtomicFile {
         if !replacing { unlink(file) }
     }
 
+    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+
     /// glibc's `renameat2` (2.28 and later), looked up at run time: Swift's Glibc module does
     /// not declare it (it is a GNU extension), and macOS has none.
-    private static let renameNoReplace: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+    private static let renameNoReplace: RenameAt2? = {
         #if os(Linux)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+        return dlsym(nil, "renameat2").map { unsafeBitCast($0, to: RenameAt2.self) }
         #else
         return nil
         #endif
     }()
+
+    /// Whether `publish` without replacing is the one `renameat2` call here (else a link and an unlink).
+    package static var publishesWithOneRename: Bool { renameNoReplace != nil }
 }
 
 /// Why a file could not be published under its final name.

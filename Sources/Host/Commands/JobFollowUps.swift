@@ -65,7 +65,7 @@ final class JobFollowUps: Sendable {
         /// or an export cut off by a cancel would be lost) and stops.
         private let stopping = Atomic<Bool>(false)
         /// Rung by `end()`, so the loop stops at once rather than at its next second.
-        private let stopped = Doorbell()
+        private let wake = Doorbell()
 
         struct State: Sendable {
             var exported: Set<String> = []
@@ -86,7 +86,7 @@ final class JobFollowUps: Sendable {
                 try? await followUps.store.finishHook(jobID: jobID, hook: "due")
                 while !stopping.load(ordering: .relaxed) {
                     await pass(&state)
-                    if !stopping.load(ordering: .relaxed) { try? await stopped.wait(upTo: .seconds(1)) }
+                    if !stopping.load(ordering: .relaxed) { try? await wake.wait(upTo: .seconds(1)) }
                 }
                 return state
             }
@@ -110,7 +110,7 @@ final class JobFollowUps: Sendable {
         func end() async {
             guard let task = loop.withLock({ $0 }) else { return }
             stopping.store(true, ordering: .relaxed)
-            stopped.ring()
+            wake.ring()
             let state = await task.value
             await Task.detached { [self] in
                 await followUps.exports?.backfill()
