@@ -126,6 +126,29 @@ import TestSupport
         Set(processors(try show(input)).filter { $0.value["tampered"] == nil }.keys)
     }
 
+    /// An item stored without its processor results (a run with `--no-processors`, or an
+    /// attempt cut off between the store and the processors, whose retry found the original
+    /// stored) is not skipped as complete: the next run makes just those, storing nothing again;
+    /// the run after that skips it.
+    @Test func aStoredItemWithoutItsResultsGetsThemFromTheNextRun() throws {
+        let input = try copy("audio-id3.mp3", as: "song.mp3")
+        func run(_ flags: [String]) throws -> [String: Any] {
+            try #require(try parseJSON(engine(["run", "--no-renditions", "--json"] + flags + [input]).stdout) as? [String: Any])
+        }
+        #expect(try run(["--no-processors"])["stored"] as? Int == 1)
+        #expect(processors(try show(input)).isEmpty)
+
+        let second = try run([])
+        #expect(second["stored"] as? Int == 0, "\(second)")
+        let item = try show(input)
+        #expect(Set(processors(item).keys) == ["loudness", "peaks", "fingerprint"], "\(item)")
+        let peaks = try #require((item["derived_files"] as? [[String: Any]])?.first?["path"] as? String)
+        #expect(FileManager.default.fileExists(atPath: peaks))
+
+        let third = try run([])
+        #expect(third["skipped"] as? Int == 1, "\(third)")
+    }
+
     @Test func reprocessMakesOnlyTheResultsWhoseKeyChanged() throws {
         let input = try copy("audio-id3.mp3", as: "song.mp3")
         let standard = try files.write("standard.yaml", "renditions: none\n")

@@ -44,7 +44,7 @@ struct RunSummary {
                     + (renditionsBackend.map { "have their renditions on backend '\($0)' already" } ?? "already in the library"))
         }
         if tally.renditionsOnly > 0 {
-            lines.append("\(tally.renditionsOnly) stored item(s) got their missing renditions")
+            lines.append("\(tally.renditionsOnly) stored item(s) got their missing renditions or processor results")
         }
         if tally.reused > 0 {
             lines.append("\(tally.reused) item(s) had content the library already held (linked, not copied)")

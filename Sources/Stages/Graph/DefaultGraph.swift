@@ -57,7 +57,8 @@ public enum DefaultGraph {
             }
         return [
             CatalogStage(
-                store: store, library: library, renditions: options.renditions, renditionsBackend: options.renditionsBackend,
+                store: store, library: library, renditions: options.renditions, processors: options.processors,
+                renditionsBackend: options.renditionsBackend,
                 libraryBackend: s3Library?.name),
             ResolveStage(
                 resolvers: (options.objectStores.map { [BucketResolver(objectStores: $0)] } ?? []) + [DirectResolver()],

@@ -2,7 +2,9 @@ public import Engine
 
 /// First stage: records the item in the catalog (unless its job did), and skips it when the library already holds
 /// its original and every planned rendition (a second run over the same input downloads
-/// nothing). When only renditions are missing, the item goes on to make just those.
+/// nothing). When only renditions or processor results are missing (an earlier attempt that
+/// stopped after storing the original, a rendition added to the plan), the item goes on to
+/// make just those.
 ///
 /// With `reprocess`, a stored item always goes on (to be probed and have its renditions made
 /// again), and an item whose original the library does not hold fails, naming where it should be.
@@ -16,16 +18,19 @@ public struct CatalogStage: ItemStage {
     public let store: any CatalogStore
     public let library: LocalLibrary
     public let renditions: RenditionPlan
+    /// The processors the graph runs: a stored item without all their results goes on.
+    public let processors: ProcessorPlan
     public let reprocess: Bool
     public let renditionsBackend: String?
     /// The library is this S3 backend (`library_backend`), not the local folder.
     public let libraryBackend: String?
 
     public init(
-        store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none, reprocess: Bool = false,
-        renditionsBackend: String? = nil, libraryBackend: String? = nil
+        store: any CatalogStore, library: LocalLibrary, renditions: RenditionPlan = .none, processors: ProcessorPlan = .none,
+        reprocess: Bool = false, renditionsBackend: String? = nil, libraryBackend: String? = nil
     ) {
         self.libraryBackend = libraryBackend
+        self.processors = processors
         self.store = store
         self.library = library
         self.renditions = renditions
@@ -48,7 +53,7 @@ public struct CatalogStage: ItemStage {
             guard ObjectURL(item.url) != nil else { throw SourceRecordError.notInBackend(item: item.key, url: item.url) }
             if entry.storedOriginal != nil {
                 item.renditions = entry.renditionProfiles(on: backend)
-                if renditions.missing(for: entry, on: backend).isEmpty {
+                if renditions.missing(for: entry, on: backend).isEmpty, try await processorsDone(entry, libraryFiles: false) {
                     return .skip(item, reason: "its renditions are on backend '\(backend)' already")
                 }
             }
@@ -60,7 +65,7 @@ public struct CatalogStage: ItemStage {
             // source, as the first time, and is found stored when it gets there).
             if let stored = entry.storedOriginal, stored.backend == backend {
                 item.renditions = entry.renditionProfiles(on: backend)
-                if renditions.missing(for: entry, on: backend).isEmpty {
+                if renditions.missing(for: entry, on: backend).isEmpty, try await processorsDone(entry, libraryFiles: false) {
                     return .skip(item, reason: "already in the library on backend '\(backend)' at \(stored.locator)")
                 }
             }
@@ -73,7 +78,7 @@ public struct CatalogStage: ItemStage {
             item.mediaKind = entry.mediaKind
             item.renditions = entry.renditionProfiles(on: LocalLibrary.backendName)
             item.originalAlreadyStored = true
-            if renditions.missing(for: entry).isEmpty, !reprocess {
+            if !reprocess, renditions.missing(for: entry).isEmpty, try await processorsDone(entry, libraryFiles: true) {
                 return .skip(item, reason: "already in the library at \(stored.locator)")
             }
         } else if reprocess {
@@ -81,6 +86,21 @@ public struct CatalogStage: ItemStage {
                 item: item.key, path: entry.storedOriginal.map { library.path(for: $0.locator) ?? $0.locator })
         }
         return .forward(item)
+    }
+
+    /// Whether the stored original has every planned processor's current result (and, with
+    /// `libraryFiles`, the files beside it in the library), as the processor stage judges it.
+    private func processorsDone(_ entry: CatalogEntry, libraryFiles: Bool) async throws -> Bool {
+        let planned = processors.processors(for: entry.mediaKind)
+        guard !planned.isEmpty, let original = entry.storedOriginal else { return true }
+        let results = Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 }
+        let files = libraryFiles ? try await store.derivedFiles(parentAssetID: original.assetID) : []
+        return planned.allSatisfy { processor in
+            ProcessorStage.staleness(
+                processor, plan: processors, input: original.sha256, result: results[processor.rawValue], files: files,
+                library: libraryFiles ? library : nil
+            ).isEmpty
+        }
     }
 }
 
