@@ -126,27 +126,40 @@ import TestSupport
         Set(processors(try show(input)).filter { $0.value["tampered"] == nil }.keys)
     }
 
-    /// An item stored without its processor results (a run with `--no-processors`, or an
-    /// attempt cut off between the store and the processors, whose retry found the original
-    /// stored) is not skipped as complete: the next run makes just those, storing nothing again;
-    /// the run after that skips it.
+    /// An attempt cut off after placing the peaks file, before recording it or any result (as
+    /// a killed worker leaves it): the retry finds the original stored and must not skip the
+    /// item as complete. The next run makes the results, adopting the file left in the library,
+    /// and stores nothing again. A result made from another key (another libav, other settings)
+    /// is `engine reprocess`'s: a plain run skips the item.
     @Test func aStoredItemWithoutItsResultsGetsThemFromTheNextRun() throws {
         let input = try copy("audio-id3.mp3", as: "song.mp3")
-        func run(_ flags: [String]) throws -> [String: Any] {
-            try #require(try parseJSON(engine(["run", "--no-renditions", "--json"] + flags + [input]).stdout) as? [String: Any])
+        func run() throws -> [String: Any] {
+            try #require(try parseJSON(engine(["run", "--no-renditions", "--json", input]).stdout) as? [String: Any])
         }
-        #expect(try run(["--no-processors"])["stored"] as? Int == 1)
+        func peaksPath() throws -> String? { (try show(input)["derived_files"] as? [[String: Any]])?.first?["path"] as? String }
+        #expect(try run()["stored"] as? Int == 1)
+        let peaks = try #require(try peaksPath())
+        let cut = """
+            DELETE FROM processor_results;
+            DELETE FROM item_assets WHERE asset_id IN (SELECT id FROM file_assets WHERE kind = 'peaks');
+            DELETE FROM file_locations WHERE asset_id IN (SELECT id FROM file_assets WHERE kind = 'peaks');
+            DELETE FROM file_assets WHERE kind = 'peaks';
+            """
+        let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit(); c.close()"
+        let ran = try Command.run("python3", ["-c", script, dataDir.file("engine.sqlite").path, cut])
+        #expect(ran.status == 0, "\(ran.stderr)")
         #expect(processors(try show(input)).isEmpty)
-
-        let second = try run([])
-        #expect(second["stored"] as? Int == 0, "\(second)")
-        let item = try show(input)
-        #expect(Set(processors(item).keys) == ["loudness", "peaks", "fingerprint"], "\(item)")
-        let peaks = try #require((item["derived_files"] as? [[String: Any]])?.first?["path"] as? String)
         #expect(FileManager.default.fileExists(atPath: peaks))
 
-        let third = try run([])
+        let second = try run()
+        #expect(second["downloaded"] as? Int == 0 && second["stored"] as? Int == 0, "\(second)")
+        #expect(Set(processors(try show(input)).keys) == ["loudness", "peaks", "fingerprint"])
+        #expect(try peaksPath() == peaks, "the file left in the library is adopted, not placed beside it")
+
+        try tamper(setting: "loudness 0; libebur128 0", of: "loudness")
+        let third = try run()
         #expect(third["skipped"] as? Int == 1, "\(third)")
+        #expect(try remade(input).isEmpty, "a changed key makes nothing again outside reprocess")
     }
 
     @Test func reprocessMakesOnlyTheResultsWhoseKeyChanged() throws {

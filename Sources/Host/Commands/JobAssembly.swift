@@ -202,7 +202,9 @@ enum JobAssembly {
         var graphOptions = DefaultGraph.Options(
             inputs: [], downloadWorkers: workers, download: download,
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
-        graphOptions.processors = [.uploadOnly, .downloadUpload].contains(job.type) || options.noProcessors == true ? .none : file.processors
+        // Processors only where the job has a process stage (the catalog stage asks for their results).
+        graphOptions.processors =
+            options.noProcessors == true || !stageNames(job.type, graph: file).contains("process") ? .none : file.processors
         graphOptions.objectStores = BackendAccess.clients(store: store)
         if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
         graphOptions.resolve = options.resolve ?? file.resolve

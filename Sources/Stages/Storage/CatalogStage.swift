@@ -88,8 +88,9 @@ public struct CatalogStage: ItemStage {
         return .forward(item)
     }
 
-    /// Whether the stored original has every planned processor's current result (and, with
-    /// `libraryFiles`, the files beside it in the library), as the processor stage judges it.
+    /// Whether the stored original has a result of every planned processor (and, with
+    /// `libraryFiles`, the files it lists, in the library). A result made from another key
+    /// counts: remaking those is `engine reprocess`'s.
     private func processorsDone(_ entry: CatalogEntry, libraryFiles: Bool) async throws -> Bool {
         let planned = processors.processors(for: entry.mediaKind)
         guard !planned.isEmpty, let original = entry.storedOriginal else { return true }
@@ -98,7 +99,7 @@ public struct CatalogStage: ItemStage {
         return planned.allSatisfy { processor in
             ProcessorStage.staleness(
                 processor, plan: processors, input: original.sha256, result: results[processor.rawValue], files: files,
-                library: libraryFiles ? library : nil
+                library: libraryFiles ? library : nil, onlyMissing: true
             ).isEmpty
         }
     }

@@ -27,18 +27,21 @@ extension ProcessorStage {
     /// Why a processor's output for an original is out of date — empty when it is current: its
     /// result made from the key the plan gives now and, with the originals in `library`, its
     /// files those the result lists, recorded from the same key and held by the library. The
-    /// stage and `engine reprocess --dry-run` decide with this one function.
+    /// stage and `engine reprocess --dry-run` decide with this one function. `onlyMissing`
+    /// (the catalog stage of a plain run) counts a result or file made from another key as
+    /// current: a changed key is for `engine reprocess`, not for every run after a libav upgrade.
     public static func staleness(
-        _ processor: ProcessorName, plan: ProcessorPlan, input: String, result: ProcessorRecord?, files: [DerivedFile], library: LocalLibrary?
+        _ processor: ProcessorName, plan: ProcessorPlan, input: String, result: ProcessorRecord?, files: [DerivedFile], library: LocalLibrary?,
+        onlyMissing: Bool = false
     ) -> [String] {
         let key = plan.key(for: processor, input: input)
         guard let result else { return ["missing"] }
-        let changed = key.changes(from: result.key)
+        let changed = onlyMissing ? [] : key.changes(from: result.key)
         if !changed.isEmpty { return changed.map { "\($0) changed" } }
         guard let library, let kind = fileKind(of: processor) else { return [] }
         let own = files.filter { $0.kind == kind }
         if Set(own.map(\.name)) != expectedFiles(processor, of: result) { return ["files missing"] }
-        if own.contains(where: { $0.key != key }) { return ["files made from another key"] }
+        if !onlyMissing, own.contains(where: { $0.key != key }) { return ["files made from another key"] }
         if !own.allSatisfy({ library.holds($0.file.locator, size: $0.file.size) }) { return ["files missing"] }
         return []
     }
