@@ -107,7 +107,6 @@ service_start() {
       fd=${fd##*/}
       [ "$fd" -gt 2 ] && eval "exec $fd>&-"
     done
-    # shellcheck disable=SC2046
     exec nohup "$prefix/bin/engine" serve "${PROFILE_ARGS[@]}" >> "$prefix/logs/serve.log" 2>&1 < /dev/null
   ) &
   echo $! > "$prefix/run/serve.pid"

@@ -169,7 +169,11 @@ on_exit() {
   [ $status -eq 0 ] && return
   case $phase in
     stopped) say "the upgrade failed before the program changed: starting $PREVIOUS_VERSION again"; service_start "$prefix" ;;
-    installed) say "the upgrade failed: rolling back"; (rollback) || say "the rollback failed too: see above" ;;
+    installed)
+      say "the upgrade failed: rolling back"
+      (rollback) || die "the rollback failed too: see above"
+      die "upgrade to $NEW_VERSION failed and was rolled back: $PREVIOUS_VERSION runs again, the database as it was before"
+      ;;
   esac
   exit 1
 }
@@ -197,12 +201,8 @@ write_serve_unit "$prefix"
 service_start "$prefix"
 say "started $NEW_VERSION"
 resume_jobs "$PAUSED_JOBS"
-if ! "$prefix/test/smoke.sh" --prefix "$prefix"; then
-  say "the smoke test of $NEW_VERSION failed: rolling back"
-  trap - EXIT
-  rollback
-  die "upgrade to $NEW_VERSION failed its smoke test and was rolled back: $PREVIOUS_VERSION runs again, the database as it was before"
-fi
+# A failing smoke test is a failure after the stop like any other: the EXIT trap rolls back.
+"$prefix/test/smoke.sh" --prefix "$prefix" || die "the smoke test of $NEW_VERSION failed"
 sed -i "s/^UPGRADE_DONE=.*/UPGRADE_DONE=1/" "$state"
 trap - EXIT
 say "upgraded $prefix to $NEW_VERSION (the previous program: $prefix/previous/; ./upgrade.sh --rollback --prefix $prefix restores it)"

@@ -112,6 +112,11 @@ import TestSupport
     func tamper(setting tools: String? = nil, of processor: String? = nil) throws {
         var sql = "UPDATE processor_results SET result = '{\"tampered\":1}' WHERE asset_id IS NOT NULL;"
         if let tools, let processor { sql += "UPDATE processor_results SET tools = '\(tools)' WHERE processor = '\(processor)';" }
+        try execute(sql)
+    }
+
+    /// Changes the store behind the engine's back (python3's sqlite3: no sqlite3 CLI needed).
+    func execute(_ sql: String) throws {
         let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit(); c.close()"
         let ran = try Command.run("python3", ["-c", script, dataDir.file("engine.sqlite").path, sql])
         #expect(ran.status == 0, "\(ran.stderr)")
@@ -139,15 +144,13 @@ import TestSupport
         func peaksPath() throws -> String? { (try show(input)["derived_files"] as? [[String: Any]])?.first?["path"] as? String }
         #expect(try run()["stored"] as? Int == 1)
         let peaks = try #require(try peaksPath())
-        let cut = """
+        try execute(
+            """
             DELETE FROM processor_results;
             DELETE FROM item_assets WHERE asset_id IN (SELECT id FROM file_assets WHERE kind = 'peaks');
             DELETE FROM file_locations WHERE asset_id IN (SELECT id FROM file_assets WHERE kind = 'peaks');
             DELETE FROM file_assets WHERE kind = 'peaks';
-            """
-        let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit(); c.close()"
-        let ran = try Command.run("python3", ["-c", script, dataDir.file("engine.sqlite").path, cut])
-        #expect(ran.status == 0, "\(ran.stderr)")
+            """)
         #expect(processors(try show(input)).isEmpty)
         #expect(FileManager.default.fileExists(atPath: peaks))
 
