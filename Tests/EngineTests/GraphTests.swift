@@ -175,6 +175,37 @@ struct Poisoned: Error, CustomStringConvertible {
         #expect(lanes.network.inUse == 0)
     }
 
+    @Test func itemsGoPastEveryStageThatDoesNotHandleThemToTheNextThatDoes() async throws {
+        final class Seen: Sendable {
+            let items = Mutex<[Int]>([])
+            var sorted: [Int] { items.withLock { $0 }.sorted() }
+        }
+        // Handles `handled` items only, and says which it processed.
+        struct Picky: ItemStage {
+            let name: String
+            let handled: @Sendable (Int) -> Bool
+            let seen = Seen()
+            var concurrency: Int { 2 }
+            func handles(_ item: Int) -> Bool { handled(item) }
+            func process(_ item: Int, context: StageContext) async throws -> StageResult<Int> {
+                #expect(handled(item), "\(name) got \(item)")
+                seen.items.withLock { $0.append(item) }
+                return .forward(item + 1000)
+            }
+        }
+        let stages = [
+            Picky(name: "none", handled: { _ in false }), Picky(name: "odds", handled: { $0 % 2 == 1 }),
+            Picky(name: "none-again", handled: { _ in false }), Picky(name: "changed", handled: { $0 >= 1000 }),
+            Picky(name: "last-none", handled: { _ in false }),
+        ]
+        let observer = TallyObserver()
+        try await Graph(source: CountingSource(count: 8), stages: stages).run(lanes: Lanes(), temporaryDirectory: temp, observer: observer)
+        #expect(stages[0].seen.sorted.isEmpty && stages[2].seen.sorted.isEmpty && stages[4].seen.sorted.isEmpty)
+        #expect(stages[1].seen.sorted == [1, 3, 5, 7])
+        #expect(stages[3].seen.sorted == [1001, 1003, 1005, 1007], "a later stage sees what an earlier one made")
+        #expect(observer.snapshot.completed.sorted() == [0, 2, 4, 6, 2001, 2003, 2005, 2007])
+    }
+
     @Test func skippedItemsLeaveTheGraphAndDeleteTheirTempFiles() async throws {
         let dir = try TemporaryDirectory("graph")
         let writer = ClosureStage(name: "writer") { item, context in

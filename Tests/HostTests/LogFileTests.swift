@@ -13,6 +13,7 @@ import TestSupport
     @Test func runsAppendJSONLinesAndTheLogIsRotatedBySize() async throws {
         let dataDir = try TemporaryDirectory("data")
         let log = dataDir.file("logs/engine.log").path
+        let started = Date()
         for input in [Fixtures.media("audio-pcm.wav"), Fixtures.bad("not-audio.mp3")] {
             _ = try await Command.engineAsync(["run", "--no-renditions", "--data-dir", dataDir.path, input])
         }
@@ -20,6 +21,14 @@ import TestSupport
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(first.count == text.split(separator: "\n").count, "every line is one JSON object")
         #expect(first.filter { $0["message"] as? String == "job ended" }.count == 2, "both runs, appended")
+        // When: UTC with milliseconds, ISO 8601, at the time it was written.
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        for line in first {
+            let time = try #require(line["time"] as? String)
+            #expect(time.count == 24 && time.hasSuffix("Z"), "\(time)")
+            let date = try format.parse(time)
+            #expect(date >= started.addingTimeInterval(-0.01) && date <= Date(), "\(time)")
+        }
         #expect(first.contains { $0["message"] as? String == "item stored" && $0["level"] as? String == "info" })
         #expect(first.contains { $0["message"] as? String == "item failed" && (($0["metadata"] as? [String: Any])?["error"] as? String)?.contains("not-audio.mp3") == true })
 

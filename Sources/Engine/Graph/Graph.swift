@@ -71,8 +71,7 @@ public struct Graph<Element: Sendable>: Sendable {
                                 if live.decrement() == 0 { output?.finish() }
                             }
                             try await work(
-                                stage, input: channels[index], output: output, lanes: lanes, observer: observer, ledger: ledger,
-                                intake: intake)
+                                stage, at: index, channels: channels, lanes: lanes, observer: observer, ledger: ledger, intake: intake)
                         }
                     }
                 }
@@ -116,9 +115,10 @@ public struct Graph<Element: Sendable>: Sendable {
 
     @inlinable
     func work(
-        _ stage: any ItemStage<Element>, input: BoundedChannel<Envelope>, output: BoundedChannel<Envelope>?,
+        _ stage: any ItemStage<Element>, at index: Int, channels: [BoundedChannel<Envelope>],
         lanes: Lanes, observer: some GraphObserver<Element>, ledger: any ItemLedger<Element>, intake: GraphIntake
     ) async throws {
+        let input = channels[index]
         let timer = StageTimer(stage: stage.name)
         while true {
             try Task.checkCancellation()  // the channel's fast path does not check
@@ -131,7 +131,7 @@ public struct Graph<Element: Sendable>: Sendable {
                 continue
             }
             guard stage.handles(item) else {
-                try await pass(envelope, to: output, observer: observer, ledger: ledger)
+                try await pass(envelope, after: index, channels: channels, observer: observer, ledger: ledger)
                 continue
             }
             await observer.graph(.started(stage: stage.name, item))
@@ -168,25 +168,31 @@ public struct Graph<Element: Sendable>: Sendable {
                 try await ledger.settle(element, .skipped(stage: stage.name, reason: reason))
             case .forward(let element):
                 await observer.graph(.finished(stage: stage.name, element))
-                try await pass(Envelope(element: element, context: envelope.context), to: output, observer: observer, ledger: ledger)
+                try await pass(
+                    Envelope(element: element, context: envelope.context), after: index, channels: channels, observer: observer, ledger: ledger)
             }
         }
     }
 
-    /// Hands an item to the next stage, or out of the graph after the last one.
+    /// Hands an item to the next stage that handles it, or out of the graph after the last
+    /// one: a stage with nothing to do for the item (`ItemStage.handles`) costs it no channel
+    /// hop. (Stage `index`'s workers still run while they send past their own output, so a
+    /// later channel is never finished under them: it finishes only after every earlier stage has.)
     @inlinable
     func pass(
-        _ envelope: Envelope, to output: BoundedChannel<Envelope>?, observer: some GraphObserver<Element>,
+        _ envelope: Envelope, after index: Int, channels: [BoundedChannel<Envelope>], observer: some GraphObserver<Element>,
         ledger: any ItemLedger<Element>
     ) async throws {
-        guard let output else {
+        var next = index + 1
+        while next < stages.count, !stages[next].handles(envelope.element) { next += 1 }
+        guard next < stages.count else {
             envelope.context.cleanUp()
             try await ledger.settle(envelope.element, .completed)
             await observer.graph(.completed(envelope.element))
             return
         }
         do {
-            try await output.send(envelope)
+            try await channels[next].send(envelope)
         } catch {
             envelope.context.cleanUp()
             await observer.graph(.canceled(envelope.element))

@@ -47,9 +47,11 @@ public final class StageContext: Sendable {
         return path
     }
 
-    /// Deletes every registered file that still exists.
+    /// Deletes every registered file that still exists. A file that a stage moved away is
+    /// only looked up: an `unlink` of a missing name would still take the folder's lock,
+    /// which every item's temp files share.
     public func cleanUp() {
-        for path in files.withLock({ list in defer { list.removeAll() }; return list }) {
+        for path in files.withLock({ list in defer { list.removeAll() }; return list }) where access(path, F_OK) == 0 {
             unlink(path)
         }
     }

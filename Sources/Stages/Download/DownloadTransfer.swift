@@ -9,8 +9,8 @@ import Foundation
 /// (the multi loop or the blocking pool) and read there; never touched by two at once.
 final class DownloadTransfer: @unchecked Sendable {
     let url: String
-    /// The URL as errors show it (credentials and tokens redacted).
-    let shown: String
+    /// The URL as errors show it (credentials and tokens redacted): made when an error needs it.
+    var shown: String { Redaction.url(url) }
     let path: String
     let directory: String
     let sink: SinkBox
@@ -30,7 +30,6 @@ final class DownloadTransfer: @unchecked Sendable {
 
     init(url: String, path: String, sink: SinkBox, pool: CurlHandlePool) {
         self.url = url
-        shown = Redaction.url(url)
         self.path = path
         directory = (path as NSString).deletingLastPathComponent
         self.sink = sink

@@ -158,16 +158,20 @@ public final class Downloader: Sendable {
     /// Runs on the thread that ran the transfer, which is done with it.
     private func conclude(_ transfer: DownloadTransfer, _ code: CURLcode) throws -> Result {
         defer { transfer.release() }
-        let h = transfer.easy, sink = transfer.sink, shown = transfer.shown, path = transfer.path, directory = transfer.directory
+        let h = transfer.easy, sink = transfer.sink, path = transfer.path, directory = transfer.directory
         let resumeFrom = transfer.validator?.bytes ?? 0, available = transfer.available, validator = transfer.validator
         let isHTTP = transfer.isHTTP, stallSeconds = stallSeconds
-        let detail = Redaction.scrub(String(cString: transfer.errorBuffer))
+        // What only an error says, made when one does (not for every finished download).
+        var shown: String { transfer.shown }
+        var detail: String { Redaction.scrub(String(cString: transfer.errorBuffer)) }
         // The transfer is over: its fields are read one by one (not `cancel`, which another
         // thread may still store to).
         let sinkError = sink.pointer.pointee.error, bytes = sink.pointer.pointee.bytes
         let expected = sink.pointer.pointee.expected_bytes >= 0 ? sink.pointer.pointee.expected_bytes : nil
-        let failure = DownloadError.transfer(
-            url: shown, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, transient: Self.isTransient(code))
+        var failure: DownloadError {
+            let detail = detail
+            return .transfer(url: shown, reason: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail, transient: Self.isTransient(code))
+        }
         switch code {
         case CURLE_OK where sinkError != 0:
             throw DownloadError.transfer(url: shown, reason: "a write into the file failed (\(sinkError))", transient: false)

@@ -67,8 +67,9 @@ package enum LibraryPath {
     /// The names a file may take, in order (`LocalLibrary.place(_:sha256:candidates:)`): the
     /// readable `base`, then `base` tagged with the first 8 characters of `sha256`, then with
     /// all of it; each passed through `name` (a rendition's name is built from its original's).
-    public static func candidates(_ base: String, sha256: String, name: (String) -> String = { $0 }) -> [String] {
-        [name(base), name(disambiguated(base, tag: String(sha256.prefix(8)))), name(disambiguated(base, tag: sha256))]
+    /// Each is made when it is asked for: most files take the first.
+    public static func candidates(_ base: String, sha256: String, name: @escaping (String) -> String = { $0 }) -> LazyMapCollection<[Int], String> {
+        [0, 8, sha256.count].lazy.map { tag in name(tag == 0 ? base : disambiguated(base, tag: String(sha256.prefix(tag)))) }
     }
 
     /// Where a rendition of the original at `locator` lives: beside it, `<stem>.<profile>.<ext>`.

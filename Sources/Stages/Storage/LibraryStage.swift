@@ -18,7 +18,9 @@ public struct LibraryStage: OriginalStage {
     public let concurrency: Int
     private let placing = KeyedLock<String>()
 
-    public init(store: any CatalogStore, library: LocalLibrary, concurrency: Int = 4) {
+    /// `concurrency`: items at once. The disk lane bounds the placements; the rest wait on
+    /// their claims and records, which share transactions the more of them there are.
+    public init(store: any CatalogStore, library: LocalLibrary, concurrency: Int = 16) {
         self.store = store
         self.library = library
         self.concurrency = concurrency

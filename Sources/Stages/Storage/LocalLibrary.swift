@@ -44,8 +44,10 @@ public struct LocalLibrary: Sendable {
     /// content-tagged ones). A candidate that already holds these very bytes (a file placed by
     /// a run that stopped before recording it) is taken as it is and `file` is dropped; one that
     /// holds other bytes is never overwritten.
-    public func place(_ file: String, sha256: String, candidates: [String]) throws -> String {
+    public func place(_ file: String, sha256: String, candidates: some Sequence<String>) throws -> String {
+        var tried = ""
         for locator in candidates {
+            tried = locator
             do {
                 try place(file, at: locator)
                 return locator
@@ -58,7 +60,7 @@ public struct LocalLibrary: Sendable {
                 }
             }
         }
-        throw StorageError.taken(locator: candidates.last ?? "")
+        throw StorageError.taken(locator: tried)
     }
 
     /// Moves `file` into place at `locator`; never overwrites (a taken locator is

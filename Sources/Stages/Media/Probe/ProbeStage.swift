@@ -23,7 +23,9 @@ public struct ProbeStage: OriginalStage {
     public func handles(_ item: MediaItem) -> Bool { storedOriginals != nil || !item.originalAlreadyStored }
 
     public var name: String { "probe" }
-    public var concurrency: Int { LaneLimits.cores }
+    /// More workers than cores: the cpu lane bounds the probes, and the workers waiting on
+    /// their results' commits let those commits share transactions.
+    public var concurrency: Int { max(LaneLimits.cores, 8) }
     public var lane: LaneKind? { .cpu }
     /// The cpu slot covers the probe, not the commit of its result.
     public var takesLaneItself: Bool { true }

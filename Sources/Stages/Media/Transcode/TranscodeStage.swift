@@ -52,6 +52,12 @@ public struct TranscodeStage: ItemStage {
     /// records hold none.
     public var takesLaneItself: Bool { true }
 
+    /// An item with every planned rendition (or none planned for its kind) passes by, unless
+    /// the renditions are made again.
+    public func handles(_ item: MediaItem) -> Bool {
+        remake || plan.profiles(for: item.mediaKind).contains { !item.renditions.contains($0.name) }
+    }
+
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         var wanted = plan.profiles(for: item.mediaKind).filter { remake || !item.renditions.contains($0.name) }
         if remake { wanted = try await reprocessing(wanted, item: item) }
