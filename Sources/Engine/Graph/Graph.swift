@@ -176,8 +176,9 @@ public struct Graph<Element: Sendable>: Sendable {
 
     /// Hands an item to the next stage that handles it, or out of the graph after the last
     /// one: a stage with nothing to do for the item (`ItemStage.handles`) costs it no channel
-    /// hop. (Stage `index`'s workers still run while they send past their own output, so a
-    /// later channel is never finished under them: it finishes only after every earlier stage has.)
+    /// hop. A later channel finishes under a send only when a worker in between stopped with
+    /// an error (the run is ending): that is a cancellation here, so that the run reports the
+    /// error that ended it.
     @inlinable
     func pass(
         _ envelope: Envelope, after index: Int, channels: [BoundedChannel<Envelope>], observer: some GraphObserver<Element>,
@@ -197,6 +198,7 @@ public struct Graph<Element: Sendable>: Sendable {
             envelope.context.cleanUp()
             await observer.graph(.canceled(envelope.element))
             try? await ledger.settle(envelope.element, .stopped)
+            if error is ChannelFinishedError { throw CancellationError() }
             throw error
         }
     }

@@ -9,7 +9,7 @@ package enum Redaction {
 
     /// `url` with its user information and the values of secret-looking query parameters masked.
     public static func url(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
         var result = String(url[..<schemeEnd.upperBound])
         var rest = url[schemeEnd.upperBound...]
         // user:password@ before the host (the authority ends at the first /, ? or #).
@@ -37,7 +37,7 @@ package enum Redaction {
 
     /// `text` with every URL in it redacted (a message that quotes a URL among other words).
     public static func scrub(_ text: String) -> String {
-        guard text.contains("://") else { return text }
+        guard hasScheme(text) else { return text }
         var result = ""
         var rest = text[...]
         // The standard library's search: Foundation's `range(of:)` on a substring copies the
@@ -58,6 +58,20 @@ package enum Redaction {
             rest = rest[end...]
         }
         return result + rest
+    }
+
+    /// Whether `text` holds a `://` at all, looked for in its bytes. (Foundation's `contains`
+    /// bridges the text to an NSString, and every log line's message and metadata come here.)
+    private static func hasScheme(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var index = 0
+            while index + 2 < bytes.count {
+                if bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") { return true }
+                index += 1
+            }
+            return false
+        }
     }
 
     private static let secretNames: Set<String> = [

@@ -68,8 +68,8 @@ package enum LibraryPath {
     /// readable `base`, then `base` tagged with the first 8 characters of `sha256`, then with
     /// all of it; each passed through `name` (a rendition's name is built from its original's).
     /// Each is made when it is asked for: most files take the first.
-    public static func candidates(_ base: String, sha256: String, name: @escaping (String) -> String = { $0 }) -> LazyMapCollection<[Int], String> {
-        [0, 8, sha256.count].lazy.map { tag in name(tag == 0 ? base : disambiguated(base, tag: String(sha256.prefix(tag)))) }
+    public static func candidates(_ base: String, sha256: String, name: @escaping (String) -> String = { $0 }) -> LazyMapCollection<[Int?], String> {
+        [nil, 8, sha256.count].lazy.map { tag in name(tag.map { disambiguated(base, tag: String(sha256.prefix($0))) } ?? base) }
     }
 
     /// Where a rendition of the original at `locator` lives: beside it, `<stem>.<profile>.<ext>`.
