@@ -59,7 +59,7 @@ public struct Graph<Element: Sendable>: Sendable {
                 group.addTask {
                     defer { channels[0].finish() }
                     try await produce(
-                        into: channels[0], temporaryDirectory: temporaryDirectory, lanes: lanes, intake: intake, observer: observer,
+                        into: channels, temporaryDirectory: temporaryDirectory, lanes: lanes, intake: intake, observer: observer,
                         ledger: ledger)
                 }
                 for (index, stage) in stages.enumerated() {
@@ -91,7 +91,7 @@ public struct Graph<Element: Sendable>: Sendable {
 
     @inlinable
     func produce(
-        into channel: BoundedChannel<Envelope>, temporaryDirectory: URL, lanes: Lanes, intake: GraphIntake, observer: some GraphObserver<Element>,
+        into channels: [BoundedChannel<Envelope>], temporaryDirectory: URL, lanes: Lanes, intake: GraphIntake, observer: some GraphObserver<Element>,
         ledger: any ItemLedger<Element>
     ) async throws {
         let context = SourceContext { issue in await observer.graph(.sourceIssue(issue)) }
@@ -99,13 +99,10 @@ public struct Graph<Element: Sendable>: Sendable {
             try await source.produce(
                 into: { element in
                     await observer.graph(.collected(element))
-                    do {
-                        try await channel.send(Envelope(element: element, context: StageContext(temporaryDirectory: temporaryDirectory, lanes: lanes, intake: intake)))
-                    } catch {
-                        await observer.graph(.canceled(element))
-                        try? await ledger.settle(element, .stopped)
-                        throw error
-                    }
+                    // To the first stage that handles it, as between stages.
+                    try await pass(
+                        Envelope(element: element, context: StageContext(temporaryDirectory: temporaryDirectory, lanes: lanes, intake: intake)),
+                        after: -1, channels: channels, observer: observer, ledger: ledger)
                 }, context: context)
         } catch {
             if Task.isCancelled { throw CancellationError() }
@@ -128,10 +125,6 @@ public struct Graph<Element: Sendable>: Sendable {
                 envelope.context.cleanUp()
                 await observer.graph(.released(item))
                 try await ledger.settle(item, .released)
-                continue
-            }
-            guard stage.handles(item) else {
-                try await pass(envelope, after: index, channels: channels, observer: observer, ledger: ledger)
                 continue
             }
             await observer.graph(.started(stage: stage.name, item))
@@ -174,11 +167,12 @@ public struct Graph<Element: Sendable>: Sendable {
         }
     }
 
-    /// Hands an item to the next stage that handles it, or out of the graph after the last
-    /// one: a stage with nothing to do for the item (`ItemStage.handles`) costs it no channel
-    /// hop. A later channel finishes under a send only when a worker in between stopped with
-    /// an error (the run is ending): that is a cancellation here, so that the run reports the
-    /// error that ended it.
+    /// Hands an item (from stage `index`, or from the source at -1) to the next stage that
+    /// handles it, or out of the graph after the last one: a stage receives only items it
+    /// handles (`ItemStage.handles`, asked here alone), and one with nothing to do for an item
+    /// costs it no channel hop. A later channel finishes under a send only when a worker in
+    /// between stopped with an error (the run is ending): that is a cancellation here, so that
+    /// the run reports the error that ended it.
     @inlinable
     func pass(
         _ envelope: Envelope, after index: Int, channels: [BoundedChannel<Envelope>], observer: some GraphObserver<Element>,

@@ -34,14 +34,15 @@ extension ProcessorStage {
         _ processor: ProcessorName, plan: ProcessorPlan, input: String, result: ProcessorRecord?, files: [DerivedFile], library: LocalLibrary?,
         onlyMissing: Bool = false
     ) -> [String] {
-        let key = plan.key(for: processor, input: input)
         guard let result else { return ["missing"] }
-        let changed = onlyMissing ? [] : key.changes(from: result.key)
+        // The key now (a settings hash) only where a changed one counts.
+        let key = onlyMissing ? nil : plan.key(for: processor, input: input)
+        let changed = key?.changes(from: result.key) ?? []
         if !changed.isEmpty { return changed.map { "\($0) changed" } }
         guard let library, let kind = fileKind(of: processor) else { return [] }
         let own = files.filter { $0.kind == kind }
         if Set(own.map(\.name)) != expectedFiles(processor, of: result) { return ["files missing"] }
-        if !onlyMissing, own.contains(where: { $0.key != key }) { return ["files made from another key"] }
+        if let key, own.contains(where: { $0.key != key }) { return ["files made from another key"] }
         if !own.allSatisfy({ library.holds($0.file.locator, size: $0.file.size) }) { return ["files missing"] }
         return []
     }
