@@ -15,7 +15,13 @@ extension TranscodeStage {
         }
         var item = item
         let gain = wanted.contains { $0.loudnessTags != .none } ? try await replayGain(itemID: id) : .none
-        for profile in wanted {
+        // In the content keys' order, which every process shares: no two items wait on each
+        // other's claims.
+        let claimed = wanted.map { (profile: $0, content: ContentKey.rendition(of: sha256, profile: $0.name)) }
+            .sorted { $0.content.value < $1.content.value }
+        for (profile, content) in claimed {
+            try await claim(content, on: backend, lease: item.lease)
+            // After the claim: an item with the same content may have just failed it, or stored it.
             if try await failedBefore(profile, originalSHA256: sha256) {
                 item.failedRenditions.insert(profile.name)
                 continue
@@ -42,6 +48,7 @@ extension TranscodeStage {
                 }
             } catch let error as TranscodeError {
                 guard case .failed = error else { throw error }
+                if let lease = item.lease { try await store.releaseContent(content, backend: backend, lease: lease) }
                 try await recordFailure(profile, originalSHA256: sha256, error, lease: item.lease)
                 item.failedRenditions.insert(profile.name)
                 continue
@@ -56,5 +63,19 @@ extension TranscodeStage {
             item.madeRenditions.append(MadeRendition(assetID: assetID, profile: profile.name, path: made, size: Int64(bytes), locator: name))
         }
         return item
+    }
+
+    /// Claims the making of `content` for `backend` for the attempt (`CatalogStore.claimContent`),
+    /// asked again while another live attempt holds it: items with the same content on other
+    /// workers make and upload each rendition once, one after the other, and no attempt sets
+    /// back an upload another finished (killed after that, it would leave the upload
+    /// unsettled). The claim is held until the attempt ends (its upload is a later stage); the
+    /// next one finds the rendition on the backend. Without a lease (one process, no job) there
+    /// is no claim.
+    private func claim(_ content: ContentKey, on backend: String, lease: ItemLease?) async throws {
+        guard let lease else { return }
+        while try await store.claimContent(content, backend: backend, lease: lease, replacing: true) == .busy {
+            try await Task.sleep(for: LocalLibrary.claimPoll)
+        }
     }
 }
