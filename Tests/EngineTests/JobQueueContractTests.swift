@@ -46,6 +46,24 @@ import TestSupport
         #expect(try await store.job(job.id)?.collected == 5)
     }
 
+    /// A claim says which items have no original linked to their catalog record (the catalog
+    /// stage then reads nothing for them): here the one stored before is the only one that has.
+    @Test(arguments: Kind.allCases)
+    func aClaimSaysWhichItemsHaveAStoredOriginal(_ kind: Kind) async throws {
+        let (store, dir) = try await makeStore(kind)
+        defer { withExtendedLifetime(dir) {} }
+        let job = try await job(store)
+        let listed = items(3)
+        let stored = try await store.upsertItem(listed[1]).itemID
+        _ = try await store.recordOriginal(
+            itemID: stored, sha256: String(repeating: "a", count: 64), size: 1, format: "mp3", backend: "library", locator: "a/T1.mp3",
+            description: nil, lease: nil)
+        try await store.enqueue(jobID: job.id, items: listed, completingInput: nil)
+        let claimed = try await store.claim(jobID: job.id, holder: "r", limit: 3, leaseDuration: .seconds(30))
+        #expect(claimed.map(\.item.remoteID) == ["i0", "i1", "i2"])
+        #expect(claimed.map(\.item.catalogHasOriginal) == [false, true, false])
+    }
+
     @Test(arguments: Kind.allCases)
     func aClaimTakesEachItemOnceWithAFreshLease(_ kind: Kind) async throws {
         let (store, dir) = try await makeStore(kind)

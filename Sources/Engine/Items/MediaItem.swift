@@ -45,6 +45,9 @@ public struct MediaItem: Sendable {
     public var reusedExistingFile = false
     /// The library held its original already (an earlier run): only missing renditions are made.
     public var originalAlreadyStored = false
+    /// What its job's claim saw: false when no original was linked to its catalog record then
+    /// (the catalog stage need not read the record); nil when not known.
+    public var catalogHasOriginal: Bool?
     /// Profiles of the renditions the library holds for it.
     public var renditions: Set<String> = []
     /// Profiles of the renditions that could not be made for it (recorded in the store).

@@ -296,7 +296,7 @@ extension SQLiteJobStore: JobQueue {
                             ORDER BY id LIMIT ?)
                         RETURNING id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
                             creators, collection_kind, collection_locator, collection_title, position, duration_hint,
-                            published_at, episode, season
+                            published_at, episode, season, \(Self.hasOriginal) AS has_original
                         """),
                 arguments: [holder, now + leaseDuration.seconds, now, jobID, now, limit]
             ).map { row in
@@ -313,12 +313,20 @@ extension SQLiteJobStore: JobQueue {
                 item.published = (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:))
                 item.episode = row["episode"]
                 item.season = row["season"]
+                item.catalogHasOriginal = row["has_original"]
                 let lease = ItemLease(jobItemID: row["id"], token: row["lease_token"])
                 item.lease = lease
                 return ClaimedItem(lease: lease, itemKey: row["item_key"], attempt: row["attempts"], item: item)
             }.sorted { $0.lease.jobItemID < $1.lease.jobItemID }
         }
     }
+
+    /// Whether an original is linked to the claimed job item's catalog record (for
+    /// `MediaItem.catalogHasOriginal`).
+    static let hasOriginal = """
+        EXISTS (SELECT 1 FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id
+            WHERE ia.item_id = job_items.item_id AND a.kind = 'original')
+        """
 
     @discardableResult
     public func renewLeases(holder: String, leaseDuration: Duration) async throws -> Int {

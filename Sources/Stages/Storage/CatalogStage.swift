@@ -44,9 +44,14 @@ public struct CatalogStage: ItemStage {
 
     public func process(_ item: MediaItem, context: StageContext) async throws -> StageResult<MediaItem> {
         var item = item
-        // A job's items are in the catalog already (written when collected): only read.
+        // A job's items are in the catalog already (written when collected): only read, unless
+        // the job's claim saw that no original is linked to the record (nothing to skip for).
         let entry: CatalogEntry
-        if let id = item.catalogID { entry = try await store.catalogEntry(itemID: id) } else { entry = try await store.upsertItem(item) }
+        if let id = item.catalogID {
+            entry = item.catalogHasOriginal == false && !reprocess ? CatalogEntry(itemID: id) : try await store.catalogEntry(itemID: id)
+        } else {
+            entry = try await store.upsertItem(item)
+        }
         item.catalogID = entry.itemID
         if let backend = renditionsBackend {
             // Said before the download: such a graph records originals where they were found.
