@@ -16,6 +16,23 @@ import TestSupport
         #expect(try FileChecksummer().sha256(path: target).digest == expected.digest)
     }
 
+    /// An HTTP download's file is opened on the transfer loop's thread: a file that cannot be
+    /// made there is an error naming it, and the loop goes on with the next transfer.
+    @Test func aFileTheTransferLoopCannotOpenIsAnErrorAndTheLoopGoesOn() async throws {
+        let server = try FaultServer(root: Fixtures.mediaDirectory)
+        let dir = try TemporaryDirectory("dl")
+        let missing = dir.file("missing/out.mp4").path
+        await #expect {
+            try await withDeadline("the failed open ends the download") {
+                try await Downloader().download(server.url("/files/audio-id3.mp3"), to: missing)
+            }
+        } throws: { error in
+            "\(error)".hasPrefix(dir.file("missing").path + ": ")
+        }
+        let result = try await Downloader().download(server.url("/files/audio-id3.mp3"), to: dir.file("out.mp3").path)
+        #expect(result.bytes == (try FileChecksummer().sha256(path: Fixtures.media("audio-id3.mp3")).bytes))
+    }
+
     @Test func missingLocalFileNamesThePathAndTheCause() async throws {
         let dir = try TemporaryDirectory("dl")
         let url = "file:///nonexistent/song.mp3"

@@ -32,8 +32,14 @@ final class CurlMultiLoop: Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 
+    /// A transfer the loop sets up (`prepare`) and adds; `failed` gets the error if the set-up throws.
+    private struct Incoming: @unchecked Sendable {
+        let prepare: () throws -> Transfer
+        let failed: (any Error) -> Void
+    }
+
     private let multi: Multi
-    private let incoming = Mutex<[Transfer]>([])
+    private let incoming = Mutex<[Incoming]>([])
 
     private init() {
         _ = CurlHandlePool.globalInit
@@ -45,9 +51,11 @@ final class CurlMultiLoop: Sendable {
         thread.start()
     }
 
-    /// Adds `transfer`; its `finish` runs on the loop's thread with curl's result.
-    func start(_ transfer: Transfer) {
-        incoming.withLock { $0.append(transfer) }
+    /// Adds the transfer `prepare` sets up, called on the loop's thread (short file work such
+    /// as opening the download's file costs no trip to another thread); its `finish` runs there
+    /// too, with curl's result. If `prepare` throws, `failed` gets the error.
+    func start(preparing prepare: @escaping @Sendable () throws -> Transfer, failed: @escaping @Sendable (any Error) -> Void) {
+        incoming.withLock { $0.append(Incoming(prepare: prepare, failed: failed)) }
         curl_multi_wakeup(multi.pointer)
     }
 
@@ -61,7 +69,12 @@ final class CurlMultiLoop: Sendable {
         var running: Int32 = 0
         var left: Int32 = 0
         while true {
-            for transfer in incoming.withLock({ list in defer { list.removeAll(keepingCapacity: true) }; return list }) {
+            for handed in incoming.withLock({ list in defer { list.removeAll(keepingCapacity: true) }; return list }) {
+                let transfer: Transfer
+                do { transfer = try handed.prepare() } catch {
+                    handed.failed(error)
+                    continue
+                }
                 if transfer.sink.isCanceled {
                     transfer.sink.pointer.pointee.error = Int32(MK_SINK_CANCELED)
                     transfer.finish(CURLE_ABORTED_BY_CALLBACK)

@@ -42,29 +42,38 @@ public final class Downloader: Sendable {
     /// partial file is left for the caller.
     /// `progress`: the transfer's live figures, listed in `TransferRegistry.shared` while it runs.
     ///
-    /// The file is opened (and a kept part hashed) on the blocking pool; an HTTP transfer then
-    /// runs on the process's curl multi loop, which holds no thread while it waits. A local
-    /// file (`file://`) is copied on the blocking pool instead: curl reads it in one go, which
-    /// would hold up every other transfer on the loop.
+    /// An HTTP transfer runs on the process's curl multi loop, which holds no thread while it
+    /// waits; its file is opened there too, unless a kept part is to be hashed first (then
+    /// that is done on the blocking pool). A local file (`file://`) is copied on the blocking
+    /// pool: curl reads it in one go, which would hold up every other transfer on the loop.
     public func download(_ url: String, to path: String, resumable: Bool = false, progress: TransferProgress? = nil) async throws -> Result {
         let sink = SinkBox()
         if let progress { TransferRegistry.shared.begin(progress) }
         defer { if let progress { TransferRegistry.shared.end(progress) } }
-        let transfer = try await BlockingIO.run { [self] in try prepare(url: url, path: path, resumable: resumable, sink: sink) }
-        progress?.attach(sink)
         defer { progress?.detach() }
-        if transfer.isLocal {
+        let isLocal = url.prefix(5).lowercased() == "file:"
+        // A kept part is hashed on the blocking pool first; otherwise the loop opens the file.
+        let keeps = resumable && (FileKind.size(of: path) ?? 0) > 0
+        let prepared = keeps || isLocal ? try await BlockingIO.run { [self] in try prepare(url: url, path: path, resumable: resumable, sink: sink) } : nil
+        if prepared != nil { progress?.attach(sink) }
+        if let prepared, isLocal {
             return try await withTaskCancellationHandler {
-                try await BlockingIO.run { [self] in try conclude(transfer, curl_easy_perform(transfer.easy)) }
+                try await BlockingIO.run { [self] in try conclude(prepared, curl_easy_perform(prepared.easy)) }
             } onCancel: {
                 sink.cancel()
             }
         }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Result, any Error>) in
-                CurlMultiLoop.shared.start(.init(easy: transfer.easy, sink: sink) { [self] code in
-                    continuation.resume(with: Swift.Result { try conclude(transfer, code) })
-                })
+                CurlMultiLoop.shared.start(
+                    preparing: { [self] in
+                        let transfer = try prepared ?? prepare(url: url, path: path, resumable: resumable, sink: sink)
+                        if prepared == nil { progress?.attach(sink) }
+                        return .init(easy: transfer.easy, sink: sink) { [self] code in
+                            continuation.resume(with: Swift.Result { try conclude(transfer, code) })
+                        }
+                    },
+                    failed: { continuation.resume(throwing: $0) })
             }
         } onCancel: {
             sink.cancel()

@@ -52,7 +52,7 @@ public struct LocalLibrary: Sendable {
                 try place(file, at: locator)
                 return locator
             } catch StorageError.taken {
-                if let path = path(for: locator), Self.size(of: path) == Self.size(of: file),
+                if let path = path(for: locator), FileKind.size(of: path) == FileKind.size(of: file),
                     (try? FileChecksummer().sha256(path: path).digest.hex) == sha256
                 {
                     unlink(file)
@@ -116,11 +116,6 @@ public struct LocalLibrary: Sendable {
         let paths = files.filter { $0.backend == Self.backendName }.compactMap { path(for: $0.locator) }
         guard !paths.isEmpty else { return }
         try await BlockingIO.run { for path in paths { unlink(path) } }
-    }
-
-    private static func size(of path: String) -> Int64? {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 
     private func publish(_ file: String, at destination: String, in folder: String, replacing: Bool) throws {

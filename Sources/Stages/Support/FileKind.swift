@@ -1,8 +1,8 @@
 import Foundation
 
-/// What a path is when it is not a regular file: a directory, a FIFO, a device. Named inputs
-/// that are not regular files are refused before anything opens them (a FIFO blocks until a
-/// writer comes; `/dev/zero` never ends).
+/// What a path is when it is not a regular file: a directory, a FIFO, a device (and a file's
+/// size). Named inputs that are not regular files are refused before anything opens them (a
+/// FIFO blocks until a writer comes; `/dev/zero` never ends).
 enum FileKind {
     /// "FIFO", "character device", …; nil for a regular file. Throws the errno text when the
     /// path cannot be examined.
@@ -18,6 +18,12 @@ enum FileKind {
         case S_IFBLK: return "block device"
         default: return "special file"
         }
+    }
+
+    /// The size of the file at `path`; nil when there is none (or it cannot be examined).
+    static func size(of path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
     }
 }
 
