@@ -123,9 +123,7 @@ extension PostgresJobStore: JobQueue {
                 FROM picked WHERE job_items.id = picked.id
                 RETURNING job_items.id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
                     creators, collection_kind, collection_locator, collection_title, position, duration_hint,
-                    published_at, episode, season,
-                    EXISTS (SELECT 1 FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id
-                        WHERE ia.item_id = job_items.item_id AND a.kind = 'original') AS has_original
+                    published_at, episode, season, \(unescaped: StoreSQL.claimedItemHasOriginal) AS has_original
                 """
             ).map(Self.claimedItem).sorted { $0.lease.jobItemID < $1.lease.jobItemID }
         }

@@ -296,7 +296,7 @@ extension SQLiteJobStore: JobQueue {
                             ORDER BY id LIMIT ?)
                         RETURNING id, item_key, item_id, attempts, lease_token, source, remote_id, title, url, title_is_file_name,
                             creators, collection_kind, collection_locator, collection_title, position, duration_hint,
-                            published_at, episode, season, \(Self.hasOriginal) AS has_original
+                            published_at, episode, season, \(StoreSQL.claimedItemHasOriginal) AS has_original
                         """),
                 arguments: [holder, now + leaseDuration.seconds, now, jobID, now, limit]
             ).map { row in
@@ -320,13 +320,6 @@ extension SQLiteJobStore: JobQueue {
             }.sorted { $0.lease.jobItemID < $1.lease.jobItemID }
         }
     }
-
-    /// Whether an original is linked to the claimed job item's catalog record (for
-    /// `MediaItem.catalogHasOriginal`).
-    static let hasOriginal = """
-        EXISTS (SELECT 1 FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id
-            WHERE ia.item_id = job_items.item_id AND a.kind = 'original')
-        """
 
     @discardableResult
     public func renewLeases(holder: String, leaseDuration: Duration) async throws -> Int {

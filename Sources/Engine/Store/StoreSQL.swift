@@ -17,6 +17,13 @@ package enum StoreSQL {
         FROM collection_items ci WHERE ci.collection_id = $2 ORDER BY ci.position, ci.item_id
         """
 
+    /// Whether an original is linked to a claimed job item's catalog record (in the claim's
+    /// `RETURNING`, for `MediaItem.catalogHasOriginal`).
+    package static let claimedItemHasOriginal = """
+        EXISTS (SELECT 1 FROM item_assets ia JOIN file_assets a ON a.id = ia.asset_id
+            WHERE ia.item_id = job_items.item_id AND a.kind = 'original')
+        """
+
     package static let storedFileColumns = """
         a.id AS asset_id, a.sha256, a.size, a.format, b.name AS backend, l.locator
         FROM file_assets a

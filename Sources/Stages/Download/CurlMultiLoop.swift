@@ -33,9 +33,9 @@ final class CurlMultiLoop: Sendable {
     }
 
     /// A transfer the loop sets up (`prepare`) and adds; `failed` gets the error if the set-up throws.
-    private struct Incoming: @unchecked Sendable {
-        let prepare: () throws -> Transfer
-        let failed: (any Error) -> Void
+    private struct Incoming: Sendable {
+        let prepare: @Sendable () throws -> Transfer
+        let failed: @Sendable (any Error) -> Void
     }
 
     private let multi: Multi

@@ -34,12 +34,14 @@ final class DownloadTransfer: @unchecked Sendable {
         directory = (path as NSString).deletingLastPathComponent
         self.sink = sink
         self.pool = pool
-        let scheme = url.prefix(8).lowercased()
-        isHTTP = scheme.hasPrefix("http")
-        isLocal = scheme.hasPrefix("file:")
+        isHTTP = url.prefix(4).lowercased() == "http"
+        isLocal = Self.isLocal(url)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
+
+    /// A `file://` URL: copied on the blocking pool, not on the transfer loop.
+    static func isLocal(_ url: String) -> Bool { url.prefix(5).lowercased() == "file:" }
 
     /// The easy handle (set up before the transfer starts).
     var easy: UnsafeMutableRawPointer { handle!.pointer }

@@ -51,7 +51,7 @@ public final class Downloader: Sendable {
         if let progress { TransferRegistry.shared.begin(progress) }
         defer { if let progress { TransferRegistry.shared.end(progress) } }
         defer { progress?.detach() }
-        let isLocal = url.prefix(5).lowercased() == "file:"
+        let isLocal = DownloadTransfer.isLocal(url)
         // A kept part is hashed on the blocking pool first; otherwise the loop opens the file.
         let keeps = resumable && (FileKind.size(of: path) ?? 0) > 0
         let prepared = keeps || isLocal ? try await BlockingIO.run { [self] in try prepare(url: url, path: path, resumable: resumable, sink: sink) } : nil

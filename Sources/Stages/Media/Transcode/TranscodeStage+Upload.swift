@@ -7,8 +7,10 @@ extension TranscodeStage {
     /// in the library, and one that failed before with the same settings is not tried. One the
     /// library holds already (the same content ingested by a graph that keeps originals) is
     /// not made again: that file goes up; nor is one already on `backend` (the same content
-    /// stored by another item of an S3 library). The key names the original's whole file name
-    /// (`clip.mp4.h264-720p.mp4`), so that `clip.mp4` and `clip.mov` do not share one.
+    /// stored by another item of an S3 library). Items with the same content, on any worker,
+    /// make each rendition one after another, on the store's content claim for `backend` (an S3
+    /// library, or a graph that keeps no originals). The key names the original's whole file
+    /// name (`clip.mp4.h264-720p.mp4`), so that `clip.mp4` and `clip.mov` do not share one.
     func makeForUpload(_ wanted: [TranscodeProfile], item: MediaItem, to backend: String, context: StageContext) async throws -> MediaItem {
         guard let id = item.catalogID, let input = item.downloadedFile, let sha256 = item.sha256, let locator = item.locator else {
             throw StageInputError(item: item.key, stage: name, missing: "a recorded download")
@@ -21,15 +23,18 @@ extension TranscodeStage {
             .sorted { $0.content.value < $1.content.value }
         for (profile, content) in claimed {
             try await claim(content, on: backend, lease: item.lease)
-            // After the claim: an item with the same content may have just failed it, or stored it.
+            // After the claim: an item with the same content may have just failed it, or stored
+            // it. Only a rendition this attempt puts up keeps its claim.
             if try await failedBefore(profile, originalSHA256: sha256) {
                 item.failedRenditions.insert(profile.name)
+                try await release(content, on: backend, lease: item.lease)
                 continue
             }
             let name = LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension, keepingExtension: true)
             if !remake, let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: item.lease) {
                 if stored.file.backend == backend {
                     item.renditions.insert(profile.name)
+                    try await release(content, on: backend, lease: item.lease)
                     continue
                 }
                 if stored.file.backend == LocalLibrary.backendName, library.holds(stored.file.locator, size: stored.file.size),
@@ -48,8 +53,9 @@ extension TranscodeStage {
                 }
             } catch let error as TranscodeError {
                 guard case .failed = error else { throw error }
-                if let lease = item.lease { try await store.releaseContent(content, backend: backend, lease: lease) }
+                // Recorded before the claim goes: the next item then finds the failure.
                 try await recordFailure(profile, originalSHA256: sha256, error, lease: item.lease)
+                try await release(content, on: backend, lease: item.lease)
                 item.failedRenditions.insert(profile.name)
                 continue
             }
@@ -69,13 +75,18 @@ extension TranscodeStage {
     /// asked again while another live attempt holds it: items with the same content on other
     /// workers make and upload each rendition once, one after the other, and no attempt sets
     /// back an upload another finished (killed after that, it would leave the upload
-    /// unsettled). The claim is held until the attempt ends (its upload is a later stage); the
-    /// next one finds the rendition on the backend. Without a lease (one process, no job) there
-    /// is no claim.
+    /// unsettled). A rendition the attempt puts up keeps the claim until the attempt ends (its
+    /// upload is a later stage); the next one finds the rendition on the backend. Without a
+    /// lease (one process, no job) there is no claim.
     private func claim(_ content: ContentKey, on backend: String, lease: ItemLease?) async throws {
         guard let lease else { return }
         while try await store.claimContent(content, backend: backend, lease: lease, replacing: true) == .busy {
             try await Task.sleep(for: LocalLibrary.claimPoll)
         }
+    }
+
+    /// Gives the claim back: the attempt puts nothing up for `content`.
+    private func release(_ content: ContentKey, on backend: String, lease: ItemLease?) async throws {
+        if let lease { try await store.releaseContent(content, backend: backend, lease: lease) }
     }
 }

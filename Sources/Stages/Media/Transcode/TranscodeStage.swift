@@ -98,9 +98,10 @@ public struct TranscodeStage: ItemStage {
                         item.renditions.insert(rendition.profile.name)
                     } catch let error as TranscodeError {
                         guard case .failed = error else { throw error }
+                        // Recorded before the claim goes: the next item then finds the failure.
+                        try await recordFailure(rendition.profile, originalSHA256: sha256, error, lease: item.lease)
                         if let lease = item.lease { try await store.releaseContent(rendition.content, backend: LocalLibrary.backendName, lease: lease) }
                         settled.insert(rendition.profile.name)
-                        try await recordFailure(rendition.profile, originalSHA256: sha256, error, lease: item.lease)
                         item.failedRenditions.insert(rendition.profile.name)
                     }
                 }
