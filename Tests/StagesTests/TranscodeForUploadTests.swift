@@ -8,23 +8,27 @@ import TestSupport
 /// stored by another item of an S3 library) is linked to the item, not made again; one another
 /// attempt is making is waited for.
 @Suite struct TranscodeForUploadTests {
+    static let file = Fixtures.media("audio-id3.mp3")
+
+    /// An item with the fixture's content downloaded, recorded in `store`'s catalog.
+    func item(_ name: String, in store: SQLiteJobStore, lease: ItemLease? = nil) async throws -> MediaItem {
+        var item = MediaItem(source: "test", remoteID: name, title: "Song", url: "file:///\(name).mp3")
+        item.catalogID = try await store.upsertItem(item).itemID
+        item.downloadedFile = Self.file
+        item.sha256 = try FileChecksummer().sha256(path: Self.file).digest.hex
+        item.locator = "test/Song.mp3"
+        item.mediaKind = "audio"
+        item.lease = lease
+        return item
+    }
+
     @Test func aRenditionTheTargetHoldsIsNotMadeAgain() async throws {
         let dir = try TemporaryDirectory("transcode-upload")
         let store = try SQLiteJobStore(path: dir.file("engine.sqlite").path)
         for name in ["lib", "other"] { try await store.addBackend(name: name, kind: "object_storage", config: "{}") }
-        let file = Fixtures.media("audio-id3.mp3")
-        let (digest, bytes) = try FileChecksummer().sha256(path: file)
-        func item(_ name: String) async throws -> MediaItem {
-            var item = MediaItem(source: "test", remoteID: name, title: "Song", url: "file:///\(name).mp3")
-            item.catalogID = try await store.upsertItem(item).itemID
-            item.downloadedFile = file
-            item.sha256 = digest.hex
-            item.locator = "test/Song.mp3"
-            item.mediaKind = "audio"
-            return item
-        }
+        let (digest, bytes) = try FileChecksummer().sha256(path: Self.file)
         // The first item of the content: its rendition is on `lib`.
-        let first = try await item("first")
+        let first = try await item("first", in: store)
         _ = try await store.recordOriginalAsset(sha256: digest.hex, size: Int64(bytes), format: "mp3", lease: nil)
         let asset = try await store.recordRenditionAsset(
             itemID: first.catalogID!, originalSHA256: digest.hex, profile: "aac-128k", sha256: String(repeating: "b", count: 64), size: 10,
@@ -36,7 +40,7 @@ import TestSupport
         let plan = RenditionPlan(audio: [try TranscodeProfile.named("aac-128k")], video: [])
         let library = LocalLibrary(root: dir.file("library"))
         let context = StageContext(temporaryDirectory: dir.url)
-        let second = try await item("second")
+        let second = try await item("second", in: store)
         func process(to backend: String) async throws -> MediaItem? {
             let stage = TranscodeStage(plan: plan, store: store, library: library, output: .upload(to: backend))
             guard case .forward(let item) = try await stage.process(second, context: context) else { return nil }
@@ -61,20 +65,9 @@ import TestSupport
             jobID: job.id, items: ["a", "b"].map { MediaItem(source: "test", remoteID: $0, title: "Song", url: "file:///\($0).mp3") },
             completingInput: nil)
         let leases = try await store.claim(jobID: job.id, holder: "r", limit: 2, leaseDuration: .seconds(60)).map(\.lease)
-        let file = Fixtures.media("audio-id3.mp3")
-        let (digest, bytes) = try FileChecksummer().sha256(path: file)
+        let (digest, bytes) = try FileChecksummer().sha256(path: Self.file)
         _ = try await store.recordOriginalAsset(sha256: digest.hex, size: Int64(bytes), format: "mp3", lease: nil)
-        func item(_ name: String, _ lease: ItemLease) async throws -> MediaItem {
-            var item = MediaItem(source: "test", remoteID: name, title: "Song", url: "file:///\(name).mp3")
-            item.catalogID = try await store.upsertItem(item).itemID
-            item.downloadedFile = file
-            item.sha256 = digest.hex
-            item.locator = "test/Song.mp3"
-            item.mediaKind = "audio"
-            item.lease = lease
-            return item
-        }
-        let a = try await item("a", leases[0]), b = try await item("b", leases[1])
+        let a = try await item("a", in: store, lease: leases[0]), b = try await item("b", in: store, lease: leases[1])
         let stage = TranscodeStage(
             plan: RenditionPlan(audio: [try TranscodeProfile.named("aac-128k")], video: []), store: store,
             library: LocalLibrary(root: dir.file("library")), output: .upload(to: "lib"))
