@@ -35,12 +35,13 @@ import TestSupport
             (FileManager.default.subpaths(atPath: destination.path) ?? []).filter { $0.hasSuffix(".mp3.json") && !$0.hasPrefix(".archiver") }
         }
 
-        let errors = served.file("first.err")
+        let errors = served.file("first.err"), output = served.file("first.out")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let first = Process()
         first.executableURL = URL(fileURLWithPath: Self.program)
         first.arguments = [feed, "--dest", destination.path, "--workers", "1"]
-        first.standardOutput = FileHandle.nullDevice
+        first.standardOutput = try FileHandle(forWritingTo: output)
         first.standardError = try FileHandle(forWritingTo: errors)
         try first.run()
         try await waitUntil("a download waiting at the gate", timeout: .seconds(120)) {
@@ -54,7 +55,12 @@ import TestSupport
         try await waitUntil("the paused run ends", timeout: .seconds(120)) { !first.isRunning }
         #expect(first.terminationStatus == 130, "paused")
         let beforeResume = sidecars().count
-        #expect(beforeResume >= 1 && beforeResume < 4, "Ctrl-C came before the job ended: \(beforeResume) sidecars")
+        #expect(
+            beforeResume >= 1 && beforeResume < 4,
+            """
+            Ctrl-C came before the job ended: \(beforeResume) sidecars; the paused run said:
+            \((try? String(contentsOf: output, encoding: .utf8)) ?? "")\((try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+            """)
 
         let second = try await withDeadline("the resumed run", timeout: .seconds(120)) {
             try Command.run(Self.program, [feed, "--dest", destination.path, "--workers", "1"])
