@@ -13,12 +13,7 @@ enum ContentPlacement {
     ) async throws -> T {
         var replacing = false
         while true {
-            var claim: ContentClaim?
-            if let lease { claim = try await store.claimContent(content, backend: backend, lease: lease, replacing: replacing) }
-            if claim == .busy {
-                try await Task.sleep(for: LocalLibrary.claimPoll)
-                continue
-            }
+            let claim = try await Self.claim(content, backend: backend, lease: lease, store: store, replacing: replacing)
             // A fresh claim means nothing is recorded: no need to look.
             if claim != .claimed, let reused = try await reuse() { return reused }
             // Recorded, but gone from the backend: claim it to be placed again.
@@ -27,6 +22,20 @@ enum ContentPlacement {
                 continue
             }
             return try await place()
+        }
+    }
+
+    /// The store's claim on `content` for the attempt `lease`, asked again every
+    /// `LocalLibrary.claimPoll` while another live attempt holds it (so never `.busy`); nil
+    /// without a lease.
+    static func claim(
+        _ content: ContentKey, backend: String, lease: ItemLease?, store: any CatalogStore, replacing: Bool
+    ) async throws -> ContentClaim? {
+        guard let lease else { return nil }
+        while true {
+            let claim = try await store.claimContent(content, backend: backend, lease: lease, replacing: replacing)
+            guard claim == .busy else { return claim }
+            try await Task.sleep(for: LocalLibrary.claimPoll)
         }
     }
 }

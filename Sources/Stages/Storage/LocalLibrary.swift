@@ -93,13 +93,6 @@ public struct LocalLibrary: Sendable {
     /// How often an item asks again for content another process is placing.
     public static let claimPoll = Duration.milliseconds(200)
 
-    /// Claims the placing of `content` here for a job item's attempt (`CatalogStore.claimContent`);
-    /// nil without a lease (a graph outside a job, one process: its `KeyedLock` suffices).
-    func claim(_ content: ContentKey, lease: ItemLease?, store: any CatalogStore, replacing: Bool) async throws -> ContentClaim? {
-        guard let lease else { return nil }
-        return try await store.claimContent(content, backend: Self.backendName, lease: lease, replacing: replacing)
-    }
-
     /// What an attempt does with a file it placed but could not record: removes it, so the
     /// library holds nothing unaccounted for, and gives back its claim on the content. Unless
     /// the lease passed on: then the item's newer attempt owns the claim and may have adopted

@@ -22,7 +22,12 @@ extension TranscodeStage {
         let claimed = wanted.map { (profile: $0, content: ContentKey.rendition(of: sha256, profile: $0.name)) }
             .sorted { $0.content.value < $1.content.value }
         for (profile, content) in claimed {
-            try await claim(content, on: backend, lease: item.lease)
+            // Items with the same content on other workers make and upload each rendition one
+            // after the other, so no attempt sets back an upload another finished (killed after
+            // that, it would leave the upload unsettled). A rendition this attempt puts up keeps
+            // the claim until the attempt ends (its upload is a later stage); the next one finds
+            // it on the backend. Without a lease (one process, no job) there is no claim.
+            _ = try await ContentPlacement.claim(content, backend: backend, lease: item.lease, store: store, replacing: true)
             // After the claim: an item with the same content may have just failed it, or stored
             // it. Only a rendition this attempt puts up keeps its claim.
             if try await failedBefore(profile, originalSHA256: sha256) {
@@ -69,20 +74,6 @@ extension TranscodeStage {
             item.madeRenditions.append(MadeRendition(assetID: assetID, profile: profile.name, path: made, size: Int64(bytes), locator: name))
         }
         return item
-    }
-
-    /// Claims the making of `content` for `backend` for the attempt (`CatalogStore.claimContent`),
-    /// asked again while another live attempt holds it: items with the same content on other
-    /// workers make and upload each rendition once, one after the other, and no attempt sets
-    /// back an upload another finished (killed after that, it would leave the upload
-    /// unsettled). A rendition the attempt puts up keeps the claim until the attempt ends (its
-    /// upload is a later stage); the next one finds the rendition on the backend. Without a
-    /// lease (one process, no job) there is no claim.
-    private func claim(_ content: ContentKey, on backend: String, lease: ItemLease?) async throws {
-        guard let lease else { return }
-        while try await store.claimContent(content, backend: backend, lease: lease, replacing: true) == .busy {
-            try await Task.sleep(for: LocalLibrary.claimPoll)
-        }
     }
 
     /// Gives the claim back: the attempt puts nothing up for `content`.

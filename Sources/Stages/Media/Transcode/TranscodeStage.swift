@@ -189,11 +189,8 @@ public struct TranscodeStage: ItemStage {
         var replacing = remake
         var stored: StoredRendition?
         while true {
-            let claim = try await library.claim(content, lease: source.lease, store: store, replacing: replacing)
-            if claim == .busy {
-                try await Task.sleep(for: LocalLibrary.claimPoll)
-                continue
-            }
+            let claim = try await ContentPlacement.claim(
+                content, backend: LocalLibrary.backendName, lease: source.lease, store: store, replacing: replacing)
             // Content another item already had may have this rendition: share it (a fresh claim
             // means none is recorded; a remake needs the one it replaces).
             guard claim != .claimed || remake else { break }
