@@ -64,7 +64,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // tcmalloc's thread caches instead of glibc's arenas: libav's probe buffers and the
+            // Swift runtime's many small objects, freed on other threads than made them, cost
+            // ~10 % less CPU (Benchmarks/ingest-vs-curl.sh; README). The runtime package only
+            // (libtcmalloc-minimal4): it has no unversioned .so to name.
+            linkerSettings: [.linkedLibrary(":libtcmalloc_minimal.so.4")]
         ),
         .target(
             name: "Stages",
@@ -113,7 +118,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // tcmalloc's thread caches instead of glibc's arenas: libav's probe buffers and the
+            // Swift runtime's many small objects, freed on other threads than made them, cost
+            // ~10 % less CPU (Benchmarks/ingest-vs-curl.sh; README). The runtime package only
+            // (libtcmalloc-minimal4): it has no unversioned .so to name.
+            linkerSettings: [.linkedLibrary(":libtcmalloc_minimal.so.4")]
         ),
         // The runtime alone, as a host that wants no media or network code embeds it: the
         // tests run it and check what it links.

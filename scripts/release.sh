@@ -106,7 +106,7 @@ epoch=$(git -C "$source" log -1 --format=%ct)
   echo "$program_version" | sed -n 's/^\(libav\|libcurl\|sqlite\) \(.*\)$/\1: \2/p'
   echo "schema_migration: $migration"
   echo "postgresql_migration: ${pg_migration:-unknown}"
-  echo "platform: linux-x86_64 (Debian 12: libavformat59, libcurl4, libsqlite3-0)"
+  echo "platform: linux-x86_64 (Debian 12: libavformat59, libcurl4, libsqlite3-0, libtcmalloc-minimal4)"
 } > "$stage/RELEASE_INFO.txt"
 
 # Modes set, not inherited from the build machine's umask.

@@ -8,6 +8,7 @@ APT_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libcurl4-openssl-dev libsqlite3-dev libssl-dev
+  libtcmalloc-minimal4   # the engine's allocator (Package.swift links it: thread caches, ~10 % less CPU)
   zlib1g-dev        # CRC-32 for ZIP exports
   libebur128-dev    # the loudness processor (EBU R 128, ReplayGain 2.0)
   libchromaprint-dev libchromaprint-tools   # the fingerprint processor, and fpcalc as its reference in tests
