@@ -4,6 +4,10 @@
 # `curl -Z --parallel-max 8` that only downloads the same URLs, in the same run (median of
 # ROUNDS; goal 0.5x curl, stretch 1.0x). Then, once, the same work glued the way people do it
 # today: curl -Z, then sha256sum, then ffprobe per file, then one sqlite3 insert per file.
+# Each run writes to a directory of its own and nothing is deleted until the end: a file system
+# that skips recently freed inodes (ext4 without a journal skips those freed in the last ~30 s)
+# made each round's file creation slower by what the round before it had deleted, for both
+# tools alike. TMPDIR=/dev/shm runs it all on tmpfs (no disk at all).
 # Usage: Benchmarks/ingest-vs-curl.sh [N=1000] [ROUNDS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,39 +21,43 @@ start_nginx "$work/files"
 : > "$work/curl.cfg"
 for i in $(seq 1 "$N"); do
   echo "http://127.0.0.1:$port/f$i.mp3" >> "$work/urls.txt"
-  printf 'url = "http://127.0.0.1:%s/f%s.mp3"\noutput = "%s/curl-out/f%s.mp3"\n' "$port" "$i" "$work" "$i" >> "$work/curl.cfg"
+  printf 'url = "http://127.0.0.1:%s/f%s.mp3"\noutput = "f%s.mp3"\n' "$port" "$i" "$i" >> "$work/curl.cfg"
 done
 
 now() { date +%s.%N; }
-engine() {  # one fresh ingest, prints its wall time
-  rm -rf "$work/data"; sync
+runs=0
+engine() {  # one fresh ingest into a new data directory, prints its wall time
+  runs=$((runs + 1)); sync
   local t0 t1 stored
   t0=$(now)
-  "$ENGINE" run --input "$work/urls.txt" --data-dir "$work/data" --workers 8 --no-renditions --no-processors --json > "$work/summary.json" 2>/dev/null || true
+  "$ENGINE" run --input "$work/urls.txt" --data-dir "$work/data-$runs" --workers 8 --no-renditions --no-processors --json > "$work/summary.json" 2>/dev/null || true
   t1=$(now)
   stored=$(python3 -c "import json; print(json.load(open('$work/summary.json'))['stored'])")
   [ "$stored" = "$N" ] || { echo "engine stored $stored of $N:" >&2; head -c 2000 "$work/summary.json" >&2; exit 1; }
   echo "$t1 - $t0" | bc
 }
-fetch() { rm -rf "$work/curl-out"; mkdir -p "$work/curl-out"; curl -Z --parallel-max 8 -s -f -K "$work/curl.cfg" 2>/dev/null; }
+fetch() {  # into a new directory: $out
+  runs=$((runs + 1)); out="$work/curl-out-$runs"; mkdir -p "$out"
+  curl -Z --parallel-max 8 -s -f --output-dir "$out" -K "$work/curl.cfg" 2>/dev/null
+}
 engine_times=()
 curl_times=()
 for round in $(seq 1 "$ROUNDS"); do
-  engine_times+=("$(engine)")
+  engine > "$work/engine-time"; engine_times+=("$(cat "$work/engine-time")")
   sync
   t0=$(now); fetch; t1=$(now)
   curl_times+=("$(echo "$t1 - $t0" | bc)")
-  [ "$(ls "$work/curl-out" | wc -l)" = "$N" ] || { echo "curl fetched too few files"; exit 1; }
+  [ "$(ls "$out" | wc -l)" = "$N" ] || { echo "curl fetched too few files"; exit 1; }
 done
 
 # The glue: each step over the whole set, the way a cron script does it.
 glue() {
   fetch
-  (cd "$work/curl-out" && sha256sum -- *.mp3 > "$work/sums.txt")
+  (cd "$out" && sha256sum -- *.mp3 > "$work/sums.txt")
   rm -f "$work/glue.sqlite"
   sqlite3 "$work/glue.sqlite" "CREATE TABLE items (path TEXT PRIMARY KEY, sha256 TEXT, probe TEXT)"
   while read -r sum name; do
-    probe=$(ffprobe -v error -show_format -show_streams -of json "$work/curl-out/$name" | sed "s/'/''/g")
+    probe=$(ffprobe -v error -show_format -show_streams -of json "$out/$name" | sed "s/'/''/g")
     sqlite3 "$work/glue.sqlite" "INSERT INTO items VALUES ('$name', '$sum', '$probe')"
   done < "$work/sums.txt"
 }

@@ -38,11 +38,41 @@ final class BlockingWork: @unchecked Sendable {
     var isCancelled: Bool { lock.withLock { cancelled } }
 }
 
-/// A fixed number of threads taking closures from one queue, oldest first.
-/// @unchecked Sendable: `queue` is only touched while holding `condition`'s lock.
+/// A fixed number of threads taking closures from one queue, oldest first. A closure goes
+/// straight to the thread that went idle last (its stack, its allocator's cache and what libav
+/// left in its caches still warm), so that a few threads do the work while the rest sleep;
+/// the queue holds closures only while every thread is busy.
+/// @unchecked Sendable: `queue` and `idle` are only touched while holding `lock`.
 final class BlockingPool: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let lock = NSLock()
     private var queue: Deque<@Sendable () -> Void> = []
+    /// Threads waiting for work, the last one to go idle at the end.
+    private var idle: [Parked] = []
+
+    /// One idle thread: it sleeps until `hand` gives it a closure.
+    private final class Parked: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var work: (@Sendable () -> Void)?
+
+        func hand(_ body: @escaping @Sendable () -> Void) {
+            condition.lock()
+            work = body
+            condition.signal()
+            condition.unlock()
+        }
+
+        func wait() -> @Sendable () -> Void {
+            condition.lock()
+            defer { condition.unlock() }
+            while true {
+                if let body = work {
+                    work = nil
+                    return body
+                }
+                condition.wait()
+            }
+        }
+    }
 
     init(threads: Int) {
         for index in 0..<threads {
@@ -53,19 +83,28 @@ final class BlockingPool: @unchecked Sendable {
     }
 
     func submit(_ body: @escaping @Sendable () -> Void) {
-        condition.lock()
-        queue.append(body)
-        condition.signal()
-        condition.unlock()
+        lock.lock()
+        guard let parked = idle.popLast() else {
+            queue.append(body)
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        parked.hand(body)
     }
 
     private func work() {
+        let parked = Parked()
         while true {
-            condition.lock()
-            while queue.isEmpty { condition.wait() }
-            let body = queue.removeFirst()
-            condition.unlock()
-            body()
+            lock.lock()
+            if let body = queue.popFirst() {
+                lock.unlock()
+                body()
+                continue
+            }
+            idle.append(parked)
+            lock.unlock()
+            parked.wait()()
         }
     }
 }
