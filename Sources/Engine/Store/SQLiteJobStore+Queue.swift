@@ -185,6 +185,7 @@ extension SQLiteJobStore: JobQueue {
             // A reprocess or upload job's items are all stored: its limit counts every item.
             let countsAll = [JobType.reprocess.rawValue, JobType.uploadOnly.rawValue].contains(job?["type"] as String?)
             var limitReached = false
+            var rows = UpsertedRows()
             for item in items {
                 let key = item.key
                 // The job item keeps its first listing; a second one (another playlist that lists
@@ -194,7 +195,7 @@ extension SQLiteJobStore: JobQueue {
                 {
                     // A listing in the same collection again keeps the first position.
                     if let collection = item.collection, collection.locator != first["collection_locator"] as String? {
-                        _ = try Self.upsertCatalogItem(db, item)
+                        _ = try Self.upsertCatalogItem(db, item, rows: &rows)
                     }
                     continue
                 }
@@ -209,7 +210,7 @@ extension SQLiteJobStore: JobQueue {
                     new += 1
                     newSoFar += 1
                 }
-                let itemID = try Self.upsertCatalogItem(db, item)
+                let itemID = try Self.upsertCatalogItem(db, item, rows: &rows)
                 try db.cachedStatement(
                     sql: """
                         INSERT INTO job_items (job_id, item_key, item_id, title, source, remote_id, url, title_is_file_name, creators,

@@ -102,9 +102,31 @@ public final class SQLiteJobStore: CatalogStore {
         try await pool.read { db in try Self.catalogEntry(db, itemID: itemID) }
     }
 
+    /// The source and collection rows one transaction has upserted, by what it upserted: the
+    /// same upsert again (every item of one playlist names the same source and collection) is
+    /// the same row, and no statement.
+    struct UpsertedRows {
+        struct Collection: Hashable {
+            let sourceID: Int64
+            let kind: String
+            let locator: String
+            let title: String?
+        }
+        var sources: [String: Int64] = [:]
+        var collections: [Collection: Int64] = [:]
+    }
+
     /// Adds the item (source, creators, collection link) or refreshes its metadata; its id.
     static func upsertCatalogItem(_ db: Database, _ item: MediaItem) throws -> Int64 {
-        let sourceID = try Self.upsertSource(db, item.source)
+        var rows = UpsertedRows()
+        return try upsertCatalogItem(db, item, rows: &rows)
+    }
+
+    /// `upsertCatalogItem`, with the source and collection rows `rows` knows from earlier in
+    /// the same transaction.
+    static func upsertCatalogItem(_ db: Database, _ item: MediaItem, rows: inout UpsertedRows) throws -> Int64 {
+        let sourceID = try rows.sources[item.source] ?? Self.upsertSource(db, item.source)
+        rows.sources[item.source] = sourceID
         let itemID = try Int64.fetchOne(
             db.cachedStatement(
                 sql: """
@@ -126,7 +148,9 @@ public final class SQLiteJobStore: CatalogStore {
         // tags gave on an earlier run.
         if !item.creators.isEmpty { try Self.replaceCreators(db, itemID: itemID, item.creators) }
         if let collection = item.collection {
-            let collectionID = try Int64.fetchOne(
+            let key = UpsertedRows.Collection(
+                sourceID: sourceID, kind: collection.kind.rawValue, locator: collection.locator, title: collection.title)
+            let collectionID = try rows.collections[key] ?? Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
                         INSERT INTO collections (source_id, kind, locator, title) VALUES (?, ?, ?, ?)
@@ -134,6 +158,7 @@ public final class SQLiteJobStore: CatalogStore {
                         RETURNING id
                         """),
                 arguments: [sourceID, collection.kind.rawValue, collection.locator, collection.title])!
+            rows.collections[key] = collectionID
             try db.cachedStatement(
                 sql: """
                     INSERT INTO collection_items (collection_id, item_id, position) VALUES (?, ?, ?)
