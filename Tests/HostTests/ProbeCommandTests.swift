@@ -34,6 +34,22 @@ import TestSupport
         try expectAgreement(path, demuxer: nil, name: "\(name) as .\(ext)")
     }
 
+    /// An MP3 whose first frame is a Xing header (its length known before any audio) is read
+    /// for its first frames only; a VBR one without (its length estimated from the bit rates
+    /// of the frames read, quiet at first and loud later) is read as far as ffprobe reads it.
+    /// Both agree with ffprobe field for field.
+    @Test(arguments: [true, false])
+    func aVBRMP3WithOrWithoutAHeaderFrameAgreesWithFFprobe(headerFrame: Bool) throws {
+        let dir = try TemporaryDirectory("vbr")
+        let path = dir.file("vbr.mp3").path
+        let made = try Command.run("ffmpeg", [
+            "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=4:a=0.3", "-af", "volume='if(lt(t,0.5),0.02,1)':eval=frame",
+            "-c:a", "libmp3lame", "-q:a", "2", "-write_xing", headerFrame ? "1" : "0", path,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        try expectAgreement(path, demuxer: "mp3", name: "a VBR MP3 \(headerFrame ? "with" : "without") a Xing header")
+    }
+
     @Test func severalFilesPrintAnArrayInArgumentOrder() throws {
         let names = Array(Fixtures.media.prefix(3))
         let result = try Command.engine(["probe", "--json"] + names.map(Fixtures.media))

@@ -23,8 +23,10 @@ final class InputFormatContext {
         pointer = context
     }
 
-    /// Reads packets until every stream's parameters are known (`avformat_find_stream_info`).
-    func findStreamInfo() throws(LibavError) {
+    /// Reads packets until every stream's parameters are known (`avformat_find_stream_info`),
+    /// at most `maxAnalyzeDuration` microseconds of them when given (libav's default otherwise).
+    func findStreamInfo(maxAnalyzeDuration: Int64? = nil) throws(LibavError) {
+        if let maxAnalyzeDuration { pointer.pointee.max_analyze_duration = maxAnalyzeDuration }
         Libav.clearLog()
         try Libav.check(avformat_find_stream_info(pointer, nil), "cannot read stream info")
     }

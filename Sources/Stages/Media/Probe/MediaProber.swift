@@ -32,7 +32,8 @@ public struct MediaProber: Sendable {
         }
         if !isURL, namesDemuxer, let demuxer = DemuxerHint.demuxer(forPath: input),
             let context = try? InputFormatContext(url: input, options: options, demuxer: demuxer),
-            (try? context.findStreamInfo()) != nil, Self.isUsable(context)
+            (try? context.findStreamInfo(maxAnalyzeDuration: Self.analyzeDuration(context, demuxer: demuxer))) != nil,
+            Self.isUsable(context)
         {
             return Self.result(of: context, filename: input)
         }
@@ -48,6 +49,22 @@ public struct MediaProber: Sendable {
         } catch {
             throw .unreadable(path: input, reason: "\(error)")
         }
+    }
+
+    /// How much of an MP3 to read for its stream info, in microseconds (nil: libav's default,
+    /// as ffprobe). An MP3 whose first frame is a Xing, Info or VBRI header knows its length
+    /// before any audio is read (the demuxer set the stream's duration from the header's frame
+    /// count): its first frames give every field ffprobe prints, the same as the ~50 it would
+    /// read. One without such a header has its length estimated from the bit rates of the
+    /// frames read, so it is read as ffprobe reads it. Cover art (an attached picture) is read
+    /// first either way.
+    static func analyzeDuration(_ context: InputFormatContext, demuxer: String) -> Int64? {
+        let known = context.streams.allSatisfy { stream in
+            guard let stream = stream?.pointee else { return false }
+            if stream.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 { return true }
+            return stream.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO && stream.duration != cffmpeg_nopts_value()
+        }
+        return demuxer == "mp3" && context.streams.count > 0 && known ? 100_000 : nil
     }
 
     /// Every stream has a codec and, for audio and video, its basic parameters: what a
