@@ -148,6 +148,11 @@ public final class Downloader: Sendable {
             // Paced: HTTP/1.1, where a paused transfer stops reading its socket. A paused HTTP/2
             // stream only shrinks its window, and curl would keep what the server still sends.
             _ = ccurl_setopt_long(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        } else {
+            // Unpaced, reads of up to 100 KiB, as the curl tool's: a small file in one or two reads
+            // and writes rather than libcurl's 16 KiB at a time. Paced transfers keep the small
+            // reads, which the pacing meters out evenly.
+            _ = ccurl_setopt_long(h, CURLOPT_BUFFERSIZE, 100 * 1024)
         }
         if let validator {
             // The rest of the file, if the server still has the same one; the whole file otherwise.
