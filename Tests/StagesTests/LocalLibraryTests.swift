@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 @testable import Stages
 import Testing
@@ -25,5 +26,21 @@ import TestSupport
             #expect(try String(contentsOfFile: root.file("src/Band/\(name).bin").path, encoding: .utf8) == name)
             if index == 0 { try FileManager.default.removeItem(at: root.file("src/Band")) }
         }
+    }
+
+    /// A file placed by an attempt whose record failed: without a lease it is removed; under a
+    /// lease it stays, even when the failure is not a lost lease (a worker cut off from the
+    /// store cannot tell), since a newer attempt may have adopted and recorded it meanwhile.
+    @Test(arguments: [false, true])
+    func aFileAnAttemptCouldNotRecordIsRemovedOnlyWithoutALease(leased: Bool) async throws {
+        struct Unreachable: Error {}
+        let root = try TemporaryDirectory("library"), temp = try TemporaryDirectory("tmp"), dir = try TemporaryDirectory("store")
+        let store = try SQLiteJobStore(path: dir.file("engine.sqlite").path)
+        let library = LocalLibrary(root: root.url)
+        try library.place(try temp.write("song.mp3", "bytes"), at: "src/Band/Song.mp3")
+        await library.abandon(
+            "src/Band/Song.mp3", claim: .original(sha256: String(repeating: "a", count: 64)),
+            lease: leased ? ItemLease(jobItemID: 1, token: "t") : nil, store: store, after: Unreachable())
+        #expect(FileManager.default.fileExists(atPath: root.file("src/Band/Song.mp3").path) == leased)
     }
 }

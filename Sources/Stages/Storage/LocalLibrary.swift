@@ -93,15 +93,21 @@ public struct LocalLibrary: Sendable {
     /// How often an item asks again for content another process is placing.
     public static let claimPoll = Duration.milliseconds(200)
 
-    /// What an attempt does with a file it placed but could not record: removes it, so the
-    /// library holds nothing unaccounted for, and gives back its claim on the content. Unless
-    /// the lease passed on: then the item's newer attempt owns the claim and may have adopted
-    /// that very file (`place` takes same bytes as they are). A release that fails leaves a
-    /// claim that dies with the attempt's lease.
+    /// What an attempt does with a file it placed but could not record. Without a lease (one
+    /// process, no job) it removes it, so the library holds nothing unaccounted for. An attempt
+    /// under a lease leaves it and gives back its claim on the content (a release that fails
+    /// leaves a claim that dies with the lease): the failed write does not say whether the
+    /// lease is still its own — a worker cut off from the store hears a connection error,
+    /// not that its lease passed on — and a newer attempt that holds the claim now may have
+    /// adopted that very file and recorded it (`place` takes same bytes as they are). The
+    /// item's next attempt adopts the file the same way.
     func abandon(_ locator: String, claim: ContentKey, lease: ItemLease?, store: any CatalogStore, after error: any Error) async {
+        guard let lease else {
+            if let path = path(for: locator) { unlink(path) }
+            return
+        }
         if case StoreError.leaseLost = error { return }
-        if let path = path(for: locator) { unlink(path) }
-        if let lease { try? await store.releaseContent(claim, backend: Self.backendName, lease: lease) }
+        try? await store.releaseContent(claim, backend: Self.backendName, lease: lease)
     }
 
     /// Deletes the files of these records that are in the library (the others are left where they are).
