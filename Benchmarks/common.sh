@@ -3,7 +3,7 @@
 # gives make_wav PATH DATA_BYTES: a WAV header for 16-bit stereo PCM and random samples.
 ./scripts/setup.sh >/dev/null
 swift build -c release --product engine >/dev/null
-ENGINE="$(swift build -c release --show-bin-path)/engine"
+ENGINE="${ENGINE:-$(swift build -c release --show-bin-path)/engine}"  # ENGINE=path: measure another build of it
 
 work=$(mktemp -d)
 server_pid=""
