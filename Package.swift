@@ -64,12 +64,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
-            swiftSettings: swiftSettings,
-            // tcmalloc's thread caches instead of glibc's arenas: libav's probe buffers and the
-            // Swift runtime's many small objects, freed on other threads than made them, cost
-            // ~10 % less CPU (Benchmarks/ingest-vs-curl.sh; README). The runtime package only
-            // (libtcmalloc-minimal4): it has no unversioned .so to name.
-            linkerSettings: [.linkedLibrary(":libtcmalloc_minimal.so.4")]
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "Stages",

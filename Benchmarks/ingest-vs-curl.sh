@@ -5,7 +5,7 @@
 # ROUNDS; goal 0.5x curl, stretch 1.0x). Then, once, the same work glued the way people do it
 # today: curl -Z, then sha256sum, then ffprobe per file, then one sqlite3 insert per file.
 # Each run writes to a directory of its own and nothing is deleted until the end: a file system
-# that skips recently freed inodes (ext4 without a journal skips those freed in the last ~30 s)
+# that skips recently freed inodes (ext4 without a journal skips those freed in the last minute)
 # made each round's file creation slower by what the round before it had deleted, for both
 # tools alike. TMPDIR=/dev/shm runs it all on tmpfs (no disk at all).
 # Usage: Benchmarks/ingest-vs-curl.sh [N=1000] [ROUNDS=3]
