@@ -2,8 +2,10 @@
 # $ENGINE, makes $work (removed on exit, with the server whose pid is in $server_pid), and
 # gives make_wav PATH DATA_BYTES: a WAV header for 16-bit stereo PCM and random samples.
 ./scripts/setup.sh >/dev/null
-swift build -c release --product engine >/dev/null
-ENGINE="${ENGINE:-$(swift build -c release --show-bin-path)/engine}"  # ENGINE=path: measure another build of it
+if [ -z "${ENGINE:-}" ]; then  # ENGINE=path: measure another build of it
+  swift build -c release --product engine >/dev/null
+  ENGINE="$(swift build -c release --show-bin-path)/engine"
+fi
 
 work=$(mktemp -d)
 server_pid=""

@@ -40,21 +40,25 @@ import TestSupport
     }
 
     /// One enqueue of a playlist upserts its source and collection once (the rows it made are
-    /// remembered for the rest of the batch), yet a later item that says more about the
-    /// collection (its title) still updates it, and every item is linked in its place.
+    /// remembered for the rest of the batch), yet a later item that gives the collection a
+    /// title still updates it, as does one that gives back a title written before, and every
+    /// item is linked in its place.
     @Test func anEnqueuedPlaylistIsOneCollectionThatALaterTitleStillUpdates() async throws {
         let store = try SQLiteJobStore(path: path)
         let job = try await store.createJob(JobSpec(type: .ingest, inputs: ["/lists/a.m3u"], stages: ["catalog"]))
         let untitled = CollectionRef(kind: .playlist, locator: "/lists/a.m3u")
         var items = (0..<3).map { MediaItem(source: "local", remoteID: "/\($0).mp3", title: "S\($0)", collection: untitled, position: $0, url: "file:///\($0).mp3") }
-        items.append(
-            MediaItem(
-                source: "local", remoteID: "/3.mp3", title: "S3", collection: CollectionRef(kind: .playlist, locator: "/lists/a.m3u", title: "Road Trip"),
-                position: 3, url: "file:///3.mp3"))
+        for (position, title) in [(3, "Road Trip"), (4, "Other"), (5, "Road Trip")] {
+            items.append(
+                MediaItem(
+                    source: "local", remoteID: "/\(position).mp3", title: "S\(position)",
+                    collection: CollectionRef(kind: .playlist, locator: "/lists/a.m3u", title: title), position: position,
+                    url: "file:///\(position).mp3"))
+        }
         try await store.enqueue(jobID: job.id, items: items, completingInput: nil)
         let collections = try await store.collections(CollectionFilter(), limit: 10).rows
         #expect(collections.map(\.title) == ["Road Trip"])
-        #expect(collections.map(\.total) == [4])
+        #expect(collections.map(\.total) == [6])
         #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sources") } == 1)
     }
 

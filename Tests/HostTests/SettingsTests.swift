@@ -97,4 +97,12 @@ import TestSupport
         #expect(version.stdout.contains("libav FFmpeg \(peer) "), "ffprobe \(peer): \(version.stdout)")
         #expect(version.stdout.contains("libcurl libcurl/") && version.stdout.contains("sqlite 3."))
     }
+
+    /// The program's allocator is tcmalloc (Package.swift): a linker that dropped the library,
+    /// whose symbols nothing names, would leave glibc's malloc without a word.
+    @Test func theProgramRunsOnTcmalloc() throws {
+        let libraries = try Command.run("/usr/bin/ldd", [Command.engineBinary])
+        #expect(libraries.status == 0)
+        #expect(libraries.stdout.contains("libtcmalloc_minimal.so.4 => /"), "\(libraries.stdout)")
+    }
 }

@@ -108,12 +108,11 @@ public final class SQLiteJobStore: CatalogStore {
     struct UpsertedRows {
         struct Collection: Hashable {
             let sourceID: Int64
-            let kind: String
             let locator: String
-            let title: String?
         }
         var sources: [String: Int64] = [:]
-        var collections: [Collection: Int64] = [:]
+        /// Each collection's id and the title its row has now.
+        var collections: [Collection: (id: Int64, title: String?)] = [:]
     }
 
     /// Adds the item (source, creators, collection link) or refreshes its metadata; its id.
@@ -148,9 +147,11 @@ public final class SQLiteJobStore: CatalogStore {
         // tags gave on an earlier run.
         if !item.creators.isEmpty { try Self.replaceCreators(db, itemID: itemID, item.creators) }
         if let collection = item.collection {
-            let key = UpsertedRows.Collection(
-                sourceID: sourceID, kind: collection.kind.rawValue, locator: collection.locator, title: collection.title)
-            let collectionID = try rows.collections[key] ?? Int64.fetchOne(
+            // The upsert changes only the title, and only to a title given: one it has already
+            // written, or none, changes nothing.
+            let key = UpsertedRows.Collection(sourceID: sourceID, locator: collection.locator)
+            let known = rows.collections[key].flatMap { known in collection.title == nil || collection.title == known.title ? known : nil }
+            let collectionID = try known?.id ?? Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
                         INSERT INTO collections (source_id, kind, locator, title) VALUES (?, ?, ?, ?)
@@ -158,7 +159,7 @@ public final class SQLiteJobStore: CatalogStore {
                         RETURNING id
                         """),
                 arguments: [sourceID, collection.kind.rawValue, collection.locator, collection.title])!
-            rows.collections[key] = collectionID
+            rows.collections[key] = (collectionID, collection.title ?? rows.collections[key]?.title)
             try db.cachedStatement(
                 sql: """
                     INSERT INTO collection_items (collection_id, item_id, position) VALUES (?, ?, ?)

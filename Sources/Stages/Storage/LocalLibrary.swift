@@ -100,7 +100,10 @@ public struct LocalLibrary: Sendable {
     /// lease is still its own — a worker cut off from the store hears a connection error,
     /// not that its lease passed on — and a newer attempt that holds the claim now may have
     /// adopted that very file and recorded it (`place` takes same bytes as they are). The
-    /// item's next attempt adopts the file the same way.
+    /// item's next attempt adopts the file the same way when it places the same content at the
+    /// same name; a file nobody adopts (the item never stored again, or its content stored under
+    /// another name first) stays unrecorded, which `maintenance` reports, rather than a recorded
+    /// file being deleted.
     func abandon(_ locator: String, claim: ContentKey, lease: ItemLease?, store: any CatalogStore, after error: any Error) async {
         guard let lease else {
             if let path = path(for: locator) { unlink(path) }

@@ -52,19 +52,22 @@ public struct MediaProber: Sendable {
     }
 
     /// How much of an MP3 to read for its stream info, in microseconds (nil: libav's default,
-    /// as ffprobe). An MP3 whose first frame is a Xing, Info or VBRI header knows its length
-    /// before any audio is read (the demuxer set the stream's duration from the header's frame
-    /// count): its first frames give every field ffprobe prints, the same as the ~50 it would
-    /// read. One without such a header has its length estimated from the bit rates of the
-    /// frames read, so it is read as ffprobe reads it. Cover art (an attached picture) is read
-    /// first either way.
+    /// as ffprobe). An MP3 whose first frame is a Xing or VBRI header with both the frame and
+    /// the byte count knows its length and its bit rate before any audio is read (the demuxer
+    /// set both from the header): its first frames give every field ffprobe prints, the same
+    /// as the ~50 it would read. Any other MP3 is read as ffprobe reads it: without such a
+    /// header the length is estimated from the bit rates of the frames read, and under a CBR
+    /// `Info` header (or one without the byte count) the stream's bit rate is their average.
+    /// Cover art (an attached picture) is read first either way.
     static func analyzeDuration(_ context: InputFormatContext, demuxer: String) -> Int64? {
+        guard demuxer == "mp3", context.streams.count > 0 else { return nil }
         let known = context.streams.allSatisfy { stream in
             guard let stream = stream?.pointee else { return false }
             if stream.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 { return true }
             return stream.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO && stream.duration != cffmpeg_nopts_value()
+                && stream.codecpar.pointee.bit_rate > 0
         }
-        return demuxer == "mp3" && context.streams.count > 0 && known ? 100_000 : nil
+        return known ? 100_000 : nil
     }
 
     /// Every stream has a codec and, for audio and video, its basic parameters: what a

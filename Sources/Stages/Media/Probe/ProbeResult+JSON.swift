@@ -40,7 +40,7 @@ extension ProbeResult.Stream {
             let byte = UInt8(truncatingIfNeeded: tag >> (8 * UInt32(shift)))
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: " "):
+                UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: " "):
                 text.unicodeScalars.append(Unicode.Scalar(byte))
             default: text += "[\(byte)]"
             }
@@ -82,7 +82,7 @@ extension ProbeResult.Stream {
             // rotation as a whole number of degrees.
             var text = "\n"
             for row in 0..<3 {
-                text += String(format: "%08x: ", row) + displayMatrix[row * 3..<row * 3 + 3].map { String(format: " %11d", $0) }.joined() + "\n"
+                text += cFormat("%08x: ", row) + displayMatrix[row * 3..<row * 3 + 3].map { cFormat(" %11d", $0) }.joined() + "\n"
             }
             var entry: [(key: String, value: JSONValue)] = [("side_data_type", .string("Display Matrix")), ("displaymatrix", .string(text))]
             if let rotation, rotation.isFinite { entry.append(("rotation", .int(Int64(rotation)))) }
