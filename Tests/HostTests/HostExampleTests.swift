@@ -48,26 +48,16 @@ import TestSupport
         // whole suite, and a pool kept busy elsewhere for half a minute would hold the gate shut
         // past curl's stall limit (30 s), failing the download in flight.
         let (pid, servedPath, gate, errorsPath) = (first.processIdentifier, served.path, served.file("hold").path, errors.path)
-        let stuck = await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
-            Thread.detachNewThread {
-                func wait(_ condition: () -> Bool) -> Bool {
-                    let deadline = Date().addingTimeInterval(120)
-                    while !condition() {
-                        guard Date() < deadline else { return false }
-                        usleep(10_000)
-                    }
-                    return true
-                }
-                guard wait({ (try? FileManager.default.contentsOfDirectory(atPath: servedPath))?.contains { $0.hasPrefix("held-") } == true })
-                else { return done.resume(returning: "no download waited at the gate") }
-                kill(pid, SIGINT)
-                guard wait({ (try? String(contentsOfFile: errorsPath, encoding: .utf8))?.contains("pausing") == true })
-                else { return done.resume(returning: "the example never said it is pausing") }
-                unlink(gate)  // the episode in flight finishes
-                done.resume(returning: nil)
+        try await offPool {
+            try waitUntilBlocking("a download waiting at the gate", timeout: .seconds(120)) {
+                (try? FileManager.default.contentsOfDirectory(atPath: servedPath))?.contains { $0.hasPrefix("held-") } == true
             }
+            kill(pid, SIGINT)
+            try waitUntilBlocking("the example says it is pausing", timeout: .seconds(120)) {
+                (try? String(contentsOfFile: errorsPath, encoding: .utf8))?.contains("pausing") == true
+            }
+            unlink(gate)  // the episode in flight finishes
         }
-        try #require(stuck == nil, "\(stuck ?? "")")
         try await waitUntil("the paused run ends", timeout: .seconds(120)) { !first.isRunning }
         #expect(first.terminationStatus == 130, "paused")
         let beforeResume = sidecars().count

@@ -21,6 +21,19 @@ public func waitUntil(
     }
 }
 
+/// `waitUntil` on the calling thread, which it blocks: for a test's own thread (`offPool`),
+/// whose waits must not depend on a concurrency pool the rest of the suite keeps busy.
+public func waitUntilBlocking(
+    _ what: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(10), _ condition: () throws -> Bool
+) throws {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while try !condition() {
+        guard clock.now < deadline else { throw DeadlineExceeded(what: what, after: timeout) }
+        usleep(useconds_t(interval / .microseconds(1)))
+    }
+}
+
 /// `waitUntil` for a condition that has to await (a store read).
 public func waitUntil(
     _ what: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(10),

@@ -38,4 +38,11 @@ enum ContentPlacement {
             try await Task.sleep(for: LocalLibrary.claimPoll)
         }
     }
+
+    /// Gives back `lease`'s claim on `content` (its attempt puts nothing there; another
+    /// attempt's claim is untouched); nothing without a lease.
+    static func release(_ content: ContentKey, backend: String, lease: ItemLease?, store: any CatalogStore) async throws {
+        guard let lease else { return }
+        try await store.releaseContent(content, backend: backend, lease: lease)
+    }
 }

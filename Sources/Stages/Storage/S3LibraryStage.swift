@@ -62,7 +62,7 @@ public struct S3LibraryStage: OriginalStage {
                     } catch {
                         // The claim goes back (unless the lease passed on: the newer attempt owns it).
                         if case StoreError.leaseLost = error { throw error }
-                        if let lease = item.lease { try? await store.releaseContent(content, backend: client.name, lease: lease) }
+                        try? await ContentPlacement.release(content, backend: client.name, lease: item.lease, store: store)
                         throw error
                     }
                 })
@@ -93,7 +93,7 @@ public struct S3LibraryStage: OriginalStage {
             }
             guard let object = try await client.headObject(key) else { return key }
             if object.size == size, object.etag == (try await S3Uploader.expectedETag(file: file, size: size, partSize: layout)) { return key }
-            if let lease = item.lease { try? await store.releaseContent(.object(key: key), backend: client.name, lease: lease) }
+            try? await ContentPlacement.release(.object(key: key), backend: client.name, lease: item.lease, store: store)
         }
         throw StorageError.taken(locator: candidates.last ?? base)
     }

@@ -32,14 +32,14 @@ extension TranscodeStage {
             // it. Only a rendition this attempt puts up keeps its claim.
             if try await failedBefore(profile, originalSHA256: sha256) {
                 item.failedRenditions.insert(profile.name)
-                try await release(content, on: backend, lease: item.lease)
+                try await ContentPlacement.release(content, backend: backend, lease: item.lease, store: store)
                 continue
             }
             let name = LibraryPath.rendition(of: locator, profile: profile.name, ext: profile.fileExtension, keepingExtension: true)
             if !remake, let stored = try await store.storedRendition(originalSHA256: sha256, profile: profile.name, linkTo: id, lease: item.lease) {
                 if stored.file.backend == backend {
                     item.renditions.insert(profile.name)
-                    try await release(content, on: backend, lease: item.lease)
+                    try await ContentPlacement.release(content, backend: backend, lease: item.lease, store: store)
                     continue
                 }
                 if stored.file.backend == LocalLibrary.backendName, library.holds(stored.file.locator, size: stored.file.size),
@@ -60,7 +60,7 @@ extension TranscodeStage {
                 guard case .failed = error else { throw error }
                 // Recorded before the claim goes: the next item then finds the failure.
                 try await recordFailure(profile, originalSHA256: sha256, error, lease: item.lease)
-                try await release(content, on: backend, lease: item.lease)
+                try await ContentPlacement.release(content, backend: backend, lease: item.lease, store: store)
                 item.failedRenditions.insert(profile.name)
                 continue
             }
@@ -74,10 +74,5 @@ extension TranscodeStage {
             item.madeRenditions.append(MadeRendition(assetID: assetID, profile: profile.name, path: made, size: Int64(bytes), locator: name))
         }
         return item
-    }
-
-    /// Gives the claim back: the attempt puts nothing up for `content`.
-    private func release(_ content: ContentKey, on backend: String, lease: ItemLease?) async throws {
-        if let lease { try await store.releaseContent(content, backend: backend, lease: lease) }
     }
 }

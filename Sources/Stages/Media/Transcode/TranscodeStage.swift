@@ -100,7 +100,7 @@ public struct TranscodeStage: ItemStage {
                         guard case .failed = error else { throw error }
                         // Recorded before the claim goes: the next item then finds the failure.
                         try await recordFailure(rendition.profile, originalSHA256: sha256, error, lease: item.lease)
-                        if let lease = item.lease { try await store.releaseContent(rendition.content, backend: LocalLibrary.backendName, lease: lease) }
+                        try await ContentPlacement.release(rendition.content, backend: LocalLibrary.backendName, lease: item.lease, store: store)
                         settled.insert(rendition.profile.name)
                         item.failedRenditions.insert(rendition.profile.name)
                     }
@@ -108,10 +108,8 @@ public struct TranscodeStage: ItemStage {
             } catch {
                 // The claims not yet placed or given back go back now, not when the lease ends
                 // (another item with this content would wait on them until then).
-                if let lease = item.lease {
-                    for rendition in pending where !settled.contains(rendition.profile.name) {
-                        try? await store.releaseContent(rendition.content, backend: LocalLibrary.backendName, lease: lease)
-                    }
+                for rendition in pending where !settled.contains(rendition.profile.name) {
+                    try? await ContentPlacement.release(rendition.content, backend: LocalLibrary.backendName, lease: item.lease, store: store)
                 }
                 throw error
             }
