@@ -8,6 +8,12 @@
 # that skips recently freed inodes (ext4 without a journal skips those freed in the last minute)
 # made each round's file creation slower by what the round before it had deleted, for both
 # tools alike. TMPDIR=/dev/shm runs it all on tmpfs (no disk at all).
+# Last, the floor of this work on this machine, from the same run: a process that links libav
+# starting (`engine --version`) plus, shared by the cores, the CPU of what any engine of this
+# design must do for the files — the transfers (curl's own CPU), nginx serving them, SHA-256
+# (openssl, as the engine) and the in-process probe (`engine probe --json` over the files).
+# Its ratio is the best an engine could reach with a store, a library and scheduling that
+# cost nothing.
 # Usage: Benchmarks/ingest-vs-curl.sh [N=1000] [ROUNDS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,14 +46,39 @@ fetch() {  # into a new directory: $out
   runs=$((runs + 1)); out="$work/curl-out-$runs"; mkdir -p "$out"
   curl -Z --parallel-max 8 -s -f --output-dir "$out" -K "$work/curl.cfg" 2>/dev/null
 }
+# cpu COMMAND...: the user + system CPU seconds of the command and its children.
+cpu() { local t; t=$( { TIMEFORMAT='%U %S'; time "$@" > /dev/null 2>&1; } 2>&1 ); echo "$t" | awk '{print $1 + $2}'; }
+# nginx_cpu: CPU seconds nginx (master and workers) has used so far.
+nginx_cpu() {
+  local pid ticks=0
+  for pid in "$server_pid" $(cat "/proc/$server_pid/task/$server_pid/children"); do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "scale=3; $ticks / $(getconf CLK_TCK)" | bc
+}
 engine_times=()
 curl_times=()
+curl_cpus=()
+nginx_cpus=()
 for round in $(seq 1 "$ROUNDS"); do
   engine > "$work/engine-time"; engine_times+=("$(cat "$work/engine-time")")
   sync
-  t0=$(now); fetch; t1=$(now)
+  n0=$(nginx_cpu)
+  t0=$(now); { TIMEFORMAT='%U %S'; time fetch; } 2> "$work/curl-cpu"; t1=$(now)
   curl_times+=("$(echo "$t1 - $t0" | bc)")
+  curl_cpus+=("$(awk '{print $1 + $2}' "$work/curl-cpu")")
+  nginx_cpus+=("$(echo "$(nginx_cpu) - $n0" | bc)")
   [ "$(ls "$out" | wc -l)" = "$N" ] || { echo "curl fetched too few files"; exit 1; }
+done
+
+# The floor's other parts, over the files curl fetched last (median of ROUNDS each).
+start_walls=(); start_cpus=(); probe_cpus=(); sha_cpus=()
+for round in $(seq 1 "$ROUNDS"); do
+  t0=$(now); "$ENGINE" --version > /dev/null; t1=$(now)
+  start_walls+=("$(echo "$t1 - $t0" | bc)")
+  start_cpus+=("$(cpu "$ENGINE" --version)")
+  probe_cpus+=("$(cpu "$ENGINE" probe --json "$out"/*.mp3)")
+  sha_cpus+=("$(cpu openssl dgst -sha256 "$out"/*.mp3)")
 done
 
 # The glue: each step over the whole set, the way a cron script does it.
@@ -72,4 +103,11 @@ echo "ingest: $N files x 64 KiB ($mib MiB) from nginx on loopback, 8 parallel, m
 printf '  engine run --no-renditions --no-processors (download+sha256+probe+catalog+library): %7.3f s  %6.0f files/s\n' "$e" "$(echo "$N / $e" | bc -l)"
 printf '  curl -Z --parallel-max 8 (download only):                                           %7.3f s  %6.0f files/s\n' "$c" "$(echo "$N / $c" | bc -l)"
 printf '  ratio (curl time / engine time): %.2fx\n' "$(echo "$c / $e" | bc -l)"
+sw=$(median "${start_walls[@]}")
+probe_cpu=$(echo "$(median "${probe_cpus[@]}") - $(median "${start_cpus[@]}")" | bc)
+cores=$(nproc)
+floor=$(echo "scale=4; $sw + ($(median "${curl_cpus[@]}") + $(median "${nginx_cpus[@]}") + $(median "${sha_cpus[@]}") + $probe_cpu) / $cores" | bc)
+printf '  floor: start %.3f s + (transfers %.3f + nginx %.3f + SHA-256 %.3f + probe %.3f s of CPU) / %s cores = %.3f s\n' \
+  "$sw" "$(median "${curl_cpus[@]}")" "$(median "${nginx_cpus[@]}")" "$(median "${sha_cpus[@]}")" "$probe_cpu" "$cores" "$floor"
+printf '  best ratio an engine could reach here (store, library, scheduling at no cost): %.2fx\n' "$(echo "$c / $floor" | bc -l)"
 printf '  the glue (curl -Z; sha256sum; ffprobe per file; sqlite3 insert per file), once:     %7.3f s  (%.1fx the engine time)\n' "$g" "$(echo "$g / $e" | bc -l)"
