@@ -137,7 +137,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "HostTests", dependencies: ["Host", "Engine", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "HostTests", dependencies: ["Host", "Engine", "Stages", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
     ]
 )

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Stages
 import Testing
 import TestSupport
 
@@ -45,6 +46,40 @@ import TestSupport
         #expect(completion["item_key"] as? String == "local:\(URL(fileURLWithPath: audio).absoluteString)")
         let perKind = try #require(planned["renditions_per_kind"] as? [String: Any])
         #expect(completion["profiles"] as? [String] == perKind["audio"] as? [String], "the stored audio lacks the planned audio renditions")
+    }
+
+    /// The dry run plans as the run's catalog stage decides: a stored item that lacks only the
+    /// graph's processor results is to complete with them (not counted complete), and one whose
+    /// library file is gone is to download again. After the run, both count as complete.
+    @Test func aDryRunPlansMissingProcessorResultsAndFilesGoneFromTheLibrary() throws {
+        let dataDir = try TemporaryDirectory("data")
+        let audio = Fixtures.media("audio-id3.mp3"), lost = Fixtures.media("audio-vorbis.ogg")
+        let keys = [audio, lost].map { "local:\(URL(fileURLWithPath: $0).absoluteString)" }
+        let stored = try Command.engine(["run", "--no-renditions", "--no-processors", "--data-dir", dataDir.path, audio, lost])
+        #expect(stored.status == 0, "\(stored.stderr)")
+        let library = dataDir.url.appendingPathComponent("library")
+        let files = FileManager.default.enumerator(atPath: library.path)?.compactMap { $0 as? String } ?? []
+        let ogg = try #require(files.first { $0.hasSuffix(".ogg") }, "no stored .ogg in \(files)")
+        try FileManager.default.removeItem(at: library.appendingPathComponent(ogg))
+
+        func dryRun() throws -> [String: Any] {
+            let result = try Command.engine(["run", "--dry-run", "--json", "--no-renditions", "--data-dir", dataDir.path, audio, lost])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try parseJSON(result.stdout) as? [String: Any])
+        }
+        let planned = try dryRun()
+        #expect((planned["download"] as? [[String: Any]])?.compactMap { $0["item_key"] as? String } == [keys[1]])
+        let processors = try #require((planned["processors"] as? [[String: Any]])?.first)
+        #expect(processors["item_key"] as? String == keys[0])
+        #expect(processors["processors"] as? [String] == ProcessorPlan.standard.audio.map(\.rawValue))
+        #expect(planned["already_stored"] as? Int == 0)
+
+        let run = try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, audio, lost])
+        #expect(run.status == 0, "\(run.stderr)")
+        let after = try dryRun()
+        #expect((after["download"] as? [Any])?.isEmpty == true)
+        #expect((after["processors"] as? [Any])?.isEmpty == true)
+        #expect(after["already_stored"] as? Int == 2)
     }
 
     /// Inputs as plain arguments, as `engine collect` and yt-dlp take them, beside `--input`.

@@ -6,18 +6,30 @@ extension SQLiteJobStore {
     /// read-only connection without migrating or creating anything: for `engine run --dry-run`,
     /// which touches nothing. Items the catalog lacks (or a database that does not exist) are
     /// absent from the answer.
-    package static func lookUp(_ items: [MediaItem], inDatabaseAt path: String) throws -> [String: CatalogEntry] {
+    package static func lookUp(_ items: [MediaItem], inDatabaseAt path: String) throws -> [String: LookedUpItem] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         return try readOnlyQueue(path).read { db in
             guard try db.tableExists("items") else { return [:] }
-            var found: [String: CatalogEntry] = [:]
+            var found: [String: LookedUpItem] = [:]
             let statement = try db.cachedStatement(
                 sql: "SELECT i.id FROM items i JOIN sources s ON s.id = i.source_id WHERE s.name = ? AND i.remote_id = ?")
             for item in items {
                 guard let id = try Int64.fetchOne(statement, arguments: [item.source, item.remoteID]) else { continue }
-                found[item.key] = try catalogEntry(db, itemID: id)
+                let entry = try catalogEntry(db, itemID: id)
+                let original = entry.storedOriginal?.assetID
+                found[item.key] = LookedUpItem(
+                    entry: entry, results: try original.map { try assetResults(db, assetID: $0) } ?? [],
+                    derivedFiles: try original.map { try derivedFiles(db, parentAssetID: $0) } ?? [])
             }
             return found
         }
     }
+}
+
+/// A catalogued item as `SQLiteJobStore.lookUp` finds it: its entry, and its stored original's
+/// processor results and derived files (none without an original).
+package struct LookedUpItem: Sendable {
+    package var entry: CatalogEntry
+    package var results: [ProcessorRecord]
+    package var derivedFiles: [DerivedFile]
 }

@@ -20,11 +20,13 @@ extension SQLiteJobStore {
     }
 
     public func assetResults(assetID: Int64) async throws -> [ProcessorRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM processor_results WHERE asset_id = ? ORDER BY processor"), arguments: [assetID]
-            ).map(Self.processorRecord)
-        }
+        try await pool.read { db in try Self.assetResults(db, assetID: assetID) }
+    }
+
+    static func assetResults(_ db: Database, assetID: Int64) throws -> [ProcessorRecord] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM processor_results WHERE asset_id = ? ORDER BY processor"), arguments: [assetID]
+        ).map(processorRecord)
     }
 
     public func assetResults(processor: String) async throws -> [ProcessorRecord] {
@@ -83,17 +85,19 @@ extension SQLiteJobStore {
     }
 
     public func derivedFiles(parentAssetID: Int64) async throws -> [DerivedFile] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT a.kind, a.profile, a.made_from, \(StoreSQL.preferredFileColumns)
-                        WHERE a.kind IN ('peaks', 'poster') AND a.parent_asset_id = ?
-                        ORDER BY a.kind, a.profile
-                        """),
-                arguments: [parentAssetID]
-            ).map(Self.derivedFile)
-        }
+        try await pool.read { db in try Self.derivedFiles(db, parentAssetID: parentAssetID) }
+    }
+
+    static func derivedFiles(_ db: Database, parentAssetID: Int64) throws -> [DerivedFile] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT a.kind, a.profile, a.made_from, \(StoreSQL.preferredFileColumns)
+                    WHERE a.kind IN ('peaks', 'poster') AND a.parent_asset_id = ?
+                    ORDER BY a.kind, a.profile
+                    """),
+            arguments: [parentAssetID]
+        ).map(derivedFile)
     }
 
     static func derivedFile(_ row: Row) -> DerivedFile {

@@ -5,8 +5,11 @@ import Synchronization
 
 extension RunCommand {
     /// `engine run --dry-run`: collects the inputs (remote playlists are fetched) and compares
-    /// them with the catalog read-only: what would be downloaded, which stored items would get
-    /// renditions, what is already complete. Nothing is created or written.
+    /// them with the catalog read-only, as the catalog stage would: what would be downloaded
+    /// (new items, and stored ones whose library file is gone), which stored items would get
+    /// renditions or processor results, what is already complete. Nothing is created or
+    /// written. With an S3 library (`--library-backend`), an original and renditions count
+    /// when they are recorded on that backend.
     func planDryRun(_ options: JobOptions) async throws {
         let file = try options.graphFile()
         guard file.keepsOriginals else {
@@ -15,15 +18,19 @@ extension RunCommand {
         }
         let inputs = !self.inputs.isEmpty ? self.inputs : !file.inputs.isEmpty ? file.inputs : [try DemoCatalog.locate()]
         let plan = options.noRenditions ? RenditionPlan.none : file.renditions
+        let processors =
+            options.noProcessors == true || !JobAssembly.stageNames(.ingest, graph: file).contains("process") ? ProcessorPlan.none : file.processors
         // The graph's own source, as `engine collect`: the items a run would take in.
         let source = CollectorSource(
             inputs: inputs, collector: Collector(fetcher: PageFetcher(), sources: options.sources ?? file.sources))
         var collected: [MediaItem] = []
         let issues = Mutex<[SourceIssue]>([])
         try await source.produce(into: { collected.append($0) }, context: SourceContext { issue in issues.withLock { $0.append(issue) } })
-        var known: [String: CatalogEntry] = [:]
+        var known: [String: LookedUpItem] = [:]
+        let settings = data.settings()
+        let library = options.libraryBackend == nil ? LocalLibrary(root: settings.directory.library) : nil
         do {
-            switch data.settings().storeLocation {
+            switch settings.storeLocation {
             case .sqlite(let path): known = try SQLiteJobStore.lookUp(collected, inDatabaseAt: path)
             case .postgres: Output.note("dry run: the PostgreSQL store is not consulted (a dry run writes nothing, not even a schema); every item counts as new")
             }
@@ -31,15 +38,20 @@ extension RunCommand {
             Output.error("run", "\(error)")
             throw EngineExit.cannotRun
         }
-        var downloads: [MediaItem] = [], completions: [(MediaItem, [String])] = []
+        var downloads: [MediaItem] = [], completions: [(item: MediaItem, profiles: [String], processors: [String])] = []
         var complete = 0
         for item in collected {
-            guard let entry = known[item.key], entry.storedOriginal != nil else {
+            guard let found = known[item.key], let stored = found.entry.storedOriginal,
+                library?.holds(stored.locator, size: stored.size) ?? (stored.backend == options.libraryBackend)
+            else {
                 if limit.map({ downloads.count < $0 }) ?? true { downloads.append(item) }
                 continue
             }
-            let missing = plan.missing(for: entry).map(\.name)
-            if missing.isEmpty { complete += 1 } else { completions.append((item, missing)) }
+            let profiles = options.libraryBackend.map { plan.missing(for: found.entry, on: $0) } ?? plan.missing(for: found.entry)
+            let missing = CatalogStage.missingProcessors(
+                processors, entry: found.entry, results: found.results, files: found.derivedFiles, library: library
+            ).map(\.rawValue)
+            if profiles.isEmpty, missing.isEmpty { complete += 1 } else { completions.append((item, profiles.map(\.name), missing)) }
         }
         let planned = ["audio": plan.audio.map(\.name), "video": plan.video.map(\.name)]
         if json {
@@ -47,8 +59,11 @@ extension RunCommand {
                 ("dry_run", .bool(true)),
                 ("download", .array(downloads.map { .object([("item_key", .string($0.key)), ("title", .string($0.title)), ("url", .string($0.url))]) })),
                 ("renditions_per_kind", .object(planned.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(JSONValue.string))) })),
-                ("renditions", .array(completions.map { item, profiles in
+                ("renditions", .array(completions.filter { !$0.profiles.isEmpty }.map { item, profiles, _ in
                     .object([("item_key", .string(item.key)), ("title", .string(item.title)), ("profiles", .array(profiles.map(JSONValue.string)))])
+                })),
+                ("processors", .array(completions.filter { !$0.processors.isEmpty }.map { item, _, processors in
+                    .object([("item_key", .string(item.key)), ("title", .string(item.title)), ("processors", .array(processors.map(JSONValue.string)))])
                 })),
                 ("already_stored", .int(complete)),
                 ("issues", .array(issues.withLock { $0 }.map { .string($0.description) })),
@@ -57,9 +72,13 @@ extension RunCommand {
         }
         Output.line("dry run: nothing is downloaded, made or recorded")
         for item in downloads { Output.line("download    \(item.key)  \(item.title)") }
-        for (item, profiles) in completions { Output.line("renditions  \(item.key)  \(item.title): \(profiles.joined(separator: ", "))") }
+        for (item, profiles, processors) in completions {
+            if !profiles.isEmpty { Output.line("renditions  \(item.key)  \(item.title): \(profiles.joined(separator: ", "))") }
+            if !processors.isEmpty { Output.line("processors  \(item.key)  \(item.title): \(processors.joined(separator: ", "))") }
+        }
         for issue in issues.withLock({ $0 }) { Output.error("run", issue.description) }
         let perKind = plan.isEmpty ? "no renditions" : "renditions after each download: audio \(planned["audio"]!.joined(separator: ", ")); video \(planned["video"]!.joined(separator: ", "))"
-        Output.line("\(downloads.count) to download (\(perKind)), \(completions.count) stored item(s) to complete with renditions, \(complete) already complete")
+        Output.line(
+            "\(downloads.count) to download (\(perKind)), \(completions.count) stored item(s) to complete with renditions or processor results, \(complete) already complete")
     }
 }
