@@ -48,38 +48,66 @@ import TestSupport
         #expect(completion["profiles"] as? [String] == perKind["audio"] as? [String], "the stored audio lacks the planned audio renditions")
     }
 
-    /// The dry run plans as the run's catalog stage decides: a stored item that lacks only the
-    /// graph's processor results is to complete with them (not counted complete), and one whose
-    /// library file is gone is to download again. After the run, both count as complete.
-    @Test func aDryRunPlansMissingProcessorResultsAndFilesGoneFromTheLibrary() throws {
+    /// The dry run plans as the run decides: a stored item that lacks only the graph's
+    /// processor results is to complete with them (not counted complete); one whose library
+    /// file is gone is to download again, which `--limit` does not count; `--limit` takes new
+    /// items up to it and none after the first past it. After the run, all count as complete.
+    @Test func aDryRunPlansMissingProcessorResultsFilesGoneFromTheLibraryAndTheLimit() throws {
         let dataDir = try TemporaryDirectory("data")
-        let audio = Fixtures.media("audio-id3.mp3"), lost = Fixtures.media("audio-vorbis.ogg")
-        let keys = [audio, lost].map { "local:\(URL(fileURLWithPath: $0).absoluteString)" }
-        let stored = try Command.engine(["run", "--no-renditions", "--no-processors", "--data-dir", dataDir.path, audio, lost])
-        #expect(stored.status == 0, "\(stored.stderr)")
+        let lost = Fixtures.media("audio-vorbis.ogg"), new = Fixtures.media("audio-pcm.wav")
+        let pastLimit = Fixtures.media("audio-vorbis-comments.flac"), stored = Fixtures.media("audio-id3.mp3")
+        func key(_ path: String) -> String { "local:\(URL(fileURLWithPath: path).absoluteString)" }
+        let first = try Command.engine(["run", "--no-renditions", "--no-processors", "--data-dir", dataDir.path, lost, stored])
+        #expect(first.status == 0, "\(first.stderr)")
         let library = dataDir.url.appendingPathComponent("library")
         let files = FileManager.default.enumerator(atPath: library.path)?.compactMap { $0 as? String } ?? []
         let ogg = try #require(files.first { $0.hasSuffix(".ogg") }, "no stored .ogg in \(files)")
         try FileManager.default.removeItem(at: library.appendingPathComponent(ogg))
 
-        func dryRun() throws -> [String: Any] {
-            let result = try Command.engine(["run", "--dry-run", "--json", "--no-renditions", "--data-dir", dataDir.path, audio, lost])
+        func dryRun(_ extra: [String] = [], renditions: Bool = false) throws -> [String: Any] {
+            let result = try Command.engine(
+                ["run", "--dry-run", "--json", "--data-dir", dataDir.path] + (renditions ? [] : ["--no-renditions"]) + extra + [lost, new, pastLimit, stored])
             #expect(result.status == 0, "\(result.stderr)")
             return try #require(try parseJSON(result.stdout) as? [String: Any])
         }
+        func keys(_ plan: [String: Any], _ list: String) -> [String]? { (plan[list] as? [[String: Any]])?.compactMap { $0["item_key"] as? String } }
         let planned = try dryRun()
-        #expect((planned["download"] as? [[String: Any]])?.compactMap { $0["item_key"] as? String } == [keys[1]])
+        #expect(keys(planned, "download") == [lost, new, pastLimit].map(key))
+        #expect(keys(planned, "processors") == [key(stored)])
         let processors = try #require((planned["processors"] as? [[String: Any]])?.first)
-        #expect(processors["item_key"] as? String == keys[0])
         #expect(processors["processors"] as? [String] == ProcessorPlan.standard.audio.map(\.rawValue))
         #expect(planned["already_stored"] as? Int == 0)
+        let limited = try dryRun(["--limit", "1"])
+        #expect(keys(limited, "download") == [lost, new].map(key), "the re-download is not counted; nothing after the first item past the limit")
+        #expect(keys(limited, "processors") == [])
+        // The run with that limit does what its dry run said, and nothing more.
+        let limitedRun = try Command.engine(["run", "--no-renditions", "--limit", "1", "--data-dir", dataDir.path, lost, new, pastLimit, stored])
+        #expect(limitedRun.status == 0, "\(limitedRun.stderr)")
+        let rest = try dryRun()
+        #expect(keys(rest, "download") == [key(pastLimit)])
+        #expect(keys(rest, "processors") == [key(stored)])
 
-        let run = try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, audio, lost])
+        let run = try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, lost, new, pastLimit, stored])
         #expect(run.status == 0, "\(run.stderr)")
         let after = try dryRun()
-        #expect((after["download"] as? [Any])?.isEmpty == true)
-        #expect((after["processors"] as? [Any])?.isEmpty == true)
-        #expect(after["already_stored"] as? Int == 2)
+        #expect(keys(after, "download") == [])
+        #expect(keys(after, "processors") == [])
+        #expect(after["already_stored"] as? Int == 4)
+        // Coarser peaks: not a reason to take a stored item again, but an item taken again for a
+        // missing rendition remakes them.
+        let graphs = try TemporaryDirectory("graphs")
+        let coarse = try graphs.write("coarse.yaml", "processors: {audio: [loudness, peaks, fingerprint], samples_per_pixel: 512}\n")
+        #expect(try dryRun(["--graph", coarse])["already_stored"] as? Int == 4)
+        let withRenditions = try dryRun(["--graph", coarse], renditions: true)
+        #expect(keys(withRenditions, "renditions") == [lost, new, pastLimit, stored].map(key))
+        #expect((withRenditions["processors"] as? [[String: Any]])?.map { $0["processors"] as? [String] } == Array(repeating: ["peaks"], count: 4))
+        // Peaks files gone from the library are results to make again: peaks only.
+        let peaks = (FileManager.default.enumerator(atPath: library.path)?.compactMap { $0 as? String } ?? []).filter { $0.contains(".peaks.") }
+        #expect(peaks.count == 4, "\(peaks)")
+        for file in peaks { try FileManager.default.removeItem(at: library.appendingPathComponent(file)) }
+        let remake = try dryRun()
+        #expect(keys(remake, "processors") == [lost, new, pastLimit, stored].map(key))
+        #expect((remake["processors"] as? [[String: Any]])?.allSatisfy { $0["processors"] as? [String] == ["peaks"] } == true)
     }
 
     /// Inputs as plain arguments, as `engine collect` and yt-dlp take them, beside `--input`.

@@ -5,11 +5,12 @@ import Synchronization
 
 extension RunCommand {
     /// `engine run --dry-run`: collects the inputs (remote playlists are fetched) and compares
-    /// them with the catalog read-only, as the catalog stage would: what would be downloaded
-    /// (new items, and stored ones whose library file is gone), which stored items would get
-    /// renditions or processor results, what is already complete. Nothing is created or
-    /// written. With an S3 library (`--library-backend`), an original and renditions count
-    /// when they are recorded on that backend.
+    /// them with the catalog read-only, as the run's enqueue and catalog stage would: what
+    /// would be downloaded (new items up to `--limit`, and stored ones whose library file is
+    /// gone, which the limit does not count), which stored items would get renditions or
+    /// processor results, what is already complete. Nothing is created or written. With an S3
+    /// library (`--library-backend`), an original and its renditions count when recorded on
+    /// that backend, and an incomplete item is fetched again.
     func planDryRun(_ options: JobOptions) async throws {
         let file = try options.graphFile()
         guard file.keepsOriginals else {
@@ -31,7 +32,7 @@ extension RunCommand {
         let library = options.libraryBackend == nil ? LocalLibrary(root: settings.directory.library) : nil
         do {
             switch settings.storeLocation {
-            case .sqlite(let path): known = try SQLiteJobStore.lookUp(collected, inDatabaseAt: path)
+            case .sqlite(let path): known = try SQLiteJobStore.lookUp(collected, inDatabaseAt: path, processorState: !processors.isEmpty)
             case .postgres: Output.note("dry run: the PostgreSQL store is not consulted (a dry run writes nothing, not even a schema); every item counts as new")
             }
         } catch {
@@ -39,19 +40,35 @@ extension RunCommand {
             throw EngineExit.cannotRun
         }
         var downloads: [MediaItem] = [], completions: [(item: MediaItem, profiles: [String], processors: [String])] = []
-        var complete = 0
+        var complete = 0, new = 0
         for item in collected {
-            guard let found = known[item.key], let stored = found.entry.storedOriginal,
-                library?.holds(stored.locator, size: stored.size) ?? (stored.backend == options.libraryBackend)
-            else {
-                if limit.map({ downloads.count < $0 }) ?? true { downloads.append(item) }
+            guard let found = known[item.key], let stored = found.entry.storedOriginal else {
+                // `--limit` counts new items, and the run takes none after the first past it.
+                if let limit, new >= limit { break }
+                new += 1
+                downloads.append(item)
+                continue
+            }
+            // A recorded original the library no longer holds is fetched again (not new).
+            guard library?.holds(stored.locator, size: stored.size) ?? (stored.backend == options.libraryBackend) else {
+                downloads.append(item)
                 continue
             }
             let profiles = options.libraryBackend.map { plan.missing(for: found.entry, on: $0) } ?? plan.missing(for: found.entry)
-            let missing = CatalogStage.missingProcessors(
-                processors, entry: found.entry, results: found.results, files: found.derivedFiles, library: library
-            ).map(\.rawValue)
-            if profiles.isEmpty, missing.isEmpty { complete += 1 } else { completions.append((item, profiles.map(\.name), missing)) }
+            func stale(onlyMissing: Bool) -> [String] {
+                ProcessorStage.stale(
+                    processors.processors(for: found.entry.mediaKind), plan: processors, input: stored.sha256, results: found.results,
+                    files: found.derivedFiles, library: library, onlyMissing: onlyMissing
+                ).map(\.rawValue)
+            }
+            if profiles.isEmpty, stale(onlyMissing: true).isEmpty {
+                complete += 1
+            } else if options.libraryBackend != nil {
+                downloads.append(item)  // an S3 library's incomplete item is fetched again
+            } else {
+                // Forwarded, the item gets its missing renditions and every stale processor result.
+                completions.append((item, profiles.map(\.name), stale(onlyMissing: false)))
+            }
         }
         let planned = ["audio": plan.audio.map(\.name), "video": plan.video.map(\.name)]
         if json {

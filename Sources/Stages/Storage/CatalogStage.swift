@@ -94,31 +94,16 @@ public struct CatalogStage: ItemStage {
     }
 
     /// Whether the stored original has a result of every planned processor (and, with
-    /// `libraryFiles`, the files it lists, in the library).
+    /// `libraryFiles`, the files it lists, in the library). A result made from another key
+    /// counts: remaking those is `engine reprocess`'s.
     private func processorsDone(_ entry: CatalogEntry, libraryFiles: Bool) async throws -> Bool {
-        guard !processors.processors(for: entry.mediaKind).isEmpty, let original = entry.storedOriginal else { return true }
-        return Self.missingProcessors(
-            processors, entry: entry, results: try await store.assetResults(assetID: original.assetID),
+        let planned = processors.processors(for: entry.mediaKind)
+        guard !planned.isEmpty, let original = entry.storedOriginal else { return true }
+        return ProcessorStage.stale(
+            planned, plan: processors, input: original.sha256, results: try await store.assetResults(assetID: original.assetID),
             files: libraryFiles ? try await store.derivedFiles(parentAssetID: original.assetID) : [],
-            library: libraryFiles ? library : nil
+            library: libraryFiles ? library : nil, onlyMissing: true
         ).isEmpty
-    }
-
-    /// The planned processors whose result the stored original lacks (with `library`, or whose
-    /// files the library lacks), given its results and derived files. A result made from
-    /// another key counts: remaking those is `engine reprocess`'s. Also what
-    /// `engine run --dry-run` plans with.
-    public static func missingProcessors(
-        _ plan: ProcessorPlan, entry: CatalogEntry, results: [ProcessorRecord], files: [DerivedFile], library: LocalLibrary?
-    ) -> [ProcessorName] {
-        guard let original = entry.storedOriginal else { return [] }
-        let byName = Dictionary(results.map { ($0.processor, $0) }) { $1 }
-        return plan.processors(for: entry.mediaKind).filter { processor in
-            !ProcessorStage.staleness(
-                processor, plan: plan, input: original.sha256, result: byName[processor.rawValue], files: files,
-                library: library, onlyMissing: true
-            ).isEmpty
-        }
     }
 }
 

@@ -24,6 +24,22 @@ extension ProcessorStage {
         }
     }
 
+    /// Of `planned`, the processors whose output for an original is out of date (`staleness`),
+    /// given the original's results and derived files: what the stage makes for a forwarded
+    /// item, and, with `onlyMissing`, whether the catalog stage forwards a stored one at all.
+    /// `engine run --dry-run` plans with the same.
+    public static func stale(
+        _ planned: [ProcessorName], plan: ProcessorPlan, input: String, results: [ProcessorRecord], files: [DerivedFile],
+        library: LocalLibrary?, onlyMissing: Bool = false
+    ) -> [ProcessorName] {
+        let byName = Dictionary(results.map { ($0.processor, $0) }) { $1 }
+        return planned.filter { processor in
+            !staleness(
+                processor, plan: plan, input: input, result: byName[processor.rawValue], files: files, library: library, onlyMissing: onlyMissing
+            ).isEmpty
+        }
+    }
+
     /// Why a processor's output for an original is out of date — empty when it is current: its
     /// result made from the key the plan gives now and, with the originals in `library`, its
     /// files those the result lists, recorded from the same key and held by the library. The

@@ -63,21 +63,17 @@ public struct ProcessorStage: ItemStage {
     private func run(
         _ planned: [ProcessorName], input: String, sha256: String, original: StoredFile, itemID: Int64, item: MediaItem, context: StageContext
     ) async throws -> String? {
-        let results = Dictionary(try await store.assetResults(assetID: original.assetID).map { ($0.processor, $0) }) { $1 }
+        let results = try await store.assetResults(assetID: original.assetID)
         var files = try await store.derivedFiles(parentAssetID: original.assetID)
         if reprocess {
-            for name in results.keys where !planned.map(\.rawValue).contains(name) {
+            for name in Set(results.map(\.processor)) where !planned.map(\.rawValue).contains(name) {
                 try await store.removeAssetResult(assetID: original.assetID, processor: name, lease: item.lease)
             }
             let unplanned = files.filter { file in !planned.contains { Self.fileKind(of: $0) == file.kind } }
             try await remove(unplanned, lease: item.lease)
             files.removeAll { unplanned.contains($0) }
         }
-        let wanted = planned.filter { processor in
-            !Self.staleness(
-                processor, plan: plan, input: sha256, result: results[processor.rawValue], files: files, library: libraryOriginals ? library : nil
-            ).isEmpty
-        }
+        let wanted = Self.stale(planned, plan: plan, input: sha256, results: results, files: files, library: libraryOriginals ? library : nil)
         guard !wanted.isEmpty else { return nil }
         let target = Target(original: original, sha256: sha256, itemID: itemID, item: item, context: context)
         let old = Dictionary(grouping: files, by: \.kind)
