@@ -15,20 +15,20 @@ import TestSupport
     /// `--dry-run` says what a run would download and make, and writes nothing: no data
     /// directory where there was none; the database and the library unchanged (a reader of a
     /// WAL database may leave SQLite's own `-wal`/`-shm` index files, empty of data).
-    @Test func aDryRunListsTheWorkAndTouchesNothing() throws {
+    @Test func aDryRunListsTheWorkAndTouchesNothing() async throws {
         let parent = try TemporaryDirectory("parent")
         let dataDir = parent.file("data").path
         let audio = Fixtures.media("audio-id3.mp3"), video = Fixtures.media("video-h264-aac.mp4")
-        func dryRun() throws -> [String: Any] {
-            let result = try Command.engine(["run", "--dry-run", "--json", "--data-dir", dataDir, audio, video])
+        func dryRun() async throws -> [String: Any] {
+            let result = try await Command.engineAsync(["run", "--dry-run", "--json", "--data-dir", dataDir, audio, video])
             #expect(result.status == 0, "\(result.stderr)")
             return try #require(try parseJSON(result.stdout) as? [String: Any])
         }
-        let fresh = try dryRun()
+        let fresh = try await dryRun()
         #expect((fresh["download"] as? [Any])?.count == 2)
         #expect(!FileManager.default.fileExists(atPath: dataDir), "a dry run created the data directory")
 
-        #expect(try Command.engine(["run", "--no-renditions", "--data-dir", dataDir, audio]).status == 0)
+        #expect(try await Command.engineAsync(["run", "--no-renditions", "--data-dir", dataDir, audio]).status == 0)
         func snapshot() throws -> [String: Data] {
             let files = FileManager.default.enumerator(atPath: dataDir)?.compactMap { $0 as? String } ?? []
             return try Dictionary(uniqueKeysWithValues: files.filter { !$0.hasSuffix("-shm") && !$0.hasSuffix("-wal") }.compactMap { name in
@@ -38,7 +38,7 @@ import TestSupport
             })
         }
         let before = try snapshot()
-        let planned = try dryRun()
+        let planned = try await dryRun()
         #expect(try snapshot() == before, "a dry run changed the data directory")
         let downloads = (planned["download"] as? [[String: Any]])?.compactMap { $0["item_key"] as? String }
         #expect(downloads == ["local:\(URL(fileURLWithPath: video).absoluteString)"])
@@ -52,44 +52,44 @@ import TestSupport
     /// processor results is to complete with them (not counted complete); one whose library
     /// file is gone is to download again, which `--limit` does not count; `--limit` takes new
     /// items up to it and none after the first past it. After the run, all count as complete.
-    @Test func aDryRunPlansMissingProcessorResultsFilesGoneFromTheLibraryAndTheLimit() throws {
+    @Test func aDryRunPlansMissingProcessorResultsFilesGoneFromTheLibraryAndTheLimit() async throws {
         let dataDir = try TemporaryDirectory("data")
         let lost = Fixtures.media("audio-vorbis.ogg"), new = Fixtures.media("audio-pcm.wav")
         let pastLimit = Fixtures.media("audio-vorbis-comments.flac"), stored = Fixtures.media("audio-id3.mp3")
         func key(_ path: String) -> String { "local:\(URL(fileURLWithPath: path).absoluteString)" }
-        let first = try Command.engine(["run", "--no-renditions", "--no-processors", "--data-dir", dataDir.path, lost, stored])
+        let first = try await Command.engineAsync(["run", "--no-renditions", "--no-processors", "--data-dir", dataDir.path, lost, stored])
         #expect(first.status == 0, "\(first.stderr)")
         let library = dataDir.url.appendingPathComponent("library")
         let files = FileManager.default.enumerator(atPath: library.path)?.compactMap { $0 as? String } ?? []
         let ogg = try #require(files.first { $0.hasSuffix(".ogg") }, "no stored .ogg in \(files)")
         try FileManager.default.removeItem(at: library.appendingPathComponent(ogg))
 
-        func dryRun(_ extra: [String] = [], renditions: Bool = false) throws -> [String: Any] {
-            let result = try Command.engine(
+        func dryRun(_ extra: [String] = [], renditions: Bool = false) async throws -> [String: Any] {
+            let result = try await Command.engineAsync(
                 ["run", "--dry-run", "--json", "--data-dir", dataDir.path] + (renditions ? [] : ["--no-renditions"]) + extra + [lost, new, pastLimit, stored])
             #expect(result.status == 0, "\(result.stderr)")
             return try #require(try parseJSON(result.stdout) as? [String: Any])
         }
         func keys(_ plan: [String: Any], _ list: String) -> [String]? { (plan[list] as? [[String: Any]])?.compactMap { $0["item_key"] as? String } }
-        let planned = try dryRun()
+        let planned = try await dryRun()
         #expect(keys(planned, "download") == [lost, new, pastLimit].map(key))
         #expect(keys(planned, "processors") == [key(stored)])
         let processors = try #require((planned["processors"] as? [[String: Any]])?.first)
         #expect(processors["processors"] as? [String] == ProcessorPlan.standard.audio.map(\.rawValue))
         #expect(planned["already_stored"] as? Int == 0)
-        let limited = try dryRun(["--limit", "1"])
+        let limited = try await dryRun(["--limit", "1"])
         #expect(keys(limited, "download") == [lost, new].map(key), "the re-download is not counted; nothing after the first item past the limit")
         #expect(keys(limited, "processors") == [])
         // The run with that limit does what its dry run said, and nothing more.
-        let limitedRun = try Command.engine(["run", "--no-renditions", "--limit", "1", "--data-dir", dataDir.path, lost, new, pastLimit, stored])
+        let limitedRun = try await Command.engineAsync(["run", "--no-renditions", "--limit", "1", "--data-dir", dataDir.path, lost, new, pastLimit, stored])
         #expect(limitedRun.status == 0, "\(limitedRun.stderr)")
-        let rest = try dryRun()
+        let rest = try await dryRun()
         #expect(keys(rest, "download") == [key(pastLimit)])
         #expect(keys(rest, "processors") == [key(stored)])
 
-        let run = try Command.engine(["run", "--no-renditions", "--data-dir", dataDir.path, lost, new, pastLimit, stored])
+        let run = try await Command.engineAsync(["run", "--no-renditions", "--data-dir", dataDir.path, lost, new, pastLimit, stored])
         #expect(run.status == 0, "\(run.stderr)")
-        let after = try dryRun()
+        let after = try await dryRun()
         #expect(keys(after, "download") == [])
         #expect(keys(after, "processors") == [])
         #expect(after["already_stored"] as? Int == 4)
@@ -97,15 +97,15 @@ import TestSupport
         // missing rendition remakes them.
         let graphs = try TemporaryDirectory("graphs")
         let coarse = try graphs.write("coarse.yaml", "processors: {audio: [loudness, peaks, fingerprint], samples_per_pixel: 512}\n")
-        #expect(try dryRun(["--graph", coarse])["already_stored"] as? Int == 4)
-        let withRenditions = try dryRun(["--graph", coarse], renditions: true)
+        #expect(try await dryRun(["--graph", coarse])["already_stored"] as? Int == 4)
+        let withRenditions = try await dryRun(["--graph", coarse], renditions: true)
         #expect(keys(withRenditions, "renditions") == [lost, new, pastLimit, stored].map(key))
         #expect((withRenditions["processors"] as? [[String: Any]])?.map { $0["processors"] as? [String] } == Array(repeating: ["peaks"], count: 4))
         // Peaks files gone from the library are results to make again: peaks only.
         let peaks = (FileManager.default.enumerator(atPath: library.path)?.compactMap { $0 as? String } ?? []).filter { $0.contains(".peaks.") }
         #expect(peaks.count == 4, "\(peaks)")
         for file in peaks { try FileManager.default.removeItem(at: library.appendingPathComponent(file)) }
-        let remake = try dryRun()
+        let remake = try await dryRun()
         #expect(keys(remake, "processors") == [lost, new, pastLimit, stored].map(key))
         #expect((remake["processors"] as? [[String: Any]])?.allSatisfy { $0["processors"] as? [String] == ["peaks"] } == true)
     }

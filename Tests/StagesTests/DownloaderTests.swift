@@ -103,8 +103,9 @@ import TestSupport
             stages: [ResolveStage(), DownloadStage(downloader: Downloader(), concurrency: 2)])
         let observer = CountingObserver()
         let run = Task { try await graph.run(lanes: Lanes(), temporaryDirectory: temp.url, observer: observer) }
-        // The blocking pool may be busy with the rest of a parallel test run: a long wait.
-        try await waitUntil("two downloads have started", timeout: .seconds(120)) {
+        // A long wait: in the whole suite's first minutes, synchronous tests waiting for engine
+        // processes hold the 2 cooperative threads the graph needs (one CI run gave up at 120 s).
+        try await waitUntil("two downloads have started", timeout: .seconds(300)) {
             try FileManager.default.contentsOfDirectory(atPath: temp.path).count >= 2
         }
         run.cancel()
