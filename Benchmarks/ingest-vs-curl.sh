@@ -46,8 +46,8 @@ fetch() {  # into a new directory: $out
   runs=$((runs + 1)); out="$work/curl-out-$runs"; mkdir -p "$out"
   curl -Z --parallel-max 8 -s -f --output-dir "$out" -K "$work/curl.cfg" 2>/dev/null
 }
-# cpu COMMAND...: the user + system CPU seconds of the command and its children.
-cpu() { local t; t=$( { TIMEFORMAT='%U %S'; time "$@" > /dev/null 2>&1; } 2>&1 ); echo "$t" | awk '{print $1 + $2}'; }
+# timed COMMAND...: "WALL CPU" seconds of the command (CPU: user + system, children included).
+timed() { local t; t=$( { TIMEFORMAT='%R %U %S'; time "$@" > /dev/null 2>&1; } 2>&1 ); echo "$t" | awk '{print $1, $2 + $3}'; }
 # nginx_cpu: CPU seconds nginx (master and workers) has used so far.
 nginx_cpu() {
   local pid ticks=0
@@ -74,11 +74,10 @@ done
 # The floor's other parts, over the files curl fetched last (median of ROUNDS each).
 start_walls=(); start_cpus=(); probe_cpus=(); sha_cpus=()
 for round in $(seq 1 "$ROUNDS"); do
-  t0=$(now); "$ENGINE" --version > /dev/null; t1=$(now)
-  start_walls+=("$(echo "$t1 - $t0" | bc)")
-  start_cpus+=("$(cpu "$ENGINE" --version)")
-  probe_cpus+=("$(cpu "$ENGINE" probe --json "$out"/*.mp3)")
-  sha_cpus+=("$(cpu openssl dgst -sha256 "$out"/*.mp3)")
+  read -r wall cpu < <(timed "$ENGINE" --version)
+  start_walls+=("$wall"); start_cpus+=("$cpu")
+  read -r _ cpu < <(timed "$ENGINE" probe --json "$out"/*.mp3); probe_cpus+=("$cpu")
+  read -r _ cpu < <(timed openssl dgst -sha256 "$out"/*.mp3); sha_cpus+=("$cpu")
 done
 
 # The glue: each step over the whole set, the way a cron script does it.

@@ -122,6 +122,12 @@ enum JobAssembly {
         return nil
     }
 
+    /// The processors a job of `type` runs: the graph's, where the job has a process stage
+    /// (the catalog stage asks for their results) and they are not turned off.
+    static func processors(_ type: JobType, options: JobOptions, graph: GraphFile) -> ProcessorPlan {
+        options.noProcessors == true || !stageNames(type, graph: graph).contains("process") ? .none : graph.processors
+    }
+
     /// The stages a job of `type` runs; an ingest's as its graph file lists them.
     /// With an S3 library (`libraryBackend`), an ingest's renditions go up to it in an upload stage.
     static func stageNames(_ type: JobType, graph: GraphFile = .builtInDefault, libraryBackend: String? = nil) -> [String] {
@@ -202,9 +208,7 @@ enum JobAssembly {
         var graphOptions = DefaultGraph.Options(
             inputs: [], downloadWorkers: workers, download: download,
             renditions: [.uploadOnly, .downloadUpload].contains(job.type) ? .none : renditions(options, file: file))
-        // Processors only where the job has a process stage (the catalog stage asks for their results).
-        graphOptions.processors =
-            options.noProcessors == true || !stageNames(job.type, graph: file).contains("process") ? .none : file.processors
+        graphOptions.processors = processors(job.type, options: options, graph: file)
         graphOptions.objectStores = BackendAccess.clients(store: store)
         if job.type == .ingest { graphOptions.renditionsBackend = file.renditionsBackend }
         graphOptions.resolve = options.resolve ?? file.resolve

@@ -19,8 +19,7 @@ extension RunCommand {
         }
         let inputs = !self.inputs.isEmpty ? self.inputs : !file.inputs.isEmpty ? file.inputs : [try DemoCatalog.locate()]
         let plan = options.noRenditions ? RenditionPlan.none : file.renditions
-        let processors =
-            options.noProcessors == true || !JobAssembly.stageNames(.ingest, graph: file).contains("process") ? ProcessorPlan.none : file.processors
+        let processors = JobAssembly.processors(.ingest, options: options, graph: file)
         // The graph's own source, as `engine collect`: the items a run would take in.
         let source = CollectorSource(
             inputs: inputs, collector: Collector(fetcher: PageFetcher(), sources: options.sources ?? file.sources))
